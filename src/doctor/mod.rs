@@ -1,0 +1,1 @@
+//! `pyrel doctor`: checks, findings, registry.

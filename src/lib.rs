@@ -1,0 +1,18 @@
+//! pyrel: release engineering for Python repositories that publish to PyPI from GitHub Actions.
+//!
+//! Data flows one way: discover → policy → plan → apply/diff → report.
+
+pub mod changelog;
+pub mod cli;
+pub mod commands;
+pub mod doctor;
+pub mod error;
+pub mod policy;
+pub mod project;
+pub mod remote;
+pub mod render;
+pub mod report;
+pub mod version;
+pub mod workspace_fs;
+
+pub use error::{Error, Result};

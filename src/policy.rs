@@ -1,0 +1,1 @@
+//! The policy: `[tool.pyrel]` or `pyrel.toml`.

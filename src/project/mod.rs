@@ -1,0 +1,198 @@
+//! Discovery: from any directory inside a repository, find its root and every Python
+//! package in it, with each package's version sources and sibling dependencies.
+//!
+//! Discovery only reads. Every path stored here is relative to [`Project::root`].
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+mod discover;
+pub mod git;
+
+pub use discover::discover;
+
+/// A Python repository as found on disk.
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    /// Absolute path of the repository root (the git top level, or the outermost
+    /// directory with Python project metadata when there is no git).
+    pub root: PathBuf,
+    pub layout: Layout,
+    /// Every package, ordered so that a dependency always comes before its dependents.
+    pub packages: Vec<Package>,
+    /// `pyproject.toml` at the root, when there is one (it may or may not be a package).
+    pub root_pyproject: Option<PathBuf>,
+    /// `pyrel.toml` at the root, when there is one.
+    pub pyrel_toml: Option<PathBuf>,
+    /// owner/repo of the `origin` remote, when it is a GitHub-style URL.
+    pub remote: Option<git::Remote>,
+    /// Workflow files already in `.github/workflows/` (relative paths, sorted).
+    pub workflows: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// One package at the root (flat or `src/` layout).
+    Single,
+    /// A uv workspace: `[tool.uv.workspace] members`.
+    UvWorkspace,
+    /// Several packages in subdirectories (e.g. `setup.py` packages), possibly with a
+    /// root meta-package.
+    Multi,
+}
+
+/// One distribution that gets published.
+#[derive(Debug, Clone, Serialize)]
+pub struct Package {
+    /// The name as declared.
+    pub name: String,
+    /// PEP 503 normalized name (lowercase, runs of `-_.` become `-`).
+    pub normalized: String,
+    /// Directory of the package relative to the root (`""` for the root).
+    pub dir: PathBuf,
+    /// The file that declares the package: `pyproject.toml`, `setup.py` or `setup.cfg`.
+    pub manifest: PathBuf,
+    /// The top-level import name, when it could be found (`src/foo/__init__.py` → `foo`).
+    pub import_name: Option<String>,
+    /// How the version is defined.
+    pub scheme: VersionScheme,
+    /// Every place that holds a literal version of this package. The first one is the
+    /// primary (the one build backends read).
+    pub version_sources: Vec<VersionSource>,
+    /// Dependencies on other packages of this repository.
+    pub siblings: Vec<SiblingDep>,
+}
+
+impl Package {
+    /// The version build backends would read, when it is a literal in the repo.
+    pub fn version(&self) -> Option<&str> {
+        self.version_sources.first().map(|s| s.value.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum VersionScheme {
+    /// A literal version in a file (pyproject, setup.py, setup.cfg, or a file a dynamic
+    /// version points to).
+    Static,
+    /// Derived from git tags at build time: nothing to write on a bump.
+    Vcs { tool: VcsTool },
+    /// No version could be found.
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VcsTool {
+    HatchVcs,
+    SetuptoolsScm,
+    PdmScm,
+    PoetryDynamic,
+}
+
+/// A literal version token in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionSource {
+    pub kind: SourceKind,
+    /// File relative to the root.
+    pub path: PathBuf,
+    /// 1-based line of the token.
+    pub line: usize,
+    /// Byte range of the version text itself (inside the quotes) in the file, so a bump
+    /// replaces exactly that token and nothing else.
+    pub span: Range<usize>,
+    /// The version text as written.
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// `[project].version` in pyproject.toml.
+    Project,
+    /// `[tool.poetry].version`.
+    Poetry,
+    /// `[metadata] version` in setup.cfg.
+    SetupCfg,
+    /// `setup(version="...")` in setup.py.
+    SetupPy,
+    /// The file `[tool.hatch.version] path` points to.
+    HatchPath,
+    /// The attribute a setuptools `version = {attr = "..."}` / `attr:` points to.
+    Attr,
+    /// A `__version__ = "..."` literal in `__init__.py`, `__about__.py` or `_version.py`
+    /// that build backends do not read but users import.
+    DunderVersion,
+}
+
+/// A dependency of one package on another package of the same repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SiblingDep {
+    /// Normalized name of the sibling.
+    pub name: String,
+    /// The requirement string as written, e.g. `core-lib>=1.2,<2`.
+    pub requirement: String,
+    /// The version specifier part (`>=1.2,<2`), empty when unpinned.
+    pub specifier: String,
+    /// Where: `dependencies`, `optional-dependencies.NAME`, `install_requires`,
+    /// `extras_require.NAME`, `tool.poetry.dependencies`.
+    pub section: String,
+    /// File relative to the root.
+    pub path: PathBuf,
+    pub line: usize,
+    /// Byte range of the requirement text inside its quotes.
+    pub span: Range<usize>,
+}
+
+/// PEP 503 normalization: lowercase, runs of `-`, `_`, `.` become one `-`.
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// A PEP 508 distribution name: ASCII letters and digits, with `-_.` inside.
+/// Anything else (quotes, spaces, `${{`) is refused before it reaches YAML or a shell.
+pub fn is_valid_dist_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphanumeric)
+        && b
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pep503() {
+        assert_eq!(normalize_name("Foo.Bar__baz"), "foo-bar-baz");
+        assert_eq!(normalize_name("a-_-b"), "a-b");
+    }
+
+    #[test]
+    fn dist_names() {
+        assert!(is_valid_dist_name("my_pkg.core-2"));
+        assert!(!is_valid_dist_name("x\"; rm -rf /"));
+        assert!(!is_valid_dist_name("-x"));
+        assert!(!is_valid_dist_name("a${{b}}"));
+    }
+}

@@ -1,0 +1,1 @@
+//! GitHub REST and PyPI JSON API clients.
