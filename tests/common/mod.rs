@@ -1,0 +1,149 @@
+//! Shared helpers for integration tests: fixture copies, the pyrel binary, and the
+//! real external tools (installed by `.ci/install-tools.sh`).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where `.ci/install-tools.sh` puts the tools.
+pub fn tools_dir() -> PathBuf {
+    std::env::var_os("PYREL_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/pyrel-tools")
+        })
+}
+
+/// Finds an external tool: the tools cache first (venv, node_modules), then PATH.
+pub fn find_tool(name: &str) -> Option<PathBuf> {
+    let dir = tools_dir();
+    for cand in [
+        dir.join("venv/bin").join(name),
+        dir.join("node/node_modules/.bin").join(name),
+    ] {
+        if cand.is_file() {
+            return Some(cand);
+        }
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// The Python of the tools venv (it has `packaging`, `keepachangelog`, ...).
+pub fn tools_python() -> Option<PathBuf> {
+    let p = tools_dir().join("venv/bin/python");
+    p.is_file().then_some(p)
+}
+
+/// A tool the test needs. In CI (`CI` set) a missing tool fails the test loudly; on a
+/// developer machine the test is skipped with a message saying how to install it.
+/// Returns `None` when the test should return early.
+pub fn require_tool(name: &str) -> Option<PathBuf> {
+    if let Some(p) = find_tool(name) {
+        return Some(p);
+    }
+    missing(name)
+}
+
+/// The tools venv's python, with the same CI rule as [`require_tool`].
+pub fn require_tools_python() -> Option<PathBuf> {
+    if let Some(p) = tools_python() {
+        return Some(p);
+    }
+    missing("python (tools venv)")
+}
+
+fn missing(name: &str) -> Option<PathBuf> {
+    let msg = format!(
+        "required tool `{name}` not found in {} or on PATH; run `.ci/install-tools.sh` to install it",
+        tools_dir().display()
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{msg}");
+    }
+    eprintln!("SKIPPED: {msg}");
+    None
+}
+
+/// Copies a fixture under `tests/fixtures/NAME` into a fresh temp dir and returns it.
+/// The fixture is made a git repository with an `origin` remote on GitHub.
+pub fn fixture(name: &str) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    assert!(src.is_dir(), "no fixture {}", src.display());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_dir(&src, tmp.path());
+    git(tmp.path(), &["init", "-q", "-b", "main"]);
+    git(
+        tmp.path(),
+        &["remote", "add", "origin", "https://github.com/acme/widgets.git"],
+    );
+    tmp
+}
+
+pub fn copy_dir(src: &Path, dst: &Path) {
+    for entry in std::fs::read_dir(src).expect("read fixture") {
+        let entry = entry.expect("entry");
+        let to = dst.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&to).expect("mkdir");
+            copy_dir(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).expect("copy");
+        }
+    }
+}
+
+pub fn git(dir: &Path, args: &[&str]) {
+    let st = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+        .status()
+        .expect("git");
+    assert!(st.success(), "git {args:?} failed");
+}
+
+/// The pyrel binary with a scrubbed environment (no colours, no tokens, no CI hints).
+pub fn pyrel(dir: &Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("pyrel").expect("binary");
+    c.current_dir(dir)
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITHUB_API_URL")
+        .env_remove("PYREL_PYPI_URL")
+        .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("PYREL_NO_GH", "1");
+    c
+}
+
+/// Every file under `dir` (except `.git`) with its bytes, for "the tree is unchanged".
+pub fn snapshot_tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    fn walk(base: &Path, d: &Path, out: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>) {
+        for e in std::fs::read_dir(d).expect("read_dir") {
+            let e = e.expect("entry");
+            let p = e.path();
+            if p.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).expect("prefix").to_path_buf();
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out
+}
