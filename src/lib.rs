@@ -7,11 +7,14 @@ pub mod cli;
 pub mod commands;
 pub mod doctor;
 pub mod error;
+pub mod indexes;
 pub mod policy;
 pub mod project;
 pub mod remote;
 pub mod render;
 pub mod report;
+pub mod sync;
+pub mod toml_util;
 pub mod version;
 pub mod workspace_fs;
 

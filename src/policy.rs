@@ -1,1 +1,894 @@
-//! The policy: `[tool.pyrel]` or `pyrel.toml`.
+//! The policy: `[tool.pyrel]` in the root `pyproject.toml`, or `pyrel.toml` at the root.
+//!
+//! Loading is strict: an unknown key is an error naming the key (with a did-you-mean),
+//! a wrong type or value names the file and line. Missing keys take the defaults below.
+//! Writing (by `pyrel init`) appends one commented block and never touches the rest of
+//! the user's file.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use toml_edit::{ImDocument, Item, Table, Value};
+
+use crate::error::{Error, Result};
+use crate::project::Project;
+use crate::toml_util;
+use crate::workspace_fs::{read_text, read_text_opt};
+
+/// Where the policy lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum PolicySource {
+    /// `[tool.pyrel]` in this pyproject.toml (relative to the root).
+    Pyproject(PathBuf),
+    /// A standalone `pyrel.toml`.
+    PyrelToml(PathBuf),
+}
+
+impl PolicySource {
+    pub fn path(&self) -> &Path {
+        match self {
+            PolicySource::Pyproject(p) | PolicySource::PyrelToml(p) => p,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PublishMode {
+    /// Trusted Publishing (OIDC): no long-lived secret anywhere.
+    Trusted,
+    /// API tokens stored as environment secrets.
+    Token,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestPypi {
+    /// Pre-releases go to TestPyPI only; finals go to PyPI.
+    Prereleases,
+    /// Every release goes to TestPyPI first, finals then go on to PyPI.
+    All,
+    /// TestPyPI is never used; pre-releases go to PyPI like finals.
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Versioning {
+    /// One version for every package.
+    Lockstep,
+    /// Each package has its own version and its own tags (`{name}-v{version}`).
+    Independent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BuildTool {
+    Uv,
+    Build,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestsMode {
+    /// pyrel renders a test workflow; the release workflow calls it.
+    Generate,
+    /// The repo has its own test workflow; the release gates on its required checks.
+    Existing,
+}
+
+/// Paths of the managed files; `None` means "not managed" (set to `false` in the policy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManagedPaths {
+    pub release_workflow: Option<PathBuf>,
+    pub test_workflow: Option<PathBuf>,
+    pub bump_script: Option<PathBuf>,
+    pub releasing_guide: Option<PathBuf>,
+    pub branch_protection: Option<PathBuf>,
+    pub changelog: Option<PathBuf>,
+    pub gitignore: Option<PathBuf>,
+}
+
+/// The validated policy, defaults filled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    pub default_branch: String,
+    pub python_versions: Vec<String>,
+    pub publish: PublishMode,
+    pub testpypi: TestPypi,
+    pub dev_builds: bool,
+    pub tag_format: String,
+    pub versioning: Versioning,
+    pub tests: TestsMode,
+    /// Status checks the branch protection requires and the release gates on. Empty
+    /// means "derived": the job names of the generated test workflow.
+    pub required_checks: Vec<String>,
+    pub required_approvals: u32,
+    pub build_tool: BuildTool,
+    pub runner: String,
+    pub pre_build: Vec<String>,
+    pub pypi_environment: String,
+    pub testpypi_environment: String,
+    pub pypi_token_secret: String,
+    pub testpypi_token_secret: String,
+    pub files: ManagedPaths,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            default_branch: "main".into(),
+            python_versions: ["3.10", "3.11", "3.12", "3.13"].map(String::from).to_vec(),
+            publish: PublishMode::Trusted,
+            testpypi: TestPypi::Prereleases,
+            dev_builds: false,
+            tag_format: "v{version}".into(),
+            versioning: Versioning::Lockstep,
+            tests: TestsMode::Generate,
+            required_checks: Vec::new(),
+            required_approvals: 1,
+            build_tool: BuildTool::Uv,
+            runner: "ubuntu-latest".into(),
+            pre_build: Vec::new(),
+            pypi_environment: "pypi".into(),
+            testpypi_environment: "testpypi".into(),
+            pypi_token_secret: "PYPI_API_TOKEN".into(),
+            testpypi_token_secret: "TEST_PYPI_API_TOKEN".into(),
+            files: ManagedPaths {
+                release_workflow: Some(".github/workflows/release.yml".into()),
+                test_workflow: Some(".github/workflows/test.yml".into()),
+                bump_script: Some("scripts/bump_version.py".into()),
+                releasing_guide: Some("docs/RELEASING.md".into()),
+                branch_protection: Some(".github/branch-protection.json".into()),
+                changelog: Some("CHANGELOG.md".into()),
+                gitignore: Some(".gitignore".into()),
+            },
+        }
+    }
+}
+
+/// One key of the schema: its name, a one-line comment written by `init`, and how to
+/// read it. The order here is the order `init` writes.
+struct KeySpec {
+    key: &'static str,
+    comment: &'static str,
+    apply: fn(&mut Policy, &Value) -> std::result::Result<(), String>,
+    show: fn(&Policy) -> Value,
+}
+
+const KEYS: &[KeySpec] = &[
+    KeySpec {
+        key: "default-branch",
+        comment: "Branch releases are cut from; branch protection applies to it.",
+        apply: |p, v| set_string(&mut p.default_branch, v),
+        show: |p| Value::from(p.default_branch.as_str()),
+    },
+    KeySpec {
+        key: "python-versions",
+        comment: "Python versions the tests run on; the last one builds the release.",
+        apply: |p, v| {
+            let list = string_list(v)?;
+            if list.is_empty() {
+                return Err("needs at least one Python version".into());
+            }
+            for s in &list {
+                if !is_python_version(s) {
+                    return Err(format!(
+                        "`{s}` is not a Python version like \"3.12\" (or \"3.13t\", \"pypy3.10\")"
+                    ));
+                }
+            }
+            p.python_versions = list;
+            Ok(())
+        },
+        show: |p| string_array(&p.python_versions),
+    },
+    KeySpec {
+        key: "publish",
+        comment: "\"trusted\" (Trusted Publishing, no secrets) or \"token\" (API tokens in environment secrets).",
+        apply: |p, v| {
+            p.publish = one_of(v, &[("trusted", PublishMode::Trusted), ("token", PublishMode::Token)])?;
+            Ok(())
+        },
+        show: |p| Value::from(match p.publish {
+            PublishMode::Trusted => "trusted",
+            PublishMode::Token => "token",
+        }),
+    },
+    KeySpec {
+        key: "testpypi",
+        comment: "\"prereleases\" (pre-releases to TestPyPI only), \"all\" (TestPyPI before every PyPI upload) or \"never\".",
+        apply: |p, v| {
+            p.testpypi = one_of(
+                v,
+                &[("prereleases", TestPypi::Prereleases), ("all", TestPypi::All), ("never", TestPypi::Never)],
+            )?;
+            Ok(())
+        },
+        show: |p| Value::from(match p.testpypi {
+            TestPypi::Prereleases => "prereleases",
+            TestPypi::All => "all",
+            TestPypi::Never => "never",
+        }),
+    },
+    KeySpec {
+        key: "dev-builds",
+        comment: "Publish a .devN build to TestPyPI on every push to the default branch.",
+        apply: |p, v| {
+            p.dev_builds = v.as_bool().ok_or("expected true or false")?;
+            Ok(())
+        },
+        show: |p| Value::from(p.dev_builds),
+    },
+    KeySpec {
+        key: "tag-format",
+        comment: "Release tag; {version} is the PEP 440 version ({name} too with independent versioning).",
+        apply: |p, v| set_string(&mut p.tag_format, v),
+        show: |p| Value::from(p.tag_format.as_str()),
+    },
+    KeySpec {
+        key: "versioning",
+        comment: "\"lockstep\" (one version for all packages) or \"independent\".",
+        apply: |p, v| {
+            p.versioning = one_of(
+                v,
+                &[("lockstep", Versioning::Lockstep), ("independent", Versioning::Independent)],
+            )?;
+            Ok(())
+        },
+        show: |p| Value::from(match p.versioning {
+            Versioning::Lockstep => "lockstep",
+            Versioning::Independent => "independent",
+        }),
+    },
+    KeySpec {
+        key: "tests",
+        comment: "\"generate\" (pyrel writes the test workflow) or \"existing\" (gate on the repo's own checks).",
+        apply: |p, v| {
+            p.tests = one_of(v, &[("generate", TestsMode::Generate), ("existing", TestsMode::Existing)])?;
+            Ok(())
+        },
+        show: |p| Value::from(match p.tests {
+            TestsMode::Generate => "generate",
+            TestsMode::Existing => "existing",
+        }),
+    },
+    KeySpec {
+        key: "required-checks",
+        comment: "Status checks required on the default branch and before publishing ([] = the generated test jobs).",
+        apply: |p, v| {
+            p.required_checks = string_list(v)?;
+            Ok(())
+        },
+        show: |p| string_array(&p.required_checks),
+    },
+    KeySpec {
+        key: "required-approvals",
+        comment: "Approving reviews required on pull requests to the default branch.",
+        apply: |p, v| {
+            let n = v.as_integer().ok_or("expected a whole number")?;
+            p.required_approvals = u32::try_from(n)
+                .ok()
+                .filter(|n| *n <= 6)
+                .ok_or("expected a number from 0 to 6 (GitHub's range)")?;
+            Ok(())
+        },
+        show: |p| Value::from(i64::from(p.required_approvals)),
+    },
+    KeySpec {
+        key: "build-tool",
+        comment: "\"uv\" (uv build) or \"build\" (python -m build).",
+        apply: |p, v| {
+            p.build_tool = one_of(v, &[("uv", BuildTool::Uv), ("build", BuildTool::Build)])?;
+            Ok(())
+        },
+        show: |p| Value::from(match p.build_tool {
+            BuildTool::Uv => "uv",
+            BuildTool::Build => "build",
+        }),
+    },
+    KeySpec {
+        key: "runner",
+        comment: "GitHub Actions runner label for every job.",
+        apply: |p, v| set_string(&mut p.runner, v),
+        show: |p| Value::from(p.runner.as_str()),
+    },
+    KeySpec {
+        key: "pre-build",
+        comment: "Shell commands run in the build job before building (e.g. generating files).",
+        apply: |p, v| {
+            p.pre_build = string_list(v)?;
+            Ok(())
+        },
+        show: |p| string_array(&p.pre_build),
+    },
+    KeySpec {
+        key: "pypi-environment",
+        comment: "GitHub deployment environment of the PyPI upload job.",
+        apply: |p, v| set_name(&mut p.pypi_environment, v),
+        show: |p| Value::from(p.pypi_environment.as_str()),
+    },
+    KeySpec {
+        key: "testpypi-environment",
+        comment: "GitHub deployment environment of the TestPyPI upload job.",
+        apply: |p, v| set_name(&mut p.testpypi_environment, v),
+        show: |p| Value::from(p.testpypi_environment.as_str()),
+    },
+    KeySpec {
+        key: "pypi-token-secret",
+        comment: "Token mode: the secret holding the PyPI API token (in the PyPI environment).",
+        apply: |p, v| set_secret_name(&mut p.pypi_token_secret, v),
+        show: |p| Value::from(p.pypi_token_secret.as_str()),
+    },
+    KeySpec {
+        key: "testpypi-token-secret",
+        comment: "Token mode: the secret holding the TestPyPI API token (in the TestPyPI environment).",
+        apply: |p, v| set_secret_name(&mut p.testpypi_token_secret, v),
+        show: |p| Value::from(p.testpypi_token_secret.as_str()),
+    },
+];
+
+/// Keys of the `files` sub-table: the managed files and where they go (`false`: not managed).
+const FILE_KEYS: &[(&str, &str)] = &[
+    (
+        "release-workflow",
+        "build, gate on tests, publish, GitHub Release",
+    ),
+    ("test-workflow", "only written when tests = \"generate\""),
+    (
+        "bump-script",
+        "stdlib-only version bump script for teammates and CI",
+    ),
+    ("releasing-guide", "this repo's release guide"),
+    (
+        "branch-protection",
+        "the protection the default branch should have",
+    ),
+    ("changelog", "seeded once, then yours"),
+    (
+        "gitignore",
+        "pyrel keeps a marked block of credential ignores here",
+    ),
+];
+
+fn file_slot<'a>(files: &'a mut ManagedPaths, key: &str) -> Option<&'a mut Option<PathBuf>> {
+    Some(match key {
+        "release-workflow" => &mut files.release_workflow,
+        "test-workflow" => &mut files.test_workflow,
+        "bump-script" => &mut files.bump_script,
+        "releasing-guide" => &mut files.releasing_guide,
+        "branch-protection" => &mut files.branch_protection,
+        "changelog" => &mut files.changelog,
+        "gitignore" => &mut files.gitignore,
+        _ => return None,
+    })
+}
+
+fn set_string(slot: &mut String, v: &Value) -> std::result::Result<(), String> {
+    let s = v.as_str().ok_or("expected a string")?;
+    if s.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    if s.chars().any(char::is_control) {
+        return Err("must not contain control characters or newlines".into());
+    }
+    *slot = s.to_string();
+    Ok(())
+}
+
+/// Environment names end up in URLs and YAML keys' values: keep them to GitHub's charset.
+fn set_name(slot: &mut String, v: &Value) -> std::result::Result<(), String> {
+    let s = v.as_str().ok_or("expected a string")?;
+    if s.is_empty()
+        || s.len() > 255
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(format!(
+            "`{s}` is not a valid environment name (letters, digits, `-`, `_`, `.`)"
+        ));
+    }
+    *slot = s.to_string();
+    Ok(())
+}
+
+/// GitHub secret names: `[A-Za-z_][A-Za-z0-9_]*`, not starting with `GITHUB_`.
+fn set_secret_name(slot: &mut String, v: &Value) -> std::result::Result<(), String> {
+    let s = v.as_str().ok_or("expected a string")?;
+    let valid = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.to_ascii_uppercase().starts_with("GITHUB_");
+    if !valid {
+        return Err(format!(
+            "`{s}` is not a valid GitHub secret name (letters, digits and `_`, not starting with a digit or GITHUB_)"
+        ));
+    }
+    *slot = s.to_string();
+    Ok(())
+}
+
+fn string_list(v: &Value) -> std::result::Result<Vec<String>, String> {
+    let arr = v.as_array().ok_or("expected an array of strings")?;
+    arr.iter()
+        .map(|x| {
+            let s = x.as_str().ok_or("expected an array of strings")?;
+            if s.chars().any(|c| c.is_control()) {
+                return Err("entries must not contain control characters or newlines".to_string());
+            }
+            Ok(s.to_string())
+        })
+        .collect()
+}
+
+fn string_array(list: &[String]) -> Value {
+    Value::Array(list.iter().map(String::as_str).collect())
+}
+
+fn one_of<T: Copy>(v: &Value, options: &[(&str, T)]) -> std::result::Result<T, String> {
+    let names = || {
+        options
+            .iter()
+            .map(|(n, _)| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let s = v
+        .as_str()
+        .ok_or_else(|| format!("expected one of {}", names()))?;
+    options
+        .iter()
+        .find(|(n, _)| *n == s)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| format!("`{s}` is not one of {}", names()))
+}
+
+fn is_python_version(s: &str) -> bool {
+    let s = s.strip_prefix("pypy").unwrap_or(s);
+    let s = s.strip_suffix('t').unwrap_or(s);
+    let mut parts = s.split('.');
+    matches!((parts.next(), parts.next(), parts.next()),
+        (Some(a), Some(b), None) if a == "3" && !b.is_empty() && b.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The closest known key, for "did you mean".
+fn did_you_mean<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .map(|k| (strsim::jaro_winkler(key, k), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+/// Finds the policy of a project: `[tool.pyrel]` in the root pyproject.toml, else
+/// `pyrel.toml`. `Ok(None)` when there is none.
+pub fn locate(root: &Path) -> Result<Option<(PolicySource, String)>> {
+    let pyproject = root.join("pyproject.toml");
+    if let Some(text) = read_text_opt(&pyproject)? {
+        let doc = toml_util::parse(Path::new("pyproject.toml"), &text)?;
+        if doc
+            .get("tool")
+            .and_then(Item::as_table_like)
+            .and_then(|t| t.get("pyrel"))
+            .is_some()
+        {
+            return Ok(Some((
+                PolicySource::Pyproject("pyproject.toml".into()),
+                text,
+            )));
+        }
+    }
+    let pyrel_toml = root.join("pyrel.toml");
+    if let Some(text) = read_text_opt(&pyrel_toml)? {
+        return Ok(Some((PolicySource::PyrelToml("pyrel.toml".into()), text)));
+    }
+    Ok(None)
+}
+
+/// Loads the project's policy; a repo without one gets the defaults.
+pub fn load(project: &Project) -> Result<(Policy, Option<PolicySource>)> {
+    match locate(&project.root)? {
+        Some((source, text)) => {
+            let policy = parse(&source, &text)?;
+            validate_against(&policy, project, &source, &text)?;
+            Ok((policy, Some(source)))
+        }
+        None => Ok((Policy::default(), None)),
+    }
+}
+
+/// Parses the policy text of a source (the whole pyproject.toml or pyrel.toml).
+pub fn parse(source: &PolicySource, text: &str) -> Result<Policy> {
+    let path = source.path();
+    let doc: ImDocument<String> = toml_util::parse(path, text)?;
+    let table: &Table = match source {
+        PolicySource::Pyproject(_) => {
+            match doc
+                .get("tool")
+                .and_then(|t| t.get("pyrel"))
+                .map(|i| (i, i.as_table()))
+            {
+                Some((_, Some(t))) => t,
+                Some((item, None)) => {
+                    return Err(policy_err(
+                        path,
+                        text,
+                        item.span(),
+                        "[tool.pyrel] must be a table".into(),
+                        None,
+                    ))
+                }
+                None => return Ok(Policy::default()),
+            }
+        }
+        PolicySource::PyrelToml(_) => doc.as_table(),
+    };
+    let mut policy = Policy::default();
+    for (key, item) in table.iter() {
+        let span = table
+            .key(key)
+            .and_then(|k| k.span())
+            .or_else(|| item.span());
+        if key == "files" {
+            let Some(files) = item.as_table_like() else {
+                return Err(policy_err(
+                    path,
+                    text,
+                    span,
+                    "`files` must be a table".into(),
+                    None,
+                ));
+            };
+            for (fkey, fitem) in files.iter() {
+                let fspan = files
+                    .key(fkey)
+                    .and_then(|k| k.span())
+                    .or_else(|| fitem.span());
+                let Some(slot) = file_slot(&mut policy.files, fkey) else {
+                    let hint = did_you_mean(fkey, FILE_KEYS.iter().map(|(k, _)| *k))
+                        .map(|k| format!("did you mean `files.{k}`?"));
+                    return Err(policy_err(
+                        path,
+                        text,
+                        fspan,
+                        format!("unknown policy key `files.{fkey}`"),
+                        hint,
+                    ));
+                };
+                *slot = match fitem.as_value() {
+                    Some(Value::Boolean(b)) if !*b.value() => None,
+                    Some(Value::String(s)) if !s.value().trim().is_empty() => {
+                        let p = PathBuf::from(s.value());
+                        validate_rel_path(&p).map_err(|m| {
+                            policy_err(path, text, fspan, format!("`files.{fkey}`: {m}"), None)
+                        })?;
+                        Some(p)
+                    }
+                    _ => {
+                        return Err(policy_err(
+                            path,
+                            text,
+                            fspan,
+                            format!("`files.{fkey}`: expected a relative path or false"),
+                            None,
+                        ))
+                    }
+                };
+            }
+            continue;
+        }
+        let Some(spec) = KEYS.iter().find(|k| k.key == key) else {
+            let hint = did_you_mean(key, KEYS.iter().map(|k| k.key).chain(["files"]))
+                .map(|k| format!("did you mean `{k}`?"));
+            return Err(policy_err(
+                path,
+                text,
+                span,
+                format!("unknown policy key `{key}`"),
+                hint.or_else(|| Some(format!("known keys: {}", known_keys()))),
+            ));
+        };
+        let Some(value) = item.as_value() else {
+            return Err(policy_err(
+                path,
+                text,
+                span,
+                format!("`{key}` must be a value, not a table"),
+                None,
+            ));
+        };
+        (spec.apply)(&mut policy, value)
+            .map_err(|m| policy_err(path, text, span, format!("`{key}`: {m}"), None))?;
+    }
+    check_tag_format(&policy).map_err(|m| {
+        let span = table.key("tag-format").and_then(|k| k.span());
+        policy_err(path, text, span, m, None)
+    })?;
+    Ok(policy)
+}
+
+fn check_tag_format(policy: &Policy) -> std::result::Result<(), String> {
+    let f = &policy.tag_format;
+    if !f.contains("{version}") {
+        return Err(format!("`tag-format` = \"{f}\" must contain {{version}}"));
+    }
+    if policy.versioning == Versioning::Independent && !f.contains("{name}") {
+        return Err(format!(
+            "`tag-format` = \"{f}\" must contain {{name}} with independent versioning, e.g. \"{{name}}-v{{version}}\""
+        ));
+    }
+    let rest = f.replace("{version}", "").replace("{name}", "");
+    if rest.contains(['{', '}', ' ', '~', '^', ':', '?', '*', '[', '\\']) || rest.contains("..") {
+        return Err(format!(
+            "`tag-format` = \"{f}\" would not make a valid git tag (only {{name}} and {{version}} placeholders, no spaces or ~^:?*[\\)"
+        ));
+    }
+    Ok(())
+}
+
+fn validate_rel_path(p: &Path) -> std::result::Result<(), String> {
+    use std::path::Component;
+    if p.components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        && p.components().any(|c| matches!(c, Component::Normal(_)))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` must be a relative path inside the repository",
+            p.display()
+        ))
+    }
+}
+
+/// Checks that need the project: independent versioning with one package is fine,
+/// but a lockstep repo whose tag format names a package is not.
+fn validate_against(
+    policy: &Policy,
+    project: &Project,
+    source: &PolicySource,
+    text: &str,
+) -> Result<()> {
+    if policy.versioning == Versioning::Lockstep && policy.tag_format.contains("{name}") {
+        let _ = project;
+        return Err(policy_err(
+            source.path(),
+            text,
+            None,
+            "`tag-format` uses {name} but versioning is \"lockstep\" (one tag for all packages)"
+                .into(),
+            Some("use \"v{version}\", or set versioning = \"independent\"".to_string()),
+        ));
+    }
+    Ok(())
+}
+
+fn policy_err(
+    path: &Path,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    message: String,
+    hint: impl Into<Option<String>>,
+) -> Error {
+    let hint: Option<String> = hint.into();
+    Error::Policy {
+        path: path.to_path_buf(),
+        line: toml_util::line_of(text, span),
+        message,
+        hint,
+    }
+}
+
+fn known_keys() -> String {
+    KEYS.iter()
+        .map(|k| k.key)
+        .chain(["files"])
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Applies a `--set key=value` override. The value is TOML (`true`, `["3.12"]`,
+/// `"token"`); a bare word is taken as a string.
+pub fn apply_override(policy: &mut Policy, assignment: &str) -> Result<()> {
+    let (key, raw) = assignment.split_once('=').ok_or_else(|| {
+        Error::usage(
+            format!("--set {assignment}: expected KEY=VALUE"),
+            Some("e.g. --set publish=token or --set 'python-versions=[\"3.12\",\"3.13\"]'"),
+        )
+    })?;
+    let key = key.trim();
+    let raw = raw.trim();
+    let value: Value = raw.parse::<Value>().unwrap_or_else(|_| Value::from(raw));
+    if let Some(fkey) = key.strip_prefix("files.") {
+        let slot = file_slot(&mut policy.files, fkey)
+            .ok_or_else(|| Error::usage(format!("--set: unknown policy key `{key}`"), None))?;
+        *slot = match &value {
+            Value::Boolean(b) if !*b.value() => None,
+            Value::String(s) => {
+                let p = PathBuf::from(s.value());
+                validate_rel_path(&p)
+                    .map_err(|m| Error::usage(format!("--set {key}: {m}"), None))?;
+                Some(p)
+            }
+            _ => {
+                return Err(Error::usage(
+                    format!("--set {key}: expected a path or false"),
+                    None,
+                ))
+            }
+        };
+        return Ok(());
+    }
+    let spec = KEYS.iter().find(|k| k.key == key).ok_or_else(|| {
+        let hint = did_you_mean(key, KEYS.iter().map(|k| k.key))
+            .map(|k| format!("did you mean `{k}`?"))
+            .unwrap_or_else(|| format!("known keys: {}", known_keys()));
+        Error::Usage {
+            message: format!("--set: unknown policy key `{key}`"),
+            hint: Some(hint),
+        }
+    })?;
+    (spec.apply)(policy, &value).map_err(|m| Error::usage(format!("--set {key}: {m}"), None))?;
+    check_tag_format(policy).map_err(|m| Error::usage(format!("--set: {m}"), None))
+}
+
+/// The policy as the commented TOML body `init` writes (keys only, no table header).
+pub fn render_body(policy: &Policy) -> String {
+    let mut out = String::new();
+    for spec in KEYS {
+        out.push_str(&format!(
+            "# {}\n{} = {}\n",
+            spec.comment,
+            spec.key,
+            (spec.show)(policy)
+        ));
+    }
+    out
+}
+
+/// The `files` sub-table body.
+pub fn render_files(policy: &Policy) -> String {
+    let mut files = policy.files.clone();
+    let mut out = String::new();
+    for (key, comment) in FILE_KEYS {
+        let value = file_slot(&mut files, key)
+            .and_then(|s| {
+                s.as_ref()
+                    .map(|p| Value::from(crate::workspace_fs::slash(p)))
+            })
+            .unwrap_or_else(|| Value::from(false));
+        out.push_str(&format!("{key} = {value}  # {comment}\n"));
+    }
+    out
+}
+
+/// Writes the policy into its file: a new `[tool.pyrel]` block appended to the root
+/// pyproject.toml (everything else byte-identical), or a new `pyrel.toml`. Returns the
+/// path (relative) and the new full text.
+pub fn render_into(root: &Path, policy: &Policy) -> Result<(PathBuf, String)> {
+    let pyproject = root.join("pyproject.toml");
+    let header = "# pyrel: release policy. Change a value, then run `pyrel generate`.\n";
+    if pyproject.is_file() {
+        let text = read_text(&pyproject)?;
+        toml_util::parse(Path::new("pyproject.toml"), &text)?;
+        let mut out = text.clone();
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        out.push_str(header);
+        out.push_str("[tool.pyrel]\n");
+        out.push_str(&render_body(policy));
+        out.push_str("\n[tool.pyrel.files]\n");
+        out.push_str(&render_files(policy));
+        Ok(("pyproject.toml".into(), out))
+    } else {
+        let mut out = String::from(header);
+        out.push_str(&render_body(policy));
+        out.push_str("\n[files]\n");
+        out.push_str(&render_files(policy));
+        Ok(("pyrel.toml".into(), out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_pyrel(text: &str) -> Result<Policy> {
+        parse(&PolicySource::PyrelToml("pyrel.toml".into()), text)
+    }
+
+    #[test]
+    fn defaults_round_trip_through_the_written_block() {
+        let p = Policy::default();
+        let text = format!("{}\n[files]\n{}", render_body(&p), render_files(&p));
+        assert_eq!(parse_pyrel(&text).unwrap(), p);
+    }
+
+    #[test]
+    fn every_key_round_trips_with_non_default_values() {
+        let mut p = Policy::default();
+        for set in [
+            "default-branch=develop",
+            "python-versions=[\"3.12\", \"3.13t\"]",
+            "publish=token",
+            "testpypi=all",
+            "dev-builds=true",
+            "versioning=independent",
+            "tag-format={name}-v{version}",
+            "tests=existing",
+            "required-checks=[\"CI / test (3.12)\"]",
+            "required-approvals=2",
+            "build-tool=build",
+            "runner=ubuntu-24.04",
+            "pre-build=[\"make assets\"]",
+            "pypi-environment=release",
+            "testpypi-environment=staging",
+            "pypi-token-secret=PYPI_TOKEN",
+            "testpypi-token-secret=TESTPYPI_TOKEN",
+            "files.test-workflow=false",
+            "files.bump-script=tools/bump.py",
+        ] {
+            apply_override(&mut p, set).unwrap_or_else(|e| panic!("{set}: {e}"));
+        }
+        let text = format!("{}\n[files]\n{}", render_body(&p), render_files(&p));
+        assert_eq!(parse_pyrel(&text).unwrap(), p);
+    }
+
+    #[test]
+    fn unknown_key_names_key_line_and_suggestion() {
+        let e = parse_pyrel("publish = \"trusted\"\ndefault-brnach = \"main\"\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("pyrel.toml:2"), "{msg}");
+        assert!(msg.contains("default-brnach"), "{msg}");
+        assert_eq!(e.hint().as_deref(), Some("did you mean `default-branch`?"));
+    }
+
+    #[test]
+    fn wrong_values_are_errors_with_lines() {
+        for (text, needle) in [
+            ("publish = \"oidc\"\n", "not one of"),
+            ("python-versions = [\"2.7\"]\n", "not a Python version"),
+            ("required-approvals = 9\n", "0 to 6"),
+            ("tag-format = \"release\"\n", "{version}"),
+            ("pypi-token-secret = \"GITHUB_TOKEN\"\n", "secret name"),
+            (
+                "[files]\nrelease-workflow = \"../x.yml\"\n",
+                "relative path",
+            ),
+            (
+                "[files]\nrelase-workflow = \"x.yml\"\n",
+                "files.relase-workflow",
+            ),
+        ] {
+            let e = parse_pyrel(text).unwrap_err().to_string();
+            assert!(e.contains(needle), "{text:?} -> {e}");
+            assert!(e.starts_with("pyrel.toml:"), "{e}");
+        }
+    }
+
+    #[test]
+    fn pyproject_without_table_is_defaults() {
+        let src = PolicySource::Pyproject("pyproject.toml".into());
+        assert_eq!(
+            parse(&src, "[project]\nname = \"x\"\n").unwrap(),
+            Policy::default()
+        );
+        let p = parse(&src, "[tool.pyrel]\npublish = \"token\"\n").unwrap();
+        assert_eq!(p.publish, PublishMode::Token);
+    }
+
+    #[test]
+    fn crafted_values_are_kept_exactly() {
+        let p = parse_pyrel("required-checks = [\"it's: \\\"quoted\\\"\"]\ndefault-branch = \"x${{ github.token }}\"\n").unwrap();
+        assert_eq!(p.required_checks, vec!["it's: \"quoted\"".to_string()]);
+        assert_eq!(p.default_branch, "x${{ github.token }}");
+        assert!(parse_pyrel("default-branch = \"a\\nb\"\n").is_err());
+    }
+}

@@ -1,1 +1,98 @@
-//! Templates → Plan.
+//! Templates → [`Plan`]: the single source of truth for what `init` and `generate` write
+//! and what `generate --check` and `doctor` compare against. Pure: no I/O.
+
+mod context;
+mod engine;
+pub mod pins;
+
+use std::path::PathBuf;
+
+pub use context::{Context, PackageCtx};
+pub use engine::{render_template, TEMPLATE_IDS};
+
+use crate::error::Result;
+use crate::policy::{Policy, TestsMode};
+use crate::project::Project;
+
+/// How pyrel owns a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    /// pyrel owns the whole file; a header says so.
+    Managed,
+    /// Created when missing, then the user's (CHANGELOG.md).
+    Seeded,
+    /// A marked block pyrel owns inside a user's file (.gitignore).
+    Block,
+}
+
+/// One file of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedFile {
+    /// Relative to the repository root.
+    pub path: PathBuf,
+    /// Full contents (for `Block`: the block itself, markers included).
+    pub contents: String,
+    pub kind: FileKind,
+    pub executable: bool,
+}
+
+/// Everything pyrel would write, in a stable order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub files: Vec<ManagedFile>,
+}
+
+/// Markers of the block pyrel owns inside `.gitignore`.
+pub const BLOCK_BEGIN: &str =
+    "# >>> pyrel: credentials and build output (kept by `pyrel generate`) >>>";
+pub const BLOCK_END: &str = "# <<< pyrel <<<";
+
+/// Computes the plan for a project under a policy.
+pub fn plan(project: &Project, policy: &Policy) -> Result<Plan> {
+    let ctx = Context::new(project, policy)?;
+    let f = &policy.files;
+    let mut files = Vec::new();
+    let mut managed = |path: &Option<PathBuf>, id: &str, executable: bool| -> Result<()> {
+        if let Some(path) = path {
+            files.push(ManagedFile {
+                path: path.clone(),
+                contents: render_template(id, &ctx)?,
+                kind: FileKind::Managed,
+                executable,
+            });
+        }
+        Ok(())
+    };
+    managed(&f.release_workflow, engine::RELEASE_WORKFLOW, false)?;
+    if policy.tests == TestsMode::Generate {
+        managed(&f.test_workflow, engine::TEST_WORKFLOW, false)?;
+    }
+    managed(&f.bump_script, engine::BUMP_SCRIPT, true)?;
+    managed(&f.releasing_guide, engine::RELEASING_GUIDE, false)?;
+    if let Some(path) = &f.branch_protection {
+        files.push(ManagedFile {
+            path: path.clone(),
+            contents: context::branch_protection_json(&ctx)?,
+            kind: FileKind::Managed,
+            executable: false,
+        });
+    }
+    if let Some(path) = &f.changelog {
+        files.push(ManagedFile {
+            path: path.clone(),
+            contents: render_template(engine::CHANGELOG, &ctx)?,
+            kind: FileKind::Seeded,
+            executable: false,
+        });
+    }
+    if let Some(path) = &f.gitignore {
+        files.push(ManagedFile {
+            path: path.clone(),
+            contents: render_template(engine::GITIGNORE_BLOCK, &ctx)?,
+            kind: FileKind::Block,
+            executable: false,
+        });
+    }
+    Ok(Plan { files })
+}

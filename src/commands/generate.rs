@@ -1,0 +1,99 @@
+//! `pyrel generate`: re-render the managed files from the policy.
+
+use std::path::Path;
+
+use console::Style;
+
+use super::output::{print_diff, print_stale, state_word};
+use super::Outcome;
+use crate::cli::GenerateArgs;
+use crate::error::{Error, Result};
+use crate::sync::{self, State};
+use crate::{policy, project, render};
+
+pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
+    let project = project::discover(dir)?;
+    let (policy, source) = policy::load(&project)?;
+    if source.is_none() {
+        return Err(Error::usage(
+            format!("no pyrel policy in {}", project.root.display()),
+            Some("run `pyrel init` first"),
+        ));
+    }
+    let plan = render::plan(&project, &policy)?;
+    let status = sync::status(&project.root, &plan)?;
+
+    if args.check {
+        let n = print_stale(&status);
+        return Ok(if n == 0 {
+            println!("All {} managed files are current.", status.entries.len());
+            Outcome::Success
+        } else {
+            println!(
+                "{n} file{} out of date; run `pyrel generate` to update.",
+                if n == 1 { " is" } else { "s are" }
+            );
+            Outcome::Failure
+        });
+    }
+
+    if args.dry_run {
+        let n = print_stale(&status);
+        if n == 0 {
+            println!("Nothing to do: every managed file is current.");
+        } else {
+            println!("Dry run: {n} file(s) would change; nothing was written.");
+        }
+        return Ok(Outcome::Success);
+    }
+
+    let blocked: Vec<_> = status.blocked().collect();
+    if !blocked.is_empty() && !args.force {
+        for e in &blocked {
+            println!(
+                "{} {} ({}): pyrel's version differs:",
+                Style::new().red().bold().apply_to("refused:"),
+                e.file.path.display(),
+                state_word(e.state)
+            );
+            print_diff(e);
+        }
+        println!(
+            "Nothing was written. Move your changes into the policy, or re-run with --force to overwrite."
+        );
+        return Ok(Outcome::Failure);
+    }
+
+    let applied = sync::apply(&project.root, &status, args.force)?;
+    report_applied(&applied);
+    Ok(Outcome::Success)
+}
+
+pub fn report_applied(applied: &sync::Applied) {
+    let green = Style::new().green();
+    for (path, state) in &applied.written {
+        let verb = match state {
+            State::Missing => "created",
+            State::HandEdited | State::Foreign => "overwrote",
+            _ => "updated",
+        };
+        println!("{:>10} {}", green.apply_to(verb), path.display());
+    }
+    for path in &applied.removed {
+        println!(
+            "{:>10} {} (no longer managed)",
+            green.apply_to("removed"),
+            path.display()
+        );
+    }
+    for path in &applied.kept_orphans {
+        println!(
+            "{:>10} {} (no longer managed, edited by hand: left in place)",
+            Style::new().yellow().apply_to("kept"),
+            path.display()
+        );
+    }
+    if applied.written.is_empty() && applied.removed.is_empty() {
+        println!("Nothing to do: every managed file is current.");
+    }
+}

@@ -1,0 +1,287 @@
+//! The typed render context. These fields are load-bearing: every template reads them,
+//! and strict mode turns a misspelt one into an error.
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::indexes;
+use crate::policy::{BuildTool, Policy, PublishMode, TestPypi, TestsMode, Versioning};
+use crate::project::{Project, SourceKind, VersionScheme};
+use crate::workspace_fs::slash;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    pub pyrel_version: &'static str,
+    /// The owner/repo of the origin remote, or placeholders when there is none.
+    pub owner: String,
+    pub repo: String,
+    pub repo_known: bool,
+    pub default_branch: String,
+    pub python_versions: Vec<String>,
+    /// The newest Python of the policy: builds and the release tooling run on it.
+    pub python_release: String,
+    pub trusted: bool,
+    pub token: bool,
+    /// "prereleases" | "all" | "never".
+    pub testpypi: &'static str,
+    pub uses_testpypi: bool,
+    pub dev_builds: bool,
+    pub tag_format: String,
+    /// Glob patterns for `on.push.tags`.
+    pub tag_globs: Vec<String>,
+    pub lockstep: bool,
+    pub generate_tests: bool,
+    pub required_checks: Vec<String>,
+    pub required_approvals: u32,
+    pub uv: bool,
+    pub runner: String,
+    pub pre_build: Vec<String>,
+    pub pypi_environment: String,
+    pub testpypi_environment: String,
+    pub pypi_token_secret: String,
+    pub testpypi_token_secret: String,
+    pub pypi_base: &'static str,
+    pub testpypi_base: &'static str,
+    pub testpypi_upload_url: &'static str,
+    pub packages: Vec<PackageCtx>,
+    /// Any package whose version comes from git tags (nothing to bump in files).
+    pub any_vcs: bool,
+    pub files: FilesCtx,
+    pub pins: super::pins::Pins,
+    /// Python expression for the repo root, seen from the bump script.
+    pub script_root: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageCtx {
+    pub name: String,
+    pub normalized: String,
+    /// Directory relative to the root, `.` for the root.
+    pub dir: String,
+    pub import_name: Option<String>,
+    pub version: Option<String>,
+    pub vcs: bool,
+    pub pypi_url: String,
+    pub testpypi_url: String,
+    /// Version sources for the bump script: kind, path, line.
+    pub sources: Vec<SourceCtx>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceCtx {
+    pub kind: SourceKind,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FilesCtx {
+    pub release_workflow: Option<String>,
+    /// File name only: what a Trusted Publisher is registered with.
+    pub release_workflow_name: Option<String>,
+    pub test_workflow: Option<String>,
+    pub test_workflow_name: Option<String>,
+    pub bump_script: Option<String>,
+    pub releasing_guide: Option<String>,
+    pub branch_protection: Option<String>,
+    pub changelog: Option<String>,
+}
+
+impl Context {
+    pub fn new(project: &Project, policy: &Policy) -> Result<Context> {
+        let (owner, repo, repo_known) = match &project.remote {
+            Some(r) => (r.owner.clone(), r.repo.clone(), true),
+            None => ("OWNER".to_string(), "REPO".to_string(), false),
+        };
+        let generate_tests =
+            policy.tests == TestsMode::Generate && policy.files.test_workflow.is_some();
+        let required_checks = if !policy.required_checks.is_empty() {
+            policy.required_checks.clone()
+        } else if generate_tests {
+            policy
+                .python_versions
+                .iter()
+                .map(|v| format!("test ({v})"))
+                .collect()
+        } else {
+            return Err(Error::usage(
+                "the policy has tests = \"existing\" but no required-checks to gate releases on",
+                Some("list the check names of your test workflow in required-checks, e.g. [\"test (3.12)\"]"),
+            ));
+        };
+        let lockstep = policy.versioning == Versioning::Lockstep;
+        let tag_globs = if lockstep {
+            vec![tag_glob(&policy.tag_format, None)]
+        } else {
+            project
+                .packages
+                .iter()
+                .map(|p| tag_glob(&policy.tag_format, Some(&p.normalized)))
+                .collect()
+        };
+        let packages = project
+            .packages
+            .iter()
+            .map(|p| PackageCtx {
+                name: p.name.clone(),
+                normalized: p.normalized.clone(),
+                dir: if p.dir.as_os_str().is_empty() {
+                    ".".into()
+                } else {
+                    slash(&p.dir)
+                },
+                import_name: p.import_name.clone(),
+                version: p.version().map(str::to_owned),
+                vcs: matches!(p.scheme, VersionScheme::Vcs { .. }),
+                pypi_url: format!("{}/p/{}", indexes::PYPI_BASE, p.normalized),
+                testpypi_url: format!("{}/p/{}", indexes::TESTPYPI_BASE, p.normalized),
+                sources: p
+                    .version_sources
+                    .iter()
+                    .map(|s| SourceCtx {
+                        kind: s.kind,
+                        path: slash(&s.path),
+                    })
+                    .collect(),
+            })
+            .collect::<Vec<_>>();
+        let name_of = |p: &Option<std::path::PathBuf>| {
+            p.as_ref()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        };
+        let f = &policy.files;
+        Ok(Context {
+            pyrel_version: env!("CARGO_PKG_VERSION"),
+            owner,
+            repo,
+            repo_known,
+            default_branch: policy.default_branch.clone(),
+            python_versions: policy.python_versions.clone(),
+            python_release: policy
+                .python_versions
+                .last()
+                .cloned()
+                .unwrap_or_else(|| "3.13".into()),
+            trusted: policy.publish == PublishMode::Trusted,
+            token: policy.publish == PublishMode::Token,
+            testpypi: match policy.testpypi {
+                TestPypi::Prereleases => "prereleases",
+                TestPypi::All => "all",
+                TestPypi::Never => "never",
+            },
+            uses_testpypi: policy.testpypi != TestPypi::Never || policy.dev_builds,
+            dev_builds: policy.dev_builds,
+            tag_format: policy.tag_format.clone(),
+            tag_globs,
+            lockstep,
+            generate_tests,
+            required_checks,
+            required_approvals: policy.required_approvals,
+            uv: policy.build_tool == BuildTool::Uv,
+            runner: policy.runner.clone(),
+            pre_build: policy.pre_build.clone(),
+            pypi_environment: policy.pypi_environment.clone(),
+            testpypi_environment: policy.testpypi_environment.clone(),
+            pypi_token_secret: policy.pypi_token_secret.clone(),
+            testpypi_token_secret: policy.testpypi_token_secret.clone(),
+            pypi_base: indexes::PYPI_BASE,
+            testpypi_base: indexes::TESTPYPI_BASE,
+            testpypi_upload_url: indexes::TESTPYPI_UPLOAD,
+            any_vcs: packages.iter().any(|p| p.vcs),
+            packages,
+            files: FilesCtx {
+                release_workflow: f.release_workflow.as_deref().map(slash),
+                release_workflow_name: name_of(&f.release_workflow),
+                test_workflow: f.test_workflow.as_deref().map(slash),
+                test_workflow_name: name_of(&f.test_workflow),
+                bump_script: f.bump_script.as_deref().map(slash),
+                releasing_guide: f.releasing_guide.as_deref().map(slash),
+                branch_protection: f.branch_protection.as_deref().map(slash),
+                changelog: f.changelog.as_deref().map(slash),
+            },
+            pins: super::pins::pins(),
+            script_root: script_root(f.bump_script.as_deref()),
+        })
+    }
+}
+
+/// The `on.push.tags` glob for a tag format: `v{version}` → `v[0-9]*`.
+fn tag_glob(format: &str, name: Option<&str>) -> String {
+    let with_name = match name {
+        Some(n) => format.replace("{name}", n),
+        None => format.to_string(),
+    };
+    with_name.replace("{version}", "[0-9]*")
+}
+
+/// The body of `PUT /repos/{owner}/{repo}/branches/{branch}/protection`.
+pub fn branch_protection_json(ctx: &Context) -> Result<String> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        required_status_checks: Checks<'a>,
+        enforce_admins: bool,
+        required_pull_request_reviews: Reviews,
+        restrictions: Option<()>,
+        required_linear_history: bool,
+        allow_force_pushes: bool,
+        allow_deletions: bool,
+        block_creations: bool,
+        required_conversation_resolution: bool,
+        lock_branch: bool,
+        allow_fork_syncing: bool,
+    }
+    #[derive(Serialize)]
+    struct Checks<'a> {
+        strict: bool,
+        checks: Vec<Check<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Check<'a> {
+        context: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Reviews {
+        dismiss_stale_reviews: bool,
+        require_code_owner_reviews: bool,
+        required_approving_review_count: u32,
+        require_last_push_approval: bool,
+    }
+    let body = Body {
+        required_status_checks: Checks {
+            strict: true,
+            checks: ctx
+                .required_checks
+                .iter()
+                .map(|c| Check { context: c })
+                .collect(),
+        },
+        enforce_admins: true,
+        required_pull_request_reviews: Reviews {
+            dismiss_stale_reviews: true,
+            require_code_owner_reviews: false,
+            required_approving_review_count: ctx.required_approvals,
+            require_last_push_approval: false,
+        },
+        restrictions: None,
+        required_linear_history: false,
+        allow_force_pushes: false,
+        allow_deletions: false,
+        block_creations: false,
+        required_conversation_resolution: true,
+        lock_branch: false,
+        allow_fork_syncing: false,
+    };
+    let mut out = serde_json::to_string_pretty(&body)
+        .map_err(|e| Error::usage(format!("internal error: {e}"), None))?;
+    out.push('\n');
+    Ok(out)
+}
+
+fn script_root(script: Option<&std::path::Path>) -> String {
+    let depth = script.map_or(1, |p| p.components().count());
+    let mut out = String::from("Path(__file__).resolve().parent");
+    for _ in 1..depth {
+        out.push_str(".parent");
+    }
+    out
+}

@@ -1,0 +1,183 @@
+//! The handlebars registry: embedded templates, strict mode, no HTML escaping, and the
+//! quoting helpers that keep user values from injecting YAML, shell or expressions.
+
+use std::sync::OnceLock;
+
+use handlebars::{
+    Context as HbContext, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
+    RenderErrorReason,
+};
+use include_dir::{include_dir, Dir};
+
+use super::Context;
+use crate::error::{Error, Result};
+
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+pub const RELEASE_WORKFLOW: &str = ".github/workflows/release.yml.hbs";
+pub const TEST_WORKFLOW: &str = ".github/workflows/test.yml.hbs";
+pub const BUMP_SCRIPT: &str = "scripts/bump_version.py.hbs";
+pub const RELEASING_GUIDE: &str = "docs/RELEASING.md.hbs";
+pub const CHANGELOG: &str = "CHANGELOG.md.hbs";
+pub const GITIGNORE_BLOCK: &str = "gitignore-block.hbs";
+
+/// Every template id; a test proves each exists and renders.
+pub const TEMPLATE_IDS: &[&str] = &[
+    RELEASE_WORKFLOW,
+    TEST_WORKFLOW,
+    BUMP_SCRIPT,
+    RELEASING_GUIDE,
+    CHANGELOG,
+    GITIGNORE_BLOCK,
+];
+
+fn registry() -> &'static std::result::Result<Handlebars<'static>, String> {
+    static REG: OnceLock<std::result::Result<Handlebars<'static>, String>> = OnceLock::new();
+    REG.get_or_init(|| {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(handlebars::no_escape);
+        hb.register_helper("yaml", Box::new(yaml_helper));
+        hb.register_helper("shell", Box::new(shell_helper));
+        hb.register_helper("json", Box::new(json_helper));
+        hb.register_helper("py", Box::new(json_helper));
+        hb.register_helper("concat", Box::new(concat_helper));
+        for id in TEMPLATE_IDS {
+            let file = TEMPLATES
+                .get_file(id)
+                .ok_or_else(|| format!("template {id} is not embedded"))?;
+            let text = file
+                .contents_utf8()
+                .ok_or_else(|| format!("template {id} is not UTF-8"))?;
+            hb.register_template_string(id, text)
+                .map_err(|e| format!("template {id}: {e}"))?;
+        }
+        Ok(hb)
+    })
+}
+
+/// Renders one template with the typed context.
+pub fn render_template(id: &str, ctx: &Context) -> Result<String> {
+    let hb = registry()
+        .as_ref()
+        .map_err(|e| Error::usage(e.clone(), None))?;
+    hb.render(id, ctx).map_err(|e| {
+        Error::usage(
+            format!("internal error rendering {id}: {e}"),
+            Some("this is a bug in pyrel; please report it"),
+        )
+    })
+}
+
+fn param_str<'a>(
+    h: &'a Helper,
+    name: &'static str,
+) -> std::result::Result<&'a serde_json::Value, RenderError> {
+    h.param(0)
+        .map(|p| p.value())
+        .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex(name, 0).into())
+}
+
+/// `{{yaml value}}`: a YAML double-quoted scalar (JSON string syntax is valid YAML).
+/// A `${{` inside is broken up so GitHub never evaluates it as an expression.
+fn yaml_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &HbContext,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let v = param_str(h, "yaml")?;
+    let s = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    out.write(&yaml_quote(&s))?;
+    Ok(())
+}
+
+/// Quotes a string for YAML. `${{` cannot be escaped in a workflow, so it is written
+/// as `$\u{7b}{` — YAML reads it back as the same characters, GitHub's expression
+/// scanner never sees the `${{` sequence in the file.
+pub fn yaml_quote(s: &str) -> String {
+    let json = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    json.replace("${{", "$\\u007b{")
+}
+
+/// `{{shell value}}`: a POSIX single-quoted word.
+fn shell_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &HbContext,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let v = param_str(h, "shell")?;
+    let s = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    out.write(&format!("'{}'", s.replace('\'', "'\\''")))?;
+    Ok(())
+}
+
+/// `{{json value}}` / `{{py value}}`: JSON, which is also a valid Python literal for
+/// strings, lists of strings and numbers.
+fn json_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &HbContext,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let v = param_str(h, "json")?;
+    out.write(&serde_json::to_string(v).unwrap_or_default())?;
+    Ok(())
+}
+
+/// `(concat a b ...)`: the strings joined, for building paths in subexpressions.
+fn concat_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &HbContext,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    for p in h.params() {
+        match p.value() {
+            serde_json::Value::String(s) => out.write(s)?,
+            other => out.write(&other.to_string())?,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_is_embedded_and_compiles() {
+        let hb = registry().as_ref().unwrap();
+        for id in TEMPLATE_IDS {
+            assert!(hb.has_template(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn yaml_quote_round_trips_and_hides_expressions() {
+        for s in [
+            "plain",
+            "it's: \"q\"",
+            "x${{ github.token }}",
+            "a\\b",
+            "#c",
+            "- d",
+        ] {
+            let q = yaml_quote(s);
+            assert!(!q.contains("${{"), "{q}");
+            let back: String = serde_yaml::from_str(&q).unwrap();
+            assert_eq!(back, s);
+        }
+    }
+}
