@@ -79,12 +79,13 @@ impl Error {
             Error::NotPythonProject { .. } => Some(
                 "run pyrel inside a Python repository, or point at one with `pyrel -C DIR`".into(),
             ),
-            Error::DependencyCycle { .. } => {
-                Some("remove one of the dependencies so the packages can be released in order".into())
-            }
-            Error::PathEscape { .. } => {
-                Some("managed file paths in the policy must be relative and stay inside the repository".into())
-            }
+            Error::DependencyCycle { .. } => Some(
+                "remove one of the dependencies so the packages can be released in order".into(),
+            ),
+            Error::PathEscape { .. } => Some(
+                "managed file paths in the policy must be relative and stay inside the repository"
+                    .into(),
+            ),
             Error::Io { .. } => None,
         }
     }

@@ -109,7 +109,11 @@ mod tests {
             "https://user@github.com/acme/widgets/",
         ] {
             let r = parse_remote(u).unwrap_or_else(|| panic!("{u}"));
-            assert_eq!((r.host.as_str(), r.owner.as_str(), r.repo.as_str()), ("github.com", "acme", "widgets"), "{u}");
+            assert_eq!(
+                (r.host.as_str(), r.owner.as_str(), r.repo.as_str()),
+                ("github.com", "acme", "widgets"),
+                "{u}"
+            );
         }
         assert!(parse_remote("https://github.com/acme").is_none());
         assert!(parse_remote("https://github.com/a/b\"c").is_none());
