@@ -265,7 +265,9 @@ pub fn parse(text: &str) -> Result<Changelog, ChangelogError> {
             ChangelogError::at(
                 line_no,
                 msg,
-                Some("write release headings as `## [1.2.3] - 2024-01-31` (Keep a Changelog 1.1.0)"),
+                Some(
+                    "write release headings as `## [1.2.3] - 2024-01-31` (Keep a Changelog 1.1.0)",
+                ),
             )
         })?;
         let (body, change_types) = section_body(&lines[start + 1..end], &kinds[start + 1..end]);
@@ -328,10 +330,7 @@ pub fn parse(text: &str) -> Result<Changelog, ChangelogError> {
 /// notes. `None` when there is no such section or the changelog does not parse (call
 /// [`parse`] to learn why).
 pub fn section_notes(text: &str, version: &str) -> Option<String> {
-    parse(text)
-        .ok()?
-        .section(version)
-        .map(|s| s.body.clone())
+    parse(text).ok()?.section(version).map(|s| s.body.clone())
 }
 
 /// Whether the `[Unreleased]` section is missing or has nothing but blank lines and empty
@@ -411,10 +410,7 @@ pub fn release(
             match log.releases().first() {
                 Some(newest) => edits.insert_before(newest.line - 1, vec![heading, String::new()]),
                 None => {
-                    let at = log
-                        .trailing_links
-                        .map(|l| l - 1)
-                        .unwrap_or(src.len());
+                    let at = log.trailing_links.map(|l| l - 1).unwrap_or(src.len());
                     let mut block = Vec::new();
                     if at > 0 && !src[at - 1].text.trim().is_empty() {
                         block.push(String::new());
@@ -868,9 +864,7 @@ fn section_body(lines: &[RawLine<'_>], kinds: &[Kind]) -> (String, Vec<(String, 
                 };
                 let indent = line.text.len() - line.text.trim_start().len();
                 let body = line.text.trim();
-                let item = (indent < 2)
-                    .then(|| list_item(body))
-                    .flatten();
+                let item = (indent < 2).then(|| list_item(body)).flatten();
                 if let Some(item) = item {
                     entries.push(item.to_owned());
                     in_entry = true;
@@ -900,7 +894,6 @@ fn list_item(s: &str) -> Option<&str> {
         .map(str::trim)
         .or_else(|| ["-", "*", "+"].contains(&s).then_some(""))
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -985,9 +978,9 @@ All notable changes to this project will be documented in this file.
         assert_eq!(log.unreleased().unwrap().body, "");
 
         let s = seed_since(Some(&gh()), Some("0.4.0"));
-        assert!(s.ends_with(
-            "[unreleased]: https://github.com/acme/widgets/compare/v0.4.0...HEAD\n"
-        ));
+        assert!(
+            s.ends_with("[unreleased]: https://github.com/acme/widgets/compare/v0.4.0...HEAD\n")
+        );
     }
 
     #[test]
@@ -997,7 +990,10 @@ All notable changes to this project will be documented in this file.
         assert_eq!(u.line, 5);
         assert_eq!(
             u.entries("added"),
-            ["v1.1 Brazilian Portuguese translation.", "v1.1 German Translation"]
+            [
+                "v1.1 Brazilian Portuguese translation.",
+                "v1.1 German Translation"
+            ]
         );
         let versions: Vec<_> = log
             .releases()
@@ -1055,7 +1051,10 @@ All notable changes to this project will be documented in this file.
         let log = parse(text).unwrap();
         assert_eq!(log.section("2.0.0-RC1").unwrap().line, 1);
         assert_eq!(log.section("2.0.0rc1").unwrap().body, "- rc");
-        assert_eq!(log.section("1.0.0").unwrap().version.as_deref(), Some("1.0"));
+        assert_eq!(
+            log.section("1.0.0").unwrap().version.as_deref(),
+            Some("1.0")
+        );
         assert!(log.section("1.0.1").is_none());
         assert!(log.section("not a version").is_none());
         assert_eq!(section_notes(text, "1").as_deref(), Some("- one"));
@@ -1102,7 +1101,8 @@ All notable changes to this project will be documented in this file.
 
     #[test]
     fn duplicate_versions_are_an_error_with_both_lines() {
-        let text = "# Changelog\n\n## [1.0.0] - 2024-02-01\n\n- b\n\n## [1.0] - 2024-01-01\n\n- a\n";
+        let text =
+            "# Changelog\n\n## [1.0.0] - 2024-02-01\n\n- b\n\n## [1.0] - 2024-01-01\n\n- a\n";
         let err = parse(text).unwrap_err();
         assert_eq!(err.line, Some(7));
         assert!(err.message.contains("first is on line 3"), "{err}");
@@ -1114,7 +1114,10 @@ All notable changes to this project will be documented in this file.
     fn broken_structure_is_reported_with_its_line() {
         let err = parse("# C\n\n## [Unreleased]\n\n## [banana] - 2024-01-01\n").unwrap_err();
         assert_eq!(err.line, Some(5));
-        assert!(err.message.contains("`banana` is not a PEP 440 version"), "{err}");
+        assert!(
+            err.message.contains("`banana` is not a PEP 440 version"),
+            "{err}"
+        );
 
         let err = parse("## [Unreleased]\n\n## [unreleased]\n").unwrap_err();
         assert_eq!(err.line, Some(3));
@@ -1128,14 +1131,19 @@ All notable changes to this project will be documented in this file.
         assert_eq!(err.line, Some(1));
 
         let e = err.into_error(Path::new("CHANGELOG.md"));
-        assert_eq!(e.to_string(), "CHANGELOG.md:1: heading `## [1.0.0 - 2024-01-01` has an unclosed `[`");
+        assert_eq!(
+            e.to_string(),
+            "CHANGELOG.md:1: heading `## [1.0.0 - 2024-01-01` has an unclosed `[`"
+        );
         assert!(e.hint().is_some());
     }
 
     #[test]
     fn first_release_from_the_seed() {
-        let seeded = seed(Some(&gh()))
-            .replace("## [Unreleased]\n", "## [Unreleased]\n\n### Added\n\n- First cut.\n");
+        let seeded = seed(Some(&gh())).replace(
+            "## [Unreleased]\n",
+            "## [Unreleased]\n\n### Added\n\n- First cut.\n",
+        );
         let out = release(&seeded, "1.0.0", "2024-06-01", Some(&gh())).unwrap();
         assert!(!out.unreleased_was_empty);
         let expected = seeded
@@ -1151,7 +1159,10 @@ All notable changes to this project will be documented in this file.
         assert_eq!(out.text, expected);
         let log = parse(&out.text).unwrap();
         assert_eq!(log.unreleased().unwrap().body, "");
-        assert_eq!(log.section("1.0.0").unwrap().entries("Added"), ["First cut."]);
+        assert_eq!(
+            log.section("1.0.0").unwrap().entries("Added"),
+            ["First cut."]
+        );
     }
 
     #[test]
@@ -1172,7 +1183,10 @@ All notable changes to this project will be documented in this file.
         let log = parse(&out.text).unwrap();
         assert_eq!(
             log.section("1.2.0").unwrap().entries("Added"),
-            ["v1.1 Brazilian Portuguese translation.", "v1.1 German Translation"]
+            [
+                "v1.1 Brazilian Portuguese translation.",
+                "v1.1 German Translation"
+            ]
         );
         assert_eq!(log.releases()[1].version.as_deref(), Some("1.1.1"));
     }
@@ -1181,7 +1195,10 @@ All notable changes to this project will be documented in this file.
     fn crlf_files_stay_crlf() {
         let crlf = KAC.replace('\n', "\r\n");
         let out = release(&crlf, "1.2.0", "2024-06-01", Some(&gh())).unwrap();
-        assert!(!out.text.replace("\r\n", "").contains('\n'), "a bare LF slipped in");
+        assert!(
+            !out.text.replace("\r\n", "").contains('\n'),
+            "a bare LF slipped in"
+        );
         let lf = release(KAC, "1.2.0", "2024-06-01", Some(&gh())).unwrap();
         assert_eq!(out.text, lf.text.replace('\n', "\r\n"));
         // The parsed body uses \n whatever the file does.
@@ -1202,11 +1219,15 @@ All notable changes to this project will be documented in this file.
 
         // Links appended after a last line without newline: the old last line gets one.
         let out = release(text, "0.2.0", "2024-06-01", Some(&gh())).unwrap();
-        assert!(out.text.ends_with(
-            "## [0.1.0] - 2024-01-01\n\n\
+        assert!(
+            out.text.ends_with(
+                "## [0.1.0] - 2024-01-01\n\n\
              [unreleased]: https://github.com/acme/widgets/compare/v0.2.0...HEAD\n\
              [0.2.0]: https://github.com/acme/widgets/compare/v0.1.0...v0.2.0"
-        ), "{}", out.text);
+            ),
+            "{}",
+            out.text
+        );
 
         // The heading itself last, without newline.
         let out = release("## [Unreleased]", "1.0.0", "2024-06-01", None).unwrap();
@@ -1243,18 +1264,25 @@ All notable changes to this project will be documented in this file.
         let text = "## [Unreleased]\n\n- x\n\n## [1.0.0] - 2024-01-01\n\n\
                     [1.0.0]: https://github.com/acme/widgets/releases/tag/v1.0.0\n";
         let out = release(text, "1.1.0", "2024-06-01", Some(&gh())).unwrap();
-        assert!(out.text.ends_with(
-            "\n[unreleased]: https://github.com/acme/widgets/compare/v1.1.0...HEAD\n\
+        assert!(
+            out.text.ends_with(
+                "\n[unreleased]: https://github.com/acme/widgets/compare/v1.1.0...HEAD\n\
              [1.1.0]: https://github.com/acme/widgets/compare/v1.0.0...v1.1.0\n\
              [1.0.0]: https://github.com/acme/widgets/releases/tag/v1.0.0\n"
-        ), "{}", out.text);
+            ),
+            "{}",
+            out.text
+        );
     }
 
     #[test]
     fn existing_version_is_refused_with_its_line() {
         let err = release(KAC, "1.0", "2024-06-01", Some(&gh())).unwrap_err();
         assert_eq!(err.line, Some(24));
-        assert!(err.message.contains("already has a section for 1.0.0"), "{err}");
+        assert!(
+            err.message.contains("already has a section for 1.0.0"),
+            "{err}"
+        );
         let err = release(KAC, "0.0.5", "2024-06-01", None).unwrap_err();
         assert_eq!(err.line, Some(30));
     }
@@ -1288,7 +1316,10 @@ All notable changes to this project will be documented in this file.
 
         // Nothing at all: the section goes after the intro.
         let out = release("# Changelog\n\nIntro.\n", "0.1.0", "2024-06-01", None).unwrap();
-        assert_eq!(out.text, "# Changelog\n\nIntro.\n\n## [0.1.0] - 2024-06-01\n");
+        assert_eq!(
+            out.text,
+            "# Changelog\n\nIntro.\n\n## [0.1.0] - 2024-06-01\n"
+        );
     }
 
     #[test]
@@ -1297,22 +1328,26 @@ All notable changes to this project will be documented in this file.
         assert!(unreleased_is_empty(text).unwrap());
         let out = release(text, "1.0.1", "2024-06-01", None).unwrap();
         assert!(out.unreleased_was_empty);
-        assert!(!unreleased_is_empty(&KAC.replace("### Added\n\n- v1.1 B", "### Added\n\nSee B")).unwrap());
+        assert!(
+            !unreleased_is_empty(&KAC.replace("### Added\n\n- v1.1 B", "### Added\n\nSee B"))
+                .unwrap()
+        );
     }
 
     #[test]
     fn previous_tag_is_the_greatest_lower_release_yanked_included() {
-        let text = "## [Unreleased]\n\n## [2.0.0rc1] - 2024-05-01 [YANKED]\n\n## [1.0.0] - 2024-01-01\n\n\
+        let text =
+            "## [Unreleased]\n\n## [2.0.0rc1] - 2024-05-01 [YANKED]\n\n## [1.0.0] - 2024-01-01\n\n\
                     [unreleased]: https://github.com/acme/widgets/compare/v2.0.0rc1...HEAD\n";
         let out = release(text, "2.0.0", "2024-06-01", Some(&gh())).unwrap();
-        assert!(out.text.contains(
-            "[2.0.0]: https://github.com/acme/widgets/compare/v2.0.0rc1...v2.0.0\n"
-        ));
+        assert!(out
+            .text
+            .contains("[2.0.0]: https://github.com/acme/widgets/compare/v2.0.0rc1...v2.0.0\n"));
         // A backport compares with the release it follows, not the newest one.
         let out = release(text, "1.0.1", "2024-06-01", Some(&gh())).unwrap();
-        assert!(out.text.contains(
-            "[1.0.1]: https://github.com/acme/widgets/compare/v1.0.0...v1.0.1\n"
-        ));
+        assert!(out
+            .text
+            .contains("[1.0.1]: https://github.com/acme/widgets/compare/v1.0.0...v1.0.1\n"));
     }
 
     #[test]
@@ -1323,10 +1358,14 @@ All notable changes to this project will be documented in this file.
         };
         let s = seed_since(Some(&links), Some("0.9.0"));
         let out = release(&s, "1.0.0", "2024-06-01", Some(&links)).unwrap();
-        assert!(out.text.ends_with(
-            "[unreleased]: https://github.com/acme/mono/compare/dashboard-v1.0.0...HEAD\n\
+        assert!(
+            out.text.ends_with(
+                "[unreleased]: https://github.com/acme/mono/compare/dashboard-v1.0.0...HEAD\n\
              [1.0.0]: https://github.com/acme/mono/compare/dashboard-v0.9.0...dashboard-v1.0.0\n"
-        ), "{}", out.text);
+            ),
+            "{}",
+            out.text
+        );
     }
 
     #[test]
@@ -1334,10 +1373,14 @@ All notable changes to this project will be documented in this file.
         let text = "## [Unreleased]\n\n- x\n\n[unreleased]: https://github.com/acme/widgets/commits/HEAD\n\
                     [1.0.0]: https://example.invalid/old \"Old title\"\n";
         let out = release(text, "1.0.0", "2024-06-01", Some(&gh())).unwrap();
-        assert!(out.text.ends_with(
-            "[unreleased]: https://github.com/acme/widgets/compare/v1.0.0...HEAD\n\
+        assert!(
+            out.text.ends_with(
+                "[unreleased]: https://github.com/acme/widgets/compare/v1.0.0...HEAD\n\
              [1.0.0]: https://github.com/acme/widgets/releases/tag/v1.0.0 \"Old title\"\n"
-        ), "{}", out.text);
+            ),
+            "{}",
+            out.text
+        );
         assert_eq!(parse(&out.text).unwrap().links().len(), 2);
     }
 
