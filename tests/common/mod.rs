@@ -80,7 +80,12 @@ pub fn fixture(name: &str) -> tempfile::TempDir {
     git(tmp.path(), &["init", "-q", "-b", "main"]);
     git(
         tmp.path(),
-        &["remote", "add", "origin", "https://github.com/acme/widgets.git"],
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://github.com/acme/widgets.git",
+        ],
     );
     tmp
 }
