@@ -10,6 +10,10 @@ use serde::Serialize;
 
 mod discover;
 pub mod git;
+pub mod pyfile;
+pub mod pyproject;
+pub mod setup_cfg;
+pub mod setup_py;
 
 pub use discover::discover;
 

@@ -1,0 +1,446 @@
+//! Reading `pyproject.toml`: the package identity, how its version is defined, its
+//! requirement strings, and a uv workspace declaration, each with exact spans.
+//!
+//! Parsed with `toml_edit`'s span-keeping document, so every string found here
+//! carries the byte range of its text inside the quotes.
+
+use std::path::{Path, PathBuf};
+
+use toml_edit::{ImDocument, Item, TableLike, Value};
+
+use super::pyfile::Literal;
+use super::{normalize_name, SourceKind, VcsTool};
+use crate::error::{Error, Result};
+use crate::workspace_fs::{line_col, read_text_opt};
+
+pub struct Pyproject {
+    /// Absolute path, for error messages.
+    pub path: PathBuf,
+    text: String,
+    doc: ImDocument<String>,
+}
+
+/// How `pyproject.toml` says the version is defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PyVersion {
+    /// A literal right here (`[project].version` or `[tool.poetry].version`).
+    Literal(SourceKind, Literal),
+    Vcs(VcsTool),
+    /// `[tool.hatch.version] path`, relative to the package directory.
+    HatchPath(String),
+    /// `[tool.setuptools.dynamic] version = {attr = "..."}`.
+    Attr(String),
+    /// Declared dynamic without a configuration pyrel knows: setuptools then reads
+    /// `setup.cfg` / `setup.py`, which the caller looks at.
+    Dynamic,
+    Missing,
+}
+
+/// A requirement string (or a poetry dependency) found in a manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepLit {
+    pub section: String,
+    /// `value` is the decoded string; `span` the raw text inside the quotes.
+    pub lit: Literal,
+    /// For poetry tables: the dependency name (the key); the literal is its constraint.
+    pub poetry_name: Option<String>,
+}
+
+/// `[tool.uv.workspace]`.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    pub members: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Line of `members`, for glob errors.
+    pub line: usize,
+}
+
+/// Loads and parses `path`; `Ok(None)` when there is no such file. Malformed TOML is
+/// an error with the line and column of the problem.
+pub fn load(path: &Path) -> Result<Option<Pyproject>> {
+    let Some(text) = read_text_opt(path)? else {
+        return Ok(None);
+    };
+    let doc = ImDocument::parse(text.clone()).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|s| line_col(&text, s.start))
+            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        Error::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: format!("invalid TOML: {}", e.message().trim()),
+            hint: Some("fix the TOML syntax; pyrel never edits a file it cannot parse".into()),
+        }
+    })?;
+    Ok(Some(Pyproject {
+        path: path.to_path_buf(),
+        text,
+        doc,
+    }))
+}
+
+impl Pyproject {
+    /// The table at a dotted path (`tool.hatch.version`), regular or inline.
+    fn table(&self, dotted: &str) -> Option<&dyn TableLike> {
+        let mut cur: &dyn TableLike = self.doc.as_table();
+        for key in dotted.split('.') {
+            cur = cur.get(key)?.as_table_like()?;
+        }
+        Some(cur)
+    }
+
+    fn value<'a>(&'a self, table: &'a dyn TableLike, key: &str) -> Option<&'a Value> {
+        table.get(key)?.as_value()
+    }
+
+    /// The string at `key` with its exact span.
+    fn str_lit(&self, v: &Value) -> Option<Literal> {
+        toml_str(&self.text, v)
+    }
+
+    /// The declared name and where it came from: `[project]` first (PEP 621, also
+    /// poetry 2), then `[tool.poetry]`.
+    pub fn identity(&self) -> Option<(Literal, SourceKind)> {
+        if let Some(p) = self.table("project") {
+            if let Some(l) = self.value(p, "name").and_then(|v| self.str_lit(v)) {
+                return Some((l, SourceKind::Project));
+            }
+        }
+        let p = self.table("tool.poetry")?;
+        let l = self.value(p, "name").and_then(|v| self.str_lit(v))?;
+        Some((l, SourceKind::Poetry))
+    }
+
+    /// Whether `[project].dynamic` lists `field`.
+    pub fn dynamic(&self, field: &str) -> bool {
+        self.table("project")
+            .and_then(|p| p.get("dynamic"))
+            .and_then(Item::as_array)
+            .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(field)))
+    }
+
+    /// Normalized names in `[build-system].requires`.
+    fn build_requires(&self) -> Vec<String> {
+        self.table("build-system")
+            .and_then(|b| b.get("requires"))
+            .and_then(Item::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|r| normalize_name(name_prefix(r)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// setuptools-scm is configured for this project (table or build requirement).
+    pub fn uses_setuptools_scm(&self) -> bool {
+        self.table("tool.setuptools_scm").is_some()
+            || self.table("tool.setuptools-scm").is_some()
+            || self.build_requires().iter().any(|r| r == "setuptools-scm")
+    }
+
+    /// How the version is defined, per the identity's kind.
+    pub fn version(&self, kind: SourceKind) -> PyVersion {
+        if kind == SourceKind::Poetry {
+            let pdv = self
+                .table("tool.poetry-dynamic-versioning")
+                .and_then(|t| t.get("enable"))
+                .and_then(Item::as_bool)
+                .unwrap_or(false)
+                || self
+                    .build_requires()
+                    .iter()
+                    .any(|r| r == "poetry-dynamic-versioning");
+            if pdv {
+                return PyVersion::Vcs(VcsTool::PoetryDynamic);
+            }
+            return self
+                .table("tool.poetry")
+                .and_then(|p| self.value(p, "version"))
+                .and_then(|v| self.str_lit(v))
+                .map_or(PyVersion::Missing, |l| {
+                    PyVersion::Literal(SourceKind::Poetry, l)
+                });
+        }
+        if let Some(l) = self
+            .table("project")
+            .and_then(|p| self.value(p, "version"))
+            .and_then(|v| self.str_lit(v))
+        {
+            return PyVersion::Literal(SourceKind::Project, l);
+        }
+        if !self.dynamic("version") {
+            // Poetry 2 keeps the version in [tool.poetry] with a PEP 621 name.
+            if let Some(l) = self
+                .table("tool.poetry")
+                .and_then(|p| self.value(p, "version"))
+                .and_then(|v| self.str_lit(v))
+            {
+                return PyVersion::Literal(SourceKind::Poetry, l);
+            }
+            return PyVersion::Missing;
+        }
+        if let Some(h) = self.table("tool.hatch.version") {
+            let source = h.get("source").and_then(Item::as_str);
+            if source == Some("vcs") {
+                return PyVersion::Vcs(VcsTool::HatchVcs);
+            }
+            if let Some(p) = h.get("path").and_then(Item::as_str) {
+                return PyVersion::HatchPath(p.to_string());
+            }
+        }
+        if let Some(p) = self.table("tool.pdm.version") {
+            if p.get("source").and_then(Item::as_str) == Some("scm") {
+                return PyVersion::Vcs(VcsTool::PdmScm);
+            }
+        }
+        if let Some(d) = self.table("tool.setuptools.dynamic") {
+            if let Some(attr) = d
+                .get("version")
+                .and_then(Item::as_table_like)
+                .and_then(|v| v.get("attr"))
+                .and_then(Item::as_str)
+            {
+                return PyVersion::Attr(attr.to_string());
+            }
+        }
+        if self.uses_setuptools_scm() {
+            return PyVersion::Vcs(VcsTool::SetuptoolsScm);
+        }
+        if self.build_requires().iter().any(|r| r == "poetry-dynamic-versioning") {
+            return PyVersion::Vcs(VcsTool::PoetryDynamic);
+        }
+        PyVersion::Dynamic
+    }
+
+    /// Every requirement string of the package, with its section.
+    pub fn deps(&self) -> Vec<DepLit> {
+        let mut out = Vec::new();
+        if let Some(p) = self.table("project") {
+            self.push_array(&mut out, p.get("dependencies"), "dependencies");
+            if let Some(opt) = p.get("optional-dependencies").and_then(Item::as_table_like) {
+                for (extra, item) in opt.iter() {
+                    self.push_array(&mut out, Some(item), &format!("optional-dependencies.{extra}"));
+                }
+            }
+        }
+        for section in ["tool.poetry.dependencies", "tool.poetry.dev-dependencies"] {
+            if let Some(t) = self.table(section) {
+                self.push_poetry(&mut out, t, section);
+            }
+        }
+        if let Some(groups) = self.table("tool.poetry.group") {
+            for (group, item) in groups.iter() {
+                if let Some(t) = item
+                    .as_table_like()
+                    .and_then(|g| g.get("dependencies"))
+                    .and_then(Item::as_table_like)
+                {
+                    self.push_poetry(&mut out, t, &format!("tool.poetry.group.{group}.dependencies"));
+                }
+            }
+        }
+        out
+    }
+
+    fn push_array(&self, out: &mut Vec<DepLit>, item: Option<&Item>, section: &str) {
+        let Some(arr) = item.and_then(Item::as_array) else {
+            return;
+        };
+        for v in arr.iter() {
+            if let Some(lit) = self.str_lit(v) {
+                out.push(DepLit {
+                    section: section.to_string(),
+                    lit,
+                    poetry_name: None,
+                });
+            }
+        }
+    }
+
+    fn push_poetry(&self, out: &mut Vec<DepLit>, table: &dyn TableLike, section: &str) {
+        for (name, _) in table.iter() {
+            if name == "python" {
+                continue;
+            }
+            let Some((key, item)) = table.get_key_value(name) else {
+                continue;
+            };
+            let lit = match item.as_value() {
+                Some(v @ Value::String(_)) => self.str_lit(v),
+                _ => item
+                    .as_table_like()
+                    .and_then(|t| t.get("version"))
+                    .and_then(Item::as_value)
+                    .and_then(|v| self.str_lit(v)),
+            };
+            // A path/git dependency without a version: point at the key itself.
+            let lit = lit.or_else(|| {
+                key.span().map(|span| Literal {
+                    line: line_col(&self.text, span.start).0,
+                    value: String::new(),
+                    span,
+                })
+            });
+            if let Some(lit) = lit {
+                out.push(DepLit {
+                    section: section.to_string(),
+                    lit,
+                    poetry_name: Some(name.to_string()),
+                });
+            }
+        }
+    }
+
+    /// `[tool.uv.workspace]`, when declared.
+    pub fn workspace(&self) -> Option<Workspace> {
+        let ws = self.table("tool.uv.workspace")?;
+        let strings = |key: &str| -> Vec<String> {
+            ws.get(key)
+                .and_then(Item::as_array)
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default()
+        };
+        let line = ws
+            .get("members")
+            .and_then(Item::span)
+            .map_or(1, |s| line_col(&self.text, s.start).0);
+        Some(Workspace {
+            members: strings("members"),
+            exclude: strings("exclude"),
+            line,
+        })
+    }
+}
+
+/// A TOML string value's text inside its quotes, with its span and line. The value is
+/// the raw text (what a later edit replaces); for requirement strings the caller
+/// decodes via [`Value::as_str`] when it needs to.
+fn toml_str(text: &str, v: &Value) -> Option<Literal> {
+    let decoded = v.as_str()?;
+    let span = v.span()?;
+    let raw = text.get(span.clone())?;
+    let q = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+        3
+    } else {
+        1
+    };
+    if span.len() < 2 * q {
+        return None;
+    }
+    let mut start = span.start + q;
+    let end = span.end - q;
+    if q == 3 {
+        // TOML trims a newline right after the opening delimiter.
+        if text[start..end].starts_with("\r\n") {
+            start += 2;
+        } else if text[start..end].starts_with('\n') {
+            start += 1;
+        }
+    }
+    let inner = &text[start..end];
+    // Requirement strings are matched on their decoded value; versions are spliced
+    // raw, and never contain escapes in practice. Keep the decoded text only when it
+    // differs (an escape), so `text[span] == value` holds for every plain string.
+    let value = if inner == decoded { inner } else { decoded };
+    Some(Literal {
+        line: line_col(text, start).0,
+        span: start..end,
+        value: value.to_string(),
+    })
+}
+
+/// The leading distribution name of a requirement string, for the build-system check
+/// and as the conservative fallback when PEP 508 parsing fails.
+pub fn name_prefix(req: &str) -> &str {
+    let req = req.trim_start();
+    let end = req
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(req.len());
+    req[..end].trim_end_matches(['.', '-', '_'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pp(text: &str) -> Pyproject {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("pyproject.toml");
+        std::fs::write(&p, text).unwrap();
+        load(&p).unwrap().unwrap()
+    }
+
+    #[test]
+    fn spans_of_plain_literal_and_multiline_strings() {
+        let t = "[project]\nname = 'pkg'\nversion = \"1.0.0\"\ndependencies = [\n  \"\"\"core>=1\"\"\",\n  'x ; python_version < \"3.9\"',\n]\n";
+        let p = pp(t);
+        let (name, kind) = p.identity().unwrap();
+        assert_eq!((&t[name.span.clone()], kind), ("pkg", SourceKind::Project));
+        match p.version(kind) {
+            PyVersion::Literal(SourceKind::Project, l) => {
+                assert_eq!((&t[l.span.clone()], l.line), ("1.0.0", 3))
+            }
+            other => panic!("{other:?}"),
+        }
+        let deps = p.deps();
+        assert_eq!(&t[deps[0].lit.span.clone()], "core>=1");
+        assert_eq!(deps[0].lit.line, 5);
+        assert_eq!(&t[deps[1].lit.span.clone()], "x ; python_version < \"3.9\"");
+    }
+
+    #[test]
+    fn dynamic_version_configurations() {
+        let base = "[project]\nname = \"p\"\ndynamic = [\"version\"]\n";
+        let cases = [
+            ("[tool.hatch.version]\nsource = \"vcs\"\n", PyVersion::Vcs(VcsTool::HatchVcs)),
+            ("[tool.hatch.version]\npath = \"src/p/__about__.py\"\n", PyVersion::HatchPath("src/p/__about__.py".into())),
+            ("[tool.setuptools_scm]\n", PyVersion::Vcs(VcsTool::SetuptoolsScm)),
+            ("[build-system]\nrequires = [\"setuptools>=64\", \"setuptools-scm>=8\"]\n", PyVersion::Vcs(VcsTool::SetuptoolsScm)),
+            ("[tool.setuptools.dynamic]\nversion = {attr = \"p.__version__\"}\n", PyVersion::Attr("p.__version__".into())),
+            ("[tool.pdm.version]\nsource = \"scm\"\n", PyVersion::Vcs(VcsTool::PdmScm)),
+            ("", PyVersion::Dynamic),
+        ];
+        for (extra, want) in cases {
+            let p = pp(&format!("{base}{extra}"));
+            assert_eq!(p.version(SourceKind::Project), want, "{extra}");
+        }
+    }
+
+    #[test]
+    fn poetry_dependencies() {
+        let t = "[tool.poetry]\nname = \"app\"\nversion = \"3.2.0\"\n[tool.poetry.dependencies]\npython = \"^3.9\"\nlib = \"^3.2.0\"\nlocal = { path = \"../local\", develop = true }\npinned = { version = \"==1.0\", extras = [\"x\"] }\n";
+        let p = pp(t);
+        let deps = p.deps();
+        let got: Vec<(&str, &str)> = deps
+            .iter()
+            .map(|d| (d.poetry_name.as_deref().unwrap(), &t[d.lit.span.clone()]))
+            .collect();
+        assert_eq!(got, [("lib", "^3.2.0"), ("local", "local"), ("pinned", "==1.0")]);
+    }
+
+    #[test]
+    fn malformed_toml_has_line_and_column() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("pyproject.toml");
+        std::fs::write(&p, "[project]\nname = \"x\"\nversion = = 1\n").unwrap();
+        match load(&p) {
+            Err(Error::Parse { line, column, message, .. }) => {
+                assert_eq!(line, Some(3));
+                assert!(column.is_some());
+                assert!(message.contains("TOML"), "{message}");
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn name_prefix_is_conservative() {
+        assert_eq!(name_prefix("setuptools-scm>=8"), "setuptools-scm");
+        assert_eq!(name_prefix("  a.b[x] ; os_name"), "a.b");
+        assert_eq!(name_prefix("!!"), "");
+    }
+}

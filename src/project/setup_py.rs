@@ -1,0 +1,330 @@
+//! Reading `setup.py` without executing it.
+//!
+//! Only the `setup(...)` call's keyword arguments are read, with the tokenizer of
+//! [`super::pyfile`]. `name` and `version` must be literals (or a module-level variable
+//! assigned a literal, the common `VERSION = "1.0"` idiom): anything computed is an
+//! error, because pyrel could neither read nor bump it reliably.
+
+use std::path::Path;
+
+use super::pyfile::{module_assignments, tokenize, Literal, Tok, Token};
+use crate::error::{Error, Result};
+
+/// What pyrel needs from a `setup()` call.
+#[derive(Debug, Clone, Default)]
+pub struct SetupPy {
+    pub name: Option<Literal>,
+    pub version: Option<Literal>,
+    /// `use_scm_version=...` is present: setuptools-scm derives the version.
+    pub use_scm_version: bool,
+    pub install_requires: Vec<Literal>,
+    /// `(extra, requirement)` pairs from `extras_require={...}`.
+    pub extras_require: Vec<(String, Literal)>,
+}
+
+/// Reads the `setup(...)` call. `None` when the file has no such call.
+pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
+    let toks = tokenize(text, path)?;
+    let assigns = module_assignments(&toks);
+    // A module-level variable resolves to its last assignment before use; the last
+    // one in the file is the same thing for the idioms setup.py files use.
+    let resolve = |name: &str| -> Option<&[Token]> {
+        assigns
+            .iter()
+            .filter(|a| a.name == name)
+            .last()
+            .map(|a| a.value)
+    };
+    let Some(open) = find_setup_call(&toks) else {
+        return Ok(None);
+    };
+    let mut out = SetupPy::default();
+    for (key, key_tok, value) in keyword_args(&toks, open) {
+        match key.as_str() {
+            "name" | "version" => {
+                let lit = match literal_str(value) {
+                    Some(l) => Some(l),
+                    None => match value {
+                        [t] if t.name().is_some() => t
+                            .name()
+                            .and_then(resolve)
+                            .and_then(literal_str),
+                        _ => None,
+                    },
+                };
+                let Some(lit) = lit else {
+                    let hint = if key == "version" {
+                        "use a literal version (`version=\"1.2.3\"` or a module-level `VERSION = \"1.2.3\"`), or move the version to setup.cfg"
+                    } else {
+                        "use a literal name (`name=\"my-package\"`), or move it to setup.cfg"
+                    };
+                    return Err(Error::Parse {
+                        path: path.to_path_buf(),
+                        line: Some(key_tok.line),
+                        column: Some(key_tok.col + 1),
+                        message: format!(
+                            "setup() argument `{key}` is not a string literal; pyrel does not execute setup.py"
+                        ),
+                        hint: Some(hint.into()),
+                    });
+                };
+                if key == "name" {
+                    out.name = Some(lit);
+                } else {
+                    out.version = Some(lit);
+                }
+            }
+            "use_scm_version" => {
+                out.use_scm_version = !matches!(value, [t] if t.name() == Some("False"));
+            }
+            "install_requires" => {
+                let value = indirect(value, &resolve);
+                out.install_requires = string_list(value).unwrap_or_default();
+            }
+            "extras_require" => {
+                let value = indirect(value, &resolve);
+                out.extras_require = string_list_dict(value, &resolve);
+            }
+            _ => {}
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Follows one level of `NAME` to its module-level value.
+fn indirect<'t>(value: &'t [Token], resolve: &impl Fn(&str) -> Option<&'t [Token]>) -> &'t [Token] {
+    match value {
+        [t] => t.name().and_then(resolve).unwrap_or(value),
+        _ => value,
+    }
+}
+
+/// Index of the `(` of the first `setup(` / `setuptools.setup(` call that is not a definition.
+fn find_setup_call(toks: &[Token]) -> Option<usize> {
+    (0..toks.len().saturating_sub(1)).find_map(|i| {
+        let is_call = toks[i].name() == Some("setup")
+            && toks[i + 1].is_op("(")
+            && !(i > 0 && toks[i - 1].name() == Some("def"));
+        is_call.then_some(i + 1)
+    })
+}
+
+/// The `key=value` arguments at depth 1 of the call opened at `open`.
+fn keyword_args(toks: &[Token], open: usize) -> Vec<(String, &Token, &[Token])> {
+    let mut out = Vec::new();
+    let mut i = open + 1;
+    loop {
+        // One argument: tokens until a `,` or the closing `)` at this depth.
+        let start = i;
+        let mut depth = 0usize;
+        while let Some(t) = toks.get(i) {
+            if let Tok::Op(o) = &t.tok {
+                match o.as_str() {
+                    "(" | "[" | "{" => depth += 1,
+                    ")" | "]" | "}" if depth == 0 => break,
+                    ")" | "]" | "}" => depth -= 1,
+                    "," if depth == 0 => break,
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        let arg = &toks[start..i.min(toks.len())];
+        if let [k, eq, value @ ..] = arg {
+            if let (Some(name), true) = (k.name(), eq.is_op("=")) {
+                out.push((name.to_string(), k, value));
+            }
+        }
+        match toks.get(i) {
+            Some(t) if t.is_op(",") => i += 1,
+            _ => break,
+        }
+    }
+    out
+}
+
+fn literal_str(value: &[Token]) -> Option<Literal> {
+    match value {
+        [t] => t.text_str().map(|s| Literal {
+            line: t.line,
+            span: s.inner.clone(),
+            value: s.raw.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// `["a", "b"]` or `("a", "b")` (trailing comma allowed): every element a string literal.
+fn string_list(value: &[Token]) -> Option<Vec<Literal>> {
+    let (first, rest) = value.split_first()?;
+    let (last, inner) = rest.split_last()?;
+    let closes = match () {
+        _ if first.is_op("[") => last.is_op("]"),
+        _ if first.is_op("(") => last.is_op(")"),
+        _ => false,
+    };
+    if !closes {
+        return None;
+    }
+    let mut out = Vec::new();
+    for chunk in inner.split(|t| t.is_op(",")) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let lit = literal_str(chunk)?;
+        out.push(Literal {
+            value: chunk[0].text_str().map(|s| s.value.clone())?,
+            ..lit
+        });
+    }
+    Some(out)
+}
+
+/// `{"extra": [...], ...}` or `dict(extra=[...])`; entries that are not literal lists
+/// (e.g. computed from other lists) are skipped: they can name no sibling pyrel could edit.
+fn string_list_dict<'t>(
+    value: &'t [Token],
+    resolve: &impl Fn(&str) -> Option<&'t [Token]>,
+) -> Vec<(String, Literal)> {
+    let mut out = Vec::new();
+    let entries: Vec<(String, &[Token])> = if value.first().is_some_and(|t| t.is_op("{"))
+        && value.last().is_some_and(|t| t.is_op("}"))
+    {
+        split_top(&value[1..value.len() - 1])
+            .into_iter()
+            .filter_map(|entry| match entry {
+                [k, colon, v @ ..] if colon.is_op(":") => {
+                    k.text_str().map(|s| (s.value.clone(), v))
+                }
+                _ => None,
+            })
+            .collect()
+    } else if value.len() >= 3 && value[0].name() == Some("dict") && value[1].is_op("(") {
+        keyword_args(value, 1)
+            .into_iter()
+            .map(|(k, _, v)| (k, v))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for (extra, v) in entries {
+        let v = indirect(v, resolve);
+        for lit in string_list(v).unwrap_or_default() {
+            out.push((extra.clone(), lit));
+        }
+    }
+    out
+}
+
+/// Splits tokens at top-level commas.
+fn split_top(toks: &[Token]) -> Vec<&[Token]> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        if let Tok::Op(o) = &t.tok {
+            match o.as_str() {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => depth = depth.saturating_sub(1),
+                "," if depth == 0 => {
+                    out.push(&toks[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    if start < toks.len() {
+        out.push(&toks[start..]);
+    }
+    out.retain(|c| !c.is_empty());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> SetupPy {
+        parse(text, Path::new("setup.py")).unwrap().unwrap()
+    }
+
+    fn at<'a>(text: &'a str, l: &Literal) -> &'a str {
+        &text[l.span.clone()]
+    }
+
+    #[test]
+    fn double_and_single_quotes_across_lines() {
+        let t = "from setuptools import setup\n\nsetup(\n    name=\"alpha\",\n    version='0.9.0',\n    install_requires=[\n        'beta>=0.9',  # pinned\n        \"requests\",\n    ],\n)\n";
+        let s = p(t);
+        let name = s.name.unwrap();
+        let version = s.version.unwrap();
+        assert_eq!((at(t, &name), name.line), ("alpha", 4));
+        assert_eq!((at(t, &version), version.line), ("0.9.0", 5));
+        let reqs: Vec<&str> = s.install_requires.iter().map(|l| at(t, l)).collect();
+        assert_eq!(reqs, ["beta>=0.9", "requests"]);
+        assert_eq!(s.install_requires[0].line, 7);
+    }
+
+    #[test]
+    fn comments_and_strings_mentioning_version_are_ignored() {
+        let t = "# setup(version=\"0.0.1\")\nDOC = \"\"\"\nsetup(name='nope', version='6.6.6')\n\"\"\"\nimport setuptools\nsetuptools.setup(\n    # version=\"0.0.2\",\n    name='real',  # version='7'\n    long_description=DOC,\n    version=\"1.0.0\",\n)\n";
+        let s = p(t);
+        assert_eq!(at(t, s.name.as_ref().unwrap()), "real");
+        let v = s.version.unwrap();
+        assert_eq!((at(t, &v), v.line), ("1.0.0", 10));
+    }
+
+    #[test]
+    fn nested_calls_and_triple_quoted_values() {
+        let t = "setup(\n    name='''tri''',\n    packages=find_packages(exclude=['tests', dict(version='x')]),\n    description=open('README').read(),\n    version=\"2.0\",\n)\n";
+        let s = p(t);
+        assert_eq!(at(t, s.name.as_ref().unwrap()), "tri");
+        assert_eq!(at(t, s.version.as_ref().unwrap()), "2.0");
+    }
+
+    #[test]
+    fn version_from_module_level_variable() {
+        let t = "VERSION = '3.1.4'\n\ndef helper():\n    VERSION = 'inner'\n\nsetup(name='x', version=VERSION)\n";
+        let v = p(t).version.unwrap();
+        assert_eq!((at(t, &v), v.line), ("3.1.4", 1));
+    }
+
+    #[test]
+    fn computed_version_is_an_error_with_line_and_hint() {
+        let t = "about = {}\nexec(open('x/__about__.py').read(), about)\nsetup(\n    name='x',\n    version=about['__version__'],\n)\n";
+        match parse(t, Path::new("setup.py")) {
+            Err(Error::Parse { line, hint, .. }) => {
+                assert_eq!(line, Some(5));
+                assert!(hint.unwrap().contains("literal"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // A variable that is itself computed is not a literal either.
+        assert!(parse("V = get()\nsetup(name='x', version=V)\n", Path::new("s")).is_err());
+        assert!(parse("setup(name=NAME, version='1')\n", Path::new("s")).is_err());
+    }
+
+    #[test]
+    fn extras_require_dict_and_variables() {
+        let t = "REQS = ['alpha==0.9.0']\nsetup(\n    name='suite',\n    version='0.9.0',\n    install_requires=REQS,\n    extras_require={\n        'all': ['alpha==0.9.0', \"beta==0.9.0\"],\n        'docs': DOCS + ['x'],\n    },\n    use_scm_version=False,\n)\n";
+        let s = p(t);
+        assert_eq!(at(t, &s.install_requires[0]), "alpha==0.9.0");
+        let extras: Vec<(&str, &str)> = s
+            .extras_require
+            .iter()
+            .map(|(e, l)| (e.as_str(), at(t, l)))
+            .collect();
+        assert_eq!(extras, [("all", "alpha==0.9.0"), ("all", "beta==0.9.0")]);
+        assert!(!s.use_scm_version);
+        let s = p("setup(name='x', extras_require=dict(test=['pytest']), use_scm_version=True)");
+        assert_eq!(s.extras_require[0].0, "test");
+        assert!(s.use_scm_version && s.version.is_none());
+    }
+
+    #[test]
+    fn no_setup_call() {
+        assert!(parse("def setup(x):\n    pass\n", Path::new("s")).unwrap().is_none());
+        assert!(parse("print('hello')\n", Path::new("s")).unwrap().is_none());
+    }
+}
