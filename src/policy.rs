@@ -118,7 +118,7 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             default_branch: "main".into(),
-            python_versions: ["3.10", "3.11", "3.12", "3.13"].map(String::from).to_vec(),
+            python_versions: ["3.11", "3.12", "3.13", "3.14"].map(String::from).to_vec(),
             publish: PublishMode::Trusted,
             testpypi: TestPypi::Prereleases,
             dev_builds: false,

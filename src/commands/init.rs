@@ -16,7 +16,7 @@ use crate::workspace_fs::atomic_write;
 use crate::{render, sync};
 
 /// Python versions with upstream support on the day this pyrel was released.
-const SUPPORTED_PYTHONS: &[&str] = &["3.10", "3.11", "3.12", "3.13", "3.14"];
+const SUPPORTED_PYTHONS: &[&str] = &["3.11", "3.12", "3.13", "3.14"];
 
 pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
