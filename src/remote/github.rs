@@ -1,0 +1,423 @@
+//! The GitHub REST client: repository, Actions secrets and variables, environments,
+//! branch protection, rulesets, refs and tags.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::github_types::{
+    BranchProtection, BranchRule, DeploymentBranchPolicy, Environment, GitRef, Repository,
+    Ruleset, Tag, Variable,
+};
+use super::http::{Answer, Call, Http};
+use super::{RemoteError, Secret, DEFAULT_RETRY_CAP, DEFAULT_TIMEOUT};
+
+/// The public API base; GitHub Enterprise and tests override it with `GITHUB_API_URL`.
+pub const DEFAULT_API_BASE: &str = "https://api.github.com";
+
+/// Pages followed for one list. 10 pages of 100 covers any sane repository and keeps
+/// a misbehaving server (a `Link: rel=next` loop) from running forever.
+const MAX_PAGES: usize = 10;
+
+/// Where to reach GitHub and as whom.
+#[derive(Debug, Clone)]
+pub struct GithubConfig {
+    /// No trailing slash, e.g. `https://api.github.com`.
+    pub api_base: String,
+    /// `None`: anonymous requests (public reads only, 60 requests an hour).
+    pub token: Option<Secret>,
+    pub owner: String,
+    pub repo: String,
+    /// Per request, connecting included.
+    pub timeout: Duration,
+    /// A rate limit asking to wait at most this long is waited out and retried once.
+    pub retry_cap: Duration,
+}
+
+impl GithubConfig {
+    /// Defaults for `owner/repo`: API base from `GITHUB_API_URL`, no token (see
+    /// [`token_from_env`]), [`DEFAULT_TIMEOUT`], [`DEFAULT_RETRY_CAP`].
+    pub fn new(owner: impl Into<String>, repo: impl Into<String>) -> Self {
+        let api_base = std::env::var("GITHUB_API_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_API_BASE.to_owned());
+        GithubConfig {
+            api_base: api_base.trim().trim_end_matches('/').to_owned(),
+            token: None,
+            owner: owner.into(),
+            repo: repo.into(),
+            timeout: DEFAULT_TIMEOUT,
+            retry_cap: DEFAULT_RETRY_CAP,
+        }
+    }
+}
+
+/// Where the token came from, so doctor can say which one was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    GhTokenEnv,
+    GithubTokenEnv,
+    GhCli,
+}
+
+impl std::fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TokenSource::GhTokenEnv => "GH_TOKEN",
+            TokenSource::GithubTokenEnv => "GITHUB_TOKEN",
+            TokenSource::GhCli => "`gh auth token`",
+        })
+    }
+}
+
+/// The token to use, in the order the GitHub CLI itself uses: `GH_TOKEN`,
+/// `GITHUB_TOKEN`, then `gh auth token` when `gh` is installed. Setting `PYREL_NO_GH`
+/// skips the `gh` call (tests, and users who do not want pyrel to ask gh).
+pub fn token_from_env() -> Option<(Secret, TokenSource)> {
+    for (var, source) in [
+        ("GH_TOKEN", TokenSource::GhTokenEnv),
+        ("GITHUB_TOKEN", TokenSource::GithubTokenEnv),
+    ] {
+        if let Ok(value) = std::env::var(var) {
+            let value = value.trim();
+            if !value.is_empty() {
+                return Some((Secret::new(value), source));
+            }
+        }
+    }
+    if std::env::var_os("PYREL_NO_GH").is_some() {
+        return None;
+    }
+    let output = std::process::Command::new("gh")
+        .args(["auth", "token"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let token = String::from_utf8(output.stdout).ok()?;
+    let token = token.trim();
+    (!token.is_empty()).then(|| (Secret::new(token), TokenSource::GhCli))
+}
+
+/// A GitHub REST client for one repository. `Sync`: share it by reference across
+/// doctor's threads.
+#[derive(Clone)]
+pub struct GithubClient {
+    config: GithubConfig,
+    http: Http,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl std::fmt::Debug for GithubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The headers hold the token; the config prints it as `***`.
+        f.debug_struct("GithubClient")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct SecretsPage {
+    #[serde(default)]
+    secrets: Vec<NamedItem>,
+}
+
+#[derive(Deserialize)]
+struct NamedItem {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct VariablesPage {
+    #[serde(default)]
+    variables: Vec<Variable>,
+}
+
+#[derive(Deserialize)]
+struct EnvironmentsPage {
+    #[serde(default)]
+    environments: Vec<Environment>,
+}
+
+#[derive(Deserialize)]
+struct BranchPoliciesPage {
+    #[serde(default)]
+    branch_policies: Vec<DeploymentBranchPolicy>,
+}
+
+impl GithubClient {
+    pub fn new(config: GithubConfig) -> Self {
+        let mut headers = vec![
+            ("Accept", "application/vnd.github+json".to_owned()),
+            ("X-GitHub-Api-Version", "2022-11-28".to_owned()),
+        ];
+        if let Some(token) = &config.token {
+            headers.push(("Authorization", format!("Bearer {}", token.expose())));
+        }
+        let http = Http::new(config.timeout, config.retry_cap);
+        GithubClient {
+            config,
+            http,
+            headers,
+        }
+    }
+
+    pub fn config(&self) -> &GithubConfig {
+        &self.config
+    }
+
+    /// `/repos/{owner}/{repo}` with both parts percent-encoded.
+    fn repo_path(&self) -> String {
+        format!(
+            "/repos/{}/{}",
+            encode_segment(&self.config.owner),
+            encode_segment(&self.config.repo)
+        )
+    }
+
+    /// One request; `path` starts with `/` and may carry a query string, which the
+    /// endpoint shown in messages leaves out.
+    fn send(
+        &self,
+        method: &'static str,
+        url: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, RemoteError> {
+        let endpoint = format!("{method} {}", path.split('?').next().unwrap_or(path));
+        let secrets: Vec<&Secret> = self.config.token.iter().collect();
+        self.http.call(&Call {
+            method,
+            url,
+            endpoint: &endpoint,
+            headers: &self.headers,
+            body,
+            secrets: &secrets,
+            authenticated: self.config.token.is_some(),
+        })
+    }
+
+    fn decode<T: DeserializeOwned>(path: &str, method: &str, body: &str) -> Result<T, RemoteError> {
+        serde_json::from_str(body).map_err(|e| RemoteError::Decode {
+            endpoint: format!("{method} {}", path.split('?').next().unwrap_or(path)),
+            message: e.to_string(),
+        })
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, RemoteError> {
+        let url = format!("{}{path}", self.config.api_base);
+        let answer = self.send("GET", &url, path, None)?;
+        Self::decode(path, "GET", &answer.body)
+    }
+
+    /// Every page of a list endpoint, each decoded as `P` and flattened by `items`.
+    /// Only `next` links on the configured API base are followed, so the token is
+    /// never sent to another host.
+    fn get_all<P: DeserializeOwned, T>(
+        &self,
+        path: &str,
+        items: impl Fn(P) -> Vec<T>,
+    ) -> Result<Vec<T>, RemoteError> {
+        let path = format!("{path}?per_page=100");
+        let mut url = format!("{}{path}", self.config.api_base);
+        let mut all = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let answer = self.send("GET", &url, &path, None)?;
+            all.extend(items(Self::decode(&path, "GET", &answer.body)?));
+            match answer.next {
+                Some(next) if next.starts_with(&format!("{}/", self.config.api_base)) => {
+                    url = next;
+                }
+                _ => break,
+            }
+        }
+        Ok(all)
+    }
+
+    /// `GET /repos/{owner}/{repo}`.
+    pub fn repo(&self) -> Result<Repository, RemoteError> {
+        self.get(&self.repo_path())
+    }
+
+    /// `GET /repos/{owner}/{repo}/actions/secrets`: names only (values are never
+    /// readable through the API).
+    pub fn repo_secrets(&self) -> Result<Vec<String>, RemoteError> {
+        let path = format!("{}/actions/secrets", self.repo_path());
+        self.get_all(&path, |p: SecretsPage| {
+            p.secrets.into_iter().map(|s| s.name).collect()
+        })
+    }
+
+    /// `GET /repos/{owner}/{repo}/actions/variables`.
+    pub fn repo_variables(&self) -> Result<Vec<Variable>, RemoteError> {
+        let path = format!("{}/actions/variables", self.repo_path());
+        self.get_all(&path, |p: VariablesPage| p.variables)
+    }
+
+    /// `GET /repos/{owner}/{repo}/environments`.
+    pub fn environments(&self) -> Result<Vec<Environment>, RemoteError> {
+        let path = format!("{}/environments", self.repo_path());
+        self.get_all(&path, |p: EnvironmentsPage| p.environments)
+    }
+
+    /// `GET /repos/{owner}/{repo}/environments/{name}`; `Ok(None)` on 404. GitHub
+    /// also answers 404 when the repository is invisible, so call [`Self::repo`]
+    /// first to tell the two apart.
+    pub fn environment(&self, name: &str) -> Result<Option<Environment>, RemoteError> {
+        let path = format!("{}/environments/{}", self.repo_path(), encode_segment(name));
+        match self.get(&path) {
+            Ok(env) => Ok(Some(env)),
+            Err(RemoteError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /repos/{owner}/{repo}/environments/{name}/secrets`: names only.
+    pub fn environment_secrets(&self, environment: &str) -> Result<Vec<String>, RemoteError> {
+        let path = format!(
+            "{}/environments/{}/secrets",
+            self.repo_path(),
+            encode_segment(environment)
+        );
+        self.get_all(&path, |p: SecretsPage| {
+            p.secrets.into_iter().map(|s| s.name).collect()
+        })
+    }
+
+    /// `GET /repos/{owner}/{repo}/environments/{name}/deployment-branch-policies`.
+    pub fn deployment_branch_policies(
+        &self,
+        environment: &str,
+    ) -> Result<Vec<DeploymentBranchPolicy>, RemoteError> {
+        let path = format!(
+            "{}/environments/{}/deployment-branch-policies",
+            self.repo_path(),
+            encode_segment(environment)
+        );
+        self.get_all(&path, |p: BranchPoliciesPage| p.branch_policies)
+    }
+
+    /// `GET /repos/{owner}/{repo}/branches/{branch}/protection`. An unprotected branch
+    /// is an answer, not a failure: GitHub's 404 "Branch not protected" is `Ok(None)`.
+    /// Any other 404 (repository or branch invisible) stays an error.
+    pub fn branch_protection(&self, branch: &str) -> Result<Option<BranchProtection>, RemoteError> {
+        let path = format!(
+            "{}/branches/{}/protection",
+            self.repo_path(),
+            encode_multi_segment(branch)
+        );
+        match self.get(&path) {
+            Ok(protection) => Ok(Some(protection)),
+            Err(RemoteError::NotFound { message, .. }) if message.contains("Branch not protected") => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `PUT /repos/{owner}/{repo}/branches/{branch}/protection` with a body shaped like
+    /// `.github/branch-protection.json`; returns the protection GitHub now applies.
+    pub fn update_branch_protection(
+        &self,
+        branch: &str,
+        body: &serde_json::Value,
+    ) -> Result<BranchProtection, RemoteError> {
+        let path = format!(
+            "{}/branches/{}/protection",
+            self.repo_path(),
+            encode_multi_segment(branch)
+        );
+        let url = format!("{}{path}", self.config.api_base);
+        let answer = self.send("PUT", &url, &path, Some(body))?;
+        Self::decode(&path, "PUT", &answer.body)
+    }
+
+    /// `GET /repos/{owner}/{repo}/rulesets` (including rulesets inherited from the org).
+    pub fn rulesets(&self) -> Result<Vec<Ruleset>, RemoteError> {
+        let path = format!("{}/rulesets", self.repo_path());
+        self.get_all(&path, |p: Vec<Ruleset>| p)
+    }
+
+    /// `GET /repos/{owner}/{repo}/rules/branches/{branch}`: every active rule that
+    /// applies to the branch, whichever ruleset it comes from.
+    pub fn rules_for_branch(&self, branch: &str) -> Result<Vec<BranchRule>, RemoteError> {
+        let path = format!(
+            "{}/rules/branches/{}",
+            self.repo_path(),
+            encode_multi_segment(branch)
+        );
+        self.get_all(&path, |p: Vec<BranchRule>| p)
+    }
+
+    /// `GET /repos/{owner}/{repo}/git/matching-refs/{prefix}`, e.g. `tags/v1.2`
+    /// (no `refs/` in front). An empty list when nothing matches.
+    pub fn matching_refs(&self, prefix: &str) -> Result<Vec<GitRef>, RemoteError> {
+        let prefix = prefix.strip_prefix("refs/").unwrap_or(prefix);
+        let path = format!(
+            "{}/git/matching-refs/{}",
+            self.repo_path(),
+            encode_multi_segment(prefix)
+        );
+        self.get_all(&path, |p: Vec<GitRef>| p)
+    }
+
+    /// `GET /repos/{owner}/{repo}/tags`.
+    pub fn tags(&self) -> Result<Vec<Tag>, RemoteError> {
+        let path = format!("{}/tags", self.repo_path());
+        self.get_all(&path, |p: Vec<Tag>| p)
+    }
+}
+
+/// Percent-encodes one path segment (RFC 3986 unreserved characters stay). Environment
+/// names may contain `/`, which GitHub wants as `%2F`.
+pub(crate) fn encode_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-encodes a multi-segment parameter (branch names, ref prefixes): `/` stays.
+fn encode_multi_segment(text: &str) -> String {
+    text.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_encoding() {
+        assert_eq!(encode_segment("release/pypi env"), "release%2Fpypi%20env");
+        assert_eq!(encode_multi_segment("release/1.x"), "release/1.x");
+        assert_eq!(encode_multi_segment("feat/ü"), "feat/%C3%BC");
+    }
+
+    #[test]
+    fn debug_of_client_and_config_hides_the_token() {
+        let mut config = GithubConfig::new("o", "r");
+        config.token = Some(Secret::new("ghp_FAKE0000000000000000000000000000000000"));
+        let client = GithubClient::new(config);
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("FAKE"), "{debug}");
+        assert!(debug.contains("***"), "{debug}");
+    }
+
+    #[test]
+    fn clients_are_sync() {
+        fn assert_sync<T: Sync + Send>() {}
+        assert_sync::<GithubClient>();
+        assert_sync::<crate::remote::PypiClient>();
+    }
+}
