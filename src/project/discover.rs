@@ -74,15 +74,20 @@ pub fn discover(start: &Path) -> Result<Project> {
         found
     };
     if let Some(top) = &toplevel {
+        if marked(top) {
+            return scan(top, top);
+        }
+        // Called inside a Python project that lives in a subdirectory of the repository
+        // (e.g. `examples/demo`): that project is the root.
+        if let Some(root) = outermost_marked(Some(top)) {
+            return scan(&root, top);
+        }
+        // Called at an unmarked top level: packages in subdirectories (setup.py layouts).
         let project = scan(top, top)?;
-        if marked(top) || !project.packages.is_empty() {
+        if !project.packages.is_empty() {
             return Ok(project);
         }
-        // A repository whose Python project lives in a subdirectory we were called in.
-        return match outermost_marked(Some(top)) {
-            Some(root) => scan(&root, top),
-            None => Err(not_python()),
-        };
+        return Err(not_python());
     }
     match outermost_marked(None) {
         Some(root) => scan(&root, &root),
