@@ -116,12 +116,18 @@ fn all_good_answers_are_typed() {
 
     let tags = c.tags().unwrap();
     assert_eq!(tags[0].name, "v0.1");
-    assert_eq!(tags[0].commit.sha, "c5b97d5ae6c19d5c5df71a34c7fbeeda2479ccbc");
+    assert_eq!(
+        tags[0].commit.sha,
+        "c5b97d5ae6c19d5c5df71a34c7fbeeda2479ccbc"
+    );
 
     let requests = server.requests();
     assert_eq!(requests.len(), 14);
     for r in &requests {
-        assert_eq!(r.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
         assert_eq!(r.header("accept"), Some("application/vnd.github+json"));
         assert_eq!(r.header("x-github-api-version"), Some("2022-11-28"));
         assert_eq!(
@@ -132,7 +138,9 @@ fn all_good_answers_are_typed() {
     assert!(requests
         .iter()
         .any(|r| r.url == path("/actions/secrets?per_page=100")));
-    assert!(requests.iter().any(|r| r.url == path("/git/matching-refs/tags/v?per_page=100")));
+    assert!(requests
+        .iter()
+        .any(|r| r.url == path("/git/matching-refs/tags/v?per_page=100")));
 }
 
 #[test]
@@ -144,7 +152,10 @@ fn missing_environment() {
     assert_eq!(c.environment("pypi").unwrap(), None);
     let err = c.environment_secrets("pypi").unwrap_err();
     assert!(matches!(err, RemoteError::NotFound { .. }), "{err:?}");
-    assert_clean(&err, "GET /repos/octocat/Hello-World/environments/pypi/secrets");
+    assert_clean(
+        &err,
+        "GET /repos/octocat/Hello-World/environments/pypi/secrets",
+    );
 }
 
 #[test]
@@ -202,7 +213,13 @@ fn no_token_sends_no_authorization_and_says_so() {
     config.token = None;
     let err = GithubClient::new(config).repo_secrets().unwrap_err();
     assert!(
-        matches!(err, RemoteError::Unauthorized { authenticated: false, .. }),
+        matches!(
+            err,
+            RemoteError::Unauthorized {
+                authenticated: false,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(err.to_string().contains("none was sent"), "{err}");
@@ -232,15 +249,26 @@ fn missing_permission_is_named() {
         other => panic!("expected Forbidden, got {other:?}"),
     }
     assert_clean(&err, "GET /repos/octocat/Hello-World/actions/secrets");
-    assert!(err.to_string().contains("lacks the `secrets=read` permission"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("lacks the `secrets=read` permission"),
+        "{err}"
+    );
     assert!(err.hint().unwrap().contains("secrets=read"));
 
     let err = c.environment_secrets("pypi").unwrap_err();
-    assert!(matches!(&err, RemoteError::Forbidden { permission: Some(p), .. } if p == "secrets=read"));
+    assert!(
+        matches!(&err, RemoteError::Forbidden { permission: Some(p), .. } if p == "secrets=read")
+    );
 
     let err = c.branch_protection(BRANCH).unwrap_err();
-    assert!(matches!(&err, RemoteError::Forbidden { permission: Some(p), .. } if p == "administration=read"));
-    assert_clean(&err, "GET /repos/octocat/Hello-World/branches/main/protection");
+    assert!(
+        matches!(&err, RemoteError::Forbidden { permission: Some(p), .. } if p == "administration=read")
+    );
+    assert_clean(
+        &err,
+        "GET /repos/octocat/Hello-World/branches/main/protection",
+    );
 }
 
 #[test]
@@ -248,12 +276,22 @@ fn plan_limit_is_named() {
     let server = gh::plan_required_403().start();
     let err = client(&server).branch_protection(BRANCH).unwrap_err();
     assert!(
-        matches!(err, RemoteError::Forbidden { plan_required: true, permission: None, .. }),
+        matches!(
+            err,
+            RemoteError::Forbidden {
+                plan_required: true,
+                permission: None,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(err.to_string().contains("GitHub plan"), "{err}");
     assert!(err.to_string().contains("Upgrade to GitHub Pro"), "{err}");
-    assert_clean(&err, "GET /repos/octocat/Hello-World/branches/main/protection");
+    assert_clean(
+        &err,
+        "GET /repos/octocat/Hello-World/branches/main/protection",
+    );
 }
 
 #[test]
@@ -266,7 +304,10 @@ fn missing_repo_is_not_found_everywhere() {
     // A 404 that is not "Branch not protected" stays an error.
     let err = c.branch_protection(BRANCH).unwrap_err();
     assert!(matches!(err, RemoteError::NotFound { .. }), "{err:?}");
-    assert_clean(&err, "GET /repos/octocat/Hello-World/branches/main/protection");
+    assert_clean(
+        &err,
+        "GET /repos/octocat/Hello-World/branches/main/protection",
+    );
 }
 
 #[test]
@@ -275,7 +316,11 @@ fn short_rate_limit_is_waited_out_once() {
     let start = Instant::now();
     let repo = client(&server).repo().unwrap();
     assert_eq!(repo.default_branch, BRANCH);
-    assert!(start.elapsed() >= Duration::from_secs(1), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
     assert_eq!(server.hits("GET", &path("")), 2);
 }
 
@@ -284,7 +329,11 @@ fn long_rate_limit_is_reported_without_waiting() {
     let server = gh::rate_limited_429(60).start();
     let start = Instant::now();
     let err = client(&server).repo().unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
     assert_eq!(
         err,
         RemoteError::RateLimited {
@@ -303,7 +352,14 @@ fn exhausted_quota_403_is_a_rate_limit_not_a_permission_problem() {
     let server = gh::rate_limited_403().start();
     let err = client(&server).repo_secrets().unwrap_err();
     assert!(
-        matches!(err, RemoteError::RateLimited { retry_after: None, reset: Some(gh::RATE_LIMIT_RESET), .. }),
+        matches!(
+            err,
+            RemoteError::RateLimited {
+                retry_after: None,
+                reset: Some(gh::RATE_LIMIT_RESET),
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(err.to_string().contains("2023-11-14T22:13:20Z"), "{err}");
@@ -315,7 +371,10 @@ fn exhausted_quota_403_is_a_rate_limit_not_a_permission_problem() {
 fn server_error() {
     let server = gh::server_500().start();
     let err = client(&server).environments().unwrap_err();
-    assert!(matches!(err, RemoteError::Server { status: 500, .. }), "{err:?}");
+    assert!(
+        matches!(err, RemoteError::Server { status: 500, .. }),
+        "{err:?}"
+    );
     assert_clean(&err, "GET /repos/octocat/Hello-World/environments");
 }
 
@@ -326,7 +385,11 @@ fn slow_server_times_out_fast() {
     let err = GithubClient::new(config(&server, Duration::from_millis(300)))
         .repo()
         .unwrap_err();
-    assert!(start.elapsed() < Duration::from_millis(1500), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        start.elapsed()
+    );
     assert_eq!(
         err,
         RemoteError::Timeout {
@@ -336,7 +399,10 @@ fn slow_server_times_out_fast() {
     );
     assert_clean(&err, "GET /repos/octocat/Hello-World");
     drop(server);
-    assert!(start.elapsed() < Duration::from_millis(1500), "drop waited for the slow reply");
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "drop waited for the slow reply"
+    );
 }
 
 #[test]
@@ -351,7 +417,11 @@ fn connection_refused_is_a_network_error() {
     config.timeout = Duration::from_secs(2);
     let err = GithubClient::new(config).repo().unwrap_err();
     assert!(matches!(err, RemoteError::Network { .. }), "{err:?}");
-    assert!(err.to_string().starts_with("GET /repos/octocat/Hello-World: network error"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("GET /repos/octocat/Hello-World: network error"),
+        "{err}"
+    );
     let text = format!("{err} {err:?}");
     assert!(!text.contains(TOKEN), "{text}");
 }
@@ -359,7 +429,11 @@ fn connection_refused_is_a_network_error() {
 #[test]
 fn malformed_body_is_a_decode_error() {
     let server = gh::all_good()
-        .route("GET", &path(""), Reply::json(200, &json!("not a repository")))
+        .route(
+            "GET",
+            &path(""),
+            Reply::json(200, &json!("not a repository")),
+        )
         .start();
     let err = client(&server).repo().unwrap_err();
     assert!(matches!(err, RemoteError::Decode { .. }), "{err:?}");
@@ -377,8 +451,10 @@ fn tokens_echoed_by_the_server_are_redacted() {
         .route(
             "GET",
             &path("/actions/secrets"),
-            Reply::error(403, &format!("token {TOKEN} is not allowed"))
-                .header("X-Accepted-GitHub-Permissions", &format!("secrets=read; {TOKEN}")),
+            Reply::error(403, &format!("token {TOKEN} is not allowed")).header(
+                "X-Accepted-GitHub-Permissions",
+                &format!("secrets=read; {TOKEN}"),
+            ),
         )
         .start();
     let c = client(&server);
@@ -418,8 +494,10 @@ fn pages_are_followed_on_the_same_host_only() {
     );
 
     // A next link to another host is not followed: the token stays home.
-    let elsewhere = Reply::json(200, &gh::environments_body(&["pypi"]))
-        .header("Link", "<http://elsewhere.invalid/environments?page=2>; rel=\"next\"");
+    let elsewhere = Reply::json(200, &gh::environments_body(&["pypi"])).header(
+        "Link",
+        "<http://elsewhere.invalid/environments?page=2>; rel=\"next\"",
+    );
     let server = gh::all_good()
         .route("GET", &path("/environments"), elsewhere)
         .start();
@@ -450,14 +528,25 @@ fn names_are_percent_encoded() {
 fn update_branch_protection_sends_the_documented_body() {
     let server = gh::all_good().start();
     let body = gh::example_request("PUT /repos/{owner}/{repo}/branches/{branch}/protection");
-    let applied = client(&server).update_branch_protection(BRANCH, &body).unwrap();
-    assert_eq!(applied.required_checks(), ["continuous-integration/travis-ci"]);
+    let applied = client(&server)
+        .update_branch_protection(BRANCH, &body)
+        .unwrap();
+    assert_eq!(
+        applied.required_checks(),
+        ["continuous-integration/travis-ci"]
+    );
     assert_eq!(applied.required_approvals(), 2);
     let request = &server.requests()[0];
     assert_eq!(request.method, "PUT");
     assert_eq!(request.path(), path("/branches/main/protection"));
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&request.body).unwrap(), body);
-    assert_eq!(request.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&request.body).unwrap(),
+        body
+    );
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
 }
 
 #[test]
@@ -476,7 +565,11 @@ fn ruleset_rules_have_typed_parameters() {
         {"type": "deletion", "ruleset_source_type": "Organization", "ruleset_source": "octo-org", "ruleset_id": 9}
     ]);
     let server = gh::all_good()
-        .route("GET", &path("/rules/branches/main"), Reply::json(200, &rules))
+        .route(
+            "GET",
+            &path("/rules/branches/main"),
+            Reply::json(200, &rules),
+        )
         .start();
     let rules = client(&server).rules_for_branch(BRANCH).unwrap();
     let kinds: Vec<RuleKind> = rules.iter().map(|r| r.kind()).collect();
@@ -510,7 +603,10 @@ fn requests_run_concurrently_on_one_shared_client() {
         Box::new(|| c.environments().map(|e| e.len())),
         Box::new(|| c.environment_secrets("pypi").map(|s| s.len())),
         Box::new(|| c.deployment_branch_policies("pypi").map(|p| p.len())),
-        Box::new(|| c.branch_protection(BRANCH).map(|p| usize::from(p.is_some()))),
+        Box::new(|| {
+            c.branch_protection(BRANCH)
+                .map(|p| usize::from(p.is_some()))
+        }),
     ];
     let results: Vec<usize> = run_concurrently(jobs)
         .into_iter()
@@ -518,5 +614,9 @@ fn requests_run_concurrently_on_one_shared_client() {
         .collect();
     assert_eq!(results, [1, 2, 2, 1, 2, 1]);
     // Six 300 ms replies one after the other would take 1.8 s.
-    assert!(start.elapsed() < Duration::from_millis(1200), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(1200),
+        "{:?}",
+        start.elapsed()
+    );
 }

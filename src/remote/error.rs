@@ -31,7 +31,10 @@ pub enum RemoteError {
 
     /// 404: the resource does not exist, or the token cannot see it (GitHub answers 404
     /// rather than 403 for private repositories a token has no access to).
-    #[error("{endpoint}: 404 Not Found: it does not exist, or the token cannot see it{}", said(message))]
+    #[error(
+        "{endpoint}: 404 Not Found: it does not exist, or the token cannot see it{}",
+        said(message)
+    )]
     NotFound { endpoint: String, message: String },
 
     /// 429, or 403 with `x-ratelimit-remaining: 0` or `Retry-After`.
@@ -93,10 +96,7 @@ fn forbidden_text(permission: Option<&str>, plan_required: bool, message: &str) 
             said(message)
         )
     } else {
-        format!(
-            "the token is not allowed to read this{}",
-            said(message)
-        )
+        format!("the token is not allowed to read this{}", said(message))
     }
 }
 

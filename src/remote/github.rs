@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::github_types::{
-    BranchProtection, BranchRule, DeploymentBranchPolicy, Environment, GitRef, Repository,
-    Ruleset, Tag, Variable,
+    BranchProtection, BranchRule, DeploymentBranchPolicy, Environment, GitRef, Repository, Ruleset,
+    Tag, Variable,
 };
 use super::http::{Answer, Call, Http};
 use super::{RemoteError, Secret, DEFAULT_RETRY_CAP, DEFAULT_TIMEOUT};
@@ -314,7 +314,9 @@ impl GithubClient {
         );
         match self.get(&path) {
             Ok(protection) => Ok(Some(protection)),
-            Err(RemoteError::NotFound { message, .. }) if message.contains("Branch not protected") => {
+            Err(RemoteError::NotFound { message, .. })
+                if message.contains("Branch not protected") =>
+            {
                 Ok(None)
             }
             Err(e) => Err(e),
@@ -390,7 +392,10 @@ pub(crate) fn encode_segment(text: &str) -> String {
 
 /// Percent-encodes a multi-segment parameter (branch names, ref prefixes): `/` stays.
 fn encode_multi_segment(text: &str) -> String {
-    text.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
+    text.split('/')
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]

@@ -281,16 +281,23 @@ mod tests {
     #[test]
     fn error_messages_from_documented_error_schemas() {
         assert_eq!(
-            error_message(r#"{"message":"Branch not protected","documentation_url":"https://docs.github.com/rest"}"#),
+            error_message(
+                r#"{"message":"Branch not protected","documentation_url":"https://docs.github.com/rest"}"#
+            ),
             "Branch not protected"
         );
         assert_eq!(
-            error_message(r#"{"message":"Validation Failed","errors":["Invalid request.","No subschema matched"],"documentation_url":"x"}"#),
+            error_message(
+                r#"{"message":"Validation Failed","errors":["Invalid request.","No subschema matched"],"documentation_url":"x"}"#
+            ),
             "Validation Failed: Invalid request.; No subschema matched"
         );
         assert_eq!(error_message("<html><body>Bad gateway</body></html>"), "");
         assert_eq!(error_message("  plain\n text "), "plain text");
-        assert_eq!(error_message(&"x".repeat(1000)).chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert_eq!(
+            error_message(&"x".repeat(1000)).chars().count(),
+            MAX_MESSAGE_CHARS + 1
+        );
     }
 
     #[test]

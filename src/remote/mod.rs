@@ -20,11 +20,10 @@ mod secret;
 pub use error::RemoteError;
 pub use github::{token_from_env, GithubClient, GithubConfig, TokenSource};
 pub use github_types::{
-    BranchProtection, BranchRule, DeploymentBranchPolicy, DeploymentBranchPolicySetting,
-    Enabled, Environment, GitObject, GitRef, ProtectionRule, PullRequestParameters,
-    RepoPermissions, Repository, RequiredReviews, RequiredStatusChecks, Reviewer, ReviewerIdentity,
-    RuleKind, RulesetStatusCheck,
-    Ruleset, StatusCheck, StatusCheckParameters, Tag, TagCommit, Variable,
+    BranchProtection, BranchRule, DeploymentBranchPolicy, DeploymentBranchPolicySetting, Enabled,
+    Environment, GitObject, GitRef, ProtectionRule, PullRequestParameters, RepoPermissions,
+    Repository, RequiredReviews, RequiredStatusChecks, Reviewer, ReviewerIdentity, RuleKind,
+    Ruleset, RulesetStatusCheck, StatusCheck, StatusCheckParameters, Tag, TagCommit, Variable,
 };
 pub use pypi::{normalize_project_name, PypiAnswer, PypiClient};
 pub use secret::{redact, Secret};
@@ -114,12 +113,16 @@ mod tests {
             .map(|_| Box::new(|| std::thread::sleep(Duration::from_millis(200))) as Job<'_, ()>)
             .collect();
         run_concurrently(jobs);
-        assert!(start.elapsed() < Duration::from_millis(700), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_millis(700),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]
     fn jobs_may_borrow() {
-        let data = vec![1, 2, 3];
+        let data = [1, 2, 3];
         let jobs: Vec<Job<'_, i32>> = vec![
             Box::new(|| data.iter().sum()),
             Box::new(|| data.iter().product()),

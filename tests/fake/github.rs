@@ -48,7 +48,8 @@ fn ok(body: Value) -> Reply {
 pub fn repo_body() -> Value {
     let mut repo = example("GET /repos/{owner}/{repo}");
     repo["default_branch"] = json!(BRANCH);
-    repo["permissions"] = json!({"admin": true, "maintain": true, "push": true, "triage": true, "pull": true});
+    repo["permissions"] =
+        json!({"admin": true, "maintain": true, "push": true, "triage": true, "pull": true});
     repo
 }
 
@@ -56,7 +57,9 @@ pub fn repo_body() -> Value {
 pub fn environment_body(name: &str) -> Value {
     let mut env = example("GET /repos/{owner}/{repo}/environments/{environment_name}");
     env["name"] = json!(name);
-    env["url"] = json!(format!("https://api.github.com/repos/{OWNER}/{REPO}/environments/{name}"));
+    env["url"] = json!(format!(
+        "https://api.github.com/repos/{OWNER}/{REPO}/environments/{name}"
+    ));
     env["html_url"] = json!(format!(
         "https://github.com/{OWNER}/{REPO}/deployments/activity_log?environments_filter={name}"
     ));
@@ -130,16 +133,38 @@ pub fn weaker_protection_body() -> Value {
 pub fn all_good() -> Routes {
     let mut routes = Routes::new()
         .route("GET", &path(""), ok(repo_body()))
-        .route("GET", &path("/actions/secrets"), ok(example("GET /repos/{owner}/{repo}/actions/secrets")))
-        .route("GET", &path("/actions/variables"), ok(example("GET /repos/{owner}/{repo}/actions/variables")))
-        .route("GET", &path("/environments"), ok(environments_body(&ENVIRONMENTS)))
-        .route("GET", &path(&format!("/branches/{BRANCH}/protection")), ok(protection_body()))
+        .route(
+            "GET",
+            &path("/actions/secrets"),
+            ok(example("GET /repos/{owner}/{repo}/actions/secrets")),
+        )
+        .route(
+            "GET",
+            &path("/actions/variables"),
+            ok(example("GET /repos/{owner}/{repo}/actions/variables")),
+        )
+        .route(
+            "GET",
+            &path("/environments"),
+            ok(environments_body(&ENVIRONMENTS)),
+        )
+        .route(
+            "GET",
+            &path(&format!("/branches/{BRANCH}/protection")),
+            ok(protection_body()),
+        )
         .route(
             "PUT",
             &path(&format!("/branches/{BRANCH}/protection")),
-            ok(example("PUT /repos/{owner}/{repo}/branches/{branch}/protection")),
+            ok(example(
+                "PUT /repos/{owner}/{repo}/branches/{branch}/protection",
+            )),
         )
-        .route("GET", &path("/rulesets"), ok(example("GET /repos/{owner}/{repo}/rulesets")))
+        .route(
+            "GET",
+            &path("/rulesets"),
+            ok(example("GET /repos/{owner}/{repo}/rulesets")),
+        )
         .route(
             "GET",
             &path(&format!("/rules/branches/{BRANCH}")),
@@ -150,12 +175,28 @@ pub fn all_good() -> Routes {
             &path("/git/matching-refs/heads/*"),
             ok(example("GET /repos/{owner}/{repo}/git/matching-refs/{ref}")),
         )
-        .route("GET", &path("/git/matching-refs/tags/*"), ok(tag_refs_body(&["v0.1"])))
-        .route("GET", &path("/tags"), ok(example("GET /repos/{owner}/{repo}/tags")));
+        .route(
+            "GET",
+            &path("/git/matching-refs/tags/*"),
+            ok(tag_refs_body(&["v0.1"])),
+        )
+        .route(
+            "GET",
+            &path("/tags"),
+            ok(example("GET /repos/{owner}/{repo}/tags")),
+        );
     for (env, secret) in ENVIRONMENTS.iter().zip([PYPI_SECRET, TESTPYPI_SECRET]) {
         routes = routes
-            .route("GET", &path(&format!("/environments/{env}")), ok(environment_body(env)))
-            .route("GET", &path(&format!("/environments/{env}/secrets")), ok(secrets_body(&[secret])))
+            .route(
+                "GET",
+                &path(&format!("/environments/{env}")),
+                ok(environment_body(env)),
+            )
+            .route(
+                "GET",
+                &path(&format!("/environments/{env}/secrets")),
+                ok(secrets_body(&[secret])),
+            )
             .route(
                 "GET",
                 &path(&format!("/environments/{env}/deployment-branch-policies")),
@@ -174,7 +215,9 @@ pub fn tag_refs_body(names: &[&str]) -> Value {
             .map(|n| {
                 let mut r = template.clone();
                 r["ref"] = json!(format!("refs/tags/{n}"));
-                r["url"] = json!(format!("https://api.github.com/repos/{OWNER}/{REPO}/git/refs/tags/{n}"));
+                r["url"] = json!(format!(
+                    "https://api.github.com/repos/{OWNER}/{REPO}/git/refs/tags/{n}"
+                ));
                 r
             })
             .collect(),
@@ -184,10 +227,17 @@ pub fn tag_refs_body(names: &[&str]) -> Value {
 /// The `pypi` environment does not exist (only `testpypi` does).
 pub fn environment_missing() -> Routes {
     all_good()
-        .route("GET", &path("/environments"), ok(environments_body(&["testpypi"])))
+        .route(
+            "GET",
+            &path("/environments"),
+            ok(environments_body(&["testpypi"])),
+        )
         .remove("GET", &path("/environments/pypi"))
         .remove("GET", &path("/environments/pypi/secrets"))
-        .remove("GET", &path("/environments/pypi/deployment-branch-policies"))
+        .remove(
+            "GET",
+            &path("/environments/pypi/deployment-branch-policies"),
+        )
 }
 
 /// The `pypi` environment only allows the branch `main`: no tag policy, so a
@@ -204,7 +254,11 @@ pub fn no_tag_policy() -> Routes {
 pub fn secrets_missing() -> Routes {
     let mut routes = all_good().route("GET", &path("/actions/secrets"), ok(secrets_body(&[])));
     for env in ENVIRONMENTS {
-        routes = routes.route("GET", &path(&format!("/environments/{env}/secrets")), ok(secrets_body(&[])));
+        routes = routes.route(
+            "GET",
+            &path(&format!("/environments/{env}/secrets")),
+            ok(secrets_body(&[])),
+        );
     }
     routes
 }
@@ -249,9 +303,17 @@ pub fn forbidden_missing_permission_403() -> Routes {
     };
     let mut routes = all_good()
         .route("GET", &path("/actions/secrets"), denied("secrets=read"))
-        .route("GET", &path(&format!("/branches/{BRANCH}/protection")), denied("administration=read"));
+        .route(
+            "GET",
+            &path(&format!("/branches/{BRANCH}/protection")),
+            denied("administration=read"),
+        );
     for env in ENVIRONMENTS {
-        routes = routes.route("GET", &path(&format!("/environments/{env}/secrets")), denied("secrets=read"));
+        routes = routes.route(
+            "GET",
+            &path(&format!("/environments/{env}/secrets")),
+            denied("secrets=read"),
+        );
     }
     routes
 }

@@ -370,8 +370,7 @@ fn serve(mut request: tiny_http::Request, shared: &Shared) {
         std::thread::sleep(step);
         waited += step;
     }
-    let mut response =
-        tiny_http::Response::from_string(reply.body).with_status_code(reply.status);
+    let mut response = tiny_http::Response::from_string(reply.body).with_status_code(reply.status);
     for (name, value) in &reply.headers {
         let value = value.replace("{base}", &shared.url);
         if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
