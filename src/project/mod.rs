@@ -138,7 +138,9 @@ pub enum SourceKind {
 pub struct SiblingDep {
     /// Normalized name of the sibling.
     pub name: String,
-    /// The requirement string as written, e.g. `core-lib>=1.2,<2`.
+    /// The requirement string as written, e.g. `core-lib>=1.2,<2`. For a poetry
+    /// table entry it is the constraint string (`^1.2`), or the key when the entry has
+    /// no version. Always the text at `span`, unless the TOML string has escapes.
     pub requirement: String,
     /// The version specifier part (`>=1.2,<2`), empty when unpinned.
     pub specifier: String,

@@ -42,8 +42,11 @@ pub struct DepLit {
     pub section: String,
     /// `value` is the decoded string; `span` the raw text inside the quotes.
     pub lit: Literal,
-    /// For poetry tables: the dependency name (the key); the literal is its constraint.
+    /// For poetry tables: the dependency name (the key); the literal is its constraint,
+    /// or the key itself when there is no version (`{ path = "..." }`).
     pub poetry_name: Option<String>,
+    /// A poetry dependency without a version constraint.
+    pub unpinned: bool,
 }
 
 /// `[tool.uv.workspace]`.
@@ -210,7 +213,11 @@ impl Pyproject {
         if self.uses_setuptools_scm() {
             return PyVersion::Vcs(VcsTool::SetuptoolsScm);
         }
-        if self.build_requires().iter().any(|r| r == "poetry-dynamic-versioning") {
+        if self
+            .build_requires()
+            .iter()
+            .any(|r| r == "poetry-dynamic-versioning")
+        {
             return PyVersion::Vcs(VcsTool::PoetryDynamic);
         }
         PyVersion::Dynamic
@@ -223,7 +230,11 @@ impl Pyproject {
             self.push_array(&mut out, p.get("dependencies"), "dependencies");
             if let Some(opt) = p.get("optional-dependencies").and_then(Item::as_table_like) {
                 for (extra, item) in opt.iter() {
-                    self.push_array(&mut out, Some(item), &format!("optional-dependencies.{extra}"));
+                    self.push_array(
+                        &mut out,
+                        Some(item),
+                        &format!("optional-dependencies.{extra}"),
+                    );
                 }
             }
         }
@@ -239,7 +250,11 @@ impl Pyproject {
                     .and_then(|g| g.get("dependencies"))
                     .and_then(Item::as_table_like)
                 {
-                    self.push_poetry(&mut out, t, &format!("tool.poetry.group.{group}.dependencies"));
+                    self.push_poetry(
+                        &mut out,
+                        t,
+                        &format!("tool.poetry.group.{group}.dependencies"),
+                    );
                 }
             }
         }
@@ -256,6 +271,7 @@ impl Pyproject {
                     section: section.to_string(),
                     lit,
                     poetry_name: None,
+                    unpinned: false,
                 });
             }
         }
@@ -277,11 +293,13 @@ impl Pyproject {
                     .and_then(Item::as_value)
                     .and_then(|v| self.str_lit(v)),
             };
+            let unpinned = lit.is_none();
             // A path/git dependency without a version: point at the key itself.
             let lit = lit.or_else(|| {
-                key.span().map(|span| Literal {
+                let span = key.span()?;
+                Some(Literal {
                     line: line_col(&self.text, span.start).0,
-                    value: String::new(),
+                    value: self.text.get(span.clone())?.to_string(),
                     span,
                 })
             });
@@ -290,6 +308,7 @@ impl Pyproject {
                     section: section.to_string(),
                     lit,
                     poetry_name: Some(name.to_string()),
+                    unpinned,
                 });
             }
         }
@@ -301,7 +320,11 @@ impl Pyproject {
         let strings = |key: &str| -> Vec<String> {
             ws.get(key)
                 .and_then(Item::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let line = ws
@@ -396,12 +419,30 @@ mod tests {
     fn dynamic_version_configurations() {
         let base = "[project]\nname = \"p\"\ndynamic = [\"version\"]\n";
         let cases = [
-            ("[tool.hatch.version]\nsource = \"vcs\"\n", PyVersion::Vcs(VcsTool::HatchVcs)),
-            ("[tool.hatch.version]\npath = \"src/p/__about__.py\"\n", PyVersion::HatchPath("src/p/__about__.py".into())),
-            ("[tool.setuptools_scm]\n", PyVersion::Vcs(VcsTool::SetuptoolsScm)),
-            ("[build-system]\nrequires = [\"setuptools>=64\", \"setuptools-scm>=8\"]\n", PyVersion::Vcs(VcsTool::SetuptoolsScm)),
-            ("[tool.setuptools.dynamic]\nversion = {attr = \"p.__version__\"}\n", PyVersion::Attr("p.__version__".into())),
-            ("[tool.pdm.version]\nsource = \"scm\"\n", PyVersion::Vcs(VcsTool::PdmScm)),
+            (
+                "[tool.hatch.version]\nsource = \"vcs\"\n",
+                PyVersion::Vcs(VcsTool::HatchVcs),
+            ),
+            (
+                "[tool.hatch.version]\npath = \"src/p/__about__.py\"\n",
+                PyVersion::HatchPath("src/p/__about__.py".into()),
+            ),
+            (
+                "[tool.setuptools_scm]\n",
+                PyVersion::Vcs(VcsTool::SetuptoolsScm),
+            ),
+            (
+                "[build-system]\nrequires = [\"setuptools>=64\", \"setuptools-scm>=8\"]\n",
+                PyVersion::Vcs(VcsTool::SetuptoolsScm),
+            ),
+            (
+                "[tool.setuptools.dynamic]\nversion = {attr = \"p.__version__\"}\n",
+                PyVersion::Attr("p.__version__".into()),
+            ),
+            (
+                "[tool.pdm.version]\nsource = \"scm\"\n",
+                PyVersion::Vcs(VcsTool::PdmScm),
+            ),
             ("", PyVersion::Dynamic),
         ];
         for (extra, want) in cases {
@@ -419,7 +460,11 @@ mod tests {
             .iter()
             .map(|d| (d.poetry_name.as_deref().unwrap(), &t[d.lit.span.clone()]))
             .collect();
-        assert_eq!(got, [("lib", "^3.2.0"), ("local", "local"), ("pinned", "==1.0")]);
+        assert_eq!(
+            got,
+            [("lib", "^3.2.0"), ("local", "local"), ("pinned", "==1.0")]
+        );
+        assert!(deps[1].unpinned && !deps[0].unpinned);
     }
 
     #[test]
@@ -428,7 +473,12 @@ mod tests {
         let p = d.path().join("pyproject.toml");
         std::fs::write(&p, "[project]\nname = \"x\"\nversion = = 1\n").unwrap();
         match load(&p) {
-            Err(Error::Parse { line, column, message, .. }) => {
+            Err(Error::Parse {
+                line,
+                column,
+                message,
+                ..
+            }) => {
                 assert_eq!(line, Some(3));
                 assert!(column.is_some());
                 assert!(message.contains("TOML"), "{message}");

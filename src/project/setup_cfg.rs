@@ -15,6 +15,8 @@ pub struct Part {
 pub struct Entry {
     /// Lowercased, `-` turned into `_` (setuptools accepts both spellings).
     pub key: String,
+    /// The key as written (extra names in `[options.extras_require]` keep their spelling).
+    pub raw_key: String,
     pub line: usize,
     /// Non-empty, trimmed value lines, without comment lines.
     pub parts: Vec<Part>,
@@ -81,10 +83,8 @@ pub fn parse(text: &str) -> SetupCfg {
         let Some(sep) = line.find(['=', ':']) else {
             continue;
         };
-        let key = line[..sep]
-            .trim()
-            .to_ascii_lowercase()
-            .replace('-', "_");
+        let raw_key = line[..sep].trim().to_string();
+        let key = raw_key.to_ascii_lowercase().replace('-', "_");
         let value = &line[sep + 1..];
         let vlead = value.len() - value.trim_start().len();
         let vtrim = value.trim();
@@ -99,6 +99,7 @@ pub fn parse(text: &str) -> SetupCfg {
         }
         section.entries.push(Entry {
             key,
+            raw_key,
             line: line_no,
             parts,
         });
@@ -121,7 +122,10 @@ mod tests {
         let r = &c.get("options", "install_requires").unwrap().parts;
         let got: Vec<(&str, usize)> = r.iter().map(|p| (&t[p.span.clone()], p.line)).collect();
         assert_eq!(got, [("alpha==0.9.0", 7), ("beta>=0.9", 9)]);
-        assert_eq!(c.get("options.extras_require", "test").unwrap().parts[0].text, "pytest");
+        assert_eq!(
+            c.get("options.extras_require", "test").unwrap().parts[0].text,
+            "pytest"
+        );
     }
 
     #[test]

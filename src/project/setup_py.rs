@@ -29,11 +29,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
     // A module-level variable resolves to its last assignment before use; the last
     // one in the file is the same thing for the idioms setup.py files use.
     let resolve = |name: &str| -> Option<&[Token]> {
-        assigns
-            .iter()
-            .filter(|a| a.name == name)
-            .last()
-            .map(|a| a.value)
+        assigns.iter().rfind(|a| a.name == name).map(|a| a.value)
     };
     let Some(open) = find_setup_call(&toks) else {
         return Ok(None);
@@ -45,10 +41,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
                 let lit = match literal_str(value) {
                     Some(l) => Some(l),
                     None => match value {
-                        [t] if t.name().is_some() => t
-                            .name()
-                            .and_then(resolve)
-                            .and_then(literal_str),
+                        [t] if t.name().is_some() => {
+                            t.name().and_then(resolve).and_then(literal_str)
+                        }
                         _ => None,
                     },
                 };
@@ -323,8 +318,31 @@ mod tests {
     }
 
     #[test]
+    fn truncated_and_garbled_input_never_panics() {
+        let t = "VERSION = '1.0'\nsetup(\n    name=\"é-x\",  # c\n    version=VERSION,\n    install_requires=['a', \"b\"],\n    extras_require={'x': ['''c''']},\n)\n";
+        for end in 0..=t.len() {
+            if let Some(s) = t.get(..end) {
+                let _ = parse(s, Path::new("setup.py"));
+            }
+        }
+        for s in [
+            "setup(",
+            "setup(name=",
+            "setup(name='x', version=)",
+            "setup(**kw)",
+            "\\",
+            "r'''",
+            "{]}",
+        ] {
+            let _ = parse(s, Path::new("setup.py"));
+        }
+    }
+
+    #[test]
     fn no_setup_call() {
-        assert!(parse("def setup(x):\n    pass\n", Path::new("s")).unwrap().is_none());
+        assert!(parse("def setup(x):\n    pass\n", Path::new("s"))
+            .unwrap()
+            .is_none());
         assert!(parse("print('hello')\n", Path::new("s")).unwrap().is_none());
     }
 }
