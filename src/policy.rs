@@ -92,6 +92,8 @@ pub struct ManagedPaths {
 /// The validated policy, defaults filled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Policy {
+    /// `owner/repo` on GitHub, when set; else the origin remote decides.
+    pub repository: Option<String>,
     pub default_branch: String,
     pub python_versions: Vec<String>,
     pub publish: PublishMode,
@@ -117,6 +119,7 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
+            repository: None,
             default_branch: "main".into(),
             python_versions: ["3.11", "3.12", "3.13", "3.14"].map(String::from).to_vec(),
             publish: PublishMode::Trusted,
@@ -153,15 +156,28 @@ struct KeySpec {
     key: &'static str,
     comment: &'static str,
     apply: fn(&mut Policy, &Value) -> std::result::Result<(), String>,
-    show: fn(&Policy) -> Value,
+    show: fn(&Policy) -> Option<Value>,
 }
 
 const KEYS: &[KeySpec] = &[
     KeySpec {
+        key: "repository",
+        comment: "GitHub owner/repo; by default read from the `origin` remote.",
+        apply: |p, v| {
+            let s = v.as_str().ok_or("expected \"owner/repo\"")?;
+            crate::project::git::parse_remote(&format!("https://github.com/{s}"))
+                .filter(|_| s.matches('/').count() == 1)
+                .ok_or_else(|| format!("`{s}` is not an owner/repo name"))?;
+            p.repository = Some(s.to_string());
+            Ok(())
+        },
+        show: |p| p.repository.as_deref().map(Value::from),
+    },
+    KeySpec {
         key: "default-branch",
         comment: "Branch releases are cut from; branch protection applies to it.",
         apply: |p, v| set_string(&mut p.default_branch, v),
-        show: |p| Value::from(p.default_branch.as_str()),
+        show: |p| Some(Value::from(p.default_branch.as_str())),
     },
     KeySpec {
         key: "python-versions",
@@ -181,7 +197,7 @@ const KEYS: &[KeySpec] = &[
             p.python_versions = list;
             Ok(())
         },
-        show: |p| string_array(&p.python_versions),
+        show: |p| Some(string_array(&p.python_versions)),
     },
     KeySpec {
         key: "publish",
@@ -190,10 +206,10 @@ const KEYS: &[KeySpec] = &[
             p.publish = one_of(v, &[("trusted", PublishMode::Trusted), ("token", PublishMode::Token)])?;
             Ok(())
         },
-        show: |p| Value::from(match p.publish {
+        show: |p| Some(Value::from(match p.publish {
             PublishMode::Trusted => "trusted",
             PublishMode::Token => "token",
-        }),
+        })),
     },
     KeySpec {
         key: "testpypi",
@@ -205,11 +221,11 @@ const KEYS: &[KeySpec] = &[
             )?;
             Ok(())
         },
-        show: |p| Value::from(match p.testpypi {
+        show: |p| Some(Value::from(match p.testpypi {
             TestPypi::Prereleases => "prereleases",
             TestPypi::All => "all",
             TestPypi::Never => "never",
-        }),
+        })),
     },
     KeySpec {
         key: "dev-builds",
@@ -218,13 +234,13 @@ const KEYS: &[KeySpec] = &[
             p.dev_builds = v.as_bool().ok_or("expected true or false")?;
             Ok(())
         },
-        show: |p| Value::from(p.dev_builds),
+        show: |p| Some(Value::from(p.dev_builds)),
     },
     KeySpec {
         key: "tag-format",
         comment: "Release tag; {version} is the PEP 440 version ({name} too with independent versioning).",
         apply: |p, v| set_string(&mut p.tag_format, v),
-        show: |p| Value::from(p.tag_format.as_str()),
+        show: |p| Some(Value::from(p.tag_format.as_str())),
     },
     KeySpec {
         key: "versioning",
@@ -236,10 +252,10 @@ const KEYS: &[KeySpec] = &[
             )?;
             Ok(())
         },
-        show: |p| Value::from(match p.versioning {
+        show: |p| Some(Value::from(match p.versioning {
             Versioning::Lockstep => "lockstep",
             Versioning::Independent => "independent",
-        }),
+        })),
     },
     KeySpec {
         key: "tests",
@@ -248,10 +264,10 @@ const KEYS: &[KeySpec] = &[
             p.tests = one_of(v, &[("generate", TestsMode::Generate), ("existing", TestsMode::Existing)])?;
             Ok(())
         },
-        show: |p| Value::from(match p.tests {
+        show: |p| Some(Value::from(match p.tests {
             TestsMode::Generate => "generate",
             TestsMode::Existing => "existing",
-        }),
+        })),
     },
     KeySpec {
         key: "required-checks",
@@ -260,7 +276,7 @@ const KEYS: &[KeySpec] = &[
             p.required_checks = string_list(v)?;
             Ok(())
         },
-        show: |p| string_array(&p.required_checks),
+        show: |p| Some(string_array(&p.required_checks)),
     },
     KeySpec {
         key: "required-approvals",
@@ -273,7 +289,7 @@ const KEYS: &[KeySpec] = &[
                 .ok_or("expected a number from 0 to 6 (GitHub's range)")?;
             Ok(())
         },
-        show: |p| Value::from(i64::from(p.required_approvals)),
+        show: |p| Some(Value::from(i64::from(p.required_approvals))),
     },
     KeySpec {
         key: "build-tool",
@@ -282,16 +298,16 @@ const KEYS: &[KeySpec] = &[
             p.build_tool = one_of(v, &[("uv", BuildTool::Uv), ("build", BuildTool::Build)])?;
             Ok(())
         },
-        show: |p| Value::from(match p.build_tool {
+        show: |p| Some(Value::from(match p.build_tool {
             BuildTool::Uv => "uv",
             BuildTool::Build => "build",
-        }),
+        })),
     },
     KeySpec {
         key: "runner",
         comment: "GitHub Actions runner label for every job.",
         apply: |p, v| set_string(&mut p.runner, v),
-        show: |p| Value::from(p.runner.as_str()),
+        show: |p| Some(Value::from(p.runner.as_str())),
     },
     KeySpec {
         key: "pre-build",
@@ -300,31 +316,31 @@ const KEYS: &[KeySpec] = &[
             p.pre_build = string_list(v)?;
             Ok(())
         },
-        show: |p| string_array(&p.pre_build),
+        show: |p| Some(string_array(&p.pre_build)),
     },
     KeySpec {
         key: "pypi-environment",
         comment: "GitHub deployment environment of the PyPI upload job.",
         apply: |p, v| set_name(&mut p.pypi_environment, v),
-        show: |p| Value::from(p.pypi_environment.as_str()),
+        show: |p| Some(Value::from(p.pypi_environment.as_str())),
     },
     KeySpec {
         key: "testpypi-environment",
         comment: "GitHub deployment environment of the TestPyPI upload job.",
         apply: |p, v| set_name(&mut p.testpypi_environment, v),
-        show: |p| Value::from(p.testpypi_environment.as_str()),
+        show: |p| Some(Value::from(p.testpypi_environment.as_str())),
     },
     KeySpec {
         key: "pypi-token-secret",
         comment: "Token mode: the secret holding the PyPI API token (in the PyPI environment).",
         apply: |p, v| set_secret_name(&mut p.pypi_token_secret, v),
-        show: |p| Value::from(p.pypi_token_secret.as_str()),
+        show: |p| Some(Value::from(p.pypi_token_secret.as_str())),
     },
     KeySpec {
         key: "testpypi-token-secret",
         comment: "Token mode: the secret holding the TestPyPI API token (in the TestPyPI environment).",
         apply: |p, v| set_secret_name(&mut p.testpypi_token_secret, v),
-        show: |p| Value::from(p.testpypi_token_secret.as_str()),
+        show: |p| Some(Value::from(p.testpypi_token_secret.as_str())),
     },
 ];
 
@@ -731,7 +747,11 @@ pub fn apply_override(policy: &mut Policy, assignment: &str) -> Result<()> {
             hint: Some(hint),
         }
     })?;
-    (spec.apply)(policy, &value).map_err(|m| Error::usage(format!("--set {key}: {m}"), None))?;
+    (spec.apply)(policy, &value).map_err(|m| Error::usage(format!("--set {key}: {m}"), None))
+}
+
+/// Checks between keys, after every `--set` is applied (their order does not matter).
+pub fn check_overrides(policy: &Policy) -> Result<()> {
     check_tag_format(policy).map_err(|m| Error::usage(format!("--set: {m}"), None))
 }
 
@@ -739,12 +759,11 @@ pub fn apply_override(policy: &mut Policy, assignment: &str) -> Result<()> {
 pub fn render_body(policy: &Policy) -> String {
     let mut out = String::new();
     for spec in KEYS {
-        out.push_str(&format!(
-            "# {}\n{} = {}\n",
-            spec.comment,
-            spec.key,
-            (spec.show)(policy)
-        ));
+        match (spec.show)(policy) {
+            Some(v) => out.push_str(&format!("# {}\n{} = {}\n", spec.comment, spec.key, v)),
+            // Unset optional keys are written commented out, so users see they exist.
+            None => out.push_str(&format!("# {}\n# {} = \"\"\n", spec.comment, spec.key)),
+        }
     }
     out
 }
@@ -815,6 +834,7 @@ mod tests {
     fn every_key_round_trips_with_non_default_values() {
         let mut p = Policy::default();
         for set in [
+            "repository=acme/widgets",
             "default-branch=develop",
             "python-versions=[\"3.12\", \"3.13t\"]",
             "publish=token",
@@ -837,6 +857,7 @@ mod tests {
         ] {
             apply_override(&mut p, set).unwrap_or_else(|e| panic!("{set}: {e}"));
         }
+        check_overrides(&p).unwrap();
         let text = format!("{}\n[files]\n{}", render_body(&p), render_files(&p));
         assert_eq!(parse_pyrel(&text).unwrap(), p);
     }

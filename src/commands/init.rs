@@ -41,6 +41,7 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     for assignment in &args.set {
         policy::apply_override(&mut policy, assignment)?;
     }
+    policy::check_overrides(&policy)?;
     if !args.yes && !args.dry_run && std::io::stdin().is_terminal() {
         ask(&project, &mut policy)?;
     }

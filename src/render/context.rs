@@ -88,8 +88,17 @@ pub struct FilesCtx {
 
 impl Context {
     pub fn new(project: &Project, policy: &Policy) -> Result<Context> {
-        let (owner, repo, repo_known) = match &project.remote {
-            Some(r) => (r.owner.clone(), r.repo.clone(), true),
+        let from_policy = policy
+            .repository
+            .as_deref()
+            .and_then(|s| s.split_once('/'))
+            .map(|(o, r)| (o.to_string(), r.to_string()));
+        let from_remote = project
+            .remote
+            .as_ref()
+            .map(|r| (r.owner.clone(), r.repo.clone()));
+        let (owner, repo, repo_known) = match from_policy.or(from_remote) {
+            Some((o, r)) => (o, r, true),
             None => ("OWNER".to_string(), "REPO".to_string(), false),
         };
         let generate_tests =
