@@ -487,3 +487,16 @@ fn version_lists_every_package() {
         .collect();
     assert_eq!(names, ["dashboard-core", "dashboard-api", "dashboard"]);
 }
+
+/// The README's first command: the shipped example is current.
+#[test]
+fn shipped_example_is_current() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dashboard");
+    let out = pyrel(&example).args(["generate", "--check"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "examples/dashboard is stale; run `cargo run -- -C examples/dashboard generate`:\n{}",
+        stdout(&out)
+    );
+}

@@ -1,0 +1,3 @@
+"""dashboard-api."""
+
+__version__ = "2.0.0"

@@ -1,0 +1,3 @@
+"""dashboard."""
+
+__version__ = "2.0.0"

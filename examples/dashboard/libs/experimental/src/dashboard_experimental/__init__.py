@@ -1,0 +1,3 @@
+"""dashboard-experimental."""
+
+__version__ = "0.1.0"
