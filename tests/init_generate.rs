@@ -492,7 +492,10 @@ fn version_lists_every_package() {
 #[test]
 fn shipped_example_is_current() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dashboard");
-    let out = pyrel(&example).args(["generate", "--check"]).output().unwrap();
+    let out = pyrel(&example)
+        .args(["generate", "--check"])
+        .output()
+        .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),

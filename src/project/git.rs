@@ -95,6 +95,24 @@ pub fn parse_remote(url: &str) -> Option<Remote> {
     })
 }
 
+/// The default branch: `origin/HEAD` when known, else the checked-out branch.
+pub fn default_branch(root: &Path) -> Option<String> {
+    let git = root.join(".git");
+    if !git.is_dir() {
+        return None;
+    }
+    let read = |p: &str| std::fs::read_to_string(git.join(p)).ok();
+    if let Some(head) = read("refs/remotes/origin/HEAD") {
+        if let Some(b) = head.trim().strip_prefix("ref: refs/remotes/origin/") {
+            return Some(b.to_string());
+        }
+    }
+    read("HEAD")?
+        .trim()
+        .strip_prefix("ref: refs/heads/")
+        .map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,22 +136,4 @@ mod tests {
         assert!(parse_remote("https://github.com/acme").is_none());
         assert!(parse_remote("https://github.com/a/b\"c").is_none());
     }
-}
-
-/// The default branch: `origin/HEAD` when known, else the checked-out branch.
-pub fn default_branch(root: &Path) -> Option<String> {
-    let git = root.join(".git");
-    if !git.is_dir() {
-        return None;
-    }
-    let read = |p: &str| std::fs::read_to_string(git.join(p)).ok();
-    if let Some(head) = read("refs/remotes/origin/HEAD") {
-        if let Some(b) = head.trim().strip_prefix("ref: refs/remotes/origin/") {
-            return Some(b.to_string());
-        }
-    }
-    read("HEAD")?
-        .trim()
-        .strip_prefix("ref: refs/heads/")
-        .map(str::to_owned)
 }
