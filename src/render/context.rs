@@ -30,6 +30,8 @@ pub struct Context {
     /// Glob patterns for `on.push.tags`.
     pub tag_globs: Vec<String>,
     pub lockstep: bool,
+    /// Independent versioning: a tag releases one package, the one whose prefix it has.
+    pub independent: bool,
     pub generate_tests: bool,
     pub required_checks: Vec<String>,
     pub required_approvals: u32,
@@ -63,6 +65,9 @@ pub struct PackageCtx {
     pub vcs: bool,
     pub pypi_url: String,
     pub testpypi_url: String,
+    /// What this package's release tags start with (`{name}` filled, up to `{version}`):
+    /// with independent versioning a tag releases only the package it names.
+    pub tag_prefix: String,
     /// Version sources for the bump script: kind, path, line.
     pub sources: Vec<SourceCtx>,
 }
@@ -134,6 +139,7 @@ impl Context {
                 vcs: matches!(p.scheme, VersionScheme::Vcs { .. }),
                 pypi_url: format!("{}/p/{}", indexes::PYPI_BASE, p.normalized),
                 testpypi_url: format!("{}/p/{}", indexes::TESTPYPI_BASE, p.normalized),
+                tag_prefix: tag_prefix(&policy.tag_format, &p.normalized),
                 sources: p
                     .version_sources
                     .iter()
@@ -150,6 +156,14 @@ impl Context {
                 .map(|n| n.to_string_lossy().into_owned())
         };
         let f = &policy.files;
+        if f.release_workflow.is_some() && f.bump_script.is_none() {
+            // The workflow's plan job runs the script's `route`, and the release job its
+            // `notes`: without the script the workflow could not decide anything.
+            return Err(Error::usage(
+                "the release workflow needs the bump script (files.bump-script = false)",
+                Some("set files.bump-script to a path (default \"scripts/bump_version.py\"), or set files.release-workflow = false"),
+            ));
+        }
         Ok(Context {
             pyrel_version: env!("CARGO_PKG_VERSION"),
             owner,
@@ -174,6 +188,7 @@ impl Context {
             tag_format: policy.tag_format.clone(),
             tag_globs,
             lockstep,
+            independent: !lockstep,
             generate_tests,
             required_checks,
             required_approvals: policy.required_approvals,
@@ -212,6 +227,15 @@ fn tag_glob(format: &str, name: Option<&str>) -> String {
         None => format.to_string(),
     };
     with_name.replace("{version}", "[0-9]*")
+}
+
+/// The literal start of a package's tags: `{name}-v{version}` → `widgets-v`.
+fn tag_prefix(format: &str, name: &str) -> String {
+    let with_name = format.replace("{name}", name);
+    match with_name.split_once("{version}") {
+        Some((prefix, _)) => prefix.to_string(),
+        None => with_name,
+    }
 }
 
 /// The body of `PUT /repos/{owner}/{repo}/branches/{branch}/protection`.
