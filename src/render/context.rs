@@ -29,6 +29,10 @@ pub struct Context {
     pub tag_format: String,
     /// Glob patterns for `on.push.tags`.
     pub tag_globs: Vec<String>,
+    /// A real tag for the guide's examples: the first package's current version in the
+    /// tag format (or `1.0.0` when the version comes from git).
+    pub example_tag: String,
+    pub example_version: String,
     pub lockstep: bool,
     /// Independent versioning: a tag releases one package, the one whose prefix it has.
     pub independent: bool,
@@ -150,6 +154,14 @@ impl Context {
                     .collect(),
             })
             .collect::<Vec<_>>();
+        let example_version = packages
+            .first()
+            .and_then(|p| p.version.clone())
+            .unwrap_or_else(|| "1.0.0".into());
+        let example_tag = policy
+            .tag_format
+            .replace("{name}", packages.first().map_or("", |p| p.normalized.as_str()))
+            .replace("{version}", &example_version);
         let name_of = |p: &Option<std::path::PathBuf>| {
             p.as_ref()
                 .and_then(|p| p.file_name())
@@ -187,6 +199,8 @@ impl Context {
             dev_builds: policy.dev_builds,
             tag_format: policy.tag_format.clone(),
             tag_globs,
+            example_tag,
+            example_version,
             lockstep,
             independent: !lockstep,
             generate_tests,
