@@ -90,15 +90,13 @@ fn matrix() -> &'static Vec<Rendered> {
                             format!("build-tool={}", if n % 3 == 0 { "build" } else { "uv" }),
                         ];
                         if tests == "existing" {
-                            sets.push(r#"required-checks=["Test Suite / pytest (3.12)","lint"]"#.into());
+                            sets.push(
+                                r#"required-checks=["Test Suite / pytest (3.12)","lint"]"#.into(),
+                            );
                         }
                         let label = format!("{fixture}-{publish}-{testpypi}-{tests}-{n}");
                         let dir = render(&fixture, &sets);
-                        out.push(Rendered {
-                            label,
-                            sets,
-                            dir,
-                        });
+                        out.push(Rendered { label, sets, dir });
                     }
                 }
             }
@@ -269,7 +267,11 @@ fn key(k: &Value) -> &str {
 
 fn is_full_sha_pin(line: &str) -> bool {
     // `uses: owner/repo@<40 hex> # vX.Y.Z`
-    let Some(rest) = line.trim().strip_prefix("- ").unwrap_or(line.trim()).strip_prefix("uses: ")
+    let Some(rest) = line
+        .trim()
+        .strip_prefix("- ")
+        .unwrap_or(line.trim())
+        .strip_prefix("uses: ")
     else {
         return false;
     };
@@ -281,7 +283,9 @@ fn is_full_sha_pin(line: &str) -> bool {
     };
     action.split('/').count() >= 2
         && sha.len() == 40
-        && sha.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        && sha
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         && comment
             .split('.')
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
@@ -320,7 +324,10 @@ fn checks_common_hardening(label: &str, text: &str, wf: &Value) {
         t.starts_with("uses:") || t.starts_with("- uses:")
     }) {
         if line.trim().starts_with("uses: ./") || line.trim().starts_with("- uses: ./") {
-            assert!(line.contains("./.github/workflows/test.yml"), "{label}: {line}");
+            assert!(
+                line.contains("./.github/workflows/test.yml"),
+                "{label}: {line}"
+            );
             continue;
         }
         assert!(is_full_sha_pin(line), "{label}: not SHA-pinned: {line}");
@@ -379,7 +386,10 @@ fn release_workflows_follow_the_hardening_rules() {
 
         // Tag triggers and the dispatch inputs.
         let on = &wf["on"];
-        assert!(!on["push"]["tags"].as_sequence().unwrap().is_empty(), "{label}");
+        assert!(
+            !on["push"]["tags"].as_sequence().unwrap().is_empty(),
+            "{label}"
+        );
         let inputs = &on["workflow_dispatch"]["inputs"];
         assert_eq!(inputs["target"]["type"], "choice", "{label}");
         assert_eq!(inputs["dry-run"]["type"], "boolean", "{label}");
@@ -391,7 +401,14 @@ fn release_workflows_follow_the_hardening_rules() {
 
         // Routing comes from the script, as job outputs.
         let plan = &jobs["plan"];
-        for out in ["version", "tag", "testpypi", "pypi", "prerelease", "github-release"] {
+        for out in [
+            "version",
+            "tag",
+            "testpypi",
+            "pypi",
+            "prerelease",
+            "github-release",
+        ] {
             assert!(
                 plan["outputs"][out]
                     .as_str()
@@ -400,7 +417,9 @@ fn release_workflows_follow_the_hardening_rules() {
             );
         }
         assert!(
-            run_scripts(&wf).iter().any(|r| r.contains("bump_version.py' route")),
+            run_scripts(&wf)
+                .iter()
+                .any(|r| r.contains("bump_version.py' route")),
             "{label}"
         );
 
@@ -457,7 +476,10 @@ fn release_workflows_follow_the_hardening_rules() {
                 .iter()
                 .map(|v| v.as_str().unwrap())
                 .collect();
-            assert!(needs.contains(&"build") && needs.contains(&"tests"), "{label}: {name}");
+            assert!(
+                needs.contains(&"build") && needs.contains(&"tests"),
+                "{label}: {name}"
+            );
             let steps = job["steps"].as_sequence().unwrap();
             assert!(
                 steps.iter().all(|s| !s["uses"]
@@ -567,10 +589,9 @@ fn test_workflows_follow_the_hardening_rules() {
         assert!(!versions.is_empty());
         assert!(wf["on"].get("workflow_call").is_some(), "{}", r.label);
         // The branch protection requires exactly the job names of this matrix.
-        let bp: serde_json::Value = serde_json::from_str(&read(
-            &r.dir.path().join(".github/branch-protection.json"),
-        ))
-        .unwrap();
+        let bp: serde_json::Value =
+            serde_json::from_str(&read(&r.dir.path().join(".github/branch-protection.json")))
+                .unwrap();
         let required: Vec<String> = bp["required_status_checks"]["checks"]
             .as_array()
             .unwrap()
@@ -653,7 +674,10 @@ fn crafted_policy_values_round_trip_and_inject_nothing() {
         vec![
             format!("tests={tests}"),
             "dev-builds=true".into(),
-            format!("required-checks={}", serde_json::to_string(&[check]).unwrap()),
+            format!(
+                "required-checks={}",
+                serde_json::to_string(&[check]).unwrap()
+            ),
             format!("default-branch={}", serde_json::to_string(branch).unwrap()),
         ]
     };
@@ -668,7 +692,10 @@ fn crafted_policy_values_round_trip_and_inject_nothing() {
     for tests in ["existing", "generate"] {
         let crafted = render("single-flat", &crafted_sets(tests));
         let plain = render("single-flat", &plain_sets(tests));
-        for file in [".github/workflows/release.yml", ".github/workflows/test.yml"] {
+        for file in [
+            ".github/workflows/release.yml",
+            ".github/workflows/test.yml",
+        ] {
             let (Ok(c), Ok(p)) = (
                 std::fs::read_to_string(crafted.path().join(file)),
                 std::fs::read_to_string(plain.path().join(file)),
@@ -684,7 +711,11 @@ fn crafted_policy_values_round_trip_and_inject_nothing() {
             assert_eq!(ck, pk, "{tests} {file}: key structure changed");
             assert_eq!(expressions(&c), expressions(&p), "{tests} {file}");
             // And the values read back exactly.
-            assert_eq!(cy["on"]["push"]["branches"][0].as_str(), Some(branch), "{file}");
+            assert_eq!(
+                cy["on"]["push"]["branches"][0].as_str(),
+                Some(branch),
+                "{file}"
+            );
         }
         let release = yaml(&read(&crafted.path().join(".github/workflows/release.yml")));
         if tests == "existing" {
@@ -692,9 +723,10 @@ fn crafted_policy_values_round_trip_and_inject_nothing() {
             let back: Vec<String> =
                 serde_json::from_str(env["REQUIRED_CHECKS"].as_str().unwrap()).unwrap();
             assert_eq!(back, [check]);
-            let bp: serde_json::Value =
-                serde_json::from_str(&read(&crafted.path().join(".github/branch-protection.json")))
-                    .unwrap();
+            let bp: serde_json::Value = serde_json::from_str(&read(
+                &crafted.path().join(".github/branch-protection.json"),
+            ))
+            .unwrap();
             assert_eq!(bp["required_status_checks"]["checks"][0]["context"], check);
         }
         // The guide mentions the branch; markdown is not evaluated, but it must be exact.
@@ -711,7 +743,8 @@ fn branch_protection_is_githubs_put_body() {
     let body: serde_json::Value =
         serde_json::from_str(&read(&r.path().join(".github/branch-protection.json"))).unwrap();
     // The fields GitHub requires in the PUT body, with the types its API documents.
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/github-api-examples.json");
+    let shared =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/github-api-examples.json");
     let required: Vec<String> = match std::fs::read_to_string(&shared) {
         Ok(text) => {
             let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -746,7 +779,10 @@ fn branch_protection_is_githubs_put_body() {
         .iter()
         .map(|c| c["context"].as_str().unwrap())
         .collect();
-    assert_eq!(checks, ["test (3.11)", "test (3.12)", "test (3.13)", "test (3.14)"]);
+    assert_eq!(
+        checks,
+        ["test (3.11)", "test (3.12)", "test (3.13)", "test (3.14)"]
+    );
     assert_eq!(body["enforce_admins"], true);
     assert_eq!(
         body["required_pull_request_reviews"]["required_approving_review_count"],
@@ -764,7 +800,12 @@ fn releasing_guide_names_the_trusted_publisher_values_of_every_package() {
     let r = render("uv-workspace", &[]);
     let guide = read(&r.path().join("docs/RELEASING.md"));
     for pkg in ["dashboard-core", "dashboard-api", "dashboard"] {
-        assert!(guide.contains(&format!("https://pypi.org/manage/project/{pkg}/settings/publishing/")) || guide.contains(&format!("`{pkg}`")), "{pkg}");
+        assert!(
+            guide.contains(&format!(
+                "https://pypi.org/manage/project/{pkg}/settings/publishing/"
+            )) || guide.contains(&format!("`{pkg}`")),
+            "{pkg}"
+        );
     }
     for needle in [
         "`acme`",
@@ -808,7 +849,10 @@ fn snapshot_all(fixture: &str) {
         files.insert(rel.to_string(), read(&r.path().join(rel)));
     }
     for (rel, contents) in files {
-        let name = format!("{fixture}__{}", rel.trim_start_matches('.').replace('/', "_"));
+        let name = format!(
+            "{fixture}__{}",
+            rel.trim_start_matches('.').replace('/', "_")
+        );
         insta::assert_snapshot!(name, contents);
     }
 }

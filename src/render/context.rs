@@ -160,7 +160,10 @@ impl Context {
             .unwrap_or_else(|| "1.0.0".into());
         let example_tag = policy
             .tag_format
-            .replace("{name}", packages.first().map_or("", |p| p.normalized.as_str()))
+            .replace(
+                "{name}",
+                packages.first().map_or("", |p| p.normalized.as_str()),
+            )
             .replace("{version}", &example_version);
         let name_of = |p: &Option<std::path::PathBuf>| {
             p.as_ref()
@@ -322,4 +325,25 @@ fn script_root(script: Option<&std::path::Path>) -> String {
         out.push_str(".parent");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_prefix_is_the_literal_start_of_a_packages_tags() {
+        assert_eq!(
+            tag_prefix("{name}-v{version}", "dashboard-api"),
+            "dashboard-api-v"
+        );
+        assert_eq!(tag_prefix("v{version}", "x"), "v");
+        assert_eq!(tag_prefix("release/{name}/{version}", "a"), "release/a/");
+    }
+
+    #[test]
+    fn globs_match_the_tag_format() {
+        assert_eq!(tag_glob("v{version}", None), "v[0-9]*");
+        assert_eq!(tag_glob("{name}-v{version}", Some("core")), "core-v[0-9]*");
+    }
 }
