@@ -29,7 +29,13 @@ pub struct Context {
     pub tag_format: String,
     /// Glob patterns for `on.push.tags`.
     pub tag_globs: Vec<String>,
+    /// A real tag for the guide's examples: the first package's current version in the
+    /// tag format (or `1.0.0` when the version comes from git).
+    pub example_tag: String,
+    pub example_version: String,
     pub lockstep: bool,
+    /// Independent versioning: a tag releases one package, the one whose prefix it has.
+    pub independent: bool,
     pub generate_tests: bool,
     pub required_checks: Vec<String>,
     pub required_approvals: u32,
@@ -63,6 +69,9 @@ pub struct PackageCtx {
     pub vcs: bool,
     pub pypi_url: String,
     pub testpypi_url: String,
+    /// What this package's release tags start with (`{name}` filled, up to `{version}`):
+    /// with independent versioning a tag releases only the package it names.
+    pub tag_prefix: String,
     /// Version sources for the bump script: kind, path, line.
     pub sources: Vec<SourceCtx>,
 }
@@ -143,6 +152,7 @@ impl Context {
                 vcs: matches!(p.scheme, VersionScheme::Vcs { .. }),
                 pypi_url: format!("{}/p/{}", indexes::PYPI_BASE, p.normalized),
                 testpypi_url: format!("{}/p/{}", indexes::TESTPYPI_BASE, p.normalized),
+                tag_prefix: tag_prefix(&policy.tag_format, &p.normalized),
                 sources: p
                     .version_sources
                     .iter()
@@ -153,12 +163,31 @@ impl Context {
                     .collect(),
             })
             .collect::<Vec<_>>();
+        let example_version = packages
+            .first()
+            .and_then(|p| p.version.clone())
+            .unwrap_or_else(|| "1.0.0".into());
+        let example_tag = policy
+            .tag_format
+            .replace(
+                "{name}",
+                packages.first().map_or("", |p| p.normalized.as_str()),
+            )
+            .replace("{version}", &example_version);
         let name_of = |p: &Option<std::path::PathBuf>| {
             p.as_ref()
                 .and_then(|p| p.file_name())
                 .map(|n| n.to_string_lossy().into_owned())
         };
         let f = &policy.files;
+        if f.release_workflow.is_some() && f.bump_script.is_none() {
+            // The workflow's plan job runs the script's `route`, and the release job its
+            // `notes`: without the script the workflow could not decide anything.
+            return Err(Error::usage(
+                "the release workflow needs the bump script (files.bump-script = false)",
+                Some("set files.bump-script to a path (default \"scripts/bump_version.py\"), or set files.release-workflow = false"),
+            ));
+        }
         Ok(Context {
             pyrel_version: env!("CARGO_PKG_VERSION"),
             owner,
@@ -182,7 +211,10 @@ impl Context {
             dev_builds: policy.dev_builds,
             tag_format: policy.tag_format.clone(),
             tag_globs,
+            example_tag,
+            example_version,
             lockstep,
+            independent: !lockstep,
             generate_tests,
             required_checks,
             required_approvals: policy.required_approvals,
@@ -221,6 +253,15 @@ fn tag_glob(format: &str, name: Option<&str>) -> String {
         None => format.to_string(),
     };
     with_name.replace("{version}", "[0-9]*")
+}
+
+/// The literal start of a package's tags: `{name}-v{version}` → `widgets-v`.
+fn tag_prefix(format: &str, name: &str) -> String {
+    let with_name = format.replace("{name}", name);
+    match with_name.split_once("{version}") {
+        Some((prefix, _)) => prefix.to_string(),
+        None => with_name,
+    }
 }
 
 /// The body of `PUT /repos/{owner}/{repo}/branches/{branch}/protection`.
@@ -293,4 +334,25 @@ fn script_root(script: Option<&std::path::Path>) -> String {
         out.push_str(".parent");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_prefix_is_the_literal_start_of_a_packages_tags() {
+        assert_eq!(
+            tag_prefix("{name}-v{version}", "dashboard-api"),
+            "dashboard-api-v"
+        );
+        assert_eq!(tag_prefix("v{version}", "x"), "v");
+        assert_eq!(tag_prefix("release/{name}/{version}", "a"), "release/a/");
+    }
+
+    #[test]
+    fn globs_match_the_tag_format() {
+        assert_eq!(tag_glob("v{version}", None), "v[0-9]*");
+        assert_eq!(tag_glob("{name}-v{version}", Some("core")), "core-v[0-9]*");
+    }
 }
