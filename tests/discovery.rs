@@ -508,7 +508,7 @@ fn crafted_name_is_refused() {
 }
 
 #[test]
-fn fifty_packages_are_discovered_quickly() {
+fn fifty_packages_in_a_chain_are_ordered_topologically() {
     let mut files = Vec::new();
     for i in 0..50 {
         let dep = if i > 0 {
@@ -530,17 +530,13 @@ fn fifty_packages_are_discovered_quickly() {
         .map(|(p, c)| (p.as_str(), c.as_bytes()))
         .collect();
     let t = repo(&refs);
-    let started = std::time::Instant::now();
     let p = discover(t.path()).unwrap();
-    let took = started.elapsed();
     assert_eq!(p.packages.len(), 50);
     // Topological, not alphabetical: pkg10 after pkg9.
     let order: Vec<String> = (0..50).map(|i| format!("pkg{i}")).collect();
     assert_eq!(names(&p), order);
     check_spans(&p);
-    // Generous for a debug build on a loaded CI machine; typically a few milliseconds.
-    eprintln!("discovered 50 packages in {took:?}");
-    assert!(took.as_millis() < 500, "{took:?}");
+    // Speed is measured by `cargo bench --bench pipeline`, not asserted here.
 }
 
 #[test]
