@@ -98,7 +98,8 @@ fn run(ctx: &Context) -> Outcome {
     };
     let line = |key: &str| find_line(&text, &format!("\"{key}\""), 1);
     let mut out: Vec<FindingBuilder> = Vec::new();
-    if classic.is_none() && rules.is_empty() {
+    let relevant_rules = rules.iter().any(|r| !matches!(r.kind(), RuleKind::Other(_)));
+    if classic.is_none() && !relevant_rules {
         out.push(
             finding(Code::BranchProtection, Severity::Error, format!("the default branch `{branch}` is not protected"))
                 .at(rel.clone(), Some(1))
