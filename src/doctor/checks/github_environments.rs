@@ -43,7 +43,7 @@ fn run(ctx: &Context) -> Outcome {
     }
     let mut out: Vec<FindingBuilder> = Vec::new();
     for name in &wanted {
-        let (path, line) = workflow_location(ctx, &format!("name: {name}"));
+        let (path, line) = workflow_location(ctx, &[format!("name: {name}"), format!("name: \"{name}\""), format!("environment: {name}")]);
         let Some(env) = envs.iter().find(|e| e.name == *name) else {
             out.push(
                 finding(Code::GithubEnvironments, Severity::Error, format!("environment `{name}` does not exist on GitHub"))

@@ -56,7 +56,7 @@ fn run(ctx: &Context) -> Outcome {
     match p.publish {
         PublishMode::Token => {
             for ((env, secret), in_env) in envs.iter().zip(&env_secrets) {
-                let (path, line) = workflow_location(ctx, &format!("secrets.{secret}"));
+                let (path, line) = workflow_location(ctx, &[format!("secrets.{secret}")]);
                 if in_env.contains(secret) {
                     continue;
                 }

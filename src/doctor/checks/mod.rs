@@ -111,10 +111,11 @@ fn unknown(e: &crate::remote::RemoteError) -> Outcome {
 
 /// Where remote findings point: the release workflow on disk, else the policy file,
 /// at the first line mentioning `needle`.
-fn workflow_location(ctx: &Context, needle: &str) -> (std::path::PathBuf, Option<usize>) {
+fn workflow_location(ctx: &Context, needles: &[String]) -> (std::path::PathBuf, Option<usize>) {
     if let Some(rw) = &ctx.policy.files.release_workflow {
         if let Some(text) = ctx.read(rw) {
-            return (rw.clone(), super::find_line(&text, needle, 1));
+            let line = needles.iter().find_map(|n| super::find_line(&text, n, 1));
+            return (rw.clone(), line);
         }
     }
     (ctx.policy_path(), None)
