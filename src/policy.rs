@@ -370,7 +370,9 @@ fn doctor_ignores(v: &Value) -> std::result::Result<Vec<DoctorIgnore>, String> {
             .ok_or("expected an array of { check = \"NAME\", reason = \"WHY\" } tables")?;
         for (k, _) in t.iter() {
             if k != "check" && k != "reason" {
-                return Err(format!("unknown key `{k}` in a doctor-ignore entry (expected check and reason)"));
+                return Err(format!(
+                    "unknown key `{k}` in a doctor-ignore entry (expected check and reason)"
+                ));
             }
         }
         let check = t
@@ -385,10 +387,15 @@ fn doctor_ignores(v: &Value) -> std::result::Result<Vec<DoctorIgnore>, String> {
         };
         let reason = t.get("reason").and_then(Value::as_str).unwrap_or("").trim();
         if reason.is_empty() {
-            return Err(format!("doctor-ignore of `{}` needs a non-empty `reason`", code.name()));
+            return Err(format!(
+                "doctor-ignore of `{}` needs a non-empty `reason`",
+                code.name()
+            ));
         }
         if reason.chars().any(char::is_control) {
-            return Err("a doctor-ignore reason must not contain control characters or newlines".into());
+            return Err(
+                "a doctor-ignore reason must not contain control characters or newlines".into(),
+            );
         }
         out.push(DoctorIgnore {
             check: check.to_string(),
@@ -962,21 +969,31 @@ mod tests {
 
     #[test]
     fn doctor_ignore_as_inline_tables_or_array_of_tables() {
-        let inline = parse_pyrel(
-            "doctor-ignore = [{ check = \"PR304\", reason = \"private index\" }]\n",
-        )
-        .unwrap();
-        let tables = parse_pyrel(
-            "[[doctor-ignore]]\ncheck = \"PR304\"\nreason = \"private index\"\n",
-        )
-        .unwrap();
+        let inline =
+            parse_pyrel("doctor-ignore = [{ check = \"PR304\", reason = \"private index\" }]\n")
+                .unwrap();
+        let tables =
+            parse_pyrel("[[doctor-ignore]]\ncheck = \"PR304\"\nreason = \"private index\"\n")
+                .unwrap();
         assert_eq!(inline, tables);
         assert_eq!(inline.doctor_ignore[0].reason, "private index");
         for (text, needle) in [
-            ("doctor-ignore = [{ check = \"pypi-versoin\", reason = \"x\" }]\n", "did you mean `pypi-version`"),
-            ("doctor-ignore = [{ check = \"policy\" }]\n", "non-empty `reason`"),
-            ("doctor-ignore = [{ check = \"policy\", reason = \"x\", why = 1 }]\n", "unknown key `why`"),
-            ("[[doctor-ignore]]\ncheck = \"policy\"\nreason = \"\"\n", "pyrel.toml:1"),
+            (
+                "doctor-ignore = [{ check = \"pypi-versoin\", reason = \"x\" }]\n",
+                "did you mean `pypi-version`",
+            ),
+            (
+                "doctor-ignore = [{ check = \"policy\" }]\n",
+                "non-empty `reason`",
+            ),
+            (
+                "doctor-ignore = [{ check = \"policy\", reason = \"x\", why = 1 }]\n",
+                "unknown key `why`",
+            ),
+            (
+                "[[doctor-ignore]]\ncheck = \"policy\"\nreason = \"\"\n",
+                "pyrel.toml:1",
+            ),
         ] {
             let e = parse_pyrel(text).unwrap_err().to_string();
             assert!(e.contains(needle), "{text:?} -> {e}");

@@ -19,8 +19,12 @@ fn doctor(dir: &Path, args: &[&str]) -> (Value, i32) {
         .expect("run pyrel");
     let code = out.status.code().expect("exit code");
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    let json = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr)));
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     (json, code)
 }
 
@@ -76,13 +80,20 @@ fn commit_all(dir: &Path) {
 pub fn clean_workspace(extra_init: &[&str]) -> tempfile::TempDir {
     let dir = fixture("uv-workspace");
     let p = dir.path().join("libs/dashboard/pyproject.toml");
-    let text = std::fs::read_to_string(&p).unwrap().replace("\"dashboard_core\"", "\"dashboard_core>=2.0.0\"");
-    std::fs::write(&p, text).unwrap();
-    pyrel(dir.path()).args(["init", "--yes"]).args(extra_init).assert().success();
-    let cl = dir.path().join("CHANGELOG.md");
-    let text = std::fs::read_to_string(&cl)
+    let text = std::fs::read_to_string(&p)
         .unwrap()
-        .replace("## [Unreleased]\n", "## [Unreleased]\n\n### Added\n\n- A dashboard.\n");
+        .replace("\"dashboard_core\"", "\"dashboard_core>=2.0.0\"");
+    std::fs::write(&p, text).unwrap();
+    pyrel(dir.path())
+        .args(["init", "--yes"])
+        .args(extra_init)
+        .assert()
+        .success();
+    let cl = dir.path().join("CHANGELOG.md");
+    let text = std::fs::read_to_string(&cl).unwrap().replace(
+        "## [Unreleased]\n",
+        "## [Unreleased]\n\n### Added\n\n- A dashboard.\n",
+    );
     std::fs::write(&cl, text).unwrap();
     commit_all(dir.path());
     dir
@@ -108,7 +119,12 @@ fn a_clean_repository_passes_every_offline_check() {
     for name in OFFLINE {
         assert_eq!(status(&report, name), "pass", "{name}: {report:#}");
     }
-    for name in ["github-environments", "github-secrets", "branch-protection", "pypi-version"] {
+    for name in [
+        "github-environments",
+        "github-secrets",
+        "branch-protection",
+        "pypi-version",
+    ] {
         assert_eq!(status(&report, name), "skip", "{name}");
     }
     assert_eq!(report["findings"], serde_json::json!([]));
@@ -121,15 +137,25 @@ fn drifted_versions_and_a_stale_dunder_version_in_a_workspace() {
     let (report, code) = doctor(dir.path(), &["--select", "version-sync,sibling-pins"]);
     assert_eq!(
         findings(&report, "version-sync"),
-        [e("libs/api/src/dashboard_api/__init__.py", 3), e("libs/core/pyproject.toml", 7)]
+        [
+            e("libs/api/src/dashboard_api/__init__.py", 3),
+            e("libs/core/pyproject.toml", 7)
+        ]
     );
     let msgs = messages(&report, "version-sync");
-    assert!(msgs[0].contains("__version__ of dashboard-api is 1.9.0") && msgs[0].contains("2.0.0"), "{msgs:?}");
+    assert!(
+        msgs[0].contains("__version__ of dashboard-api is 1.9.0") && msgs[0].contains("2.0.0"),
+        "{msgs:?}"
+    );
     assert_eq!(
         findings(&report, "sibling-pins"),
         [
             e("libs/api/pyproject.toml", 13),
-            ("warning".into(), "libs/dashboard/pyproject.toml".into(), Some(14)),
+            (
+                "warning".into(),
+                "libs/dashboard/pyproject.toml".into(),
+                Some(14)
+            ),
         ]
     );
     assert_eq!(status(&report, "policy"), "skip");
@@ -166,14 +192,32 @@ fn committed_credentials_are_found_by_file_and_line_and_never_shown() {
     commit_all(dir.path());
     // Ignored: not reported. Untracked but not ignored (git would track it): reported.
     std::fs::create_dir_all(dir.path().join("build")).unwrap();
-    std::fs::write(dir.path().join("build/token.txt"), format!("{FAKE_PYPI_TOKEN}\n")).unwrap();
-    std::fs::write(dir.path().join("notes.md"), format!("# notes\n\ntoken: {FAKE_PYPI_TOKEN}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("build/token.txt"),
+        format!("{FAKE_PYPI_TOKEN}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("notes.md"),
+        format!("# notes\n\ntoken: {FAKE_PYPI_TOKEN}\n"),
+    )
+    .unwrap();
     let out = pyrel(dir.path())
-        .args(["doctor", "--offline", "--format", "json", "--select", "committed-credential"])
+        .args([
+            "doctor",
+            "--offline",
+            "--format",
+            "json",
+            "--select",
+            "committed-credential",
+        ])
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(!stdout.contains(FAKE_PYPI_TOKEN) && !stdout.contains("cHlwaS5vcmcFAKE"), "{stdout}");
+    assert!(
+        !stdout.contains(FAKE_PYPI_TOKEN) && !stdout.contains("cHlwaS5vcmcFAKE"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("notarealpasswordFAKE"), "{stdout}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
@@ -192,7 +236,10 @@ fn a_gitignore_without_credential_lines_is_reported() {
     let f = findings(&report, "gitignore-credentials");
     assert_eq!(f, [e(".gitignore", 3), e(".gitignore", 3)]);
     let msgs = messages(&report, "gitignore-credentials");
-    assert!(msgs[0].contains(".pypirc") || msgs[1].contains(".pypirc"), "{msgs:?}");
+    assert!(
+        msgs[0].contains(".pypirc") || msgs[1].contains(".pypirc"),
+        "{msgs:?}"
+    );
     assert_eq!(code, 1);
     std::fs::write(dir.path().join(".gitignore"), "build/\n.pypirc\n.env\n").unwrap();
     let (report, code) = doctor(dir.path(), &["--select", "gitignore-credentials"]);
@@ -209,7 +256,10 @@ fn a_hand_written_workflow_missing_id_token_is_reported_at_the_job() {
     let wf = ".github/workflows/release.yml";
     assert!(f.iter().all(|x| x.0 == "error" && x.1 == wf), "{f:?}");
     let at = |needle: &str| {
-        let i = msgs.iter().position(|m| m.contains(needle)).unwrap_or_else(|| panic!("no `{needle}` in {msgs:?}"));
+        let i = msgs
+            .iter()
+            .position(|m| m.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in {msgs:?}"));
         f[i].2
     };
     assert_eq!(at("lacks `id-token: write`"), Some(14));
@@ -240,7 +290,11 @@ fn a_tag_on_head_that_disagrees_with_the_version() {
 fn drift_points_at_the_edited_line_of_a_managed_file() {
     let dir = clean_workspace(&[]);
     let wf = dir.path().join(".github/workflows/release.yml");
-    let mut lines: Vec<String> = std::fs::read_to_string(&wf).unwrap().lines().map(str::to_owned).collect();
+    let mut lines: Vec<String> = std::fs::read_to_string(&wf)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
     lines[4] = "# my edit".into();
     std::fs::write(&wf, lines.join("\n") + "\n").unwrap();
     std::fs::remove_file(dir.path().join("docs/RELEASING.md")).unwrap();
@@ -253,12 +307,21 @@ fn drift_points_at_the_edited_line_of_a_managed_file() {
         ]
     );
     let msgs = messages(&report, "managed-file-drift");
-    assert!(msgs[0].contains("edited by hand") && msgs[1].contains("missing"), "{msgs:?}");
+    assert!(
+        msgs[0].contains("edited by hand") && msgs[1].contains("missing"),
+        "{msgs:?}"
+    );
     assert_eq!(code, 1);
     // The terminal report shows the same diff as `generate --check`.
-    let out = pyrel(dir.path()).args(["doctor", "--select", "managed-file-drift"]).output().unwrap();
+    let out = pyrel(dir.path())
+        .args(["doctor", "--select", "managed-file-drift"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("+++ b/.github/workflows/release.yml") && text.contains("-# my edit"), "{text}");
+    assert!(
+        text.contains("+++ b/.github/workflows/release.yml") && text.contains("-# my edit"),
+        "{text}"
+    );
     assert!(text.contains(".github/workflows/release.yml:5: "), "{text}");
 }
 
@@ -267,17 +330,34 @@ fn policy_problems_are_findings_not_crashes() {
     let dir = clean_workspace(&[]);
     let p = dir.path().join("pyproject.toml");
     let text = std::fs::read_to_string(&p).unwrap();
-    let line = text.lines().position(|l| l.starts_with("publish = ")).unwrap() + 1;
-    std::fs::write(&p, text.replace("publish = \"trusted\"", "publsh = \"trusted\"")).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("publish = "))
+        .unwrap()
+        + 1;
+    std::fs::write(
+        &p,
+        text.replace("publish = \"trusted\"", "publsh = \"trusted\""),
+    )
+    .unwrap();
     let (report, code) = doctor(dir.path(), &["--offline"]);
-    assert_eq!(findings(&report, "policy"), [e("pyproject.toml", line as u64)]);
-    assert!(report["findings"][0]["hint"].as_str().unwrap().contains("publish"));
+    assert_eq!(
+        findings(&report, "policy"),
+        [e("pyproject.toml", line as u64)]
+    );
+    assert!(report["findings"][0]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("publish"));
     assert_eq!(status(&report, "managed-file-drift"), "unknown");
     assert_eq!(code, 1);
 
     let bare = fixture("single-flat");
     let (report, code) = doctor(bare.path(), &["--offline", "--select", "policy"]);
-    assert_eq!(findings(&report, "policy"), [("error".into(), "pyproject.toml".into(), None)]);
+    assert_eq!(
+        findings(&report, "policy"),
+        [("error".into(), "pyproject.toml".into(), None)]
+    );
     assert_eq!(code, 1);
 }
 
@@ -285,20 +365,37 @@ fn policy_problems_are_findings_not_crashes() {
 fn a_missing_changelog_and_one_without_notes() {
     let dir = clean_workspace(&[]);
     let cl = dir.path().join("CHANGELOG.md");
-    std::fs::write(&cl, "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2024-01-01\n\n- x\n").unwrap();
+    std::fs::write(
+        &cl,
+        "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2024-01-01\n\n- x\n",
+    )
+    .unwrap();
     let (report, code) = doctor(dir.path(), &["--select", "changelog"]);
-    assert_eq!(findings(&report, "changelog"), [("warning".into(), "CHANGELOG.md".into(), Some(3))]);
+    assert_eq!(
+        findings(&report, "changelog"),
+        [("warning".into(), "CHANGELOG.md".into(), Some(3))]
+    );
     assert_eq!(code, 0);
     std::fs::remove_file(&cl).unwrap();
     let (report, code) = doctor(dir.path(), &["--select", "changelog"]);
-    assert_eq!(findings(&report, "changelog"), [("error".into(), "CHANGELOG.md".into(), None)]);
+    assert_eq!(
+        findings(&report, "changelog"),
+        [("error".into(), "CHANGELOG.md".into(), None)]
+    );
     assert_eq!(code, 1);
 }
 
 #[test]
 fn select_ignore_and_policy_ignores() {
     let dir = fixture("doctor-workspace-drift");
-    let (report, code) = doctor(dir.path(), &["--offline", "--ignore", "PR102,sibling-pins,policy,changelog,gitignore-credentials,release-workflow"]);
+    let (report, code) = doctor(
+        dir.path(),
+        &[
+            "--offline",
+            "--ignore",
+            "PR102,sibling-pins,policy,changelog,gitignore-credentials,release-workflow",
+        ],
+    );
     assert_eq!(status(&report, "version-sync"), "skip");
     assert_eq!(findings(&report, "version-sync"), []);
     assert_eq!(code, 0, "{report:#}");
@@ -311,11 +408,22 @@ fn select_ignore_and_policy_ignores() {
     );
     std::fs::write(&p, text).unwrap();
     let (report, _) = doctor(dir.path(), &["--offline"]);
-    let pv = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == "pypi-version").unwrap();
+    let pv = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "pypi-version")
+        .unwrap();
     assert_eq!(pv["status"], "skip");
-    assert_eq!(pv["reason"], "ignored by the policy: released to a private index");
+    assert_eq!(
+        pv["reason"],
+        "ignored by the policy: released to a private index"
+    );
 
-    let out = pyrel(dir.path()).args(["doctor", "--select", "version-synk"]).output().unwrap();
+    let out = pyrel(dir.path())
+        .args(["doctor", "--select", "version-synk"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `version-sync`"));
 }
@@ -323,18 +431,27 @@ fn select_ignore_and_policy_ignores() {
 #[test]
 fn explain_documents_every_check() {
     let dir = fixture("single-flat");
-    let out = pyrel(dir.path()).args(["doctor", "--explain"]).output().unwrap();
+    let out = pyrel(dir.path())
+        .args(["doctor", "--explain"])
+        .output()
+        .unwrap();
     let list = String::from_utf8(out.stdout).unwrap();
     assert_eq!(list.lines().count(), 14, "{list}");
     assert!(list.contains("PR304 pypi-version"));
     for name in ["version-sync", "PR201"] {
-        let out = pyrel(dir.path()).args(["doctor", "--explain", name]).output().unwrap();
+        let out = pyrel(dir.path())
+            .args(["doctor", "--explain", name])
+            .output()
+            .unwrap();
         assert!(out.status.success());
         let text = String::from_utf8(out.stdout).unwrap();
         for heading in ["What it checks", "Why it matters", "How to fix"] {
             assert!(text.contains(heading), "{text}");
         }
     }
-    let out = pyrel(dir.path()).args(["doctor", "--explain", "nope"]).output().unwrap();
+    let out = pyrel(dir.path())
+        .args(["doctor", "--explain", "nope"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

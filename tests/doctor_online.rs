@@ -24,7 +24,15 @@ fn repo(extra: &[&str]) -> tempfile::TempDir {
         args.extend(["--set", e]);
     }
     pyrel(dir.path()).args(&args).assert().success();
-    git(dir.path(), &["remote", "set-url", "origin", "https://github.com/octocat/Hello-World.git"]);
+    git(
+        dir.path(),
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "https://github.com/octocat/Hello-World.git",
+        ],
+    );
     dir
 }
 
@@ -37,27 +45,40 @@ fn pypi_fine() -> FakeServer {
     pypi::project_with_versions("dashboard-core", &["1.0.0", "1.5.0"]).start()
 }
 
-fn doctor(dir: &Path, github: Option<&FakeServer>, index: &FakeServer, extra: &[&str]) -> (Value, i32) {
+fn doctor(
+    dir: &Path,
+    github: Option<&FakeServer>,
+    index: &FakeServer,
+    extra: &[&str],
+) -> (Value, i32) {
     let mut cmd = pyrel(dir);
-    cmd.args(["doctor", "--format", "json", "--select", ONLINE]).args(extra);
+    cmd.args(["doctor", "--format", "json", "--select", ONLINE])
+        .args(extra);
     if !extra.contains(&"--timeout") {
         cmd.args(["--timeout", "400"]);
     }
-    cmd
-        .envs(index.pypi_env());
+    cmd.envs(index.pypi_env());
     if let Some(server) = github {
         cmd.envs(server.github_env(TOKEN));
     }
     let out = cmd.output().expect("run pyrel");
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN), "token leaked");
+    assert!(
+        !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+        "token leaked"
+    );
     let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout} {stderr}"));
     (json, out.status.code().expect("exit code"))
 }
 
 fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()
 }
 
 fn status<'a>(report: &'a Value, name: &str) -> &'a str {
@@ -86,7 +107,10 @@ fn statuses(report: &Value) -> Vec<(String, String)> {
 }
 
 fn all(s: &str) -> Vec<(String, String)> {
-    ONLINE.split(',').map(|n| (n.to_owned(), s.to_owned())).collect()
+    ONLINE
+        .split(',')
+        .map(|n| (n.to_owned(), s.to_owned()))
+        .collect()
 }
 
 #[test]
@@ -100,7 +124,10 @@ fn all_good() {
     assert!(infos.iter().all(|m| m.contains("first release")));
     assert_eq!(report["summary"]["errors"], 0);
     assert_eq!(code, 0);
-    assert!(github.requests().iter().all(|r| r.header("authorization") == Some(&format!("Bearer {TOKEN}"))));
+    assert!(github
+        .requests()
+        .iter()
+        .all(|r| r.header("authorization") == Some(&format!("Bearer {TOKEN}"))));
 }
 
 #[test]
@@ -111,7 +138,12 @@ fn environment_missing() {
     assert_eq!(status(&report, "github-environments"), "fail");
     let errors = messages(&report, "github-environments", "error");
     assert_eq!(errors, ["environment `pypi` does not exist on GitHub"]);
-    let f = report["findings"].as_array().unwrap().iter().find(|f| f["name"] == "github-environments").unwrap();
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "github-environments")
+        .unwrap();
     assert_eq!(f["path"], ".github/workflows/release.yml");
     assert!(f["line"].as_u64().is_some());
     assert_eq!(code, 1);
@@ -124,7 +156,10 @@ fn no_tag_policy() {
     let (report, code) = doctor(dir.path(), Some(&github), &index, &[]);
     let errors = messages(&report, "github-environments", "error");
     assert_eq!(errors.len(), 1);
-    assert!(errors[0].contains("no tag rule matching release tags like `v1.2.3`"), "{errors:?}");
+    assert!(
+        errors[0].contains("no tag rule matching release tags like `v1.2.3`"),
+        "{errors:?}"
+    );
     assert_eq!(code, 1);
 }
 
@@ -133,12 +168,22 @@ fn reviewers_absent_is_a_warning() {
     let dir = token_repo();
     let mut env = gh::environment_body("pypi");
     env["protection_rules"] = serde_json::json!([]);
-    let routes = gh::all_good().route("GET", &path("/environments"), Reply::json(200, &serde_json::json!({
-        "total_count": 2, "environments": [env, gh::environment_body("testpypi")]
-    })));
+    let routes = gh::all_good().route(
+        "GET",
+        &path("/environments"),
+        Reply::json(
+            200,
+            &serde_json::json!({
+                "total_count": 2, "environments": [env, gh::environment_body("testpypi")]
+            }),
+        ),
+    );
     let (github, index) = (routes.start(), pypi_fine());
     let (report, code) = doctor(dir.path(), Some(&github), &index, &[]);
-    assert_eq!(messages(&report, "github-environments", "warning"), ["environment `pypi` requires no reviewer"]);
+    assert_eq!(
+        messages(&report, "github-environments", "warning"),
+        ["environment `pypi` requires no reviewer"]
+    );
     assert_eq!(code, 0);
     let (_, strict) = doctor(dir.path(), Some(&github), &index, &["--strict"]);
     assert_eq!(strict, 1);
@@ -152,8 +197,12 @@ fn secrets_missing_in_token_mode_and_leftovers_in_trusted_mode() {
     assert_eq!(status(&report, "github-secrets"), "fail");
     let errors = messages(&report, "github-secrets", "error");
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(errors.iter().any(|m| m.contains("PYPI_API_TOKEN is missing")));
-    assert!(errors.iter().any(|m| m.contains("TEST_PYPI_API_TOKEN is missing")));
+    assert!(errors
+        .iter()
+        .any(|m| m.contains("PYPI_API_TOKEN is missing")));
+    assert!(errors
+        .iter()
+        .any(|m| m.contains("TEST_PYPI_API_TOKEN is missing")));
     assert_eq!(code, 1);
 
     let trusted = repo(&[]);
@@ -170,7 +219,10 @@ fn branch_unprotected() {
     let dir = token_repo();
     let (github, index) = (gh::branch_unprotected().start(), pypi_fine());
     let (report, code) = doctor(dir.path(), Some(&github), &index, &[]);
-    assert_eq!(messages(&report, "branch-protection", "error"), [format!("the default branch `{BRANCH}` is not protected")]);
+    assert_eq!(
+        messages(&report, "branch-protection", "error"),
+        [format!("the default branch `{BRANCH}` is not protected")]
+    );
     assert_eq!(code, 1);
 }
 
@@ -187,11 +239,20 @@ fn protection_weaker_than_asked() {
         "allows force pushes",
         "can be deleted",
     ] {
-        assert!(errors.iter().any(|m| m.contains(needle)), "no `{needle}` in {errors:?}");
+        assert!(
+            errors.iter().any(|m| m.contains(needle)),
+            "no `{needle}` in {errors:?}"
+        );
     }
-    let lines: Vec<u64> = report["findings"].as_array().unwrap().iter()
+    let lines: Vec<u64> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
         .filter(|f| f["name"] == "branch-protection")
-        .map(|f| { assert_eq!(f["path"], ".github/branch-protection.json"); f["line"].as_u64().unwrap() })
+        .map(|f| {
+            assert_eq!(f["path"], ".github/branch-protection.json");
+            f["line"].as_u64().unwrap()
+        })
         .collect();
     assert_eq!(lines.len(), 5);
     assert_eq!(code, 1);
@@ -254,7 +315,10 @@ fn rate_limited_429_is_waited_out_once() {
 
     let github = gh::rate_limited_403().start();
     let (report, _) = doctor(dir.path(), Some(&github), &index, &[]);
-    assert_github_unknown(&report, "rate limited; the quota resets at 2023-11-14T22:13:20Z");
+    assert_github_unknown(
+        &report,
+        "rate limited; the quota resets at 2023-11-14T22:13:20Z",
+    );
 }
 
 #[test]
@@ -274,7 +338,11 @@ fn slower_than_the_timeout() {
     assert_github_unknown(&report, "no answer within 300 ms");
     assert_eq!(code, 0);
     // Concurrent checks: one timeout's worth each, not the sum of every request.
-    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -293,27 +361,62 @@ fn pypi_version_exists_missing_404_500() {
     let github = gh::all_good().start();
 
     let index = pypi::project_with_versions("dashboard-core", &["1.0.0", "2.0"]).start();
-    let (report, code) = doctor(dir.path(), Some(&github), &index, &["--select", "pypi-version"]);
+    let (report, code) = doctor(
+        dir.path(),
+        Some(&github),
+        &index,
+        &["--select", "pypi-version"],
+    );
     assert_eq!(status(&report, "pypi-version"), "fail");
-    let f: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error").collect();
+    let f: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["path"], "libs/core/pyproject.toml");
     assert_eq!(f[0]["line"], 7);
-    assert!(f[0]["message"].as_str().unwrap().contains("dashboard-core 2.0.0 is already on PyPI"));
+    assert!(f[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("dashboard-core 2.0.0 is already on PyPI"));
     assert_eq!(code, 1);
 
     let index = pypi::project_missing().start();
-    let (report, code) = doctor(dir.path(), Some(&github), &index, &["--select", "pypi-version"]);
+    let (report, code) = doctor(
+        dir.path(),
+        Some(&github),
+        &index,
+        &["--select", "pypi-version"],
+    );
     assert_eq!(status(&report, "pypi-version"), "pass");
     assert_eq!(messages(&report, "pypi-version", "info").len(), 3);
     assert_eq!(code, 0);
 
-    let index = fake::Routes::new().always(Reply { status: 404, headers: vec![], body: "<h1>Not Found</h1>".into(), delay: Duration::ZERO }).start();
-    let (report, _) = doctor(dir.path(), Some(&github), &index, &["--select", "pypi-version"]);
+    let index = fake::Routes::new()
+        .always(Reply {
+            status: 404,
+            headers: vec![],
+            body: "<h1>Not Found</h1>".into(),
+            delay: Duration::ZERO,
+        })
+        .start();
+    let (report, _) = doctor(
+        dir.path(),
+        Some(&github),
+        &index,
+        &["--select", "pypi-version"],
+    );
     assert_eq!(messages(&report, "pypi-version", "info").len(), 3);
 
     let index = pypi::server_500().start();
-    let (report, code) = doctor(dir.path(), Some(&github), &index, &["--select", "pypi-version"]);
+    let (report, code) = doctor(
+        dir.path(),
+        Some(&github),
+        &index,
+        &["--select", "pypi-version"],
+    );
     assert_eq!(status(&report, "pypi-version"), "unknown");
     assert!(reason(&report, "pypi-version").contains("server error 500"));
     assert_eq!(code, 0);

@@ -128,7 +128,9 @@ mod tests {
             assert!(c.id().len() == 5 && c.id().starts_with("PR"), "{c}");
             assert!(c.id()[2..].chars().all(|d| d.is_ascii_digit()), "{c}");
             assert!(
-                c.name().chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                c.name()
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-'),
                 "{c}"
             );
             assert_eq!(Code::lookup(c.id()), Some(*c));

@@ -326,7 +326,10 @@ pub fn run(ctx: &Context, selection: &Selection) -> Report {
             Box::new(move || evaluate(check, ctx)) as crate::remote::Job<'_, CheckResult>
         })
         .collect();
-    for ((i, _), result) in online_jobs.iter().zip(crate::remote::run_concurrently(jobs)) {
+    for ((i, _), result) in online_jobs
+        .iter()
+        .zip(crate::remote::run_concurrently(jobs))
+    {
         results[*i] = Some(result);
     }
     Report {
@@ -394,7 +397,9 @@ mod tests {
 
     #[test]
     fn a_finding_without_location_does_not_build() {
-        let e = finding(Code::Policy, Severity::Error, "x").build().unwrap_err();
+        let e = finding(Code::Policy, Severity::Error, "x")
+            .build()
+            .unwrap_err();
         assert_eq!(e.code, Code::Policy);
         let f = finding(Code::Policy, Severity::Error, "x")
             .at("pyrel.toml", Some(3))
@@ -408,8 +413,12 @@ mod tests {
 
     #[test]
     fn codes_parse_by_id_or_name_and_typos_are_usage_errors() {
-        let codes = parse_codes(&["PR001,version-sync".into(), "policy".into()], "--select").unwrap();
-        assert_eq!(codes, [Code::ManagedFileDrift, Code::VersionSync, Code::Policy]);
+        let codes =
+            parse_codes(&["PR001,version-sync".into(), "policy".into()], "--select").unwrap();
+        assert_eq!(
+            codes,
+            [Code::ManagedFileDrift, Code::VersionSync, Code::Policy]
+        );
         let e = parse_codes(&["version-synk".into()], "--select").unwrap_err();
         assert!(e.hint().unwrap().contains("version-sync"));
     }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::{github, unknown, Check};
-use crate::doctor::{finding, find_line, Code, Context, FindingBuilder, Outcome, Severity};
+use crate::doctor::{find_line, finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::remote::{RemoteError, RuleKind};
 
 pub const CHECK: Check = Check { code: Code::BranchProtection, online: true, summary: "The default branch's live protection (classic or rulesets) is at least what .github/branch-protection.json asks.", docs: DOCS, run };
@@ -40,9 +40,18 @@ fn expected(v: &Value) -> Expected {
     let rsc = &v["required_status_checks"];
     let mut checks: Vec<String> = rsc["checks"]
         .as_array()
-        .map(|a| a.iter().filter_map(|c| c["context"].as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["context"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
-    for c in rsc["contexts"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+    for c in rsc["contexts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         if !checks.iter().any(|x| x == c) {
             checks.push(c.to_owned());
         }
@@ -68,15 +77,22 @@ fn run(ctx: &Context) -> Outcome {
         return Outcome::Skip("the policy manages no branch-protection.json".into());
     };
     let Some(text) = ctx.read(&rel) else {
-        return Outcome::Skip(format!("{} does not exist (run `pyrel generate`)", rel.display()));
+        return Outcome::Skip(format!(
+            "{} does not exist (run `pyrel generate`)",
+            rel.display()
+        ));
     };
     let want: Value = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(e) => {
             return Outcome::from_builders(
-                vec![finding(Code::BranchProtection, Severity::Error, format!("{} is not valid JSON: {e}", rel.display()))
-                    .at(rel.clone(), Some(e.line()))
-                    .hint("regenerate it with `pyrel generate`")],
+                vec![finding(
+                    Code::BranchProtection,
+                    Severity::Error,
+                    format!("{} is not valid JSON: {e}", rel.display()),
+                )
+                .at(rel.clone(), Some(e.line()))
+                .hint("regenerate it with `pyrel generate`")],
                 "the expected protection does not parse",
             )
         }
@@ -98,7 +114,9 @@ fn run(ctx: &Context) -> Outcome {
     };
     let line = |key: &str| find_line(&text, &format!("\"{key}\""), 1);
     let mut out: Vec<FindingBuilder> = Vec::new();
-    let relevant_rules = rules.iter().any(|r| !matches!(r.kind(), RuleKind::Other(_)));
+    let relevant_rules = rules
+        .iter()
+        .any(|r| !matches!(r.kind(), RuleKind::Other(_)));
     if classic.is_none() && !relevant_rules {
         out.push(
             finding(Code::BranchProtection, Severity::Error, format!("the default branch `{branch}` is not protected"))
@@ -136,34 +154,59 @@ fn run(ctx: &Context) -> Outcome {
         }
     }
     let shortfall = |msg: String, key: &str, hint: &str| {
-        finding(Code::BranchProtection, Severity::Error, msg).at(rel.clone(), line(key)).hint(hint.to_owned())
+        finding(Code::BranchProtection, Severity::Error, msg)
+            .at(rel.clone(), line(key))
+            .hint(hint.to_owned())
     };
     for c in &want.checks {
         if !live_checks.contains(c) {
-            out.push(shortfall(format!("`{branch}` does not require the status check `{c}`"), "required_status_checks", "add it to the required status checks of the branch protection or ruleset"));
+            out.push(shortfall(
+                format!("`{branch}` does not require the status check `{c}`"),
+                "required_status_checks",
+                "add it to the required status checks of the branch protection or ruleset",
+            ));
         }
     }
     if approvals < want.approvals {
         out.push(shortfall(
-            format!("`{branch}` requires {approvals} approving review(s), {} asked", want.approvals),
+            format!(
+                "`{branch}` requires {approvals} approving review(s), {} asked",
+                want.approvals
+            ),
             "required_approving_review_count",
             "raise the required approvals in the branch protection or ruleset",
         ));
     }
     if want.admins && !admins {
-        out.push(shortfall(format!("`{branch}`'s protection does not apply to admins"), "enforce_admins", "enable \"Do not allow bypassing the above settings\" (enforce_admins)"));
+        out.push(shortfall(
+            format!("`{branch}`'s protection does not apply to admins"),
+            "enforce_admins",
+            "enable \"Do not allow bypassing the above settings\" (enforce_admins)",
+        ));
     }
     if want.no_force_push && !no_force {
-        out.push(shortfall(format!("`{branch}` allows force pushes"), "allow_force_pushes", "disable force pushes (or add a ruleset blocking non-fast-forward pushes)"));
+        out.push(shortfall(
+            format!("`{branch}` allows force pushes"),
+            "allow_force_pushes",
+            "disable force pushes (or add a ruleset blocking non-fast-forward pushes)",
+        ));
     }
     if want.no_deletion && !no_delete {
-        out.push(shortfall(format!("`{branch}` can be deleted"), "allow_deletions", "disable branch deletion"));
+        out.push(shortfall(
+            format!("`{branch}` can be deleted"),
+            "allow_deletions",
+            "disable branch deletion",
+        ));
     }
     Outcome::from_builders(
         out,
         format!(
             "`{branch}`: {} protection, {} ruleset rule(s)",
-            if classic.is_some() { "classic" } else { "no classic" },
+            if classic.is_some() {
+                "classic"
+            } else {
+                "no classic"
+            },
             rules.len()
         ),
     )

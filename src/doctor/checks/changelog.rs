@@ -5,7 +5,14 @@ use std::path::PathBuf;
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 
-pub const CHECK: Check = Check { code: Code::Changelog, online: false, summary: "The changelog exists, parses, and has notes for the current version or under [Unreleased].", docs: DOCS, run };
+pub const CHECK: Check = Check {
+    code: Code::Changelog,
+    online: false,
+    summary:
+        "The changelog exists, parses, and has notes for the current version or under [Unreleased].",
+    docs: DOCS,
+    run,
+};
 
 const DOCS: &str = "
 What it checks
@@ -26,21 +33,30 @@ fn run(ctx: &Context) -> Outcome {
     let path: PathBuf = match &ctx.policy.files.changelog {
         Some(p) => p.clone(),
         None if ctx.project.root.join("CHANGELOG.md").is_file() => "CHANGELOG.md".into(),
-        None => return Outcome::Skip("the policy manages no changelog (files.changelog = false)".into()),
+        None => {
+            return Outcome::Skip(
+                "the policy manages no changelog (files.changelog = false)".into(),
+            )
+        }
     };
     let mut out: Vec<FindingBuilder> = Vec::new();
     let Some(text) = ctx.read(&path) else {
         out.push(
-            finding(Code::Changelog, Severity::Error, format!("{} does not exist", path.display()))
-                .at(path.clone(), None)
-                .hint("run `pyrel generate` to create it"),
+            finding(
+                Code::Changelog,
+                Severity::Error,
+                format!("{} does not exist", path.display()),
+            )
+            .at(path.clone(), None)
+            .hint("run `pyrel generate` to create it"),
         );
         return Outcome::from_builders(out, "no changelog");
     };
     let log = match crate::changelog::parse(&text) {
         Ok(log) => log,
         Err(e) => {
-            let mut b = finding(Code::Changelog, Severity::Error, e.message.clone()).at(path.clone(), e.line);
+            let mut b = finding(Code::Changelog, Severity::Error, e.message.clone())
+                .at(path.clone(), e.line);
             if let Some(h) = &e.hint {
                 b = b.hint(h.clone());
             }
@@ -48,7 +64,12 @@ fn run(ctx: &Context) -> Outcome {
             return Outcome::from_builders(out, "the changelog does not parse");
         }
     };
-    let versions: Vec<&str> = ctx.project.packages.iter().filter_map(|p| p.version()).collect();
+    let versions: Vec<&str> = ctx
+        .project
+        .packages
+        .iter()
+        .filter_map(|p| p.version())
+        .collect();
     let has_section = versions.iter().any(|v| log.section(v).is_some());
     let unreleased_empty = crate::changelog::unreleased_is_empty(&text).unwrap_or(true);
     if !has_section && unreleased_empty {
@@ -66,6 +87,10 @@ fn run(ctx: &Context) -> Outcome {
     }
     Outcome::from_builders(
         out,
-        format!("{} parses: {} release section(s)", path.display(), log.releases().len()),
+        format!(
+            "{} parses: {} release section(s)",
+            path.display(),
+            log.releases().len()
+        ),
     )
 }

@@ -8,7 +8,13 @@ use std::process::Command;
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 
-pub const CHECK: Check = Check { code: Code::CommittedCredential, online: false, summary: "No PyPI token or password is in a file git tracks or would track.", docs: DOCS, run };
+pub const CHECK: Check = Check {
+    code: Code::CommittedCredential,
+    online: false,
+    summary: "No PyPI token or password is in a file git tracks or would track.",
+    docs: DOCS,
+    run,
+};
 
 const DOCS: &str = "
 What it checks
@@ -128,7 +134,9 @@ pub fn scan_text(rel: &Path, text: &str) -> Vec<FindingBuilder> {
             let assignment = trimmed.strip_prefix("export ").unwrap_or(trimmed);
             if let Some((key, value)) = assignment.split_once('=') {
                 let upper = key.trim().to_ascii_uppercase();
-                let sensitive = ["TOKEN", "PASSWORD", "SECRET"].iter().any(|w| upper.contains(w));
+                let sensitive = ["TOKEN", "PASSWORD", "SECRET"]
+                    .iter()
+                    .any(|w| upper.contains(w));
                 if sensitive && !is_placeholder(value) {
                     out.push(
                         finding(
@@ -153,7 +161,13 @@ fn candidate_files(root: &Path) -> Result<BTreeSet<PathBuf>, String> {
     let in_git = crate::project::git::toplevel(root).is_some();
     if in_git {
         let output = Command::new("git")
-            .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+            .args([
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ])
             .current_dir(root)
             .stdin(std::process::Stdio::null())
             .output()
@@ -192,11 +206,15 @@ fn run(ctx: &Context) -> Outcome {
     let mut scanned = 0;
     for rel in &files {
         let path = root.join(rel);
-        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
         if !meta.is_file() || meta.len() > MAX_SIZE {
             continue;
         }
-        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
         if bytes.contains(&0) {
             continue;
         }
@@ -221,8 +239,16 @@ mod tests {
             .collect();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].location.line, Some(2));
-        assert!(found[0].message.contains("pypi-AgE…"), "{}", found[0].message);
-        assert!(!found[0].message.contains("cHlwaS5"), "{}", found[0].message);
+        assert!(
+            found[0].message.contains("pypi-AgE…"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            !found[0].message.contains("cHlwaS5"),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]

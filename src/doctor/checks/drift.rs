@@ -4,7 +4,13 @@ use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::sync::{self, State};
 
-pub const CHECK: Check = Check { code: Code::ManagedFileDrift, online: false, summary: "Every managed file matches what `pyrel generate` would write.", docs: DOCS, run };
+pub const CHECK: Check = Check {
+    code: Code::ManagedFileDrift,
+    online: false,
+    summary: "Every managed file matches what `pyrel generate` would write.",
+    docs: DOCS,
+    run,
+};
 
 const DOCS: &str = "
 What it checks
@@ -27,7 +33,8 @@ How to fix
 fn run(ctx: &Context) -> Outcome {
     if ctx.policy_error.is_some() {
         return Outcome::Unknown(
-            "the policy does not load (see the `policy` check), so the expected files are unknown".into(),
+            "the policy does not load (see the `policy` check), so the expected files are unknown"
+                .into(),
         );
     }
     if ctx.policy_source.is_none() {
@@ -69,7 +76,14 @@ fn run(ctx: &Context) -> Outcome {
         let diff = sync::unified_diff(path, old, &e.desired);
         out.push(
             finding(Code::ManagedFileDrift, Severity::Error, message)
-                .at(path.clone(), if e.on_disk.is_some() { Some(line) } else { None })
+                .at(
+                    path.clone(),
+                    if e.on_disk.is_some() {
+                        Some(line)
+                    } else {
+                        None
+                    },
+                )
                 .hint(hint)
                 .detail(diff),
         );

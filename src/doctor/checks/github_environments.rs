@@ -43,12 +43,25 @@ fn run(ctx: &Context) -> Outcome {
     }
     let mut out: Vec<FindingBuilder> = Vec::new();
     for name in &wanted {
-        let (path, line) = workflow_location(ctx, &[format!("name: {name}"), format!("name: \"{name}\""), format!("environment: {name}")]);
+        let (path, line) = workflow_location(
+            ctx,
+            &[
+                format!("name: {name}"),
+                format!("name: \"{name}\""),
+                format!("environment: {name}"),
+            ],
+        );
         let Some(env) = envs.iter().find(|e| e.name == *name) else {
             out.push(
-                finding(Code::GithubEnvironments, Severity::Error, format!("environment `{name}` does not exist on GitHub"))
-                    .at(path, line)
-                    .hint(format!("create it under Settings > Environments > New environment (`{name}`)")),
+                finding(
+                    Code::GithubEnvironments,
+                    Severity::Error,
+                    format!("environment `{name}` does not exist on GitHub"),
+                )
+                .at(path, line)
+                .hint(format!(
+                    "create it under Settings > Environments > New environment (`{name}`)"
+                )),
             );
             continue;
         };
@@ -93,11 +106,22 @@ fn run(ctx: &Context) -> Outcome {
         }
         if env.required_reviewers().is_empty() {
             out.push(
-                finding(Code::GithubEnvironments, Severity::Warning, format!("environment `{name}` requires no reviewer"))
-                    .at(path, line)
-                    .hint("add required reviewers so a release needs a second person"),
+                finding(
+                    Code::GithubEnvironments,
+                    Severity::Warning,
+                    format!("environment `{name}` requires no reviewer"),
+                )
+                .at(path, line)
+                .hint("add required reviewers so a release needs a second person"),
             );
         }
     }
-    Outcome::from_builders(out, format!("{} environment(s) on GitHub, {} expected", envs.len(), wanted.len()))
+    Outcome::from_builders(
+        out,
+        format!(
+            "{} environment(s) on GitHub, {} expected",
+            envs.len(),
+            wanted.len()
+        ),
+    )
 }

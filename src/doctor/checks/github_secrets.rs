@@ -5,7 +5,13 @@ use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::policy::{PublishMode, TestPypi};
 use crate::remote::RemoteError;
 
-pub const CHECK: Check = Check { code: Code::GithubSecrets, online: true, summary: "Token mode: the named secrets exist; trusted mode: no leftover PyPI token secrets.", docs: DOCS, run };
+pub const CHECK: Check = Check {
+    code: Code::GithubSecrets,
+    online: true,
+    summary: "Token mode: the named secrets exist; trusted mode: no leftover PyPI token secrets.",
+    docs: DOCS,
+    run,
+};
 
 const DOCS: &str = "
 What it checks
@@ -41,7 +47,10 @@ fn run(ctx: &Context) -> Outcome {
     };
     let mut envs = vec![(p.pypi_environment.clone(), p.pypi_token_secret.clone())];
     if p.testpypi != TestPypi::Never {
-        envs.push((p.testpypi_environment.clone(), p.testpypi_token_secret.clone()));
+        envs.push((
+            p.testpypi_environment.clone(),
+            p.testpypi_token_secret.clone(),
+        ));
     }
     let mut env_secrets = Vec::new();
     for (env, _) in &envs {
@@ -81,7 +90,8 @@ fn run(ctx: &Context) -> Outcome {
                 .iter()
                 .map(|s| (s.clone(), "the repository".to_string()))
                 .chain(envs.iter().zip(&env_secrets).flat_map(|((env, _), list)| {
-                    list.iter().map(move |s| (s.clone(), format!("environment `{env}`")))
+                    list.iter()
+                        .map(move |s| (s.clone(), format!("environment `{env}`")))
                 }));
             for (secret, place) in leftovers {
                 if looks_like_pypi_token(&secret) {

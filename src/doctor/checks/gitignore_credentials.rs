@@ -7,7 +7,13 @@ use ignore::gitignore::GitignoreBuilder;
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 
-pub const CHECK: Check = Check { code: Code::GitignoreCredentials, online: false, summary: "`.pypirc` and `.env` are ignored by the repository's .gitignore.", docs: DOCS, run };
+pub const CHECK: Check = Check {
+    code: Code::GitignoreCredentials,
+    online: false,
+    summary: "`.pypirc` and `.env` are ignored by the repository's .gitignore.",
+    docs: DOCS,
+    run,
+};
 
 const DOCS: &str = "
 What it checks
@@ -27,7 +33,12 @@ const FILES: &[&str] = &[".pypirc", ".env"];
 
 fn run(ctx: &Context) -> Outcome {
     let root = &ctx.project.root;
-    let rel: PathBuf = ctx.policy.files.gitignore.clone().unwrap_or_else(|| ".gitignore".into());
+    let rel: PathBuf = ctx
+        .policy
+        .files
+        .gitignore
+        .clone()
+        .unwrap_or_else(|| ".gitignore".into());
     let mut builder = GitignoreBuilder::new(root);
     let exists = root.join(&rel).is_file();
     if exists {
@@ -42,7 +53,10 @@ fn run(ctx: &Context) -> Outcome {
     let mut out: Vec<FindingBuilder> = Vec::new();
     for name in FILES {
         for probe in [root.join(name), root.join("sub").join(name)] {
-            if !matcher.matched_path_or_any_parents(&probe, false).is_ignore() {
+            if !matcher
+                .matched_path_or_any_parents(&probe, false)
+                .is_ignore()
+            {
                 let line = ctx.read(&rel).map(|t| t.lines().count()).filter(|n| *n > 0);
                 out.push(
                     finding(
@@ -55,11 +69,17 @@ fn run(ctx: &Context) -> Outcome {
                         },
                     )
                     .at(rel.clone(), line)
-                    .hint(format!("run `pyrel generate`, or add `{name}` to {}", rel.display())),
+                    .hint(format!(
+                        "run `pyrel generate`, or add `{name}` to {}",
+                        rel.display()
+                    )),
                 );
                 break;
             }
         }
     }
-    Outcome::from_builders(out, format!("{} checked in {}", FILES.join(" and "), rel.display()))
+    Outcome::from_builders(
+        out,
+        format!("{} checked in {}", FILES.join(" and "), rel.display()),
+    )
 }

@@ -67,32 +67,6 @@ pub fn check(code: Code) -> Option<&'static Check> {
     REGISTRY.iter().find(|c| c.code == code)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn registry_has_every_code_once_in_order() {
-        let codes: Vec<Code> = REGISTRY.iter().map(|c| c.code).collect();
-        assert_eq!(codes, Code::ALL);
-    }
-
-    #[test]
-    fn every_check_is_documented_with_the_three_headings() {
-        for c in REGISTRY {
-            assert!(!c.summary.is_empty() && !c.summary.contains('\n'), "{}", c.code);
-            for heading in ["What it checks", "Why it matters", "How to fix"] {
-                assert!(c.docs.contains(heading), "{} lacks `{heading}`", c.code);
-            }
-        }
-        let online: Vec<&str> = REGISTRY.iter().filter(|c| c.online).map(|c| c.code.name()).collect();
-        assert_eq!(
-            online,
-            ["github-environments", "github-secrets", "branch-protection", "pypi-version"]
-        );
-    }
-}
-
 /// The GitHub client, or the `unknown` outcome saying why there is none.
 fn github(ctx: &Context) -> Result<&crate::remote::GithubClient, Outcome> {
     ctx.online
@@ -119,4 +93,43 @@ fn workflow_location(ctx: &Context, needles: &[String]) -> (std::path::PathBuf, 
         }
     }
     (ctx.policy_path(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_has_every_code_once_in_order() {
+        let codes: Vec<Code> = REGISTRY.iter().map(|c| c.code).collect();
+        assert_eq!(codes, Code::ALL);
+    }
+
+    #[test]
+    fn every_check_is_documented_with_the_three_headings() {
+        for c in REGISTRY {
+            assert!(
+                !c.summary.is_empty() && !c.summary.contains('\n'),
+                "{}",
+                c.code
+            );
+            for heading in ["What it checks", "Why it matters", "How to fix"] {
+                assert!(c.docs.contains(heading), "{} lacks `{heading}`", c.code);
+            }
+        }
+        let online: Vec<&str> = REGISTRY
+            .iter()
+            .filter(|c| c.online)
+            .map(|c| c.code.name())
+            .collect();
+        assert_eq!(
+            online,
+            [
+                "github-environments",
+                "github-secrets",
+                "branch-protection",
+                "pypi-version"
+            ]
+        );
+    }
 }

@@ -5,7 +5,13 @@ use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::error::Error;
 use crate::policy::{PublishMode, TestsMode, Versioning};
 
-pub const CHECK: Check = Check { code: Code::Policy, online: false, summary: "The pyrel policy parses and is consistent with the repository.", docs: DOCS, run };
+pub const CHECK: Check = Check {
+    code: Code::Policy,
+    online: false,
+    summary: "The pyrel policy parses and is consistent with the repository.",
+    docs: DOCS,
+    run,
+};
 
 const DOCS: &str = "
 What it checks
@@ -45,9 +51,13 @@ fn run(ctx: &Context) -> Outcome {
     }
     let Some(source) = &ctx.policy_source else {
         out.push(
-            finding(Code::Policy, Severity::Error, "no pyrel policy in this repository")
-                .at(ctx.policy_path(), None)
-                .hint("run `pyrel init` to detect the setup and write one"),
+            finding(
+                Code::Policy,
+                Severity::Error,
+                "no pyrel policy in this repository",
+            )
+            .at(ctx.policy_path(), None)
+            .hint("run `pyrel init` to detect the setup and write one"),
         );
         return Outcome::from_builders(out, "no policy");
     };
@@ -55,9 +65,13 @@ fn run(ctx: &Context) -> Outcome {
     let p = &ctx.policy;
     if ctx.project.packages.is_empty() {
         out.push(
-            finding(Code::Policy, Severity::Error, "the repository has no Python package to release")
-                .at(path.clone(), None)
-                .hint("add a [project] table with a name and a version to a pyproject.toml"),
+            finding(
+                Code::Policy,
+                Severity::Error,
+                "the repository has no Python package to release",
+            )
+            .at(path.clone(), None)
+            .hint("add a [project] table with a name and a version to a pyproject.toml"),
         );
     }
     if p.tests == TestsMode::Existing && p.required_checks.is_empty() {
@@ -105,5 +119,8 @@ fn run(ctx: &Context) -> Outcome {
         );
     }
     let n = ctx.project.packages.len();
-    Outcome::from_builders(out, format!("policy in {} loads; {n} package(s)", path.display()))
+    Outcome::from_builders(
+        out,
+        format!("policy in {} loads; {n} package(s)", path.display()),
+    )
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_yaml::Value;
 
 use super::Check;
-use crate::doctor::{finding, find_line, Code, Context, FindingBuilder, Outcome, Severity};
+use crate::doctor::{find_line, finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::policy::{PublishMode, TestPypi};
 
 pub const CHECK: Check = Check { code: Code::ReleaseWorkflow, online: false, summary: "The workflow that publishes is gated on tags, uses the policy's environments and secrets, and has id-token: write in trusted mode.", docs: DOCS, run };
@@ -67,8 +67,10 @@ fn job_line(text: &str, name: &str) -> Option<usize> {
             let t = l.trim_start();
             l.len() > t.len()
                 && (t.strip_prefix(name).is_some_and(|r| r.trim_end() == ":")
-                    || t.strip_prefix(&format!("\"{name}\"")).is_some_and(|r| r.trim_end() == ":")
-                    || t.strip_prefix(&format!("'{name}'")).is_some_and(|r| r.trim_end() == ":"))
+                    || t.strip_prefix(&format!("\"{name}\""))
+                        .is_some_and(|r| r.trim_end() == ":")
+                    || t.strip_prefix(&format!("'{name}'"))
+                        .is_some_and(|r| r.trim_end() == ":"))
         })
         .map(|(i, _)| i + 1)
 }
@@ -88,7 +90,10 @@ fn grants_id_token(perms: Option<&Value>) -> Option<bool> {
 fn environment_name(job: &Value) -> Option<String> {
     match job.get("environment")? {
         Value::String(s) => Some(s.clone()),
-        Value::Mapping(m) => m.get(Value::from("name")).and_then(Value::as_str).map(str::to_owned),
+        Value::Mapping(m) => m
+            .get(Value::from("name"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         _ => None,
     }
 }
@@ -107,14 +112,18 @@ fn triggers(doc: &Value) -> Triggers {
     };
     match on {
         Some(Value::String(s)) => t.events.push(s.clone()),
-        Some(Value::Sequence(seq)) => t.events.extend(seq.iter().filter_map(Value::as_str).map(str::to_owned)),
+        Some(Value::Sequence(seq)) => t
+            .events
+            .extend(seq.iter().filter_map(Value::as_str).map(str::to_owned)),
         Some(Value::Mapping(m)) => {
             for (k, v) in m {
                 if let Some(k) = k.as_str() {
                     t.events.push(k.to_owned());
                     if k == "push" {
                         let has = |key: &str| v.get(key).is_some();
-                        t.push_on_branches = has("branches") || has("branches-ignore") || !(has("tags") || has("tags-ignore"));
+                        t.push_on_branches = has("branches")
+                            || has("branches-ignore")
+                            || !(has("tags") || has("tags-ignore"));
                     }
                 }
             }
@@ -146,14 +155,28 @@ fn job_if_gates_on_tags(job: &Value) -> bool {
         Some(Value::Bool(b)) => b.to_string(),
         _ => return false,
     };
-    ["refs/tags/", "ref_type", "startsWith(github.ref", "needs.", "github.event_name"]
-        .iter()
-        .any(|n| cond.contains(n))
+    [
+        "refs/tags/",
+        "ref_type",
+        "startsWith(github.ref",
+        "needs.",
+        "github.event_name",
+    ]
+    .iter()
+    .any(|n| cond.contains(n))
 }
 
-fn check_workflow(ctx: &Context, rel: &Path, text: &str, doc: &Value, out: &mut Vec<FindingBuilder>) -> usize {
+fn check_workflow(
+    ctx: &Context,
+    rel: &Path,
+    text: &str,
+    doc: &Value,
+    out: &mut Vec<FindingBuilder>,
+) -> usize {
     let p = &ctx.policy;
-    let Some(jobs) = doc.get("jobs").and_then(Value::as_mapping) else { return 0 };
+    let Some(jobs) = doc.get("jobs").and_then(Value::as_mapping) else {
+        return 0;
+    };
     let t = triggers(doc);
     let ungated = ungated_events(&t);
     let mut envs = vec![p.pypi_environment.clone()];
@@ -163,7 +186,10 @@ fn check_workflow(ctx: &Context, rel: &Path, text: &str, doc: &Value, out: &mut 
     let mut publishing = 0;
     for (name, job) in jobs {
         let Some(name) = name.as_str() else { continue };
-        let publish_steps: Vec<&Value> = steps(job).into_iter().filter(|s| is_publish_step(s)).collect();
+        let publish_steps: Vec<&Value> = steps(job)
+            .into_iter()
+            .filter(|s| is_publish_step(s))
+            .collect();
         if publish_steps.is_empty() {
             continue;
         }
@@ -200,7 +226,9 @@ fn check_workflow(ctx: &Context, rel: &Path, text: &str, doc: &Value, out: &mut 
             .iter()
             .filter_map(|s| {
                 let with = s.get("with")?;
-                with.get("password").and_then(Value::as_str).map(|v| (v, 0usize))
+                with.get("password")
+                    .and_then(Value::as_str)
+                    .map(|v| (v, 0usize))
             })
             .collect();
         let password_line = line.and_then(|l| find_line(text, "password:", l));
@@ -218,7 +246,16 @@ fn check_workflow(ctx: &Context, rel: &Path, text: &str, doc: &Value, out: &mut 
                 let env_secret = publish_steps.iter().any(|s| {
                     s.get("env").and_then(Value::as_mapping).is_some_and(|m| {
                         m.keys().filter_map(Value::as_str).any(|k| {
-                            matches!(k, "TWINE_PASSWORD" | "UV_PUBLISH_TOKEN" | "UV_PUBLISH_PASSWORD" | "POETRY_PYPI_TOKEN_PYPI" | "FLIT_PASSWORD" | "HATCH_INDEX_AUTH" | "PDM_PUBLISH_PASSWORD")
+                            matches!(
+                                k,
+                                "TWINE_PASSWORD"
+                                    | "UV_PUBLISH_TOKEN"
+                                    | "UV_PUBLISH_PASSWORD"
+                                    | "POETRY_PYPI_TOKEN_PYPI"
+                                    | "FLIT_PASSWORD"
+                                    | "HATCH_INDEX_AUTH"
+                                    | "PDM_PUBLISH_PASSWORD"
+                            )
                         })
                     })
                 });
@@ -240,7 +277,11 @@ fn check_workflow(ctx: &Context, rel: &Path, text: &str, doc: &Value, out: &mut 
                     let refs: Vec<&str> = value
                         .split("secrets.")
                         .skip(1)
-                        .map(|r| r.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or(""))
+                        .map(|r| {
+                            r.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                                .next()
+                                .unwrap_or("")
+                        })
                         .collect();
                     if !refs.is_empty() && !refs.contains(&expected.as_str()) {
                         out.push(
@@ -278,9 +319,13 @@ fn run(ctx: &Context) -> Outcome {
             Ok(d) => d,
             Err(e) => {
                 out.push(
-                    finding(Code::ReleaseWorkflow, Severity::Error, format!("{} is not valid YAML: {e}", rel.display()))
-                        .at(rel.clone(), e.location().map(|l| l.line()))
-                        .hint("fix the YAML, or regenerate it with `pyrel generate`"),
+                    finding(
+                        Code::ReleaseWorkflow,
+                        Severity::Error,
+                        format!("{} is not valid YAML: {e}", rel.display()),
+                    )
+                    .at(rel.clone(), e.location().map(|l| l.line()))
+                    .hint("fix the YAML, or regenerate it with `pyrel generate`"),
                 );
                 continue;
             }
@@ -299,9 +344,13 @@ fn run(ctx: &Context) -> Outcome {
             .clone()
             .unwrap_or_else(|| ".github/workflows/release.yml".into());
         out.push(
-            finding(Code::ReleaseWorkflow, Severity::Error, "no workflow publishes to PyPI")
-                .at(path, None)
-                .hint("run `pyrel generate` to write the release workflow"),
+            finding(
+                Code::ReleaseWorkflow,
+                Severity::Error,
+                "no workflow publishes to PyPI",
+            )
+            .at(path, None)
+            .hint("run `pyrel generate` to write the release workflow"),
         );
     }
     Outcome::from_builders(
@@ -323,7 +372,10 @@ mod tests {
         assert!(trig("on:\n  push:\n    tags: ['v*']\n  workflow_dispatch: {}\n").is_empty());
         assert!(trig("on:\n  release:\n    types: [published]\n").is_empty());
         assert_eq!(trig("on: push\n"), ["push"]);
-        assert_eq!(trig("on:\n  push:\n    branches: [main]\n    tags: ['v*']\n"), ["push"]);
+        assert_eq!(
+            trig("on:\n  push:\n    branches: [main]\n    tags: ['v*']\n"),
+            ["push"]
+        );
         assert_eq!(trig("on: [pull_request, release]\n"), ["pull_request"]);
     }
 

@@ -5,7 +5,13 @@ use std::str::FromStr;
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 
-pub const CHECK: Check = Check { code: Code::SiblingPins, online: false, summary: "Dependencies between packages of this repository admit each other's current version.", docs: DOCS, run };
+pub const CHECK: Check = Check {
+    code: Code::SiblingPins,
+    online: false,
+    summary: "Dependencies between packages of this repository admit each other's current version.",
+    docs: DOCS,
+    run,
+};
 
 const DOCS: &str = "
 What it checks
@@ -29,7 +35,12 @@ fn run(ctx: &Context) -> Outcome {
     for pkg in &ctx.project.packages {
         for dep in &pkg.siblings {
             seen += 1;
-            let Some(sibling) = ctx.project.packages.iter().find(|p| p.normalized == dep.name) else {
+            let Some(sibling) = ctx
+                .project
+                .packages
+                .iter()
+                .find(|p| p.normalized == dep.name)
+            else {
                 continue;
             };
             let at = |b: FindingBuilder| b.at(dep.path.clone(), Some(dep.line));
@@ -38,7 +49,10 @@ fn run(ctx: &Context) -> Outcome {
                     at(finding(
                         Code::SiblingPins,
                         Severity::Warning,
-                        format!("{} depends on {} without a version constraint", pkg.name, sibling.name),
+                        format!(
+                            "{} depends on {} without a version constraint",
+                            pkg.name, sibling.name
+                        ),
                     ))
                     .hint(match sibling.version() {
                         Some(v) => format!("pin it, e.g. `{}>={v}`", sibling.name),
@@ -47,7 +61,9 @@ fn run(ctx: &Context) -> Outcome {
                 );
                 continue;
             }
-            let Some(current) = sibling.version() else { continue };
+            let Some(current) = sibling.version() else {
+                continue;
+            };
             let (Ok(spec), Ok(version)) = (
                 pep440_rs::VersionSpecifiers::from_str(&dep.specifier),
                 pep440_rs::Version::from_str(current),
@@ -64,7 +80,10 @@ fn run(ctx: &Context) -> Outcome {
                             pkg.name, dep.requirement, sibling.name
                         ),
                     ))
-                    .hint(format!("change the specifier to admit {current}, e.g. `{}>={current}`", sibling.name)),
+                    .hint(format!(
+                        "change the specifier to admit {current}, e.g. `{}>={current}`",
+                        sibling.name
+                    )),
                 );
             }
         }

@@ -6,7 +6,13 @@ use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::project::{Package, VersionScheme};
 
-pub const CHECK: Check = Check { code: Code::TagVersion, online: false, summary: "When HEAD carries a release tag, the tag matches the version.", docs: DOCS, run };
+pub const CHECK: Check = Check {
+    code: Code::TagVersion,
+    online: false,
+    summary: "When HEAD carries a release tag, the tag matches the version.",
+    docs: DOCS,
+    run,
+};
 
 const DOCS: &str = "
 What it checks
@@ -56,7 +62,9 @@ fn version_part<'t>(tag: &'t str, format: &str, pkg: &Package) -> Option<&'t str
 }
 
 fn run(ctx: &Context) -> Outcome {
-    if !ctx.project.root.join(".git").exists() && crate::project::git::toplevel(&ctx.project.root).is_none() {
+    if !ctx.project.root.join(".git").exists()
+        && crate::project::git::toplevel(&ctx.project.root).is_none()
+    {
         return Outcome::Skip("not a git repository".into());
     }
     let tags = match tags_at_head(&ctx.project.root) {
@@ -72,12 +80,16 @@ fn run(ctx: &Context) -> Outcome {
     let mut release_tags = 0;
     for tag in &tags {
         for pkg in &ctx.project.packages {
-            let Some(part) = version_part(tag, format, pkg) else { continue };
+            let Some(part) = version_part(tag, format, pkg) else {
+                continue;
+            };
             release_tags += 1;
             if matches!(pkg.scheme, VersionScheme::Vcs { .. }) {
                 continue;
             }
-            let Some(src) = pkg.version_sources.first() else { continue };
+            let Some(src) = pkg.version_sources.first() else {
+                continue;
+            };
             let tagged = crate::version::parse(part);
             let current = crate::version::parse(&src.value);
             match (tagged, current) {
@@ -105,6 +117,9 @@ fn run(ctx: &Context) -> Outcome {
     }
     Outcome::from_builders(
         out,
-        format!("{} tag(s) on HEAD, {release_tags} shaped like `{format}`", tags.len()),
+        format!(
+            "{} tag(s) on HEAD, {release_tags} shaped like `{format}`",
+            tags.len()
+        ),
     )
 }

@@ -5,7 +5,13 @@ use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::project::VersionScheme;
 use crate::version;
 
-pub const CHECK: Check = Check { code: Code::VersionFormat, online: false, summary: "Every version is valid PEP 440 and written in its normalized form.", docs: DOCS, run };
+pub const CHECK: Check = Check {
+    code: Code::VersionFormat,
+    online: false,
+    summary: "Every version is valid PEP 440 and written in its normalized form.",
+    docs: DOCS,
+    run,
+};
 
 const DOCS: &str = "
 What it checks
@@ -30,21 +36,30 @@ fn run(ctx: &Context) -> Outcome {
     for pkg in &ctx.project.packages {
         if pkg.scheme == VersionScheme::Missing {
             out.push(
-                finding(Code::VersionFormat, Severity::Error, format!("package {} has no version", pkg.name))
-                    .at(pkg.manifest.clone(), None)
-                    .hint("set `version = \"0.1.0\"` in [project], or configure a dynamic version"),
+                finding(
+                    Code::VersionFormat,
+                    Severity::Error,
+                    format!("package {} has no version", pkg.name),
+                )
+                .at(pkg.manifest.clone(), None)
+                .hint("set `version = \"0.1.0\"` in [project], or configure a dynamic version"),
             );
         }
         for src in &pkg.version_sources {
             seen += 1;
             let at = |b: FindingBuilder| b.at(src.path.clone(), Some(src.line));
             match version::parse(&src.value) {
-                Err(e) => out.push(at(finding(Code::VersionFormat, Severity::Error, e.to_string())).hint(e.hint())),
+                Err(e) => out.push(
+                    at(finding(Code::VersionFormat, Severity::Error, e.to_string())).hint(e.hint()),
+                ),
                 Ok(v) if v.is_local() => out.push(
                     at(finding(
                         Code::VersionFormat,
                         Severity::Error,
-                        format!("`{}` is a local version; PyPI refuses local versions", src.value),
+                        format!(
+                            "`{}` is a local version; PyPI refuses local versions",
+                            src.value
+                        ),
                     ))
                     .hint("drop the `+...` part"),
                 ),
@@ -52,7 +67,10 @@ fn run(ctx: &Context) -> Outcome {
                     at(finding(
                         Code::VersionFormat,
                         Severity::Warning,
-                        format!("`{}` is not in normalized form; PyPI will show `{v}`", src.value),
+                        format!(
+                            "`{}` is not in normalized form; PyPI will show `{v}`",
+                            src.value
+                        ),
                     ))
                     .hint(format!("write `{v}`")),
                 ),

@@ -7,7 +7,13 @@ use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::policy::Versioning;
 use crate::project::{Package, VersionSource};
 
-pub const CHECK: Check = Check { code: Code::VersionSync, online: false, summary: "Every version source agrees (across all packages with lockstep versioning).", docs: DOCS, run };
+pub const CHECK: Check = Check {
+    code: Code::VersionSync,
+    online: false,
+    summary: "Every version source agrees (across all packages with lockstep versioning).",
+    docs: DOCS,
+    run,
+};
 
 const DOCS: &str = "
 What it checks
@@ -32,7 +38,7 @@ fn key(value: &str) -> String {
 }
 
 /// The value most sources agree on; ties go to the first primary source.
-fn reference<'a>(sources: &[&'a VersionSource]) -> Option<String> {
+fn reference(sources: &[&VersionSource]) -> Option<String> {
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (i, s) in sources.iter().enumerate() {
         let e = counts.entry(key(&s.value)).or_insert((0, i));
@@ -46,7 +52,9 @@ fn reference<'a>(sources: &[&'a VersionSource]) -> Option<String> {
 
 fn outliers(group: &[(&Package, &VersionSource)], scope: &str, out: &mut Vec<FindingBuilder>) {
     let sources: Vec<&VersionSource> = group.iter().map(|(_, s)| *s).collect();
-    let Some(reference) = reference(&sources) else { return };
+    let Some(reference) = reference(&sources) else {
+        return;
+    };
     let agreeing: Vec<String> = group
         .iter()
         .filter(|(_, s)| key(&s.value) == reference)
@@ -68,7 +76,9 @@ fn outliers(group: &[(&Package, &VersionSource)], scope: &str, out: &mut Vec<Fin
                     ),
                 )
                 .at(s.path.clone(), Some(s.line))
-                .hint(format!("run `pyrel bump --to {reference}`, or change this line to {reference}")),
+                .hint(format!(
+                    "run `pyrel bump --to {reference}`, or change this line to {reference}"
+                )),
             );
         }
     }
@@ -95,13 +105,19 @@ fn run(ctx: &Context) -> Outcome {
         .flat_map(|p| p.version_sources.iter().map(move |s| (p, s)))
         .collect();
     if all.is_empty() {
-        return Outcome::Skip("no literal version in the repository (versions come from tags or are missing)".into());
+        return Outcome::Skip(
+            "no literal version in the repository (versions come from tags or are missing)".into(),
+        );
     }
     match ctx.policy.versioning {
         Versioning::Lockstep => outliers(&all, "the repository (lockstep)", &mut out),
         Versioning::Independent => {
             for pkg in &ctx.project.packages {
-                let group: Vec<_> = all.iter().filter(|(p, _)| p.name == pkg.name).copied().collect();
+                let group: Vec<_> = all
+                    .iter()
+                    .filter(|(p, _)| p.name == pkg.name)
+                    .copied()
+                    .collect();
                 outliers(&group, "the package", &mut out);
             }
         }
