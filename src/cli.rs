@@ -53,6 +53,13 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Show the current version of every package.
     Version(VersionArgs),
+    /// Verify the whole release setup: files, versions, credentials, and the live GitHub
+    /// and PyPI state.
+    ///
+    /// Exit status: 0 when no check found an error, 1 when one did (warnings too with
+    /// --strict), 2 on a usage or input error. Checks that cannot be answered (no token,
+    /// no network) are reported as `unknown`, never as passed.
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -102,4 +109,46 @@ pub struct VersionArgs {
 pub enum Format {
     Human,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Run only the offline checks; the GitHub and PyPI checks are skipped.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Output format: a report for people, `json` (schema pyrel-doctor/1) for scripts,
+    /// `sarif` (2.1.0) for GitHub code scanning.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Terminal)]
+    pub format: DoctorFormat,
+
+    /// Run only these checks (ids or names, e.g. `PR102` or `version-sync`). Repeatable
+    /// and comma-separated.
+    #[arg(long, value_name = "CHECK")]
+    pub select: Vec<String>,
+
+    /// Skip these checks (ids or names). Repeatable and comma-separated. To skip a check
+    /// for good, add it to `doctor-ignore` in the policy with a reason.
+    #[arg(long, value_name = "CHECK")]
+    pub ignore: Vec<String>,
+
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Show what a check looks at, why it matters and how to fix it, then exit.
+    /// Without a name, list every check.
+    #[arg(long, value_name = "CHECK", num_args = 0..=1, default_missing_value = "")]
+    pub explain: Option<String>,
+
+    /// Timeout of each GitHub or PyPI request, in milliseconds.
+    #[arg(long, value_name = "MS", env = "PYREL_HTTP_TIMEOUT_MS")]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    Terminal,
+    Json,
+    Sarif,
 }

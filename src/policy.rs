@@ -113,7 +113,18 @@ pub struct Policy {
     pub testpypi_environment: String,
     pub pypi_token_secret: String,
     pub testpypi_token_secret: String,
+    /// Doctor checks turned off for this repository, each with the reason why.
+    pub doctor_ignore: Vec<DoctorIgnore>,
     pub files: ManagedPaths,
+}
+
+/// One `doctor-ignore` entry: `{ check = "pypi-version", reason = "..." }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DoctorIgnore {
+    /// A check id or name, as `pyrel doctor --explain` lists them.
+    pub check: String,
+    /// Why: shown in every doctor report, so an ignore never goes unexplained.
+    pub reason: String,
 }
 
 impl Default for Policy {
@@ -137,6 +148,7 @@ impl Default for Policy {
             testpypi_environment: "testpypi".into(),
             pypi_token_secret: "PYPI_API_TOKEN".into(),
             testpypi_token_secret: "TEST_PYPI_API_TOKEN".into(),
+            doctor_ignore: Vec::new(),
             files: ManagedPaths {
                 release_workflow: Some(".github/workflows/release.yml".into()),
                 test_workflow: Some(".github/workflows/test.yml".into()),
@@ -342,7 +354,72 @@ const KEYS: &[KeySpec] = &[
         apply: |p, v| set_secret_name(&mut p.testpypi_token_secret, v),
         show: |p| Some(Value::from(p.testpypi_token_secret.as_str())),
     },
+    KeySpec {
+        key: "doctor-ignore",
+        comment: "Doctor checks to skip, each with a reason, e.g. [{ check = \"pypi-version\", reason = \"private index\" }].",
+        apply: |p, v| {
+            p.doctor_ignore = doctor_ignores(v)?;
+            Ok(())
+        },
+        show: |p| {
+            let mut arr = toml_edit::Array::new();
+            for i in &p.doctor_ignore {
+                let mut t = toml_edit::InlineTable::new();
+                t.insert("check", Value::from(i.check.as_str()));
+                t.insert("reason", Value::from(i.reason.as_str()));
+                arr.push(Value::InlineTable(t));
+            }
+            Value::Array(arr)
+        },
+    },
 ];
+
+/// `doctor-ignore`: an array of `{ check, reason }` tables (inline, or `[[...doctor-ignore]]`).
+fn doctor_ignores(v: &Value) -> std::result::Result<Vec<DoctorIgnore>, String> {
+    let arr = v
+        .as_array()
+        .ok_or("expected an array of { check = \"NAME\", reason = \"WHY\" } tables")?;
+    let mut out = Vec::new();
+    for item in arr.iter() {
+        let t = item
+            .as_inline_table()
+            .ok_or("expected an array of { check = \"NAME\", reason = \"WHY\" } tables")?;
+        for (k, _) in t.iter() {
+            if k != "check" && k != "reason" {
+                return Err(format!(
+                    "unknown key `{k}` in a doctor-ignore entry (expected check and reason)"
+                ));
+            }
+        }
+        let check = t
+            .get("check")
+            .and_then(Value::as_str)
+            .ok_or("each doctor-ignore entry needs `check = \"NAME\"`")?;
+        let Some(code) = crate::doctor::Code::lookup(check) else {
+            return Err(match crate::doctor::Code::suggest(check) {
+                Some(c) => format!("no doctor check `{check}`; did you mean `{}`?", c.name()),
+                None => format!("no doctor check `{check}` (see `pyrel doctor --explain`)"),
+            });
+        };
+        let reason = t.get("reason").and_then(Value::as_str).unwrap_or("").trim();
+        if reason.is_empty() {
+            return Err(format!(
+                "doctor-ignore of `{}` needs a non-empty `reason`",
+                code.name()
+            ));
+        }
+        if reason.chars().any(char::is_control) {
+            return Err(
+                "a doctor-ignore reason must not contain control characters or newlines".into(),
+            );
+        }
+        out.push(DoctorIgnore {
+            check: check.to_string(),
+            reason: reason.to_string(),
+        });
+    }
+    Ok(out)
+}
 
 /// Keys of the `files` sub-table: the managed files and where they go (`false`: not managed).
 const FILE_KEYS: &[(&str, &str)] = &[
@@ -607,7 +684,12 @@ pub fn parse(source: &PolicySource, text: &str) -> Result<Policy> {
                 hint.or_else(|| Some(format!("known keys: {}", known_keys()))),
             ));
         };
-        let Some(value) = item.as_value() else {
+        // `[[tool.pyrel.doctor-ignore]]` is an array of tables: read it as the
+        // equivalent array of inline tables.
+        let converted = item
+            .as_array_of_tables()
+            .and_then(|_| item.clone().into_value().ok());
+        let Some(value) = item.as_value().or(converted.as_ref()) else {
             return Err(policy_err(
                 path,
                 text,
@@ -840,8 +922,8 @@ mod tests {
             "publish=token",
             "testpypi=all",
             "dev-builds=true",
-            "versioning=independent",
             "tag-format={name}-v{version}",
+            "versioning=independent",
             "tests=existing",
             "required-checks=[\"CI / test (3.12)\"]",
             "required-approvals=2",
@@ -852,6 +934,7 @@ mod tests {
             "testpypi-environment=staging",
             "pypi-token-secret=PYPI_TOKEN",
             "testpypi-token-secret=TESTPYPI_TOKEN",
+            "doctor-ignore=[{ check = \"pypi-version\", reason = \"published to a private index\" }]",
             "files.test-workflow=false",
             "files.bump-script=tools/bump.py",
         ] {
@@ -903,6 +986,39 @@ mod tests {
         );
         let p = parse(&src, "[tool.pyrel]\npublish = \"token\"\n").unwrap();
         assert_eq!(p.publish, PublishMode::Token);
+    }
+
+    #[test]
+    fn doctor_ignore_as_inline_tables_or_array_of_tables() {
+        let inline =
+            parse_pyrel("doctor-ignore = [{ check = \"PR304\", reason = \"private index\" }]\n")
+                .unwrap();
+        let tables =
+            parse_pyrel("[[doctor-ignore]]\ncheck = \"PR304\"\nreason = \"private index\"\n")
+                .unwrap();
+        assert_eq!(inline, tables);
+        assert_eq!(inline.doctor_ignore[0].reason, "private index");
+        for (text, needle) in [
+            (
+                "doctor-ignore = [{ check = \"pypi-versoin\", reason = \"x\" }]\n",
+                "did you mean `pypi-version`",
+            ),
+            (
+                "doctor-ignore = [{ check = \"policy\" }]\n",
+                "non-empty `reason`",
+            ),
+            (
+                "doctor-ignore = [{ check = \"policy\", reason = \"x\", why = 1 }]\n",
+                "unknown key `why`",
+            ),
+            (
+                "[[doctor-ignore]]\ncheck = \"policy\"\nreason = \"\"\n",
+                "pyrel.toml:1",
+            ),
+        ] {
+            let e = parse_pyrel(text).unwrap_err().to_string();
+            assert!(e.contains(needle), "{text:?} -> {e}");
+        }
     }
 
     #[test]

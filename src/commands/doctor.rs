@@ -1,0 +1,118 @@
+//! `pyrel doctor`: discover, load the policy, build the clients, run the checks, render.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::Outcome;
+use crate::cli::{DoctorArgs, DoctorFormat};
+use crate::doctor::{self, checks, Code, Context, Online, Selection};
+use crate::error::{Error, Result};
+use crate::remote::{self, GithubClient, GithubConfig, PypiClient, Secret};
+use crate::report::{self, Format};
+use crate::{policy, project};
+
+pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
+    if let Some(name) = &args.explain {
+        return explain(name);
+    }
+    let select = doctor::parse_codes(&args.select, "--select")?;
+    let ignore = doctor::parse_codes(&args.ignore, "--ignore")?;
+    let project = project::discover(dir)?;
+    let (policy, policy_source, policy_error) = match policy::load(&project) {
+        Ok((p, s)) => (p, s, None),
+        Err(e @ (Error::Policy { .. } | Error::Parse { .. })) => {
+            let source = policy::locate(&project.root).ok().flatten().map(|(s, _)| s);
+            (policy::Policy::default(), source, Some(e))
+        }
+        Err(e) => return Err(e),
+    };
+    let timeout = args
+        .timeout
+        .map(Duration::from_millis)
+        .unwrap_or(remote::DEFAULT_TIMEOUT);
+    let offline = args.offline;
+    let (github, token) = github_client(&project, timeout, offline);
+    let mut pypi = PypiClient::from_env();
+    pypi = PypiClient::new(pypi.base().to_owned(), timeout);
+    let policy_ignores = policy
+        .doctor_ignore
+        .iter()
+        .filter_map(|i| Code::lookup(&i.check).map(|c| (c, i.reason.clone())))
+        .collect();
+    let ctx = Context {
+        project,
+        policy,
+        policy_source,
+        policy_error,
+        online: Online { github, pypi },
+    };
+    let selection = Selection {
+        select,
+        ignore,
+        policy_ignores,
+        offline,
+    };
+    let report = doctor::run(&ctx, &selection);
+    let format = match args.format {
+        DoctorFormat::Terminal => Format::Terminal,
+        DoctorFormat::Json => Format::Json,
+        DoctorFormat::Sarif => Format::Sarif,
+    };
+    let secrets: Vec<&Secret> = token.iter().collect();
+    print!("{}", report::render(&report, format, &secrets));
+    Ok(if report.failed(args.strict) {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
+
+/// The GitHub client, or why the GitHub checks cannot be answered. No token is looked up
+/// offline (`gh auth token` is a subprocess, and offline means fast).
+fn github_client(
+    project: &project::Project,
+    timeout: Duration,
+    offline: bool,
+) -> (std::result::Result<GithubClient, String>, Option<Secret>) {
+    if offline {
+        return (Err("offline".into()), None);
+    }
+    let Some(remote) = &project.remote else {
+        return (
+            Err("no GitHub `origin` remote, so the repository on GitHub is unknown; hint: `git remote add origin https://github.com/OWNER/REPO.git`".into()),
+            None,
+        );
+    };
+    let Some((token, _source)) = remote::token_from_env() else {
+        return (
+            Err("no GitHub token; hint: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`".into()),
+            None,
+        );
+    };
+    let mut config = GithubConfig::new(remote.owner.clone(), remote.repo.clone());
+    config.token = Some(token.clone());
+    config.timeout = timeout;
+    (Ok(GithubClient::new(config)), Some(token))
+}
+
+fn explain(name: &str) -> Result<Outcome> {
+    if name.trim().is_empty() {
+        for c in checks::REGISTRY {
+            println!(
+                "{} {:<22} {}{}",
+                c.code.id(),
+                c.code.name(),
+                c.summary,
+                if c.online { " (online)" } else { "" }
+            );
+        }
+        return Ok(Outcome::Success);
+    }
+    let code = doctor::parse_codes(&[name.to_owned()], "--explain")?;
+    for code in code {
+        if let Some(c) = checks::check(code) {
+            print!("{}", c.explain());
+        }
+    }
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,275 @@
+//! PR201 committed-credential: no PyPI token, `.pypirc` password or `.env` token in any
+//! file git tracks or would track.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::Check;
+use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
+
+pub const CHECK: Check = Check {
+    code: Code::CommittedCredential,
+    online: false,
+    summary: "No PyPI token or password is in a file git tracks or would track.",
+    docs: DOCS,
+    run,
+};
+
+const DOCS: &str = "
+What it checks
+  Every file git tracks, and every file it would track (not ignored), for a PyPI API
+  token (`pypi-AgE...`), a `.pypirc` with a password, and a `.env` assigning a token or
+  password. Only a short redacted prefix of what was found is ever shown.
+
+Why it matters
+  A token in a repository is public the moment it is pushed (and stays in history): anyone
+  can upload a malicious release of your package. PyPI revokes tokens it finds in public
+  repositories, which then breaks your releases too.
+
+How to fix
+  Revoke the token on PyPI at once (Account settings > API tokens), remove the file
+  (`git rm --cached FILE`), make sure `.pypirc` and `.env` are in .gitignore, and use
+  Trusted Publishing or an environment secret instead. Rewrite history if it was pushed.
+";
+
+/// Files larger than this are not scanned (build output, data): tokens live in small
+/// config files.
+const MAX_SIZE: u64 = 1024 * 1024;
+
+/// Shortest tail after `pypi-AgE` that is treated as a token.
+const MIN_TAIL: usize = 16;
+
+/// What may be shown of a credential: never more than its well-known prefix.
+pub fn redacted_prefix(secret: &str) -> String {
+    let shown: String = secret.chars().take(8).collect();
+    if secret.starts_with("pypi-") {
+        format!("{shown}…")
+    } else {
+        "…".to_string()
+    }
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+/// Byte offsets of PyPI tokens in a line.
+fn pypi_tokens(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = line[from..].find("pypi-AgE") {
+        let start = from + i;
+        let tail = &line[start + 8..];
+        let len = tail.find(|c| !is_token_char(c)).unwrap_or(tail.len());
+        let glued = line[..start].chars().next_back().is_some_and(is_token_char);
+        if len >= MIN_TAIL && !glued {
+            out.push(&line[start..start + 8 + len]);
+        }
+        from = start + 8 + len;
+    }
+    out
+}
+
+fn file_name(path: &Path) -> &str {
+    path.file_name().and_then(|n| n.to_str()).unwrap_or("")
+}
+
+fn is_env_file(path: &Path) -> bool {
+    let name = file_name(path);
+    name == ".env" || name.starts_with(".env.") || name.ends_with(".env")
+}
+
+/// A value that is clearly not a credential: empty, a placeholder or a reference.
+fn is_placeholder(value: &str) -> bool {
+    let v = value.trim().trim_matches(['"', '\'']);
+    v.is_empty()
+        || v.starts_with('$')
+        || v.starts_with('<')
+        || v.starts_with("%(")
+        || v.eq_ignore_ascii_case("changeme")
+        || v.chars().all(|c| c == '*' || c == 'x' || c == 'X')
+}
+
+/// Findings of one file's text.
+pub fn scan_text(rel: &Path, text: &str) -> Vec<FindingBuilder> {
+    let mut out = Vec::new();
+    let pypirc = file_name(rel) == ".pypirc";
+    let env = is_env_file(rel);
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let tokens = pypi_tokens(line);
+        if let Some(token) = tokens.first() {
+            out.push(
+                finding(
+                    Code::CommittedCredential,
+                    Severity::Error,
+                    format!("a PyPI API token ({}) is in {}", redacted_prefix(token), crate::doctor::display_path(rel)),
+                )
+                .at(rel, Some(n))
+                .hint("revoke the token on PyPI now, remove it from the file and from git history, and publish with Trusted Publishing or an environment secret"),
+            );
+            continue;
+        }
+        let trimmed = line.trim();
+        if trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        if pypirc {
+            if let Some((key, value)) = trimmed.split_once(['=', ':']) {
+                if key.trim().eq_ignore_ascii_case("password") && !is_placeholder(value) {
+                    out.push(
+                        finding(
+                            Code::CommittedCredential,
+                            Severity::Error,
+                            format!("{} holds a password", crate::doctor::display_path(rel)),
+                        )
+                        .at(rel, Some(n))
+                        .hint("revoke it on PyPI, `git rm --cached .pypirc`, and keep .pypirc in your home directory only"),
+                    );
+                }
+            }
+        }
+        if env {
+            let assignment = trimmed.strip_prefix("export ").unwrap_or(trimmed);
+            if let Some((key, value)) = assignment.split_once('=') {
+                let upper = key.trim().to_ascii_uppercase();
+                let sensitive = ["TOKEN", "PASSWORD", "SECRET"]
+                    .iter()
+                    .any(|w| upper.contains(w));
+                if sensitive && !is_placeholder(value) {
+                    out.push(
+                        finding(
+                            Code::CommittedCredential,
+                            Severity::Error,
+                            format!("{} sets {} to a credential", crate::doctor::display_path(rel), key.trim()),
+                        )
+                        .at(rel, Some(n))
+                        .hint("revoke the credential, `git rm --cached` the file, and keep .env out of git (.gitignore)"),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Files git tracks or would track: `git ls-files` (tracked, and untracked but not
+/// ignored) united with a .gitignore-honouring walk, so a repo without git is covered.
+fn candidate_files(root: &Path) -> Result<BTreeSet<PathBuf>, String> {
+    let mut files = BTreeSet::new();
+    let in_git = crate::project::git::toplevel(root).is_some();
+    if in_git {
+        let output = Command::new("git")
+            .args([
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ])
+            .current_dir(root)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("could not run git: {e}"))?;
+        if output.status.success() {
+            for name in output.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+                files.insert(PathBuf::from(String::from_utf8_lossy(name).into_owned()));
+            }
+        }
+    }
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build();
+    for entry in walker.flatten() {
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            if let Ok(rel) = entry.path().strip_prefix(root) {
+                files.insert(rel.to_path_buf());
+            }
+        }
+    }
+    Ok(files)
+}
+
+fn run(ctx: &Context) -> Outcome {
+    let root = &ctx.project.root;
+    let files = match candidate_files(root) {
+        Ok(f) => f,
+        Err(e) => return Outcome::Unknown(e),
+    };
+    let mut out = Vec::new();
+    let mut scanned = 0;
+    for rel in &files {
+        let path = root.join(rel);
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if !meta.is_file() || meta.len() > MAX_SIZE {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        if bytes.contains(&0) {
+            continue;
+        }
+        scanned += 1;
+        out.extend(scan_text(rel, &String::from_utf8_lossy(&bytes)));
+    }
+    Outcome::from_builders(out, format!("{scanned} file(s) scanned"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAKE: &str = "pypi-AgEIcHlwaS5vcmcFAKEFAKEFAKEFAKEFAKEFAKE";
+
+    #[test]
+    fn tokens_are_found_and_never_shown() {
+        let text = format!("# config\nTOKEN = \"{FAKE}\"\n");
+        let found: Vec<_> = scan_text(Path::new("settings.py"), &text)
+            .into_iter()
+            .map(|b| b.build().unwrap())
+            .collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].location.line, Some(2));
+        assert!(
+            found[0].message.contains("pypi-AgE…"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            !found[0].message.contains("cHlwaS5"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn ordinary_words_are_not_tokens() {
+        assert!(pypi_tokens("uses: pypa/gh-action-pypi-publish@v1").is_empty());
+        assert!(pypi_tokens("xpypi-AgEIcHlwaS5vcmcFAKEFAKEFAKE").is_empty());
+        assert!(pypi_tokens("pypi-AgEshort").is_empty());
+    }
+
+    #[test]
+    fn pypirc_and_env_files() {
+        let pypirc = "[pypi]\nusername = __token__\npassword = hunter2hunter2\n";
+        let f = scan_text(Path::new(".pypirc"), pypirc);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].clone().build().unwrap().location.line, Some(3));
+        assert!(scan_text(Path::new(".pypirc"), "[pypi]\npassword = $PYPI_TOKEN\n").is_empty());
+        let env = "DEBUG=1\nexport TWINE_PASSWORD=hunter2hunter2\nAPI_TOKEN=\n";
+        let f = scan_text(Path::new("app/.env"), env);
+        assert_eq!(f.len(), 1);
+        let f = f[0].clone().build().unwrap();
+        assert!(!f.message.contains("hunter2"));
+        assert_eq!(f.location.line, Some(2));
+    }
+}

@@ -1,0 +1,126 @@
+//! PR002 policy: the policy parses and fits the repository.
+
+use super::Check;
+use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
+use crate::error::Error;
+use crate::policy::{PublishMode, TestsMode, Versioning};
+
+pub const CHECK: Check = Check {
+    code: Code::Policy,
+    online: false,
+    summary: "The pyrel policy parses and is consistent with the repository.",
+    docs: DOCS,
+    run,
+};
+
+const DOCS: &str = "
+What it checks
+  That there is a policy ([tool.pyrel] in pyproject.toml, or pyrel.toml), that every key
+  is known and well-typed, and that it fits the repository: packages exist, a release
+  gated on the repo's own checks names those checks, tag formats suit the versioning.
+
+Why it matters
+  Every generated file and every other doctor check is derived from the policy. A typo
+  in a key would otherwise silently fall back to a default.
+
+How to fix
+  Run `pyrel init` when there is no policy. Otherwise fix the key named in the finding
+  (the hint suggests the closest known key); `pyrel doctor --explain policy` lists what
+  is checked.
+";
+
+fn run(ctx: &Context) -> Outcome {
+    let mut out: Vec<FindingBuilder> = Vec::new();
+    if let Some(e) = &ctx.policy_error {
+        let (path, line) = match e {
+            Error::Policy { path, line, .. } | Error::Parse { path, line, .. } => {
+                (path.clone(), *line)
+            }
+            _ => (ctx.policy_path(), None),
+        };
+        let message = match e {
+            Error::Policy { message, .. } | Error::Parse { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        let mut b = finding(Code::Policy, Severity::Error, message).at(path, line);
+        if let Some(h) = e.hint() {
+            b = b.hint(h);
+        }
+        out.push(b);
+        return Outcome::from_builders(out, "the policy does not load");
+    }
+    let Some(source) = &ctx.policy_source else {
+        out.push(
+            finding(
+                Code::Policy,
+                Severity::Error,
+                "no pyrel policy in this repository",
+            )
+            .at(ctx.policy_path(), None)
+            .hint("run `pyrel init` to detect the setup and write one"),
+        );
+        return Outcome::from_builders(out, "no policy");
+    };
+    let path = source.path().to_path_buf();
+    let p = &ctx.policy;
+    if ctx.project.packages.is_empty() {
+        out.push(
+            finding(
+                Code::Policy,
+                Severity::Error,
+                "the repository has no Python package to release",
+            )
+            .at(path.clone(), None)
+            .hint("add a [project] table with a name and a version to a pyproject.toml"),
+        );
+    }
+    if p.tests == TestsMode::Existing && p.required_checks.is_empty() {
+        out.push(
+            finding(
+                Code::Policy,
+                Severity::Error,
+                "tests = \"existing\" but required-checks is empty: the release would gate on nothing",
+            )
+            .at(path.clone(), ctx.policy_line("required-checks").or(ctx.policy_line("tests")))
+            .hint("list the names of your test jobs in required-checks, or set tests = \"generate\""),
+        );
+    }
+    if p.versioning == Versioning::Independent && ctx.project.packages.len() < 2 {
+        out.push(
+            finding(
+                Code::Policy,
+                Severity::Info,
+                "versioning = \"independent\" with a single package: tags carry the package name for nothing",
+            )
+            .at(path.clone(), ctx.policy_line("versioning"))
+            .hint("versioning = \"lockstep\" with tag-format = \"v{version}\" is simpler"),
+        );
+    }
+    if p.publish == PublishMode::Token {
+        out.push(
+            finding(
+                Code::Policy,
+                Severity::Info,
+                "publish = \"token\": long-lived PyPI tokens are stored as secrets",
+            )
+            .at(path.clone(), ctx.policy_line("publish"))
+            .hint("Trusted Publishing (publish = \"trusted\") needs no secret at all"),
+        );
+    }
+    if p.files.release_workflow.is_none() {
+        out.push(
+            finding(
+                Code::Policy,
+                Severity::Warning,
+                "files.release-workflow = false: pyrel does not manage the release workflow",
+            )
+            .at(path.clone(), ctx.policy_line("release-workflow"))
+            .hint("the release-workflow check still inspects the workflows on disk"),
+        );
+    }
+    let n = ctx.project.packages.len();
+    Outcome::from_builders(
+        out,
+        format!("policy in {} loads; {n} package(s)", path.display()),
+    )
+}

@@ -1,0 +1,95 @@
+//! PR103 sibling-pins: pins on packages of the same repository admit their current version.
+
+use std::str::FromStr;
+
+use super::Check;
+use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
+
+pub const CHECK: Check = Check {
+    code: Code::SiblingPins,
+    online: false,
+    summary: "Dependencies between packages of this repository admit each other's current version.",
+    docs: DOCS,
+    run,
+};
+
+const DOCS: &str = "
+What it checks
+  For every dependency of one package on another package of this repository, that the
+  version specifier admits the sibling's current version (error), and that a published
+  package pins its siblings at all (warning).
+
+Why it matters
+  A pin that excludes the sibling's current version makes the released packages
+  uninstallable together. An unpinned sibling lets users combine releases that were
+  never tested together.
+
+How to fix
+  `pyrel bump` rewrites sibling pins along with the versions. Otherwise change the
+  specifier at the line named, e.g. `core-lib>=2.0.0`.
+";
+
+fn run(ctx: &Context) -> Outcome {
+    let mut out: Vec<FindingBuilder> = Vec::new();
+    let mut seen = 0;
+    for pkg in &ctx.project.packages {
+        for dep in &pkg.siblings {
+            seen += 1;
+            let Some(sibling) = ctx
+                .project
+                .packages
+                .iter()
+                .find(|p| p.normalized == dep.name)
+            else {
+                continue;
+            };
+            let at = |b: FindingBuilder| b.at(dep.path.clone(), Some(dep.line));
+            if dep.specifier.trim().is_empty() {
+                out.push(
+                    at(finding(
+                        Code::SiblingPins,
+                        Severity::Warning,
+                        format!(
+                            "{} depends on {} without a version constraint",
+                            pkg.name, sibling.name
+                        ),
+                    ))
+                    .hint(match sibling.version() {
+                        Some(v) => format!("pin it, e.g. `{}>={v}`", sibling.name),
+                        None => format!("pin it, e.g. `{}>=X.Y`", sibling.name),
+                    }),
+                );
+                continue;
+            }
+            let Some(current) = sibling.version() else {
+                continue;
+            };
+            let (Ok(spec), Ok(version)) = (
+                pep440_rs::VersionSpecifiers::from_str(&dep.specifier),
+                pep440_rs::Version::from_str(current),
+            ) else {
+                continue;
+            };
+            if !spec.contains(&version) {
+                out.push(
+                    at(finding(
+                        Code::SiblingPins,
+                        Severity::Error,
+                        format!(
+                            "{} requires `{}`, which excludes {}'s current version {current}",
+                            pkg.name, dep.requirement, sibling.name
+                        ),
+                    ))
+                    .hint(format!(
+                        "change the specifier to admit {current}, e.g. `{}>={current}`",
+                        sibling.name
+                    )),
+                );
+            }
+        }
+    }
+    if seen == 0 {
+        return Outcome::Skip("no package depends on another package of this repository".into());
+    }
+    Outcome::from_builders(out, format!("{seen} sibling dependenc(ies) checked"))
+}

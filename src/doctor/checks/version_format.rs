@@ -1,0 +1,82 @@
+//! PR101 version-format: every version is valid PEP 440, in its normalized spelling.
+
+use super::Check;
+use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
+use crate::project::VersionScheme;
+use crate::version;
+
+pub const CHECK: Check = Check {
+    code: Code::VersionFormat,
+    online: false,
+    summary: "Every version is valid PEP 440 and written in its normalized form.",
+    docs: DOCS,
+    run,
+};
+
+const DOCS: &str = "
+What it checks
+  Every literal version of every package (pyproject, setup.py, setup.cfg, __version__,
+  hatch version files) parses as a PEP 440 version, is not a local version (`+abc`),
+  and is written in the normalized spelling (`1.0.0rc1`, not `1.0.0-RC1`). A package
+  without any version is reported too.
+
+Why it matters
+  PyPI refuses invalid and local versions, so the release fails after the tag is pushed.
+  A non-normalized spelling works, but PyPI, wheel file names and tags then disagree
+  with what is in the repo.
+
+How to fix
+  Use `pyrel bump` (or `pyrel bump --to X`) to set a valid version everywhere, or write
+  the normalized form shown in the finding.
+";
+
+fn run(ctx: &Context) -> Outcome {
+    let mut out: Vec<FindingBuilder> = Vec::new();
+    let mut seen = 0;
+    for pkg in &ctx.project.packages {
+        if pkg.scheme == VersionScheme::Missing {
+            out.push(
+                finding(
+                    Code::VersionFormat,
+                    Severity::Error,
+                    format!("package {} has no version", pkg.name),
+                )
+                .at(pkg.manifest.clone(), None)
+                .hint("set `version = \"0.1.0\"` in [project], or configure a dynamic version"),
+            );
+        }
+        for src in &pkg.version_sources {
+            seen += 1;
+            let at = |b: FindingBuilder| b.at(src.path.clone(), Some(src.line));
+            match version::parse(&src.value) {
+                Err(e) => out.push(
+                    at(finding(Code::VersionFormat, Severity::Error, e.to_string())).hint(e.hint()),
+                ),
+                Ok(v) if v.is_local() => out.push(
+                    at(finding(
+                        Code::VersionFormat,
+                        Severity::Error,
+                        format!(
+                            "`{}` is a local version; PyPI refuses local versions",
+                            src.value
+                        ),
+                    ))
+                    .hint("drop the `+...` part"),
+                ),
+                Ok(v) if !version::is_normalized(&src.value) => out.push(
+                    at(finding(
+                        Code::VersionFormat,
+                        Severity::Warning,
+                        format!(
+                            "`{}` is not in normalized form; PyPI will show `{v}`",
+                            src.value
+                        ),
+                    ))
+                    .hint(format!("write `{v}`")),
+                ),
+                Ok(_) => {}
+            }
+        }
+    }
+    Outcome::from_builders(out, format!("{seen} version source(s) checked"))
+}

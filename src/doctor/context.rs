@@ -1,0 +1,69 @@
+//! What the checks look at: the project on disk, its policy, and the remote clients.
+
+use std::path::PathBuf;
+
+use crate::error::Error;
+use crate::policy::{Policy, PolicySource};
+use crate::project::Project;
+use crate::remote::{GithubClient, PypiClient};
+
+/// Read-only input of every check. `Sync`: online checks share it across threads.
+#[derive(Debug)]
+pub struct Context {
+    pub project: Project,
+    /// The policy in force: the repo's, or the defaults when it has none or it does not
+    /// load (the `policy` check reports why), so the other checks still say something.
+    pub policy: Policy,
+    pub policy_source: Option<PolicySource>,
+    /// Why the policy did not load.
+    pub policy_error: Option<Error>,
+    pub online: Online,
+}
+
+/// The remote side. Built even with `--offline` (no request is made until an online
+/// check runs, and those are skipped then).
+#[derive(Debug)]
+pub struct Online {
+    /// The client, or why GitHub cannot be asked (no token, no GitHub remote): the
+    /// GitHub checks answer `unknown` with this text.
+    pub github: Result<GithubClient, String>,
+    pub pypi: PypiClient,
+}
+
+impl Context {
+    /// The file the policy lives in, or where it would go.
+    pub fn policy_path(&self) -> PathBuf {
+        match &self.policy_source {
+            Some(s) => s.path().to_path_buf(),
+            None if self.project.root.join("pyproject.toml").is_file() => "pyproject.toml".into(),
+            None => "pyrel.toml".into(),
+        }
+    }
+
+    /// The line of `key = ` in the policy file, to point findings at the setting.
+    pub fn policy_line(&self, key: &str) -> Option<usize> {
+        let text = std::fs::read_to_string(self.project.root.join(self.policy_path())).ok()?;
+        let mut in_pyrel = matches!(self.policy_source, Some(PolicySource::PyrelToml(_)));
+        for (i, line) in text.lines().enumerate() {
+            let t = line.trim_start();
+            if t.starts_with('[') {
+                in_pyrel = matches!(self.policy_source, Some(PolicySource::PyrelToml(_)))
+                    || t.starts_with("[tool.pyrel");
+            }
+            if in_pyrel
+                && t.strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            {
+                return Some(i + 1);
+            }
+        }
+        None
+    }
+
+    /// The text of a file relative to the root, `None` when missing or unreadable.
+    pub fn read(&self, rel: &std::path::Path) -> Option<String> {
+        crate::workspace_fs::read_text_opt(&self.project.root.join(rel))
+            .ok()
+            .flatten()
+    }
+}
