@@ -20,7 +20,10 @@ fn disc(name: &str, nested: &str) -> (tempfile::TempDir, Project) {
     assert_eq!(p.root, q.root);
     assert_eq!(names(&p), names(&q));
     let remote = p.remote.as_ref().expect("origin remote");
-    assert_eq!((remote.owner.as_str(), remote.repo.as_str()), ("acme", "widgets"));
+    assert_eq!(
+        (remote.owner.as_str(), remote.repo.as_str()),
+        ("acme", "widgets")
+    );
     assert!(p.workflows.is_empty());
     (tmp, p)
 }
@@ -93,7 +96,10 @@ fn single_flat() {
     assert_eq!(p.root_pyproject, Some(pb("pyproject.toml")));
     assert_eq!(names(&p), ["widgets"]);
     let w = &p.packages[0];
-    assert_eq!((w.dir.clone(), w.manifest.clone()), (pb(""), pb("pyproject.toml")));
+    assert_eq!(
+        (w.dir.clone(), w.manifest.clone()),
+        (pb(""), pb("pyproject.toml"))
+    );
     assert_eq!(w.import_name.as_deref(), Some("widgets"));
     assert_eq!(w.scheme, VersionScheme::Static);
     assert_eq!(w.version(), Some("1.4.0"));
@@ -101,7 +107,12 @@ fn single_flat() {
         sources(w),
         [
             (SourceKind::Project, pb("pyproject.toml"), 7, "1.4.0"),
-            (SourceKind::DunderVersion, pb("widgets/__init__.py"), 7, "1.4.0"),
+            (
+                SourceKind::DunderVersion,
+                pb("widgets/__init__.py"),
+                7,
+                "1.4.0"
+            ),
         ]
     );
     assert!(w.siblings.is_empty());
@@ -119,7 +130,12 @@ fn single_src_hatch_path() {
     // The __about__.py literal is the hatch source and is not listed twice.
     assert_eq!(
         sources(a),
-        [(SourceKind::HatchPath, pb("src/acme_tool/__about__.py"), 2, "0.3.1")]
+        [(
+            SourceKind::HatchPath,
+            pb("src/acme_tool/__about__.py"),
+            2,
+            "0.3.1"
+        )]
     );
 }
 
@@ -142,7 +158,12 @@ fn uv_workspace() {
     assert_eq!(
         sources(core),
         [
-            (SourceKind::Project, pb("libs/core/pyproject.toml"), 7, "2.0.0"),
+            (
+                SourceKind::Project,
+                pb("libs/core/pyproject.toml"),
+                7,
+                "2.0.0"
+            ),
             (
                 SourceKind::DunderVersion,
                 pb("libs/core/src/dashboard_core/__init__.py"),
@@ -203,28 +224,56 @@ fn setup_py_multi() {
     assert_eq!(
         sources(alpha),
         [
-            (SourceKind::SetupPy, pb("packages/alpha/setup.py"), 6, "0.9.0"),
-            (SourceKind::DunderVersion, pb("packages/alpha/alpha/__init__.py"), 1, "0.9.0"),
+            (
+                SourceKind::SetupPy,
+                pb("packages/alpha/setup.py"),
+                6,
+                "0.9.0"
+            ),
+            (
+                SourceKind::DunderVersion,
+                pb("packages/alpha/alpha/__init__.py"),
+                1,
+                "0.9.0"
+            ),
         ]
     );
     let beta = pkg(&p, "beta");
     // version=VERSION: the source is the module-level literal.
     assert_eq!(
         sources(beta)[0],
-        (SourceKind::SetupPy, pb("packages/beta/setup.py"), 3, "0.9.0")
+        (
+            SourceKind::SetupPy,
+            pb("packages/beta/setup.py"),
+            3,
+            "0.9.0"
+        )
     );
     assert_eq!(
         siblings(beta),
-        [("alpha", "install_requires", ">=0.9.0,<1", pb("packages/beta/setup.py"))]
+        [(
+            "alpha",
+            "install_requires",
+            ">=0.9.0,<1",
+            pb("packages/beta/setup.py")
+        )]
     );
     let gamma = pkg(&p, "gamma");
     assert_eq!(gamma.manifest, pb("packages/gamma/setup.cfg"));
     assert_eq!(
         sources(gamma),
-        [(SourceKind::SetupCfg, pb("packages/gamma/setup.cfg"), 3, "0.9.0")]
+        [(
+            SourceKind::SetupCfg,
+            pb("packages/gamma/setup.cfg"),
+            3,
+            "0.9.0"
+        )]
     );
     let suite = pkg(&p, "suite");
-    assert_eq!((suite.dir.clone(), suite.manifest.clone()), (pb(""), pb("setup.py")));
+    assert_eq!(
+        (suite.dir.clone(), suite.manifest.clone()),
+        (pb(""), pb("setup.py"))
+    );
     assert_eq!(
         siblings(suite),
         [
@@ -245,7 +294,12 @@ fn poetry() {
         sources(pk),
         [
             (SourceKind::Poetry, pb("pyproject.toml"), 3, "3.2.0"),
-            (SourceKind::DunderVersion, pb("poetic/__init__.py"), 3, "3.2.0"),
+            (
+                SourceKind::DunderVersion,
+                pb("poetic/__init__.py"),
+                3,
+                "3.2.0"
+            ),
         ]
     );
 }
@@ -254,12 +308,21 @@ fn poetry() {
 fn vcs_schemes_have_no_literal_sources() {
     for (fixture, nested, name, tool) in [
         ("hatch-vcs", "src/sparkle", "sparkle", VcsTool::HatchVcs),
-        ("setuptools-scm", "scmtool", "scmtool", VcsTool::SetuptoolsScm),
+        (
+            "setuptools-scm",
+            "scmtool",
+            "scmtool",
+            VcsTool::SetuptoolsScm,
+        ),
     ] {
         let (_t, p) = disc(fixture, nested);
         let pk = pkg(&p, name);
         assert_eq!(pk.scheme, VersionScheme::Vcs { tool }, "{fixture}");
-        assert!(pk.version_sources.is_empty(), "{fixture}: {:?}", pk.version_sources);
+        assert!(
+            pk.version_sources.is_empty(),
+            "{fixture}: {:?}",
+            pk.version_sources
+        );
         assert_eq!(pk.version(), None);
     }
 }
@@ -301,7 +364,10 @@ fn workflows_and_pyrel_toml_are_listed() {
     let p = discover(tmp.path()).unwrap();
     assert_eq!(
         p.workflows,
-        [pb(".github/workflows/docs.yaml"), pb(".github/workflows/test.yml")]
+        [
+            pb(".github/workflows/docs.yaml"),
+            pb(".github/workflows/test.yml")
+        ]
     );
     assert_eq!(p.pyrel_toml, Some(pb("pyrel.toml")));
 }
@@ -353,7 +419,10 @@ fn malformed_pyproject_is_a_parse_error_with_line_and_column() {
 #[test]
 fn non_utf8_setup_cfg_is_not_utf8() {
     let t = repo(&[
-        ("pkg/setup.cfg", b"[metadata]\nname = caf\xe9\nversion = 1.0\n"),
+        (
+            "pkg/setup.cfg",
+            b"[metadata]\nname = caf\xe9\nversion = 1.0\n",
+        ),
         ("pkg/setup.py", b"from setuptools import setup\nsetup()\n"),
     ]);
     match discover(t.path()) {
@@ -370,7 +439,9 @@ fn computed_setup_py_version_is_a_parse_error_with_line() {
     )]);
     match discover(t.path()) {
         Err(e @ Error::Parse { .. }) => {
-            let Error::Parse { path, line, .. } = &e else { unreachable!() };
+            let Error::Parse { path, line, .. } = &e else {
+                unreachable!()
+            };
             assert!(path.ends_with("setup.py"));
             assert_eq!(*line, Some(6));
             assert!(e.hint().unwrap().contains("literal"));
@@ -417,7 +488,12 @@ fn crafted_name_is_refused() {
         b"[project]\nname = \"evil\\\"; x\"\nversion = \"1.0\"\n",
     )]);
     match discover(t.path()) {
-        Err(Error::Parse { path, line, message, .. }) => {
+        Err(Error::Parse {
+            path,
+            line,
+            message,
+            ..
+        }) => {
             assert!(path.ends_with("pyproject.toml"));
             assert_eq!(line, Some(2));
             assert!(message.contains("evil\"; x"), "{message}");
@@ -425,7 +501,10 @@ fn crafted_name_is_refused() {
         other => panic!("{other:?}"),
     }
     let t = repo(&[("setup.py", b"setup(name='evil; x', version='1')\n")]);
-    assert!(matches!(discover(t.path()), Err(Error::Parse { line: Some(1), .. })));
+    assert!(matches!(
+        discover(t.path()),
+        Err(Error::Parse { line: Some(1), .. })
+    ));
 }
 
 #[test]
@@ -446,7 +525,10 @@ fn fifty_packages_are_discovered_quickly() {
             format!("__version__ = \"{i}.0\"\n"),
         ));
     }
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), c.as_bytes())).collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_bytes()))
+        .collect();
     let t = repo(&refs);
     let started = std::time::Instant::now();
     let p = discover(t.path()).unwrap();

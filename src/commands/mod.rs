@@ -1,5 +1,6 @@
 //! One thin file per verb: orchestration only.
 
+mod bump;
 mod generate;
 mod init;
 mod output;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Init(args) => init::run(&dir, &args),
         Command::Generate(args) => generate::run(&dir, &args),
         Command::Version(args) => version::run(&dir, &args),
+        Command::Bump(args) => bump::run(&dir, &args),
     }
 }
 

@@ -105,7 +105,9 @@ struct Draft {
 
 fn scan(root: &Path, git_root: &Path) -> Result<Project> {
     let root_pyproject = pyproject::load(&root.join("pyproject.toml"))?;
-    let workspace = root_pyproject.as_ref().and_then(pyproject::Pyproject::workspace);
+    let workspace = root_pyproject
+        .as_ref()
+        .and_then(pyproject::Pyproject::workspace);
     let mut drafts = Vec::new();
     if let Some(root_pkg) = read_package_dir(root, Path::new(""), root_pyproject.as_ref())? {
         drafts.push(root_pkg);
@@ -166,13 +168,19 @@ fn subdirs(dir: &Path) -> Result<Vec<String>> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         // Symlinked directories are not followed: they could loop or leave the repo.
-        if !entry.file_type().map_err(|e| Error::io(entry.path(), e))?.is_dir() {
+        if !entry
+            .file_type()
+            .map_err(|e| Error::io(entry.path(), e))?
+            .is_dir()
+        {
             continue;
         }
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        if name.starts_with('.') || name.ends_with(".egg-info") || SKIP_DIRS.contains(&name.as_str())
+        if name.starts_with('.')
+            || name.ends_with(".egg-info")
+            || SKIP_DIRS.contains(&name.as_str())
         {
             continue;
         }
@@ -285,39 +293,57 @@ fn read_package_dir(
         pp,
     };
 
-    let (name, name_path, manifest, scheme, sources, mut deps) =
-        if let Some((name, kind)) = pp.and_then(|p| p.identity()) {
-            let Some(pp) = pp else { return Ok(None) };
-            let manifest = rel.join("pyproject.toml");
-            let (scheme, sources) = match pp.version(kind) {
-                PyVersion::Literal(k, lit) => (VersionScheme::Static, vec![source(k, &manifest, lit)]),
-                PyVersion::Vcs(t) => (VersionScheme::Vcs { tool: t }, vec![]),
-                PyVersion::HatchPath(p) => {
-                    let file = rel.join(&p);
-                    let found = literal_in(root, &file, &["__version__", "VERSION"])?;
-                    static_or_missing(found.map(|l| source(SourceKind::HatchPath, &file, l)))
-                }
-                PyVersion::Attr(spec) => static_or_missing(resolve_attr(root, rel, &spec)?),
-                PyVersion::Dynamic => legacy.version()?,
-                PyVersion::Missing => (VersionScheme::Missing, vec![]),
-            };
-            let mut deps: Vec<(PathBuf, DepLit)> =
-                pp.deps().into_iter().map(|d| (manifest.clone(), d)).collect();
-            if pp.dynamic("dependencies") || pp.dynamic("optional-dependencies") {
-                deps.extend(legacy.deps());
+    let (name, name_path, manifest, scheme, sources, mut deps) = if let Some((name, kind)) =
+        pp.and_then(|p| p.identity())
+    {
+        let Some(pp) = pp else { return Ok(None) };
+        let manifest = rel.join("pyproject.toml");
+        let (scheme, sources) = match pp.version(kind) {
+            PyVersion::Literal(k, lit) => (VersionScheme::Static, vec![source(k, &manifest, lit)]),
+            PyVersion::Vcs(t) => (VersionScheme::Vcs { tool: t }, vec![]),
+            PyVersion::HatchPath(p) => {
+                let file = rel.join(&p);
+                let found = literal_in(root, &file, &["__version__", "VERSION"])?;
+                static_or_missing(found.map(|l| source(SourceKind::HatchPath, &file, l)))
             }
-            (name, pp.path.clone(), manifest, scheme, sources, deps)
-        } else if let Some(name) = setup.as_ref().and_then(|s| s.name.clone()) {
-            let manifest = rel.join("setup.py");
-            let (scheme, sources) = legacy.version()?;
-            (name, setup_path.clone(), manifest, scheme, sources, legacy.deps())
-        } else if let Some(name) = cfg.as_ref().and_then(|c| part_lit(c, "metadata", "name")) {
-            let manifest = rel.join("setup.cfg");
-            let (scheme, sources) = legacy.version()?;
-            (name, dir.join("setup.cfg"), manifest, scheme, sources, legacy.deps())
-        } else {
-            return Ok(None);
+            PyVersion::Attr(spec) => static_or_missing(resolve_attr(root, rel, &spec)?),
+            PyVersion::Dynamic => legacy.version()?,
+            PyVersion::Missing => (VersionScheme::Missing, vec![]),
         };
+        let mut deps: Vec<(PathBuf, DepLit)> = pp
+            .deps()
+            .into_iter()
+            .map(|d| (manifest.clone(), d))
+            .collect();
+        if pp.dynamic("dependencies") || pp.dynamic("optional-dependencies") {
+            deps.extend(legacy.deps());
+        }
+        (name, pp.path.clone(), manifest, scheme, sources, deps)
+    } else if let Some(name) = setup.as_ref().and_then(|s| s.name.clone()) {
+        let manifest = rel.join("setup.py");
+        let (scheme, sources) = legacy.version()?;
+        (
+            name,
+            setup_path.clone(),
+            manifest,
+            scheme,
+            sources,
+            legacy.deps(),
+        )
+    } else if let Some(name) = cfg.as_ref().and_then(|c| part_lit(c, "metadata", "name")) {
+        let manifest = rel.join("setup.cfg");
+        let (scheme, sources) = legacy.version()?;
+        (
+            name,
+            dir.join("setup.cfg"),
+            manifest,
+            scheme,
+            sources,
+            legacy.deps(),
+        )
+    } else {
+        return Ok(None);
+    };
 
     if !is_valid_dist_name(&name.value) {
         return Err(Error::Parse {
@@ -402,7 +428,9 @@ impl Legacy<'_> {
             ));
         }
         let scm = self.setup.is_some_and(|s| s.use_scm_version)
-            || self.pp.is_some_and(pyproject::Pyproject::uses_setuptools_scm);
+            || self
+                .pp
+                .is_some_and(pyproject::Pyproject::uses_setuptools_scm);
         if scm {
             return Ok((
                 VersionScheme::Vcs {
@@ -439,7 +467,10 @@ impl Legacy<'_> {
                 out.push((path.clone(), dep("install_requires".into(), l.clone())));
             }
             for (extra, l) in &s.extras_require {
-                out.push((path.clone(), dep(format!("extras_require.{extra}"), l.clone())));
+                out.push((
+                    path.clone(),
+                    dep(format!("extras_require.{extra}"), l.clone()),
+                ));
             }
         }
         if let Some(c) = self.cfg {
@@ -490,7 +521,10 @@ fn resolve_attr(root: &Path, rel: &Path, spec: &str) -> Result<Option<VersionSou
         return Ok(None);
     };
     let parts: Vec<&str> = module.split('.').collect();
-    if parts.iter().any(|p| p.is_empty() || p.contains(['/', '\\'])) {
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || p.contains(['/', '\\']))
+    {
         return Ok(None);
     }
     for base in [rel.join("src"), rel.to_path_buf()] {
@@ -524,7 +558,11 @@ fn resolve_attr(root: &Path, rel: &Path, spec: &str) -> Result<Option<VersionSou
 /// `.` as `_`), a single module `<name>.py`, else the first directory with an
 /// `__init__.py` under `src/` or the package directory. Returns the import name and the
 /// relative directory (or module file).
-pub(crate) fn find_import(root: &Path, rel: &Path, dist: &str) -> Result<Option<(String, PathBuf)>> {
+pub(crate) fn find_import(
+    root: &Path,
+    rel: &Path,
+    dist: &str,
+) -> Result<Option<(String, PathBuf)>> {
     let guess = normalize_name(dist).replace('-', "_");
     for base in [rel.join("src"), rel.to_path_buf()] {
         let d = base.join(&guess);
@@ -586,11 +624,7 @@ fn parse_requirement(req: &str) -> Option<(String, String)> {
         Some(r) => r.split_once(']').map_or("", |(_, a)| a),
         None => after_name,
     };
-    let spec = after_extras
-        .split([';', '#'])
-        .next()
-        .unwrap_or("")
-        .trim();
+    let spec = after_extras.split([';', '#']).next().unwrap_or("").trim();
     let spec = if spec.starts_with('@') {
         ""
     } else {
@@ -661,10 +695,19 @@ fn link(drafts: Vec<Draft>) -> Result<Vec<Package>> {
 /// by normalized name. A cycle is an error naming it.
 fn order(pkgs: Vec<Package>) -> Result<Vec<Package>> {
     let names: Vec<String> = pkgs.iter().map(|p| p.normalized.clone()).collect();
-    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
     let deps: Vec<BTreeSet<usize>> = pkgs
         .iter()
-        .map(|p| p.siblings.iter().filter_map(|s| index.get(s.name.as_str()).copied()).collect())
+        .map(|p| {
+            p.siblings
+                .iter()
+                .filter_map(|s| index.get(s.name.as_str()).copied())
+                .collect()
+        })
         .collect();
     let mut remaining: Vec<usize> = deps.iter().map(BTreeSet::len).collect();
     let mut ready: BTreeSet<(&str, usize)> = (0..pkgs.len())
@@ -698,12 +741,18 @@ fn order(pkgs: Vec<Package>) -> Result<Vec<Package>> {
                 .unwrap_or(cur);
         }
         let start = path.iter().position(|&p| p == cur).unwrap_or(0);
-        let mut cycle: Vec<String> = path[start..].iter().map(|&i| pkgs[i].name.clone()).collect();
+        let mut cycle: Vec<String> = path[start..]
+            .iter()
+            .map(|&i| pkgs[i].name.clone())
+            .collect();
         cycle.push(pkgs[cur].name.clone());
         return Err(Error::DependencyCycle { cycle });
     }
     let mut slots: Vec<Option<Package>> = pkgs.into_iter().map(Some).collect();
-    Ok(sequence.into_iter().filter_map(|i| slots[i].take()).collect())
+    Ok(sequence
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .collect())
 }
 
 /// `.github/workflows/*.yml|yaml`, relative and sorted.

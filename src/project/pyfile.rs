@@ -159,8 +159,7 @@ pub fn tokenize(text: &str, path: &Path) -> Result<Vec<Token>> {
             }
             _ if c.is_ascii_digit() => {
                 let col = i - line_start;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'.'))
-                {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'.')) {
                     i += 1;
                 }
                 out.push(Token {
@@ -417,7 +416,10 @@ mod tests {
     fn finds_module_level_dunder_version() {
         let t = "\"\"\"Doc with __version__ = '9.9'\"\"\"\n# __version__ = \"0.0\"\n__version__ = \"1.2.3\"\n";
         let l = lit(t, &["__version__"]).unwrap();
-        assert_eq!((l.line, &t[l.span.clone()], l.value.as_str()), (3, "1.2.3", "1.2.3"));
+        assert_eq!(
+            (l.line, &t[l.span.clone()], l.value.as_str()),
+            (3, "1.2.3", "1.2.3")
+        );
     }
 
     #[test]
@@ -449,7 +451,9 @@ mod tests {
         let toks = tokenize(t, Path::new("x.py")).unwrap();
         let l = lit(t, &["__version__"]).unwrap();
         assert_eq!(l.line, 6);
-        assert!(toks.iter().any(|t| t.name() == Some("__version__") && t.col == 0));
+        assert!(toks
+            .iter()
+            .any(|t| t.name() == Some("__version__") && t.col == 0));
     }
 
     #[test]

@@ -210,7 +210,11 @@ impl Pyproject {
         if self.uses_setuptools_scm() {
             return PyVersion::Vcs(VcsTool::SetuptoolsScm);
         }
-        if self.build_requires().iter().any(|r| r == "poetry-dynamic-versioning") {
+        if self
+            .build_requires()
+            .iter()
+            .any(|r| r == "poetry-dynamic-versioning")
+        {
             return PyVersion::Vcs(VcsTool::PoetryDynamic);
         }
         PyVersion::Dynamic
@@ -223,7 +227,11 @@ impl Pyproject {
             self.push_array(&mut out, p.get("dependencies"), "dependencies");
             if let Some(opt) = p.get("optional-dependencies").and_then(Item::as_table_like) {
                 for (extra, item) in opt.iter() {
-                    self.push_array(&mut out, Some(item), &format!("optional-dependencies.{extra}"));
+                    self.push_array(
+                        &mut out,
+                        Some(item),
+                        &format!("optional-dependencies.{extra}"),
+                    );
                 }
             }
         }
@@ -239,7 +247,11 @@ impl Pyproject {
                     .and_then(|g| g.get("dependencies"))
                     .and_then(Item::as_table_like)
                 {
-                    self.push_poetry(&mut out, t, &format!("tool.poetry.group.{group}.dependencies"));
+                    self.push_poetry(
+                        &mut out,
+                        t,
+                        &format!("tool.poetry.group.{group}.dependencies"),
+                    );
                 }
             }
         }
@@ -301,7 +313,11 @@ impl Pyproject {
         let strings = |key: &str| -> Vec<String> {
             ws.get(key)
                 .and_then(Item::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let line = ws
@@ -396,12 +412,30 @@ mod tests {
     fn dynamic_version_configurations() {
         let base = "[project]\nname = \"p\"\ndynamic = [\"version\"]\n";
         let cases = [
-            ("[tool.hatch.version]\nsource = \"vcs\"\n", PyVersion::Vcs(VcsTool::HatchVcs)),
-            ("[tool.hatch.version]\npath = \"src/p/__about__.py\"\n", PyVersion::HatchPath("src/p/__about__.py".into())),
-            ("[tool.setuptools_scm]\n", PyVersion::Vcs(VcsTool::SetuptoolsScm)),
-            ("[build-system]\nrequires = [\"setuptools>=64\", \"setuptools-scm>=8\"]\n", PyVersion::Vcs(VcsTool::SetuptoolsScm)),
-            ("[tool.setuptools.dynamic]\nversion = {attr = \"p.__version__\"}\n", PyVersion::Attr("p.__version__".into())),
-            ("[tool.pdm.version]\nsource = \"scm\"\n", PyVersion::Vcs(VcsTool::PdmScm)),
+            (
+                "[tool.hatch.version]\nsource = \"vcs\"\n",
+                PyVersion::Vcs(VcsTool::HatchVcs),
+            ),
+            (
+                "[tool.hatch.version]\npath = \"src/p/__about__.py\"\n",
+                PyVersion::HatchPath("src/p/__about__.py".into()),
+            ),
+            (
+                "[tool.setuptools_scm]\n",
+                PyVersion::Vcs(VcsTool::SetuptoolsScm),
+            ),
+            (
+                "[build-system]\nrequires = [\"setuptools>=64\", \"setuptools-scm>=8\"]\n",
+                PyVersion::Vcs(VcsTool::SetuptoolsScm),
+            ),
+            (
+                "[tool.setuptools.dynamic]\nversion = {attr = \"p.__version__\"}\n",
+                PyVersion::Attr("p.__version__".into()),
+            ),
+            (
+                "[tool.pdm.version]\nsource = \"scm\"\n",
+                PyVersion::Vcs(VcsTool::PdmScm),
+            ),
             ("", PyVersion::Dynamic),
         ];
         for (extra, want) in cases {
@@ -419,7 +453,10 @@ mod tests {
             .iter()
             .map(|d| (d.poetry_name.as_deref().unwrap(), &t[d.lit.span.clone()]))
             .collect();
-        assert_eq!(got, [("lib", "^3.2.0"), ("local", "local"), ("pinned", "==1.0")]);
+        assert_eq!(
+            got,
+            [("lib", "^3.2.0"), ("local", "local"), ("pinned", "==1.0")]
+        );
     }
 
     #[test]
@@ -428,7 +465,12 @@ mod tests {
         let p = d.path().join("pyproject.toml");
         std::fs::write(&p, "[project]\nname = \"x\"\nversion = = 1\n").unwrap();
         match load(&p) {
-            Err(Error::Parse { line, column, message, .. }) => {
+            Err(Error::Parse {
+                line,
+                column,
+                message,
+                ..
+            }) => {
                 assert_eq!(line, Some(3));
                 assert!(column.is_some());
                 assert!(message.contains("TOML"), "{message}");

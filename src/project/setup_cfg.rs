@@ -81,10 +81,7 @@ pub fn parse(text: &str) -> SetupCfg {
         let Some(sep) = line.find(['=', ':']) else {
             continue;
         };
-        let key = line[..sep]
-            .trim()
-            .to_ascii_lowercase()
-            .replace('-', "_");
+        let key = line[..sep].trim().to_ascii_lowercase().replace('-', "_");
         let value = &line[sep + 1..];
         let vlead = value.len() - value.trim_start().len();
         let vtrim = value.trim();
@@ -121,7 +118,10 @@ mod tests {
         let r = &c.get("options", "install_requires").unwrap().parts;
         let got: Vec<(&str, usize)> = r.iter().map(|p| (&t[p.span.clone()], p.line)).collect();
         assert_eq!(got, [("alpha==0.9.0", 7), ("beta>=0.9", 9)]);
-        assert_eq!(c.get("options.extras_require", "test").unwrap().parts[0].text, "pytest");
+        assert_eq!(
+            c.get("options.extras_require", "test").unwrap().parts[0].text,
+            "pytest"
+        );
     }
 
     #[test]

@@ -45,10 +45,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
                 let lit = match literal_str(value) {
                     Some(l) => Some(l),
                     None => match value {
-                        [t] if t.name().is_some() => t
-                            .name()
-                            .and_then(resolve)
-                            .and_then(literal_str),
+                        [t] if t.name().is_some() => {
+                            t.name().and_then(resolve).and_then(literal_str)
+                        }
                         _ => None,
                     },
                 };
@@ -324,7 +323,9 @@ mod tests {
 
     #[test]
     fn no_setup_call() {
-        assert!(parse("def setup(x):\n    pass\n", Path::new("s")).unwrap().is_none());
+        assert!(parse("def setup(x):\n    pass\n", Path::new("s"))
+            .unwrap()
+            .is_none());
         assert!(parse("print('hello')\n", Path::new("s")).unwrap().is_none());
     }
 }
