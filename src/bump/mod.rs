@@ -390,29 +390,30 @@ pub fn plan(
     } else {
         current_version(root, &statics)?
     };
-    let new =
-        match (&req.target, &current) {
-            (Target::Explicit(text), Some(cur)) => {
-                version::bump_to_explicit(cur, text, req.allow_downgrade).map_err(bump_failure)?
+    let new = match (&req.target, &current) {
+        (Target::Explicit(text), Some(cur)) => {
+            version::bump_to_explicit(cur, text, req.allow_downgrade).map_err(bump_failure)?
+        }
+        (Target::Explicit(text), None) => {
+            let v = version::parse(text).map_err(|e| Failure::Error(e.into()))?;
+            if v.is_local() {
+                return Err(bump_failure(BumpError::ExplicitLocal {
+                    new: v.to_string(),
+                }));
             }
-            (Target::Explicit(text), None) => {
-                let v = version::parse(text).map_err(|e| Failure::Error(e.into()))?;
-                if v.is_local() {
-                    return Err(bump_failure(BumpError::ExplicitLocal {
-                        new: v.to_string(),
-                    }));
-                }
-                v
-            }
-            (Target::Spec(spec), Some(cur)) => spec.apply(cur).map_err(bump_failure)?,
-            (Target::Spec(_), None) => return Err(refuse(
+            v
+        }
+        (Target::Spec(spec), Some(cur)) => spec.apply(cur).map_err(bump_failure)?,
+        (Target::Spec(_), None) => {
+            return Err(refuse(
                 format!(
                     "no release tag matching `{tag_format}` yet, so there is no version to bump"
                 ),
                 Vec::new(),
                 Some("give the first version explicitly, e.g. `pyrel bump 0.1.0 --tag`".into()),
-            )),
-        };
+            ))
+        }
+    };
     let new_text = new.to_string();
     let mut warnings = Vec::new();
     let mut splices = Splices::default();
