@@ -270,6 +270,7 @@ fn parse_source(root: &Path, s: &crate::project::VersionSource) -> Result<Versio
 fn current_version(
     root: &Path,
     packages: &[&Package],
+    aligning: bool,
 ) -> std::result::Result<Option<Version>, Failure> {
     let mut seen: Vec<(Version, Vec<String>)> = Vec::new();
     for p in packages {
@@ -284,6 +285,10 @@ fn current_version(
     }
     if seen.len() <= 1 {
         return Ok(seen.into_iter().next().map(|(v, _)| v));
+    }
+    // An explicit version brings every package in line: it only has to beat the greatest.
+    if aligning {
+        return Ok(seen.into_iter().map(|(v, _)| v).max());
     }
     // The most common version is the reference; ties go to the greatest.
     let reference = seen
@@ -388,7 +393,7 @@ pub fn plan(
     let current = if vcs_only {
         git::latest_tag_version(root, &tag_format)
     } else {
-        current_version(root, &statics)?
+        current_version(root, &statics, matches!(req.target, Target::Explicit(_)))?
     };
     let new = match (&req.target, &current) {
         (Target::Explicit(text), Some(cur)) => {
