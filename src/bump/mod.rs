@@ -205,10 +205,13 @@ pub fn changelog_path(policy: &Policy, package: Option<&Package>) -> Option<Path
     }
 }
 
+/// One file's original text and the replacements of its byte ranges.
+type FileSplices = (String, Vec<(Range<usize>, String)>);
+
 /// Collects the splices of each file, then builds the edits (sorted by path).
 #[derive(Default)]
 struct Splices {
-    files: BTreeMap<PathBuf, (String, Vec<(Range<usize>, String)>)>,
+    files: BTreeMap<PathBuf, FileSplices>,
 }
 
 impl Splices {

@@ -141,6 +141,6 @@ mod tests {
             ("alpha>=1.0.0,<1".into(), true)
         );
         assert_eq!(rw("core==1.9", "2.0", "2.1"), ("core==1.9".into(), true));
-        assert_eq!(rw("core @ https://x/y.whl", "1.0", "1.1").1, false);
+        assert!(!rw("core @ https://x/y.whl", "1.0", "1.1").1);
     }
 }
