@@ -60,6 +60,75 @@ pub enum Command {
     /// --strict), 2 on a usage or input error. Checks that cannot be answered (no token,
     /// no network) are reported as `unknown`, never as passed.
     Doctor(DoctorArgs),
+    /// Bump the version: every version source, sibling pins, uv.lock and the changelog.
+    ///
+    /// BUMP is a comma-separated list of parts, combined and applied as `uv version --bump`
+    /// does whatever their order (`patch`, `minor,beta`, `rc`, `post`, `dev`, `stable`), or
+    /// `prerelease --pre alpha|beta|rc` (start or continue a pre-release cycle), or an explicit
+    /// version (`2.1.0`). Only the version token of each source changes: comments,
+    /// formatting and other occurrences of the same string are left alone.
+    ///
+    /// Lockstep repos move every package together and refuse to bump when the packages
+    /// disagree (each outlier is named; an explicit version brings them in line).
+    /// Independent repos bump one package: `--package NAME`. Pins between siblings follow:
+    /// `==old` and `>=old`/`~=old` floors move to the new version; a requirement the new
+    /// version breaks refuses the bump (exit 1) unless --force leaves it as written.
+    ///
+    /// The changelog's [Unreleased] becomes `## [X.Y.Z] - today` with compare links from
+    /// the origin remote. `PYREL_TODAY=YYYY-MM-DD` fixes the date (reproducible builds and
+    /// tests). Repos versioned by git tags (hatch-vcs, setuptools-scm) get no version edits:
+    /// use --tag to create the tag. Every edit is computed first; if a write fails, every
+    /// file is restored. Exit codes: 0 bumped, 1 refused, 2 bad input.
+    Bump(BumpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BumpArgs {
+    /// `major|minor|patch|stable|alpha|beta|rc|post|dev`, comma-separated to combine
+    /// (`minor,beta`), `prerelease` (with --pre), or an explicit version (`2.1.0`).
+    #[arg(value_name = "BUMP")]
+    pub bump: String,
+
+    /// The pre-release stage for `prerelease`: alpha, beta or rc.
+    #[arg(long, value_name = "STAGE")]
+    pub pre: Option<String>,
+
+    /// The package to bump (independent versioning).
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub package: Option<String>,
+
+    /// Print a unified diff of every file the bump would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Commit the changed files (refuses a dirty work tree unless --allow-dirty).
+    #[arg(long)]
+    pub commit: bool,
+
+    /// Create the annotated release tag in the policy's tag format (implies nothing about
+    /// pushing: push it yourself). Refuses a dirty work tree unless --allow-dirty.
+    #[arg(long)]
+    pub tag: bool,
+
+    /// Allow --commit/--tag with uncommitted changes in the work tree.
+    #[arg(long)]
+    pub allow_dirty: bool,
+
+    /// Refuse the bump when [Unreleased] in the changelog has no entries.
+    #[arg(long)]
+    pub require_changelog: bool,
+
+    /// Do not roll the changelog.
+    #[arg(long)]
+    pub no_changelog: bool,
+
+    /// Accept an explicit version that is not greater than the current one.
+    #[arg(long)]
+    pub allow_downgrade: bool,
+
+    /// Bump even when the new version breaks a sibling requirement (left as written).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +172,11 @@ pub struct VersionArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+
+    /// Exit 1 unless the tag REF (e.g. `v1.2.3` or `refs/tags/v1.2.3`) names the version of
+    /// every package it covers (PEP 440 equality, in the policy's tag format).
+    #[arg(long, value_name = "REF")]
+    pub check_tag: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,6 +2,7 @@
 //!
 //! Data flows one way: discover → policy → plan → apply/diff → report.
 
+pub mod bump;
 pub mod changelog;
 pub mod cli;
 pub mod commands;

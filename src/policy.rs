@@ -369,7 +369,7 @@ const KEYS: &[KeySpec] = &[
                 t.insert("reason", Value::from(i.reason.as_str()));
                 arr.push(Value::InlineTable(t));
             }
-            Value::Array(arr)
+            Some(Value::Array(arr))
         },
     },
 ];

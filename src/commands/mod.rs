@@ -1,5 +1,6 @@
 //! One thin file per verb: orchestration only.
 
+mod bump;
 mod doctor;
 mod generate;
 mod init;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Generate(args) => generate::run(&dir, &args),
         Command::Version(args) => version::run(&dir, &args),
         Command::Doctor(args) => doctor::run(&dir, &args),
+        Command::Bump(args) => bump::run(&dir, &args),
     }
 }
 

@@ -56,6 +56,8 @@ pub struct Context {
     pub pins: super::pins::Pins,
     /// Python expression for the repo root, seen from the bump script.
     pub script_root: String,
+    /// What the bump script needs (owned by `crate::bump::script`).
+    pub bump: crate::bump::script::ScriptCtx,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -242,6 +244,7 @@ impl Context {
             },
             pins: super::pins::pins(),
             script_root: script_root(f.bump_script.as_deref()),
+            bump: crate::bump::script::context(project, policy),
         })
     }
 }

@@ -1,0 +1,77 @@
+//! The git operations of a bump, through the git CLI (the user's config, hooks and signing
+//! apply, as with any commit they make).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::{Error, Result};
+use crate::version::{self, Version};
+
+fn git(root: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .output()
+        .map_err(|e| Error::io("git", e))?;
+    if !out.status.success() {
+        return Err(Error::usage(
+            format!(
+                "`git {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            None,
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The uncommitted changes of the work tree (`git status --porcelain` lines), empty when clean.
+pub fn dirty(root: &Path) -> Result<Vec<String>> {
+    Ok(git(root, &["status", "--porcelain"])?
+        .lines()
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Whether the tag exists.
+pub fn tag_exists(root: &Path, tag: &str) -> bool {
+    git(
+        root,
+        &["rev-parse", "-q", "--verify", &format!("refs/tags/{tag}")],
+    )
+    .is_ok()
+}
+
+/// The greatest version among the tags in `tag_format` (`v{version}`), for repositories
+/// whose version comes from git tags.
+pub fn latest_tag_version(root: &Path, tag_format: &str) -> Option<Version> {
+    let (prefix, suffix) = tag_format.split_once("{version}")?;
+    git(root, &["tag", "--list"])
+        .ok()?
+        .lines()
+        .filter_map(|t| t.strip_prefix(prefix)?.strip_suffix(suffix))
+        .filter_map(|v| version::parse(v).ok())
+        .filter(|v| !v.is_local())
+        .max()
+}
+
+/// Commits exactly `paths` with `message`.
+pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<()> {
+    let mut add = vec!["add", "--"];
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| crate::workspace_fs::slash(p))
+        .collect();
+    add.extend(names.iter().map(String::as_str));
+    git(root, &add)?;
+    let mut args = vec!["commit", "-q", "-m", message, "--"];
+    args.extend(names.iter().map(String::as_str));
+    git(root, &args)?;
+    Ok(())
+}
+
+/// Creates the annotated tag `tag` on HEAD.
+pub fn tag(root: &Path, tag: &str, message: &str) -> Result<()> {
+    git(root, &["tag", "-a", tag, "-m", message]).map(|_| ())
+}

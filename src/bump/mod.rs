@@ -1,0 +1,623 @@
+//! `pyrel bump`: compute every edit a version bump needs, then write them all or none.
+//!
+//! Planning ([`plan`]) only reads: it finds the current version, computes the next one, and
+//! splices the new version into each version source at the byte span discovery found
+//! (never a search-and-replace, so `ruff==2.0.0` in a dependency list stays as it is). It
+//! moves the pins siblings have on each other, the member versions of `uv.lock`, and rolls
+//! the changelog. [`apply`] writes the planned files one by one with atomic writes, keeping
+//! the originals in memory, and puts every file back when a write fails midway.
+//!
+//! The rendered `scripts/bump_version.py` makes the same edits (see `script`); the tests
+//! in `tests/bump.rs` hold both to byte-identical trees.
+
+pub mod git;
+pub mod pins;
+pub mod script;
+pub mod uvlock;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::changelog::{self, RepoLinks};
+use crate::error::{Error, Result};
+use crate::policy::{Policy, Versioning};
+use crate::project::{Package, Project, VersionScheme};
+use crate::version::{self, BumpError, BumpSpec, Version};
+use crate::workspace_fs::{atomic_write, line_col, read_text, read_text_opt, slash};
+
+/// Environment variable that fixes "today" for the changelog date (`YYYY-MM-DD`), for
+/// reproducible builds and tests. The rendered bump script honours it too.
+pub const TODAY_ENV: &str = "PYREL_TODAY";
+
+/// Test-only hook: make [`apply`] fail before writing the file with this 0-based index, to
+/// prove the rollback. Never set it outside tests.
+pub const FAIL_AFTER_ENV: &str = "PYREL_FAIL_AFTER";
+
+/// What to bump to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Parts as `uv version --bump` takes them, or `prerelease --pre K`.
+    Spec(BumpSpec),
+    /// An explicit version (`pyrel bump 2.1.0`).
+    Explicit(String),
+}
+
+/// A bump as the user asked for it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub target: Target,
+    /// The package to bump (independent versioning).
+    pub package: Option<String>,
+    /// Accept an explicit version that is not greater than the current one.
+    pub allow_downgrade: bool,
+    /// Leave a sibling pin that the new version breaks as it is instead of refusing.
+    pub force: bool,
+    /// Refuse when `[Unreleased]` has no entries.
+    pub require_changelog: bool,
+    /// Roll the changelog (off with `--no-changelog`).
+    pub changelog: bool,
+    /// The release date written to the changelog (`YYYY-MM-DD`).
+    pub today: String,
+}
+
+/// One package moving from `old` to `new`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageBump {
+    pub name: String,
+    pub normalized: String,
+    /// The current version (for a git-tag versioned package: the latest tag's, if any).
+    pub old: Option<String>,
+    /// The new version, normalized: what is written.
+    pub new: String,
+    /// The version comes from git tags: nothing is written for it.
+    pub vcs: bool,
+}
+
+/// The whole new contents of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEdit {
+    /// Relative to the root.
+    pub path: PathBuf,
+    pub before: String,
+    pub after: String,
+}
+
+/// Everything a bump will do, computed before anything is written.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub bumps: Vec<PackageBump>,
+    /// The new version (normalized).
+    pub version: String,
+    /// The release tag of the new version in the policy's tag format.
+    pub tag: String,
+    /// Changed files, sorted by path.
+    pub edits: Vec<FileEdit>,
+    /// Things the user should know (empty changelog, pins left alone, ...).
+    pub warnings: Vec<String>,
+    /// Every bumped package takes its version from git tags: no version file is written.
+    pub vcs_only: bool,
+}
+
+/// Why a bump was refused (exit 1): the repository is not in a state to bump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub message: String,
+    /// One line per problem (each outlier with its file, each broken pin).
+    pub details: Vec<String>,
+    pub hint: Option<String>,
+}
+
+/// A failed plan: refused (exit 1) or an input error (exit 2).
+#[derive(Debug)]
+pub enum Failure {
+    Refused(Refusal),
+    Error(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Error(e)
+    }
+}
+
+fn refuse(message: impl Into<String>, details: Vec<String>, hint: Option<String>) -> Failure {
+    Failure::Refused(Refusal {
+        message: message.into(),
+        details,
+        hint,
+    })
+}
+
+/// A bump error as a failure: the version rules refusing a bump (not greater, local) are a
+/// refused bump; a malformed request is a usage error.
+fn bump_failure(e: BumpError) -> Failure {
+    match e {
+        BumpError::NotIncreased { .. }
+        | BumpError::NotGreater { .. }
+        | BumpError::Local { .. }
+        | BumpError::ExplicitLocal { .. } => {
+            let hint = e.hint();
+            refuse(e.to_string(), Vec::new(), hint)
+        }
+        other => Failure::Error(other.into()),
+    }
+}
+
+/// Parses the command-line target: anything with a digit is an explicit version (no part
+/// name has one), the rest is a comma-separated part list or `prerelease` with `pre`.
+pub fn parse_target(spec: &str, pre: Option<&str>) -> Result<Target> {
+    if spec.bytes().any(|b| b.is_ascii_digit()) {
+        if let Some(pre) = pre {
+            return Err(Error::usage(
+                format!("`--pre {pre}` only goes with `prerelease`, not with an explicit version"),
+                Some("write the pre-release into the version, e.g. `pyrel bump 2.0.0a1`"),
+            ));
+        }
+        return Ok(Target::Explicit(spec.trim().to_owned()));
+    }
+    Ok(Target::Spec(version::parse_bump_spec(spec, pre)?))
+}
+
+/// The date to write into the changelog: `PYREL_TODAY` when set, else today's local date.
+pub fn today() -> Result<String> {
+    match std::env::var(TODAY_ENV) {
+        Ok(v) if !v.is_empty() => {
+            let ok = v.len() == 10 && v.parse::<jiff::civil::Date>().is_ok();
+            if ok {
+                Ok(v)
+            } else {
+                Err(Error::usage(
+                    format!("{TODAY_ENV}={v} is not a date in the form YYYY-MM-DD"),
+                    Some("unset it to use today's date"),
+                ))
+            }
+        }
+        _ => Ok(jiff::Zoned::now().date().to_string()),
+    }
+}
+
+/// The tag format of one package: the policy's, with `{name}` filled in.
+pub fn tag_format_for(policy: &Policy, normalized: &str) -> String {
+    policy.tag_format.replace("{name}", normalized)
+}
+
+/// The web address of the repository, for changelog links.
+pub fn repo_url(project: &Project) -> Option<String> {
+    project
+        .remote
+        .as_ref()
+        .map(|r| format!("https://{}/{}/{}", r.host, r.owner, r.repo))
+}
+
+/// The changelog of a bump: the policy's for lockstep; for an independent package in a
+/// subdirectory, the file of the same name in its directory (when there is one), so each
+/// package keeps its own release notes.
+pub fn changelog_path(policy: &Policy, package: Option<&Package>) -> Option<PathBuf> {
+    let log = policy.files.changelog.as_ref()?;
+    match package {
+        Some(p)
+            if policy.versioning == Versioning::Independent && !p.dir.as_os_str().is_empty() =>
+        {
+            Some(p.dir.join(log.file_name()?))
+        }
+        _ => Some(log.clone()),
+    }
+}
+
+/// One file's original text and the replacements of its byte ranges.
+type FileSplices = (String, Vec<(Range<usize>, String)>);
+
+/// Collects the splices of each file, then builds the edits (sorted by path).
+#[derive(Default)]
+struct Splices {
+    files: BTreeMap<PathBuf, FileSplices>,
+}
+
+impl Splices {
+    fn text(&mut self, root: &Path, path: &Path) -> Result<&str> {
+        if !self.files.contains_key(path) {
+            let text = read_text(&root.join(path))?;
+            self.files.insert(path.to_path_buf(), (text, Vec::new()));
+        }
+        Ok(self.files.get(path).map_or("", |(t, _)| t.as_str()))
+    }
+
+    fn add(&mut self, path: &Path, span: Range<usize>, new: String) {
+        if let Some((_, list)) = self.files.get_mut(path) {
+            if !list.iter().any(|(s, _)| *s == span) {
+                list.push((span, new));
+            }
+        }
+    }
+
+    fn into_edits(self) -> Result<Vec<FileEdit>> {
+        let mut out = Vec::new();
+        for (path, (before, mut list)) in self.files {
+            list.sort_by_key(|(s, _)| s.start);
+            if list.windows(2).any(|w| w[0].0.end > w[1].0.start) {
+                return Err(Error::usage(
+                    format!("{}: two version edits overlap", slash(&path)),
+                    Some("report this as a pyrel bug, with the file"),
+                ));
+            }
+            let mut after = before.clone();
+            for (span, new) in list.iter().rev() {
+                after.replace_range(span.clone(), new);
+            }
+            if after != before {
+                out.push(FileEdit {
+                    path,
+                    before,
+                    after,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A version source's value, parsed; a malformed one is an input error at its line.
+fn parse_source(root: &Path, s: &crate::project::VersionSource) -> Result<Version> {
+    let _ = root;
+    version::parse(&s.value).map_err(|e| Error::Parse {
+        path: s.path.clone(),
+        line: Some(s.line),
+        column: None,
+        message: e.to_string(),
+        hint: Some(e.hint()),
+    })
+}
+
+/// The current version of the packages in scope, refusing when their sources disagree.
+fn current_version(
+    root: &Path,
+    packages: &[&Package],
+    aligning: bool,
+) -> std::result::Result<Option<Version>, Failure> {
+    let mut seen: Vec<(Version, Vec<String>)> = Vec::new();
+    for p in packages {
+        for s in &p.version_sources {
+            let v = parse_source(root, s)?;
+            let place = format!("{} {} in {}:{}", p.name, s.value, slash(&s.path), s.line);
+            match seen.iter_mut().find(|(x, _)| *x == v) {
+                Some((_, places)) => places.push(place),
+                None => seen.push((v, vec![place])),
+            }
+        }
+    }
+    if seen.len() <= 1 {
+        return Ok(seen.into_iter().next().map(|(v, _)| v));
+    }
+    // An explicit version brings every package in line: it only has to beat the greatest.
+    if aligning {
+        return Ok(seen.into_iter().map(|(v, _)| v).max());
+    }
+    // The most common version is the reference; ties go to the greatest.
+    let reference = seen
+        .iter()
+        .max_by(|a, b| a.1.len().cmp(&b.1.len()).then(a.0.cmp(&b.0)))
+        .map(|(v, _)| v.clone());
+    let greatest = seen.iter().map(|(v, _)| v.clone()).max();
+    let mut details = Vec::new();
+    for (v, places) in &seen {
+        if Some(v) != reference.as_ref() {
+            details.extend(places.iter().map(|p| {
+                format!(
+                    "{p} (expected {})",
+                    reference
+                        .as_ref()
+                        .map_or(String::new(), ToString::to_string)
+                )
+            }));
+        }
+    }
+    Err(refuse(
+        format!(
+            "the packages disagree on the version (most have {})",
+            reference.map_or(String::new(), |v| v.to_string())
+        ),
+        details,
+        Some(format!(
+            "bring every package in line with an explicit version greater than all of them, e.g. `pyrel bump {}`",
+            greatest
+                .and_then(|g| version::bump(&g, &[version::BumpPart::Patch]).ok())
+                .map_or("X.Y.Z".to_string(), |v| v.to_string())
+        )),
+    ))
+}
+
+/// Computes every edit of the bump. Reads files, writes nothing.
+pub fn plan(
+    project: &Project,
+    policy: &Policy,
+    req: &Request,
+) -> std::result::Result<Plan, Failure> {
+    let root = &project.root;
+    let scope: Vec<&Package> = match (&req.package, policy.versioning) {
+        (Some(name), _) => {
+            let wanted = crate::project::normalize_name(name);
+            let p = project
+                .packages
+                .iter()
+                .find(|p| p.normalized == wanted)
+                .ok_or_else(|| {
+                    Error::usage(
+                        format!("no package named `{name}` in this repository"),
+                        Some(&format!(
+                            "packages: {}",
+                            project
+                                .packages
+                                .iter()
+                                .map(|p| p.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    )
+                })?;
+            if policy.versioning == Versioning::Lockstep && project.packages.len() > 1 {
+                return Err(Error::usage(
+                    "`--package` needs independent versioning: with lockstep every package moves together",
+                    Some("drop --package, or set versioning = \"independent\" in the pyrel policy"),
+                )
+                .into());
+            }
+            vec![p]
+        }
+        (None, Versioning::Independent) if project.packages.len() > 1 => {
+            return Err(Error::usage(
+                "with independent versioning, say which package to bump",
+                Some("add `--package NAME`"),
+            )
+            .into())
+        }
+        _ => project.packages.iter().collect(),
+    };
+    if scope.is_empty() {
+        return Err(Error::usage("no package to bump", None).into());
+    }
+    let statics: Vec<&Package> = scope
+        .iter()
+        .copied()
+        .filter(|p| p.scheme == VersionScheme::Static)
+        .collect();
+    if let Some(p) = scope.iter().find(|p| p.scheme == VersionScheme::Missing) {
+        return Err(Error::usage(
+            format!("{}: no version found in {}", p.name, slash(&p.manifest)),
+            Some("add `version = \"0.1.0\"` to [project] (or your build backend's equivalent)"),
+        )
+        .into());
+    }
+    let vcs_only = statics.is_empty();
+    let single = (scope.len() == 1).then(|| scope[0]);
+    let tag_name = single.map_or_else(|| scope[0].normalized.clone(), |p| p.normalized.clone());
+    let tag_format = tag_format_for(policy, &tag_name);
+
+    let current = if vcs_only {
+        git::latest_tag_version(root, &tag_format)
+    } else {
+        current_version(root, &statics, matches!(req.target, Target::Explicit(_)))?
+    };
+    let new = match (&req.target, &current) {
+        (Target::Explicit(text), Some(cur)) => {
+            version::bump_to_explicit(cur, text, req.allow_downgrade).map_err(bump_failure)?
+        }
+        (Target::Explicit(text), None) => {
+            let v = version::parse(text).map_err(|e| Failure::Error(e.into()))?;
+            if v.is_local() {
+                return Err(bump_failure(BumpError::ExplicitLocal {
+                    new: v.to_string(),
+                }));
+            }
+            v
+        }
+        (Target::Spec(spec), Some(cur)) => spec.apply(cur).map_err(bump_failure)?,
+        (Target::Spec(_), None) => {
+            return Err(refuse(
+                format!(
+                    "no release tag matching `{tag_format}` yet, so there is no version to bump"
+                ),
+                Vec::new(),
+                Some("give the first version explicitly, e.g. `pyrel bump 0.1.0 --tag`".into()),
+            ))
+        }
+    };
+    let new_text = new.to_string();
+    let mut warnings = Vec::new();
+    let mut splices = Splices::default();
+
+    for p in &statics {
+        for s in &p.version_sources {
+            splices.text(root, &s.path)?;
+            splices.add(&s.path, s.span.clone(), new_text.clone());
+        }
+    }
+
+    // Sibling pins, in every package (an unbumped package may depend on a bumped one).
+    let mut broken = Vec::new();
+    let old = current.clone();
+    if let Some(old) = &old {
+        let bumped: Vec<&str> = statics.iter().map(|p| p.normalized.as_str()).collect();
+        for q in &project.packages {
+            for dep in q
+                .siblings
+                .iter()
+                .filter(|d| bumped.contains(&d.name.as_str()))
+            {
+                if dep.section.starts_with("tool.poetry") {
+                    warnings.push(format!(
+                        "{}:{}: Poetry constraint `{}` on {} left as written; check it allows {new_text}",
+                        slash(&dep.path), dep.line, dep.requirement, dep.name
+                    ));
+                    continue;
+                }
+                let text = splices.text(root, &dep.path)?;
+                let Some(req_text) = text.get(dep.span.clone()) else {
+                    continue;
+                };
+                let rw = pins::rewrite_requirement(req_text, old, &new, &new_text);
+                if rw.broken {
+                    broken.push(format!(
+                        "{}:{}: `{}` does not allow {} {new_text}",
+                        slash(&dep.path),
+                        line_col(text, dep.span.start).0,
+                        req_text,
+                        dep.name
+                    ));
+                    continue;
+                }
+                if rw.text != req_text {
+                    splices.add(&dep.path, dep.span.clone(), rw.text);
+                }
+            }
+        }
+    }
+    if !broken.is_empty() {
+        if req.force {
+            warnings.extend(
+                broken
+                    .into_iter()
+                    .map(|b| format!("{b} (left as written: --force)")),
+            );
+        } else {
+            return Err(refuse(
+                format!("the new version {new_text} breaks sibling requirements"),
+                broken,
+                Some(
+                    "widen those requirements first, or pass --force to leave them as they are"
+                        .into(),
+                ),
+            ));
+        }
+    }
+
+    let mut edits = splices.into_edits()?;
+
+    // uv.lock member versions.
+    if !vcs_only {
+        let lock_path = PathBuf::from("uv.lock");
+        if let Some(text) = read_text_opt(&root.join(&lock_path))? {
+            let versions: BTreeMap<String, String> = statics
+                .iter()
+                .map(|p| (p.normalized.clone(), new_text.clone()))
+                .collect();
+            let after = uvlock::update(&text, &versions);
+            if after != text {
+                edits.push(FileEdit {
+                    path: lock_path,
+                    before: text,
+                    after,
+                });
+            }
+        }
+    }
+
+    // Changelog.
+    if req.changelog {
+        if let Some(path) = changelog_path(policy, single) {
+            match read_text_opt(&root.join(&path))? {
+                None => warnings.push(format!(
+                    "no {} to roll; release notes skipped",
+                    slash(&path)
+                )),
+                Some(text) => {
+                    let links = repo_url(project).map(|base_url| RepoLinks {
+                        base_url,
+                        tag_format: tag_format.clone(),
+                    });
+                    let out = changelog::release(&text, &new_text, &req.today, links.as_ref())
+                        .map_err(|e| Failure::Error(e.into_error(&path)))?;
+                    if out.unreleased_was_empty {
+                        if req.require_changelog {
+                            return Err(refuse(
+                                format!("{}: [Unreleased] has no entries", slash(&path)),
+                                Vec::new(),
+                                Some(
+                                    "add the changes of this release under ## [Unreleased] first"
+                                        .into(),
+                                ),
+                            ));
+                        }
+                        warnings.push(format!(
+                            "{}: [Unreleased] has no entries; {new_text} is released without notes",
+                            slash(&path)
+                        ));
+                    }
+                    edits.push(FileEdit {
+                        path,
+                        before: text,
+                        after: out.text,
+                    });
+                }
+            }
+        }
+    }
+    edits.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let bumps = scope
+        .iter()
+        .map(|p| PackageBump {
+            name: p.name.clone(),
+            normalized: p.normalized.clone(),
+            old: current.as_ref().map(ToString::to_string),
+            new: new_text.clone(),
+            vcs: p.scheme != VersionScheme::Static,
+        })
+        .collect();
+    Ok(Plan {
+        bumps,
+        tag: tag_format.replace("{version}", &new_text),
+        version: new_text,
+        edits,
+        warnings,
+        vcs_only,
+    })
+}
+
+/// Writes every edit, or none: each file is checked to be unchanged since planning, written
+/// atomically, and when any write fails the files already written get their original
+/// contents back. The error names the file that failed (and any that could not be restored).
+pub fn apply(root: &Path, edits: &[FileEdit]) -> Result<()> {
+    let fail_at: Option<usize> = std::env::var(FAIL_AFTER_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let mut written: Vec<&FileEdit> = Vec::new();
+    for (n, e) in edits.iter().enumerate() {
+        let full = root.join(&e.path);
+        let result = if fail_at == Some(n) {
+            Err(Error::io(
+                &e.path,
+                std::io::Error::other(format!("write refused by {FAIL_AFTER_ENV} (test hook)")),
+            ))
+        } else {
+            match read_text(&full) {
+                Ok(now) if now == e.before => atomic_write(&full, e.after.as_bytes(), false),
+                Ok(_) => Err(Error::usage(
+                    format!("{} changed while pyrel was bumping", slash(&e.path)),
+                    Some("run the bump again"),
+                )),
+                Err(err) => Err(err),
+            }
+        };
+        if let Err(err) = result {
+            let mut lost = Vec::new();
+            for w in written.iter().rev() {
+                if atomic_write(&root.join(&w.path), w.before.as_bytes(), false).is_err() {
+                    lost.push(slash(&w.path));
+                }
+            }
+            if lost.is_empty() {
+                return Err(Error::Usage {
+                    message: format!("{err}; every file was restored, nothing changed"),
+                    hint: err.hint(),
+                });
+            }
+            return Err(Error::usage(
+                format!("{err}; could not restore {}", lost.join(", ")),
+                Some("restore those files with `git checkout -- FILE`"),
+            ));
+        }
+        written.push(e);
+    }
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! `pyrel bump`: plan the bump, show or write it, then commit and tag on request.
+
+use std::path::Path;
+
+use console::Style;
+
+use super::Outcome;
+use crate::bump::{self, Failure, Refusal, Request};
+use crate::cli::BumpArgs;
+use crate::error::Result;
+use crate::policy;
+use crate::project;
+use crate::sync::unified_diff;
+use crate::workspace_fs::slash;
+
+fn print_refusal(r: &Refusal) -> Outcome {
+    eprintln!(
+        "{} {}",
+        Style::new().red().bold().apply_to("refused:"),
+        r.message
+    );
+    for d in &r.details {
+        eprintln!("  - {d}");
+    }
+    if let Some(h) = &r.hint {
+        eprintln!("  {} {h}", Style::new().cyan().apply_to("hint:"));
+    }
+    Outcome::Failure
+}
+
+fn print_diff(diff: &str) {
+    for line in diff.lines() {
+        let style = if line.starts_with("+++") || line.starts_with("---") {
+            Style::new().bold()
+        } else if line.starts_with('+') {
+            Style::new().green()
+        } else if line.starts_with('-') {
+            Style::new().red()
+        } else if line.starts_with("@@") {
+            Style::new().cyan()
+        } else {
+            Style::new()
+        };
+        println!("{}", style.apply_to(line));
+    }
+}
+
+pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
+    let project = project::discover(dir)?;
+    let (policy, _) = policy::load(&project)?;
+    let request = Request {
+        target: bump::parse_target(&args.bump, args.pre.as_deref())?,
+        package: args.package.clone(),
+        allow_downgrade: args.allow_downgrade,
+        force: args.force,
+        require_changelog: args.require_changelog,
+        changelog: !args.no_changelog,
+        today: bump::today()?,
+    };
+    let plan = match bump::plan(&project, &policy, &request) {
+        Ok(p) => p,
+        Err(Failure::Refused(r)) => return Ok(print_refusal(&r)),
+        Err(Failure::Error(e)) => return Err(e),
+    };
+    let root = &project.root;
+    let warn = Style::new().yellow().bold();
+    for w in &plan.warnings {
+        eprintln!("{} {w}", warn.apply_to("warning:"));
+    }
+    for b in &plan.bumps {
+        let old = b.old.as_deref().unwrap_or("(no tag yet)");
+        println!("{} {old} -> {}", b.name, b.new);
+    }
+
+    if args.dry_run {
+        for e in &plan.edits {
+            print_diff(&unified_diff(&e.path, &e.before, &e.after));
+        }
+        if plan.vcs_only {
+            println!("versions come from git tags: no version file to write");
+        }
+        if args.tag {
+            println!("would create tag {}", plan.tag);
+        }
+        println!("dry run: nothing written");
+        return Ok(Outcome::Success);
+    }
+
+    if args.commit || args.tag {
+        if !args.allow_dirty {
+            let dirty = bump::git::dirty(root)?;
+            if !dirty.is_empty() {
+                return Ok(print_refusal(&Refusal {
+                    message: "the work tree has uncommitted changes".into(),
+                    details: dirty,
+                    hint: Some("commit or stash them first, or pass --allow-dirty".into()),
+                }));
+            }
+        }
+        if args.tag && bump::git::tag_exists(root, &plan.tag) {
+            return Ok(print_refusal(&Refusal {
+                message: format!("the tag {} already exists", plan.tag),
+                details: Vec::new(),
+                hint: Some("pick another version".into()),
+            }));
+        }
+    }
+
+    bump::apply(root, &plan.edits)?;
+    for e in &plan.edits {
+        println!("wrote {}", slash(&e.path));
+    }
+    if plan.vcs_only {
+        println!(
+            "versions come from git tags: no version file written{}",
+            if args.tag {
+                ""
+            } else {
+                "; pass --tag to create the release tag"
+            }
+        );
+    }
+    let subject = match (policy.versioning, plan.bumps.as_slice()) {
+        (policy::Versioning::Independent, [b]) => format!("Release {} {}", b.name, plan.version),
+        _ => format!("Release {}", plan.version),
+    };
+    if args.commit && !plan.edits.is_empty() {
+        let paths: Vec<_> = plan.edits.iter().map(|e| e.path.clone()).collect();
+        bump::git::commit(root, &paths, &subject)?;
+        println!("committed: {subject}");
+    }
+    if args.tag {
+        bump::git::tag(root, &plan.tag, &subject)?;
+        println!(
+            "tagged {} (annotated); push it with `git push origin {}`",
+            plan.tag, plan.tag
+        );
+    }
+    Ok(Outcome::Success)
+}
