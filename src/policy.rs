@@ -709,6 +709,12 @@ pub fn parse(source: &PolicySource, text: &str) -> Result<Policy> {
 }
 
 fn check_tag_format(policy: &Policy) -> std::result::Result<(), String> {
+    if policy.dev_builds && policy.versioning == Versioning::Independent {
+        return Err(
+            "`dev-builds` needs versioning = \"lockstep\": a push to the default branch has no single version to publish"
+                .into(),
+        );
+    }
     let f = &policy.tag_format;
     if !f.contains("{version}") {
         return Err(format!("`tag-format` = \"{f}\" must contain {{version}}"));
@@ -921,7 +927,6 @@ mod tests {
             "python-versions=[\"3.12\", \"3.13t\"]",
             "publish=token",
             "testpypi=all",
-            "dev-builds=true",
             "tag-format={name}-v{version}",
             "versioning=independent",
             "tests=existing",
@@ -941,6 +946,18 @@ mod tests {
             apply_override(&mut p, set).unwrap_or_else(|e| panic!("{set}: {e}"));
         }
         check_overrides(&p).unwrap();
+        let mut lockstep = Policy::default();
+        apply_override(&mut lockstep, "dev-builds=true").unwrap();
+        check_overrides(&lockstep).unwrap();
+        let text = format!(
+            "{}\n[files]\n{}",
+            render_body(&lockstep),
+            render_files(&lockstep)
+        );
+        assert_eq!(parse_pyrel(&text).unwrap(), lockstep);
+        // Dev builds need one version for the whole repo.
+        apply_override(&mut p, "dev-builds=true").unwrap();
+        assert!(check_overrides(&p).is_err());
         let text = format!("{}\n[files]\n{}", render_body(&p), render_files(&p));
         assert_eq!(parse_pyrel(&text).unwrap(), p);
     }

@@ -488,7 +488,8 @@ fn version_lists_every_package() {
     assert_eq!(names, ["dashboard-core", "dashboard-api", "dashboard"]);
 }
 
-/// The README's first command: the shipped example is current.
+/// The README's first command: the shipped example is current and passes every offline
+/// doctor check without a warning.
 #[test]
 fn shipped_example_is_current() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dashboard");
@@ -500,6 +501,16 @@ fn shipped_example_is_current() {
         out.status.code(),
         Some(0),
         "examples/dashboard is stale; run `cargo run -- -C examples/dashboard generate`:\n{}",
+        stdout(&out)
+    );
+    let out = pyrel(&example)
+        .args(["doctor", "--offline", "--strict"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("0 errors, 0 warnings"),
+        "{}",
         stdout(&out)
     );
 }

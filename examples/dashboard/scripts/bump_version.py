@@ -11,22 +11,32 @@ version sources; `pyrel bump` and this script make the same edits.
     python scripts/bump_version.py route --github-output "$GITHUB_OUTPUT"
     python scripts/bump_version.py notes 1.2.3
     python scripts/bump_version.py set 1.2.4 [--no-changelog] [--dry-run]
+    python scripts/bump_version.py bump patch [--dry-run] [--commit] [--tag]
+    python scripts/bump_version.py bump minor,beta | prerelease --pre rc | 2.1.0
+
+`PYREL_TODAY=YYYY-MM-DD` fixes the changelog date (reproducible builds and tests).
 """
 
 import argparse
+import ast
+import datetime
+import difflib
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = json.loads("[{\"dir\":\"libs/core\",\"import_name\":\"dashboard_core\",\"name\":\"dashboard-core\",\"normalized\":\"dashboard-core\",\"pypi_url\":\"https://pypi.org/p/dashboard-core\",\"sources\":[{\"kind\":\"project\",\"path\":\"libs/core/pyproject.toml\"},{\"kind\":\"dunder-version\",\"path\":\"libs/core/src/dashboard_core/__init__.py\"}],\"tag_prefix\":\"v\",\"testpypi_url\":\"https://test.pypi.org/p/dashboard-core\",\"vcs\":false,\"version\":\"2.0.0\"},{\"dir\":\"libs/api\",\"import_name\":\"dashboard_api\",\"name\":\"dashboard-api\",\"normalized\":\"dashboard-api\",\"pypi_url\":\"https://pypi.org/p/dashboard-api\",\"sources\":[{\"kind\":\"project\",\"path\":\"libs/api/pyproject.toml\"},{\"kind\":\"dunder-version\",\"path\":\"libs/api/src/dashboard_api/__init__.py\"}],\"tag_prefix\":\"v\",\"testpypi_url\":\"https://test.pypi.org/p/dashboard-api\",\"vcs\":false,\"version\":\"2.0.0\"},{\"dir\":\"libs/dashboard\",\"import_name\":\"dashboard\",\"name\":\"dashboard\",\"normalized\":\"dashboard\",\"pypi_url\":\"https://pypi.org/p/dashboard\",\"sources\":[{\"kind\":\"project\",\"path\":\"libs/dashboard/pyproject.toml\"},{\"kind\":\"dunder-version\",\"path\":\"libs/dashboard/src/dashboard/__init__.py\"}],\"tag_prefix\":\"v\",\"testpypi_url\":\"https://test.pypi.org/p/dashboard\",\"vcs\":false,\"version\":\"2.0.0\"}]")
+PACKAGES = json.loads("[{\"changelog\":\"CHANGELOG.md\",\"dep_files\":[\"libs/core/pyproject.toml\"],\"name\":\"dashboard-core\",\"normalized\":\"dashboard-core\",\"sources\":[{\"kind\":\"project\",\"path\":\"libs/core/pyproject.toml\"},{\"kind\":\"dunder-version\",\"path\":\"libs/core/src/dashboard_core/__init__.py\"}],\"vcs\":false},{\"changelog\":\"CHANGELOG.md\",\"dep_files\":[\"libs/api/pyproject.toml\"],\"name\":\"dashboard-api\",\"normalized\":\"dashboard-api\",\"sources\":[{\"kind\":\"project\",\"path\":\"libs/api/pyproject.toml\"},{\"kind\":\"dunder-version\",\"path\":\"libs/api/src/dashboard_api/__init__.py\"}],\"vcs\":false},{\"changelog\":\"CHANGELOG.md\",\"dep_files\":[\"libs/dashboard/pyproject.toml\"],\"name\":\"dashboard\",\"normalized\":\"dashboard\",\"sources\":[{\"kind\":\"project\",\"path\":\"libs/dashboard/pyproject.toml\"},{\"kind\":\"dunder-version\",\"path\":\"libs/dashboard/src/dashboard/__init__.py\"}],\"vcs\":false}]")
 TAG_FORMAT = "v{version}"
 LOCKSTEP = True
 TESTPYPI = "prereleases"
 DEV_BUILDS = False
 CHANGELOG = "CHANGELOG.md"
+REPO_URL = None
+TODAY_ENV = "PYREL_TODAY"
 
 # PEP 440, as in the `packaging` project.
 VERSION_PATTERN = r"""
@@ -107,17 +117,35 @@ def normalize(text):
     return out
 
 
-def _key(text):
+def _cmpkey(text):
+    """A sort key with PEP 440 ordering (as `packaging.version.Version` orders)."""
     epoch, release, pre, post, dev, local = parse(text)
     rel = list(release)
     while len(rel) > 1 and rel[-1] == 0:
         rel.pop()
-    return (epoch, tuple(rel), pre, post, dev, local)
+    inf, neg = (1, 0), (-1, 0)
+    if pre is None and post is None and dev is not None:
+        pre_k = neg
+    elif pre is None:
+        pre_k = inf
+    else:
+        pre_k = (0, ("a", "b", "rc").index(pre[0]), pre[1])
+    post_k = neg if post is None else (0, post)
+    dev_k = inf if dev is None else (0, dev)
+    if local is None:
+        local_k = (neg,)
+    else:
+        local_k = tuple((1, int(p), "") if p.isdigit() else (0, 0, p) for p in local.split("."))
+    return (epoch, tuple(rel), pre_k, post_k, dev_k, local_k)
+
+
+def _key(text):
+    return _cmpkey(text)
 
 
 def same_version(a, b):
     """PEP 440 equality (trailing zeros do not matter: 1.0 == 1.0.0)."""
-    return _key(a) == _key(b)
+    return _cmpkey(a) == _cmpkey(b)
 
 
 def is_prerelease(text):
@@ -125,11 +153,196 @@ def is_prerelease(text):
     return pre is not None or dev is not None
 
 
+def _format(epoch, release, pre, post, dev, local=None):
+    out = "%d!" % epoch if epoch else ""
+    out += ".".join(str(x) for x in release)
+    if pre:
+        out += "%s%d" % pre
+    if post is not None:
+        out += ".post%d" % post
+    if dev is not None:
+        out += ".dev%d" % dev
+    if local:
+        out += "+" + local
+    return out
+
+
+# -- bump rules (those of `uv version --bump`, as `pyrel bump` applies them) ----------
+
+PARTS = ["major", "minor", "patch", "stable", "alpha", "beta", "rc", "post", "dev"]
+
+
+class Refused(Exception):
+    """A bump refused (exit 1): the message, detail lines and a hint."""
+
+    def __init__(self, message, details=(), hint=None):
+        Exception.__init__(self, message)
+        self.details = list(details)
+        self.hint = hint
+
+
+def parse_spec(kind, pre):
+    """('parts', [...]) or ('prerelease', 'alpha'|'beta'|'rc') or ('explicit', text)."""
+    if any(c.isdigit() for c in kind):
+        if pre:
+            raise VersionError("`--pre %s` only goes with `prerelease`, not with an explicit version" % pre)
+        return ("explicit", kind.strip())
+    items = [s.strip() for s in kind.split(",") if s.strip()]
+    if any(s.lower() == "prerelease" for s in items):
+        if len(items) > 1:
+            raise VersionError("`prerelease` cannot be combined with other parts, got: %s" % kind)
+        stages = {"alpha": "alpha", "a": "alpha", "beta": "beta", "b": "beta", "rc": "rc", "c": "rc"}
+        if not pre:
+            raise VersionError("`prerelease` needs `--pre alpha`, `--pre beta` or `--pre rc`")
+        if pre.strip().lower() not in stages:
+            raise VersionError("unknown pre-release kind `%s`; expected alpha, beta or rc" % pre)
+        return ("prerelease", stages[pre.strip().lower()])
+    if pre:
+        raise VersionError("`--pre %s` only goes with `prerelease`, not with `%s`" % (pre, kind))
+    if not items:
+        raise VersionError("nothing to bump: give at least one of " + ", ".join(PARTS))
+    parts = []
+    for s in items:
+        if s.lower() not in PARTS:
+            raise VersionError("unknown version part `%s`; expected one of %s" % (s, ", ".join(PARTS)))
+        parts.append(s.lower())
+    return ("parts", parts)
+
+
+def bump_parts(current, parts):
+    epoch, release, pre, post, dev, local = parse(current)
+    if local:
+        raise Refused("cannot bump `%s`: it is a local version (`+...`), which PyPI refuses" % normalize(current))
+    if len(parts) > 1 and "stable" in parts:
+        raise VersionError("`--bump stable` cannot be used with another `--bump` value, got: " + ", ".join(parts))
+    if len(parts) > 1 and "post" in parts:
+        raise VersionError("`--bump post` cannot be used with another `--bump` value, got: " + ", ".join(parts))
+    rel = [p for p in parts if p in ("major", "minor", "patch")]
+    if len(rel) > 1:
+        raise VersionError("Only one release version component can be provided to `--bump`, got: " + ", ".join(rel))
+    prel = [p for p in parts if p in ("alpha", "beta", "rc", "dev")]
+    if len(prel) > 1:
+        raise VersionError("Only one pre-release version component can be provided to `--bump`, got: " + ", ".join(prel))
+    release = list(release)
+    for part in sorted(parts, key=PARTS.index):
+        if part in ("major", "minor", "patch"):
+            index = ("major", "minor", "patch").index(part)
+            n = max(len(release), index + 1)
+            release = [
+                (release[i] if i < len(release) else 0) if i < index
+                else ((release[i] if i < len(release) else 0) + 1 if i == index else 0)
+                for i in range(n)
+            ]
+            pre, post, dev = None, None, None
+        elif part == "stable":
+            pre, post, dev = None, None, None
+        elif part in ("alpha", "beta", "rc"):
+            k = {"alpha": "a", "beta": "b", "rc": "rc"}[part]
+            pre = (k, pre[1] + 1 if pre and pre[0] == k else 1)
+            post, dev = None, None
+        elif part == "post":
+            post = 1 if post is None else post + 1
+            dev = None
+        else:
+            dev = 1 if dev is None else dev + 1
+    new = _format(epoch, release, pre, post, dev)
+    if _cmpkey(new) <= _cmpkey(current):
+        old_stable = parse(current)[2] is None and parse(current)[4] is None
+        if old_stable and pre is not None:
+            advice = "when bumping to a pre-release version you also need to increase a release version component, e.g., with `--bump <major|minor|patch>`"
+        elif dev is not None and parse(current)[4] is None:
+            advice = "when bumping to a dev version you also need to increase another version component, e.g., with `--bump <major|minor|patch|alpha|beta|rc>`"
+        else:
+            advice = "provide the exact version to force an update"
+        raise Refused("%s => %s didn't increase the version; %s" % (normalize(current), new, advice))
+    return new
+
+
+def next_version(current, spec, allow_downgrade=False):
+    kind, arg = spec
+    if kind == "explicit":
+        new = normalize(arg)
+        if "+" in new:
+            raise Refused("the new version %s is a local version (`+...`), which PyPI refuses" % new)
+        if current is not None and _cmpkey(new) <= _cmpkey(current) and not allow_downgrade:
+            raise Refused("the new version %s is not greater than the current version %s" % (new, normalize(current)),
+                          hint="pass `--allow-downgrade` if you really mean to go back")
+        return new
+    if current is None:
+        raise Refused("no release tag matching `%s` yet, so there is no version to bump" % TAG_FORMAT,
+                      hint="give the first version explicitly, e.g. `bump 0.1.0 --tag`")
+    if kind == "prerelease":
+        parts = [arg] if is_prerelease(current) else ["patch", arg]
+    else:
+        parts = arg
+    return bump_parts(current, parts)
+
+
 # -- version sources ---------------------------------------------------------
 
 _TOML_TABLE = {"project": "project", "poetry": "tool.poetry"}
-_DUNDER = re.compile(r"""^(__version__\s*(?::\s*str\s*)?=\s*)(['"])([^'"\n]*)(\2)""", re.MULTILINE)
-_SETUP_PY = re.compile(r"""(\bversion\s*=\s*)(['"])([^'"\n]*)(\2)""")
+_PY_NAMES = ("__version__", "VERSION", "version", "__VERSION__")
+
+
+def read_text(path):
+    with open(path, "r", encoding="utf-8", newline="") as f:
+        return f.read()
+
+
+def _offsets(text):
+    """Start offset of each line (1-based line n starts at out[n - 1])."""
+    out = [0]
+    for i, c in enumerate(text):
+        if c == "\n":
+            out.append(i + 1)
+    return out
+
+
+def _str_span(text, starts, node):
+    """Span of the text between the quotes of a one-piece string literal node."""
+    line = text[starts[node.lineno - 1]:]
+    raw = line.encode("utf-8")
+    start = starts[node.lineno - 1] + len(raw[:node.col_offset].decode("utf-8"))
+    end_line = text[starts[node.end_lineno - 1]:].encode("utf-8")
+    end = starts[node.end_lineno - 1] + len(end_line[:node.end_col_offset].decode("utf-8"))
+    lit = text[start:end]
+    i = 0
+    while i < len(lit) and lit[i] not in "'\"":
+        i += 1
+    q = lit[i:i + 3] if lit[i:i + 3] in ('"""', "\'\'\'") else lit[i]
+    return (start + i + len(q), end - len(q))
+
+
+def _is_str(node):
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _module_assigns(tree):
+    """{name: value node} of the last module-level assignment of each name."""
+    out = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            for t in stmt.targets:
+                if isinstance(t, ast.Name):
+                    out[t.id] = stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            out[stmt.target.id] = stmt.value
+    return out
+
+
+def _setup_call(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if (isinstance(f, ast.Name) and f.id == "setup") or (isinstance(f, ast.Attribute) and f.attr == "setup"):
+                return node
+    return None
+
+
+def _resolve(node, assigns):
+    if isinstance(node, ast.Name) and node.id in assigns:
+        return assigns[node.id]
+    return node
 
 
 def _toml_span(text, table):
@@ -154,21 +367,517 @@ def _cfg_span(text):
 
 
 def find_span(kind, text):
-    """Byte span of the version token of one source, or None."""
+    """Span of the version token of one source, or None."""
     if kind in _TOML_TABLE:
         return _toml_span(text, _TOML_TABLE[kind])
     if kind == "setup-cfg":
         return _cfg_span(text)
+    tree = ast.parse(text)
+    starts = _offsets(text)
+    assigns = _module_assigns(tree)
     if kind == "setup-py":
-        m = _SETUP_PY.search(text)
-        return (m.start(3), m.end(3)) if m else None
-    m = _DUNDER.search(text)
-    return (m.start(3), m.end(3)) if m else None
+        call = _setup_call(tree)
+        for kw in (call.keywords if call else []):
+            if kw.arg == "version":
+                node = _resolve(kw.value, assigns)
+                return _str_span(text, starts, node) if _is_str(node) else None
+        return None
+    for name in _PY_NAMES:
+        node = assigns.get(name)
+        if node is not None and _is_str(node):
+            return _str_span(text, starts, node)
+    return None
 
 
-def read_text(path):
-    with open(path, "r", encoding="utf-8", newline="") as f:
-        return f.read()
+# -- requirements on siblings ------------------------------------------------
+
+def _toml_requirements(text):
+    """Spans of the strings of `[project] dependencies` and `[project.optional-dependencies]`."""
+    out = []
+    table, key, depth, collect = None, None, 0, False
+    i, n, line_start = 0, len(text), True
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line_start = True
+            i += 1
+            continue
+        if line_start and depth == 0 and c not in " \t":
+            line_start = False
+            m = re.compile(r"\[\[?\s*([^\]]+?)\s*\]\]?[ \t]*(?:#[^\n]*)?$", re.MULTILINE).match(text, i)
+            if m:
+                table = re.sub(r"\s*\.\s*", ".", m.group(1)).replace('"', "")
+                i = m.end()
+                continue
+            m = re.compile(r"([A-Za-z0-9_\-\"'.]+)\s*=").match(text, i)
+            if m:
+                key = m.group(1).strip("\"'")
+                i = m.end()
+                collect = (table == "project" and key == "dependencies") or table == "project.optional-dependencies"
+                continue
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+        elif c in "\"'":
+            q = text[i:i + 3] if text[i:i + 3] in ('"""', "\'\'\'") else c
+            j = i + len(q)
+            while j < n and text[j:j + len(q)] != q:
+                j += 2 if (text[j] == "\\" and c == '"') else 1
+            if collect and depth > 0 and len(q) == 1:
+                out.append((i + 1, j))
+            i = j + len(q)
+            continue
+        i += 1
+    return out
+
+
+def _setup_py_requirements(text):
+    tree = ast.parse(text)
+    starts = _offsets(text)
+    assigns = _module_assigns(tree)
+    call = _setup_call(tree)
+    out = []
+
+    def strings(node):
+        node = _resolve(node, assigns)
+        if isinstance(node, (ast.List, ast.Tuple)):
+            for e in node.elts:
+                if _is_str(e):
+                    out.append(_str_span(text, starts, e))
+
+    for kw in (call.keywords if call else []):
+        if kw.arg == "install_requires":
+            strings(kw.value)
+        elif kw.arg == "extras_require":
+            d = _resolve(kw.value, assigns)
+            if isinstance(d, ast.Dict):
+                for v in d.values:
+                    strings(v)
+            elif isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "dict":
+                for k in d.keywords:
+                    strings(k.value)
+    return out
+
+
+def _cfg_requirements(text):
+    out = []
+    section, key = None, None
+    pos = 0
+    for line in text.splitlines(True):
+        body = line.rstrip("\r\n")
+        stripped = body.strip()
+        if stripped.startswith("["):
+            section, key = stripped.strip("[]").strip(), None
+        elif stripped and not stripped.startswith(("#", ";")):
+            indented = body[:1] in (" ", "\t")
+            if not indented:
+                k, sep, v = body.partition("=")
+                key = k.strip() if sep else None
+                value_at = pos + len(k) + 1 if sep else None
+                if sep and v.strip() and ((section == "options" and key == "install_requires") or section == "options.extras_require"):
+                    lead = len(v) - len(v.lstrip())
+                    out.append((value_at + lead, value_at + lead + len(v.strip())))
+            elif (section == "options" and key == "install_requires") or section == "options.extras_require":
+                lead = len(body) - len(body.lstrip())
+                out.append((pos + lead, pos + lead + len(stripped)))
+        pos += len(line)
+    return out
+
+
+def requirement_spans(path, text):
+    if path.endswith(".toml"):
+        return _toml_requirements(text)
+    if path.endswith(".py"):
+        return _setup_py_requirements(text)
+    return _cfg_requirements(text)
+
+
+def _normalize_name(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_name(req):
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
+    return _normalize_name(m.group(1)) if m else None
+
+
+_OPERATORS = ("===", "~=", "==", "!=", "<=", ">=", "<", ">")
+
+
+def _specifier_range(req):
+    i, n = 0, len(req)
+    while i < n and req[i].isspace():
+        i += 1
+    while i < n and (req[i].isalnum() or req[i] in "._-"):
+        i += 1
+    while i < n and req[i].isspace():
+        i += 1
+    if i < n and req[i] == "[":
+        j = req.find("]", i)
+        i = n if j < 0 else j + 1
+    start = i
+    j = req.find(";", start)
+    end = n if j < 0 else j
+    if req[start:end].lstrip().startswith("@"):
+        return None
+    return (start, end)
+
+
+def _clause_contains(op, spec, version):
+    """Whether one specifier clause admits `version` (PEP 440, pre-releases allowed)."""
+    if op == "===":
+        return spec == version
+    if spec.endswith(".*"):
+        prefix = parse(spec[:-2])[1]
+        rel = parse(version)[1]
+        padded = list(rel) + [0] * max(0, len(prefix) - len(rel))
+        match = tuple(padded[:len(prefix)]) == tuple(prefix) and parse(spec[:-2])[0] == parse(version)[0]
+        return match if op == "==" else not match
+    v = _cmpkey(version.split("+")[0]) if "+" not in spec else _cmpkey(version)
+    s = _cmpkey(spec)
+    if op == "==":
+        return v == s
+    if op == "!=":
+        return v != s
+    if op == "<=":
+        return v <= s
+    if op == ">=":
+        return v >= s
+    if op == "~=":
+        rel = parse(spec)[1]
+        upper = list(rel[:-1])
+        upper[-1] += 1
+        return v >= s and _cmpkey(version) < _cmpkey(_format(parse(spec)[0], upper, None, None, 0))
+    pv, ps = parse(version), parse(spec)
+    if op == "<":
+        if not (v < s):
+            return False
+        spec_pre = ps[2] is not None or ps[4] is not None
+        if not spec_pre and (pv[2] is not None or pv[4] is not None):
+            return _cmpkey(_format(pv[0], pv[1], None, None, None)) != _cmpkey(_format(ps[0], ps[1], None, None, None))
+        return True
+    if op == ">":
+        if not (v > s):
+            return False
+        if ps[3] is None and pv[3] is not None:
+            return _cmpkey(_format(pv[0], pv[1], pv[2], None, None)) != s
+        if pv[5]:
+            return _cmpkey(_format(*pv[:5])) != s
+        return True
+    return True
+
+
+def rewrite_requirement(req, old, new):
+    """(new text, broken): `==old`, `>=old`, `~=old` move to `new`; see pyrel's bump::pins."""
+    rng = _specifier_range(req)
+    if rng is None:
+        return req, False
+    start, end = rng
+    out = [req[:start]]
+    clauses = []
+    for n, clause in enumerate(req[start:end].split(",")):
+        if n > 0:
+            out.append(",")
+        lead = len(clause) - len(clause.lstrip(" \t("))
+        body = clause[lead:]
+        op = next((o for o in _OPERATORS if body.startswith(o)), None)
+        if op is None:
+            out.append(clause)
+            continue
+        after = body[len(op):]
+        ws = len(after) - len(after.lstrip())
+        tail = after[ws:]
+        m = re.search(r"[\s)]", tail)
+        tlen = m.start() if m else len(tail)
+        token = tail[:tlen]
+        moves = False
+        if op in ("==", ">=", "~=") and "*" not in token:
+            try:
+                moves = same_version(token, old)
+            except VersionError:
+                moves = False
+        written = new if moves else token
+        out.append(clause[:lead] + op + after[:ws] + written + tail[tlen:])
+        clauses.append((op, written))
+    out.append(req[end:])
+    broken = False
+    try:
+        broken = bool(clauses) and not all(_clause_contains(op, v, new) for op, v in clauses)
+    except VersionError:
+        broken = False
+    return "".join(out), broken
+
+
+# -- uv.lock -----------------------------------------------------------------
+
+def update_uv_lock(text, versions):
+    """Moves the `version` of each workspace-member `[[package]]` entry (see bump::uvlock)."""
+    lines = text.splitlines(True)
+    out = []
+    i = 0
+    while i < len(lines):
+        if lines[i].rstrip() != "[[package]]":
+            out.append(lines[i])
+            i += 1
+            continue
+        end = i + 1
+        while end < len(lines) and not lines[end].lstrip().startswith("["):
+            end += 1
+        block = lines[i:end]
+
+        def field(key):
+            for k, l in enumerate(block):
+                if l.startswith(key) and l[len(key):].lstrip().startswith("="):
+                    return k
+            return None
+
+        k = field("name")
+        name = re.search(r'"([^"]*)"', block[k]).group(1) if k is not None and re.search(r'"([^"]*)"', block[k]) else None
+        s = field("source")
+        member = s is not None and ("editable =" in block[s] or "virtual =" in block[s])
+        target = versions.get(_normalize_name(name)) if (name and member) else None
+        v = field("version")
+        for k, l in enumerate(block):
+            if target is not None and k == v:
+                m = re.search(r'"[^"]*"', l)
+                l = l[:m.start() + 1] + target + l[m.end() - 1:] if m else l
+            out.append(l)
+        i = end
+    return "".join(out)
+
+
+# -- changelog (Keep a Changelog 1.1.0; the same line edits as pyrel's changelog::release) --
+
+def _split_lines(text):
+    out = []
+    for raw in text.splitlines(True):
+        if raw.endswith("\r\n"):
+            out.append((raw[:-2], "\r\n"))
+        elif raw.endswith("\n"):
+            out.append((raw[:-1], "\n"))
+        else:
+            out.append((raw, ""))
+    return out
+
+
+def _atx_level(s):
+    level = len(s) - len(s.lstrip("#"))
+    if not 1 <= level <= 6:
+        return None
+    return level if s[level:level + 1] in ("", " ", "\t") else None
+
+
+def _link_definition(s):
+    m = re.match(r"\[([^\[\]]*)\]:\s*(\S+)", s)
+    if not m or not m.group(1).strip():
+        return None
+    url = m.group(2)
+    if url.startswith("<") and url.endswith(">"):
+        url = url[1:-1]
+    return (m.group(1), url) if url else None
+
+
+def _classify(lines):
+    kinds = []
+    fence = None
+    for text, _ in lines:
+        body = text.lstrip(" ")
+        indent = len(text) - len(body)
+        if fence is not None:
+            ch, n = fence
+            run = len(body) - len(body.lstrip(ch))
+            if indent < 4 and run >= n and not body[run:].strip():
+                fence = None
+            kinds.append(("code",))
+            continue
+        if not text.strip():
+            kinds.append(("blank",))
+            continue
+        if indent >= 4:
+            kinds.append(("text",))
+            continue
+        fenced = False
+        for ch in "`~":
+            run = len(body) - len(body.lstrip(ch))
+            if run >= 3:
+                fence = (ch, run)
+                fenced = True
+                break
+        if fenced:
+            kinds.append(("code",))
+            continue
+        level = _atx_level(body)
+        if level:
+            heading = body[level:].strip().rstrip("#").rstrip()
+            kinds.append(("text",) if level == 1 else ("section", heading) if level == 2 else ("sub", heading))
+            continue
+        link = _link_definition(body)
+        kinds.append(("link",) + link if link else ("text",))
+    return kinds
+
+
+def _heading_version(text):
+    """The version of a `## ` heading, None for [Unreleased]."""
+    rest = text.strip()
+    if rest.upper().endswith("[YANKED]"):
+        rest = rest[:-8].rstrip()
+    if rest.startswith("["):
+        close = rest.find("]")
+        version = rest[1:close].strip()
+    else:
+        words = rest.split(None, 1)
+        version = words[0] if words else ""
+        if version.lower() in ("version", "release") and len(words) > 1:
+            version = words[1].split(None, 1)[0]
+    if version.lower() == "unreleased":
+        return None
+    parse(version)
+    return version
+
+
+def _trailing_links(kinds):
+    start = None
+    for i in range(len(kinds) - 1, -1, -1):
+        if kinds[i][0] == "blank":
+            continue
+        if kinds[i][0] == "link":
+            start = i
+            continue
+        break
+    return start
+
+
+def roll_changelog(text, version, date, tag_format):
+    """(new text, unreleased was empty): see pyrel's changelog::release."""
+    lines = _split_lines(text)
+    kinds = _classify(lines)
+    trailing = _trailing_links(kinds)
+    body_end = trailing if trailing is not None else len(lines)
+    heads = [i for i, k in enumerate(kinds) if k[0] == "section"]
+    unreleased, releases = None, []
+    for n, start in enumerate(heads):
+        end = max(heads[n + 1] if n + 1 < len(heads) else body_end, start + 1)
+        v = _heading_version(kinds[start][1])
+        body = [i for i in range(start + 1, end) if kinds[i][0] != "blank"]
+        empty = all(_atx_level(lines[i][0].lstrip()) and _atx_level(lines[i][0].lstrip()) >= 3 for i in body)
+        if v is None:
+            unreleased = (start, empty)
+        else:
+            if same_version(v, version):
+                raise VersionError("line %d: the changelog already has a section for %s" % (start + 1, v))
+            releases.append((start, v))
+    links = [(i, k[1], k[2]) for i, k in enumerate(kinds) if k[0] == "link"]
+    eol = "\r\n" if lines and lines[0][1] == "\r\n" else "\n"
+    before, after, replace = {}, {}, {}
+    heading = "## [%s] - %s" % (version, date)
+    if unreleased is not None:
+        after.setdefault(unreleased[0], []).extend(["", heading])
+        was_empty = unreleased[1]
+    else:
+        was_empty = True
+        if releases:
+            before.setdefault(releases[0][0], []).extend([heading, ""])
+        else:
+            at = trailing if trailing is not None else len(lines)
+            block = []
+            if at > 0 and lines[at - 1][0].strip():
+                block.append("")
+            block.append(heading)
+            if at < len(lines):
+                block.append("")
+            before.setdefault(at, []).extend(block)
+
+    if REPO_URL:
+        base = REPO_URL.rstrip("/")
+        tag_of = lambda v: tag_format.replace("{version}", v)
+        tag = tag_of(version)
+        link = lambda label: next((l for l in links if l[1].lower() == label.lower()), None)
+        unreleased_link = link("unreleased")
+        lower = [(v, i) for i, v in releases if _cmpkey(v) < _cmpkey(version)]
+        previous = tag_of(max(lower, key=lambda x: _cmpkey(x[0]))[0]) if lower else None
+        if previous is None and unreleased_link is not None:
+            url = unreleased_link[2]
+            prefix = base + "/compare/"
+            if url.startswith(prefix) and "..." in url[len(prefix):]:
+                frm, to = url[len(prefix):].split("...", 1)
+                if to == "HEAD" and frm:
+                    previous = frm
+        if previous is not None:
+            version_url = "%s/compare/%s...%s" % (base, previous, tag)
+        else:
+            version_url = "%s/releases/tag/%s" % (base, tag)
+        new_lines = []
+
+        def swap_url(line, url):
+            colon = line.find("]:")
+            if colon < 0:
+                return line
+            head, rest = line[:colon + 2], line[colon + 2:]
+            spaces = len(rest) - len(rest.lstrip())
+            tail = rest.lstrip()
+            m = re.search(r"\s", tail)
+            old_len = m.start() if m else len(tail)
+            return head + rest[:spaces] + url + tail[old_len:]
+
+        if unreleased is not None or unreleased_link is not None:
+            unreleased_url = "%s/compare/%s...HEAD" % (base, tag)
+            if unreleased_link is not None:
+                replace[unreleased_link[0]] = swap_url(lines[unreleased_link[0]][0], unreleased_url)
+            else:
+                new_lines.append("[unreleased]: " + unreleased_url)
+        existing = link(version)
+        if existing is not None:
+            replace[existing[0]] = swap_url(lines[existing[0]][0], version_url)
+        else:
+            new_lines.append("[%s]: %s" % (version, version_url))
+        if new_lines:
+            versioned = next((l for l in links if _try_parse(l[1].strip())), None)
+            if unreleased_link is not None:
+                after.setdefault(unreleased_link[0], []).extend(new_lines)
+            elif versioned is not None:
+                before.setdefault(versioned[0], []).extend(new_lines)
+            elif trailing is not None:
+                last = max([l[0] for l in links if l[0] >= trailing] or [trailing])
+                after.setdefault(last, []).extend(new_lines)
+            else:
+                block = [""] if lines and lines[-1][0].strip() else []
+                before.setdefault(len(lines), []).extend(block + new_lines)
+
+    out = []
+    for i, (line, ending) in enumerate(lines):
+        out.extend([l, eol] for l in before.get(i, []))
+        out.append([replace.get(i, line), ending])
+        out.extend([l, eol] for l in after.get(i, []))
+    out.extend([l, eol] for l in before.get(len(lines), []))
+    ends_with_newline = text.endswith("\n")
+    for i, pair in enumerate(out):
+        if i + 1 < len(out) and not pair[1]:
+            pair[1] = eol
+        elif i + 1 == len(out) and not ends_with_newline:
+            pair[1] = ""
+        elif i + 1 == len(out) and not pair[1]:
+            pair[1] = eol
+    return "".join(l + e for l, e in out), was_empty
+
+
+def _try_parse(text):
+    try:
+        parse(text)
+        return True
+    except VersionError:
+        return False
+
+
+def _try_same(a, b):
+    try:
+        return same_version(a, b)
+    except VersionError:
+        return False
 
 
 def current_versions():
@@ -248,6 +957,19 @@ def notes(version):
     return None
 
 
+def _latest_tag_version():
+    """The version of the newest tag in this repo's tag format, or 0.0.0."""
+    pattern = TAG_FORMAT.replace("{version}", "[0-9]*").replace("{name}", "*")
+    try:
+        tag = subprocess.run(
+            ["git", "describe", "--tags", "--abbrev=0", "--match", pattern],
+            cwd=str(ROOT), capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        return normalize(version_from_tag(tag)[1])
+    except (OSError, subprocess.CalledProcessError, VersionError):
+        return "0.0.0"
+
+
 def route(env):
     """Decides what this run publishes. Returns a dict of step outputs."""
     event = env.get("EVENT_NAME", "")
@@ -266,10 +988,16 @@ def route(env):
         if CHANGELOG and notes(version) is None:
             raise SystemExit("error: %s has no section for %s" % (CHANGELOG, version))
         out["tag"] = ref_name
-    else:
+    elif versions:
         if LOCKSTEP and len(versions) > 1:
             raise SystemExit("error: the packages disagree on the version: %s" % ", ".join(sorted(versions)))
         version = normalize(sorted(versions)[0])
+    else:
+        # Versioned by git tags: the next patch after the newest release tag.
+        last = _latest_tag_version()
+        parts = [int(x) for x in normalize(last).split("+")[0].split(".")[:3] if x.isdigit()]
+        parts += [0] * (3 - len(parts))
+        version = "%d.%d.%d" % (parts[0], parts[1], parts[2] + (1 if last != "0.0.0" else 0))
     pre = is_prerelease(version)
     out["prerelease"] = "true" if pre else "false"
     if event == "workflow_dispatch":
@@ -300,25 +1028,231 @@ def route(env):
     return out
 
 
-def set_version(new, dry_run=False, changelog=True):
-    """Writes `new` into every version source (only the version token changes)."""
-    new = normalize(new)
-    edits = []
-    for pkg in PACKAGES:
-        for src in pkg["sources"]:
-            path = ROOT / src["path"]
-            text = read_text(path)
+# -- the bump: compute every edit, then write all or none ---------------------
+
+def today():
+    value = os.environ.get(TODAY_ENV, "")
+    if value:
+        if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+            raise VersionError("%s=%s is not a date in the form YYYY-MM-DD" % (TODAY_ENV, value))
+        return value
+    return datetime.date.today().isoformat()
+
+
+def _git(*args):
+    return subprocess.run(["git"] + list(args), cwd=str(ROOT), check=True, capture_output=True, text=True).stdout
+
+
+def _latest_tag(tag_format):
+    prefix, _, suffix = tag_format.partition("{version}")
+    best = None
+    try:
+        tags = _git("tag", "--list").splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    for t in tags:
+        if t.startswith(prefix) and t.endswith(suffix) and len(t) > len(prefix) + len(suffix):
+            v = t[len(prefix):len(t) - len(suffix)]
+            if _try_parse(v) and "+" not in normalize(v) and (best is None or _cmpkey(v) > _cmpkey(best)):
+                best = normalize(v)
+    return best
+
+
+def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_changelog=False, roll=True, date=None):
+    """(bumps, tag, {path: (before, after)}, warnings). Reads files, writes nothing."""
+    if package:
+        scope = [p for p in PACKAGES if p["normalized"] == _normalize_name(package)]
+        if not scope:
+            raise VersionError("no package named `%s` in this repository" % package)
+        if LOCKSTEP and len(PACKAGES) > 1:
+            raise VersionError("`--package` needs independent versioning: with lockstep every package moves together")
+    elif not LOCKSTEP and len(PACKAGES) > 1:
+        raise VersionError("with independent versioning, say which package to bump (--package NAME)")
+    else:
+        scope = list(PACKAGES)
+    statics = [p for p in scope if not p["vcs"]]
+    tag_format = TAG_FORMAT.replace("{name}", scope[0]["normalized"])
+    files = {}
+
+    def text_of(path):
+        if path not in files:
+            files[path] = [read_text(ROOT / path), []]
+        return files[path][0]
+
+    def add(path, span, new):
+        if all(s != span for s, _ in files[path][1]):
+            files[path][1].append((span, new))
+
+    groups = []
+    for p in statics:
+        for src in p["sources"]:
+            text = text_of(src["path"])
             span = find_span(src["kind"], text)
             if span is None:
-                raise SystemExit("error: %s: no version found" % src["path"])
-            edits.append((path, text[:span[0]] + new + text[span[1]:]))
-    for path, text in edits:
-        if dry_run:
-            print("would write %s" % path.relative_to(ROOT))
-            continue
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-    return new
+                raise VersionError("%s: no version found (%s)" % (src["path"], src["kind"]))
+            value = text[span[0]:span[1]]
+            place = "%s %s in %s:%d" % (p["name"], value, src["path"], text.count("\n", 0, span[0]) + 1)
+            for g in groups:
+                if same_version(g[0], value):
+                    g[1].append(place)
+                    break
+            else:
+                groups.append((value, [place]))
+    if len(groups) > 1 and spec[0] == "explicit":
+        groups = [max(groups, key=lambda g: _cmpkey(g[0]))]
+    if len(groups) > 1:
+        ref = max(groups, key=lambda g: (len(g[1]), _cmpkey(g[0])))
+        greatest = max((g[0] for g in groups), key=_cmpkey)
+        details = ["%s (expected %s)" % (pl, normalize(ref[0])) for g in groups if g is not ref for pl in g[1]]
+        raise Refused("the packages disagree on the version (most have %s)" % normalize(ref[0]), details,
+                      "bring every package in line with an explicit version greater than all of them, e.g. `bump %s`"
+                      % bump_parts(greatest, ["patch"]))
+    current = normalize(groups[0][0]) if groups else (_latest_tag(tag_format) if not statics else None)
+    new = next_version(current, spec, allow_downgrade)
+    for p in statics:
+        for src in p["sources"]:
+            text = text_of(src["path"])
+            add(src["path"], find_span(src["kind"], text), new)
+
+    warnings, broken = [], []
+    bumped = {p["normalized"] for p in statics}
+    if current is not None and bumped:
+        for q in PACKAGES:
+            for path in q["dep_files"]:
+                if not (ROOT / path).is_file():
+                    continue
+                text = text_of(path)
+                for span in requirement_spans(path, text):
+                    req = text[span[0]:span[1]]
+                    if requirement_name(req) not in bumped:
+                        continue
+                    new_req, is_broken = rewrite_requirement(req, current, new)
+                    if is_broken:
+                        broken.append("%s:%d: `%s` does not allow %s %s" % (
+                            path, text.count("\n", 0, span[0]) + 1, req, requirement_name(req), new))
+                    elif new_req != req:
+                        add(path, span, new_req)
+    if broken:
+        if force:
+            warnings.extend(b + " (left as written: --force)" for b in broken)
+        else:
+            raise Refused("the new version %s breaks sibling requirements" % new, broken,
+                          "widen those requirements first, or pass --force to leave them as they are")
+
+    edits = {}
+    for path, (before, splices) in files.items():
+        after = before
+        for (a, b), text in sorted(splices, reverse=True):
+            after = after[:a] + text + after[b:]
+        if after != before:
+            edits[path] = (before, after)
+
+    if statics and (ROOT / "uv.lock").is_file():
+        before = read_text(ROOT / "uv.lock")
+        after = update_uv_lock(before, {p["normalized"]: new for p in statics})
+        if after != before:
+            edits["uv.lock"] = (before, after)
+
+    log = (scope[0]["changelog"] if len(scope) == 1 else CHANGELOG) if roll else None
+    if log:
+        if not (ROOT / log).is_file():
+            warnings.append("no %s to roll; release notes skipped" % log)
+        else:
+            before = read_text(ROOT / log)
+            after, empty = roll_changelog(before, new, date or today(), tag_format)
+            if empty:
+                if require_changelog:
+                    raise Refused("%s: [Unreleased] has no entries" % log, (),
+                                  "add the changes of this release under ## [Unreleased] first")
+                warnings.append("%s: [Unreleased] has no entries; %s is released without notes" % (log, new))
+            edits[log] = (before, after)
+    bumps = [(p["name"], current, new, p["vcs"]) for p in scope]
+    return bumps, tag_format.replace("{version}", new), edits, warnings, not statics
+
+
+def apply_edits(edits):
+    """Writes every file or none: on a failure the files already written are restored."""
+    fail_at = os.environ.get("PYREL_FAIL_AFTER")
+    written = []
+    try:
+        for n, path in enumerate(sorted(edits)):
+            if fail_at is not None and fail_at.isdigit() and int(fail_at) == n:
+                raise OSError("%s: write refused by PYREL_FAIL_AFTER (test hook)" % path)
+            before, after = edits[path]
+            if read_text(ROOT / path) != before:
+                raise OSError("%s changed while bumping; run the bump again" % path)
+            _atomic_write(ROOT / path, after)
+            written.append(path)
+    except OSError:
+        for path in reversed(written):
+            _atomic_write(ROOT / path, edits[path][0])
+        raise
+
+
+def _atomic_write(path, text):
+    tmp = path.with_name(".pyrel-" + path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    if path.exists():
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+    os.replace(tmp, path)
+
+
+def bump(args):
+    spec = parse_spec(args.bump, args.pre)
+    bumps, tag, edits, warnings, vcs_only = plan_bump(
+        spec, args.package, args.allow_downgrade, args.force, args.require_changelog, not args.no_changelog)
+    for w in warnings:
+        print("warning: " + w, file=sys.stderr)
+    for name, old, new, _ in bumps:
+        print("%s %s -> %s" % (name, old or "(no tag yet)", new))
+    if args.dry_run:
+        for path in sorted(edits):
+            before, after = edits[path]
+            sys.stdout.writelines(difflib.unified_diff(
+                before.splitlines(True), after.splitlines(True), "a/" + path, "b/" + path))
+        if vcs_only:
+            print("versions come from git tags: no version file to write")
+        print("dry run: nothing written")
+        return 0
+    if args.commit or args.tag:
+        if not args.allow_dirty:
+            dirty = _git("status", "--porcelain").splitlines()
+            if dirty:
+                raise Refused("the work tree has uncommitted changes", dirty,
+                              "commit or stash them first, or pass --allow-dirty")
+        if args.tag and subprocess.run(["git", "rev-parse", "-q", "--verify", "refs/tags/" + tag],
+                                       cwd=str(ROOT), capture_output=True).returncode == 0:
+            raise Refused("the tag %s already exists" % tag, (), "pick another version")
+    apply_edits(edits)
+    for path in sorted(edits):
+        print("wrote " + path)
+    if vcs_only:
+        print("versions come from git tags: no version file written" + ("" if args.tag else "; pass --tag to create the release tag"))
+    new = bumps[0][2]
+    subject = "Release %s %s" % (bumps[0][0], new) if (not LOCKSTEP and len(bumps) == 1) else "Release %s" % new
+    if args.commit and edits:
+        _git("add", "--", *sorted(edits))
+        _git("commit", "-q", "-m", subject, "--", *sorted(edits))
+        print("committed: " + subject)
+    if args.tag:
+        _git("tag", "-a", tag, "-m", subject)
+        print("tagged %s (annotated); push it with `git push origin %s`" % (tag, tag))
+    return 0
+
+
+def set_version(new, dry_run=False, changelog=True):
+    """Writes `new` into every version source (only the version token changes); with
+    `changelog`, also moves sibling pins, uv.lock and rolls the changelog, as `bump` does."""
+    bumps, _, edits, warnings, _ = plan_bump(("explicit", new), allow_downgrade=True, force=True, roll=changelog)
+    if not changelog:
+        edits = {k: v for k, v in edits.items() if any(k == s["path"] for p in PACKAGES for s in p["sources"])}
+    if dry_run:
+        for path in sorted(edits):
+            print("would write %s" % path)
+        return bumps[0][2]
+    apply_edits(edits)
+    return bumps[0][2]
 
 
 def main(argv=None):
@@ -335,6 +1269,19 @@ def main(argv=None):
     p.add_argument("version")
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--no-changelog", action="store_true")
+    p = sub.add_parser("bump", help="bump the version like `pyrel bump` (same edits, same files)")
+    p.add_argument("bump", help="major|minor|patch|stable|alpha|beta|rc|post|dev, comma-separated "
+                   "to combine (minor,beta), `prerelease` with --pre, or an explicit version (2.1.0)")
+    p.add_argument("--pre", help="alpha, beta or rc, for `prerelease`")
+    p.add_argument("--package", "-p", help="the package to bump (independent versioning)")
+    p.add_argument("--dry-run", action="store_true", help="print the diff of every file; write nothing")
+    p.add_argument("--commit", action="store_true", help="commit the changed files")
+    p.add_argument("--tag", action="store_true", help="create the annotated release tag")
+    p.add_argument("--allow-dirty", action="store_true", help="allow --commit/--tag with uncommitted changes")
+    p.add_argument("--require-changelog", action="store_true", help="refuse when [Unreleased] is empty")
+    p.add_argument("--no-changelog", action="store_true", help="do not roll the changelog")
+    p.add_argument("--allow-downgrade", action="store_true", help="accept a lower explicit version")
+    p.add_argument("--force", action="store_true", help="leave sibling requirements the new version breaks")
     args = parser.parse_args(argv)
 
     try:
@@ -361,9 +1308,18 @@ def main(argv=None):
             print(body)
         elif args.command == "set":
             set_version(args.version, dry_run=args.dry_run, changelog=not args.no_changelog)
-    except VersionError as e:
-        print("error: %s" % e, file=sys.stderr)
+        elif args.command == "bump":
+            return bump(args)
+    except Refused as e:
+        print("refused: %s" % e, file=sys.stderr)
+        for d in e.details:
+            print("  - " + d, file=sys.stderr)
+        if e.hint:
+            print("  hint: " + e.hint, file=sys.stderr)
         return 1
+    except (VersionError, SyntaxError, OSError, subprocess.CalledProcessError) as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 1 if args.command != "bump" else 2
     return 0
 
 
