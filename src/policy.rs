@@ -162,6 +162,22 @@ impl Default for Policy {
     }
 }
 
+impl Policy {
+    /// owner/repo on GitHub: the policy's `repository`, else the origin remote.
+    pub fn github_repo(&self, project: &Project) -> Option<(String, String)> {
+        self.repository
+            .as_deref()
+            .and_then(|s| s.split_once('/'))
+            .map(|(owner, repo)| (owner.to_string(), repo.to_string()))
+            .or_else(|| {
+                project
+                    .remote
+                    .as_ref()
+                    .map(|r| (r.owner.clone(), r.repo.clone()))
+            })
+    }
+}
+
 /// One key of the schema: its name, a one-line comment written by `init`, and how to
 /// read it. The order here is the order `init` writes.
 struct KeySpec {

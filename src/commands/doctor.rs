@@ -31,7 +31,7 @@ pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
         .map(Duration::from_millis)
         .unwrap_or(remote::DEFAULT_TIMEOUT);
     let offline = args.offline;
-    let (github, token) = github_client(&project, timeout, offline);
+    let (github, token) = github_client(&project, &policy, timeout, offline);
     let mut pypi = PypiClient::from_env();
     pypi = PypiClient::new(pypi.base().to_owned(), timeout);
     let policy_ignores = policy
@@ -71,13 +71,15 @@ pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
 /// offline (`gh auth token` is a subprocess, and offline means fast).
 fn github_client(
     project: &project::Project,
+    policy: &policy::Policy,
     timeout: Duration,
     offline: bool,
 ) -> (std::result::Result<GithubClient, String>, Option<Secret>) {
     if offline {
         return (Err("offline".into()), None);
     }
-    let Some(remote) = &project.remote else {
+    // The policy's `repository` wins over the origin remote, as in the rendered files.
+    let Some((owner, repo)) = policy.github_repo(project) else {
         return (
             Err("no GitHub `origin` remote, so the repository on GitHub is unknown; hint: `git remote add origin https://github.com/OWNER/REPO.git`".into()),
             None,
@@ -89,7 +91,7 @@ fn github_client(
             None,
         );
     };
-    let mut config = GithubConfig::new(remote.owner.clone(), remote.repo.clone());
+    let mut config = GithubConfig::new(owner, repo);
     config.token = Some(token.clone());
     config.timeout = timeout;
     (Ok(GithubClient::new(config)), Some(token))

@@ -99,16 +99,7 @@ pub struct FilesCtx {
 
 impl Context {
     pub fn new(project: &Project, policy: &Policy) -> Result<Context> {
-        let from_policy = policy
-            .repository
-            .as_deref()
-            .and_then(|s| s.split_once('/'))
-            .map(|(o, r)| (o.to_string(), r.to_string()));
-        let from_remote = project
-            .remote
-            .as_ref()
-            .map(|r| (r.owner.clone(), r.repo.clone()));
-        let (owner, repo, repo_known) = match from_policy.or(from_remote) {
+        let (owner, repo, repo_known) = match policy.github_repo(project) {
             Some((o, r)) => (o, r, true),
             None => ("OWNER".to_string(), "REPO".to_string(), false),
         };
