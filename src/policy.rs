@@ -974,6 +974,7 @@ mod tests {
         // Dev builds need one version for the whole repo.
         apply_override(&mut p, "dev-builds=true").unwrap();
         assert!(check_overrides(&p).is_err());
+        p.dev_builds = false;
         let text = format!("{}\n[files]\n{}", render_body(&p), render_files(&p));
         assert_eq!(parse_pyrel(&text).unwrap(), p);
     }
