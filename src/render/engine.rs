@@ -78,6 +78,14 @@ fn param_str<'a>(
         .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex(name, 0).into())
 }
 
+/// The first parameter as text: strings as they are, anything else as JSON.
+fn param_text(h: &Helper, name: &'static str) -> std::result::Result<String, RenderError> {
+    Ok(match param_str(h, name)? {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
 /// `{{yaml value}}`: a YAML double-quoted scalar (JSON string syntax is valid YAML).
 /// A `${{` inside is broken up so GitHub never evaluates it as an expression.
 fn yaml_helper(
@@ -87,11 +95,7 @@ fn yaml_helper(
     _: &mut RenderContext,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let v = param_str(h, "yaml")?;
-    let s = match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
+    let s = param_text(h, "yaml")?;
     out.write(&yaml_quote(&s))?;
     Ok(())
 }
@@ -112,11 +116,7 @@ fn shell_helper(
     _: &mut RenderContext,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let v = param_str(h, "shell")?;
-    let s = match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
+    let s = param_text(h, "shell")?;
     out.write(&format!("'{}'", s.replace('\'', "'\\''")))?;
     Ok(())
 }
