@@ -38,34 +38,39 @@ pub fn tools_python() -> Option<PathBuf> {
     p.is_file().then_some(p)
 }
 
-/// A tool the test needs. In CI (`CI` set) a missing tool fails the test loudly; on a
-/// developer machine the test is skipped with a message saying how to install it.
-/// Returns `None` when the test should return early.
+/// A tool the test needs. A missing tool fails the test loudly, in CI and on a
+/// developer machine alike: a tool-backed test never reports ok without running.
+/// `.ci/test` (the README's test command) installs every tool first.
+/// Returns the tool's path; the `Option` is kept so call sites read `let Some(..) else`.
 pub fn require_tool(name: &str) -> Option<PathBuf> {
     if let Some(p) = find_tool(name) {
+        tool_ran(name);
         return Some(p);
     }
     missing(name)
 }
 
-/// The tools venv's python, with the same CI rule as [`require_tool`].
+/// The tools venv's python, with the same rule as [`require_tool`].
 pub fn require_tools_python() -> Option<PathBuf> {
     if let Some(p) = tools_python() {
+        tool_ran("python (tools venv)");
         return Some(p);
     }
     missing("python (tools venv)")
 }
 
+/// Says on stderr (shown with `--nocapture`, and in the log of a failing test) which
+/// real tool a test is about to run.
+fn tool_ran(name: &str) {
+    eprintln!("TOOL: {name}");
+}
+
 fn missing(name: &str) -> Option<PathBuf> {
-    let msg = format!(
-        "required tool `{name}` not found in {} or on PATH; run `.ci/install-tools.sh` to install it",
+    panic!(
+        "required tool `{name}` not found in {} or on PATH; run `bash .ci/install-tools.sh` \
+         (or the README's test command, which does) to install it",
         tools_dir().display()
     );
-    if std::env::var_os("CI").is_some() {
-        panic!("{msg}");
-    }
-    eprintln!("SKIPPED: {msg}");
-    None
 }
 
 /// Copies a fixture under `tests/fixtures/NAME` into a fresh temp dir and returns it.
