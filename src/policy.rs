@@ -689,6 +689,11 @@ pub fn parse(source: &PolicySource, text: &str) -> Result<Policy> {
             }
             continue;
         }
+        if key == "packages" {
+            // Package include/exclude globs: discovery reads and validates them (every
+            // verb discovers first), so the policy only has to accept the key.
+            continue;
+        }
         let Some(spec) = KEYS.iter().find(|k| k.key == key) else {
             let hint = did_you_mean(key, KEYS.iter().map(|k| k.key).chain(["files"]))
                 .map(|k| format!("did you mean `{k}`?"));

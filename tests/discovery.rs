@@ -432,22 +432,21 @@ fn non_utf8_setup_cfg_is_not_utf8() {
 }
 
 #[test]
-fn computed_setup_py_version_is_a_parse_error_with_line() {
+fn computed_setup_py_version_is_a_problem_of_that_package_with_line() {
     let t = repo(&[(
         "setup.py",
         b"import os\nfrom setuptools import setup\n\nsetup(\n    name='x',\n    version=os.environ['V'],\n)\n",
     )]);
-    match discover(t.path()) {
-        Err(e @ Error::Parse { .. }) => {
-            let Error::Parse { path, line, .. } = &e else {
-                unreachable!()
-            };
-            assert!(path.ends_with("setup.py"));
-            assert_eq!(*line, Some(6));
-            assert!(e.hint().unwrap().contains("literal"));
-        }
-        other => panic!("{other:?}"),
-    }
+    let p = discover(t.path()).unwrap();
+    assert_eq!(names(&p), ["x"]);
+    assert_eq!(pkg(&p, "x").scheme, VersionScheme::Missing);
+    assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+    let pr = &p.problems[0];
+    assert_eq!(
+        (pr.package.as_deref(), pr.path.as_path(), pr.line),
+        (Some("x"), Path::new("setup.py"), Some(6))
+    );
+    assert!(pr.hint.as_deref().unwrap().contains("literal"));
 }
 
 #[test]
@@ -565,16 +564,16 @@ fn uv_workspace_root_package_and_poetry_siblings() {
     let t = repo(&[
         (
             "pyproject.toml",
-            b"[project]\nname = \"meta\"\nversion = \"1.0\"\ndependencies = [\"lib-one[extra]>=1.0 ; python_version >= '3.9'\"]\n\n[tool.uv.workspace]\nmembers = [\"packages/**\"]\nexclude = [\"packages/skip\"]\n",
+            b"[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n[project]\nname = \"meta\"\nversion = \"1.0\"\ndependencies = [\"lib-one[extra]>=1.0 ; python_version >= '3.9'\"]\n\n[tool.uv.workspace]\nmembers = [\"packages/**\"]\nexclude = [\"packages/skip\"]\n",
         ),
         (
             "packages/lib-one/pyproject.toml",
-            b"[project]\nname = \"Lib_One\"\nversion = \"1.0\"\n",
+            b"[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n[project]\nname = \"Lib_One\"\nversion = \"1.0\"\n",
         ),
         ("packages/skip/pyproject.toml", b"[project]\nname = \"skip\"\nversion = \"1.0\"\n"),
         (
             "packages/nested/app/pyproject.toml",
-            b"[tool.poetry]\nname = \"app\"\nversion = \"1.0\"\n[tool.poetry.dependencies]\npython = \"^3.9\"\nlib-one = { version = \"^1.0\", extras = [\"x\"] }\nmeta = { path = \"../../..\" }\n",
+            b"[build-system]\nrequires = [\"poetry-core\"]\nbuild-backend = \"poetry.core.masonry.api\"\n[tool.poetry]\nname = \"app\"\nversion = \"1.0\"\n[tool.poetry.dependencies]\npython = \"^3.9\"\nlib-one = { version = \"^1.0\", extras = [\"x\"] }\nmeta = { path = \"../../..\" }\n",
         ),
     ]);
     let p = discover(t.path()).unwrap();
@@ -626,4 +625,653 @@ fn hatch_path_outside_the_package_is_refused() {
         b"[project]\nname = \"x\"\ndynamic = [\"version\"]\n[tool.hatch.version]\npath = \"../outside.py\"\n",
     )]);
     assert!(matches!(discover(t.path()), Err(Error::Parse { .. })));
+}
+
+// ---------------------------------------------------------------------------------------
+// Real repository shapes (issue 9), through the real binary. Each fixture is our own
+// small reproduction of a pattern read in public repositories.
+// ---------------------------------------------------------------------------------------
+
+/// `pyrel version --format json`: (name, version, dir) of every released package, in
+/// release order.
+fn cli_versions(dir: &Path) -> Vec<(String, Option<String>, String)> {
+    let out = common::pyrel(dir)
+        .args(["version", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "version: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().map(str::to_owned),
+                p["dir"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn rows(r: &[(&str, Option<&str>, &str)]) -> Vec<(String, Option<String>, String)> {
+    r.iter()
+        .map(|(n, v, d)| (n.to_string(), v.map(str::to_owned), d.to_string()))
+        .collect()
+}
+
+/// `doctor --offline --format json`: (severity, path, message) of every finding.
+fn cli_doctor(dir: &Path) -> (Vec<(String, String, String)>, i32) {
+    let out = common::pyrel(dir)
+        .args(["doctor", "--offline", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let findings = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap_or("").to_string(),
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    (findings, out.status.code().unwrap_or(-1))
+}
+
+/// `init --yes`, then `generate --check` exits 0; the changelog gets an entry so a
+/// release would have notes; everything is committed.
+fn init_and_check(dir: &Path) -> String {
+    let out = common::pyrel(dir).args(["init", "--yes"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "init: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    common::pyrel(dir)
+        .args(["generate", "--check"])
+        .assert()
+        .success();
+    let log = dir.join("CHANGELOG.md");
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(
+        &log,
+        text.replacen(
+            "## [Unreleased]\n",
+            "## [Unreleased]\n\n### Added\n\n- Everything.\n",
+            1,
+        ),
+    )
+    .unwrap();
+    common::git(dir, &["add", "-A"]);
+    common::git(dir, &["commit", "-qm", "init"]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `pyrel bump ARGS` and checks that exactly the `expected` files changed, each
+/// only by `from` → `to` replacements (besides the changelog and pyrel's own files).
+fn bump_moves_exactly(dir: &Path, args: &[&str], from: &str, to: &str, expected: &[&str]) {
+    let before = common::snapshot_tree(dir);
+    let out = common::pyrel(dir).arg("bump").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "bump: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = common::snapshot_tree(dir);
+    let mut changed: Vec<String> = after
+        .iter()
+        .filter(|(p, b)| before.get(*p) != Some(*b))
+        .map(|(p, _)| p.to_string_lossy().replace('\\', "/"))
+        .filter(|p| p != "CHANGELOG.md" && !p.starts_with(".github/"))
+        .collect();
+    changed.sort();
+    let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(changed, want);
+    for p in expected {
+        let old = String::from_utf8(before[Path::new(p)].clone()).unwrap();
+        let new = String::from_utf8(after[Path::new(p)].clone()).unwrap();
+        assert_eq!(new, old.replace(from, to), "{p}");
+    }
+}
+
+#[test]
+fn uv_virtual_root_and_members_are_not_released() {
+    let d = common::fixture("real-uv-virtual");
+    let p = discover(d.path()).unwrap();
+    let skipped: Vec<(&str, &str)> = p
+        .skipped
+        .iter()
+        .map(|s| (s.name.as_str(), s.reason.describe()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("acme-workspace", "virtual uv project (not built)"),
+            ("acme-internal", "classifier `Private :: Do Not Upload`"),
+            ("acme-scripts", "virtual uv project (not built)"),
+            ("acme-tooling", "virtual uv project (not built)"),
+        ]
+    );
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("acme-core", Some("1.4.0"), "packages/core"),
+            ("acme-cli", Some("1.4.0"), "packages/cli"),
+            ("acme-web", Some("1.4.0"), "apps/web"),
+        ])
+    );
+    let summary = init_and_check(d.path());
+    // One shared version among the released packages: lockstep.
+    let policy = std::fs::read_to_string(d.path().join("pyproject.toml")).unwrap();
+    assert!(policy.contains("versioning = \"lockstep\""), "{policy}");
+    assert!(summary.contains("acme-internal"), "{summary}");
+    let (findings, code) = cli_doctor(d.path());
+    assert_eq!(code, 0, "{findings:?}");
+    let planted: Vec<_> = findings
+        .iter()
+        .filter(|f| f.0 != "info" || f.1.contains("internal"))
+        .collect();
+    assert_eq!(
+        planted,
+        [&(
+            "info".to_string(),
+            "packages/internal/pyproject.toml".to_string(),
+            "package acme-internal is marked `Private :: Do Not Upload`: pyrel does not release it"
+                .to_string()
+        )]
+    );
+    bump_moves_exactly(
+        d.path(),
+        &["minor"],
+        "1.4.0",
+        "1.5.0",
+        &[
+            "apps/web/pyproject.toml",
+            "packages/cli/pyproject.toml",
+            "packages/core/pyproject.toml",
+            "packages/core/src/acme_core/__init__.py",
+        ],
+    );
+}
+
+#[test]
+fn standalone_project_without_build_system_is_released() {
+    let d = common::fixture("real-standalone-nobuild");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[("plainpkg", Some("0.3.0"), "")])
+    );
+    init_and_check(d.path());
+    let (findings, code) = cli_doctor(d.path());
+    assert_eq!(code, 0, "{findings:?}");
+    bump_moves_exactly(
+        d.path(),
+        &["minor"],
+        "0.3.0",
+        "0.4.0",
+        &["plainpkg/__init__.py", "pyproject.toml"],
+    );
+}
+
+#[test]
+fn packages_are_found_wherever_they_live() {
+    let d = common::fixture("real-deep-layout");
+    // Material a build never ships, planted where a careless walk would look.
+    for (path, text) in [
+        (
+            "node_modules/pkg/setup.py",
+            "setup(name='nm', version='1')\n",
+        ),
+        ("build/lib/setup.py", "setup(name='built', version='1')\n"),
+        (
+            ".venv/lib/site/pyproject.toml",
+            "[project]\nname='venv'\nversion='1'\n",
+        ),
+        ("env2/pyvenv.cfg", "home = /usr\n"),
+        (
+            "env2/lib/x/pyproject.toml",
+            "[project]\nname='venv2'\nversion='1'\n",
+        ),
+        (
+            "generated/pyproject.toml",
+            "[project]\nname='ignored'\nversion='1'\n",
+        ),
+        (".gitignore", "generated/\n"),
+    ] {
+        let p = d.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("deep-core", Some("0.3.0"), "core"),
+            ("deep-aws", Some("0.3.0"), "vendors/aws"),
+            ("deep-plugin-host", Some("0.3.0"), "plugins"),
+            (
+                "deep-plugin-metrics",
+                Some("0.3.0"),
+                "plugins/contrib/metrics"
+            ),
+            ("deep-slack", Some("0.3.0"), "src/integrations/slack"),
+            ("deep-teams", Some("0.3.0"), "src/integrations/teams"),
+        ])
+    );
+    init_and_check(d.path());
+    bump_moves_exactly(
+        d.path(),
+        &["minor"],
+        "0.3.0",
+        "0.4.0",
+        &[
+            "core/pyproject.toml",
+            "plugins/contrib/metrics/pyproject.toml",
+            "plugins/setup.py",
+            "src/integrations/slack/pyproject.toml",
+            "src/integrations/teams/pyproject.toml",
+            "vendors/aws/setup.py",
+        ],
+    );
+}
+
+#[test]
+fn uv_workspace_in_a_subdirectory_is_found_from_the_repository_root() {
+    let d = common::fixture("real-ws-subdir");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("sub-alpha", Some("2.1.0"), "python/packages/alpha"),
+            ("sub-beta", Some("2.1.0"), "python/packages/beta"),
+        ])
+    );
+    let p = discover(d.path()).unwrap();
+    assert_eq!(p.layout, Layout::UvWorkspace);
+    // The virtual workspace root is the workspace; `scratch` is not a member.
+    assert_eq!(p.skipped.len(), 1);
+    assert_eq!(p.skipped[0].name, "sub-workspace");
+    init_and_check(d.path());
+    bump_moves_exactly(
+        d.path(),
+        &["patch"],
+        "2.1.0",
+        "2.1.1",
+        &[
+            "python/packages/alpha/pyproject.toml",
+            "python/packages/beta/pyproject.toml",
+        ],
+    );
+}
+
+#[test]
+fn package_include_exclude_globs_are_honoured_everywhere() {
+    let d = common::fixture("real-deep-layout");
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "packages = { include = [\"core\", \"src/integrations/*\"], exclude = [\"src/integrations/teams\"] }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("deep-core", Some("0.3.0"), "core"),
+            ("deep-slack", Some("0.3.0"), "src/integrations/slack"),
+        ])
+    );
+    bump_moves_exactly(
+        d.path(),
+        &["minor"],
+        "0.3.0",
+        "0.4.0",
+        &[
+            "core/pyproject.toml",
+            "src/integrations/slack/pyproject.toml",
+        ],
+    );
+    // A malformed key is refused naming the file and line, nothing written.
+    std::fs::write(d.path().join("pyrel.toml"), "\npackages = [\"core\"]\n").unwrap();
+    let out = common::pyrel(d.path()).arg("version").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pyrel.toml") && err.contains('2'), "{err}");
+}
+
+#[test]
+fn extras_that_close_a_cycle_add_no_order_and_meta_package_comes_last() {
+    let d = common::fixture("real-extras-cycle");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("crew", Some("1.2.0"), "lib/crew"),
+            ("crew-tools", Some("1.2.0"), "lib/crew-tools"),
+            ("crew-suite", Some("1.2.0"), "lib/suite"),
+        ])
+    );
+    init_and_check(d.path());
+    bump_moves_exactly(
+        d.path(),
+        &["minor"],
+        "1.2.0",
+        "1.3.0",
+        &[
+            "lib/crew-tools/pyproject.toml",
+            "lib/crew/pyproject.toml",
+            "lib/suite/pyproject.toml",
+        ],
+    );
+}
+
+#[test]
+fn hard_cycle_names_every_package_of_the_cycle() {
+    let pp = |name: &str, dep: &str| {
+        format!("[project]\nname = \"{name}\"\nversion = \"1.0\"\ndependencies = [\"{dep}>=1\"]\n")
+    };
+    let (a, b, c) = (pp("ca", "cb"), pp("cb", "cc"), pp("cc", "ca"));
+    let t = repo(&[
+        ("a/pyproject.toml", a.as_bytes()),
+        ("b/pyproject.toml", b.as_bytes()),
+        ("c/pyproject.toml", c.as_bytes()),
+    ]);
+    let out = common::pyrel(t.path()).arg("version").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ca -> cb -> cc -> ca"), "{err}");
+}
+
+#[test]
+fn every_common_version_source_is_read_and_one_unreadable_package_is_named() {
+    let d = common::fixture("real-version-sources");
+    let tags = Some("(tags)");
+    let got: Vec<_> = cli_versions(d.path())
+        .into_iter()
+        .map(|(n, v, _)| (n, v))
+        .collect();
+    let want: Vec<(String, Option<String>)> = [
+        ("aliased", Some("1.2.3")),
+        ("attrlib", Some("1.5.0")),
+        ("computed", None),
+        ("dnm", tags),
+        ("filever", Some("4.4.0")),
+        ("findwhere", Some("0.9.2")),
+        ("flitmod", Some("2.1.0")),
+        ("hvcs", tags),
+        ("pdmfile", Some("3.0.1")),
+        ("pdmscm", tags),
+        ("pdv", tags),
+        ("rusty", Some("0.7.0")),
+        ("scmpkg", tags),
+        ("standalone-rs", Some("0.2.5")),
+        ("udv", tags),
+        ("vit", tags),
+    ]
+    .iter()
+    .map(|(n, v)| {
+        (
+            n.to_string(),
+            v.filter(|v| *v != "(tags)").map(str::to_owned),
+        )
+    })
+    .collect();
+    assert_eq!(got, want);
+    let p = discover(d.path()).unwrap();
+    check_spans(&p);
+    type Row<'a> = (&'a str, Vec<(SourceKind, PathBuf, usize, &'a str)>);
+    let kinds: Vec<Row> = [
+        "aliased",
+        "attrlib",
+        "filever",
+        "findwhere",
+        "flitmod",
+        "pdmfile",
+        "rusty",
+        "standalone-rs",
+    ]
+    .iter()
+    .map(|n| (*n, sources(pkg(&p, n))))
+    .collect();
+    assert_eq!(
+        kinds,
+        [
+            (
+                "aliased",
+                vec![(
+                    SourceKind::HatchPath,
+                    pb("aliased/aliased/__about__.py"),
+                    1,
+                    "1.2.3"
+                )]
+            ),
+            (
+                "attrlib",
+                vec![(
+                    SourceKind::Attr,
+                    pb("attrlib/lib/attrlib/__init__.py"),
+                    1,
+                    "1.5.0"
+                )]
+            ),
+            (
+                "filever",
+                vec![(SourceKind::VersionFile, pb("filever/VERSION"), 1, "4.4.0")]
+            ),
+            (
+                "findwhere",
+                vec![(
+                    SourceKind::Attr,
+                    pb("findwhere/code/findwhere/about.py"),
+                    1,
+                    "0.9.2"
+                )]
+            ),
+            (
+                "flitmod",
+                vec![(SourceKind::FlitModule, pb("flitmod/flitmod.py"), 3, "2.1.0")]
+            ),
+            (
+                "pdmfile",
+                vec![(
+                    SourceKind::PdmPath,
+                    pb("pdmfile/src/pdmfile/__init__.py"),
+                    3,
+                    "3.0.1"
+                )]
+            ),
+            (
+                "rusty",
+                vec![(SourceKind::CargoWorkspace, pb("Cargo.toml"), 5, "0.7.0")]
+            ),
+            (
+                "standalone-rs",
+                vec![(
+                    SourceKind::Cargo,
+                    pb("standalone-rs/Cargo.toml"),
+                    3,
+                    "0.2.5"
+                )]
+            ),
+        ]
+    );
+    let tools: Vec<_> = ["dnm", "hvcs", "pdmscm", "pdv", "scmpkg", "udv", "vit"]
+        .iter()
+        .map(|n| pkg(&p, n).scheme.clone())
+        .collect();
+    let vcs = |tool| VersionScheme::Vcs { tool };
+    assert_eq!(
+        tools,
+        [
+            vcs(VcsTool::Dunamai),
+            vcs(VcsTool::HatchVcs),
+            vcs(VcsTool::PdmScm),
+            vcs(VcsTool::PoetryDynamic),
+            vcs(VcsTool::SetuptoolsScm),
+            vcs(VcsTool::UvDynamicVersioning),
+            vcs(VcsTool::Versioningit),
+        ]
+    );
+    // The one unreadable package is a finding naming file:line, not an exit 2.
+    let (findings, _) = cli_doctor(d.path());
+    let unreadable: Vec<_> = findings
+        .iter()
+        .filter(|f| f.2.contains("unreadable"))
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{findings:?}");
+    assert_eq!(unreadable[0].1, "computed/setup.py");
+    assert!(unreadable[0]
+        .2
+        .starts_with("package computed: version unreadable"));
+}
+
+#[test]
+fn bump_moves_pdm_maturin_file_and_alias_sources() {
+    let d = common::fixture("real-version-sources");
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    for (pkg, from, to, files) in [
+        (
+            "pdmfile",
+            "3.0.1",
+            "3.1.0",
+            &["pdmfile/src/pdmfile/__init__.py"][..],
+        ),
+        ("rusty", "0.7.0", "0.8.0", &["Cargo.toml"][..]),
+        (
+            "standalone-rs",
+            "0.2.5",
+            "0.3.0",
+            &["standalone-rs/Cargo.toml"][..],
+        ),
+        ("filever", "4.4.0", "4.5.0", &["filever/VERSION"][..]),
+        (
+            "aliased",
+            "1.2.3",
+            "1.3.0",
+            &["aliased/aliased/__about__.py"][..],
+        ),
+        (
+            "findwhere",
+            "0.9.2",
+            "0.10.0",
+            &["findwhere/code/findwhere/about.py"][..],
+        ),
+        ("flitmod", "2.1.0", "2.2.0", &["flitmod/flitmod.py"][..]),
+    ] {
+        bump_moves_exactly(
+            d.path(),
+            &["minor", "--package", pkg, "--no-changelog"],
+            from,
+            to,
+            files,
+        );
+    }
+}
+
+#[test]
+fn only_the_distributions_own_import_package_carries_its_version() {
+    let d = common::fixture("real-sub-dunder");
+    let p = discover(d.path()).unwrap();
+    assert_eq!(
+        sources(pkg(&p, "acme-tool")),
+        [
+            (SourceKind::Project, pb("pyproject.toml"), 8, "0.4.0"),
+            (
+                SourceKind::DunderVersion,
+                pb("src/tool_core/__init__.py"),
+                3,
+                "0.4.0"
+            ),
+        ]
+    );
+    init_and_check(d.path());
+    let (findings, code) = cli_doctor(d.path());
+    assert_eq!(code, 0, "{findings:?}");
+    bump_moves_exactly(
+        d.path(),
+        &["minor"],
+        "0.4.0",
+        "0.5.0",
+        &["pyproject.toml", "src/tool_core/__init__.py"],
+    );
+}
+
+#[test]
+fn setup_py_shim_next_to_a_static_pyproject_is_never_read_as_the_version() {
+    let d = common::fixture("real-setup-shim");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[("shimmed", Some("3.2.1"), "")])
+    );
+    let p = discover(d.path()).unwrap();
+    assert!(p.problems.is_empty(), "{:?}", p.problems);
+    init_and_check(d.path());
+    bump_moves_exactly(
+        d.path(),
+        &["patch"],
+        "3.2.1",
+        "3.2.2",
+        &["pyproject.toml", "shimmed/__init__.py"],
+    );
+}
+
+#[test]
+fn doctor_before_init_judges_as_init_would_and_never_hints_generate() {
+    // Packages at different versions: init would choose independent versioning, so
+    // doctor without a policy reports no lockstep disagreement.
+    let d = common::fixture("doctor-workspace-drift");
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("lockstep")),
+        "{findings:?}"
+    );
+    let out = common::pyrel(d.path())
+        .args(["doctor", "--offline"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("pyrel init"), "{text}");
+    assert!(!text.contains("pyrel generate"), "{text}");
+    // With that policy written by init, the same repository has no version-sync error.
+    common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    let policy = std::fs::read_to_string(d.path().join("pyproject.toml")).unwrap();
+    assert!(policy.contains("versioning = \"independent\""), "{policy}");
+}
+
+#[test]
+fn unreadable_package_is_named_by_init_and_the_rest_still_works() {
+    let d = common::fixture("setup-py-multi");
+    std::fs::write(
+        d.path().join("packages/alpha/setup.py"),
+        "from setuptools import setup\nimport os\nsetup(name=\"alpha\", version=os.environ[\"V\"])\n",
+    )
+    .unwrap();
+    let out = common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("version unreadable: packages/alpha/setup.py:3"),
+        "{text}"
+    );
+    let versions = cli_versions(d.path());
+    assert!(versions.iter().any(|(n, v, _)| n == "alpha" && v.is_none()));
+    assert!(versions.iter().any(|(n, v, _)| n == "beta" && v.is_some()));
 }

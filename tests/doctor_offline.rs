@@ -134,6 +134,9 @@ fn a_clean_repository_passes_every_offline_check() {
 #[test]
 fn drifted_versions_and_a_stale_dunder_version_in_a_workspace() {
     let dir = fixture("doctor-workspace-drift");
+    // A lockstep policy: without one, doctor judges the repository as `pyrel init` would
+    // set it up (independent here, since the versions differ; see tests/discovery.rs).
+    std::fs::write(dir.path().join("pyrel.toml"), "versioning = \"lockstep\"\n").unwrap();
     let (report, code) = doctor(dir.path(), &["--select", "version-sync,sibling-pins"]);
     assert_eq!(
         findings(&report, "version-sync"),

@@ -19,7 +19,9 @@ pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
     let ignore = doctor::parse_codes(&args.ignore, "--ignore")?;
     let project = project::discover(dir)?;
     let (policy, policy_source, policy_error) = match policy::load(&project) {
-        Ok((p, s)) => (p, s, None),
+        Ok((p, Some(s))) => (p, Some(s), None),
+        // Before `pyrel init`: judge the repository as init would set it up.
+        Ok((_, None)) => (super::init::detect_defaults(&project), None, None),
         Err(e @ (Error::Policy { .. } | Error::Parse { .. })) => {
             let source = policy::locate(&project.root).ok().flatten().map(|(s, _)| s);
             (policy::Policy::default(), source, Some(e))
@@ -52,7 +54,20 @@ pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
         policy_ignores,
         offline,
     };
-    let report = doctor::run(&ctx, &selection);
+    let mut report = doctor::run(&ctx, &selection);
+    if ctx.policy_source.is_none() {
+        // Without a policy `pyrel generate` refuses: every hint points at `pyrel init`,
+        // which writes the policy and the same files.
+        for f in report.checks.iter_mut().flat_map(|c| c.findings.iter_mut()) {
+            if let Some(h) = &mut f.hint {
+                if h.contains("pyrel generate") {
+                    *h = h
+                        .replace("`pyrel generate --force`", "`pyrel init --force`")
+                        .replace("`pyrel generate`", "`pyrel init`");
+                }
+            }
+        }
+    }
     let format = match args.format {
         DoctorFormat::Terminal => Format::Terminal,
         DoctorFormat::Json => Format::Json,

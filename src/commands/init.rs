@@ -10,13 +10,10 @@ use super::output::{print_diff, state_word};
 use super::Outcome;
 use crate::cli::InitArgs;
 use crate::error::{Error, Result};
-use crate::policy::{self, Policy, PublishMode, TestPypi, Versioning};
-use crate::project::{self, Project};
-use crate::workspace_fs::atomic_write;
+use crate::policy::{self, Policy, PublishMode, TestPypi, TestsMode, Versioning};
+use crate::project::{self, choices, Project};
+use crate::workspace_fs::{atomic_write, slash};
 use crate::{render, sync};
-
-/// Python versions with upstream support on the day this pyrel was released.
-const SUPPORTED_PYTHONS: &[&str] = &["3.11", "3.12", "3.13", "3.14"];
 
 pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
@@ -37,11 +34,29 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
-    let mut policy = detect_defaults(&project);
+    let (mut policy, choices) = detect(&project);
     for assignment in &args.set {
         policy::apply_override(&mut policy, assignment)?;
     }
     policy::check_overrides(&policy)?;
+    summary(&project, &policy, &choices);
+    let takeover = match existing_publisher(&project, &mut policy, &choices) {
+        Ok(t) => t,
+        Err(message) => {
+            println!(
+                "{} {message}",
+                Style::new().red().bold().apply_to("refused:")
+            );
+            println!("Nothing was written.");
+            return Ok(Outcome::Failure);
+        }
+    };
+    if let Some(path) = &takeover {
+        println!(
+            "  {} already publishes to PyPI: pyrel's release workflow takes it over and replaces it at that path",
+            slash(path)
+        );
+    }
     if !args.yes && !args.dry_run && std::io::stdin().is_terminal() {
         ask(&project, &mut policy)?;
     }
@@ -58,7 +73,11 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let plan = render::plan(&project, &reread)?;
     let status = sync::status(&project.root, &plan)?;
 
-    let blocked: Vec<_> = status.blocked().collect();
+    let blocked: Vec<_> = status
+        .blocked()
+        .filter(|e| Some(&e.file.path) != takeover.as_ref())
+        .collect();
+    let force = args.force || takeover.is_some();
     if !blocked.is_empty() && !args.force {
         for e in &blocked {
             println!(
@@ -81,6 +100,7 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             "Dry run: would write the policy to {}:",
             policy_path.display()
         );
+        println!("{}", policy::render_body(&reread).trim_end());
         for e in status.stale() {
             println!(
                 "would write {} ({})",
@@ -103,7 +123,7 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         Style::new().green().apply_to("wrote"),
         policy_path.display()
     );
-    let applied = sync::apply(&project.root, &status, args.force)?;
+    let applied = sync::apply(&project.root, &status, force)?;
     report_applied(&applied);
     println!(
         "\nNext: read {}, then commit. `pyrel doctor` checks the setup.",
@@ -117,73 +137,160 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The policy pyrel proposes for this repository.
-fn detect_defaults(project: &Project) -> Policy {
+/// The policy pyrel proposes for this repository: the detection layer decides
+/// ([`project::choices`]), init only maps the choices onto policy keys.
+pub fn detect_defaults(project: &Project) -> Policy {
+    detect(project).0
+}
+
+fn detect(project: &Project) -> (Policy, choices::Choices) {
     let mut policy = Policy::default();
     if let Some(branch) = project::git::default_branch(&project.root) {
         if !branch.is_empty() && !branch.chars().any(char::is_control) {
             policy.default_branch = branch;
         }
     }
-    if let Some(min) = min_python(project) {
-        let versions: Vec<String> = SUPPORTED_PYTHONS
-            .iter()
-            .filter(|v| minor(v) >= Some(min))
-            .map(|v| v.to_string())
-            .collect();
-        if !versions.is_empty() {
-            policy.python_versions = versions;
-        }
+    let today = jiff::Zoned::now().date().to_string();
+    let c = choices::choose(project, &today);
+    if let Some(versions) = &c.python_versions {
+        policy.python_versions = versions.clone();
     }
-    let mut versions: Vec<&str> = project
-        .packages
-        .iter()
-        .filter_map(|p| p.version())
-        .collect();
-    versions.sort_unstable();
-    versions.dedup();
-    if versions.len() > 1 {
+    if c.independent {
         policy.versioning = Versioning::Independent;
         policy.tag_format = "{name}-v{version}".into();
     }
-    policy
+    if let Some(format) = &c.tag_format {
+        let mut candidate = policy.clone();
+        let assignment = format!("tag-format={}", toml_edit::Value::from(format.as_str()));
+        if policy::apply_override(&mut candidate, &assignment).is_ok()
+            && policy::check_overrides(&candidate).is_ok()
+        {
+            policy = candidate;
+        }
+    }
+    if !c.existing_checks.is_empty() {
+        policy.tests = TestsMode::Existing;
+        policy.required_checks = c.existing_checks.clone();
+    }
+    (policy, c)
 }
 
-fn minor(v: &str) -> Option<u32> {
-    v.strip_prefix("3.")?.parse().ok()
+/// What init found and chose, said before anything is written.
+fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
+    let n = project.packages.len();
+    println!(
+        "pyrel found {n} package{} to release ({}, tags `{}`):",
+        if n == 1 { "" } else { "s" },
+        match policy.versioning {
+            Versioning::Lockstep => "lockstep: one shared version",
+            Versioning::Independent => "independent versions",
+        },
+        policy.tag_format
+    );
+    for p in &project.packages {
+        let v = match (&p.scheme, p.version()) {
+            (project::VersionScheme::Vcs { .. }, _) => "(version from git tags)",
+            (_, Some(v)) => v,
+            (_, None) => "(version unreadable)",
+        };
+        let dir = slash(&p.dir);
+        println!(
+            "  {} {v}{}",
+            p.name,
+            if dir.is_empty() {
+                String::new()
+            } else {
+                format!(" ({dir})")
+            }
+        );
+    }
+    for s in &project.skipped {
+        println!(
+            "  not released: {} ({}): {}",
+            s.name,
+            slash(&s.manifest),
+            s.reason.describe()
+        );
+    }
+    for pr in &project.problems {
+        println!(
+            "  version unreadable: {}{}: {}",
+            slash(&pr.path),
+            pr.line.map(|l| format!(":{l}")).unwrap_or_default(),
+            pr.message
+        );
+    }
+    println!(
+        "  python versions tested: {}",
+        policy.python_versions.join(", ")
+    );
+    if policy.tests == TestsMode::Existing {
+        println!(
+            "  tests: your existing workflows ({}), no second test workflow",
+            policy.required_checks.join(", ")
+        );
+    }
+    for p in &c.publishers {
+        if !p.secrets.is_empty() {
+            println!(
+                "  {} publishes with token secrets ({}); pyrel recommends Trusted Publishing, RELEASING.md explains the switch",
+                slash(&p.path),
+                p.secrets.join(", ")
+            );
+        }
+    }
 }
 
-/// The lowest Python minor any package allows (`requires-python = ">=3.11"` → 11).
-fn min_python(project: &Project) -> Option<u32> {
-    project
-        .packages
+/// An existing workflow that publishes to PyPI is never silently joined by a second
+/// publisher: `--yes` takes over one that is committed and unmodified (pyrel's release
+/// workflow replaces it at its path); otherwise init stops, naming it.
+fn existing_publisher(
+    project: &Project,
+    policy: &mut Policy,
+    c: &choices::Choices,
+) -> std::result::Result<Option<std::path::PathBuf>, String> {
+    let ours = policy.files.release_workflow.clone();
+    let others: Vec<&choices::Publisher> = c
+        .publishers
         .iter()
-        .filter_map(|p| {
-            let text = std::fs::read_to_string(project.root.join(&p.manifest)).ok()?;
-            let doc: toml_edit::DocumentMut = text.parse().ok()?;
-            let spec = doc
-                .get("project")?
-                .get("requires-python")?
-                .as_str()?
-                .to_string();
-            spec.split(',').find_map(|clause| {
-                let c = clause.trim();
-                let (op, v) = if let Some(v) = c.strip_prefix(">=") {
-                    (">=", v)
-                } else if let Some(v) = c.strip_prefix('>') {
-                    (">", v)
-                } else if let Some(v) = c.strip_prefix("~=") {
-                    (">=", v)
-                } else {
-                    return None;
-                };
-                let m = minor(v.trim().trim_end_matches(".*")).or_else(|| {
-                    minor(&v.trim().split('.').take(2).collect::<Vec<_>>().join("."))
-                })?;
-                Some(if op == ">" { m + 1 } else { m })
-            })
-        })
-        .min()
+        .filter(|p| Some(&p.path) != ours.as_ref())
+        .collect();
+    let Some(first) = others.first() else {
+        return Ok(None);
+    };
+    let names: Vec<String> = others.iter().map(|p| slash(&p.path)).collect();
+    let clean = others.len() == 1 && committed_unmodified(&project.root, &first.path);
+    if !clean {
+        return Err(format!(
+            "{} already publish{} to PyPI; pyrel will not add a second publisher next to {}. \
+             Either commit {} unmodified and re-run `pyrel init --yes` to let pyrel's release workflow replace {} at its path, \
+             or remove the publish step from {} and re-run `pyrel init`.",
+            names.join(" and "),
+            if others.len() == 1 { "es" } else { "" },
+            if others.len() == 1 { "it" } else { "them" },
+            if others.len() == 1 { "it" } else { "one of them" },
+            if others.len() == 1 { "it" } else { "that one" },
+            if others.len() == 1 { "it" } else { "the others" },
+        ));
+    }
+    policy.files.release_workflow = Some(first.path.clone());
+    Ok(Some(first.path.clone()))
+}
+
+/// Tracked by git and identical to the committed version.
+fn committed_unmodified(root: &Path, rel: &Path) -> bool {
+    let rel = slash(rel);
+    let run = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    run(&["ls-files", "--error-unmatch", "--", &rel])
+        && run(&["diff", "--quiet", "HEAD", "--", &rel])
 }
 
 /// Interactive questions, with the detected values as defaults.

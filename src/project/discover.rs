@@ -22,8 +22,8 @@ use globset::{GlobSet, GlobSetBuilder};
 use super::pyfile::{self, Literal};
 use super::pyproject::{self, DepLit, PyVersion, Workspace};
 use super::{
-    git, is_valid_dist_name, normalize_name, setup_cfg, setup_py, Layout, Package, Project,
-    SiblingDep, SourceKind, VcsTool, VersionScheme, VersionSource,
+    git, is_valid_dist_name, normalize_name, setup_cfg, setup_py, Layout, Package, Problem,
+    Project, SiblingDep, SkipReason, Skipped, SourceKind, VcsTool, VersionScheme, VersionSource,
 };
 use crate::error::{Error, Result};
 use crate::workspace_fs::read_text_opt;
@@ -32,10 +32,11 @@ use crate::workspace_fs::read_text_opt;
 const MARKERS: [&str; 4] = ["pyproject.toml", "setup.py", "setup.cfg", "pyrel.toml"];
 
 /// Directory names never searched for packages.
-const SKIP_DIRS: [&str; 15] = [
+const SKIP_DIRS: &[&str] = &[
     "node_modules",
     "venv",
     "env",
+    "virtualenv",
     "build",
     "dist",
     "site-packages",
@@ -46,8 +47,15 @@ const SKIP_DIRS: [&str; 15] = [
     "docs",
     "doc",
     "examples",
+    "example",
     "fixtures",
+    "testdata",
+    "test_data",
     "target",
+    "_vendor",
+    "vendored",
+    "templates",
+    "template",
 ];
 
 /// Modules that hold a `__version__` users import.
@@ -110,41 +118,90 @@ struct Draft {
 
 fn scan(root: &Path, git_root: &Path) -> Result<Project> {
     let root_pyproject = pyproject::load(&root.join("pyproject.toml"))?;
+    let filter = PackageFilter::load(root, root_pyproject.as_ref())?;
     let workspace = root_pyproject
         .as_ref()
         .and_then(pyproject::Pyproject::workspace);
-    let mut drafts = Vec::new();
-    if let Some(root_pkg) = read_package_dir(root, Path::new(""), root_pyproject.as_ref())? {
-        drafts.push(root_pkg);
-    }
+    let mut found = Found::default();
+    // (directory, whether it belongs to a uv workspace), root first.
+    let mut dirs: Vec<(PathBuf, bool)> = vec![(PathBuf::new(), workspace.is_some())];
     let layout = if let Some(ws) = &workspace {
-        for rel in workspace_members(root, ws)? {
-            if let Some(d) = read_package_dir(root, &rel, None)? {
-                drafts.push(d);
-            }
-        }
+        dirs.extend(
+            workspace_members(root, Path::new(""), ws)?
+                .into_iter()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map(|d| (d, true)),
+        );
         Layout::UvWorkspace
     } else {
-        for rel in candidate_dirs(root)? {
-            if let Some(d) = read_package_dir(root, &rel, None)? {
-                drafts.push(d);
-            } else {
-                // Not a package itself: its children may be (`packages/*/`).
-                let abs = root.join(&rel);
-                if rel.components().count() == 1 && !abs.join("__init__.py").exists() {
-                    for child in subdirs(&abs)? {
-                        if let Some(d) = read_package_dir(root, &rel.join(child), None)? {
-                            drafts.push(d);
-                        }
-                    }
+        let walked = project_dirs(root)?;
+        // A uv workspace below the root (`python/pyproject.toml`): its members exactly as
+        // uv resolves them, and nothing else under it.
+        let mut ws_roots: Vec<(PathBuf, BTreeSet<PathBuf>)> = Vec::new();
+        for rel in &walked {
+            if let Ok(Some(pp)) = pyproject::load(&root.join(rel).join("pyproject.toml")) {
+                if let Some(ws) = pp.workspace() {
+                    let mut members: BTreeSet<PathBuf> =
+                        workspace_members(root, rel, &ws)?.into_iter().collect();
+                    members.insert(rel.clone());
+                    ws_roots.push((rel.clone(), members));
                 }
             }
         }
-        match drafts.as_slice() {
-            [one] if one.dir.as_os_str().is_empty() => Layout::Single,
-            [] => Layout::Single,
-            _ => Layout::Multi,
+        let mut seen = BTreeSet::new();
+        for rel in walked {
+            let owner = ws_roots
+                .iter()
+                .filter(|(w, _)| rel.starts_with(w))
+                .max_by_key(|(w, _)| w.components().count());
+            match owner {
+                Some((_, members)) if !members.contains(&rel) => continue,
+                Some(_) => dirs.push((rel.clone(), true)),
+                None => dirs.push((rel.clone(), false)),
+            }
+            seen.insert(rel);
         }
+        for (_, members) in &ws_roots {
+            for m in members {
+                if seen.insert(m.clone()) {
+                    dirs.push((m.clone(), true));
+                }
+            }
+        }
+        if ws_roots.is_empty() {
+            Layout::Multi
+        } else {
+            Layout::UvWorkspace
+        }
+    };
+    for (rel, in_ws) in dirs {
+        let preloaded = if rel.as_os_str().is_empty() {
+            root_pyproject.as_ref()
+        } else {
+            None
+        };
+        read_package_dir(root, &rel, preloaded, in_ws, &mut found)?;
+    }
+    let Found {
+        drafts,
+        mut skipped,
+        mut problems,
+    } = found;
+    let (drafts, excluded): (Vec<Draft>, Vec<Draft>) =
+        drafts.into_iter().partition(|d| filter.allows(&d.dir));
+    skipped.extend(excluded.into_iter().map(|d| Skipped {
+        name: d.name,
+        dir: d.dir,
+        manifest: d.manifest,
+        reason: SkipReason::Excluded,
+    }));
+    skipped.sort_by(|a, b| a.dir.cmp(&b.dir));
+    problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    let layout = match (layout, drafts.as_slice()) {
+        (Layout::UvWorkspace, _) => Layout::UvWorkspace,
+        (_, [one]) if one.dir.as_os_str().is_empty() => Layout::Single,
+        (_, []) => Layout::Single,
+        _ => Layout::Multi,
     };
     let packages = order(link(drafts)?)?;
     let remote = git::origin_url(git_root).and_then(|u| git::parse_remote(&u));
@@ -159,7 +216,136 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
             .then(|| PathBuf::from("pyrel.toml")),
         remote,
         workflows: workflows(root)?,
+        skipped,
+        problems,
     })
+}
+
+/// What reading the candidate directories produced.
+#[derive(Default)]
+struct Found {
+    drafts: Vec<Draft>,
+    skipped: Vec<Skipped>,
+    problems: Vec<Problem>,
+}
+
+/// The policy's `packages = { include = [...], exclude = [...] }`: globs over package
+/// directories (relative to the root, `/`-separated; `""` or `.` is the root).
+#[derive(Debug, Default)]
+pub struct PackageFilter {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+impl PackageFilter {
+    /// Reads the key from `pyrel.toml`, else `[tool.pyrel]` of the root pyproject.
+    fn load(root: &Path, root_pp: Option<&pyproject::Pyproject>) -> Result<Self> {
+        // The policy is `[tool.pyrel]` when the root pyproject has one, else pyrel.toml.
+        let (path, lists) = match root_pp.filter(|p| p.has_pyrel_table()) {
+            Some(pp) => match pp.pyrel_packages()? {
+                Some(lists) => (pp.path.clone(), lists),
+                None => return Ok(Self::default()),
+            },
+            None => match pyproject::load_pyrel_toml_packages(root)? {
+                Some(x) => x,
+                None => return Ok(Self::default()),
+            },
+        };
+        let build = |pats: &Option<(Vec<String>, usize)>| -> Result<Option<GlobSet>> {
+            let Some((pats, line)) = pats else {
+                return Ok(None);
+            };
+            let mut b = GlobSetBuilder::new();
+            for p in pats {
+                let clean = p.trim_start_matches("./").trim_end_matches('/');
+                let clean = if clean.is_empty() { "." } else { clean };
+                let g = globset::GlobBuilder::new(clean)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| Error::Parse {
+                        path: path.clone(),
+                        line: Some(*line),
+                        column: None,
+                        message: format!("invalid `packages` glob `{p}`: {e}"),
+                        hint: Some("use globs over package directories, e.g. `libs/*`".into()),
+                    })?;
+                b.add(g);
+            }
+            b.build().map(Some).map_err(|e| Error::Parse {
+                path: path.clone(),
+                line: Some(*line),
+                column: None,
+                message: format!("invalid `packages` globs: {e}"),
+                hint: None,
+            })
+        };
+        Ok(Self {
+            include: build(&lists.0)?,
+            exclude: build(&lists.1)?,
+        })
+    }
+
+    fn allows(&self, dir: &Path) -> bool {
+        let s = crate::workspace_fs::slash(dir);
+        let s = if s.is_empty() { ".".to_string() } else { s };
+        self.include.as_ref().is_none_or(|g| g.is_match(&s))
+            && !self.exclude.as_ref().is_some_and(|g| g.is_match(&s))
+    }
+}
+
+/// Every directory below `root` (not the root itself) holding Python project metadata,
+/// found by a walk that respects `.gitignore` and skips hidden directories, virtual
+/// environments, `node_modules`, build output, vendored code, project templates and
+/// test/docs/example material. Sorted.
+fn project_dirs(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = BTreeSet::new();
+    let walk = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .parents(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| {
+            if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            !(skipped_dir_name(&name) || e.path().join("pyvenv.cfg").exists())
+        })
+        .build();
+    for entry in walk {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                if let Some(io) = e.io_error() {
+                    if io.kind() == std::io::ErrorKind::PermissionDenied {
+                        continue;
+                    }
+                }
+                continue;
+            }
+        };
+        if entry.depth() < 2 || !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        if !matches!(name.as_ref(), "pyproject.toml" | "setup.py" | "setup.cfg") {
+            continue;
+        }
+        if let Some(dir) = entry.path().parent() {
+            if let Ok(rel) = dir.strip_prefix(root) {
+                out.insert(rel.to_path_buf());
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+fn skipped_dir_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with(".egg-info")
+        || name.contains("{{")
+        || name.contains("{%")
+        || SKIP_DIRS.contains(&name)
 }
 
 /// Immediate subdirectories of `dir` worth looking into, sorted by name.
@@ -183,10 +369,7 @@ fn subdirs(dir: &Path) -> Result<Vec<String>> {
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        if name.starts_with('.')
-            || name.ends_with(".egg-info")
-            || SKIP_DIRS.contains(&name.as_str())
-        {
+        if skipped_dir_name(&name) {
             continue;
         }
         out.push(name);
@@ -195,14 +378,10 @@ fn subdirs(dir: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// The root's subdirectories, as relative paths.
-fn candidate_dirs(root: &Path) -> Result<Vec<PathBuf>> {
-    Ok(subdirs(root)?.into_iter().map(PathBuf::from).collect())
-}
-
 /// Directories matching the workspace's `members` globs and none of its `exclude`
 /// globs, walking only as deep as the patterns reach.
-fn workspace_members(root: &Path, ws: &Workspace) -> Result<Vec<PathBuf>> {
+fn workspace_members(repo_root: &Path, ws_dir: &Path, ws: &Workspace) -> Result<Vec<PathBuf>> {
+    let root = &repo_root.join(ws_dir);
     let clean = |p: &str| p.trim_start_matches("./").trim_end_matches('/').to_string();
     let build = |pats: &[String]| -> Result<GlobSet> {
         let mut b = GlobSetBuilder::new();
@@ -250,7 +429,11 @@ fn workspace_members(root: &Path, ws: &Workspace) -> Result<Vec<PathBuf>> {
             }
         })?;
     }
-    Ok(found.into_iter().collect())
+    Ok(found
+        .into_iter()
+        .filter(|rel: &PathBuf| root.join(rel).join("pyproject.toml").is_file())
+        .map(|rel| ws_dir.join(rel))
+        .collect())
 }
 
 fn walk_dirs(root: &Path, rel: &Path, depth: usize, f: &mut dyn FnMut(&Path)) -> Result<()> {
@@ -267,27 +450,81 @@ fn walk_dirs(root: &Path, rel: &Path, depth: usize, f: &mut dyn FnMut(&Path)) ->
     Ok(())
 }
 
-/// Reads the package declared in `rel` (relative to `root`), if there is one.
-/// `preloaded` is the already parsed `pyproject.toml` of that directory.
+/// A parse problem in one package becomes a [`Problem`] (file relative to the root);
+/// any other error (I/O, not UTF-8) stays an error.
+fn as_problem(root: &Path, package: Option<&str>, e: Error) -> Result<Problem> {
+    match e {
+        Error::Parse {
+            path,
+            line,
+            message,
+            hint,
+            ..
+        } => Ok(Problem {
+            package: package.map(str::to_owned),
+            path: path.strip_prefix(root).unwrap_or(&path).to_path_buf(),
+            line,
+            message,
+            hint,
+        }),
+        other => Err(other),
+    }
+}
+
+/// A path from a manifest that a bump later edits: it must stay inside the package.
+fn inside(root: &Path, manifest: &Path, key: &str, p: &str) -> Result<()> {
+    let ok = Path::new(p)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if ok {
+        return Ok(());
+    }
+    Err(Error::Parse {
+        path: root.join(manifest),
+        line: None,
+        column: None,
+        message: format!("{key} `{p}` leaves the package directory"),
+        hint: Some("use a path relative to the package, without `..`".into()),
+    })
+}
+
+/// Reads the project declared in `rel` (relative to `root`), if there is one, into
+/// `found`: a released package, a skipped project, or a problem naming file and line.
+/// `preloaded` is the already parsed `pyproject.toml` of that directory; `in_workspace`
+/// says the directory is a uv workspace root or member.
 fn read_package_dir(
     root: &Path,
     rel: &Path,
     preloaded: Option<&pyproject::Pyproject>,
-) -> Result<Option<Draft>> {
+    in_workspace: bool,
+    found: &mut Found,
+) -> Result<()> {
     let dir = root.join(rel);
     let loaded;
     let pp = match preloaded {
         Some(p) => Some(p),
-        None => {
-            loaded = pyproject::load(&dir.join("pyproject.toml"))?;
-            loaded.as_ref()
-        }
+        None => match pyproject::load(&dir.join("pyproject.toml")) {
+            Ok(p) => {
+                loaded = p;
+                loaded.as_ref()
+            }
+            Err(e) => {
+                found.problems.push(as_problem(root, None, e)?);
+                return Ok(());
+            }
+        },
     };
     let cfg_text = read_text_opt(&dir.join("setup.cfg"))?;
     let cfg = cfg_text.as_deref().map(setup_cfg::parse);
     let setup_path = dir.join("setup.py");
     let setup = match read_text_opt(&setup_path)? {
-        Some(t) => setup_py::parse(&t, &setup_path)?,
+        Some(t) => match setup_py::parse(&t, &setup_path) {
+            Ok(s) => s,
+            Err(e) => {
+                found.problems.push(as_problem(root, None, e)?);
+                return Ok(());
+            }
+        },
         None => None,
     };
     let legacy = Legacy {
@@ -298,73 +535,22 @@ fn read_package_dir(
         pp,
     };
 
-    let (name, name_path, manifest, scheme, sources, deps) = if let Some((name, kind)) =
-        pp.and_then(|p| p.identity())
-    {
-        let Some(pp) = pp else { return Ok(None) };
-        let manifest = rel.join("pyproject.toml");
-        let (scheme, sources) = match pp.version(kind) {
-            PyVersion::Literal(k, lit) => (VersionScheme::Static, vec![source(k, &manifest, lit)]),
-            PyVersion::Vcs(t) => (VersionScheme::Vcs { tool: t }, vec![]),
-            PyVersion::HatchPath(p) => {
-                // The file is later edited by a bump: it must stay inside the repo.
-                let inside = Path::new(&p)
-                    .components()
-                    .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
-                if !inside {
-                    return Err(Error::Parse {
-                        path: pp.path.clone(),
-                        line: None,
-                        column: None,
-                        message: format!(
-                            "[tool.hatch.version] path `{p}` leaves the package directory"
-                        ),
-                        hint: Some("use a path relative to the package, without `..`".into()),
-                    });
-                }
-                let file = rel.join(&p);
-                let found = literal_in(root, &file, &["__version__", "VERSION"])?;
-                static_or_missing(found.map(|l| source(SourceKind::HatchPath, &file, l)))
-            }
-            PyVersion::Attr(spec) => static_or_missing(resolve_attr(root, rel, &spec)?),
-            PyVersion::Dynamic => legacy.version()?,
-            PyVersion::Missing => (VersionScheme::Missing, vec![]),
-        };
-        let mut deps: Vec<(PathBuf, DepLit)> = pp
-            .deps()
-            .into_iter()
-            .map(|d| (manifest.clone(), d))
-            .collect();
-        if pp.dynamic("dependencies") || pp.dynamic("optional-dependencies") {
-            deps.extend(legacy.deps());
-        }
-        (name, pp.path.clone(), manifest, scheme, sources, deps)
+    let identity = pp.and_then(|p| p.identity().map(|(l, k)| (p, l, k)));
+    let (name, name_path, manifest) = if let Some((pp, name, _)) = &identity {
+        (name.clone(), pp.path.clone(), rel.join("pyproject.toml"))
     } else if let Some(name) = setup.as_ref().and_then(|s| s.name.clone()) {
-        let manifest = rel.join("setup.py");
-        let (scheme, sources) = legacy.version()?;
-        (
-            name,
-            setup_path.clone(),
-            manifest,
-            scheme,
-            sources,
-            legacy.deps(),
-        )
+        (name, setup_path.clone(), rel.join("setup.py"))
     } else if let Some(name) = cfg.as_ref().and_then(|c| part_lit(c, "metadata", "name")) {
-        let manifest = rel.join("setup.cfg");
-        let (scheme, sources) = legacy.version()?;
-        (
-            name,
-            dir.join("setup.cfg"),
-            manifest,
-            scheme,
-            sources,
-            legacy.deps(),
-        )
+        (name, dir.join("setup.cfg"), rel.join("setup.cfg"))
     } else {
-        return Ok(None);
+        if let Some(e) = setup
+            .as_ref()
+            .and_then(|s| s.computed_error("name", &setup_path))
+        {
+            found.problems.push(as_problem(root, None, e)?);
+        }
+        return Ok(());
     };
-
     if !is_valid_dist_name(&name.value) {
         return Err(Error::Parse {
             path: name_path,
@@ -377,14 +563,131 @@ fn read_package_dir(
             ),
         });
     }
+
+    // Which projects are released at all.
+    if let Some((pp, _, _)) = &identity {
+        let reason = if match pp.uv_package() {
+            Some(package) => !package,
+            None => in_workspace && !pp.has_build_system(),
+        } {
+            Some(SkipReason::Virtual)
+        } else if pp.is_private() {
+            Some(SkipReason::Private)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            found.skipped.push(Skipped {
+                name: name.value,
+                dir: rel.to_path_buf(),
+                manifest,
+                reason,
+            });
+            return Ok(());
+        }
+    }
+
+    let package_root = legacy.package_root();
+    let mut problem: Option<Error> = None;
+    let (scheme, sources, deps) = if let Some((pp, _, kind)) = &identity {
+        let (scheme, sources) = match pp.version(*kind) {
+            PyVersion::Literal(k, lit) => (VersionScheme::Static, vec![source(k, &manifest, lit)]),
+            PyVersion::Vcs(t) => (VersionScheme::Vcs { tool: t }, vec![]),
+            PyVersion::HatchPath(p) => {
+                inside(root, &manifest, "[tool.hatch.version] path", &p)?;
+                module_version(root, &rel.join(&p), SourceKind::HatchPath, &mut problem)
+            }
+            PyVersion::PdmPath(p) => {
+                inside(root, &manifest, "[tool.pdm.version] path", &p)?;
+                module_version(root, &rel.join(&p), SourceKind::PdmPath, &mut problem)
+            }
+            PyVersion::File(files) => match files.first() {
+                Some(f) => {
+                    inside(root, &manifest, "[tool.setuptools.dynamic] version file", f)?;
+                    version_file(root, &rel.join(f), &mut problem)?
+                }
+                None => (VersionScheme::Missing, vec![]),
+            },
+            PyVersion::Maturin(m) => {
+                let cargo = m.as_deref().unwrap_or("Cargo.toml");
+                inside(root, &manifest, "[tool.maturin] manifest-path", cargo)?;
+                cargo_version(root, &rel.join(cargo), &mut problem)?
+            }
+            PyVersion::Flit(module) => {
+                let module =
+                    module.unwrap_or_else(|| normalize_name(&name.value).replace('-', "_"));
+                let target = [rel.join(&module), rel.join("src").join(&module)]
+                    .into_iter()
+                    .map(|d| d.join("__init__.py"))
+                    .chain([
+                        rel.join(format!("{module}.py")),
+                        rel.join("src").join(format!("{module}.py")),
+                    ])
+                    .find(|f| root.join(f).is_file());
+                match target {
+                    Some(f) => module_version(root, &f, SourceKind::FlitModule, &mut problem),
+                    None => {
+                        problem = Some(Error::Parse {
+                            path: root.join(&manifest),
+                            line: None,
+                            column: None,
+                            message: format!("flit reads the version from module `{module}`, which is not in the package"),
+                            hint: Some("set [tool.flit.module] name, or a static version in [project]".into()),
+                        });
+                        (VersionScheme::Missing, vec![])
+                    }
+                }
+            }
+            PyVersion::Attr(spec) => {
+                static_or_missing(resolve_attr(root, rel, package_root.as_deref(), &spec)?)
+            }
+            PyVersion::Unreadable(message, line) => {
+                problem = Some(Error::Parse {
+                    path: pp.path.clone(),
+                    line: Some(line),
+                    column: None,
+                    message,
+                    hint: Some("set a static `version` in [project], or read it from a file pyrel can edit ([tool.hatch.version] path)".into()),
+                });
+                (VersionScheme::Missing, vec![])
+            }
+            PyVersion::Dynamic => legacy.version(&mut problem)?,
+            PyVersion::Missing => (VersionScheme::Missing, vec![]),
+        };
+        let mut deps: Vec<(PathBuf, DepLit)> = pp
+            .deps()
+            .into_iter()
+            .map(|d| (manifest.clone(), d))
+            .collect();
+        if pp.dynamic("dependencies") || pp.dynamic("optional-dependencies") {
+            deps.extend(legacy.deps());
+        }
+        (scheme, sources, deps)
+    } else {
+        let (scheme, sources) = legacy.version(&mut problem)?;
+        (scheme, sources, legacy.deps())
+    };
+    if scheme == VersionScheme::Missing {
+        if let Some(e) = problem {
+            found.problems.push(as_problem(root, Some(&name.value), e)?);
+        }
+    }
+
     let mut sources = sources;
-    let import = find_import(root, rel, &name.value)?;
+    let targets = import_targets(
+        root,
+        rel,
+        &name.value,
+        pp,
+        setup.as_ref(),
+        package_root.as_deref(),
+    );
     if scheme == VersionScheme::Static {
-        if let Some((_, target)) = &import {
+        for (_, target) in &targets {
             add_dunder_sources(root, target, &mut sources)?;
         }
     }
-    Ok(Some(Draft {
+    found.drafts.push(Draft {
         name: name.value,
         name_path,
         name_line: name.line,
@@ -393,8 +696,221 @@ fn read_package_dir(
         scheme,
         sources,
         deps,
-        import_name: import.map(|(n, _)| n),
-    }))
+        import_name: targets.into_iter().next().map(|(n, _)| n),
+    });
+    Ok(())
+}
+
+/// The literal `__version__` (or `VERSION`) of a Python file a backend reads.
+fn module_version(
+    root: &Path,
+    file: &Path,
+    kind: SourceKind,
+    problem: &mut Option<Error>,
+) -> (VersionScheme, Vec<VersionSource>) {
+    match literal_in(root, file, &["__version__", "VERSION"]) {
+        Ok(Some(l)) => (VersionScheme::Static, vec![source(kind, file, l)]),
+        Ok(None) => {
+            *problem = Some(Error::Parse {
+                path: root.join(file),
+                line: None,
+                column: None,
+                message: if root.join(file).is_file() {
+                    format!("{} has no literal `__version__ = \"...\"`", file.display())
+                } else {
+                    format!("the version file {} does not exist", file.display())
+                },
+                hint: Some(
+                    "write the version as a string literal: `__version__ = \"1.2.3\"`".into(),
+                ),
+            });
+            (VersionScheme::Missing, vec![])
+        }
+        Err(e) => {
+            *problem = Some(e);
+            (VersionScheme::Missing, vec![])
+        }
+    }
+}
+
+/// A plain text file holding the version (`VERSION`, `version.txt`).
+fn version_file(
+    root: &Path,
+    file: &Path,
+    problem: &mut Option<Error>,
+) -> Result<(VersionScheme, Vec<VersionSource>)> {
+    let Some(text) = read_text_opt(&root.join(file))? else {
+        *problem = Some(Error::Parse {
+            path: root.join(file),
+            line: None,
+            column: None,
+            message: format!("the version file {} does not exist", file.display()),
+            hint: None,
+        });
+        return Ok((VersionScheme::Missing, vec![]));
+    };
+    let lead = text.len() - text.trim_start().len();
+    let value = text.trim();
+    if value.is_empty() || value.contains(char::is_whitespace) {
+        *problem = Some(Error::Parse {
+            path: root.join(file),
+            line: Some(1),
+            column: None,
+            message: format!("{} does not hold just a version", file.display()),
+            hint: Some("keep only the version in the file, e.g. `1.2.3`".into()),
+        });
+        return Ok((VersionScheme::Missing, vec![]));
+    }
+    let line = text[..lead].matches('\n').count() + 1;
+    Ok((
+        VersionScheme::Static,
+        vec![VersionSource {
+            kind: SourceKind::VersionFile,
+            path: file.to_path_buf(),
+            line,
+            span: lead..lead + value.len(),
+            value: value.to_string(),
+        }],
+    ))
+}
+
+/// The version of a maturin project: `[package].version` of its `Cargo.toml`, or with
+/// `version.workspace = true` the `[workspace.package].version` of the nearest Cargo
+/// workspace root above it (inside the repository).
+fn cargo_version(
+    root: &Path,
+    cargo: &Path,
+    problem: &mut Option<Error>,
+) -> Result<(VersionScheme, Vec<VersionSource>)> {
+    let fail = |problem: &mut Option<Error>, path: &Path, message: String| {
+        *problem = Some(Error::Parse {
+            path: root.join(path),
+            line: None,
+            column: None,
+            message,
+            hint: Some("set `version` in Cargo.toml's [package] (maturin reads it), or a static version in [project]".into()),
+        });
+        Ok((VersionScheme::Missing, vec![]))
+    };
+    let doc = match pyproject::CargoToml::load(&root.join(cargo)) {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            return fail(
+                problem,
+                cargo,
+                format!(
+                    "maturin reads the version from {}, which does not exist",
+                    cargo.display()
+                ),
+            )
+        }
+        Err(e) => {
+            *problem = Some(e);
+            return Ok((VersionScheme::Missing, vec![]));
+        }
+    };
+    match doc.package_version() {
+        pyproject::CargoVersion::Literal(l) => {
+            return Ok((
+                VersionScheme::Static,
+                vec![source(SourceKind::Cargo, cargo, l)],
+            ))
+        }
+        pyproject::CargoVersion::Missing => {
+            return fail(
+                problem,
+                cargo,
+                format!("{} has no [package] version", cargo.display()),
+            )
+        }
+        pyproject::CargoVersion::Workspace => {}
+    }
+    let mut dir = cargo.parent().map(Path::to_path_buf);
+    while let Some(d) = dir {
+        let Some(parent) = d.parent().map(Path::to_path_buf) else {
+            break;
+        };
+        let candidate = parent.join("Cargo.toml");
+        if let Ok(Some(ws)) = pyproject::CargoToml::load(&root.join(&candidate)) {
+            if let Some(l) = ws.workspace_version() {
+                return Ok((
+                    VersionScheme::Static,
+                    vec![source(SourceKind::CargoWorkspace, &candidate, l)],
+                ));
+            }
+        }
+        if d.as_os_str().is_empty() {
+            break;
+        }
+        dir = Some(parent);
+    }
+    fail(
+        problem,
+        cargo,
+        format!(
+            "{} inherits its version from a Cargo workspace pyrel cannot find",
+            cargo.display()
+        ),
+    )
+}
+
+/// The top-level import packages (or modules) the distribution ships, each with the
+/// file or directory that holds its `__version__`: what the backend is configured to
+/// ship, else the normalised distribution name. Never a sub-package.
+fn import_targets(
+    root: &Path,
+    rel: &Path,
+    dist: &str,
+    pp: Option<&pyproject::Pyproject>,
+    setup: Option<&setup_py::SetupPy>,
+    package_root: Option<&str>,
+) -> Vec<(String, PathBuf)> {
+    let mut named: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    let bases = |extra: &str| -> Vec<PathBuf> {
+        let mut b = Vec::new();
+        if !extra.is_empty() {
+            b.push(rel.join(extra));
+        }
+        if let Some(r) = package_root {
+            b.push(rel.join(r));
+        }
+        b.push(rel.join("src"));
+        b.push(rel.to_path_buf());
+        b
+    };
+    if let Some(pp) = pp {
+        for (name, base) in pp.import_packages() {
+            named.push((name, bases(&base)));
+        }
+    }
+    if let Some(s) = setup {
+        for name in &s.packages {
+            named.push((name.clone(), bases("")));
+        }
+    }
+    if named.is_empty() {
+        named.push((normalize_name(dist).replace('-', "_"), bases("")));
+    }
+    let mut out = Vec::new();
+    for (name, bases) in named {
+        let safe = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !safe {
+            continue;
+        }
+        for base in bases {
+            let d = base.join(&name);
+            if root.join(&d).join("__init__.py").is_file() {
+                out.push((name.clone(), d));
+                break;
+            }
+            let m = base.join(format!("{name}.py"));
+            if root.join(&m).is_file() {
+                out.push((name.clone(), m));
+                break;
+            }
+        }
+    }
+    out
 }
 
 fn source(kind: SourceKind, path: &Path, lit: Literal) -> VersionSource {
@@ -438,8 +954,38 @@ struct Legacy<'a> {
 }
 
 impl Legacy<'_> {
+    /// Where setuptools finds the import packages: pyproject's `package-dir`/`where`,
+    /// setup.py's `package_dir={"": ...}`, setup.cfg's `package_dir = =lib` or
+    /// `[options.packages.find] where`.
+    fn package_root(&self) -> Option<String> {
+        let clean = |s: &str| {
+            s.trim()
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_string()
+        };
+        if let Some(r) = self
+            .pp
+            .and_then(pyproject::Pyproject::setuptools_package_root)
+        {
+            return Some(clean(&r));
+        }
+        if let Some(r) = self.setup.and_then(|s| s.package_root.clone()) {
+            return Some(clean(&r));
+        }
+        let cfg = self.cfg?;
+        if let Some(e) = cfg.get("options", "package_dir") {
+            for p in &e.parts {
+                if let Some(r) = p.text.trim().strip_prefix('=') {
+                    return Some(clean(r));
+                }
+            }
+        }
+        part_lit(cfg, "options.packages.find", "where").map(|l| clean(&l.value))
+    }
+
     /// setup.py's `version=` wins over setup.cfg, as in setuptools.
-    fn version(&self) -> Result<(VersionScheme, Vec<VersionSource>)> {
+    fn version(&self, problem: &mut Option<Error>) -> Result<(VersionScheme, Vec<VersionSource>)> {
         if let Some(v) = self.setup.and_then(|s| s.version.clone()) {
             return Ok((
                 VersionScheme::Static,
@@ -458,12 +1004,32 @@ impl Legacy<'_> {
                 vec![],
             ));
         }
+        if let Some(e) = self
+            .setup
+            .and_then(|s| s.computed_error("version", &self.root.join(self.rel).join("setup.py")))
+        {
+            *problem = Some(e);
+            return Ok((VersionScheme::Missing, vec![]));
+        }
         if let Some(v) = self.cfg.and_then(|c| part_lit(c, "metadata", "version")) {
             if let Some(spec) = v.value.strip_prefix("attr:") {
-                return Ok(static_or_missing(resolve_attr(self.root, self.rel, spec)?));
+                let root = self.package_root();
+                return Ok(static_or_missing(resolve_attr(
+                    self.root,
+                    self.rel,
+                    root.as_deref(),
+                    spec,
+                )?));
             }
-            if v.value.starts_with("file:") {
-                return Ok((VersionScheme::Missing, vec![]));
+            if let Some(file) = v.value.strip_prefix("file:") {
+                let file = file.split(',').next().unwrap_or("").trim();
+                inside(
+                    self.root,
+                    &self.rel.join("setup.cfg"),
+                    "setup.cfg version file",
+                    file,
+                )?;
+                return version_file(self.root, &self.rel.join(file), problem);
             }
             return Ok((
                 VersionScheme::Static,
@@ -538,7 +1104,12 @@ fn literal_in(root: &Path, file: &Path, names: &[&str]) -> Result<Option<Literal
 /// Resolves a setuptools `attr` spec (`pkg.__version__`, `pkg.sub.VERSION`) to the
 /// literal it names, looking in `src/` then the package directory. When the package's
 /// `__init__.py` only re-exports it, the conventional submodules are tried.
-fn resolve_attr(root: &Path, rel: &Path, spec: &str) -> Result<Option<VersionSource>> {
+fn resolve_attr(
+    root: &Path,
+    rel: &Path,
+    package_root: Option<&str>,
+    spec: &str,
+) -> Result<Option<VersionSource>> {
     let spec = spec.trim();
     let Some((module, attr)) = spec.rsplit_once('.') else {
         return Ok(None);
@@ -550,7 +1121,12 @@ fn resolve_attr(root: &Path, rel: &Path, spec: &str) -> Result<Option<VersionSou
     {
         return Ok(None);
     }
-    for base in [rel.join("src"), rel.to_path_buf()] {
+    let mut bases = Vec::new();
+    if let Some(r) = package_root.filter(|r| !r.is_empty() && !r.contains("..")) {
+        bases.push(rel.join(r));
+    }
+    bases.extend([rel.join("src"), rel.to_path_buf()]);
+    for base in bases {
         let module_dir: PathBuf = parts.iter().fold(base.clone(), |p, c| p.join(c));
         let candidates = [
             module_dir.join("__init__.py"),
@@ -572,39 +1148,6 @@ fn resolve_attr(root: &Path, rel: &Path, spec: &str) -> Result<Option<VersionSou
                 }
             }
             return Ok(None);
-        }
-    }
-    Ok(None)
-}
-
-/// The import package of a distribution: `src/<name>/` or `<name>/` (name with `-` and
-/// `.` as `_`), a single module `<name>.py`, else the first directory with an
-/// `__init__.py` under `src/` or the package directory. Returns the import name and the
-/// relative directory (or module file).
-pub(crate) fn find_import(
-    root: &Path,
-    rel: &Path,
-    dist: &str,
-) -> Result<Option<(String, PathBuf)>> {
-    let guess = normalize_name(dist).replace('-', "_");
-    for base in [rel.join("src"), rel.to_path_buf()] {
-        let d = base.join(&guess);
-        if root.join(&d).join("__init__.py").is_file() {
-            return Ok(Some((guess, d)));
-        }
-        let m = base.join(format!("{guess}.py"));
-        if root.join(&m).is_file() {
-            return Ok(Some((guess, m)));
-        }
-    }
-    for base in [rel.join("src"), rel.to_path_buf()] {
-        for name in subdirs(&root.join(&base))? {
-            if name == "src" {
-                continue;
-            }
-            if root.join(&base).join(&name).join("__init__.py").is_file() {
-                return Ok(Some((name.clone(), base.join(name))));
-            }
         }
     }
     Ok(None)
@@ -715,56 +1258,94 @@ fn link(drafts: Vec<Draft>) -> Result<Vec<Package>> {
     Ok(out)
 }
 
+/// Whether a dependency section only adds order when it does not close a cycle:
+/// extras, dependency groups and poetry's dev/group dependencies.
+fn is_soft(section: &str) -> bool {
+    section.starts_with("optional-dependencies.")
+        || section.starts_with("extras_require.")
+        || section.starts_with("dependency-groups.")
+        || section.starts_with("tool.poetry.dev-dependencies")
+        || section.starts_with("tool.poetry.group.")
+}
+
 /// Dependencies before dependents; among packages that are ready at the same time,
-/// by normalized name. A cycle is an error naming it.
-fn order(pkgs: Vec<Package>) -> Result<Vec<Package>> {
-    let names: Vec<String> = pkgs.iter().map(|p| p.normalized.clone()).collect();
-    let index: HashMap<&str, usize> = names
+/// by normalized name. Hard dependencies always give order; an extra or a dependency
+/// group gives order unless it closes a cycle (`a -> b -> a[extra]` is a valid
+/// repository). A cycle of hard dependencies is an error naming the whole cycle.
+/// Linear in packages + edges (plus a log factor for the name tie-break).
+pub fn order(pkgs: Vec<Package>) -> Result<Vec<Package>> {
+    let n = pkgs.len();
+    let index: HashMap<&str, usize> = pkgs
         .iter()
         .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
+        .map(|(i, p)| (p.normalized.as_str(), i))
         .collect();
-    let deps: Vec<BTreeSet<usize>> = pkgs
-        .iter()
-        .map(|p| {
-            p.siblings
-                .iter()
-                .filter_map(|s| index.get(s.name.as_str()).copied())
-                .collect()
-        })
-        .collect();
-    let mut remaining: Vec<usize> = deps.iter().map(BTreeSet::len).collect();
-    let mut ready: BTreeSet<(&str, usize)> = (0..pkgs.len())
-        .filter(|&i| remaining[i] == 0)
-        .map(|i| (names[i].as_str(), i))
-        .collect();
-    let mut sequence = Vec::with_capacity(pkgs.len());
-    while let Some(first) = ready.pop_first() {
-        let i = first.1;
-        sequence.push(i);
-        for (j, d) in deps.iter().enumerate() {
-            if d.contains(&i) {
-                remaining[j] -= 1;
-                if remaining[j] == 0 {
-                    ready.insert((names[j].as_str(), j));
+    // deps[i]: (j, hard) for every sibling j that i depends on.
+    let mut deps: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n];
+    for (i, p) in pkgs.iter().enumerate() {
+        for s in &p.siblings {
+            if let Some(&j) = index.get(s.name.as_str()) {
+                if j != i {
+                    deps[i].push((j, !is_soft(&s.section)));
                 }
             }
         }
     }
-    if sequence.len() < pkgs.len() {
-        // Walk unfinished dependencies from an unfinished package until one repeats.
-        let done: BTreeSet<usize> = sequence.iter().copied().collect();
+    // Soft edges inside a strongly connected component of the whole graph are what
+    // closes a cycle: drop them. Across components they can never close one.
+    let comp = tarjan(n, &deps);
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, ds) in deps.iter().enumerate() {
+        let mut seen: Vec<usize> = Vec::new();
+        for &(j, hard) in ds {
+            if (hard || comp[i] != comp[j]) && !seen.contains(&j) {
+                seen.push(j);
+            }
+        }
+        edges[i] = seen;
+    }
+    // Kahn: remaining[i] = unreleased dependencies of i; dependents[j] = who waits on j.
+    let mut remaining: Vec<usize> = edges.iter().map(Vec::len).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, es) in edges.iter().enumerate() {
+        for &j in es {
+            dependents[j].push(i);
+        }
+    }
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<(&str, usize)>> = (0..n)
+        .filter(|&i| remaining[i] == 0)
+        .map(|i| std::cmp::Reverse((pkgs[i].normalized.as_str(), i)))
+        .collect();
+    let mut sequence = Vec::with_capacity(n);
+    while let Some(std::cmp::Reverse((_, i))) = ready.pop() {
+        sequence.push(i);
+        for &d in &dependents[i] {
+            remaining[d] -= 1;
+            if remaining[d] == 0 {
+                ready.push(std::cmp::Reverse((pkgs[d].normalized.as_str(), d)));
+            }
+        }
+    }
+    if sequence.len() < n {
+        // Every unfinished package waits on an unfinished one: follow those until one
+        // repeats; the loop from there is a cycle of hard dependencies.
+        let mut done = vec![false; n];
+        for &i in &sequence {
+            done[i] = true;
+        }
+        let mut pos: Vec<Option<usize>> = vec![None; n];
         let mut path: Vec<usize> = Vec::new();
-        let mut cur = (0..pkgs.len()).find(|i| !done.contains(i)).unwrap_or(0);
-        while !path.contains(&cur) {
+        let mut cur = (0..n).find(|&i| !done[i]).unwrap_or(0);
+        while pos[cur].is_none() {
+            pos[cur] = Some(path.len());
             path.push(cur);
-            cur = deps[cur]
+            cur = edges[cur]
                 .iter()
                 .copied()
-                .find(|d| !done.contains(d))
+                .find(|&d| !done[d])
                 .unwrap_or(cur);
         }
-        let start = path.iter().position(|&p| p == cur).unwrap_or(0);
+        let start = pos[cur].unwrap_or(0);
         let mut cycle: Vec<String> = path[start..]
             .iter()
             .map(|&i| pkgs[i].name.clone())
@@ -777,6 +1358,62 @@ fn order(pkgs: Vec<Package>) -> Result<Vec<Package>> {
         .into_iter()
         .filter_map(|i| slots[i].take())
         .collect())
+}
+
+/// Strongly connected components (Tarjan, iterative so deep chains cannot overflow the
+/// stack): the component number of every node.
+fn tarjan(n: usize, deps: &[Vec<(usize, bool)>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut comp = vec![UNSEEN; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut next_index = 0;
+    let mut next_comp = 0;
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        // (node, position in its edge list)
+        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+        index[root] = next_index;
+        low[root] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut k)) = work.last_mut() {
+            if let Some(&(w, _)) = deps[v].get(*k) {
+                *k += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next_index;
+                    low[w] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp[w] = next_comp;
+                    if w == v {
+                        break;
+                    }
+                }
+                next_comp += 1;
+            }
+        }
+    }
+    comp
 }
 
 /// `.github/workflows/*.yml|yaml`, relative and sorted.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+pub mod choices;
 mod discover;
 pub mod git;
 pub mod pyfile;
@@ -15,7 +16,7 @@ pub mod pyproject;
 pub mod setup_cfg;
 pub mod setup_py;
 
-pub use discover::discover;
+pub use discover::{discover, order};
 
 /// A Python repository as found on disk.
 #[derive(Debug, Clone, Serialize)]
@@ -34,6 +35,55 @@ pub struct Project {
     pub remote: Option<git::Remote>,
     /// Workflow files already in `.github/workflows/` (relative paths, sorted).
     pub workflows: Vec<PathBuf>,
+    /// Projects found but not released (virtual uv projects, `Private :: Do Not Upload`,
+    /// excluded by the policy), in path order.
+    pub skipped: Vec<Skipped>,
+    /// What discovery could not read, one entry per package: the rest of the repository
+    /// still works, and doctor reports each as a finding naming file and line.
+    pub problems: Vec<Problem>,
+}
+
+/// A project pyrel found and deliberately does not release.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub name: String,
+    pub dir: PathBuf,
+    pub manifest: PathBuf,
+    pub reason: SkipReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// A uv virtual project: `[tool.uv] package = false`, or no `[build-system]` inside a
+    /// uv workspace (a virtual workspace root is the workspace itself).
+    Virtual,
+    /// The classifier `Private :: Do Not Upload`: PyPI refuses the upload.
+    Private,
+    /// Left out by the policy's `packages` include/exclude globs.
+    Excluded,
+}
+
+impl SkipReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::Virtual => "virtual uv project (not built)",
+            SkipReason::Private => "classifier `Private :: Do Not Upload`",
+            SkipReason::Excluded => "excluded by the policy's `packages` globs",
+        }
+    }
+}
+
+/// Something discovery could not read in one package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The package's name when it could be read.
+    pub package: Option<String>,
+    /// File relative to the root.
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+    pub hint: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -96,6 +146,9 @@ pub enum VcsTool {
     SetuptoolsScm,
     PdmScm,
     PoetryDynamic,
+    Versioningit,
+    UvDynamicVersioning,
+    Dunamai,
 }
 
 /// A literal version token in a file.
@@ -131,6 +184,18 @@ pub enum SourceKind {
     /// A `__version__ = "..."` literal in `__init__.py`, `__about__.py` or `_version.py`
     /// that build backends do not read but users import.
     DunderVersion,
+    /// The file `[tool.pdm.version] path` points to (`source = "file"`).
+    PdmPath,
+    /// `__version__` of the module flit builds (flit reads it for a dynamic version).
+    FlitModule,
+    /// `[package].version` in the `Cargo.toml` of a maturin project.
+    Cargo,
+    /// `[workspace.package].version` in the Cargo workspace root a maturin project
+    /// inherits from (`version.workspace = true`).
+    CargoWorkspace,
+    /// A plain text file holding only the version (`version = {file = "VERSION"}`,
+    /// `version = file: VERSION`).
+    VersionFile,
 }
 
 /// A dependency of one package on another package of the same repository.

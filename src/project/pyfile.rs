@@ -391,16 +391,34 @@ pub struct Literal {
 /// when the last assignment is computed, there is no literal to report.
 pub fn find_assigned_literal(text: &str, path: &Path, names: &[&str]) -> Result<Option<Literal>> {
     let tokens = tokenize(text, path)?;
-    let last = module_assignments(&tokens)
-        .into_iter()
-        .rfind(|a| names.contains(&a.name.as_str()));
-    Ok(last.and_then(|a| {
-        single_str(a.value).map(|s| Literal {
-            line: a.line,
-            span: s.inner.clone(),
-            value: s.raw.clone(),
-        })
-    }))
+    let assigns = module_assignments(&tokens);
+    let Some(mut at) = assigns
+        .iter()
+        .rposition(|a| names.contains(&a.name.as_str()))
+    else {
+        return Ok(None);
+    };
+    // `VERSION = "1.2.3"` then `__version__ = VERSION`: follow a plain name to the
+    // literal it was last assigned before (a few hops at most, never in a loop).
+    for _ in 0..4 {
+        let a = &assigns[at];
+        if let Some(s) = single_str(a.value) {
+            return Ok(Some(Literal {
+                line: a.line,
+                span: s.inner.clone(),
+                value: s.raw.clone(),
+            }));
+        }
+        let [t] = a.value else { return Ok(None) };
+        let Some(alias) = t.name() else {
+            return Ok(None);
+        };
+        match assigns[..at].iter().rposition(|b| b.name == alias) {
+            Some(i) => at = i,
+            None => return Ok(None),
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -409,6 +427,15 @@ mod tests {
 
     fn lit(text: &str, names: &[&str]) -> Option<Literal> {
         find_assigned_literal(text, Path::new("x.py"), names).unwrap()
+    }
+
+    #[test]
+    fn follows_an_alias_to_its_literal() {
+        let t = "VERSION = \"1.2.3\"\n__version__ = VERSION\n";
+        let l = lit(t, &["__version__"]).unwrap();
+        assert_eq!((l.line, &t[l.span.clone()]), (1, "1.2.3"));
+        assert!(lit("__version__ = get()\n", &["__version__"]).is_none());
+        assert!(lit("__version__ = V\n", &["__version__"]).is_none());
     }
 
     #[test]

@@ -30,6 +30,16 @@ pub enum PyVersion {
     HatchPath(String),
     /// `[tool.setuptools.dynamic] version = {attr = "..."}`.
     Attr(String),
+    /// `[tool.pdm.version] source = "file"`: the file's `__version__`.
+    PdmPath(String),
+    /// `[tool.setuptools.dynamic] version = {file = ...}`: plain text file(s).
+    File(Vec<String>),
+    /// A maturin project: the version is in `Cargo.toml` (the one `manifest-path` names).
+    Maturin(Option<String>),
+    /// flit: `__version__` of the module it builds (`[tool.flit.module] name`).
+    Flit(Option<String>),
+    /// A dynamic version pyrel cannot read (a hook that runs code): why, and the line.
+    Unreadable(String, usize),
     /// Declared dynamic without a configuration pyrel knows: setuptools then reads
     /// `setup.cfg` / `setup.py`, which the caller looks at.
     Dynamic,
@@ -138,6 +148,124 @@ impl Pyproject {
             .unwrap_or_default()
     }
 
+    /// `[build-system].build-backend`, when declared.
+    pub fn build_backend(&self) -> Option<&str> {
+        self.table("build-system")?.get("build-backend")?.as_str()
+    }
+
+    /// Whether there is a `[build-system]` table.
+    pub fn has_build_system(&self) -> bool {
+        self.table("build-system").is_some()
+    }
+
+    /// `[tool.uv] package = true|false`, when set.
+    pub fn uv_package(&self) -> Option<bool> {
+        self.table("tool.uv")?.get("package")?.as_bool()
+    }
+
+    /// The classifier `Private :: Do Not Upload` is declared (PyPI refuses the upload).
+    pub fn is_private(&self) -> bool {
+        self.table("project")
+            .and_then(|p| p.get("classifiers"))
+            .and_then(Item::as_array)
+            .is_some_and(|a| {
+                a.iter().any(|v| {
+                    v.as_str().is_some_and(|c| {
+                        c.split_whitespace().collect::<Vec<_>>()
+                            == ["Private", "::", "Do", "Not", "Upload"]
+                    })
+                })
+            })
+    }
+
+    /// The 1-based line of a key of `[project]` (for findings), else of the table.
+    pub fn project_line(&self, key: &str) -> Option<usize> {
+        let p = self.table("project")?;
+        let span = p
+            .get_key_value(key)
+            .and_then(|(k, _)| k.span())
+            .or_else(|| p.get(key).and_then(Item::span))?;
+        Some(line_col(&self.text, span.start).0)
+    }
+
+    /// The 1-based line where a dotted table starts or a key is, for findings.
+    fn line_of(&self, dotted: &str, key: &str) -> usize {
+        self.table(dotted)
+            .and_then(|t| t.get_key_value(key))
+            .and_then(|(k, _)| k.span())
+            .map_or(1, |s| line_col(&self.text, s.start).0)
+    }
+
+    /// The top-level import packages or modules the build backend ships, as configured
+    /// (`(name, base directory relative to the package dir)`); empty when the backend's
+    /// default applies (the normalised distribution name).
+    pub fn import_packages(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut push = |path: &str, base_default: &str| {
+            let path = path.trim_start_matches("./").trim_end_matches('/');
+            let (base, last) = match path.rsplit_once('/') {
+                Some((b, l)) => (b.to_string(), l),
+                None => (base_default.to_string(), path),
+            };
+            let name = last.trim_end_matches(".py").split('.').next().unwrap_or("");
+            if !name.is_empty() && !out.iter().any(|(n, _): &(String, String)| n == name) {
+                out.push((name.to_string(), base));
+            }
+        };
+        let strings = |item: Option<&Item>| -> Vec<String> {
+            item.and_then(Item::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        if let Some(w) = self.table("tool.hatch.build.targets.wheel") {
+            for p in strings(w.get("packages")) {
+                push(&p, "");
+            }
+        }
+        let st_root = self.setuptools_package_root().unwrap_or_default();
+        if let Some(st) = self.table("tool.setuptools") {
+            for key in ["packages", "py-modules"] {
+                for p in strings(st.get(key)) {
+                    push(p.split('.').next().unwrap_or(""), &st_root);
+                }
+            }
+        }
+        if let Some(m) = self
+            .table("tool.flit.module")
+            .and_then(|m| m.get("name"))
+            .and_then(Item::as_str)
+        {
+            push(m.split('.').next().unwrap_or(""), "");
+        }
+        out
+    }
+
+    /// Where setuptools looks for import packages: `package-dir = {"" = "lib"}` or the
+    /// first `packages.find.where`.
+    pub fn setuptools_package_root(&self) -> Option<String> {
+        let st = self.table("tool.setuptools")?;
+        if let Some(root) = st
+            .get("package-dir")
+            .and_then(Item::as_table_like)
+            .and_then(|t| t.get(""))
+            .and_then(Item::as_str)
+        {
+            return Some(root.trim_end_matches('/').to_string());
+        }
+        st.get("packages")
+            .and_then(Item::as_table_like)
+            .and_then(|p| p.get("find"))
+            .and_then(Item::as_table_like)
+            .and_then(|f| f.get("where"))
+            .and_then(Item::as_array)
+            .and_then(|a| a.iter().find_map(Value::as_str))
+            .map(|w| w.trim_start_matches("./").trim_end_matches('/').to_string())
+    }
+
     /// setuptools-scm is configured for this project (table or build requirement).
     pub fn uses_setuptools_scm(&self) -> bool {
         self.table("tool.setuptools_scm").is_some()
@@ -186,29 +314,102 @@ impl Pyproject {
             }
             return PyVersion::Missing;
         }
+        let requires = self.build_requires();
+        let backend = self.build_backend().unwrap_or("");
         if let Some(h) = self.table("tool.hatch.version") {
             let source = h.get("source").and_then(Item::as_str);
-            if source == Some("vcs") {
-                return PyVersion::Vcs(VcsTool::HatchVcs);
+            match source {
+                Some("vcs") => return PyVersion::Vcs(VcsTool::HatchVcs),
+                Some("uv-dynamic-versioning") => {
+                    return PyVersion::Vcs(VcsTool::UvDynamicVersioning)
+                }
+                Some("versioningit") => return PyVersion::Vcs(VcsTool::Versioningit),
+                Some("code") => {
+                    return PyVersion::Unreadable(
+                        "[tool.hatch.version] source = \"code\" runs Python to get the version"
+                            .into(),
+                        self.line_of("tool.hatch.version", "source"),
+                    )
+                }
+                Some(other) if other != "regex" => {
+                    return PyVersion::Unreadable(
+                        format!(
+                        "[tool.hatch.version] source = \"{other}\" is a plugin pyrel does not know"
+                    ),
+                        self.line_of("tool.hatch.version", "source"),
+                    )
+                }
+                _ => {}
             }
             if let Some(p) = h.get("path").and_then(Item::as_str) {
                 return PyVersion::HatchPath(p.to_string());
             }
         }
         if let Some(p) = self.table("tool.pdm.version") {
-            if p.get("source").and_then(Item::as_str) == Some("scm") {
-                return PyVersion::Vcs(VcsTool::PdmScm);
+            match p.get("source").and_then(Item::as_str) {
+                Some("scm") => return PyVersion::Vcs(VcsTool::PdmScm),
+                Some("file") => {
+                    if let Some(path) = p.get("path").and_then(Item::as_str) {
+                        return PyVersion::PdmPath(path.to_string());
+                    }
+                }
+                Some("call") => {
+                    return PyVersion::Unreadable(
+                        "[tool.pdm.version] source = \"call\" runs Python to get the version"
+                            .into(),
+                        self.line_of("tool.pdm.version", "source"),
+                    )
+                }
+                _ => {}
             }
         }
         if let Some(d) = self.table("tool.setuptools.dynamic") {
-            if let Some(attr) = d
-                .get("version")
-                .and_then(Item::as_table_like)
-                .and_then(|v| v.get("attr"))
-                .and_then(Item::as_str)
-            {
+            let v = d.get("version").and_then(Item::as_table_like);
+            if let Some(attr) = v.and_then(|v| v.get("attr")).and_then(Item::as_str) {
                 return PyVersion::Attr(attr.to_string());
             }
+            if let Some(file) = v.and_then(|v| v.get("file")) {
+                let files: Vec<String> = match file.as_str() {
+                    Some(f) => vec![f.to_string()],
+                    None => file
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                };
+                return PyVersion::File(files);
+            }
+        }
+        if self.table("tool.versioningit").is_some() || requires.iter().any(|r| r == "versioningit")
+        {
+            return PyVersion::Vcs(VcsTool::Versioningit);
+        }
+        if self.table("tool.uv-dynamic-versioning").is_some()
+            || requires.iter().any(|r| r == "uv-dynamic-versioning")
+        {
+            return PyVersion::Vcs(VcsTool::UvDynamicVersioning);
+        }
+        if requires.iter().any(|r| r == "dunamai") || self.table("tool.dunamai").is_some() {
+            return PyVersion::Vcs(VcsTool::Dunamai);
+        }
+        if backend == "maturin" || requires.iter().any(|r| r == "maturin") {
+            let manifest = self
+                .table("tool.maturin")
+                .and_then(|m| m.get("manifest-path"))
+                .and_then(Item::as_str)
+                .map(str::to_owned);
+            return PyVersion::Maturin(manifest);
+        }
+        if backend.starts_with("flit_core") || backend == "flit.buildapi" {
+            let module = self
+                .table("tool.flit.module")
+                .and_then(|m| m.get("name"))
+                .and_then(Item::as_str)
+                .map(str::to_owned);
+            return PyVersion::Flit(module);
         }
         if self.uses_setuptools_scm() {
             return PyVersion::Vcs(VcsTool::SetuptoolsScm);
@@ -236,6 +437,11 @@ impl Pyproject {
                         &format!("optional-dependencies.{extra}"),
                     );
                 }
+            }
+        }
+        if let Some(groups) = self.table("dependency-groups") {
+            for (group, item) in groups.iter() {
+                self.push_array(&mut out, Some(item), &format!("dependency-groups.{group}"));
             }
         }
         for section in ["tool.poetry.dependencies", "tool.poetry.dev-dependencies"] {
@@ -336,6 +542,123 @@ impl Pyproject {
             exclude: strings("exclude"),
             line,
         })
+    }
+}
+
+/// Include and exclude globs of the policy's `packages` key, each with its line.
+pub type PackageLists = (Option<(Vec<String>, usize)>, Option<(Vec<String>, usize)>);
+
+/// `packages = { include = [...], exclude = [...] }` of a policy table. A value of the
+/// wrong shape is an error naming the line.
+fn package_lists(path: &Path, text: &str, table: &dyn TableLike) -> Result<Option<PackageLists>> {
+    let Some((key, item)) = table.get_key_value("packages") else {
+        return Ok(None);
+    };
+    let line = key
+        .span()
+        .or_else(|| item.span())
+        .map_or(1, |s| line_col(text, s.start).0);
+    let bad = |what: &str| Error::Parse {
+        path: path.to_path_buf(),
+        line: Some(line),
+        column: None,
+        message: format!("policy key `packages`: {what}"),
+        hint: Some(
+            "write `packages = { include = [\"libs/*\"], exclude = [\"libs/internal\"] }`".into(),
+        ),
+    };
+    let t = item
+        .as_table_like()
+        .ok_or_else(|| bad("expected a table with `include` and/or `exclude`"))?;
+    let mut lists: PackageLists = (None, None);
+    for (k, v) in t.iter() {
+        let arr = v
+            .as_array()
+            .ok_or_else(|| bad(&format!("`{k}` must be a list of globs")))?;
+        let mut globs = Vec::new();
+        for g in arr.iter() {
+            let g = g
+                .as_str()
+                .ok_or_else(|| bad(&format!("`{k}` must be a list of strings")))?;
+            if g.contains("..") || g.starts_with('/') || g.chars().any(char::is_control) {
+                return Err(bad(&format!(
+                    "`{g}` must be a relative glob inside the repository"
+                )));
+            }
+            globs.push(g.to_string());
+        }
+        match k {
+            "include" => lists.0 = Some((globs, line)),
+            "exclude" => lists.1 = Some((globs, line)),
+            other => return Err(bad(&format!("unknown key `{other}`"))),
+        }
+    }
+    Ok(Some(lists))
+}
+
+/// The `packages` key of `pyrel.toml` at `root`, with the file's path.
+pub fn load_pyrel_toml_packages(root: &Path) -> Result<Option<(PathBuf, PackageLists)>> {
+    let path = root.join("pyrel.toml");
+    let Some(pp) = load(&path)? else {
+        return Ok(None);
+    };
+    Ok(package_lists(&path, &pp.text, pp.doc.as_table())?.map(|l| (path, l)))
+}
+
+impl Pyproject {
+    /// `[tool.pyrel] packages`, when the policy lives in this pyproject.toml.
+    pub fn pyrel_packages(&self) -> Result<Option<PackageLists>> {
+        match self.table("tool.pyrel") {
+            Some(t) => package_lists(&self.path, &self.text, t),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the policy lives here (`[tool.pyrel]`).
+    pub fn has_pyrel_table(&self) -> bool {
+        self.table("tool.pyrel").is_some()
+    }
+}
+
+/// A `Cargo.toml`, for the version of maturin projects.
+pub struct CargoToml(Pyproject);
+
+/// What `[package] version` says.
+pub enum CargoVersion {
+    Literal(Literal),
+    /// `version.workspace = true`.
+    Workspace,
+    Missing,
+}
+
+impl CargoToml {
+    pub fn load(path: &Path) -> Result<Option<CargoToml>> {
+        Ok(load(path)?.map(CargoToml))
+    }
+
+    pub fn package_version(&self) -> CargoVersion {
+        let p = &self.0;
+        let Some(v) = p.table("package").and_then(|t| t.get("version")) else {
+            return CargoVersion::Missing;
+        };
+        if let Some(l) = v.as_value().and_then(|v| p.str_lit(v)) {
+            return CargoVersion::Literal(l);
+        }
+        if v.as_table_like()
+            .and_then(|t| t.get("workspace"))
+            .and_then(Item::as_bool)
+            == Some(true)
+        {
+            return CargoVersion::Workspace;
+        }
+        CargoVersion::Missing
+    }
+
+    pub fn workspace_version(&self) -> Option<Literal> {
+        let p = &self.0;
+        p.table("workspace.package")
+            .and_then(|t| p.value(t, "version"))
+            .and_then(|v| p.str_lit(v))
     }
 }
 

@@ -20,6 +20,36 @@ pub struct SetupPy {
     pub install_requires: Vec<Literal>,
     /// `(extra, requirement)` pairs from `extras_require={...}`.
     pub extras_require: Vec<(String, Literal)>,
+    /// `name=` / `version=` that are computed (an `exec` of `__about__.py`, an f-string,
+    /// an imported constant): `(argument, line, column)`. Never executed; the package is
+    /// then "version unreadable" and the rest of the repository still works.
+    pub computed: Vec<(String, usize, usize)>,
+    /// Literal `packages=[...]` and `py_modules=[...]` entries: the import packages the
+    /// distribution ships.
+    pub packages: Vec<String>,
+    /// `package_dir={"": "lib"}`: where the import packages live.
+    pub package_root: Option<String>,
+}
+
+impl SetupPy {
+    /// The error for a computed `name=` or `version=`, naming the line.
+    pub fn computed_error(&self, key: &str, path: &Path) -> Option<Error> {
+        let (_, line, col) = self.computed.iter().find(|(k, _, _)| k == key)?;
+        let hint = if key == "version" {
+            "use a literal version (`version=\"1.2.3\"` or a module-level `VERSION = \"1.2.3\"`), or a static `version` in pyproject.toml's [project]"
+        } else {
+            "use a literal name (`name=\"my-package\"`), or a static `name` in pyproject.toml's [project]"
+        };
+        Some(Error::Parse {
+            path: path.to_path_buf(),
+            line: Some(*line),
+            column: Some(*col),
+            message: format!(
+                "setup() argument `{key}` is not a string literal; pyrel does not execute setup.py"
+            ),
+            hint: Some(hint.into()),
+        })
+    }
 }
 
 /// Reads the `setup(...)` call. `None` when the file has no such call.
@@ -48,20 +78,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
                     },
                 };
                 let Some(lit) = lit else {
-                    let hint = if key == "version" {
-                        "use a literal version (`version=\"1.2.3\"` or a module-level `VERSION = \"1.2.3\"`), or move the version to setup.cfg"
-                    } else {
-                        "use a literal name (`name=\"my-package\"`), or move it to setup.cfg"
-                    };
-                    return Err(Error::Parse {
-                        path: path.to_path_buf(),
-                        line: Some(key_tok.line),
-                        column: Some(key_tok.col + 1),
-                        message: format!(
-                            "setup() argument `{key}` is not a string literal; pyrel does not execute setup.py"
-                        ),
-                        hint: Some(hint.into()),
-                    });
+                    out.computed
+                        .push((key.clone(), key_tok.line, key_tok.col + 1));
+                    continue;
                 };
                 if key == "name" {
                     out.name = Some(lit);
@@ -79,6 +98,31 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
             "extras_require" => {
                 let value = indirect(value, &resolve);
                 out.extras_require = string_list_dict(value, &resolve);
+            }
+            "packages" | "py_modules" => {
+                let value = indirect(value, &resolve);
+                for l in string_list(value).unwrap_or_default() {
+                    // `pkg.sub` ships inside `pkg`: only the top level carries the version.
+                    let top = l.value.split('.').next().unwrap_or_default().to_string();
+                    if !top.is_empty() && !out.packages.contains(&top) {
+                        out.packages.push(top);
+                    }
+                }
+            }
+            "package_dir" => {
+                let value = indirect(value, &resolve);
+                if let (Some(first), Some(last)) = (value.first(), value.last()) {
+                    if first.is_op("{") && last.is_op("}") && value.len() > 2 {
+                        for entry in split_top(&value[1..value.len() - 1]) {
+                            if let [k, colon, v] = entry {
+                                let key = k.text_str().map(|s| s.value.as_str());
+                                if colon.is_op(":") && key == Some("") {
+                                    out.package_root = v.text_str().map(|s| s.value.clone());
+                                }
+                            }
+                        }
+                    }
+                }
             }
             _ => {}
         }
@@ -288,16 +332,26 @@ mod tests {
     #[test]
     fn computed_version_is_an_error_with_line_and_hint() {
         let t = "about = {}\nexec(open('x/__about__.py').read(), about)\nsetup(\n    name='x',\n    version=about['__version__'],\n)\n";
-        match parse(t, Path::new("setup.py")) {
-            Err(Error::Parse { line, hint, .. }) => {
+        let s = p(t);
+        assert!(s.version.is_none());
+        match s.computed_error("version", Path::new("setup.py")) {
+            Some(Error::Parse { line, hint, .. }) => {
                 assert_eq!(line, Some(5));
                 assert!(hint.unwrap().contains("literal"));
             }
             other => panic!("{other:?}"),
         }
         // A variable that is itself computed is not a literal either.
-        assert!(parse("V = get()\nsetup(name='x', version=V)\n", Path::new("s")).is_err());
-        assert!(parse("setup(name=NAME, version='1')\n", Path::new("s")).is_err());
+        let s = p("V = get()\nsetup(name='x', version=V)\n");
+        assert_eq!(
+            s.computed
+                .iter()
+                .map(|c| (c.0.as_str(), c.1))
+                .collect::<Vec<_>>(),
+            [("version", 2)]
+        );
+        let s = p("setup(name=NAME, version='1')\n");
+        assert!(s.name.is_none() && s.computed_error("name", Path::new("s")).is_some());
     }
 
     #[test]

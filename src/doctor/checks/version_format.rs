@@ -2,7 +2,7 @@
 
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
-use crate::project::VersionScheme;
+use crate::project::{SkipReason, VersionScheme};
 use crate::version;
 
 pub const CHECK: Check = Check {
@@ -34,7 +34,23 @@ fn run(ctx: &Context) -> Outcome {
     let mut out: Vec<FindingBuilder> = Vec::new();
     let mut seen = 0;
     for pkg in &ctx.project.packages {
-        if pkg.scheme == VersionScheme::Missing {
+        let problem = ctx
+            .project
+            .problems
+            .iter()
+            .find(|p| p.package.as_deref() == Some(pkg.name.as_str()));
+        if let (VersionScheme::Missing, Some(pr)) = (&pkg.scheme, problem) {
+            let mut b = finding(
+                Code::VersionFormat,
+                Severity::Error,
+                format!("package {}: version unreadable: {}", pkg.name, pr.message),
+            )
+            .at(pr.path.clone(), pr.line);
+            if let Some(h) = &pr.hint {
+                b = b.hint(h.clone());
+            }
+            out.push(b);
+        } else if pkg.scheme == VersionScheme::Missing {
             out.push(
                 finding(
                     Code::VersionFormat,
@@ -76,6 +92,34 @@ fn run(ctx: &Context) -> Outcome {
                 ),
                 Ok(_) => {}
             }
+        }
+    }
+    // Projects discovery could not read at all (malformed manifest, computed name).
+    for pr in ctx.project.problems.iter().filter(|p| p.package.is_none()) {
+        let mut b = finding(
+            Code::VersionFormat,
+            Severity::Error,
+            format!("project unreadable: {}", pr.message),
+        )
+        .at(pr.path.clone(), pr.line);
+        if let Some(h) = &pr.hint {
+            b = b.hint(h.clone());
+        }
+        out.push(b);
+    }
+    for sk in &ctx.project.skipped {
+        if sk.reason == SkipReason::Private {
+            out.push(
+                finding(
+                    Code::VersionFormat,
+                    Severity::Info,
+                    format!(
+                        "package {} is marked `Private :: Do Not Upload`: pyrel does not release it",
+                        sk.name
+                    ),
+                )
+                .at(sk.manifest.clone(), None),
+            );
         }
     }
     Outcome::from_builders(out, format!("{seen} version source(s) checked"))

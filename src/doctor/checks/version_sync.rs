@@ -91,8 +91,11 @@ fn kind_name(s: &VersionSource) -> &'static str {
         Poetry => "[tool.poetry].version",
         SetupCfg => "setup.cfg version",
         SetupPy => "setup(version=...)",
-        HatchPath | Attr => "the version attribute",
-        DunderVersion => "__version__",
+        HatchPath | Attr | PdmPath => "the version attribute",
+        DunderVersion | FlitModule => "__version__",
+        Cargo => "Cargo.toml [package].version",
+        CargoWorkspace => "Cargo.toml [workspace.package].version",
+        VersionFile => "the version file",
     }
 }
 

@@ -1,0 +1,445 @@
+//! What `pyrel init` proposes for a repository, decided from what discovery found: the
+//! detection layer behind init's defaults (and doctor's judgement before there is a
+//! policy). Reads only: existing tags, existing workflows, `requires-python`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use super::{Project, VersionScheme};
+
+/// CPython minor versions with their end-of-life dates (PEP 602: five years after the
+/// October release). The one place to update when a new CPython ships.
+pub const CPYTHON: &[(u32, &str)] = &[
+    (8, "2024-10-31"),
+    (9, "2025-10-31"),
+    (10, "2026-10-31"),
+    (11, "2027-10-31"),
+    (12, "2028-10-31"),
+    (13, "2029-10-31"),
+    (14, "2030-10-31"),
+];
+
+/// The oldest minor `actions/setup-python` still installs on GitHub's runners: a
+/// project's lowest supported version is kept in the matrix down to this one.
+const OLDEST_INSTALLABLE: u32 = 8;
+
+/// What init proposes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Choices {
+    /// The released packages do not share one version.
+    pub independent: bool,
+    /// The tag format the repository's existing tags use, when they agree on one.
+    pub tag_format: Option<String>,
+    /// The Python test matrix, when the packages' `requires-python` say something.
+    pub python_versions: Option<Vec<String>>,
+    /// Check names of existing workflows that run the tests on push or pull request.
+    pub existing_checks: Vec<String>,
+    /// Workflows that already upload to PyPI, with the token secrets they use.
+    pub publishers: Vec<Publisher>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publisher {
+    pub path: PathBuf,
+    /// `secrets.NAME` used by the workflow (token mode), sorted.
+    pub secrets: Vec<String>,
+}
+
+/// Decides every choice for `project`; `today` is `YYYY-MM-DD`.
+pub fn choose(project: &Project, today: &str) -> Choices {
+    let mut versions: Vec<&str> = project
+        .packages
+        .iter()
+        .filter(|p| p.scheme == VersionScheme::Static)
+        .filter_map(|p| p.version())
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    let independent = versions.len() > 1;
+    let (existing_checks, publishers) = workflows(project);
+    Choices {
+        independent,
+        tag_format: tag_format(project, independent),
+        python_versions: python_matrix(project, today),
+        existing_checks,
+        publishers,
+    }
+}
+
+/// Whether the version `3.<minor>` (any patch) satisfies a `requires-python` spec.
+fn allows(spec: &pep440_rs::VersionSpecifiers, minor: u32) -> bool {
+    [format!("3.{minor}"), format!("3.{minor}.99")]
+        .iter()
+        .filter_map(|v| pep440_rs::Version::from_str(v).ok())
+        .any(|v| spec.contains(&v))
+}
+
+/// The test matrix: the CPython versions inside every released package's
+/// `requires-python` (both bounds) that are still supported on `today`, plus the lowest
+/// version the project supports even past its end of life.
+pub fn python_matrix(project: &Project, today: &str) -> Option<Vec<String>> {
+    let mut specs = Vec::new();
+    for p in &project.packages {
+        let Some(spec) = requires_python(&project.root.join(&p.manifest)) else {
+            continue;
+        };
+        if let Ok(s) = pep440_rs::VersionSpecifiers::from_str(&spec) {
+            specs.push(s);
+        }
+    }
+    if specs.is_empty() {
+        return None;
+    }
+    let allowed: Vec<(u32, &str)> = CPYTHON
+        .iter()
+        .copied()
+        .filter(|(m, _)| specs.iter().all(|s| allows(s, *m)))
+        .collect();
+    let mut out: Vec<String> = allowed
+        .iter()
+        .filter(|(_, eol)| *eol > today)
+        .map(|(m, _)| format!("3.{m}"))
+        .collect();
+    if let Some((lowest, _)) = allowed.first() {
+        let name = format!("3.{lowest}");
+        if *lowest >= OLDEST_INSTALLABLE && !out.contains(&name) {
+            out.insert(0, name);
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn requires_python(manifest: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(manifest).ok()?;
+    if manifest.file_name().is_some_and(|n| n == "pyproject.toml") {
+        let doc: toml_edit::ImDocument<String> = toml_edit::ImDocument::parse(text).ok()?;
+        return doc
+            .get("project")?
+            .get("requires-python")?
+            .as_str()
+            .map(str::to_owned);
+    }
+    None
+}
+
+/// Every tag name of the repository, read from the refs on disk (no subprocess).
+pub fn tags(root: &Path) -> Vec<String> {
+    let mut git = root.join(".git");
+    if git.is_file() {
+        // A worktree: `gitdir: PATH`, tags live in the common directory.
+        let Some(dir) = std::fs::read_to_string(&git)
+            .ok()
+            .and_then(|t| t.strip_prefix("gitdir:").map(|d| PathBuf::from(d.trim())))
+        else {
+            return Vec::new();
+        };
+        git = std::fs::read_to_string(dir.join("commondir"))
+            .map(|c| dir.join(c.trim()))
+            .unwrap_or(dir);
+    }
+    let mut out = Vec::new();
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else if let Ok(rel) = p.strip_prefix(base) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let refs = git.join("refs/tags");
+    walk(&refs, &refs, &mut out);
+    if let Ok(packed) = std::fs::read_to_string(git.join("packed-refs")) {
+        for line in packed.lines() {
+            if let Some((_, name)) = line.split_once(' ') {
+                if let Some(t) = name.strip_prefix("refs/tags/") {
+                    out.push(t.to_string());
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The tag format most existing tags follow: the tag with its version replaced by
+/// `{version}` and a package name by `{name}`. Lockstep needs a format without
+/// `{name}`, independent versioning one with it.
+fn tag_format(project: &Project, independent: bool) -> Option<String> {
+    let names: Vec<String> = project
+        .packages
+        .iter()
+        .flat_map(|p| [p.normalized.clone(), p.normalized.replace('-', "_")])
+        .collect();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for tag in tags(&project.root) {
+        let Some(format) = format_of(&tag, &names) else {
+            continue;
+        };
+        *counts.entry(format).or_default() += 1;
+    }
+    let (format, _) = counts
+        .into_iter()
+        .filter(|(f, _)| f.contains("{name}") == independent)
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))?;
+    Some(format)
+}
+
+/// `v1.2.3` → `v{version}`; `core-lib-v1.2.3` → `{name}-v{version}` when `core-lib` is a
+/// package. Only plain characters in the free text (a format reaches workflows).
+fn format_of(tag: &str, names: &[String]) -> Option<String> {
+    let start = tag
+        .char_indices()
+        .filter(|(i, c)| c.is_ascii_digit() && (*i == 0 || !tag.as_bytes()[i - 1].is_ascii_digit()))
+        .map(|(i, _)| i)
+        .find(|&i| pep440_rs::Version::from_str(&tag[i..]).is_ok())?;
+    let prefix = &tag[..start];
+    if !prefix
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '@'))
+    {
+        return None;
+    }
+    let lower = prefix.to_ascii_lowercase();
+    let mut best: Option<&String> = None;
+    for n in names {
+        if lower.contains(n.as_str()) && best.is_none_or(|b| n.len() > b.len()) {
+            best = Some(n);
+        }
+    }
+    let prefix = match best {
+        Some(n) => {
+            let at = lower.find(n.as_str())?;
+            format!("{}{{name}}{}", &prefix[..at], &prefix[at + n.len()..])
+        }
+        None => prefix.to_string(),
+    };
+    Some(format!("{prefix}{{version}}"))
+}
+
+/// Commands that upload distributions to PyPI.
+const PUBLISH_MARKERS: &[&str] = &[
+    "pypa/gh-action-pypi-publish",
+    "twine upload",
+    "uv publish",
+    "poetry publish",
+    "flit publish",
+    "hatch publish",
+    "pdm publish",
+];
+
+/// Commands that run a test suite.
+const TEST_MARKERS: &[&str] = &[
+    "pytest",
+    "tox",
+    "nox",
+    "hatch test",
+    "unittest",
+    "make test",
+];
+
+/// Reads the existing workflows: check names of jobs that run tests on push or pull
+/// request, and the workflows that publish to PyPI.
+fn workflows(project: &Project) -> (Vec<String>, Vec<Publisher>) {
+    let mut checks = Vec::new();
+    let mut publishers = Vec::new();
+    for wf in &project.workflows {
+        let Ok(text) = std::fs::read_to_string(project.root.join(wf)) else {
+            continue;
+        };
+        let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
+            continue;
+        };
+        if text.contains("managed by pyrel") || text.contains("generated by pyrel") {
+            continue;
+        }
+        let scripts = local_scripts(&project.root, &text);
+        if PUBLISH_MARKERS
+            .iter()
+            .any(|m| text.contains(m) || scripts.contains(m))
+        {
+            let mut secrets: Vec<String> = text
+                .match_indices("secrets.")
+                .map(|(i, _)| {
+                    text[i + 8..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect::<String>()
+                })
+                .filter(|s| !s.is_empty() && s != "GITHUB_TOKEN")
+                .collect();
+            secrets.sort();
+            secrets.dedup();
+            publishers.push(Publisher {
+                path: wf.clone(),
+                secrets,
+            });
+        }
+        if !on_push_or_pr(&doc) {
+            continue;
+        }
+        let Some(jobs) = doc.get("jobs").and_then(|j| j.as_mapping()) else {
+            continue;
+        };
+        for (id, job) in jobs {
+            let Some(id) = id.as_str() else { continue };
+            let steps = serde_yaml::to_string(job.get("steps").unwrap_or(&serde_yaml::Value::Null))
+                .unwrap_or_default();
+            let runs_tests = TEST_MARKERS.iter().any(|m| steps.contains(m));
+            if !runs_tests {
+                continue;
+            }
+            checks.extend(check_names(id, job));
+        }
+    }
+    checks.dedup();
+    (checks, publishers)
+}
+
+/// The text of repository scripts a workflow runs (`run: ./scripts/release.sh`,
+/// `python scripts/publish.py`), so a publish hidden in a script is seen.
+fn local_scripts(root: &Path, workflow: &str) -> String {
+    let mut out = String::new();
+    for word in workflow.split(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+        let w = word.trim_start_matches("./");
+        let plausible = (w.ends_with(".sh") || w.ends_with(".py"))
+            && !w.contains("..")
+            && !w.starts_with('/')
+            && w.len() < 200;
+        if plausible {
+            if let Ok(t) = std::fs::read_to_string(root.join(w)) {
+                out.push_str(&t);
+            }
+        }
+    }
+    out
+}
+
+fn on_push_or_pr(doc: &serde_yaml::Value) -> bool {
+    // YAML 1.1 reads a bare `on:` key as the boolean true.
+    let on = doc.get("on").or_else(|| {
+        doc.as_mapping()
+            .and_then(|m| m.get(serde_yaml::Value::Bool(true)))
+    });
+    let has = |k: &str| match on {
+        Some(serde_yaml::Value::String(s)) => s == k,
+        Some(serde_yaml::Value::Sequence(s)) => s.iter().any(|v| v.as_str() == Some(k)),
+        Some(serde_yaml::Value::Mapping(m)) => m.contains_key(k),
+        _ => false,
+    };
+    has("push") || has("pull_request")
+}
+
+/// The check names GitHub reports for a job: its name (or id), and with a matrix one
+/// per combination, `name (v1, v2)` unless the name uses `${{ matrix.* }}` itself.
+fn check_names(id: &str, job: &serde_yaml::Value) -> Vec<String> {
+    let name = job.get("name").and_then(|n| n.as_str()).unwrap_or(id);
+    let matrix = job
+        .get("strategy")
+        .and_then(|s| s.get("matrix"))
+        .and_then(|m| m.as_mapping());
+    let Some(matrix) = matrix else {
+        return vec![name.to_string()];
+    };
+    let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for (k, v) in matrix {
+        let (Some(k), Some(values)) = (k.as_str(), v.as_sequence()) else {
+            continue;
+        };
+        if k == "include" || k == "exclude" {
+            continue;
+        }
+        let values: Vec<String> = values.iter().filter_map(scalar).collect();
+        if values.is_empty() {
+            // A matrix from an expression: the names are not knowable statically.
+            return Vec::new();
+        }
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                values.iter().map(move |v| {
+                    let mut c = c.clone();
+                    c.push((k.to_string(), v.clone()));
+                    c
+                })
+            })
+            .collect();
+    }
+    combos
+        .into_iter()
+        .map(|c| {
+            if name.contains("${{") {
+                let mut n = name.to_string();
+                for (k, v) in &c {
+                    for form in [
+                        format!("${{{{ matrix.{k} }}}}"),
+                        format!("${{{{matrix.{k}}}}}"),
+                    ] {
+                        n = n.replace(&form, v);
+                    }
+                }
+                n
+            } else if c.is_empty() {
+                name.to_string()
+            } else {
+                let vals: Vec<&str> = c.iter().map(|(_, v)| v.as_str()).collect();
+                format!("{name} ({})", vals.join(", "))
+            }
+        })
+        .filter(|n| !n.contains("${{"))
+        .collect()
+}
+
+fn scalar(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_formats() {
+        let names = vec!["core-lib".to_string(), "core_lib".to_string()];
+        assert_eq!(format_of("v1.2.3", &names).as_deref(), Some("v{version}"));
+        assert_eq!(format_of("1.2.3", &names).as_deref(), Some("{version}"));
+        assert_eq!(
+            format_of("core-lib-v1.2.3", &names).as_deref(),
+            Some("{name}-v{version}")
+        );
+        assert_eq!(
+            format_of("integrations/core-lib-v0.1.0", &names).as_deref(),
+            Some("integrations/{name}-v{version}")
+        );
+        assert_eq!(format_of("nightly", &names), None);
+        assert_eq!(format_of("x$(id)1.0", &names), None);
+    }
+
+    #[test]
+    fn matrix_names() {
+        let job: serde_yaml::Value = serde_yaml::from_str(
+            "name: Test Suite\nstrategy:\n  matrix:\n    python-version: ['3.9', '3.10']\n",
+        )
+        .unwrap();
+        assert_eq!(
+            check_names("test", &job),
+            ["Test Suite (3.9)", "Test Suite (3.10)"]
+        );
+        let job: serde_yaml::Value = serde_yaml::from_str(
+            "name: py ${{ matrix.py }}\nstrategy:\n  matrix:\n    py: [3.11]\n",
+        )
+        .unwrap();
+        assert_eq!(check_names("t", &job), ["py 3.11"]);
+    }
+}
