@@ -1275,3 +1275,50 @@ fn unreadable_package_is_named_by_init_and_the_rest_still_works() {
     assert!(versions.iter().any(|(n, v, _)| n == "alpha" && v.is_none()));
     assert!(versions.iter().any(|(n, v, _)| n == "beta" && v.is_some()));
 }
+
+#[test]
+fn credential_placeholders_are_quiet_and_real_token_shapes_are_errors() {
+    let d = common::fixture("real-env-placeholders");
+    let (findings, _) = cli_doctor(d.path());
+    let creds: Vec<_> = findings
+        .iter()
+        .filter(|f| f.2.contains("token") || f.2.contains("credential") || f.2.contains("password"))
+        .collect();
+    assert!(creds.is_empty(), "{creds:?}");
+    // Planted real shapes (fake values): each an error, the value never printed.
+    let gh = format!("ghp_{}", "FAKEfake0123456789FAKEfake0123456789");
+    let pypi = format!("pypi-AgEIcHlwaS5vcmc{}", "FAKEFAKEFAKEFAKEFAKE");
+    std::fs::write(d.path().join("deploy.env"), format!("GH_TOKEN={gh}\n")).unwrap();
+    std::fs::write(
+        d.path().join(".pypirc"),
+        format!("[pypi]\nusername = __token__\npassword = {pypi}\n"),
+    )
+    .unwrap();
+    let out = common::pyrel(d.path())
+        .args(["doctor", "--offline", "--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("FAKE"), "{text}");
+    let (findings, code) = cli_doctor(d.path());
+    assert_eq!(code, 1);
+    let mut creds: Vec<(String, String)> = findings
+        .iter()
+        .filter(|f| f.0 == "error" && (f.2.contains("token") || f.2.contains("password")))
+        .map(|f| (f.1.clone(), f.2.clone()))
+        .collect();
+    creds.sort();
+    assert_eq!(
+        creds,
+        [
+            (
+                ".pypirc".to_string(),
+                "a PyPI API token (pypi-AgE…) is in .pypirc".to_string()
+            ),
+            (
+                "deploy.env".to_string(),
+                "a GitHub token (ghp_…) is in deploy.env".to_string()
+            ),
+        ]
+    );
+}

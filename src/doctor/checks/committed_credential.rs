@@ -42,11 +42,13 @@ const MIN_TAIL: usize = 16;
 
 /// What may be shown of a credential: never more than its well-known prefix.
 pub fn redacted_prefix(secret: &str) -> String {
-    let shown: String = secret.chars().take(8).collect();
     if secret.starts_with("pypi-") {
-        format!("{shown}…")
-    } else {
-        "…".to_string()
+        let shown: String = secret.chars().take(8).collect();
+        return format!("{shown}…");
+    }
+    match GITHUB_PREFIXES.iter().find(|(p, _)| secret.starts_with(p)) {
+        Some((p, _)) => format!("{p}…"),
+        None => "…".to_string(),
     }
 }
 
@@ -71,6 +73,48 @@ fn pypi_tokens(line: &str) -> Vec<&str> {
     out
 }
 
+/// GitHub token prefixes and the shortest body after them that is a real token:
+/// classic tokens are the prefix plus 36 base62 characters, fine-grained ones
+/// `github_pat_` plus 82.
+const GITHUB_PREFIXES: &[(&str, usize)] = &[
+    ("github_pat_", 50),
+    ("ghp_", 36),
+    ("gho_", 36),
+    ("ghu_", 36),
+    ("ghs_", 36),
+    ("ghr_", 36),
+];
+
+/// GitHub tokens in a line: a known prefix, not glued to a word before it, followed by
+/// enough token characters.
+fn github_tokens(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for (prefix, min) in GITHUB_PREFIXES {
+        let mut from = 0;
+        while let Some(i) = line[from..].find(prefix) {
+            let start = from + i;
+            let body = &line[start + prefix.len()..];
+            let len = body
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(body.len());
+            let glued = line[..start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            if len >= *min
+                && !glued
+                && !out
+                    .iter()
+                    .any(|t: &&str| t.contains(&line[start..start + prefix.len() + len]))
+            {
+                out.push(&line[start..start + prefix.len() + len]);
+            }
+            from = start + prefix.len() + len;
+        }
+    }
+    out
+}
+
 fn file_name(path: &Path) -> &str {
     path.file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
@@ -80,24 +124,82 @@ fn is_env_file(path: &Path) -> bool {
     name == ".env" || name.starts_with(".env.") || name.ends_with(".env")
 }
 
-/// A value that is clearly not a credential: empty, a placeholder or a reference.
-fn is_placeholder(value: &str) -> bool {
+/// `.env.example`, `example.env`, `.env.sample`, `.env.template`, `.env.dist`: files
+/// that document variables. Only real token shapes are findings there.
+fn is_env_template(path: &Path) -> bool {
+    let name = file_name(path).to_ascii_lowercase();
+    ["example", "sample", "template", "dist", "tmpl", "defaults"]
+        .iter()
+        .any(|w| name.contains(w))
+}
+
+/// A `.pypirc` password that is not one: empty, a reference, or a placeholder word.
+fn is_pypirc_placeholder(value: &str) -> bool {
     let v = value.trim().trim_matches(['"', '\'']);
+    let lower = v.to_ascii_lowercase();
     v.is_empty()
         || v.starts_with('$')
         || v.starts_with('<')
         || v.starts_with("%(")
-        || v.eq_ignore_ascii_case("changeme")
-        || v.chars().all(|c| c == '*' || c == 'x' || c == 'X')
+        || v.starts_with("{{")
+        || v.contains("${")
+        || v.chars().all(|c| matches!(c, '*' | 'x' | 'X' | '.'))
+        || [
+            "secret",
+            "password",
+            "token",
+            "changeme",
+            "change-me",
+            "your-token",
+            "your-password",
+            "none",
+        ]
+        .contains(&lower.as_str())
+}
+
+/// A value that is clearly not a credential: empty, a placeholder, a reference to a
+/// variable or a secret store, or a plain word or phrase without any digit
+/// (`secret`, `changeme`, `xxx`, `your-token-here`, `DefaultAzureCredential`).
+fn is_placeholder(value: &str) -> bool {
+    let v = value
+        .split(" #")
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches(['"', '\'']);
+    v.is_empty()
+        || v.starts_with('$')
+        || v.starts_with('<')
+        || v.starts_with("%(")
+        || v.starts_with("{{")
+        || v.starts_with('[') && v.ends_with(']')
+        || v.contains("${")
+        || v.chars()
+            .all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '_'))
+        || (!v.chars().any(|c| c.is_ascii_digit())
+            && v.chars()
+                .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '-' | '.' | ' ')))
 }
 
 /// Findings of one file's text.
 pub fn scan_text(rel: &Path, text: &str) -> Vec<FindingBuilder> {
     let mut out = Vec::new();
     let pypirc = file_name(rel) == ".pypirc";
-    let env = is_env_file(rel);
+    let env = is_env_file(rel) && !is_env_template(rel);
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
+        if let Some(token) = github_tokens(line).first() {
+            out.push(
+                finding(
+                    Code::CommittedCredential,
+                    Severity::Error,
+                    format!("a GitHub token ({}) is in {}", redacted_prefix(token), crate::doctor::display_path(rel)),
+                )
+                .at(rel, Some(n))
+                .hint("revoke the token on GitHub now (Settings > Developer settings), remove it from the file and from git history"),
+            );
+            continue;
+        }
         let tokens = pypi_tokens(line);
         if let Some(token) = tokens.first() {
             out.push(
@@ -117,7 +219,7 @@ pub fn scan_text(rel: &Path, text: &str) -> Vec<FindingBuilder> {
         }
         if pypirc {
             if let Some((key, value)) = trimmed.split_once(['=', ':']) {
-                if key.trim().eq_ignore_ascii_case("password") && !is_placeholder(value) {
+                if key.trim().eq_ignore_ascii_case("password") && !is_pypirc_placeholder(value) {
                     out.push(
                         finding(
                             Code::CommittedCredential,
@@ -256,6 +358,53 @@ mod tests {
         assert!(pypi_tokens("uses: pypa/gh-action-pypi-publish@v1").is_empty());
         assert!(pypi_tokens("xpypi-AgEIcHlwaS5vcmcFAKEFAKEFAKE").is_empty());
         assert!(pypi_tokens("pypi-AgEshort").is_empty());
+    }
+
+    #[test]
+    fn placeholders_are_not_credentials() {
+        let env = "API_TOKEN=secret\nPASSWORD=changeme\nSECRET_KEY=xxx\nGITHUB_TOKEN=<your-token>\n\
+                   AZURE_CREDENTIAL=DefaultAzureCredential\nDB_PASSWORD=${DB_PASSWORD}\nTOKEN=your-token-here\n\
+                   SECRET=\"\"\nPYPI_PASSWORD=$PYPI_PASSWORD\n";
+        assert!(scan_text(Path::new(".env"), env).is_empty());
+        assert!(scan_text(Path::new(".env.example"), "PASSWORD=hunter2hunter2\n").is_empty());
+        assert!(scan_text(Path::new(".pypirc"), "[pypi]\npassword = <your-token>\n").is_empty());
+        assert!(scan_text(Path::new(".pypirc"), "[pypi]\npassword = secret\n").is_empty());
+        // A real-looking password in .pypirc stays an error, even without digits.
+        assert_eq!(
+            scan_text(
+                Path::new(".pypirc"),
+                "[pypi]\npassword = correcthorsebattery\n"
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn github_tokens_are_errors_and_never_shown() {
+        let classic = format!("ghp_{}", "FAKEfake0123456789FAKEfake0123456789");
+        let pat = format!(
+            "github_pat_{}",
+            "FAKE0123456789fake0123456789FAKE0123456789fake0123456789"
+        );
+        for (file, text) in [
+            (".env.example", format!("GH_TOKEN={classic}\n")),
+            ("ci/config.yml", format!("token: \"{pat}\"\n")),
+            (
+                "notes.md",
+                format!("oauth gho_{}\n", "FAKEfake0123456789FAKEfake0123456789"),
+            ),
+        ] {
+            let f = scan_text(Path::new(file), &text);
+            assert_eq!(f.len(), 1, "{file}");
+            let f = f[0].clone().build().unwrap();
+            assert!(!f.message.contains("FAKE"), "{}", f.message);
+            assert!(f.message.contains("GitHub token (g"), "{}", f.message);
+        }
+        // Prose, short values and words glued to the prefix are not tokens.
+        assert!(github_tokens("set ghp_ to your token").is_empty());
+        assert!(github_tokens("ghp_short").is_empty());
+        assert!(github_tokens(&format!("xghp_{}", "a".repeat(40))).is_empty());
     }
 
     #[test]
