@@ -261,15 +261,20 @@ pub fn parse(text: &str) -> Result<Changelog, ChangelogError> {
             continue;
         };
         let line_no = start + 1;
-        let head = parse_heading(heading).map_err(|msg| {
-            ChangelogError::at(
+        let head = match parse_heading(heading) {
+            Ok(h) => h,
+            // An old heading that is not a release (`## Changed`, `## 0.15.x`,
+            // `## Version 1.44.0/0.65b0 (2026-05-01)`) is text: it never blocks a bump.
+            // A bracketed heading is meant as a release and stays strict.
+            Err(_) if !heading.trim_start().starts_with('[') => continue,
+            Err(msg) => return Err(ChangelogError::at(
                 line_no,
                 msg,
                 Some(
                     "write release headings as `## [1.2.3] - 2024-01-31` (Keep a Changelog 1.1.0)",
                 ),
-            )
-        })?;
+            )),
+        };
         let (body, change_types) = section_body(&lines[start + 1..end], &kinds[start + 1..end]);
         let section = Section {
             version: head.version.clone(),

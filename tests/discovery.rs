@@ -1470,3 +1470,33 @@ fn init_dry_run_shows_the_policy_it_would_write() {
     assert!(text.contains("python-versions = ["), "{text}");
     assert_eq!(before, common::snapshot_tree(d.path()));
 }
+
+#[test]
+fn odd_old_changelog_headings_never_block_a_bump() {
+    let d = common::fixture("real-sub-dunder");
+    let old = "## Changed\n\n- From the old days.\n\n## 0.15.x\n\n- A series.\n\n## Version 1.44.0/0.65b0 (2026-05-01)\n\n- Two versions at once.\n";
+    let log = d.path().join("CHANGELOG.md");
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(&log, format!("{text}\n{old}")).unwrap();
+    common::git(d.path(), &["add", "-A"]);
+    common::git(d.path(), &["commit", "-qm", "c"]);
+    let out = common::pyrel(d.path())
+        .args(["bump", "minor"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read_to_string(&log).unwrap();
+    assert!(after.contains("## [0.5.0] - "), "{after}");
+    assert!(after.contains(old), "{after}");
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.1 == "CHANGELOG.md" && f.0 == "error"),
+        "{findings:?}"
+    );
+}

@@ -1,18 +1,22 @@
 //! Finding the root, the packages and their version sources and sibling dependencies.
 //!
-//! Where packages are looked for (never a blind walk of the tree):
-//! - a uv workspace (`[tool.uv.workspace]` in the root `pyproject.toml`): the root when
-//!   it has a `[project]` (it is then a package too; a "virtual" root is not), plus every
-//!   directory matching `members` and not `exclude`, as uv does;
-//! - otherwise: the root, every immediate subdirectory, and one level below a
-//!   subdirectory that is neither a package nor a Python import package
-//!   (`packages/*/`, `libs/*/`). Hidden directories, virtual environments,
-//!   `node_modules`, `build`, `dist`, `__pycache__`, `*.egg-info` and the directories
-//!   that hold test or documentation material (`tests`, `test`, `docs`, `examples`,
-//!   `fixtures`) are skipped: a `setup.py` there is a fixture, not a release.
+//! Where packages are looked for, the way build tools are pointed at them:
+//! - a uv workspace (`[tool.uv.workspace]` in the root `pyproject.toml`): the root and
+//!   every directory matching `members` and not `exclude`, exactly as uv resolves them;
+//! - otherwise: the root plus a walk of the whole tree that respects `.gitignore` and
+//!   skips hidden directories, virtual environments (any directory with `pyvenv.cfg`),
+//!   git submodules, `node_modules`, build output, vendored code, project templates and
+//!   test/docs/example/benchmark material (a `setup.py` there is a fixture, not a
+//!   release). A uv workspace found below the root (`python/pyproject.toml`) contributes
+//!   exactly its members.
 //!
-//! A directory is a package when its `pyproject.toml` has a `[project]` or
-//! `[tool.poetry]` name, or its `setup.py` / `setup.cfg` declare a name.
+//! A directory is a project when its `pyproject.toml` has a `[project]` or
+//! `[tool.poetry]` name, or its `setup.py` / `setup.cfg` declare a name. A project is
+//! released unless it is virtual for uv (`[tool.uv] package = false`, or no
+//! `[build-system]` inside a uv workspace; a standalone project without one is built by
+//! the PEP 517 fallback), marked `Private :: Do Not Upload`, or excluded by the policy's
+//! `packages` globs. What cannot be read in one package is a [`Problem`] of that package;
+//! the rest of the repository still works.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -53,9 +57,26 @@ const SKIP_DIRS: &[&str] = &[
     "test_data",
     "target",
     "_vendor",
+    "vendor",
     "vendored",
+    "third_party",
+    "thirdparty",
     "templates",
     "template",
+    "benchmarks",
+    "benchmark",
+    "asv_bench",
+    "demo",
+    "demos",
+    "sample",
+    "samples",
+    "tutorial",
+    "tutorials",
+    "notebooks",
+    "playground",
+    "e2e",
+    "integration_tests",
+    "integration-tests",
 ];
 
 /// Modules that hold a `__version__` users import.
@@ -309,7 +330,10 @@ fn project_dirs(root: &Path) -> Result<Vec<PathBuf>> {
                 return true;
             }
             let name = e.file_name().to_string_lossy();
-            !(skipped_dir_name(&name) || e.path().join("pyvenv.cfg").exists())
+            // A virtualenv of any name, or a git submodule (another repository).
+            !(skipped_dir_name(&name)
+                || e.path().join("pyvenv.cfg").exists()
+                || e.path().join(".git").exists())
         })
         .build();
     for entry in walk {
