@@ -1500,3 +1500,34 @@ fn odd_old_changelog_headings_never_block_a_bump() {
         "{findings:?}"
     );
 }
+
+#[test]
+fn doctor_names_both_files_when_two_workflows_publish() {
+    let d = common::fixture("single-src");
+    common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("publish to PyPI")),
+        "{findings:?}"
+    );
+    let wf = d.path().join(".github/workflows/upload.yml");
+    std::fs::write(
+        &wf,
+        "name: Upload\non:\n  push:\n    tags: ['v*']\njobs:\n  up:\n    runs-on: ubuntu-latest\n    steps:\n      - run: uv build && uv publish\n",
+    )
+    .unwrap();
+    let (findings, code) = cli_doctor(d.path());
+    assert_eq!(code, 1);
+    let two: Vec<_> = findings
+        .iter()
+        .filter(|f| f.2.contains("workflows publish to PyPI"))
+        .collect();
+    assert_eq!(two.len(), 1, "{findings:?}");
+    assert_eq!(
+        two[0].2,
+        "2 workflows publish to PyPI: .github/workflows/release.yml and .github/workflows/upload.yml"
+    );
+}

@@ -234,6 +234,22 @@ impl Pyproject {
                 }
             }
         }
+        // poetry: `packages = [{ include = "pkg", from = "src" }]`.
+        if let Some(pkgs) = self
+            .table("tool.poetry")
+            .and_then(|p| p.get("packages"))
+            .and_then(Item::as_array)
+        {
+            for entry in pkgs.iter() {
+                let Some(t) = entry.as_inline_table() else {
+                    continue;
+                };
+                if let Some(inc) = t.get("include").and_then(Value::as_str) {
+                    let from = t.get("from").and_then(Value::as_str).unwrap_or("");
+                    push(inc, from);
+                }
+            }
+        }
         if let Some(m) = self
             .table("tool.flit.module")
             .and_then(|m| m.get("name"))
@@ -736,6 +752,42 @@ mod tests {
         assert_eq!(&t[deps[0].lit.span.clone()], "core>=1");
         assert_eq!(deps[0].lit.line, 5);
         assert_eq!(&t[deps[1].lit.span.clone()], "x ; python_version < \"3.9\"");
+    }
+
+    #[test]
+    fn import_packages_as_the_backends_ship_them() {
+        let got = |t: &str| pp(t).import_packages();
+        let s = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            got("[tool.hatch.build.targets.wheel]\npackages = [\"src/tool_core\", \"src/opentelemetry\"]\n"),
+            s(&[("tool_core", "src"), ("opentelemetry", "src")])
+        );
+        assert_eq!(
+            got("[tool.setuptools]\npackage-dir = {\"\" = \"lib\"}\npackages = [\"attrlib\", \"attrlib.sub\"]\n"),
+            s(&[("attrlib", "lib")])
+        );
+        assert_eq!(
+            got("[tool.poetry]\nname = \"x\"\npackages = [{ include = \"poetic\", from = \"src\" }]\n"),
+            s(&[("poetic", "src")])
+        );
+        assert_eq!(
+            got("[tool.flit.module]\nname = \"flitmod\"\n"),
+            s(&[("flitmod", "")])
+        );
+        assert!(got("[project]\nname = \"x\"\n").is_empty());
+    }
+
+    #[test]
+    fn virtual_private_and_backend() {
+        let p = pp("[project]\nname = \"x\"\nclassifiers = [\"Private :: Do Not Upload\"]\n[tool.uv]\npackage = false\n");
+        assert!(p.is_private() && p.uv_package() == Some(false) && !p.has_build_system());
+        let p = pp("[build-system]\nbuild-backend = \"maturin\"\n[project]\nname = \"x\"\ndynamic = [\"version\"]\n");
+        assert_eq!(p.version(SourceKind::Project), PyVersion::Maturin(None));
+        assert!(!p.is_private() && p.uv_package().is_none());
     }
 
     #[test]

@@ -118,6 +118,24 @@ fn run(ctx: &Context) -> Outcome {
             .hint("the release-workflow check still inspects the workflows on disk"),
         );
     }
+    // Two publishers: a release would upload twice (the second upload fails, or one
+    // publishes what the other did not check).
+    let publishers = crate::project::choices::publishers(&ctx.project);
+    if publishers.len() > 1 {
+        let names: Vec<String> = publishers
+            .iter()
+            .map(|p| crate::workspace_fs::slash(&p.path))
+            .collect();
+        out.push(
+            finding(
+                Code::Policy,
+                Severity::Error,
+                format!("{} workflows publish to PyPI: {}", names.len(), names.join(" and ")),
+            )
+            .at(publishers[1].path.clone(), None)
+            .hint("keep one publisher: remove the upload from the others, or point files.release-workflow at the one pyrel should manage"),
+        );
+    }
     let n = ctx.project.packages.len();
     Outcome::from_builders(
         out,
