@@ -1531,3 +1531,38 @@ fn doctor_names_both_files_when_two_workflows_publish() {
         "2 workflows publish to PyPI: .github/workflows/release.yml and .github/workflows/upload.yml"
     );
 }
+
+#[test]
+fn a_project_template_deep_in_a_package_is_not_released_and_never_fatal() {
+    let t = repo(&[
+        (
+            "libs/cli/pyproject.toml",
+            b"[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n[project]\nname = \"acme-cli\"\nversion = \"0.3.0\"\n",
+        ),
+        (
+            "libs/cli/acme_cli/project_scaffold/pyproject.toml",
+            b"[project]\nname = \"__package_name__\"\nversion = \"0.0.1\"\n",
+        ),
+        (
+            "libs/cli/acme_cli/integration_template/pyproject.toml",
+            b"[project]\nname = \"__module_name__\"\nversion = \"0.0.1\"\n",
+        ),
+    ]);
+    assert_eq!(
+        cli_versions(t.path()),
+        rows(&[("acme-cli", Some("0.3.0"), "libs/cli")])
+    );
+    let p = discover(t.path()).unwrap();
+    let named: Vec<_> = p
+        .problems
+        .iter()
+        .map(|pr| (pr.path.clone(), pr.line))
+        .collect();
+    assert_eq!(
+        named,
+        [(
+            pb("libs/cli/acme_cli/project_scaffold/pyproject.toml"),
+            Some(2)
+        )]
+    );
+}

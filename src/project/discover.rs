@@ -65,6 +65,8 @@ const SKIP_DIRS: &[&str] = &[
     "template",
     "benchmarks",
     "benchmark",
+    "bench",
+    "subprojects",
     "asv_bench",
     "demo",
     "demos",
@@ -365,11 +367,15 @@ fn project_dirs(root: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn skipped_dir_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
     name.starts_with('.')
         || name.ends_with(".egg-info")
         || name.contains("{{")
         || name.contains("{%")
-        || SKIP_DIRS.contains(&name)
+        || lower.contains("template")
+        || lower.starts_with("vendored")
+        || lower.starts_with("_vendor")
+        || SKIP_DIRS.contains(&lower.as_str())
 }
 
 /// Immediate subdirectories of `dir` worth looking into, sorted by name.
@@ -576,7 +582,7 @@ fn read_package_dir(
         return Ok(());
     };
     if !is_valid_dist_name(&name.value) {
-        return Err(Error::Parse {
+        let e = Error::Parse {
             path: name_path,
             line: Some(name.line),
             column: None,
@@ -585,7 +591,15 @@ fn read_package_dir(
                 "use ASCII letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (PEP 508)"
                     .into(),
             ),
-        });
+        };
+        // The root and uv workspace members are the repository's own: refused. A project
+        // the walk found deeper (a project template with `name = "__package_name__"`) is
+        // left out, named as a problem; its name never reaches a workflow.
+        if rel.as_os_str().is_empty() || in_workspace {
+            return Err(e);
+        }
+        found.problems.push(as_problem(root, None, e)?);
+        return Ok(());
     }
 
     // Which projects are released at all.

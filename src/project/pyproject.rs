@@ -158,9 +158,13 @@ impl Pyproject {
         self.table("build-system").is_some()
     }
 
-    /// `[tool.uv] package = true|false`, when set.
+    /// `[tool.uv] package = true|false`, when set; pdm's `[tool.pdm] distribution`
+    /// means the same for pdm projects.
     pub fn uv_package(&self) -> Option<bool> {
-        self.table("tool.uv")?.get("package")?.as_bool()
+        self.table("tool.uv")
+            .and_then(|t| t.get("package"))
+            .and_then(Item::as_bool)
+            .or_else(|| self.table("tool.pdm")?.get("distribution")?.as_bool())
     }
 
     /// The classifier `Private :: Do Not Upload` is declared (PyPI refuses the upload).
@@ -788,6 +792,8 @@ mod tests {
         let p = pp("[build-system]\nbuild-backend = \"maturin\"\n[project]\nname = \"x\"\ndynamic = [\"version\"]\n");
         assert_eq!(p.version(SourceKind::Project), PyVersion::Maturin(None));
         assert!(!p.is_private() && p.uv_package().is_none());
+        let p = pp("[project]\nname = \"app\"\n[tool.pdm]\ndistribution = false\n");
+        assert_eq!(p.uv_package(), Some(false));
     }
 
     #[test]
