@@ -45,8 +45,10 @@ fn fixtures() -> Vec<String> {
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().unwrap().is_dir())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        // Layout fixtures only: doctor-* are already initialised with planted problems.
-        .filter(|n| !n.starts_with("doctor-"))
+        // Layout fixtures only: doctor-* are already initialised with planted problems;
+        // real-* reproduce real repositories (existing publishers, uncommitted on purpose)
+        // and tests/discovery.rs runs `init --yes` + `generate --check` on each.
+        .filter(|n| !n.starts_with("doctor-") && !n.starts_with("real-"))
         .collect();
     names.sort();
     assert!(names.len() >= 9, "{names:?}");
@@ -778,9 +780,16 @@ fn branch_protection_is_githubs_put_body() {
         .iter()
         .map(|c| c["context"].as_str().unwrap())
         .collect();
+    // requires-python >=3.9: the lowest supported version stays in the matrix.
     assert_eq!(
         checks,
-        ["test (3.11)", "test (3.12)", "test (3.13)", "test (3.14)"]
+        [
+            "test (3.9)",
+            "test (3.11)",
+            "test (3.12)",
+            "test (3.13)",
+            "test (3.14)"
+        ]
     );
     assert_eq!(body["enforce_admins"], true);
     assert_eq!(

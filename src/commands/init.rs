@@ -58,7 +58,7 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         );
     }
     if !args.yes && !args.dry_run && std::io::stdin().is_terminal() {
-        ask(&project, &mut policy)?;
+        ask(&mut policy)?;
     }
 
     // The policy goes through the same loader `generate` uses, so what init writes is
@@ -294,22 +294,9 @@ fn committed_unmodified(root: &Path, rel: &Path) -> bool {
 }
 
 /// Interactive questions, with the detected values as defaults.
-fn ask(project: &Project, policy: &mut Policy) -> Result<()> {
+fn ask(policy: &mut Policy) -> Result<()> {
     use dialoguer::{Input, Select};
     let io = |e: dialoguer::Error| Error::usage(format!("prompt failed: {e}"), None);
-    println!(
-        "pyrel found {} package{} in {}:",
-        project.packages.len(),
-        if project.packages.len() == 1 { "" } else { "s" },
-        project.root.display()
-    );
-    for p in &project.packages {
-        println!(
-            "  {} {}",
-            p.name,
-            p.version().unwrap_or("(version from git tags)")
-        );
-    }
     let branch: String = Input::new()
         .with_prompt("Default branch")
         .default(policy.default_branch.clone())

@@ -157,9 +157,10 @@ fn is_pypirc_placeholder(value: &str) -> bool {
         .contains(&lower.as_str())
 }
 
-/// A value that is clearly not a credential: empty, a placeholder, a reference to a
-/// variable or a secret store, or a plain word or phrase without any digit
-/// (`secret`, `changeme`, `xxx`, `your-token-here`, `DefaultAzureCredential`).
+/// A value that is clearly not a credential: empty, a reference to a variable or a
+/// secret store (`$VAR`, `${VAR}`, `<your-token>`, `{{ x }}`), a placeholder word
+/// (`secret`, `changeme`, `xxx`, `your-token-here`), or a class name such as
+/// `DefaultAzureCredential` (a credential *provider*, not a credential).
 fn is_placeholder(value: &str) -> bool {
     let v = value
         .split(" #")
@@ -167,19 +168,42 @@ fn is_placeholder(value: &str) -> bool {
         .unwrap_or("")
         .trim()
         .trim_matches(['"', '\'']);
+    let lower = v.to_ascii_lowercase();
+    let class_name = v.len() > 3
+        && v.starts_with(|c: char| c.is_ascii_uppercase())
+        && v.chars().all(|c| c.is_ascii_alphabetic())
+        && v.chars().filter(char::is_ascii_uppercase).count() >= 2
+        && v.chars().any(|c| c.is_ascii_lowercase());
     v.is_empty()
         || v.starts_with('$')
         || v.starts_with('<')
         || v.starts_with("%(")
         || v.starts_with("{{")
-        || v.starts_with('[') && v.ends_with(']')
         || v.contains("${")
         || v.chars()
             .all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '_'))
-        || (!v.chars().any(|c| c.is_ascii_digit())
-            && v.chars()
-                .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '-' | '.' | ' ')))
+        || class_name
+        || PLACEHOLDER_WORDS.contains(&lower.as_str())
+        || lower.starts_with("your")
+        || [
+            "changeme",
+            "change-me",
+            "change_me",
+            "replace",
+            "placeholder",
+            "-here",
+            "_here",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
 }
+
+/// Values that only say "put the secret here".
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "secret", "password", "passwd", "token", "apikey", "api-key", "api_key", "key", "none", "null",
+    "nil", "todo", "tbd", "example", "dummy", "test", "testing", "sample", "xxx", "default",
+    "redacted", "hidden", "empty", "unset", "required", "optional",
+];
 
 /// Findings of one file's text.
 pub fn scan_text(rel: &Path, text: &str) -> Vec<FindingBuilder> {
