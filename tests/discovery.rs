@@ -1566,3 +1566,36 @@ fn a_project_template_deep_in_a_package_is_not_released_and_never_fatal() {
         )]
     );
 }
+
+#[test]
+fn uv_workspace_members_are_exactly_what_the_globs_say() {
+    let hatch = "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n";
+    let pp = |n: &str| format!("{hatch}[project]\nname = \"{n}\"\nversion = \"1.0.0\"\n");
+    let (a, b, c, d) = (
+        pp("ws-testing"),
+        pp("ws-kit"),
+        pp("ws-skip"),
+        pp("ws-outside"),
+    );
+    let t = repo(&[
+        (
+            "pyproject.toml",
+            b"[tool.uv.workspace]\nmembers = [\"packages/*\"]\nexclude = [\"packages/skip\"]\n",
+        ),
+        // A member named like test material is still a member: the globs decide.
+        ("packages/testing/pyproject.toml", a.as_bytes()),
+        ("packages/kit/pyproject.toml", b.as_bytes()),
+        ("packages/skip/pyproject.toml", c.as_bytes()),
+        // Not matched by the globs: not a member, not released.
+        ("tools/outside/pyproject.toml", d.as_bytes()),
+        // A directory without pyproject.toml is no member.
+        ("packages/notes/README.md", b"notes\n"),
+    ]);
+    assert_eq!(
+        cli_versions(t.path()),
+        rows(&[
+            ("ws-kit", Some("1.0.0"), "packages/kit"),
+            ("ws-testing", Some("1.0.0"), "packages/testing"),
+        ])
+    );
+}

@@ -378,8 +378,8 @@ fn skipped_dir_name(name: &str) -> bool {
         || SKIP_DIRS.contains(&lower.as_str())
 }
 
-/// Immediate subdirectories of `dir` worth looking into, sorted by name.
-fn subdirs(dir: &Path) -> Result<Vec<String>> {
+/// Immediate subdirectories of `dir` whose name `keep` accepts, sorted by name.
+fn subdirs_where(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -399,7 +399,7 @@ fn subdirs(dir: &Path) -> Result<Vec<String>> {
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        if skipped_dir_name(&name) {
+        if !keep(&name) {
             continue;
         }
         out.push(name);
@@ -474,7 +474,12 @@ fn walk_dirs(root: &Path, rel: &Path, depth: usize, f: &mut dyn FnMut(&Path)) ->
     if depth == 0 {
         return Ok(());
     }
-    for name in subdirs(&root.join(rel))? {
+    // Globs expand the way uv's do: every directory, whatever its name (a member named
+    // `testing` or `examples/demo` is a member when the globs say so); only hidden
+    // directories and `node_modules` are never looked into.
+    for name in subdirs_where(&root.join(rel), |n| {
+        !n.starts_with('.') && n != "node_modules"
+    })? {
         walk_dirs(root, &rel.join(name), depth - 1, f)?;
     }
     Ok(())
