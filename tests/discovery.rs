@@ -1599,3 +1599,23 @@ fn uv_workspace_members_are_exactly_what_the_globs_say() {
         ])
     );
 }
+
+#[test]
+fn setup_py_and_setup_cfg_python_requires_bound_the_matrix() {
+    let d = common::fixture("setup-py-multi");
+    common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    let policy = std::fs::read_to_string(d.path().join("pyrel.toml")).unwrap();
+    let line = policy
+        .lines()
+        .find(|l| l.starts_with("python-versions"))
+        .unwrap();
+    // `python_requires=">=3.8"`: the lowest supported version is tested.
+    assert!(line.starts_with("python-versions = [\"3.8\", "), "{line}");
+    common::pyrel(d.path())
+        .args(["generate", "--check"])
+        .assert()
+        .success();
+}

@@ -110,17 +110,51 @@ pub fn python_matrix(project: &Project, today: &str) -> Option<Vec<String>> {
     (!out.is_empty()).then_some(out)
 }
 
+/// The `requires-python` of a package as a PEP 440 specifier: `[project]`, poetry's
+/// `python = "^3.9"`, setup.py's `python_requires`, or setup.cfg's.
 fn requires_python(manifest: &Path) -> Option<String> {
     let text = std::fs::read_to_string(manifest).ok()?;
-    if manifest.file_name().is_some_and(|n| n == "pyproject.toml") {
-        let doc: toml_edit::ImDocument<String> = toml_edit::ImDocument::parse(text).ok()?;
-        return doc
-            .get("project")?
-            .get("requires-python")?
-            .as_str()
-            .map(str::to_owned);
+    let name = manifest.file_name()?.to_str()?;
+    match name {
+        "pyproject.toml" => {
+            let doc: toml_edit::ImDocument<String> = toml_edit::ImDocument::parse(text).ok()?;
+            if let Some(s) = doc
+                .get("project")
+                .and_then(|p| p.get("requires-python"))
+                .and_then(|v| v.as_str())
+            {
+                return Some(s.to_string());
+            }
+            let poetry = doc
+                .get("tool")?
+                .get("poetry")?
+                .get("dependencies")?
+                .get("python")?
+                .as_str()?;
+            Some(poetry_constraint(poetry))
+        }
+        "setup.py" => super::setup_py::parse(&text, manifest)
+            .ok()
+            .flatten()
+            .and_then(|s| s.python_requires),
+        "setup.cfg" => super::setup_cfg::parse(&text)
+            .get("options", "python_requires")
+            .and_then(|e| e.parts.first())
+            .map(|p| p.text.clone()),
+        _ => None,
     }
-    None
+}
+
+/// poetry's `^3.9` / `~3.9` / `>=3.9,<4` as PEP 440.
+fn poetry_constraint(c: &str) -> String {
+    let c = c.trim();
+    if let Some(v) = c.strip_prefix('^') {
+        format!(">={}", v.trim())
+    } else if let Some(v) = c.strip_prefix('~').filter(|v| !v.starts_with('=')) {
+        format!("=={}.*", v.trim())
+    } else {
+        c.to_string()
+    }
 }
 
 /// Every tag name of the repository, read from the refs on disk (no subprocess).
@@ -427,6 +461,19 @@ mod tests {
         );
         assert_eq!(format_of("nightly", &names), None);
         assert_eq!(format_of("x$(id)1.0", &names), None);
+    }
+
+    #[test]
+    fn poetry_python_constraints() {
+        assert_eq!(poetry_constraint("^3.9"), ">=3.9");
+        assert_eq!(poetry_constraint("~3.10"), "==3.10.*");
+        assert_eq!(poetry_constraint(">=3.9,<3.13"), ">=3.9,<3.13");
+        let spec = pep440_rs::VersionSpecifiers::from_str(&poetry_constraint("~3.10")).unwrap();
+        assert!(allows(&spec, 10) && !allows(&spec, 11));
+        let spec = pep440_rs::VersionSpecifiers::from_str(">=3.10,<3.12").unwrap();
+        assert!(!allows(&spec, 9) && allows(&spec, 10) && allows(&spec, 11) && !allows(&spec, 12));
+        let spec = pep440_rs::VersionSpecifiers::from_str("<=3.11").unwrap();
+        assert!(allows(&spec, 11) && !allows(&spec, 12));
     }
 
     #[test]

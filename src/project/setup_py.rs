@@ -29,6 +29,8 @@ pub struct SetupPy {
     pub packages: Vec<String>,
     /// `package_dir={"": "lib"}`: where the import packages live.
     pub package_root: Option<String>,
+    /// `python_requires=">=3.9"`, when a literal.
+    pub python_requires: Option<String>,
 }
 
 impl SetupPy {
@@ -108,6 +110,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
                         out.packages.push(top);
                     }
                 }
+            }
+            "python_requires" => {
+                out.python_requires = literal_str(indirect(value, &resolve)).map(|l| l.value);
             }
             "package_dir" => {
                 let value = indirect(value, &resolve);
