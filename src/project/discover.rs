@@ -325,6 +325,9 @@ fn project_dirs(root: &Path) -> Result<Vec<PathBuf>> {
     let walk = ignore::WalkBuilder::new(root)
         .hidden(true)
         .parents(false)
+        // The repository's own ignore rules, never the user's global ones: discovery
+        // must find the same packages on every machine.
+        .git_global(false)
         .require_git(false)
         .follow_links(false)
         .filter_entry(|e| {
