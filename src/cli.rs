@@ -26,6 +26,15 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Print only what needs attention: problems, refusals and the final line (no diffs,
+    /// no per-file or per-check lines). Machine formats (`--format json` …) are unchanged.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also say, on stderr, where pyrel looked (root, policy) and how long it took.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -84,6 +93,11 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct BumpArgs {
+    /// Output format: `json` (schema pyrel-bump/1, docs/bump-schema.json) needs --dry-run
+    /// and prints the planned edits.
+    #[arg(long, value_enum, default_value_t = Format::Human, requires_if("json", "dry_run"))]
+    pub format: Format,
+
     /// `major|minor|patch|stable|alpha|beta|rc|post|dev`, comma-separated to combine
     /// (`minor,beta`), `prerelease` (with --pre), or an explicit version (`2.1.0`).
     #[arg(value_name = "BUMP")]
@@ -165,11 +179,16 @@ pub struct GenerateArgs {
     /// Overwrite managed files that were edited by hand.
     #[arg(long)]
     pub force: bool,
+
+    /// Output format: `json` (schema pyrel-generate/1, docs/generate-schema.json) needs
+    /// --check or --dry-run and lists every stale file with its diff.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
 pub struct VersionArgs {
-    /// Output format.
+    /// Output format: `json` (schema pyrel-version/1, docs/version-schema.json) for scripts.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
@@ -179,9 +198,12 @@ pub struct VersionArgs {
     pub check_tag: Option<String>,
 }
 
+/// The output format of `version`, `generate` and `bump`: the same names as doctor's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// For people.
     Human,
+    /// A versioned JSON document for scripts (its schema is under docs/).
     Json,
 }
 
@@ -191,9 +213,9 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub offline: bool,
 
-    /// Output format: a report for people, `json` (schema pyrel-doctor/1) for scripts,
-    /// `sarif` (2.1.0) for GitHub code scanning.
-    #[arg(long, value_enum, default_value_t = DoctorFormat::Terminal)]
+    /// Output format: `human`, `json` (schema pyrel-doctor/1) for scripts, `sarif` (2.1.0)
+    /// for GitHub code scanning, `github` (workflow commands: annotations on the pull request).
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Human)]
     pub format: DoctorFormat,
 
     /// Run only these checks (ids or names, e.g. `PR102` or `version-sync`). Repeatable
@@ -220,9 +242,16 @@ pub struct DoctorArgs {
     pub timeout: Option<u64>,
 }
 
+/// The output formats of `doctor`: [`Format`]'s and two for GitHub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DoctorFormat {
-    Terminal,
+    /// For people (`terminal` is accepted too, its old name).
+    #[value(alias = "terminal")]
+    Human,
+    /// The pyrel-doctor/1 document (docs/doctor-schema.json).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
+    /// GitHub workflow commands: one annotation per finding.
+    Github,
 }

@@ -6,10 +6,11 @@ use console::Style;
 
 use super::Outcome;
 use crate::bump::{self, Failure, Refusal, Request};
-use crate::cli::BumpArgs;
+use crate::cli::{BumpArgs, Format};
 use crate::error::Result;
 use crate::policy;
 use crate::project;
+use crate::report::documents;
 use crate::sync::unified_diff;
 use crate::workspace_fs::slash;
 
@@ -57,12 +58,23 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
         changelog: !args.no_changelog,
         today: bump::today()?,
     };
+    let json = args.format == Format::Json;
     let plan = match bump::plan(&project, &policy, &request) {
         Ok(p) => p,
+        Err(Failure::Refused(r)) if json => {
+            let doc = documents::bump_refused(&project.root, &r);
+            print!("{}", documents::to_string(&doc));
+            return Ok(Outcome::Failure);
+        }
         Err(Failure::Refused(r)) => return Ok(print_refusal(&r)),
         Err(Failure::Error(e)) => return Err(e),
     };
     let root = &project.root;
+    if json {
+        // clap lets json through only with --dry-run: the plan, nothing written.
+        print!("{}", documents::to_string(&documents::bump(root, &plan)));
+        return Ok(Outcome::Success);
+    }
     let warn = Style::new().yellow().bold();
     for w in &plan.warnings {
         eprintln!("{} {w}", warn.apply_to("warning:"));
@@ -107,8 +119,10 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
     }
 
     bump::apply(root, &plan.edits)?;
-    for e in &plan.edits {
-        println!("wrote {}", slash(&e.path));
+    if !crate::report::quiet() {
+        for e in &plan.edits {
+            println!("wrote {}", slash(&e.path));
+        }
     }
     if plan.vcs_only {
         println!(

@@ -54,7 +54,28 @@ pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
         policy_ignores,
         offline,
     };
-    let mut report = doctor::run(&ctx, &selection);
+    report::verbose(format_args!("root {}", ctx.project.root.display()));
+    match &ctx.policy_source {
+        Some(policy::PolicySource::Pyproject(p)) => {
+            report::verbose(format_args!("policy [tool.pyrel] in {}", p.display()))
+        }
+        Some(policy::PolicySource::PyrelToml(p)) => {
+            report::verbose(format_args!("policy {}", p.display()))
+        }
+        None => report::verbose("no policy: defaults"),
+    }
+    let format = match args.format {
+        DoctorFormat::Human => Format::Terminal,
+        DoctorFormat::Json => Format::Json,
+        DoctorFormat::Sarif => Format::Sarif,
+        DoctorFormat::Github => Format::Github,
+    };
+    let started = std::time::Instant::now();
+    let mut report = {
+        let _progress = (!offline && format == Format::Terminal)
+            .then(|| report::Progress::start("pyrel doctor: asking GitHub and PyPI"));
+        doctor::run(&ctx, &selection)
+    };
     if ctx.policy_source.is_none() {
         // Without a policy `pyrel generate` refuses: every hint points at `pyrel init`,
         // which writes the policy and the same files.
@@ -68,11 +89,11 @@ pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
             }
         }
     }
-    let format = match args.format {
-        DoctorFormat::Terminal => Format::Terminal,
-        DoctorFormat::Json => Format::Json,
-        DoctorFormat::Sarif => Format::Sarif,
-    };
+    report::verbose(format_args!(
+        "{} checks in {} ms",
+        report.checks.len(),
+        started.elapsed().as_millis()
+    ));
     let secrets: Vec<&Secret> = token.iter().collect();
     print!("{}", report::render(&report, format, &secrets));
     Ok(if report.failed(args.strict) {

@@ -6,8 +6,9 @@ use console::Style;
 
 use super::output::{print_diff, print_stale, state_word};
 use super::Outcome;
-use crate::cli::GenerateArgs;
+use crate::cli::{Format, GenerateArgs};
 use crate::error::{Error, Result};
+use crate::report::{self, documents};
 use crate::sync::{self, State};
 use crate::{policy, project, render};
 
@@ -23,10 +24,29 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     let plan = render::plan(&project, &policy)?;
     let status = sync::status(&project.root, &plan)?;
 
+    if args.format == Format::Json {
+        if !args.check && !args.dry_run {
+            return Err(Error::usage(
+                "generate --format json reports what is stale: it needs --check or --dry-run",
+                Some("run `pyrel generate --check --format json`"),
+            ));
+        }
+        let doc = documents::generate(&project.root, &status);
+        let stale = !doc.stale.is_empty();
+        print!("{}", documents::to_string(&doc));
+        return Ok(if stale && args.check {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        });
+    }
+
     if args.check {
         let n = print_stale(&status);
         return Ok(if n == 0 {
-            println!("All {} managed files are current.", status.entries.len());
+            if !report::quiet() {
+                println!("All {} managed files are current.", status.entries.len());
+            }
             Outcome::Success
         } else {
             println!(
@@ -70,6 +90,9 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
 }
 
 pub fn report_applied(applied: &sync::Applied) {
+    if report::quiet() {
+        return;
+    }
     let green = Style::new().green();
     for (path, state) in &applied.written {
         let verb = match state {

@@ -22,6 +22,11 @@ pub enum Outcome {
 }
 
 pub fn run(cli: Cli) -> Result<Outcome> {
+    crate::report::set_verbosity(match (cli.quiet, cli.verbose) {
+        (true, _) => crate::report::Verbosity::Quiet,
+        (_, true) => crate::report::Verbosity::Verbose,
+        _ => crate::report::Verbosity::Normal,
+    });
     let dir = working_dir(cli.directory)?;
     match cli.command {
         Command::Init(args) => init::run(&dir, &args),

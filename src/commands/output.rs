@@ -14,8 +14,11 @@ pub fn state_word(state: State) -> &'static str {
     }
 }
 
-/// Prints a unified diff, coloured when colours are enabled.
+/// Prints a unified diff, coloured when colours are enabled (not with `--quiet`).
 pub fn print_diff(entry: &Entry) {
+    if crate::report::quiet() {
+        return;
+    }
     let old = entry.on_disk.as_deref().unwrap_or("");
     let diff = unified_diff(&entry.file.path, old, &entry.desired);
     let (add, del, hunk, head) = (

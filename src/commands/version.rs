@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::Outcome;
 use crate::cli::{Format, VersionArgs};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::policy;
 use crate::project;
 use crate::workspace_fs::slash;
@@ -32,27 +32,8 @@ pub fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
             }
         }
         Format::Json => {
-            let packages: Vec<_> = project
-                .packages
-                .iter()
-                .map(|p| {
-                    serde_json::json!({
-                        "name": p.name,
-                        "version": p.version(),
-                        "dir": slash(&p.dir),
-                        "scheme": p.scheme,
-                        "sources": p.version_sources.iter().map(|s| serde_json::json!({
-                            "kind": s.kind, "path": slash(&s.path), "line": s.line, "value": s.value,
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            let out = serde_json::json!({ "packages": packages });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out)
-                    .map_err(|e| Error::usage(format!("internal error: {e}"), None))?
-            );
+            let doc = crate::report::documents::version(&project);
+            print!("{}", crate::report::documents::to_string(&doc));
         }
     }
     Ok(Outcome::Success)

@@ -45,8 +45,10 @@ impl Severity {
 pub enum Status {
     /// Ran and found no error or warning.
     Pass,
-    /// Ran and found at least one error or warning.
+    /// Ran and found at least one error.
     Fail,
+    /// Ran and found warnings but no error: exit 0 unless `--strict`.
+    Warn,
     /// Not run: `--offline`, not selected, ignored, or nothing to check.
     Skip,
     /// Could not be answered (no token, 403, network down). Never a pass.
@@ -58,6 +60,7 @@ impl Status {
         match self {
             Status::Pass => "pass",
             Status::Fail => "fail",
+            Status::Warn => "warn",
             Status::Skip => "skip",
             Status::Unknown => "unknown",
         }
@@ -351,12 +354,14 @@ fn evaluate(check: &Check, ctx: &Context) -> CheckResult {
                     b.location.line,
                 ))
             });
-            let failed = findings
-                .iter()
-                .any(|f| matches!(f.severity, Severity::Error | Severity::Warning));
+            let worst = findings.iter().map(|f| f.severity).min();
             CheckResult {
                 code: check.code,
-                status: if failed { Status::Fail } else { Status::Pass },
+                status: match worst {
+                    Some(Severity::Error) => Status::Fail,
+                    Some(Severity::Warning) => Status::Warn,
+                    Some(Severity::Info) | None => Status::Pass,
+                },
                 reason,
                 findings,
             }

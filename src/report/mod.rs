@@ -5,9 +5,13 @@
 //! run before it is returned: a last line of defence, so that no token reaches any output
 //! even if a message somewhere quoted one.
 
+pub mod documents;
+pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod terminal;
+
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::doctor::Report;
 use crate::remote::Secret;
@@ -18,6 +22,7 @@ pub enum Format {
     Terminal,
     Json,
     Sarif,
+    Github,
 }
 
 /// The report in `format`, redacted.
@@ -26,6 +31,66 @@ pub fn render(report: &Report, format: Format, secrets: &[&Secret]) -> String {
         Format::Terminal => terminal::render(report),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
     };
     crate::remote::redact(&text, secrets)
+}
+
+/// How much the human output says: `--quiet`, normal, `--verbose`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+static VERBOSITY: AtomicU8 = AtomicU8::new(1);
+
+/// Set once, from the global flags, before a command runs.
+pub fn set_verbosity(v: Verbosity) {
+    VERBOSITY.store(v as u8, Ordering::Relaxed);
+}
+
+pub fn verbosity() -> Verbosity {
+    match VERBOSITY.load(Ordering::Relaxed) {
+        0 => Verbosity::Quiet,
+        1 => Verbosity::Normal,
+        _ => Verbosity::Verbose,
+    }
+}
+
+pub fn quiet() -> bool {
+    verbosity() == Verbosity::Quiet
+}
+
+/// A `--verbose` line on stderr (stdout stays the report, for pipes).
+pub fn verbose(message: impl std::fmt::Display) {
+    if verbosity() == Verbosity::Verbose {
+        eprintln!("pyrel: {message}");
+    }
+}
+
+/// A progress line on stderr while something slow runs (the online checks), shown only
+/// when stderr is a terminal and not `--quiet`; cleared when dropped.
+pub struct Progress {
+    term: Option<console::Term>,
+}
+
+impl Progress {
+    pub fn start(message: &str) -> Progress {
+        let term = console::Term::stderr();
+        if quiet() || !term.is_term() {
+            return Progress { term: None };
+        }
+        let _ = term.write_str(&format!("{message}…"));
+        Progress { term: Some(term) }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(t) = &self.term {
+            let _ = t.clear_line();
+        }
+    }
 }

@@ -12,6 +12,7 @@ fn status_style(s: Status) -> Style {
     match s {
         Status::Pass => Style::new().green(),
         Status::Fail => Style::new().red().bold(),
+        Status::Warn => Style::new().yellow().bold(),
         Status::Skip => Style::new().dim(),
         Status::Unknown => Style::new().yellow(),
     }
@@ -28,7 +29,12 @@ fn severity_style(s: Severity) -> Style {
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let dim = Style::new().dim();
+    let quiet = crate::report::quiet();
     for c in &report.checks {
+        // --quiet: only the checks that need attention.
+        if quiet && matches!(c.status, Status::Pass | Status::Skip) {
+            continue;
+        }
         let _ = writeln!(
             out,
             "{:<7} {} {}  {}",
@@ -51,7 +57,7 @@ pub fn render(report: &Report) -> String {
             if let Some(h) = &f.hint {
                 let _ = writeln!(out, "    {} {h}", Style::new().cyan().apply_to("hint:"));
             }
-            if let Some(d) = &f.detail {
+            if let Some(d) = f.detail.as_ref().filter(|_| !quiet) {
                 for line in d.lines() {
                     let _ = writeln!(out, "    {}", dim.apply_to(line));
                 }
@@ -62,7 +68,8 @@ pub fn render(report: &Report) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let _ = writeln!(
         out,
-        "\n{}: {}, {}, {}; checks: {} passed, {} failed, {} unknown, {} skipped",
+        "{}{}: {}, {}, {}; checks: {} passed, {} failed, {} warned, {} unknown, {} skipped",
+        if out.is_empty() { "" } else { "\n" },
         if report.failed(false) {
             Style::new().red().bold().apply_to("doctor found problems")
         } else {
@@ -73,6 +80,7 @@ pub fn render(report: &Report) -> String {
         plural(s.infos, "note"),
         report.count(Status::Pass),
         report.count(Status::Fail),
+        report.count(Status::Warn),
         report.count(Status::Unknown),
         report.count(Status::Skip),
     );
