@@ -68,6 +68,13 @@ pub enum Command {
     /// Exit status: 0 when no check found an error, 1 when one did (warnings too with
     /// --strict), 2 on a usage or input error. Checks that cannot be answered (no token,
     /// no network) are reported as `unknown`, never as passed.
+    ///
+    /// Environment of the online checks: GH_TOKEN or GITHUB_TOKEN (else `gh auth token`)
+    /// for GitHub; GITHUB_API_URL, the API base (GitHub Enterprise); PYREL_PYPI_URL, the
+    /// base of PyPI's JSON API (`{base}/pypi/NAME/json`, for a mirror or TestPyPI);
+    /// PYREL_HTTP_TIMEOUT_MS, as --timeout. HTTPS trusts the operating system's certificate
+    /// store, like curl; SSL_CERT_FILE (a PEM bundle) or SSL_CERT_DIR replace it, e.g. with
+    /// the CA bundle of a TLS-inspecting proxy.
     Doctor(DoctorArgs),
     /// Bump the version: every version source, sibling pins, uv.lock and the changelog.
     ///
@@ -89,6 +96,23 @@ pub enum Command {
     /// use --tag to create the tag. Every edit is computed first; if a write fails, every
     /// file is restored. Exit codes: 0 bumped, 1 refused, 2 bad input.
     Bump(BumpArgs),
+    /// Print the shell completion script for SHELL.
+    ///
+    /// bash: `pyrel completions bash > ~/.local/share/bash-completion/completions/pyrel`;
+    /// zsh: `pyrel completions zsh > ~/.zfunc/_pyrel` (with `fpath+=~/.zfunc` before
+    /// `compinit`); fish: `pyrel completions fish > ~/.config/fish/completions/pyrel.fish`;
+    /// PowerShell: `pyrel completions powershell | Out-String | Invoke-Expression` in $PROFILE;
+    /// elvish: `eval (pyrel completions elvish | slurp)` in rc.elv.
+    Completions(CompletionsArgs),
+    /// Print pyrel's man page (roff) to stdout: `pyrel man > ~/.local/share/man/man1/pyrel.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

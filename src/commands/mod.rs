@@ -27,6 +27,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         (_, true) => crate::report::Verbosity::Verbose,
         _ => crate::report::Verbosity::Normal,
     });
+    // The two that describe pyrel itself need no repository.
+    match &cli.command {
+        Command::Completions(args) => return completions(args.shell),
+        Command::Man => return man(),
+        _ => {}
+    }
     let dir = working_dir(cli.directory)?;
     match cli.command {
         Command::Init(args) => init::run(&dir, &args),
@@ -34,7 +40,40 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Version(args) => version::run(&dir, &args),
         Command::Doctor(args) => doctor::run(&dir, &args),
         Command::Bump(args) => bump::run(&dir, &args),
+        Command::Completions(_) | Command::Man => Ok(Outcome::Success),
     }
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<Outcome> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "pyrel", &mut out);
+    write_stdout(&out)
+}
+
+fn man() -> Result<Outcome> {
+    write_stdout(&man_page()?)
+}
+
+/// The man page (roff) of `pyrel`, from the clap definition: what `pyrel man` prints and
+/// what docs/pyrel.1 holds.
+pub fn man_page() -> Result<Vec<u8>> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut out)
+        .map_err(|e| Error::io("man page", e))?;
+    Ok(out)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<Outcome> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Error::io("stdout", e))?;
+    Ok(Outcome::Success)
 }
 
 fn working_dir(directory: Option<PathBuf>) -> Result<PathBuf> {

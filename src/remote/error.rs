@@ -76,6 +76,22 @@ pub enum RemoteError {
     Decode { endpoint: String, message: String },
 }
 
+/// The environment variable that moves the service an endpoint belongs to.
+fn base_variable(endpoint: &str) -> &'static str {
+    let path = endpoint.split_once(' ').map_or(endpoint, |(_, p)| p);
+    if path.starts_with("/pypi/") || path.starts_with("/simple/") {
+        "PYREL_PYPI_URL"
+    } else {
+        "GITHUB_API_URL"
+    }
+}
+
+/// A TLS failure to verify the server's certificate (unknown issuer, expired, wrong name).
+fn is_certificate_error(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("certificate") || m.contains("unknownissuer")
+}
+
 fn said(message: &str) -> String {
     if message.is_empty() {
         String::new()
@@ -153,12 +169,18 @@ impl RemoteError {
             }
             RemoteError::Server { .. } => "the service had a problem; try again later".into(),
             RemoteError::Status { .. } => return None,
-            RemoteError::Timeout { .. } | RemoteError::Network { .. } => {
-                "check the network connection, and GITHUB_API_URL / PYREL_PYPI_URL if set".into()
-            }
-            RemoteError::Decode { .. } => {
-                "check that GITHUB_API_URL / PYREL_PYPI_URL, if set, point at the API".into()
-            }
+            RemoteError::Network { endpoint, message } if is_certificate_error(message) => format!(
+                "pyrel trusts the operating system's certificate store, as curl does; behind a TLS-inspecting proxy, export SSL_CERT_FILE=/path/to/its-ca-bundle.pem (and check {} if set)",
+                base_variable(endpoint)
+            ),
+            RemoteError::Timeout { endpoint, .. } | RemoteError::Network { endpoint, .. } => format!(
+                "check the network connection, and {} if set",
+                base_variable(endpoint)
+            ),
+            RemoteError::Decode { endpoint, .. } => format!(
+                "check that {}, if set, points at the API",
+                base_variable(endpoint)
+            ),
         })
     }
 }

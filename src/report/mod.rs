@@ -5,6 +5,7 @@
 //! run before it is returned: a last line of defence, so that no token reaches any output
 //! even if a message somewhere quoted one.
 
+pub mod docs;
 pub mod documents;
 pub mod github;
 pub mod json;
