@@ -403,3 +403,51 @@ fn quiet_shows_only_what_needs_attention_and_verbose_says_where_it_looked() {
         .assert()
         .code(2);
 }
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`), the online checks show a
+/// progress line on stderr, erased before the report.
+#[test]
+fn progress_shows_on_a_terminal_and_is_erased() {
+    let Some(script) = common::require_tool("script") else {
+        return;
+    };
+    let dir = initialized("single-flat");
+    let bin = assert_cmd::cargo::cargo_bin("pyrel");
+    let command = format!("'{}' doctor --timeout 300 2>&1 >/dev/null", bin.display());
+    let out = std::process::Command::new(script)
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .env("PYREL_PYPI_URL", "http://127.0.0.1:9")
+        .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("PYREL_NO_GH", "1")
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        tty.contains("pyrel doctor: asking GitHub and PyPI"),
+        "{tty:?}"
+    );
+    assert!(tty.contains("\r\u{1b}[2K"), "the line is erased: {tty:?}");
+    // --quiet: no progress even on a terminal.
+    let out = std::process::Command::new(common::find_tool("script").unwrap())
+        .args([
+            "-qec",
+            &format!(
+                "'{}' -q doctor --timeout 300 2>&1 >/dev/null",
+                bin.display()
+            ),
+            "/dev/null",
+        ])
+        .current_dir(dir.path())
+        .env("PYREL_PYPI_URL", "http://127.0.0.1:9")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("PYREL_NO_GH", "1")
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("asking GitHub"));
+}
