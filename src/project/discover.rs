@@ -135,14 +135,14 @@ pub fn discover(start: &Path) -> Result<Project> {
 }
 
 /// The outermost directory strictly between `top` and `start` (or `start` itself) whose
-/// name is one discovery never searches ([`SKIP_DIRS`]).
+/// name is one discovery never searches ([`skipped_dir_name`]).
 fn skipped_ancestor(start: &Path, top: &Path) -> Option<PathBuf> {
     let rel = start.strip_prefix(top).ok()?;
     let mut dir = top.to_path_buf();
     for c in rel.components() {
         dir.push(c);
         if let Component::Normal(name) = c {
-            if name.to_str().is_some_and(|n| SKIP_DIRS.contains(&n)) {
+            if name.to_str().is_some_and(skipped_dir_name) {
                 return Some(dir);
             }
         }
