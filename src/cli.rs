@@ -104,8 +104,16 @@ pub enum Command {
     /// PowerShell: `pyrel completions powershell | Out-String | Invoke-Expression` in $PROFILE;
     /// elvish: `eval (pyrel completions elvish | slurp)` in rc.elv.
     Completions(CompletionsArgs),
-    /// Print pyrel's man page (roff) to stdout: `pyrel man > ~/.local/share/man/man1/pyrel.1`.
-    Man,
+    /// Print a man page (roff) to stdout: pyrel's, or with VERB the page of `pyrel VERB`
+    /// (`pyrel man doctor > ~/.local/share/man/man1/pyrel-doctor.1`).
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The verb whose page to print (`doctor`, `bump` …); without it, pyrel's own page.
+    #[arg(value_name = "VERB")]
+    pub verb: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,4 @@
-//! Documentation that cannot drift: docs/checks/*.md, docs/policy.md and docs/pyrel.1 are
+//! Documentation that cannot drift: docs/checks/*.md, docs/policy.md and docs/man/*.1 are
 //! generated from the text the CLI shows (`doctor --explain`, the policy `init` writes,
 //! the clap definition). This test fails when a committed page differs from what pyrel
 //! generates; `UPDATE_DOCS=1 cargo test --test docs` rewrites them. Also: shell
@@ -158,8 +158,25 @@ fn completions_for_every_shell_and_a_man_page() {
 
     let man = pyrel(dir.path()).arg("man").output().unwrap();
     assert!(man.status.success());
-    let committed = std::fs::read(docs_dir().join("pyrel.1")).unwrap();
-    assert_eq!(man.stdout, committed, "`pyrel man` is docs/pyrel.1");
+    let committed = std::fs::read(docs_dir().join("man/pyrel.1")).unwrap();
+    assert_eq!(man.stdout, committed, "`pyrel man` is docs/man/pyrel.1");
+    // A page per verb, with that verb's options.
+    let doctor = pyrel(dir.path()).args(["man", "doctor"]).output().unwrap();
+    assert!(doctor.status.success());
+    assert_eq!(
+        doctor.stdout,
+        std::fs::read(docs_dir().join("man/pyrel-doctor.1")).unwrap()
+    );
+    let page = String::from_utf8(doctor.stdout).unwrap();
+    assert!(
+        page.contains(r"pyrel\-doctor") && page.contains(r"\-\-offline"),
+        "{page}"
+    );
+    pyrel(dir.path())
+        .args(["man", "doctr"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no such verb"));
     let text = String::from_utf8(man.stdout).unwrap();
     assert!(
         text.starts_with(".ie") || text.contains(".TH pyrel"),

@@ -1,6 +1,6 @@
 //! The reference pages under docs/, generated from the text the CLI itself shows: one page
 //! per doctor check from its `--explain` documentation, an index from `--explain`'s list,
-//! the policy reference from the commented keys `pyrel init` writes, and the man page.
+//! the policy reference from the commented keys `pyrel init` writes, and the man pages.
 //! `tests/docs.rs` fails when a committed page differs; `UPDATE_DOCS=1 cargo test --test
 //! docs` rewrites them.
 
@@ -19,7 +19,13 @@ pub fn pages() -> crate::Result<Vec<(String, Vec<u8>)>> {
         .collect();
     out.push(("checks/README.md".into(), checks_index().into_bytes()));
     out.push(("policy.md".into(), policy_reference().into_bytes()));
-    out.push(("pyrel.1".into(), crate::commands::man_page()?));
+    out.push(("man/pyrel.1".into(), crate::commands::man_page(None)?));
+    for verb in crate::commands::man_verbs() {
+        out.push((
+            format!("man/pyrel-{verb}.1"),
+            crate::commands::man_page(Some(&verb))?,
+        ));
+    }
     Ok(out)
 }
 
