@@ -388,6 +388,18 @@ fn quiet_shows_only_what_needs_attention_and_verbose_says_where_it_looked() {
         "{stderr}"
     );
     assert!(stderr.contains(" checks in "), "{stderr}");
+    for verb in [
+        &["generate", "--check"][..],
+        &["bump", "patch", "--dry-run"],
+    ] {
+        let out = pyrel(dir.path()).arg("-v").args(verb).output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("pyrel: root "), "{verb:?}: {stderr}");
+        assert!(
+            stderr.contains("pyrel: policy [tool.pyrel] in pyproject.toml"),
+            "{verb:?}: {stderr}"
+        );
+    }
     // Not a terminal: no progress line, even online (the checks answer unknown here).
     let out = pyrel(dir.path())
         .args(["doctor", "--timeout", "500"])

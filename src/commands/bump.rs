@@ -48,7 +48,8 @@ fn print_diff(diff: &str) {
 
 pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
-    let (policy, _) = policy::load(&project)?;
+    let (policy, source) = policy::load(&project)?;
+    crate::report::verbose_where(&project.root, source.as_ref());
     let request = Request {
         target: bump::parse_target(&args.bump, args.pre.as_deref())?,
         package: args.package.clone(),

@@ -54,16 +54,7 @@ pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
         policy_ignores,
         offline,
     };
-    report::verbose(format_args!("root {}", ctx.project.root.display()));
-    match &ctx.policy_source {
-        Some(policy::PolicySource::Pyproject(p)) => {
-            report::verbose(format_args!("policy [tool.pyrel] in {}", p.display()))
-        }
-        Some(policy::PolicySource::PyrelToml(p)) => {
-            report::verbose(format_args!("policy {}", p.display()))
-        }
-        None => report::verbose("no policy: defaults"),
-    }
+    report::verbose_where(&ctx.project.root, ctx.policy_source.as_ref());
     let format = match args.format {
         DoctorFormat::Human => Format::Terminal,
         DoctorFormat::Json => Format::Json,

@@ -15,6 +15,7 @@ use crate::{policy, project, render};
 pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
     let (policy, source) = policy::load(&project)?;
+    report::verbose_where(&project.root, source.as_ref());
     if source.is_none() {
         return Err(Error::usage(
             format!("no pyrel policy in {}", project.root.display()),

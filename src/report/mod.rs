@@ -71,6 +71,20 @@ pub fn verbose(message: impl std::fmt::Display) {
     }
 }
 
+/// The `--verbose` lines every verb starts with: the repository root and the policy file.
+pub fn verbose_where(root: &std::path::Path, policy: Option<&crate::policy::PolicySource>) {
+    verbose(format_args!("root {}", root.display()));
+    match policy {
+        Some(crate::policy::PolicySource::Pyproject(p)) => {
+            verbose(format_args!("policy [tool.pyrel] in {}", p.display()))
+        }
+        Some(crate::policy::PolicySource::PyrelToml(p)) => {
+            verbose(format_args!("policy {}", p.display()))
+        }
+        None => verbose("no policy: defaults"),
+    }
+}
+
 /// A progress line on stderr while something slow runs (the online checks), shown only
 /// when stderr is a terminal and not `--quiet`; cleared when dropped.
 pub struct Progress {
