@@ -52,6 +52,10 @@ pub enum Error {
     #[error("refusing path outside the repository root: {path}")]
     PathEscape { path: PathBuf },
 
+    /// A bug in pyrel, not something the user did: a state the code believes impossible.
+    #[error("internal error (this is a bug in pyrel, not in your repository): {message}")]
+    Internal { message: String },
+
     /// Anything else the user can fix, with a message and a hint.
     #[error("{message}")]
     Usage {
@@ -86,6 +90,9 @@ impl Error {
                 "managed file paths in the policy must be relative and stay inside the repository"
                     .into(),
             ),
+            Error::Internal { .. } => Some(
+                "please report it with the command you ran and `pyrel --version`; nothing was written".into(),
+            ),
             Error::Io { .. } => None,
         }
     }
@@ -94,6 +101,13 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// A bug in pyrel (see [`Error::Internal`]).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::Internal {
+            message: message.into(),
         }
     }
 

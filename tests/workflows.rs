@@ -856,6 +856,12 @@ fn snapshot_all(fixture: &str) {
     ] {
         files.insert(rel.to_string(), read(&r.path().join(rel)));
     }
+    // The script is a fixed Python file plus one generated data line: snapshot the data.
+    let script = files.remove("scripts/bump_version.py").unwrap_or_default();
+    files.insert(
+        "scripts/bump_version.py.data".to_string(),
+        script_data(&script),
+    );
     for (rel, contents) in files {
         let name = format!(
             "{fixture}__{}",
@@ -863,6 +869,34 @@ fn snapshot_all(fixture: &str) {
         );
         insta::assert_snapshot!(name, contents);
     }
+}
+
+/// The data block of a rendered bump script, decoded and pretty-printed; the rest of the
+/// script must be the source file byte for byte.
+fn script_data(script: &str) -> String {
+    let line = script
+        .lines()
+        .find(|l| l.starts_with("DATA_JSON = "))
+        .expect("the script has a data line");
+    let literal = &line["DATA_JSON = ".len()..];
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/scripts/bump_version.py"),
+    )
+    .unwrap();
+    let source_line = source
+        .lines()
+        .find(|l| l.starts_with("DATA_JSON = "))
+        .unwrap();
+    assert_eq!(
+        script.replacen(line, source_line, 1),
+        source,
+        "only the data line differs"
+    );
+    // The literal is ASCII with JSON-compatible escapes (\" \\ \uXXXX): JSON can read it.
+    assert!(literal.is_ascii());
+    let json: String = serde_json::from_str(literal).expect("the data line is a string literal");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("the data is JSON");
+    serde_json::to_string_pretty(&value).unwrap()
 }
 
 #[test]

@@ -182,12 +182,15 @@ pub fn tag_format_for(policy: &Policy, normalized: &str) -> String {
     policy.tag_format.replace("{name}", normalized)
 }
 
-/// The web address of the repository, for changelog links.
-pub fn repo_url(project: &Project) -> Option<String> {
-    project
+/// The web address of the repository, for changelog links: the policy's `repository`, else
+/// the origin remote (see [`Policy::github_repo`]), on the origin's host (GitHub otherwise).
+pub fn repo_url(project: &Project, policy: &Policy) -> Option<String> {
+    let (owner, repo) = policy.github_repo(project)?;
+    let host = project
         .remote
         .as_ref()
-        .map(|r| format!("https://{}/{}/{}", r.host, r.owner, r.repo))
+        .map_or("github.com", |r| r.host.as_str());
+    Some(format!("https://{host}/{owner}/{repo}"))
 }
 
 /// The changelog of a bump: the policy's for lockstep; for an independent package in a
@@ -521,7 +524,7 @@ pub fn plan(
                     slash(&path)
                 )),
                 Some(text) => {
-                    let links = repo_url(project).map(|base_url| RepoLinks {
+                    let links = repo_url(project, policy).map(|base_url| RepoLinks {
                         base_url,
                         tag_format: tag_format.clone(),
                     });

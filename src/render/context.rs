@@ -54,10 +54,6 @@ pub struct Context {
     pub any_vcs: bool,
     pub files: FilesCtx,
     pub pins: super::pins::Pins,
-    /// Python expression for the repo root, seen from the bump script.
-    pub script_root: String,
-    /// What the bump script needs (owned by `crate::bump::script`).
-    pub bump: crate::bump::script::ScriptCtx,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -234,8 +230,6 @@ impl Context {
                 changelog: f.changelog.as_deref().map(slash),
             },
             pins: super::pins::pins(),
-            script_root: script_root(f.bump_script.as_deref()),
-            bump: crate::bump::script::context(project, policy),
         })
     }
 }
@@ -315,19 +309,10 @@ pub fn branch_protection_json(ctx: &Context) -> Result<String> {
         lock_branch: false,
         allow_fork_syncing: false,
     };
-    let mut out = serde_json::to_string_pretty(&body)
-        .map_err(|e| Error::usage(format!("internal error: {e}"), None))?;
+    let mut out =
+        serde_json::to_string_pretty(&body).map_err(|e| Error::internal(e.to_string()))?;
     out.push('\n');
     Ok(out)
-}
-
-fn script_root(script: Option<&std::path::Path>) -> String {
-    let depth = script.map_or(1, |p| p.components().count());
-    let mut out = String::from("Path(__file__).resolve().parent");
-    for _ in 1..depth {
-        out.push_str(".parent");
-    }
-    out
 }
 
 #[cfg(test)]

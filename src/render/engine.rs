@@ -16,7 +16,6 @@ static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 pub const RELEASE_WORKFLOW: &str = ".github/workflows/release.yml.hbs";
 pub const TEST_WORKFLOW: &str = ".github/workflows/test.yml.hbs";
-pub const BUMP_SCRIPT: &str = "scripts/bump_version.py.hbs";
 pub const RELEASING_GUIDE: &str = "docs/RELEASING.md.hbs";
 pub const CHANGELOG: &str = "CHANGELOG.md.hbs";
 pub const GITIGNORE_BLOCK: &str = "gitignore-block.hbs";
@@ -25,7 +24,6 @@ pub const GITIGNORE_BLOCK: &str = "gitignore-block.hbs";
 pub const TEMPLATE_IDS: &[&str] = &[
     RELEASE_WORKFLOW,
     TEST_WORKFLOW,
-    BUMP_SCRIPT,
     RELEASING_GUIDE,
     CHANGELOG,
     GITIGNORE_BLOCK,
@@ -40,7 +38,6 @@ fn registry() -> &'static std::result::Result<Handlebars<'static>, String> {
         hb.register_helper("yaml", Box::new(yaml_helper));
         hb.register_helper("shell", Box::new(shell_helper));
         hb.register_helper("json", Box::new(json_helper));
-        hb.register_helper("py", Box::new(json_helper));
         hb.register_helper("concat", Box::new(concat_helper));
         for id in TEMPLATE_IDS {
             let file = TEMPLATES
@@ -60,13 +57,9 @@ fn registry() -> &'static std::result::Result<Handlebars<'static>, String> {
 pub fn render_template(id: &str, ctx: &Context) -> Result<String> {
     let hb = registry()
         .as_ref()
-        .map_err(|e| Error::usage(e.clone(), None))?;
-    hb.render(id, ctx).map_err(|e| {
-        Error::usage(
-            format!("internal error rendering {id}: {e}"),
-            Some("this is a bug in pyrel; please report it"),
-        )
-    })
+        .map_err(|e| Error::internal(e.clone()))?;
+    hb.render(id, ctx)
+        .map_err(|e| Error::internal(format!("rendering {id}: {e}")))
 }
 
 fn param_str<'a>(
@@ -121,8 +114,7 @@ fn shell_helper(
     Ok(())
 }
 
-/// `{{json value}}` / `{{py value}}`: JSON, which is also a valid Python literal for
-/// strings, lists of strings and numbers.
+/// `{{json value}}`: the value as JSON.
 fn json_helper(
     h: &Helper,
     _: &Handlebars,

@@ -68,8 +68,19 @@ pub fn plan(project: &Project, policy: &Policy) -> Result<Plan> {
     if policy.tests == TestsMode::Generate {
         managed(&f.test_workflow, engine::TEST_WORKFLOW, false)?;
     }
-    managed(&f.bump_script, engine::BUMP_SCRIPT, true)?;
     managed(&f.releasing_guide, engine::RELEASING_GUIDE, false)?;
+    if let Some(path) = &f.bump_script {
+        // A plain Python file with one generated data line, not a template.
+        let script = ManagedFile {
+            path: path.clone(),
+            contents: crate::bump::script::render(project, policy, path)?,
+            kind: FileKind::Managed,
+            executable: true,
+        };
+        // Keep the script's place in the plan (after the workflows, before the guide).
+        let at = files.len() - usize::from(f.releasing_guide.is_some());
+        files.insert(at, script);
+    }
     if let Some(path) = &f.branch_protection {
         files.push(ManagedFile {
             path: path.clone(),

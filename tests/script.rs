@@ -1,0 +1,240 @@
+//! `scripts/bump_version.py` as a program: its data block cannot carry code, it runs on the
+//! oldest Python setup-python installs, `packages --json` lists what a run releases, and its
+//! writes never follow a symbolic link nor race another writer.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{fixture, git, pyrel, require_tool, snapshot_tree};
+
+fn python3() -> PathBuf {
+    require_tool("python3").expect("python3")
+}
+
+fn script(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(python3());
+    c.arg("scripts/bump_version.py")
+        .args(args)
+        .current_dir(dir)
+        .env("PYREL_TODAY", "2024-05-01")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GITHUB_REF_TYPE")
+        .env_remove("GITHUB_REF_NAME")
+        .env_remove("GITHUB_EVENT_NAME");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("python3")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn init(dir: &Path, set: &[&str]) {
+    let mut c = pyrel(dir);
+    c.args(["init", "--yes"]);
+    for s in set {
+        c.args(["--set", s]);
+    }
+    c.assert().success();
+}
+
+fn commit_all(dir: &Path) {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "init"]);
+}
+
+/// Values that would end a Python string or docstring, or start a new line of code, reach
+/// the script only as data: the script reads them back unchanged and runs nothing.
+#[test]
+fn hostile_values_in_the_data_block_stay_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let marker = tmp.path().join("RAN");
+    let evil_name = format!(
+        "x\"\"\"+str(__import__('os').system('touch {}'))+\"\"\"'''\\\n\u{2028}é",
+        marker.display()
+    );
+    let data = serde_json::json!({
+        "schema": 1,
+        "script": "scripts/bump_version.py",
+        "tag_format": "v{version}",
+        "versioning": "lockstep",
+        "testpypi": "prereleases",
+        "dev_builds": false,
+        "changelog": null,
+        "repository_url": null,
+        "packages": [{
+            "name": evil_name, "normalized": "x", "dir": "pkg\"\"\"\n'''\\", "vcs": false,
+            "sources": [{"kind": "project", "path": "pyproject.toml"}],
+            "dep_files": ["pyproject.toml"], "changelog": null
+        }]
+    });
+    let text = pyrel::bump::script::with_data(&data.to_string()).unwrap();
+    assert!(text.is_ascii(), "the generated script is ASCII-only");
+    std::fs::create_dir_all(tmp.path().join("scripts")).unwrap();
+    std::fs::write(tmp.path().join("scripts/bump_version.py"), text).unwrap();
+    std::fs::write(
+        tmp.path().join("pyproject.toml"),
+        "[project]\nname = \"x\"\nversion = \"1.0.0\"\n",
+    )
+    .unwrap();
+    let out = script(tmp.path(), &["packages", "--json"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(listed[0]["name"], data["packages"][0]["name"]);
+    assert_eq!(listed[0]["dir"], data["packages"][0]["dir"]);
+    assert_eq!(listed[0]["version"], "1.0.0");
+    assert!(!marker.exists(), "code in a value ran");
+}
+
+/// The script parses under Python 3.8's grammar (the oldest setup-python still installs).
+#[test]
+fn the_script_is_python_38_and_importable() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/scripts/bump_version.py");
+    let out = Command::new(python3())
+        .args([
+            "-c",
+            "import ast, sys, importlib.util as u\n\
+             src = open(sys.argv[1]).read()\n\
+             ast.parse(src, feature_version=(3, 8))\n\
+             spec = u.spec_from_file_location('bv', sys.argv[1]); m = u.module_from_spec(spec)\n\
+             spec.loader.exec_module(m)\n\
+             assert m.normalize('1.0-RC.1') == '1.0rc1'\n\
+             print('ok')",
+        ])
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "ok");
+}
+
+#[test]
+fn packages_json_lists_the_released_packages_in_dependency_order() {
+    let d = fixture("uv-workspace");
+    init(d.path(), &[]);
+    let out = script(d.path(), &["packages", "--json"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dashboard-core", "dashboard-api", "dashboard"]);
+    assert_eq!(v[0]["dir"], "libs/core");
+    assert_eq!(v[0]["version"], "2.0.0");
+    assert_eq!(v[0]["tag"], "v2.0.0");
+
+    // Independent versioning: a tag releases the package it names; `a-v` is not `a`.
+    let d = fixture("uv-workspace");
+    init(
+        d.path(),
+        &["tag-format={name}-v{version}", "versioning=independent"],
+    );
+    let env = [
+        ("GITHUB_REF_TYPE", "tag"),
+        ("GITHUB_REF_NAME", "dashboard-api-v2.0.0"),
+    ];
+    let out = script(d.path(), &["packages", "--json"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v[0]["name"], "dashboard-api");
+    assert_eq!(v[0]["tag"], "dashboard-api-v2.0.0");
+}
+
+/// A committed symlink in the way of a write is refused before anything is written, and the
+/// file outside the repository keeps its bytes.
+#[test]
+fn bump_never_writes_through_a_symlink() {
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("CHANGELOG.md");
+    std::fs::write(&target, "# outside\n\n## [Unreleased]\n\n- x\n").unwrap();
+    let d = fixture("single-src");
+    init(d.path(), &[]);
+    // The changelog is a link to a file outside.
+    std::fs::remove_file(d.path().join("CHANGELOG.md")).unwrap();
+    std::os::unix::fs::symlink(&target, d.path().join("CHANGELOG.md")).unwrap();
+    // A planted link with the old fixed temp name.
+    std::os::unix::fs::symlink(&target, d.path().join(".pyrel-pyproject.toml.tmp")).unwrap();
+    let before = snapshot_tree(d.path());
+    let out = script(d.path(), &["bump", "patch"], &[]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("refusing to write through the symbolic link CHANGELOG.md"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(snapshot_tree(d.path()) == before, "the tree changed");
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "# outside\n\n## [Unreleased]\n\n- x\n"
+    );
+
+    // Without the changelog link, the planted temp name is never used.
+    std::fs::remove_file(d.path().join("CHANGELOG.md")).unwrap();
+    std::fs::write(d.path().join("CHANGELOG.md"), "## [Unreleased]\n\n- y\n").unwrap();
+    let out = script(d.path(), &["bump", "patch"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "# outside\n\n## [Unreleased]\n\n- x\n"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with(".pyrel-") && n != ".pyrel-pyproject.toml.tmp"
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
+}
+
+/// One writer at a time: while another process holds `.git/pyrel.lock`, the script's bump
+/// waits, then refuses and writes nothing.
+#[test]
+fn bump_waits_for_the_repository_lock_then_refuses() {
+    let d = fixture("single-src");
+    init(d.path(), &[]);
+    commit_all(d.path());
+    let mut holder = Command::new(python3())
+        .args([
+            "-c",
+            "import fcntl, os, sys, time\n\
+             fd = os.open('.git/pyrel.lock', os.O_RDWR | os.O_CREAT, 0o644)\n\
+             fcntl.flock(fd, fcntl.LOCK_EX)\n\
+             print('held', flush=True)\n\
+             time.sleep(30)",
+        ])
+        .current_dir(d.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "held");
+    let before = snapshot_tree(d.path());
+    let out = script(d.path(), &["bump", "patch"], &[]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains(".git/pyrel.lock"), "{}", stderr(&out));
+    assert!(snapshot_tree(d.path()) == before);
+    // Released: the bump goes through.
+    let out = script(d.path(), &["bump", "patch"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
