@@ -80,12 +80,18 @@ pub enum Command {
     ///
     /// BUMP is a comma-separated list of parts, combined and applied as `uv version --bump`
     /// does whatever their order (`patch`, `minor,beta`, `rc`, `post`, `dev`, `stable`), or
-    /// `prerelease --pre alpha|beta|rc` (start or continue a pre-release cycle), or an explicit
-    /// version (`2.1.0`). Only the version token of each source changes: comments,
-    /// formatting and other occurrences of the same string are left alone.
+    /// `prerelease --pre alpha|beta|rc` (start or continue a pre-release cycle), an explicit
+    /// version (`2.1.0`), or `release`: release the current version as it is (the first
+    /// release of a repository still at, say, 0.1.0 — the changelog gets its section and
+    /// --tag tags it). A local label is kept (`1.2.3+local.1` minor → `1.3.0+local.1`, as uv
+    /// does). Only the version token of each source changes: comments, formatting and other
+    /// occurrences of the same string are left alone.
     ///
-    /// Lockstep repos move every package together and refuse to bump when the packages
-    /// disagree (each outlier is named; an explicit version brings them in line).
+    /// Each package's version is its version of record: what the build backend reads
+    /// (`[project].version`, or the file a dynamic version points at). Other sources that
+    /// disagree are stale: the bump repairs them and names each one. Lockstep repos move every
+    /// package together and refuse to bump when the packages disagree (each outlier is named);
+    /// an explicit version brings them in line, even one equal to the current version.
     /// Independent repos bump one package: `--package NAME`. Pins between siblings follow:
     /// `==old` and `>=old`/`~=old` floors move to the new version; a requirement the new
     /// version breaks refuses the bump (exit 1) unless --force leaves it as written.
@@ -131,7 +137,8 @@ pub struct BumpArgs {
     pub format: Format,
 
     /// `major|minor|patch|stable|alpha|beta|rc|post|dev`, comma-separated to combine
-    /// (`minor,beta`), `prerelease` (with --pre), or an explicit version (`2.1.0`).
+    /// (`minor,beta`), `prerelease` (with --pre), an explicit version (`2.1.0`), or
+    /// `release` (the current version as it is).
     #[arg(value_name = "BUMP")]
     pub bump: String,
 
@@ -226,8 +233,17 @@ pub struct VersionArgs {
 
     /// Exit 1 unless the tag REF (e.g. `v1.2.3` or `refs/tags/v1.2.3`) names the version of
     /// every package it covers (PEP 440 equality, in the policy's tag format).
-    #[arg(long, value_name = "REF")]
+    #[arg(long, value_name = "REF", conflicts_with_all = ["short", "format"])]
     pub check_tag: Option<String>,
+
+    /// Print only the version of record (what the build backend reads), e.g. for
+    /// `git tag "v$(pyrel version --short)"`. With independent versioning, name the package.
+    #[arg(long, conflicts_with = "format")]
+    pub short: bool,
+
+    /// The package whose version --short prints (independent versioning).
+    #[arg(long, short = 'p', value_name = "NAME", requires = "short")]
+    pub package: Option<String>,
 }
 
 /// The output format of `version`, `generate` and `bump`: the same names as doctor's.

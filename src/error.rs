@@ -81,7 +81,7 @@ impl Error {
             }
             Error::NotUtf8 { .. } => Some("save the file as UTF-8".into()),
             Error::NotPythonProject { .. } => Some(
-                "run pyrel inside a Python repository, or point at one with `pyrel -C DIR`".into(),
+                "run pyrel inside a Python repository, or point at one with `pyrel -C DIR doctor` (any verb)".into(),
             ),
             Error::DependencyCycle { .. } => Some(
                 "remove one of the dependencies so the packages can be released in order".into(),

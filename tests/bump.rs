@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{fixture, git, pyrel, snapshot_tree};
+use common::{fixture, git, pyrel, require_tool, snapshot_tree};
 
 const TODAY: &str = "2024-05-01";
 
@@ -284,25 +284,86 @@ fn a_failure_midway_restores_every_file() {
     }
 }
 
+/// Issue 11.4b: a stale source (not the version of record) is repaired by the bump and named;
+/// the script does the same.
 #[test]
-fn lockstep_outliers_are_named_and_an_explicit_version_aligns_them() {
+fn a_stale_source_is_repaired_from_the_version_of_record() {
+    let python = require_tool("python3").expect("python3");
     let d = fixture("uv-workspace");
+    init(d.path());
     let f = d.path().join("libs/api/src/dashboard_api/__init__.py");
     std::fs::write(
         &f,
         "\"\"\"dashboard-api.\"\"\"\n\n__version__ = \"1.9.0\"\n",
     )
     .unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    common::copy_dir(d.path(), copy.path());
+    bump(d.path(), &["minor"])
+        .success()
+        .stderr(predicates::str::contains(
+            "repaired a stale version source: dashboard-api 1.9.0 in libs/api/src/dashboard_api/__init__.py:3 (now 2.1.0)",
+        ));
+    assert!(std::fs::read_to_string(&f).unwrap().contains("\"2.1.0\""));
+    let out = script(&python, copy.path(), &["bump", "minor"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("libs/api/src/dashboard_api/__init__.py:3")
+    );
+    assert!(
+        snapshot_tree(d.path()) == snapshot_tree(copy.path()),
+        "pyrel and the script differ"
+    );
+}
+
+/// Lockstep packages whose versions of record disagree: refused with each outlier named; an
+/// explicit version aligns them, including one equal to the current (greatest) version.
+#[test]
+fn lockstep_outliers_are_named_and_an_explicit_version_aligns_them() {
+    let python = require_tool("python3").expect("python3");
+    let d = fixture("uv-workspace");
+    init(d.path());
+    let f = d.path().join("libs/api/pyproject.toml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(
+        &f,
+        text.replacen("version = \"2.0.0\"", "version = \"1.9.0\"", 1),
+    )
+    .unwrap();
     let before = snapshot_tree(d.path());
     bump(d.path(), &["patch"])
         .code(1)
-        .stderr(predicates::str::contains(
-            "libs/api/src/dashboard_api/__init__.py:3",
-        ))
+        .stderr(predicates::str::contains("libs/api/pyproject.toml:"))
         .stderr(predicates::str::contains("pyrel bump 2.0.1"));
     assert!(snapshot_tree(d.path()) == before);
-    bump(d.path(), &["2.0.1"]).success();
-    assert!(std::fs::read_to_string(&f).unwrap().contains("\"2.0.1\""));
+    let out = script(&python, d.path(), &["bump", "patch"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(snapshot_tree(d.path()) == before);
+    let copy = tempfile::tempdir().unwrap();
+    common::copy_dir(d.path(), copy.path());
+    // Equal to the current version of record: accepted, because it aligns the outlier.
+    bump(d.path(), &["2.0.0", "--no-changelog"]).success();
+    assert!(std::fs::read_to_string(&f)
+        .unwrap()
+        .contains("version = \"2.0.0\""));
+    let out = script(&python, copy.path(), &["bump", "2.0.0", "--no-changelog"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        snapshot_tree(d.path()) == snapshot_tree(copy.path()),
+        "pyrel and the script differ"
+    );
+    // Once aligned, the same version is not greater any more.
+    bump(d.path(), &["2.0.0"])
+        .code(1)
+        .stderr(predicates::str::contains("not greater"));
 }
 
 #[test]

@@ -46,14 +46,14 @@ pub fn tag_exists(root: &Path, tag: &str) -> bool {
 /// The greatest version among the tags in `tag_format` (`v{version}`), for repositories
 /// whose version comes from git tags.
 pub fn latest_tag_version(root: &Path, tag_format: &str) -> Option<Version> {
-    let (prefix, suffix) = tag_format.split_once("{version}")?;
+    version::latest_tag_version(tags(root).iter().map(String::as_str), tag_format)
+}
+
+/// Every tag of the repository; empty when git cannot list them.
+pub fn tags(root: &Path) -> Vec<String> {
     git(root, &["tag", "--list"])
-        .ok()?
-        .lines()
-        .filter_map(|t| t.strip_prefix(prefix)?.strip_suffix(suffix))
-        .filter_map(|v| version::parse(v).ok())
-        .filter(|v| !v.is_local())
-        .max()
+        .map(|out| out.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 /// Commits exactly `paths` with `message`.

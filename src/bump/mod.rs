@@ -41,6 +41,9 @@ pub enum Target {
     Spec(BumpSpec),
     /// An explicit version (`pyrel bump 2.1.0`).
     Explicit(String),
+    /// The current version as it is (`pyrel bump release`): the first release of a repository
+    /// that already carries its version rolls the changelog and tags, without changing it.
+    Release,
 }
 
 /// A bump as the user asked for it.
@@ -135,7 +138,6 @@ fn bump_failure(e: BumpError) -> Failure {
     match e {
         BumpError::NotIncreased { .. }
         | BumpError::NotGreater { .. }
-        | BumpError::Local { .. }
         | BumpError::ExplicitLocal { .. } => {
             let hint = e.hint();
             refuse(e.to_string(), Vec::new(), hint)
@@ -147,6 +149,15 @@ fn bump_failure(e: BumpError) -> Failure {
 /// Parses the command-line target: anything with a digit is an explicit version (no part
 /// name has one), the rest is a comma-separated part list or `prerelease` with `pre`.
 pub fn parse_target(spec: &str, pre: Option<&str>) -> Result<Target> {
+    if spec.trim().eq_ignore_ascii_case("release") {
+        if let Some(pre) = pre {
+            return Err(Error::usage(
+                format!("`--pre {pre}` only goes with `prerelease`, not with `release`"),
+                None,
+            ));
+        }
+        return Ok(Target::Release);
+    }
     if spec.bytes().any(|b| b.is_ascii_digit()) {
         if let Some(pre) = pre {
             return Err(Error::usage(
@@ -206,6 +217,39 @@ pub fn changelog_path(policy: &Policy, package: Option<&Package>) -> Option<Path
         }
         _ => Some(log.clone()),
     }
+}
+
+/// The facts the release decisions ([`version::check_tag`], [`version::route`]) need: the
+/// policy's, and each package's version sources and changelog (read from disk).
+pub fn release_state(
+    project: &Project,
+    policy: &Policy,
+) -> Result<(version::RoutePolicy, Vec<version::PackageState>)> {
+    let route_policy = version::RoutePolicy {
+        tag_format: policy.tag_format.clone(),
+        lockstep: policy.versioning == Versioning::Lockstep,
+        testpypi: policy.testpypi,
+        dev_builds: policy.dev_builds,
+    };
+    let mut packages = Vec::new();
+    for p in &project.packages {
+        let changelog = match changelog_path(policy, Some(p)) {
+            Some(path) => Some((slash(&path), read_text_opt(&project.root.join(&path))?)),
+            None => None,
+        };
+        packages.push(version::PackageState {
+            name: p.name.clone(),
+            normalized: p.normalized.clone(),
+            vcs: matches!(p.scheme, VersionScheme::Vcs { .. }),
+            sources: p
+                .version_sources
+                .iter()
+                .map(|s| (slash(&s.path), s.line, s.value.clone()))
+                .collect(),
+            changelog,
+        });
+    }
+    Ok((route_policy, packages))
 }
 
 /// One file's original text and the replacements of its byte ranges.
@@ -272,29 +316,62 @@ fn parse_source(root: &Path, s: &crate::project::VersionSource) -> Result<Versio
     })
 }
 
-/// The current version of the packages in scope, refusing when their sources disagree.
+/// The current version of the packages in scope.
+struct Current {
+    version: Option<Version>,
+    /// Sources that disagree with their package's version of record (its first source, what
+    /// the build backend reads): the bump repairs them. One line each.
+    stale: Vec<String>,
+    /// Something disagrees (stale sources, or lockstep packages among themselves): an explicit
+    /// version equal to the current one is accepted to align them.
+    aligning: bool,
+}
+
+/// Each package's version is its version of record; the packages in scope must agree with
+/// each other unless an explicit version brings them in line.
 fn current_version(
     root: &Path,
     packages: &[&Package],
-    aligning: bool,
-) -> std::result::Result<Option<Version>, Failure> {
+    explicit: bool,
+) -> std::result::Result<Current, Failure> {
     let mut seen: Vec<(Version, Vec<String>)> = Vec::new();
+    let mut stale = Vec::new();
     for p in packages {
-        for s in &p.version_sources {
-            let v = parse_source(root, s)?;
-            let place = format!("{} {} in {}:{}", p.name, s.value, slash(&s.path), s.line);
-            match seen.iter_mut().find(|(x, _)| *x == v) {
-                Some((_, places)) => places.push(place),
-                None => seen.push((v, vec![place])),
+        let Some((record, others)) = p.version_sources.split_first() else {
+            continue;
+        };
+        let v = parse_source(root, record)?;
+        for s in others {
+            if version::parse(&s.value).ok().as_ref() != Some(&v) {
+                stale.push(format!(
+                    "{} {} in {}:{}",
+                    p.name,
+                    s.value,
+                    slash(&s.path),
+                    s.line
+                ));
             }
         }
+        let place = format!(
+            "{} {} in {}:{}",
+            p.name,
+            record.value,
+            slash(&record.path),
+            record.line
+        );
+        match seen.iter_mut().find(|(x, _)| *x == v) {
+            Some((_, places)) => places.push(place),
+            None => seen.push((v, vec![place])),
+        }
     }
-    if seen.len() <= 1 {
-        return Ok(seen.into_iter().next().map(|(v, _)| v));
-    }
-    // An explicit version brings every package in line: it only has to beat the greatest.
-    if aligning {
-        return Ok(seen.into_iter().map(|(v, _)| v).max());
+    let aligning = seen.len() > 1 || !stale.is_empty();
+    if seen.len() <= 1 || explicit {
+        // An explicit version brings every package in line: it only has to reach the greatest.
+        return Ok(Current {
+            version: seen.into_iter().map(|(v, _)| v).max(),
+            stale,
+            aligning,
+        });
     }
     // The most common version is the reference; ties go to the greatest.
     let reference = seen
@@ -322,10 +399,12 @@ fn current_version(
         ),
         details,
         Some(format!(
-            "bring every package in line with an explicit version greater than all of them, e.g. `pyrel bump {}`",
-            greatest
-                .and_then(|g| version::bump(&g, &[version::BumpPart::Patch]).ok())
-                .map_or("X.Y.Z".to_string(), |v| v.to_string())
+            "bring every package in line with an explicit version, e.g. `{}`",
+            crate::hints::Hint::bump(
+                &greatest
+                    .and_then(|g| version::bump(&g, &[version::BumpPart::Patch]).ok())
+                    .map_or("X.Y.Z".to_string(), |v| v.to_string())
+            )
         )),
     ))
 }
@@ -396,14 +475,46 @@ pub fn plan(
     let tag_name = single.map_or_else(|| scope[0].normalized.clone(), |p| p.normalized.clone());
     let tag_format = tag_format_for(policy, &tag_name);
 
-    let current = if vcs_only {
-        git::latest_tag_version(root, &tag_format)
+    let Current {
+        version: current,
+        stale,
+        aligning,
+    } = if vcs_only {
+        Current {
+            version: git::latest_tag_version(root, &tag_format),
+            stale: Vec::new(),
+            aligning: false,
+        }
     } else {
         current_version(root, &statics, matches!(req.target, Target::Explicit(_)))?
     };
     let new = match (&req.target, &current) {
         (Target::Explicit(text), Some(cur)) => {
-            version::bump_to_explicit(cur, text, req.allow_downgrade).map_err(bump_failure)?
+            match version::parse(text) {
+                // Equal to the current version: accepted when it aligns what disagrees.
+                Ok(v) if aligning && v == *cur && !v.is_local() => v,
+                _ => version::bump_to_explicit(cur, text, req.allow_downgrade)
+                    .map_err(bump_failure)?,
+            }
+        }
+        (Target::Release, Some(cur)) => {
+            if cur.is_local() {
+                return Err(bump_failure(BumpError::ExplicitLocal {
+                    new: cur.to_string(),
+                }));
+            }
+            let tag = tag_format.replace("{version}", &cur.to_string());
+            if git::tag_exists(root, &tag) {
+                return Err(refuse(
+                    format!("{cur} is already released: the tag {tag} exists"),
+                    Vec::new(),
+                    Some(format!(
+                        "bump to the next version instead, e.g. `{}`",
+                        crate::hints::Hint::bump("patch")
+                    )),
+                ));
+            }
+            cur.clone()
         }
         (Target::Explicit(text), None) => {
             let v = version::parse(text).map_err(|e| Failure::Error(e.into()))?;
@@ -415,7 +526,7 @@ pub fn plan(
             v
         }
         (Target::Spec(spec), Some(cur)) => spec.apply(cur).map_err(bump_failure)?,
-        (Target::Spec(_), None) => {
+        (Target::Spec(_) | Target::Release, None) => {
             return Err(refuse(
                 format!(
                     "no release tag matching `{tag_format}` yet, so there is no version to bump"
@@ -426,7 +537,10 @@ pub fn plan(
         }
     };
     let new_text = new.to_string();
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = stale
+        .iter()
+        .map(|place| format!("repaired a stale version source: {place} (now {new_text})"))
+        .collect();
     let mut splices = Splices::default();
 
     for p in &statics {

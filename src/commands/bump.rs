@@ -150,6 +150,49 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
             "tagged {} (annotated); push it with `git push origin {}`",
             plan.tag, plan.tag
         );
+        say_where_the_tag_goes(&project, &policy, &plan.tag)?;
     }
     Ok(Outcome::Success)
+}
+
+/// What the release workflow will do when the tag is pushed: the same decision its plan job
+/// makes (`route`), so a tag the workflow would refuse is reported now, not in CI.
+fn say_where_the_tag_goes(
+    project: &project::Project,
+    policy: &policy::Policy,
+    tag: &str,
+) -> Result<()> {
+    let project = project::discover(&project.root)?;
+    let (route_policy, packages) = bump::release_state(&project, policy)?;
+    let env = |k: &str| match k {
+        "GITHUB_EVENT_NAME" => Some("push".to_string()),
+        "GITHUB_REF_TYPE" => Some("tag".to_string()),
+        "GITHUB_REF_NAME" => Some(tag.to_string()),
+        _ => None,
+    };
+    let tags = bump::git::tags(&project.root);
+    match crate::version::route(&env, &route_policy, &packages, &tags) {
+        Ok(out) => {
+            let mut places = Vec::new();
+            if out.get("testpypi").is_some_and(|v| v == "true") {
+                places.push("TestPyPI");
+            }
+            if out.get("pypi").is_some_and(|v| v == "true") {
+                places.push("PyPI");
+            }
+            if out.get("github-release").is_some_and(|v| v == "true") {
+                places.push("a GitHub Release");
+            }
+            println!(
+                "the release workflow will publish {} to {}",
+                out.get("version").map_or("", String::as_str),
+                places.join(" and ")
+            );
+        }
+        Err(e) => eprintln!(
+            "{} the release workflow will refuse this tag: {e}",
+            Style::new().yellow().bold().apply_to("warning:")
+        ),
+    }
+    Ok(())
 }

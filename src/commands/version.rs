@@ -14,6 +14,9 @@ pub fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
     if let Some(tag) = &args.check_tag {
         return check_tag(&project, tag);
     }
+    if args.short {
+        return short(&project, args.package.as_deref());
+    }
     match args.format {
         Format::Human => {
             let width = project
@@ -39,68 +42,101 @@ pub fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// `--check-tag REF`: the tag must name the version of every (static) package it covers, in
-/// the policy's tag format. Vcs-versioned packages take their version from the tag, so they
-/// always match.
+/// `--short`: the one version of record, for scripts. Packages versioned by git tags give
+/// their newest release tag's version.
+fn short(project: &project::Project, package: Option<&str>) -> Result<Outcome> {
+    let (policy, _) = policy::load(project)?;
+    let chosen: Vec<&project::Package> = match package {
+        Some(name) => {
+            let wanted = project::normalize_name(name);
+            let p = project
+                .packages
+                .iter()
+                .find(|p| p.normalized == wanted)
+                .ok_or_else(|| {
+                    Error::usage(
+                        format!("no package named `{name}` in this repository"),
+                        None,
+                    )
+                })?;
+            vec![p]
+        }
+        None => project.packages.iter().collect(),
+    };
+    let mut versions: Vec<crate::version::Version> = Vec::new();
+    for p in &chosen {
+        let v = match (&p.scheme, p.version_sources.first()) {
+            (project::VersionScheme::Vcs { .. }, _) => crate::bump::git::latest_tag_version(
+                &project.root,
+                &crate::version::tag_format_of(&policy.tag_format, &p.normalized),
+            )
+            .ok_or_else(|| {
+                Error::usage(
+                    format!(
+                        "{} takes its version from git tags, and no release tag exists yet",
+                        p.name
+                    ),
+                    None,
+                )
+            })?,
+            (_, Some(s)) => crate::version::parse(&s.value).map_err(|e| Error::Parse {
+                path: s.path.clone(),
+                line: Some(s.line),
+                column: None,
+                message: e.to_string(),
+                hint: Some(e.hint()),
+            })?,
+            (_, None) => {
+                return Err(Error::usage(
+                    format!("{}: no version found in {}", p.name, slash(&p.manifest)),
+                    None,
+                ))
+            }
+        };
+        if !versions.contains(&v) {
+            versions.push(v);
+        }
+    }
+    match versions.as_slice() {
+        [one] => {
+            println!("{one}");
+            Ok(Outcome::Success)
+        }
+        _ => Err(Error::usage(
+            format!(
+                "the packages have different versions ({})",
+                versions
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some("name one with `--package NAME`"),
+        )),
+    }
+}
+
+/// `--check-tag REF`: the tag must name the version of every package it releases (every
+/// version source, PEP 440 equality, in the policy's tag format). The same decision as
+/// doctor's tag check and the release workflow's `check-tag`.
 fn check_tag(project: &project::Project, reference: &str) -> Result<Outcome> {
     let (policy, _) = policy::load(project)?;
+    let (route_policy, packages) = crate::bump::release_state(project, &policy)?;
     let tag = reference.strip_prefix("refs/tags/").unwrap_or(reference);
-    let mut covered = 0;
-    let mut problems = Vec::new();
-    for p in &project.packages {
-        let format = crate::bump::tag_format_for(&policy, &p.normalized);
-        let Some((prefix, suffix)) = format.split_once("{version}") else {
-            continue;
-        };
-        let Some(text) = tag
-            .strip_prefix(prefix)
-            .and_then(|t| t.strip_suffix(suffix))
-        else {
-            continue;
-        };
-        covered += 1;
-        let tagged = match crate::version::parse(text) {
-            Ok(v) => v,
-            Err(e) => {
-                problems.push(format!("{tag}: {e}"));
-                continue;
-            }
-        };
-        if tagged.is_local() {
-            problems.push(format!(
-                "{tag}: {tagged} is a local version; PyPI refuses those"
-            ));
-        }
-        if matches!(p.scheme, project::VersionScheme::Vcs { .. }) {
-            continue;
-        }
-        for s in &p.version_sources {
-            match crate::version::parse(&s.value) {
-                Ok(v) if v == tagged => {}
-                _ => problems.push(format!(
-                    "{}:{}: {} is at {}, but the tag says {tagged}",
-                    slash(&s.path),
-                    s.line,
-                    p.name,
-                    s.value
-                )),
-            }
-        }
-    }
-    if covered == 0 {
-        problems.push(format!(
-            "tag {tag} does not match the tag format `{}`",
-            policy.tag_format
-        ));
-    }
+    let problems = match crate::version::check_tag(tag, &route_policy.tag_format, &packages) {
+        Ok(check) => check.problems,
+        Err(e) => vec![e],
+    };
     if problems.is_empty() {
-        println!("tag {tag} matches the version of every package it covers");
+        println!("tag {tag} matches the version of every package it releases");
         return Ok(Outcome::Success);
     }
     eprintln!("error: tag {tag} does not match the package versions:");
     for p in &problems {
         eprintln!("  - {p}");
     }
-    eprintln!("  hint: tag the commit whose versions match (pyrel bump ... --tag does both)");
+    eprintln!(
+        "  hint: tag the commit whose versions match (`pyrel bump patch --tag` bumps and tags)"
+    );
     Ok(Outcome::Failure)
 }

@@ -10,8 +10,8 @@
 //!   patch), at most one of alpha/beta/rc/dev, and `stable` and `post` only alone;
 //! - the result must be greater than the current version, or the bump is refused.
 //!
-//! pyrel adds one rule: a local version (`1.0+abc`) is refused, because PyPI refuses to host it
-//! (uv would bump it and keep the local part).
+//! A local label (`1.2.3+local.1`) is kept, as uv keeps it (`minor` gives `1.3.0+local.1`);
+//! the release workflow refuses to publish a local version, not the bump.
 
 use std::fmt;
 use std::str::FromStr;
@@ -196,8 +196,6 @@ pub enum BumpError {
         to: String,
         advice: String,
     },
-    #[error("cannot bump `{version}`: it is a local version (`+...`), which PyPI refuses")]
-    Local { version: String },
     #[error("cannot bump `{version}`: a version number would exceed {}", u64::MAX)]
     Overflow { version: String },
     #[error(transparent)]
@@ -221,7 +219,7 @@ impl BumpError {
             BumpError::NotGreater { .. } => {
                 Some("pass `--allow-downgrade` if you really mean to go back".into())
             }
-            BumpError::Local { .. } | BumpError::ExplicitLocal { .. } => {
+            BumpError::ExplicitLocal { .. } => {
                 Some("remove the `+...` part of the version first".into())
             }
             BumpError::Invalid(e) => Some(e.hint()),
@@ -384,13 +382,8 @@ fn apply(
 
 /// The next version after `current` for the given parts, exactly as
 /// `uv version --bump P1 --bump P2 ...` computes it (see the module docs), or the reason it is
-/// refused. The epoch is kept; local versions are refused.
+/// refused. The epoch and the local label are kept.
 pub fn bump(current: &Version, parts: &[BumpPart]) -> Result<Version, BumpError> {
-    if current.is_local() {
-        return Err(BumpError::Local {
-            version: current.to_string(),
-        });
-    }
     check_combination(parts)?;
     let mut sorted = parts.to_vec();
     sorted.sort();
@@ -515,10 +508,7 @@ mod tests {
         ] {
             assert!(b("1.2.3", parts).is_err(), "{parts:?}");
         }
-        assert!(matches!(
-            b("1.2.3+loc", &[Patch]),
-            Err(BumpError::Local { .. })
-        ));
+        assert_eq!(b("1.2.3+local.1", &[Minor]).unwrap(), "1.3.0+local.1");
     }
 
     #[test]

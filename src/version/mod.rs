@@ -7,7 +7,8 @@
 //!   tools that build and upload the package as well;
 //! - the bump rules of `uv version --bump` ([`bump`]), reimplemented because `pep440_rs` 0.7 has
 //!   no bump, and checked against the real uv by `tests/version_differential.rs`;
-//! - the routing of a pushed tag to PyPI or TestPyPI ([`route_tag`]).
+//! - the release decisions: which packages a tag releases ([`check_tag`]), where a workflow run
+//!   publishes ([`route`]) and the dev version of a branch build ([`dev_version`]).
 //!
 //! Known difference from `packaging`, by design of `pep440_rs`: a numeric component larger than
 //! `u64::MAX` (18446744073709551615) is refused, where Python accepts any integer. No real
@@ -17,7 +18,10 @@ mod bump;
 mod route;
 
 pub use bump::{bump, bump_to_explicit, parse_bump_spec, BumpError, BumpPart, BumpSpec, PreKind};
-pub use route::{route_tag, tag_matches, Route};
+pub use route::{
+    check_tag, dev_version, latest_tag_version, route, tag_format_of, valid_tag_name, PackageState,
+    RouteError, RoutePolicy, TagCheck,
+};
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -37,9 +41,6 @@ pub enum VersionError {
     /// Not a PEP 440 version at all.
     #[error("`{input}` is not a valid PEP 440 version: {reason}")]
     Invalid { input: String, reason: String },
-    /// A tag that does not start with the configured tag prefix.
-    #[error("tag `{tag}` does not start with the tag prefix `{prefix}`")]
-    MissingPrefix { tag: String, prefix: String },
     /// A local version (`1.0+abc`): PyPI and TestPyPI reject uploads of these.
     #[error("`{input}` is a local version (`+{local}`); PyPI and TestPyPI refuse local versions")]
     Local { input: String, local: String },
@@ -54,9 +55,6 @@ impl VersionError {
                  (https://packaging.python.org/en/latest/specifications/version-specifiers/)"
                     .into()
             }
-            VersionError::MissingPrefix { prefix, .. } => format!(
-                "release tags must look like `{prefix}1.2.3`; change `tag-prefix` in the pyrel policy if your tags differ"
-            ),
             VersionError::Local { .. } => {
                 "drop the `+...` part: local versions are for builds that are never uploaded".into()
             }

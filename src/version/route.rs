@@ -1,169 +1,351 @@
-//! Which index a pushed release tag publishes to. The release workflow asks pyrel rather than
-//! matching the tag with a shell pattern, because a pattern like `*rc*` misses `1.0c1`,
-//! `1.0-preview2` and `1.0.dev3`, and would send a pre-release to the real PyPI.
+//! The release decisions, in Rust: which packages a tag releases and whether it names their
+//! versions ([`check_tag`], used by `pyrel version --check-tag TAG` and doctor's tag check),
+//! and where a workflow run publishes ([`route`], used by `pyrel bump patch --tag` and every
+//! other tagging bump to say what pushing the tag will do). `scripts/bump_version.py` makes
+//! the same decisions in CI; the shared vectors in `tests/vectors/` hold both to the same
+//! answers.
 
-use super::{parse, Version, VersionError};
+use std::collections::BTreeMap;
 
-/// Where a release goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Route {
-    /// Finals and post-releases of finals (`1.2.3`, `1.2.3.post1`).
-    Pypi,
-    /// Every alpha, beta, release candidate and dev release.
-    Testpypi,
+use super::{parse, Version};
+use crate::policy::TestPypi;
+
+/// The policy facts a route needs.
+#[derive(Debug, Clone)]
+pub struct RoutePolicy {
+    pub tag_format: String,
+    pub lockstep: bool,
+    pub testpypi: TestPypi,
+    pub dev_builds: bool,
 }
 
-impl Route {
-    /// The name used in workflow outputs and GitHub environments.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Route::Pypi => "pypi",
-            Route::Testpypi => "testpypi",
+/// One package as the release decisions see it.
+#[derive(Debug, Clone)]
+pub struct PackageState {
+    pub name: String,
+    pub normalized: String,
+    /// The version comes from git tags.
+    pub vcs: bool,
+    /// Every version source: (path, line, value as written), the version of record first.
+    pub sources: Vec<(String, usize, String)>,
+    /// The text of the changelog this package's releases are noted in (the policy's for
+    /// lockstep), when there is one: `(path, text)`.
+    pub changelog: Option<(String, Option<String>)>,
+}
+
+/// What a tag names: the packages it releases and its version.
+#[derive(Debug, Clone)]
+pub struct TagCheck {
+    /// Indexes into the packages given to [`check_tag`].
+    pub packages: Vec<usize>,
+    pub version: Version,
+    /// Each source that disagrees with the tag (and a local version), one line each.
+    pub problems: Vec<String>,
+}
+
+/// Whether git could create this tag (`git check-ref-format`): no whitespace or control
+/// characters, none of `~^:?*[\`, no `..`, `@{` or `//`, no component starting with `.` or
+/// ending with `.lock`, not starting with `-`, `/` or `.`, not ending with `/` or `.`.
+pub fn valid_tag_name(tag: &str) -> bool {
+    !(tag.is_empty()
+        || tag == "@"
+        || tag
+            .chars()
+            .any(|c| c <= ' ' || c == '\u{7f}' || "~^:?*[\\".contains(c))
+        || ["..", "@{", "//", "/."].iter().any(|s| tag.contains(s))
+        || tag.ends_with(".lock")
+        || tag.contains(".lock/")
+        || tag.starts_with(['-', '/', '.'])
+        || tag.ends_with(['/', '.']))
+}
+
+/// The tag format of one package (`{name}` filled with its normalized name).
+pub fn tag_format_of(format: &str, normalized: &str) -> String {
+    format.replace("{name}", normalized)
+}
+
+/// `(prefix, version text)` of a tag in `format`, when it has the format's shape.
+fn tag_middle<'t>(tag: &'t str, format: &str) -> Option<(usize, &'t str)> {
+    let (prefix, suffix) = format.split_once("{version}")?;
+    let middle = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    (!middle.is_empty()).then_some((prefix.len(), middle))
+}
+
+/// The packages a release tag releases and the version it names. With `{name}` in the tag
+/// format a tag releases one package: the one whose tag prefix is the longest match (with
+/// packages `a` and `a-v`, `a-v-v1.0` is `a-v`'s). Errors: a tag git could not create, a tag
+/// of another shape, a version that is not PEP 440.
+pub fn check_tag(tag: &str, format: &str, packages: &[PackageState]) -> Result<TagCheck, String> {
+    if !valid_tag_name(tag) {
+        return Err(format!(
+            "{} is not a tag name git could create (whitespace, control characters, `..`, `@{{`, or one of ~^:?*[\\)",
+            serde_json::Value::from(tag)
+        ));
+    }
+    let matched: Option<(Vec<usize>, &str)> = if format.contains("{name}") {
+        packages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                tag_middle(tag, &tag_format_of(format, &p.normalized)).map(|(n, m)| (n, i, m))
+            })
+            .max_by_key(|(n, _, _)| *n)
+            .map(|(_, i, m)| (vec![i], m))
+    } else {
+        tag_middle(tag, format).map(|(_, m)| ((0..packages.len()).collect(), m))
+    };
+    let Some((indexes, text)) = matched else {
+        return Err(format!("tag {tag} does not match the tag format {format}"));
+    };
+    let version = parse(text).map_err(|e| e.to_string())?;
+    let mut problems = Vec::new();
+    if version.is_local() {
+        problems.push(format!("{version} is a local version; PyPI refuses those"));
+    }
+    for &i in &indexes {
+        let p = &packages[i];
+        if p.vcs {
+            continue;
+        }
+        for (path, line, value) in &p.sources {
+            if parse(value).ok().as_ref() != Some(&version) {
+                problems.push(format!(
+                    "{path}:{line}: {} is at {value}, but the tag says {version}",
+                    p.name
+                ));
+            }
         }
     }
+    Ok(TagCheck {
+        packages: indexes,
+        version,
+        problems,
+    })
 }
 
-impl std::fmt::Display for Route {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+/// The greatest non-local version among `tags` in `format`, if any.
+pub fn latest_tag_version<'a>(
+    tags: impl IntoIterator<Item = &'a str>,
+    format: &str,
+) -> Option<Version> {
+    tags.into_iter()
+        .filter_map(|t| tag_middle(t, format))
+        .filter_map(|(_, m)| parse(m).ok())
+        .filter(|v| !v.is_local())
+        .max()
 }
 
-/// The version part of a tag: `refs/tags/` (as in `GITHUB_REF`) and the prefix removed.
-fn strip_tag<'a>(tag: &'a str, tag_prefix: &str) -> Result<&'a str, VersionError> {
-    let name = tag.strip_prefix("refs/tags/").unwrap_or(tag);
-    name.strip_prefix(tag_prefix)
-        .ok_or_else(|| VersionError::MissingPrefix {
-            tag: tag.to_string(),
-            prefix: tag_prefix.to_string(),
-        })
-}
-
-/// Parses a release tag (`v1.2.3-rc.1` with prefix `v`) in any PEP 440 spelling and says where
-/// it is published: pre-releases and dev releases to TestPyPI, everything else to PyPI. A tag
-/// without the prefix, a malformed version and a local version are errors, so the workflow
-/// stops before building.
-pub fn route_tag(tag: &str, tag_prefix: &str) -> Result<(Version, Route), VersionError> {
-    let version = parse(strip_tag(tag, tag_prefix)?)?;
-    if version.is_local() {
-        return Err(VersionError::Local {
-            input: tag.to_string(),
-            local: version.local_label(),
-        });
-    }
-    let route = if version.is_prerelease() {
-        Route::Testpypi
+/// A dev release that sorts above `base` and below its next release: `1.2.3` gives
+/// `1.2.4.devN` (never `1.2.3.devN`, which sorts below the release that is out), `1.3.0rc1`
+/// gives `1.3.0rc2.devN`, `1.3.0.dev0` gives `1.3.0.devN`. The local label is dropped.
+pub fn dev_version(base: &Version, n: u64) -> Version {
+    let v = base.as_pep440().clone().without_local();
+    let v = if v.dev().is_some() {
+        v
+    } else if let Some(pre) = v.pre() {
+        v.with_pre(Some(pep440_rs::Prerelease {
+            kind: pre.kind,
+            number: pre.number.saturating_add(1),
+        }))
+        .with_post(None)
     } else {
-        Route::Pypi
+        let mut release = v.release().to_vec();
+        release.resize(release.len().max(3), 0);
+        release[2] = release[2].saturating_add(1);
+        for r in release.iter_mut().skip(3) {
+            *r = 0;
+        }
+        v.with_release(release).with_pre(None).with_post(None)
     };
-    Ok((version, route))
+    Version::from(v.with_dev(Some(n)))
 }
 
-/// Whether `tag` (with `tag_prefix`) names `version` by PEP 440 equality, so `v1.2.3-RC.1`
-/// matches a project at `1.2.3rc1` and `v1.2` matches `1.2.0`. A tag without the prefix or
-/// that is not a version matches nothing.
-pub fn tag_matches(tag: &str, tag_prefix: &str, version: &Version) -> bool {
-    strip_tag(tag, tag_prefix)
-        .and_then(parse)
-        .is_ok_and(|v| v == *version)
+/// Why a run must not go on, with the message CI prints.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RouteError(pub String);
+
+/// The outputs of the release workflow's plan step, from the variables GitHub sets
+/// (`GITHUB_EVENT_NAME`, `GITHUB_REF_TYPE`, `GITHUB_REF_NAME`, `GITHUB_RUN_NUMBER`,
+/// `GITHUB_RUN_ATTEMPT`) and the dispatch inputs the workflow passes (`DISPATCH_TARGET`,
+/// `DISPATCH_DRY_RUN`), read through `env`. `tags` are the repository's tags (for packages
+/// versioned by git tags).
+///
+/// - A tag must name the version of every package it releases, not be local, and have its
+///   changelog section.
+/// - A pushed tag: `testpypi = "prereleases"` sends pre-releases to TestPyPI and finals to
+///   PyPI; `"all"` sends finals to both, pre-releases to TestPyPI; `"never"` sends all to PyPI.
+///   A GitHub Release is made.
+/// - A manual run publishes nothing unless `dry-run` is `false`; `target = pypi` needs a tag,
+///   and a pre-release goes where a pushed tag would send it.
+/// - A push to a branch with dev builds publishes a dev release above the last one to TestPyPI.
+pub fn route(
+    env: &dyn Fn(&str) -> Option<String>,
+    policy: &RoutePolicy,
+    packages: &[PackageState],
+    tags: &[String],
+) -> Result<BTreeMap<&'static str, String>, RouteError> {
+    let get = |k: &str| env(k).unwrap_or_default();
+    let event = get("GITHUB_EVENT_NAME");
+    let ref_type = get("GITHUB_REF_TYPE");
+    let ref_name = get("GITHUB_REF_NAME");
+    let dispatch = event == "workflow_dispatch";
+    let dry_run = get("DISPATCH_DRY_RUN") != "false";
+    let target = get("DISPATCH_TARGET");
+    if dispatch && target != "testpypi" && target != "pypi" {
+        return Err(RouteError(format!(
+            "the dispatch input target is {}; expected testpypi or pypi",
+            serde_json::Value::from(target)
+        )));
+    }
+    let (mut testpypi, mut pypi, mut github_release) = (false, false, false);
+    let mut tag = String::new();
+    let mut version = if ref_type == "tag" {
+        let check = check_tag(&ref_name, &policy.tag_format, packages).map_err(RouteError)?;
+        if !check.problems.is_empty() {
+            return Err(RouteError(format!(
+                "the tag {ref_name} does not match the package versions:\n  {}",
+                check.problems.join("\n  ")
+            )));
+        }
+        let one = (check.packages.len() == 1).then(|| &packages[check.packages[0]]);
+        let log = match one {
+            Some(p) => p.changelog.as_ref(),
+            None => packages.first().and_then(|p| p.changelog.as_ref()),
+        };
+        if let Some((path, text)) = log {
+            let has = text.as_deref().is_some_and(|t| {
+                crate::changelog::section_notes(t, &check.version.to_string()).is_some()
+            });
+            if !has {
+                return Err(RouteError(format!(
+                    "{path} has no section for {}: roll the changelog before tagging (bump does)",
+                    check.version
+                )));
+            }
+        }
+        tag = ref_name.clone();
+        check.version
+    } else {
+        let records: Vec<(&PackageState, &str)> = packages
+            .iter()
+            .filter(|p| !p.vcs)
+            .filter_map(|p| p.sources.first().map(|s| (p, s.2.as_str())))
+            .collect();
+        if let Some((_, first)) = records.first() {
+            let parsed: Vec<Version> = records
+                .iter()
+                .map(|(_, v)| parse(v))
+                .collect::<Result<_, _>>()
+                .map_err(|e| RouteError(e.to_string()))?;
+            if policy.lockstep && parsed.iter().any(|v| *v != parsed[0]) {
+                return Err(RouteError(format!(
+                    "the packages disagree on the version: {}",
+                    records
+                        .iter()
+                        .map(|(p, v)| format!("{} {v}", p.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            parse(first).map_err(|e| RouteError(e.to_string()))?
+        } else {
+            latest_tag_version(tags.iter().map(String::as_str), &policy.tag_format)
+                .unwrap_or_else(|| Version::from(pep440_rs::Version::new([0, 0, 0])))
+        }
+    };
+    let mut prerelease = version.is_prerelease();
+    if dispatch && !dry_run {
+        if target == "pypi" && ref_type != "tag" {
+            return Err(RouteError(
+                "publishing to PyPI by hand needs a release tag: run the workflow on the tag"
+                    .into(),
+            ));
+        }
+        if target == "testpypi" || (prerelease && policy.testpypi != TestPypi::Never) {
+            if policy.testpypi == TestPypi::Never && !policy.dev_builds {
+                return Err(RouteError(
+                    "this repository does not publish to TestPyPI (testpypi = \"never\")".into(),
+                ));
+            }
+            testpypi = true;
+        } else {
+            pypi = true;
+        }
+        github_release = pypi;
+    } else if event == "push" && ref_type == "tag" {
+        testpypi = policy.testpypi == TestPypi::All
+            || (prerelease && policy.testpypi == TestPypi::Prereleases);
+        pypi = match policy.testpypi {
+            TestPypi::Never => true,
+            TestPypi::Prereleases | TestPypi::All => !prerelease,
+        };
+        github_release = true;
+    } else if event == "push" && ref_type == "branch" && policy.dev_builds {
+        let number = get("GITHUB_RUN_NUMBER");
+        let attempt = get("GITHUB_RUN_ATTEMPT");
+        let n = match (number.parse::<u64>(), attempt.parse::<u64>()) {
+            (Ok(n), Ok(a))
+                if number.bytes().all(|b| b.is_ascii_digit())
+                    && attempt.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                n.saturating_mul(100).saturating_add(a)
+            }
+            _ => {
+                return Err(RouteError(
+                    "GITHUB_RUN_NUMBER and GITHUB_RUN_ATTEMPT must be numbers for a dev build"
+                        .into(),
+                ))
+            }
+        };
+        version = dev_version(&version, n);
+        testpypi = true;
+        prerelease = true;
+    }
+    let b = |x: bool| if x { "true" } else { "false" }.to_string();
+    Ok(BTreeMap::from([
+        ("github-release", b(github_release)),
+        ("prerelease", b(prerelease)),
+        ("pypi", b(pypi)),
+        ("tag", tag),
+        ("testpypi", b(testpypi)),
+        ("version", version.to_string()),
+    ]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn route(tag: &str) -> Route {
-        route_tag(tag, "v")
-            .unwrap_or_else(|e| panic!("{tag}: {e}"))
-            .1
-    }
-
     #[test]
-    fn finals_and_posts_go_to_pypi() {
-        for tag in [
-            "v1.2.3",
-            "v1.2",
-            "v1",
-            "v1!2.0",
-            "v01.02.03",
-            "v1.2.3.post1",
-            "v1.2.3-post1",
-            "v1.2.3-1",
-            "v1.2.3_post_2",
-            "v1.2.3.rev3",
-            "v1.2.3-r4",
-            "v1.2.3POST5",
-            "refs/tags/v1.2.3",
+    fn tag_names_git_refuses() {
+        for t in [
+            "v1.0 ", "v1\n0", "v1..0", "v1~0", "v1^0", "v1:0", "v1?", "v1*", "v1[0", "v1\\0", "",
+            "-v1", "v1/", "v1.", "a/.b", "v1.lock", "a@{b", "@",
         ] {
-            assert_eq!(route(tag), Route::Pypi, "{tag}");
+            assert!(!valid_tag_name(t), "{t:?}");
         }
-        let (v, _) = route_tag("v1.2.3-1", "v").unwrap();
-        assert_eq!(v.to_string(), "1.2.3.post1");
-    }
-
-    #[test]
-    fn every_prerelease_spelling_goes_to_testpypi() {
-        let cases = [
-            ("v1.2.3a1", "1.2.3a1"),
-            ("v1.2.3-alpha.0", "1.2.3a0"),
-            ("v1.2.3.ALPHA2", "1.2.3a2"),
-            ("v1.2.3_a", "1.2.3a0"),
-            ("v1.2.3b1", "1.2.3b1"),
-            ("v1.2.3-beta.2", "1.2.3b2"),
-            ("v1.2.3Beta", "1.2.3b0"),
-            ("v1.2.3rc1", "1.2.3rc1"),
-            ("v1.2.3-rc.1", "1.2.3rc1"),
-            ("v1.2.3RC1", "1.2.3rc1"),
-            ("v1.2.3c1", "1.2.3rc1"),
-            ("v1.2.3-pre.1", "1.2.3rc1"),
-            ("v1.2.3preview2", "1.2.3rc2"),
-            ("v1.2.3.dev4", "1.2.3.dev4"),
-            ("v1.2.3-dev", "1.2.3.dev0"),
-            ("v1.2.3DEV_5", "1.2.3.dev5"),
-            ("v1.2.3.post1.dev1", "1.2.3.post1.dev1"),
-            ("v1.2.3rc1.post1", "1.2.3rc1.post1"),
-            ("v2!1.0a1", "2!1.0a1"),
-        ];
-        for (tag, norm) in cases {
-            let (v, r) = route_tag(tag, "v").unwrap_or_else(|e| panic!("{tag}: {e}"));
-            assert_eq!(r, Route::Testpypi, "{tag}");
-            assert_eq!(v.to_string(), norm, "{tag}");
+        for t in ["v1.0", "pkg-v1.0rc1", "release/1.0", "v1.0+local"] {
+            assert!(valid_tag_name(t), "{t:?}");
         }
     }
 
     #[test]
-    fn malformed_local_and_unprefixed_tags_are_errors() {
-        for tag in [
-            "v1.2.3-foo",
-            "vnext",
-            "v",
-            "v1.2.3.",
-            "v1..2",
-            "v1.2.3-rc.1.2",
-            "latest",
+    fn dev_versions_sort_above_the_last_release() {
+        for (base, want) in [
+            ("1.2.3", "1.2.4.dev7"),
+            ("1.2", "1.2.1.dev7"),
+            ("1.2.3.post1", "1.2.4.dev7"),
+            ("1.3.0rc1", "1.3.0rc2.dev7"),
+            ("1.3.0.dev0", "1.3.0.dev7"),
+            ("1!2.0.0+loc", "1!2.0.1.dev7"),
         ] {
-            assert!(route_tag(tag, "v").is_err(), "{tag}");
+            let b = parse(base).unwrap();
+            let d = dev_version(&b, 7);
+            assert_eq!(d.to_string(), want);
+            if b.as_pep440().dev().is_none() {
+                assert!(d > b, "{d} > {b}");
+            }
         }
-        let e = route_tag("v1.2.3+build.5", "v").unwrap_err();
-        assert!(matches!(e, VersionError::Local { .. }), "{e:?}");
-        assert!(e.to_string().contains("+build.5"), "{e}");
-        let e = route_tag("1.2.3", "release-").unwrap_err();
-        assert!(matches!(e, VersionError::MissingPrefix { .. }), "{e:?}");
-        assert!(e.hint().contains("release-1.2.3"));
-        // A tag written with the prefix but an empty prefix configured: still PEP 440 (`v` is allowed).
-        assert_eq!(route_tag("v1.0", "").unwrap().1, Route::Pypi);
-        assert_eq!(route_tag("pkg-1.0rc1", "pkg-").unwrap().1, Route::Testpypi);
-    }
-
-    #[test]
-    fn tags_match_by_pep440_equality() {
-        let v = parse("1.2.3rc1").unwrap();
-        assert!(tag_matches("v1.2.3rc1", "v", &v));
-        assert!(tag_matches("v1.2.3-RC.1", "v", &v));
-        assert!(tag_matches("v1.2.3.0c1", "v", &v));
-        assert!(!tag_matches("v1.2.3rc2", "v", &v));
-        assert!(!tag_matches("1.2.3rc1", "x", &v));
-        assert!(!tag_matches("vjunk", "v", &v));
-        assert!(tag_matches("v1.2", "v", &parse("1.2.0").unwrap()));
     }
 }

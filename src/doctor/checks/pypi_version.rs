@@ -25,7 +25,7 @@ Why it matters
   before tagging saves a broken release and a burnt tag.
 
 How to fix
-  Bump the version (`pyrel bump patch`, or `pyrel bump --to X`) before tagging.
+  Bump the version (`pyrel bump patch`, or an explicit `pyrel bump X`) before tagging.
 ";
 
 fn run(ctx: &Context) -> Outcome {

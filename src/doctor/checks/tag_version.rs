@@ -4,7 +4,6 @@ use std::process::Command;
 
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
-use crate::project::{Package, VersionScheme};
 
 pub const CHECK: Check = Check {
     code: Code::TagVersion,
@@ -17,8 +16,10 @@ pub const CHECK: Check = Check {
 const DOCS: &str = "
 What it checks
   Lists the tags on HEAD (`git tag --points-at HEAD`). Each tag shaped like the policy's
-  tag-format (`v{version}`, or `{name}-v{version}` with independent versioning) must name
-  the version in the package's files, by PEP 440 equality (`v1.2` matches `1.2.0`).
+  tag-format (`v{version}`, or `{name}-v{version}` with independent versioning, where the
+  longest matching package name wins) must name the version in every version source of the
+  packages it releases, by PEP 440 equality (`v1.2` matches `1.2.0`). The same decision as
+  `pyrel version --check-tag TAG` and the release workflow's `check-tag`.
 
 Why it matters
   The release workflow refuses to publish when the pushed tag and the version disagree,
@@ -50,17 +51,6 @@ fn tags_at_head(root: &std::path::Path) -> Result<Option<Vec<String>>, String> {
     ))
 }
 
-/// The version part of `tag` under `format` for `pkg`, when the tag has the format's shape.
-fn version_part<'t>(tag: &'t str, format: &str, pkg: &Package) -> Option<&'t str> {
-    let names = [pkg.name.as_str(), pkg.normalized.as_str()];
-    names.iter().find_map(|name| {
-        let f = format.replace("{name}", name);
-        let (prefix, suffix) = f.split_once("{version}")?;
-        let middle = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
-        (!middle.is_empty()).then_some(middle)
-    })
-}
-
 fn run(ctx: &Context) -> Outcome {
     if !ctx.project.root.join(".git").exists()
         && crate::project::git::toplevel(&ctx.project.root).is_none()
@@ -75,44 +65,57 @@ fn run(ctx: &Context) -> Outcome {
     if tags.is_empty() {
         return Outcome::ran(Vec::new(), "HEAD is not tagged");
     }
+    let (route_policy, states) = match crate::bump::release_state(&ctx.project, &ctx.policy) {
+        Ok(s) => s,
+        Err(e) => return Outcome::Unknown(e.to_string()),
+    };
     let format = &ctx.policy.tag_format;
     let mut out: Vec<FindingBuilder> = Vec::new();
     let mut release_tags = 0;
     for tag in &tags {
-        for pkg in &ctx.project.packages {
-            let Some(part) = version_part(tag, format, pkg) else {
-                continue;
-            };
-            release_tags += 1;
-            if matches!(pkg.scheme, VersionScheme::Vcs { .. }) {
-                continue;
-            }
-            let Some(src) = pkg.version_sources.first() else {
-                continue;
-            };
-            let tagged = crate::version::parse(part);
-            let current = crate::version::parse(&src.value);
-            match (tagged, current) {
-                (Ok(t), Ok(c)) if t == c => {}
-                (Ok(t), _) => out.push(
+        // The decision `pyrel version --check-tag TAG` and the workflow's `check-tag` make.
+        let Ok(check) = crate::version::check_tag(tag, &route_policy.tag_format, &states) else {
+            continue;
+        };
+        release_tags += 1;
+        for &i in &check.packages {
+            let pkg = &ctx.project.packages[i];
+            let t = &check.version;
+            for src in &pkg.version_sources {
+                if crate::version::parse(&src.value).ok().as_ref() == Some(t) || states[i].vcs {
+                    continue;
+                }
+                out.push(
                     finding(
                         Code::TagVersion,
                         Severity::Error,
-                        format!("HEAD is tagged {tag} (version {t}) but {} is at {}", pkg.name, src.value),
+                        format!(
+                            "HEAD is tagged {tag} (version {t}) but {} is at {}",
+                            pkg.name, src.value
+                        ),
                     )
                     .at(src.path.clone(), Some(src.line))
-                    .hint(format!("move the tag (`git tag -d {tag}`), or set the version to {t} with `pyrel bump --to {t}`")),
-                ),
-                (Err(e), _) => out.push(
-                    finding(
-                        Code::TagVersion,
-                        Severity::Error,
-                        format!("HEAD is tagged {tag}, whose version part is not PEP 440: {e}"),
-                    )
-                    .at(src.path.clone(), Some(src.line))
-                    .hint(format!("delete the tag (`git tag -d {tag}`) and tag `{}`", format.replace("{version}", &src.value).replace("{name}", &pkg.name))),
-                ),
+                    .hint(format!(
+                        "move the tag (`git tag -d {tag}`), or set the version to {t} with `{}`",
+                        crate::hints::Hint::bump(&t.to_string())
+                    )),
+                );
             }
+        }
+        let first = check
+            .packages
+            .first()
+            .and_then(|&i| ctx.project.packages[i].version_sources.first());
+        if let (true, Some(src)) = (check.version.is_local(), first) {
+            out.push(
+                finding(
+                    Code::TagVersion,
+                    Severity::Error,
+                    format!("HEAD is tagged {tag}, a local version; PyPI refuses those"),
+                )
+                .at(src.path.clone(), Some(src.line))
+                .hint(format!("delete the tag (`git tag -d {tag}`)")),
+            );
         }
     }
     Outcome::from_builders(

@@ -26,7 +26,7 @@ Why it matters
   with what is in the repo.
 
 How to fix
-  Use `pyrel bump` (or `pyrel bump --to X`) to set a valid version everywhere, or write
+  Use `pyrel bump patch` (or an explicit `pyrel bump X`) to set a valid version everywhere, or write
   the normalized form shown in the finding.
 ";
 

@@ -29,7 +29,7 @@ Why it matters
   release workflow's tag check.
 
 How to fix
-  Run `pyrel bump --to VERSION` to write one version to every source, or fix the line
+  Run `pyrel bump VERSION` to write one version to every source, or fix the line
   named in the finding by hand.
 ";
 
@@ -77,7 +77,8 @@ fn outliers(group: &[(&Package, &VersionSource)], scope: &str, out: &mut Vec<Fin
                 )
                 .at(s.path.clone(), Some(s.line))
                 .hint(format!(
-                    "run `pyrel bump --to {reference}`, or change this line to {reference}"
+                    "run `{}`, or change this line to {reference}",
+                    crate::hints::Hint::bump(&reference.to_string())
                 )),
             );
         }

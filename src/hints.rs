@@ -1,0 +1,160 @@
+//! Commands that hints and messages tell the user to run, as typed values: each is an
+//! argument list that a test parses with the real CLI definition, so a hint can never name a
+//! flag or verb that does not exist (five hints once named a `--to` flag that bump never had).
+//!
+//! Literal hints elsewhere in `src/` are checked by the same test: every backticked
+//! `` `pyrel ...` `` in the source must parse.
+
+use std::fmt;
+
+/// A pyrel command line, for a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    args: Vec<String>,
+}
+
+impl Hint {
+    fn of(args: &[&str]) -> Hint {
+        Hint {
+            args: args.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// `pyrel bump TARGET`: TARGET is a part list, an explicit version or `release`.
+    pub fn bump(target: &str) -> Hint {
+        Hint::of(&["bump", target])
+    }
+
+    /// `pyrel bump TARGET --package NAME`.
+    pub fn bump_package(target: &str, package: &str) -> Hint {
+        Hint::of(&["bump", target, "--package", package])
+    }
+
+    /// `pyrel generate`.
+    pub fn generate() -> Hint {
+        Hint::of(&["generate"])
+    }
+
+    /// The argument list after `pyrel`.
+    pub fn args(&self) -> &[String] {
+        &self.args
+    }
+}
+
+impl fmt::Display for Hint {
+    /// `pyrel ARGS`, each argument shell-quoted when it needs it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("pyrel")?;
+        for a in &self.args {
+            let plain = !a.is_empty()
+                && a.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.,=/+:@".contains(&b));
+            if plain {
+                write!(f, " {a}")?;
+            } else {
+                write!(f, " '{}'", a.replace('\'', "'\\''"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    fn parses(args: &[String]) -> Result<(), String> {
+        let argv = std::iter::once("pyrel".to_string()).chain(args.iter().cloned());
+        match crate::cli::Cli::try_parse_from(argv) {
+            Ok(_) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn every_typed_hint_parses_with_the_real_cli() {
+        for h in [
+            Hint::bump("patch"),
+            Hint::bump("1.2.3"),
+            Hint::bump("release"),
+            Hint::bump("minor,beta"),
+            Hint::bump_package("0.2.0", "core"),
+            Hint::generate(),
+        ] {
+            parses(h.args()).unwrap_or_else(|e| panic!("`{h}`: {e}"));
+        }
+        assert_eq!(Hint::bump("1.2.3").to_string(), "pyrel bump 1.2.3");
+        assert_eq!(Hint::bump("a b").to_string(), "pyrel bump 'a b'");
+    }
+
+    /// Every backticked `pyrel ...` in the source tree's strings and docs must parse, with
+    /// placeholders (`X`, `VERSION`, `{t}`, `DIR`, ...) given sample values.
+    #[test]
+    fn every_literal_pyrel_command_in_the_source_parses() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        let mut stack = vec![root];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("hints.rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let mut checked = 0;
+        let mut bad = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find("`pyrel ") {
+                let after = &rest[at + 1..];
+                let Some(end) = after.find('`') else { break };
+                let cmd = &after[..end];
+                rest = &after[end + 1..];
+                if cmd.contains("...") || cmd.contains('\n') {
+                    continue;
+                }
+                let args: Vec<String> = cmd
+                    .split_whitespace()
+                    .skip(1)
+                    .map(|w| match w {
+                        "X" | "X.Y.Z" | "VERSION" => "1.0.0".to_string(),
+                        "TAG" | "REF" => "v1.0.0".to_string(),
+                        "DIR" => ".".to_string(),
+                        w if w.starts_with('{') && w.ends_with('}') => "1.0.0".to_string(),
+                        w => w.to_string(),
+                    })
+                    .collect();
+                checked += 1;
+                // A verb named on its own (`pyrel bump` in prose) must be a real verb.
+                if let [verb] = args.as_slice() {
+                    if crate::cli::Cli::command().find_subcommand(verb).is_some() {
+                        continue;
+                    }
+                }
+                if let Err(e) = parses(&args) {
+                    let first = e.lines().next().unwrap_or_default().to_string();
+                    bad.push(format!("{}: `{cmd}`: {first}", f.display()));
+                }
+            }
+        }
+        assert!(checked > 20, "only {checked} commands found");
+        assert!(
+            bad.is_empty(),
+            "hints naming commands that do not parse:\n{}",
+            bad.join("\n")
+        );
+    }
+}

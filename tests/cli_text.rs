@@ -1,0 +1,51 @@
+//! The CLI surface reviewed like code: `--help` of pyrel and of every verb, and `--explain` of
+//! every doctor check, are snapshots, so each wording change shows up as a diff.
+
+mod common;
+
+use clap::CommandFactory;
+
+fn run(args: &[&str]) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = common::pyrel(tmp.path())
+        .env("COLUMNS", "100")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn help_of_every_verb() {
+    insta::assert_snapshot!("help", run(&["--help"]));
+    let cli = pyrel::cli::Cli::command();
+    let verbs: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .filter(|n| n != "help")
+        .collect();
+    assert!(verbs.len() >= 5, "{verbs:?}");
+    for verb in verbs {
+        insta::assert_snapshot!(format!("help_{verb}"), run(&[&verb, "--help"]));
+    }
+}
+
+#[test]
+fn explain_of_every_check() {
+    let list = run(&["doctor", "--explain"]);
+    insta::assert_snapshot!("explain", list);
+    let ids: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.starts_with("PR"))
+        .collect();
+    assert!(ids.len() >= 10, "{ids:?}");
+    for id in ids {
+        insta::assert_snapshot!(format!("explain_{id}"), run(&["doctor", "--explain", id]));
+    }
+}
