@@ -101,7 +101,7 @@ def parse(text):
     dev = int(m.group("dev_n") or 0) if m.group("dev_l") else None
     local = m.group("local")
     if local:
-        local = ".".join(re.split(r"[-_.]", local.lower()))
+        local = ".".join(str(int(p)) if p.isdigit() else p for p in re.split(r"[-_.]", local.lower()))
     return (
         int(m.group("epoch") or 0),
         tuple(int(x) for x in m.group("release").split(".")),
@@ -1068,7 +1068,7 @@ def route(env, tags=None):
             raise VersionError("publishing to PyPI by hand needs a release tag: run the workflow on the tag")
         # A pre-release goes where a pushed tag would send it (testpypi = "prereleases").
         if target == "testpypi" or (pre and TESTPYPI != "never"):
-            if TESTPYPI == "never":
+            if TESTPYPI == "never" and not DEV_BUILDS:
                 raise VersionError('this repository does not publish to TestPyPI (testpypi = "never")')
             out["testpypi"] = True
         else:
