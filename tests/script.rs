@@ -232,9 +232,43 @@ fn bump_waits_for_the_repository_lock_then_refuses() {
     let _ = holder.kill();
     let _ = holder.wait();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains(".git/pyrel.lock"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("pyrel.lock is held"),
+        "{}",
+        stderr(&out)
+    );
     assert!(snapshot_tree(d.path()) == before);
     // Released: the bump goes through.
     let out = script(d.path(), &["bump", "patch"], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// A UTF-8 byte order mark at the start of `pyproject.toml` and `__init__.py` is kept, and the
+/// version behind it is found and bumped, by pyrel and by the script alike.
+#[test]
+fn a_byte_order_mark_is_handled_as_pyrel_handles_it() {
+    let d = fixture("single-flat");
+    init(d.path(), &[]);
+    for f in ["pyproject.toml", "widgets/__init__.py"] {
+        let p = d.path().join(f);
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, format!("\u{feff}{text}")).unwrap();
+    }
+    let copy = tempfile::tempdir().unwrap();
+    common::copy_dir(d.path(), copy.path());
+    pyrel(d.path())
+        .env("PYREL_TODAY", "2024-05-01")
+        .args(["bump", "patch"])
+        .assert()
+        .success();
+    let out = script(copy.path(), &["bump", "patch"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for f in ["pyproject.toml", "widgets/__init__.py", "CHANGELOG.md"] {
+        let a = std::fs::read_to_string(d.path().join(f)).unwrap();
+        let b = std::fs::read_to_string(copy.path().join(f)).unwrap();
+        assert_eq!(a, b, "{f}");
+        if f != "CHANGELOG.md" {
+            assert!(a.starts_with('\u{feff}') && a.contains("1.4.1"), "{f}: {a}");
+        }
+    }
 }

@@ -21,10 +21,13 @@ import ast
 import datetime
 import difflib
 import errno
+import hashlib
 import json
 import os
+import random
 import re
 import stat
+import string
 import subprocess
 import sys
 import tempfile
@@ -372,6 +375,22 @@ def _cfg_span(text):
     return (v.start(2), v.end(2)) if v else None
 
 
+def _without_bom(spans_of):
+    """A UTF-8 byte order mark at the start is kept in the file (as pyrel keeps it) but is not
+    part of the TOML or Python it holds: find spans after it, then count it back in."""
+    def wrapper(first, text):
+        if not text.startswith("\ufeff"):
+            return spans_of(first, text)
+        found = spans_of(first, text[1:])
+        if found is None:
+            return None
+        if isinstance(found, tuple):
+            return (found[0] + 1, found[1] + 1)
+        return [(a + 1, b + 1) for a, b in found]
+    return wrapper
+
+
+@_without_bom
 def find_span(kind, text):
     """Span of the version token of one source, or None."""
     if kind in _TOML_TABLE:
@@ -495,6 +514,7 @@ def _cfg_requirements(text):
     return out
 
 
+@_without_bom
 def requirement_spans(path, text):
     if path.endswith(".toml"):
         return _toml_requirements(text)
@@ -1274,12 +1294,42 @@ def check_write_path(rel):
             raise OSError("%s: refusing to write through the symbolic link %s" % (rel, "/".join(parts[:n + 1])))
 
 
+# Temp files before a rename, named as pyrel names its own: `.pyrel-tmp-` and 10 random
+# letters or digits, so either tool sweeps what a killed run of the other left behind.
+TEMP_PREFIX = ".pyrel-tmp-"
+_TEMP_NAME = re.compile(r"^\.pyrel-tmp-[A-Za-z0-9]{10}$")
+
+
+def _sweep_temp_files(directory):
+    """Removes temp files a killed run left (regular files named like ours; never a link).
+    Writers hold the lock, so nobody else is using them."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(directory, name)
+        if _TEMP_NAME.match(name) and stat.S_ISREG(os.lstat(path).st_mode):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
 def _atomic_write(rel, text):
     """Writes through a temporary file with a random name, created exclusively (never
     following a link) in the target's directory, then renamed over the target."""
     check_write_path(rel)
     path = ROOT / rel
-    fd, tmp = tempfile.mkstemp(prefix=".pyrel-", suffix=".tmp", dir=str(path.parent))
+    _sweep_temp_files(str(path.parent))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = str(path.parent / (TEMP_PREFIX + "".join(random.SystemRandom().choice(string.ascii_letters + string.digits) for _ in range(10))))
+        try:
+            fd = os.open(tmp, flags, 0o600)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
@@ -1319,46 +1369,63 @@ def apply_edits(edits):
         raise
 
 
-LOCK_WAIT_SECONDS = 3
+LOCK_WAIT_SECONDS = 2
 
 
-def _git_dir():
+def lock_path():
+    """pyrel's lock file: `pyrel.lock` in the git directory (`.git/`, or the directory a
+    `.git` file's `gitdir:` names); outside git, TMPDIR/pyrel-<sha256(root)[:16]>.lock."""
     dot = ROOT / ".git"
-    if dot.is_dir():
-        return dot
-    if dot.is_file():
-        m = re.match(r"gitdir:\s*(.+?)\s*$", read_text(dot))
-        if m:
-            return (ROOT / m.group(1)).resolve()
-    return None
+    try:
+        st = os.lstat(str(dot))
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        return dot / "pyrel.lock"
+    if st is not None and stat.S_ISREG(st.st_mode):
+        text = read_text(dot).strip()
+        if text.startswith("gitdir:"):
+            gitdir = Path(text[len("gitdir:"):].strip())
+            gitdir = gitdir if gitdir.is_absolute() else ROOT / gitdir
+            if gitdir.is_dir():
+                return gitdir / "pyrel.lock"
+    digest = hashlib.sha256(str(ROOT).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / ("pyrel-%s.lock" % digest)
 
 
 class WriteLock(object):
-    """One writer at a time: an exclusive flock on `.git/pyrel.lock`, as pyrel's writing verbs
-    take it. Waits up to LOCK_WAIT_SECONDS, then refuses. Outside git there is nothing to lock."""
+    """One writer at a time, with pyrel's protocol: an exclusive flock on lock_path(), waiting
+    about LOCK_WAIT_SECONDS for another writer, then refusing (exit 1) with nothing written.
+    The OS drops the lock when the process ends, so there is no stale lock."""
 
     def __enter__(self):
         self.fd = None
-        gitdir = _git_dir()
         try:
             import fcntl
         except ImportError:  # Windows: no flock; pyrel's own verbs still lock.
             return self
-        if gitdir is None:
-            return self
-        self.fd = os.open(str(gitdir / "pyrel.lock"), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        path = lock_path()
+        try:
+            if not stat.S_ISREG(os.lstat(str(path)).st_mode):
+                raise OSError("%s: the lock file is not a regular file; remove it, then run this again" % path)
+        except FileNotFoundError:
+            pass
+        self.fd = os.open(str(path), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o644)
         deadline = time.time() + LOCK_WAIT_SECONDS
         while True:
             try:
                 fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
+                break
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES) or time.time() > deadline:
                     os.close(self.fd)
                     self.fd = None
-                    raise Refused("another pyrel or bump script is writing this repository (.git/pyrel.lock is held)",
+                    raise Refused("another pyrel or bump script is writing this repository (%s is held)" % path.name,
                                   (), "wait for it to finish, then run this again")
                 time.sleep(0.05)
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, ("%d\n" % os.getpid()).encode())
+        return self
 
     def __exit__(self, *exc):
         if self.fd is not None:
