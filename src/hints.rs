@@ -25,16 +25,6 @@ impl Hint {
         Hint::of(&["bump", target])
     }
 
-    /// `pyrel bump TARGET --package NAME`.
-    pub fn bump_package(target: &str, package: &str) -> Hint {
-        Hint::of(&["bump", target, "--package", package])
-    }
-
-    /// `pyrel generate`.
-    pub fn generate() -> Hint {
-        Hint::of(&["generate"])
-    }
-
     /// The argument list after `pyrel`.
     pub fn args(&self) -> &[String] {
         &self.args
@@ -87,8 +77,6 @@ mod tests {
             Hint::bump("1.2.3"),
             Hint::bump("release"),
             Hint::bump("minor,beta"),
-            Hint::bump_package("0.2.0", "core"),
-            Hint::generate(),
         ] {
             parses(h.args()).unwrap_or_else(|e| panic!("`{h}`: {e}"));
         }

@@ -109,15 +109,10 @@ pub fn is_normalized(input: &str) -> bool {
     parse(input).is_ok_and(|v| v.to_string() == input)
 }
 
-/// Whether a version is a pre-release for routing purposes: any alpha, beta, release candidate
-/// or dev release, including a dev release of a final or post release (`1.0.dev1`,
-/// `1.0.post1.dev1`), as `packaging`'s `Version.is_prerelease` says.
-pub fn is_prerelease(version: &Version) -> bool {
-    version.is_prerelease()
-}
-
 impl Version {
-    /// See [`is_prerelease`].
+    /// Whether a version is a pre-release for routing purposes: any alpha, beta, release
+    /// candidate or dev release, including a dev release of a final or post release
+    /// (`1.0.dev1`, `1.0.post1.dev1`), as `packaging`'s `Version.is_prerelease` says.
     pub fn is_prerelease(&self) -> bool {
         self.0.any_prerelease()
     }
@@ -258,10 +253,10 @@ mod tests {
             "1.0.post1.dev1",
             "1.0rc1.post1",
         ] {
-            assert!(is_prerelease(&parse(s).unwrap()), "{s}");
+            assert!(parse(s).unwrap().is_prerelease(), "{s}");
         }
         for s in ["1.0", "1.0.post1", "1!1.0", "1.0+local"] {
-            assert!(!is_prerelease(&parse(s).unwrap()), "{s}");
+            assert!(!parse(s).unwrap().is_prerelease(), "{s}");
         }
     }
 
