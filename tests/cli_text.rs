@@ -49,3 +49,35 @@ fn explain_of_every_check() {
         insta::assert_snapshot!(format!("explain_{id}"), run(&["doctor", "--explain", id]));
     }
 }
+
+/// The whole output of the version commands on a fixture, paths scrubbed.
+#[test]
+fn output_of_the_version_commands() {
+    let d = common::fixture("uv-workspace");
+    let run = |args: &[&str]| {
+        let out = common::pyrel(d.path())
+            .env("PYREL_TODAY", "2024-05-01")
+            .args(args)
+            .output()
+            .unwrap();
+        let root = d.path().display().to_string();
+        format!(
+            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).replace(&root, "[ROOT]"),
+            String::from_utf8_lossy(&out.stderr).replace(&root, "[ROOT]")
+        )
+    };
+    insta::assert_snapshot!("out_version", run(&["version"]));
+    insta::assert_snapshot!("out_version_short", run(&["version", "--short"]));
+    insta::assert_snapshot!(
+        "out_check_tag_ok",
+        run(&["version", "--check-tag", "v2.0.0"])
+    );
+    insta::assert_snapshot!(
+        "out_check_tag_bad",
+        run(&["version", "--check-tag", "v2.0.1"])
+    );
+    insta::assert_snapshot!("out_bump_dry_run", run(&["bump", "minor", "--dry-run"]));
+    insta::assert_snapshot!("out_bump_refused", run(&["bump", "1.0.0"]));
+}

@@ -272,3 +272,49 @@ fn a_byte_order_mark_is_handled_as_pyrel_handles_it() {
         }
     }
 }
+
+/// Issue 8's reproduction: a bump-script path built to close the docstring and run code.
+/// pyrel either refuses the path (exit 2, nothing written) or writes a script in which the
+/// path is inert data; either way running the script runs nothing.
+#[test]
+fn a_crafted_script_path_never_runs_as_code() {
+    let d = fixture("single-flat");
+    let marker = d.path().join("RAN");
+    let path = format!(
+        "scripts/x\"\"\"+str(__import__(\"os\").system(\"touch {}\"))+\"\"\"y.py",
+        marker.display()
+    );
+    let value = serde_json::Value::from(path.clone()).to_string();
+    let before = snapshot_tree(d.path());
+    let out = pyrel(d.path())
+        .args([
+            "init",
+            "--yes",
+            "--set",
+            &format!("files.bump-script={value}"),
+        ])
+        .output()
+        .unwrap();
+    match out.status.code() {
+        Some(2) => assert!(snapshot_tree(d.path()) == before, "refused but wrote"),
+        Some(0) => {
+            let script = d.path().join(&path);
+            let text = std::fs::read_to_string(&script).unwrap();
+            assert!(text.is_ascii());
+            assert_eq!(
+                text.matches("\"\"\"+str(").count(),
+                0,
+                "the path is not in the code"
+            );
+            let run = Command::new(python3())
+                .arg(&script)
+                .arg("current")
+                .current_dir(d.path())
+                .output()
+                .unwrap();
+            assert!(run.status.success(), "{}", stderr(&run));
+        }
+        other => panic!("exit {other:?}: {}", String::from_utf8_lossy(&out.stderr)),
+    }
+    assert!(!marker.exists(), "the crafted path ran as code");
+}
