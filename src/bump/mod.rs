@@ -190,7 +190,7 @@ pub fn today() -> Result<String> {
 
 /// The tag format of one package: the policy's, with `{name}` filled in.
 pub fn tag_format_for(policy: &Policy, normalized: &str) -> String {
-    policy.tag_format.replace("{name}", normalized)
+    version::tag_format_of(&policy.tag_format, normalized)
 }
 
 /// The web address of the repository, for changelog links: the policy's `repository`, else
