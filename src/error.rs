@@ -133,3 +133,17 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_say_they_are_bugs() {
+        let e = Error::internal("the plan lost a file");
+        assert!(e.to_string().contains("this is a bug in pyrel"), "{e}");
+        assert!(e.to_string().contains("the plan lost a file"));
+        assert!(e.hint().is_some_and(|h| h.contains("report")));
+        assert!(!matches!(e, Error::Usage { .. }));
+    }
+}
