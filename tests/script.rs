@@ -318,3 +318,18 @@ fn a_crafted_script_path_never_runs_as_code() {
     }
     assert!(!marker.exists(), "the crafted path ran as code");
 }
+
+/// The script is a plain Python file: ruff (pyflakes, pycodestyle errors, bugbear) finds
+/// nothing in it, read as Python 3.8.
+#[test]
+fn the_script_passes_ruff() {
+    let ruff = require_tool("ruff").expect("ruff");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/scripts/bump_version.py");
+    let out = Command::new(ruff)
+        .args(["check", "--isolated", "--no-cache", "--target-version", "py38"])
+        .args(["--select", "E4,E7,E9,F,B", "--output-format", "concise"])
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+}

@@ -656,23 +656,23 @@ def update_uv_lock(text, versions):
             end += 1
         block = lines[i:end]
 
-        def field(key):
-            for k, l in enumerate(block):
-                if l.startswith(key) and l[len(key):].lstrip().startswith("="):
+        def field(block, key):
+            for k, line in enumerate(block):
+                if line.startswith(key) and line[len(key):].lstrip().startswith("="):
                     return k
             return None
 
-        k = field("name")
+        k = field(block, "name")
         name = re.search(r'"([^"]*)"', block[k]).group(1) if k is not None and re.search(r'"([^"]*)"', block[k]) else None
-        s = field("source")
+        s = field(block, "source")
         member = s is not None and ("editable =" in block[s] or "virtual =" in block[s])
         target = versions.get(_normalize_name(name)) if (name and member) else None
-        v = field("version")
-        for k, l in enumerate(block):
+        v = field(block, "version")
+        for k, line in enumerate(block):
             if target is not None and k == v:
-                m = re.search(r'"[^"]*"', l)
-                l = l[:m.start() + 1] + target + l[m.end() - 1:] if m else l
-            out.append(l)
+                m = re.search(r'"[^"]*"', line)
+                line = line[:m.start() + 1] + target + line[m.end() - 1:] if m else line
+            out.append(line)
         i = end
     return "".join(out)
 
@@ -820,9 +820,13 @@ def roll_changelog(text, version, date, tag_format):
 
     if REPO_URL:
         base = REPO_URL.rstrip("/")
-        tag_of = lambda v: tag_format.replace("{version}", v)
+        def tag_of(v):
+            return tag_format.replace("{version}", v)
+
+        def link(label):
+            return next((ln for ln in links if ln[1].lower() == label.lower()), None)
+
         tag = tag_of(version)
-        link = lambda label: next((l for l in links if l[1].lower() == label.lower()), None)
         unreleased_link = link("unreleased")
         lower = [(v, i) for i, v in releases if _cmpkey(v) < _cmpkey(version)]
         previous = tag_of(max(lower, key=lambda x: _cmpkey(x[0]))[0]) if lower else None
@@ -862,13 +866,13 @@ def roll_changelog(text, version, date, tag_format):
         else:
             new_lines.append("[%s]: %s" % (version, version_url))
         if new_lines:
-            versioned = next((l for l in links if _try_parse(l[1].strip())), None)
+            versioned = next((ln for ln in links if _try_parse(ln[1].strip())), None)
             if unreleased_link is not None:
                 after.setdefault(unreleased_link[0], []).extend(new_lines)
             elif versioned is not None:
                 before.setdefault(versioned[0], []).extend(new_lines)
             elif trailing is not None:
-                last = max([l[0] for l in links if l[0] >= trailing] or [trailing])
+                last = max([ln[0] for ln in links if ln[0] >= trailing] or [trailing])
                 after.setdefault(last, []).extend(new_lines)
             else:
                 block = [""] if lines and lines[-1][0].strip() else []
@@ -876,10 +880,10 @@ def roll_changelog(text, version, date, tag_format):
 
     out = []
     for i, (line, ending) in enumerate(lines):
-        out.extend([l, eol] for l in before.get(i, []))
+        out.extend([ln, eol] for ln in before.get(i, []))
         out.append([replace.get(i, line), ending])
-        out.extend([l, eol] for l in after.get(i, []))
-    out.extend([l, eol] for l in before.get(len(lines), []))
+        out.extend([ln, eol] for ln in after.get(i, []))
+    out.extend([ln, eol] for ln in before.get(len(lines), []))
     ends_with_newline = text.endswith("\n")
     for i, pair in enumerate(out):
         if i + 1 < len(out) and not pair[1]:
@@ -888,7 +892,7 @@ def roll_changelog(text, version, date, tag_format):
             pair[1] = ""
         elif i + 1 == len(out) and not pair[1]:
             pair[1] = eol
-    return "".join(l + e for l, e in out), was_empty
+    return "".join(ln + e for ln, e in out), was_empty
 
 
 def _try_parse(text):
@@ -1421,7 +1425,7 @@ class WriteLock(object):
                     os.close(self.fd)
                     self.fd = None
                     raise Refused("another pyrel or bump script is writing this repository (%s is held)" % path.name,
-                                  (), "wait for it to finish, then run this again")
+                                  (), "wait for it to finish, then run this again") from None
                 time.sleep(0.05)
         os.ftruncate(self.fd, 0)
         os.write(self.fd, ("%d\n" % os.getpid()).encode())
