@@ -326,7 +326,13 @@ fn the_script_passes_ruff() {
     let ruff = require_tool("ruff").expect("ruff");
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/scripts/bump_version.py");
     let out = Command::new(ruff)
-        .args(["check", "--isolated", "--no-cache", "--target-version", "py38"])
+        .args([
+            "check",
+            "--isolated",
+            "--no-cache",
+            "--target-version",
+            "py38",
+        ])
         .args(["--select", "E4,E7,E9,F,B", "--output-format", "concise"])
         .arg(&src)
         .output()
