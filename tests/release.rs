@@ -68,6 +68,16 @@ fn first_release_of_the_current_version() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("CHANGELOG.md has no section for 0.1.0"));
 
+    // An explicit version equal to the current one points at `release`.
+    pyrel(d.path())
+        .args(["bump", "0.1.0"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("run `pyrel bump release`"));
+    let out = script(d.path(), &["bump", "0.1.0"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run `bump release`"));
+
     pyrel(d.path())
         .env("PYREL_TODAY", "2024-05-01")
         .env("GIT_AUTHOR_NAME", "T")

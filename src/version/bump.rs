@@ -216,6 +216,10 @@ impl BumpError {
             BumpError::NoParts | BumpError::UnknownPart { .. } | BumpError::PrereleaseCombined { .. } => Some(
                 "combine parts with commas, e.g. `patch,beta`; or pass an explicit version".into(),
             ),
+            BumpError::NotGreater { current, new } if current == new => Some(
+                "to release the current version as it is (a first release), run `pyrel bump release`"
+                    .into(),
+            ),
             BumpError::NotGreater { .. } => {
                 Some("pass `--allow-downgrade` if you really mean to go back".into())
             }

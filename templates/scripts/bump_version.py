@@ -270,8 +270,11 @@ def next_version(current, spec, allow_downgrade=False, allow_equal=False):
             raise Refused("the new version %s is a local version (`+...`), which PyPI refuses" % new)
         equal_ok = allow_equal and current is not None and same_version(new, current)
         if current is not None and _cmpkey(new) <= _cmpkey(current) and not allow_downgrade and not equal_ok:
+            hint = "pass `--allow-downgrade` if you really mean to go back"
+            if new == normalize(current):
+                hint = "to release the current version as it is (a first release), run `bump release`"
             raise Refused("the new version %s is not greater than the current version %s" % (new, normalize(current)),
-                          hint="pass `--allow-downgrade` if you really mean to go back")
+                          hint=hint)
         return new
     if current is None:
         raise Refused("no release tag matching `%s` yet, so there is no version to bump" % TAG_FORMAT,
