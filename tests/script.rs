@@ -339,3 +339,55 @@ fn the_script_passes_ruff() {
         .unwrap();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
 }
+
+/// Concurrent bumps of the script never mix: in each of several pairs run at once, the lock
+/// lets one write at a time (the other waits, or refuses with nothing written), and every
+/// version source of every package always ends on the same version.
+#[test]
+fn concurrent_script_bumps_never_leave_mixed_versions() {
+    let d = fixture("uv-workspace");
+    init(d.path(), &[]);
+    commit_all(d.path());
+    let sources = [
+        "libs/core/pyproject.toml",
+        "libs/core/src/dashboard_core/__init__.py",
+        "libs/api/pyproject.toml",
+        "libs/api/src/dashboard_api/__init__.py",
+        "libs/dashboard/pyproject.toml",
+        "libs/dashboard/src/dashboard/__init__.py",
+    ];
+    let mut patch = 0;
+    for _ in 0..4 {
+        let spawn = || {
+            Command::new(python3())
+                .args(["scripts/bump_version.py", "bump", "patch", "--no-changelog"])
+                .current_dir(d.path())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        for child in [a, b] {
+            let out = child.wait_with_output().unwrap();
+            match out.status.code() {
+                Some(0) => patch += 1,
+                Some(1) => assert!(
+                    stderr(&out).contains("pyrel.lock is held"),
+                    "{}",
+                    stderr(&out)
+                ),
+                other => panic!("exit {other:?}: {}", stderr(&out)),
+            }
+        }
+        let want = format!("\"2.0.{patch}\"");
+        for s in sources {
+            let text = std::fs::read_to_string(d.path().join(s)).unwrap();
+            assert!(text.contains(&want), "{s} is not at {want}:\n{text}");
+        }
+    }
+    assert!(
+        patch >= 4,
+        "at least one bump of each pair went through ({patch})"
+    );
+}
