@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::Outcome;
 use crate::cli::{Format, VersionArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::policy;
 use crate::project;
 use crate::workspace_fs::slash;
