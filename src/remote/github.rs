@@ -7,8 +7,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::github_types::{
-    BranchProtection, BranchRule, DeploymentBranchPolicy, Environment, GitRef, Repository, Ruleset,
-    Tag, Variable,
+    Account, BranchProtection, BranchRule, CheckRun, DeploymentBranchPolicy, Environment, GitRef,
+    PendingDeployment, Release, Repository, Ruleset, RulesetDetail, Tag, Team, Variable,
+    WorkflowRun,
 };
 use super::http::{Answer, Call, Http};
 use super::{RemoteError, Secret, DEFAULT_RETRY_CAP, DEFAULT_TIMEOUT};
@@ -374,6 +375,144 @@ impl GithubClient {
         let path = format!("{}/tags", self.repo_path());
         self.get_all(&path, |p: Vec<Tag>| p)
     }
+
+    /// A write (`POST`, `PUT`) with a JSON body, decoding the answer as `T`.
+    fn write<T: DeserializeOwned>(
+        &self,
+        method: &'static str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, RemoteError> {
+        let url = format!("{}{path}", self.config.api_base);
+        let answer = self.send(method, &url, path, Some(body))?;
+        Self::decode(path, method, &answer.body)
+    }
+
+    /// `/repos/{owner}/{repo}` + `suffix`, for callers that print the requests they
+    /// would send (`github apply --dry-run`).
+    pub fn repo_endpoint(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.repo_path())
+    }
+
+    /// `PUT /repos/{owner}/{repo}/environments/{name}`: creates or updates an environment
+    /// (reviewers, `prevent_self_review`, `wait_timer`, `deployment_branch_policy`).
+    pub fn put_environment(
+        &self,
+        name: &str,
+        body: &serde_json::Value,
+    ) -> Result<Environment, RemoteError> {
+        let path = format!("{}/environments/{}", self.repo_path(), encode_segment(name));
+        self.write("PUT", &path, body)
+    }
+
+    /// `POST /repos/{owner}/{repo}/environments/{name}/deployment-branch-policies` with
+    /// `{"name": pattern, "type": "branch"|"tag"}`.
+    pub fn create_deployment_branch_policy(
+        &self,
+        environment: &str,
+        body: &serde_json::Value,
+    ) -> Result<DeploymentBranchPolicy, RemoteError> {
+        let path = format!(
+            "{}/environments/{}/deployment-branch-policies",
+            self.repo_path(),
+            encode_segment(environment)
+        );
+        self.write("POST", &path, body)
+    }
+
+    /// `GET /users/{username}`.
+    pub fn user(&self, login: &str) -> Result<Account, RemoteError> {
+        self.get(&format!("/users/{}", encode_segment(login)))
+    }
+
+    /// `GET /orgs/{org}/teams/{team_slug}`.
+    pub fn team(&self, org: &str, slug: &str) -> Result<Team, RemoteError> {
+        self.get(&format!(
+            "/orgs/{}/teams/{}",
+            encode_segment(org),
+            encode_segment(slug)
+        ))
+    }
+
+    /// `GET /repos/{owner}/{repo}/rulesets/{id}`: one ruleset with its rules.
+    pub fn ruleset(&self, id: u64) -> Result<RulesetDetail, RemoteError> {
+        self.get(&format!("{}/rulesets/{id}", self.repo_path()))
+    }
+
+    /// `POST /repos/{owner}/{repo}/rulesets`.
+    pub fn create_ruleset(&self, body: &serde_json::Value) -> Result<RulesetDetail, RemoteError> {
+        self.write("POST", &format!("{}/rulesets", self.repo_path()), body)
+    }
+
+    /// `PUT /repos/{owner}/{repo}/rulesets/{id}`.
+    pub fn update_ruleset(
+        &self,
+        id: u64,
+        body: &serde_json::Value,
+    ) -> Result<RulesetDetail, RemoteError> {
+        self.write("PUT", &format!("{}/rulesets/{id}", self.repo_path()), body)
+    }
+
+    /// `GET /repos/{owner}/{repo}/commits/{ref}/check-runs`: every check run of a commit.
+    pub fn check_runs(&self, git_ref: &str) -> Result<Vec<CheckRun>, RemoteError> {
+        let path = format!(
+            "{}/commits/{}/check-runs",
+            self.repo_path(),
+            encode_multi_segment(git_ref)
+        );
+        self.get_all(&path, |p: CheckRunsPage| p.check_runs)
+    }
+
+    /// `GET /repos/{owner}/{repo}/actions/runs?event=push&branch={tag}`: the runs a pushed
+    /// tag started (for a tag push, GitHub reports the tag as `head_branch`).
+    pub fn runs_for_tag(&self, tag: &str) -> Result<Vec<WorkflowRun>, RemoteError> {
+        let path = format!(
+            "{}/actions/runs?event=push&branch={}&per_page=20",
+            self.repo_path(),
+            encode_segment(tag)
+        );
+        let page: WorkflowRunsPage = self.get(&path)?;
+        Ok(page.workflow_runs)
+    }
+
+    /// `GET /repos/{owner}/{repo}/actions/runs/{run_id}`.
+    pub fn workflow_run(&self, id: u64) -> Result<WorkflowRun, RemoteError> {
+        self.get(&format!("{}/actions/runs/{id}", self.repo_path()))
+    }
+
+    /// `GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments`.
+    pub fn pending_deployments(&self, run_id: u64) -> Result<Vec<PendingDeployment>, RemoteError> {
+        self.get(&format!(
+            "{}/actions/runs/{run_id}/pending_deployments",
+            self.repo_path()
+        ))
+    }
+
+    /// `GET /repos/{owner}/{repo}/releases/tags/{tag}`; `Ok(None)` on 404.
+    pub fn release_by_tag(&self, tag: &str) -> Result<Option<Release>, RemoteError> {
+        let path = format!(
+            "{}/releases/tags/{}",
+            self.repo_path(),
+            encode_multi_segment(tag)
+        );
+        match self.get(&path) {
+            Ok(release) => Ok(Some(release)),
+            Err(RemoteError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CheckRunsPage {
+    #[serde(default)]
+    check_runs: Vec<CheckRun>,
+}
+
+#[derive(Deserialize)]
+struct WorkflowRunsPage {
+    #[serde(default)]
+    workflow_runs: Vec<WorkflowRun>,
 }
 
 /// Percent-encodes one path segment (RFC 3986 unreserved characters stay). Environment
