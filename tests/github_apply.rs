@@ -460,3 +460,50 @@ fn bad_inputs_stop_before_any_request() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no GitHub token"));
     assert!(server.requests().is_empty());
 }
+
+#[test]
+fn only_the_difference_is_written_and_hand_set_reviewers_stay() {
+    // `pypi` is already right (a hand-set reviewer, tags only, `v*`); the policy names no
+    // reviewer, so the reviewer stays and `pypi` gets no write at all.
+    let dir = repo(&[]);
+    let live = Live::fresh();
+    live.with(|s| {
+        s.envs.insert(
+            "pypi".into(),
+            fake::live::Env {
+                id: 500,
+                reviewers: vec![("User".into(), 2)],
+                policy: Some((false, true)),
+                branch_policies: vec![(501, "v*".into(), "tag".into())],
+                ..Default::default()
+            },
+        );
+        // `testpypi` exists but lets any branch deploy.
+        s.envs.insert(
+            "testpypi".into(),
+            fake::live::Env {
+                id: 600,
+                ..Default::default()
+            },
+        );
+    });
+    let server = live.routes().start();
+    let ran = apply(dir.path(), &server, &[]);
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    let w = writes(&server.requests());
+    assert!(
+        !w.iter().any(|(_, p)| p.contains("/environments/pypi")),
+        "{w:?}"
+    );
+    assert_eq!(
+        body_of(&server.requests(), "PUT", &path("/environments/testpypi")),
+        json!({"deployment_branch_policy": {"protected_branches": false, "custom_branch_policies": true}})
+    );
+    assert!(ran
+        .stdout
+        .contains("unchanged    environment `pypi`: already as expected"));
+    assert!(ran.stdout.contains(
+        "changed      environment `testpypi`: deployments limited to selected tags; tag rule `v*` added"
+    ), "{}", ran.stdout);
+    live.with(|s| assert_eq!(s.envs["pypi"].reviewers, vec![("User".to_owned(), 2)]));
+}

@@ -444,3 +444,53 @@ fn a_branch_behind_origin_is_refused() {
         "nothing asked of GitHub before git is in order"
     );
 }
+
+#[test]
+fn no_watch_stops_after_the_push() {
+    let repo = repo();
+    let gh = github("success", &[("completed", Some("success"))]).start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["patch", "--no-watch"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "pushed: main and v1.4.1 to origin");
+    has(&ran, "not watching (--no-watch)");
+    has(
+        &ran,
+        "`pyrel release --resume` watches it and verifies the upload",
+    );
+    assert_eq!(remote_tag(&repo), "v1.4.1");
+    assert_eq!(gh.hits("GET", &path("/actions/runs")), 0);
+}
+
+#[test]
+fn a_rejected_push_explains_the_local_tag_and_resume_pushes_it() {
+    let repo = repo();
+    // The remote refuses every push from now on (a server-side hook).
+    let hook = repo.remote.path().join("hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'pushes are frozen' >&2\nexit 1\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let gh = github("success", &[("completed", Some("success"))]).start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    assert_eq!(ran.code, 1);
+    has(&ran, "stopped: the push failed:");
+    has(&ran, "pushes are frozen");
+    has(
+        &ran,
+        "the release commit and the tag v1.5.0 exist only locally",
+    );
+    has(&ran, "next: fix the cause, then `pyrel release --resume`");
+    assert_eq!(output(repo.dir.path(), &["tag", "--list"]), TAG);
+    assert_eq!(remote_tag(&repo), "");
+
+    // The cause is fixed: --resume pushes and finishes the release.
+    std::fs::remove_file(&hook).unwrap();
+    let ran = release(&repo, &gh, &index, &["--resume"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "released v1.5.0");
+    assert_eq!(remote_tag(&repo), TAG);
+}

@@ -444,13 +444,16 @@ pub fn watch(gh: &GithubClient, tag: &str, sha: &str, timing: &Timing) -> Step<W
     };
     println!("watch: release run {}", run.html_url);
     let mut last_status = String::new();
+    let mut progress = Progress::new();
     let mut announced: Vec<String> = Vec::new();
     loop {
         let status = run.status.clone().unwrap_or_default();
         if status == "completed" {
+            progress.clear();
             break;
         }
         if status != last_status {
+            progress.clear();
             println!("watch: run {status}");
             last_status.clone_from(&status);
         }
@@ -463,6 +466,7 @@ pub fn watch(gh: &GithubClient, tag: &str, sha: &str, timing: &Timing) -> Step<W
                     continue;
                 }
                 let who: Vec<&str> = d.reviewers.iter().map(|r| r.display_name()).collect();
+                progress.clear();
                 println!(
                     "watch: waiting for approval of environment `{}`{}: approve at {}",
                     d.environment.name,
@@ -477,6 +481,7 @@ pub fn watch(gh: &GithubClient, tag: &str, sha: &str, timing: &Timing) -> Step<W
             }
         }
         if started.elapsed() >= timing.timeout {
+            progress.clear();
             return Err(Stopped::new(
                 format!(
                     "the release run is still {status} after {} s: {}",
@@ -486,6 +491,10 @@ pub fn watch(gh: &GithubClient, tag: &str, sha: &str, timing: &Timing) -> Step<W
                 resume.to_owned(),
             ));
         }
+        progress.show(&format!(
+            "watch: run {status}, {} s elapsed",
+            started.elapsed().as_secs()
+        ));
         std::thread::sleep(wait);
         wait = timing.next(wait);
         run = gh
@@ -508,6 +517,37 @@ pub fn watch(gh: &GithubClient, tag: &str, sha: &str, timing: &Timing) -> Step<W
                 run.id
             ),
         )),
+    }
+}
+
+/// A line on stderr rewritten in place while a run is polled, only on a terminal (logs
+/// and pipes get the status changes only).
+struct Progress {
+    on: bool,
+    shown: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            shown: false,
+        }
+    }
+
+    fn show(&mut self, text: &str) {
+        if self.on {
+            eprint!("\r\x1b[2K{text}");
+            self.shown = true;
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+            self.shown = false;
+        }
     }
 }
 
