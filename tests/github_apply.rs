@@ -309,7 +309,7 @@ fn forbidden_names_administration_write_and_lists_what_was_not_applied() {
         "failed       protection of `main`: PUT /repos/octocat/Hello-World/branches/main/protection: 403 Forbidden: the token lacks the `administration: write` repository permission",
         "Resource not accessible by integration",
         "not applied  release tag ruleset",
-        "1 failed, 1 not applied",
+        "summary: 2 item(s) changed (4 write(s)), 0 unchanged, 1 failed, 1 not applied",
     ] {
         assert!(ran.stdout.contains(needle), "{needle}:\n{}", ran.stdout);
     }

@@ -107,7 +107,6 @@ impl Run<'_> {
         request: Request,
         send: impl FnOnce(&GithubClient, &Value) -> std::result::Result<(), RemoteError>,
     ) -> std::result::Result<(), RemoteError> {
-        self.summary.writes += 1;
         if self.dry_run {
             self.out
                 .line(&format!("would send {} {}", request.method, request.path));
@@ -118,6 +117,8 @@ impl Run<'_> {
         } else {
             send(self.gh, &request.body)?;
         }
+        // Counted once sent (or shown): a refused write is the failure, not a write.
+        self.summary.writes += 1;
         self.changes.push(what);
         Ok(())
     }
@@ -622,5 +623,16 @@ fn failure_hint(e: &RemoteError) -> Option<String> {
         RemoteError::RateLimited { .. } => Some("wait for the quota, then run `pyrel github apply` again: it only sends what is still missing".into()),
         RemoteError::Status { status: 422, .. } => Some("fix what GitHub names in the policy or .github/branch-protection.json, then run `pyrel github apply` again".into()),
         other => other.hint(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_reach_paths_percent_encoded() {
+        assert_eq!(remote_segment("pypi"), "pypi");
+        assert_eq!(remote_segment("a/b c"), "a%2Fb%20c");
     }
 }

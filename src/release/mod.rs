@@ -625,3 +625,44 @@ pub fn verify(
         "check the release job of the run, then `pyrel release --resume`",
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(policy: &Policy, version: &str) -> Vec<&'static str> {
+        indexes_for(policy, version)
+            .iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    #[test]
+    fn versions_are_looked_up_where_the_workflow_routes_them() {
+        let mut p = Policy::default();
+        assert_eq!(labels(&p, "1.2.0"), ["PyPI"]);
+        assert_eq!(labels(&p, "1.2.0rc1"), ["TestPyPI"]);
+        assert_eq!(labels(&p, "1.2.0.dev3"), ["TestPyPI"]);
+        p.testpypi = TestPypi::All;
+        assert_eq!(labels(&p, "1.2.0"), ["TestPyPI", "PyPI"]);
+        p.testpypi = TestPypi::Never;
+        assert_eq!(labels(&p, "1.2.0b1"), ["PyPI"]);
+    }
+
+    #[test]
+    fn polling_backs_off_up_to_the_cap() {
+        let t = Timing {
+            poll: Duration::from_secs(5),
+            max_poll: Duration::from_secs(30),
+            timeout: Duration::from_secs(60),
+            verify_tries: 3,
+        };
+        let mut wait = t.poll;
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            seen.push(wait.as_secs());
+            wait = t.next(wait);
+        }
+        assert_eq!(seen, [5, 10, 20, 30, 30]);
+    }
+}
