@@ -494,3 +494,23 @@ fn a_rejected_push_explains_the_local_tag_and_resume_pushes_it() {
     has(&ran, "released v1.5.0");
     assert_eq!(remote_tag(&repo), TAG);
 }
+
+#[test]
+fn a_tag_already_on_origin_is_refused_in_the_preflight() {
+    let repo = repo();
+    let other = tempfile::tempdir().unwrap();
+    git(
+        other.path(),
+        &["clone", "-q", repo.remote.path().to_str().unwrap(), "."],
+    );
+    git(other.path(), &["tag", TAG]);
+    git(other.path(), &["push", "-q", "origin", TAG]);
+    let before = snapshot_tree(repo.dir.path());
+    let gh = github("success", &[("completed", Some("success"))]).start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor", "--dry-run"], 10);
+    assert_eq!(ran.code, 1);
+    has(&ran, "stopped: the tag v1.5.0 already exists on origin");
+    assert_eq!(&snapshot_tree(repo.dir.path()), &before);
+    assert_eq!(output(repo.dir.path(), &["tag", "--list"]), "");
+}

@@ -122,6 +122,7 @@ pub fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
         policy: &policy,
         gh: &gh,
         released: &released,
+        tag: &plan.tag,
         again: &again,
     }) {
         return Ok(stopped(&s));

@@ -138,6 +138,8 @@ pub struct Preflight<'a> {
     pub policy: &'a Policy,
     pub gh: &'a GithubClient,
     pub released: &'a [Released],
+    /// The tag the release will create.
+    pub tag: &'a str,
     /// The command to run again once the problem is fixed.
     pub again: &'a str,
 }
@@ -209,6 +211,24 @@ pub fn preflight(p: &Preflight<'_>) -> Step {
         ));
     }
     ok("up to date", format!("same as origin/{branch}"));
+
+    let tag = p.tag;
+    let on_origin = git::remote_has_tag(root, tag).map_err(|e| {
+        Stopped::new(
+            format!("cannot list the tags of origin: {e}"),
+            p.again.to_owned(),
+        )
+    })?;
+    if on_origin || crate::bump::git::tag_exists(root, tag) {
+        return Err(Stopped::new(
+            format!(
+                "the tag {tag} already exists{}",
+                if on_origin { " on origin" } else { " locally" }
+            ),
+            "if its release is under way, `pyrel release --resume` on its commit; else release another version",
+        ));
+    }
+    ok("tag is new", format!("{tag} neither local nor on origin"));
 
     let head = git::head(root)
         .map_err(|e| Stopped::new(format!("cannot read HEAD: {e}"), p.again.to_owned()))?;
