@@ -449,6 +449,16 @@ fn bad_inputs_stop_before_any_request() {
     );
     assert_eq!(writes(&server.requests()), Vec::<(String, String)>::new());
 
+    // An organization is not a reviewer: its teams are.
+    let dir = repo(&["reviewers=[\"octo-org\"]"]);
+    let server = Live::fresh().routes().start();
+    let ran = apply(dir.path(), &server, &[]);
+    assert_eq!(ran.code, 2, "{}", ran.stdout);
+    assert!(ran
+        .stderr
+        .contains("policy `reviewers`: `octo-org` is an organization, not a user"));
+    assert_eq!(writes(&server.requests()), Vec::<(String, String)>::new());
+
     // No token: a usage error, no request.
     let server = Live::fresh().routes().start();
     let out = pyrel(dir.path())

@@ -330,17 +330,27 @@ fn resolve_reviewers(
     }
     let mut out = Vec::new();
     for r in &policy.reviewers {
+        let mut is_org = false;
         let found = match r.split_once('/') {
             Some((org, slug)) => gh.team(org, slug).map(|t| ReviewerId {
                 kind: "Team",
                 id: t.id,
             }),
-            None => gh.user(r).map(|u| ReviewerId {
-                kind: "User",
-                id: u.id,
+            None => gh.user(r).map(|u| {
+                is_org = u.account_type == "Organization";
+                ReviewerId {
+                    kind: "User",
+                    id: u.id,
+                }
             }),
         };
         match found {
+            Ok(_) if is_org => {
+                return Err(Stop::Input(Error::usage(
+                    format!("policy `reviewers`: `{r}` is an organization, not a user"),
+                    Some("name one of its teams as `org/team-slug` instead"),
+                )));
+            }
             Ok(id) => out.push(id),
             Err(RemoteError::NotFound { .. }) => {
                 let what = if r.contains('/') {

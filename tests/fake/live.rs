@@ -19,6 +19,8 @@ use super::{Recorded, Reply, Routes};
 
 /// A user the fake knows: `(login, id)`.
 pub const USERS: [(&str, u64); 2] = [("octocat", 1), ("hubot", 2)];
+/// An organization account (`GET /users/octo-org` answers `"type": "Organization"`).
+pub const ORG: &str = "octo-org";
 /// A team the fake knows: `("org/slug", id)`.
 pub const TEAMS: [(&str, u64); 1] = [("octo-org/release-team", 7)];
 
@@ -287,6 +289,11 @@ fn handle(s: &mut State, r: &Recorded) -> Reply {
     let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
     let method = r.method.as_str();
     if let Some(login) = full.strip_prefix("/users/") {
+        if login == ORG && method == "GET" {
+            let mut org = user_body(ORG, 9);
+            org["type"] = json!("Organization");
+            return ok(org);
+        }
         return match USERS.iter().find(|u| u.0.eq_ignore_ascii_case(login)) {
             Some((l, id)) if method == "GET" => ok(user_body(l, *id)),
             _ => not_found(),
