@@ -72,8 +72,12 @@ fn check_runs(conclusion: &str) -> Reply {
 }
 
 fn run_body(status: &str, conclusion: Option<&str>) -> Value {
+    run_body_for(TAG, status, conclusion)
+}
+
+fn run_body_for(tag: &str, status: &str, conclusion: Option<&str>) -> Value {
     json!({
-        "id": RUN_ID, "name": "Release", "node_id": "WFR_77", "head_branch": TAG,
+        "id": RUN_ID, "name": "Release", "node_id": "WFR_77", "head_branch": tag,
         "head_sha": "0000000000000000000000000000000000000000", "path": ".github/workflows/release.yml",
         "run_number": 3, "event": "push", "display_title": "Release 1.5.0",
         "status": status, "conclusion": conclusion, "workflow_id": 159038, "run_attempt": 1,
@@ -513,4 +517,67 @@ fn a_tag_already_on_origin_is_refused_in_the_preflight() {
     has(&ran, "stopped: the tag v1.5.0 already exists on origin");
     assert_eq!(&snapshot_tree(repo.dir.path()), &before);
     assert_eq!(output(repo.dir.path(), &["tag", "--list"]), "");
+}
+
+#[test]
+fn a_prerelease_is_checked_and_verified_on_testpypi_only() {
+    let repo = repo();
+    let tag = "v1.5.0rc1";
+    let gh = github("success", &[("completed", Some("success"))])
+        .route_seq(
+            "GET",
+            &path("/actions/runs"),
+            vec![runs_list(&[run_body_for(tag, "completed", Some("success"))])],
+        )
+        .route(
+            "GET",
+            &path(&format!("/actions/runs/{RUN_ID}")),
+            Reply::json(200, &run_body_for(tag, "completed", Some("success"))),
+        )
+        .route(
+            "GET",
+            &path(&format!("/releases/tags/{tag}")),
+            Reply::json(
+                200,
+                &json!({"id": 2, "tag_name": tag, "name": "1.5.0rc1", "draft": false, "prerelease": true,
+                    "html_url": format!("https://github.com/octocat/Hello-World/releases/tag/{tag}")}),
+            ),
+        )
+        .start();
+    // PyPI would say the version exists: it must not be asked.
+    let pypi_index = pypi_routes(vec![&["1.4.0", "1.5.0rc1"]]).start();
+    let testpypi = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0rc1"]]).start();
+    let out = pyrel(repo.dir.path())
+        .args(["release", "1.5.0rc1"])
+        .envs(gh.github_env(TOKEN))
+        .envs(pypi_index.pypi_env())
+        .env("PYREL_TESTPYPI_URL", testpypi.url())
+        .env("PYREL_RELEASE_POLL_MS", "10")
+        .env("PYREL_RELEASE_VERIFY_TRIES", "3")
+        .env("PYREL_TODAY", "2026-01-02")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("preflight: version is new   ok (widgets 1.5.0rc1 not on TestPyPI)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!(
+        "verify: widgets 1.5.0rc1 is on TestPyPI: {}/project/widgets/1.5.0rc1/",
+        testpypi.url()
+    )));
+    assert!(stdout.contains("released v1.5.0rc1"));
+    assert_eq!(
+        pypi_index.requests().len(),
+        0,
+        "PyPI is not where a pre-release goes"
+    );
+    assert_eq!(testpypi.hits("GET", "/pypi/widgets/json"), 2);
+    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
 }
