@@ -581,3 +581,44 @@ fn a_prerelease_is_checked_and_verified_on_testpypi_only() {
     assert_eq!(testpypi.hits("GET", "/pypi/widgets/json"), 2);
     assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
 }
+
+/// Answers `GET .../commits/{sha}/status` (the route table only matches prefixes).
+fn status_handler(reply: Reply) -> fake::Handler {
+    std::sync::Arc::new(move |r: &fake::Recorded| {
+        (r.method == "GET" && r.path().ends_with("/status")).then(|| reply.clone())
+    })
+}
+
+#[test]
+fn a_required_check_reported_as_a_commit_status_counts() {
+    let combined = |state: &str| {
+        Reply::json(
+            200,
+            &json!({"state": state, "sha": "6dcb09b5b57875f334f61aebed695e2e4193db5e", "total_count": 1,
+                "statuses": [{"id": 1, "context": "build", "state": state, "description": "CI",
+                    "target_url": "https://ci.example.invalid/builds/1", "created_at": "2026-01-01T00:00:00Z"}]}),
+        )
+    };
+    let no_check_runs = Reply::json(200, &json!({"total_count": 0, "check_runs": []}));
+    // A failing status stops the release.
+    let repo = repo();
+    let gh = github("success", &[("completed", Some("success"))])
+        .route("GET", &path("/commits/*"), no_check_runs.clone())
+        .handler(status_handler(combined("failure")))
+        .start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor", "--dry-run"], 10);
+    assert_eq!(ran.code, 1);
+    has(
+        &ran,
+        "`build`: failure (https://ci.example.invalid/builds/1)",
+    );
+    // A green one lets it through.
+    let gh = github("success", &[("completed", Some("success"))])
+        .route("GET", &path("/commits/*"), no_check_runs)
+        .handler(status_handler(combined("success")))
+        .start();
+    let ran = release(&repo, &gh, &index, &["minor", "--dry-run"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "preflight: checks           ok (build green on");
+}

@@ -7,9 +7,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::github_types::{
-    Account, BranchProtection, BranchRule, CheckRun, DeploymentBranchPolicy, Environment, GitRef,
-    PendingDeployment, Release, Repository, Ruleset, RulesetDetail, Tag, Team, Variable,
-    WorkflowRun,
+    Account, BranchProtection, BranchRule, CheckRun, CommitStatus, DeploymentBranchPolicy,
+    Environment, GitRef, PendingDeployment, Release, Repository, Ruleset, RulesetDetail, Tag, Team,
+    Variable, WorkflowRun,
 };
 use super::http::{Answer, Call, Http};
 use super::{RemoteError, Secret, DEFAULT_RETRY_CAP, DEFAULT_TIMEOUT};
@@ -463,6 +463,17 @@ impl GithubClient {
         self.get_all(&path, |p: CheckRunsPage| p.check_runs)
     }
 
+    /// `GET /repos/{owner}/{repo}/commits/{ref}/status`: the latest status of each
+    /// context (the combined status's `statuses`).
+    pub fn commit_statuses(&self, git_ref: &str) -> Result<Vec<CommitStatus>, RemoteError> {
+        let path = format!(
+            "{}/commits/{}/status",
+            self.repo_path(),
+            encode_multi_segment(git_ref)
+        );
+        self.get_all(&path, |p: CombinedStatus| p.statuses)
+    }
+
     /// `GET /repos/{owner}/{repo}/actions/runs?event=push&branch={tag}`: the runs a pushed
     /// tag started (for a tag push, GitHub reports the tag as `head_branch`).
     pub fn runs_for_tag(&self, tag: &str) -> Result<Vec<WorkflowRun>, RemoteError> {
@@ -507,6 +518,12 @@ impl GithubClient {
 struct CheckRunsPage {
     #[serde(default)]
     check_runs: Vec<CheckRun>,
+}
+
+#[derive(Deserialize)]
+struct CombinedStatus {
+    #[serde(default)]
+    statuses: Vec<CommitStatus>,
 }
 
 #[derive(Deserialize)]

@@ -495,3 +495,14 @@ pub struct Release {
     pub draft: bool,
     pub prerelease: bool,
 }
+
+/// A commit status (`GET .../commits/{ref}/status`, the `statuses` of the combined
+/// status): external CI reports through these rather than check runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct CommitStatus {
+    pub context: String,
+    /// `success`, `pending`, `failure` or `error`.
+    pub state: String,
+    pub target_url: Option<String>,
+}

@@ -20,8 +20,8 @@ mod secret;
 pub use error::RemoteError;
 pub use github::{token_from_env, GithubClient, GithubConfig, TokenSource};
 pub use github_types::{
-    Account, CheckRun, PendingDeployment, PendingEnvironment, Release, RulesetDetail, Team,
-    WorkflowRun,
+    Account, CheckRun, CommitStatus, PendingDeployment, PendingEnvironment, Release, RulesetDetail,
+    Team, WorkflowRun,
 };
 pub use github_types::{
     BranchProtection, BranchRule, DeploymentBranchPolicy, DeploymentBranchPolicySetting, Enabled,
