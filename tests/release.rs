@@ -87,6 +87,19 @@ fn run_body_for(tag: &str, status: &str, conclusion: Option<&str>) -> Value {
     })
 }
 
+/// A run of another workflow on the same tag, newer than the release run.
+fn docs_run() -> Value {
+    let mut run = run_body("completed", Some("failure"));
+    run["id"] = json!(RUN_ID + 1);
+    run["name"] = json!("Docs");
+    run["path"] = json!(".github/workflows/docs.yml");
+    run["html_url"] = json!(format!(
+        "https://github.com/octocat/Hello-World/actions/runs/{}",
+        RUN_ID + 1
+    ));
+    run
+}
+
 fn runs_list(runs: &[Value]) -> Reply {
     Reply::json(
         200,
@@ -106,7 +119,11 @@ fn github(check: &str, statuses: &[(&str, Option<&str>)]) -> Routes {
         .route_seq(
             "GET",
             &path("/actions/runs"),
-            vec![runs_list(&[]), runs_list(&[run_body(statuses[0].0, statuses[0].1)])],
+            vec![
+                runs_list(&[]),
+                // The tag also started another workflow, which is not the release.
+                runs_list(&[run_body(statuses[0].0, statuses[0].1), docs_run()]),
+            ],
         )
         .route_seq("GET", &path(&format!("/actions/runs/{RUN_ID}")), run_replies)
         .route(

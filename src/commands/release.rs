@@ -204,7 +204,12 @@ fn after_push(
         );
         return Outcome::Success;
     }
-    let run = match release::watch(gh, tag, sha, timing) {
+    let workflow = policy
+        .files
+        .release_workflow
+        .as_deref()
+        .map(crate::workspace_fs::slash);
+    let run = match release::watch(gh, tag, sha, workflow.as_deref(), timing) {
         Ok(run) => run,
         Err(s) => return stopped(&s),
     };

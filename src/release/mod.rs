@@ -449,7 +449,15 @@ pub fn push(root: &Path, branch: &str, tag: &str) -> Step {
 }
 
 /// Watches the release run of `tag` until it ends; returns it when it succeeded.
-pub fn watch(gh: &GithubClient, tag: &str, sha: &str, timing: &Timing) -> Step<WorkflowRun> {
+/// `workflow` is the release workflow's path (`.github/workflows/release.yml`): other
+/// workflows a tag push starts (docs, say) are not the release.
+pub fn watch(
+    gh: &GithubClient,
+    tag: &str,
+    sha: &str,
+    workflow: Option<&str>,
+    timing: &Timing,
+) -> Step<WorkflowRun> {
     let started = Instant::now();
     let resume = "`pyrel release --resume` to keep watching";
     let mut wait = timing.poll;
@@ -467,7 +475,10 @@ pub fn watch(gh: &GithubClient, tag: &str, sha: &str, timing: &Timing) -> Step<W
         // have older runs.
         if let Some(run) = runs
             .into_iter()
-            .filter(|r| r.head_branch.as_deref() == Some(tag))
+            .filter(|r| {
+                r.head_branch.as_deref() == Some(tag)
+                    && workflow.is_none_or(|w| r.path.is_empty() || r.path.starts_with(w))
+            })
             .max_by_key(|r| (r.head_sha == sha, r.id))
         {
             break run;
