@@ -128,6 +128,17 @@ fn fresh_repository_gets_exactly_the_expected_writes_and_doctor_passes_after() {
     // Before: doctor finds the environments and the protection missing.
     let (before, code) = doctor_github_checks(dir.path(), &server);
     assert_eq!(code, 1, "{before}");
+    // ... and its hint names the command that fixes it.
+    assert!(
+        before["findings"].as_array().unwrap().iter().any(|f| {
+            f["name"] == "github-environments"
+                && f["hint"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("`pyrel github apply`")
+        }),
+        "{before}"
+    );
 
     let before_apply = server.requests().len();
     let ran = apply(dir.path(), &server, &[]);
