@@ -528,3 +528,45 @@ fn only_the_difference_is_written_and_hand_set_reviewers_stay() {
     ), "{}", ran.stdout);
     live.with(|s| assert_eq!(s.envs["pypi"].reviewers, vec![("User".to_owned(), 2)]));
 }
+
+#[test]
+fn independent_versioning_gets_one_tag_rule_per_package() {
+    let dir = repo(&[
+        REVIEWERS,
+        "versioning=independent",
+        "tag-format={name}-v{version}",
+    ]);
+    let live = Live::fresh();
+    let server = live.routes().start();
+    let ran = apply(dir.path(), &server, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let mut rules: Vec<String> = live.with(|s| {
+        s.envs["pypi"]
+            .branch_policies
+            .iter()
+            .map(|(_, name, kind)| format!("{kind}:{name}"))
+            .collect()
+    });
+    rules.sort();
+    assert!(rules.len() >= 2, "{rules:?}");
+    assert!(
+        rules
+            .iter()
+            .all(|r| r.starts_with("tag:") && r.ends_with("-v*")),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&"tag:dashboard-core-v*".to_owned()),
+        "{rules:?}"
+    );
+    let ruleset = body_of(&server.requests(), "POST", &path("/rulesets"));
+    assert_eq!(
+        ruleset["conditions"]["ref_name"]["include"]
+            .as_array()
+            .unwrap()
+            .len(),
+        rules.len()
+    );
+    let (report, code) = doctor_github_checks(dir.path(), &server);
+    assert_eq!(code, 0, "{report}");
+}
