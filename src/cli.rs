@@ -144,10 +144,12 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum GithubCommand {
-    /// Make the repository on GitHub match the policy: the PyPI environments (release tags
-    /// only, required reviewers), the default branch's protection from
-    /// .github/branch-protection.json (classic, or a ruleset when the repository already
-    /// uses rulesets), and a ruleset that keeps release tags from moving.
+    /// Make the repository on GitHub match the policy: environments, protection, tag ruleset.
+    ///
+    /// The PyPI environments (release tags only, required reviewers from the policy's
+    /// `reviewers`), the default branch's protection from .github/branch-protection.json
+    /// (classic, or a ruleset when the repository already uses rulesets), and a ruleset that
+    /// keeps release tags from moving or disappearing.
     ///
     /// Reads first and writes only the difference: a second run sends no write. In token
     /// mode it lists the secrets to set with `gh secret set`; it never asks for or prints
