@@ -103,7 +103,8 @@ pub enum Command {
     /// run, verify the upload.
     ///
     /// Preflight: on the default branch, clean work tree, up to date with `origin`, the
-    /// required checks green for HEAD, the new version on neither PyPI nor TestPyPI, the
+    /// required checks green for HEAD, the new version not yet on the index it goes to
+    /// (PyPI; TestPyPI for pre-releases, and for finals too with `testpypi = "all"`), the
     /// offline doctor clean. Then the bump, commit and annotated tag of
     /// `pyrel bump --commit --tag`, an atomic push of the branch and the tag, the release
     /// workflow run of the tag watched to its end (including the wait for environment
