@@ -570,3 +570,26 @@ fn independent_versioning_gets_one_tag_rule_per_package() {
     let (report, code) = doctor_github_checks(dir.path(), &server);
     assert_eq!(code, 0, "{report}");
 }
+
+#[test]
+fn a_failure_inside_an_item_reports_the_part_already_applied() {
+    // The environment is created, then adding its tag rule is refused.
+    let dir = repo(&[]);
+    let live = Live::fresh();
+    live.fail(
+        "POST",
+        "/environments/pypi/deployment-branch-policies",
+        Reply::error(422, "Validation Failed"),
+    );
+    let server = live.routes().start();
+    let ran = apply(dir.path(), &server, &[]);
+    assert_eq!(ran.code, 1);
+    for needle in [
+        "changed      environment `pypi`: created, deployments limited to selected tags",
+        "failed       environment `pypi`: POST /repos/octocat/Hello-World/environments/pypi/deployment-branch-policies: 422 Unprocessable Entity",
+        "not applied  environment `testpypi`",
+        "summary: 1 item(s) changed (1 write(s)), 0 unchanged, 1 failed, 3 not applied",
+    ] {
+        assert!(ran.stdout.contains(needle), "{needle}:\n{}", ran.stdout);
+    }
+}

@@ -248,13 +248,16 @@ pub fn apply(
             .filter(|l| **l != item && !done.contains(l))
             .cloned()
             .collect();
+        // Part of the failed item may have been applied already: say so.
         if !run.changes.is_empty() {
             let partial = std::mem::take(&mut run.changes).join("; ");
-            run.out
-                .line(&format!("{:<12} {item}: {partial}", "changed"));
-            run.summary
-                .items
-                .push((item.clone(), Done::Changed(partial)));
+            let (word, done) = if run.dry_run {
+                ("would change", Done::WouldChange(partial.clone()))
+            } else {
+                ("changed", Done::Changed(partial.clone()))
+            };
+            run.out.line(&format!("{word:<12} {item}: {partial}"));
+            run.summary.items.push((item.clone(), done));
         }
         run.summary.failure = Some((item, e));
     } else if let Err(Stop::Input(e)) = result {
