@@ -639,3 +639,31 @@ fn a_required_check_reported_as_a_commit_status_counts() {
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     has(&ran, "preflight: checks           ok (build green on");
 }
+
+#[test]
+fn github_failing_after_the_push_explains_the_pushed_tag() {
+    let repo = repo();
+    let gh = github("success", &[("completed", Some("success"))])
+        .route_seq(
+            "GET",
+            &path("/actions/runs"),
+            vec![Reply::error(500, "Server Error")],
+        )
+        .start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    assert_eq!(ran.code, 1);
+    has(
+        &ran,
+        "stopped: GET /repos/octocat/Hello-World/actions/runs: server error 500",
+    );
+    has(
+        &ran,
+        "the tag v1.5.0 is pushed: its release run goes on without pyrel",
+    );
+    has(
+        &ran,
+        "`pyrel release --resume` picks the release up where it stopped",
+    );
+    assert_eq!(remote_tag(&repo), TAG);
+}

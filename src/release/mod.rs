@@ -281,6 +281,19 @@ fn remote_stop(e: &RemoteError, again: &str) -> Stopped {
     s
 }
 
+/// A request failed after the push: the tag is out and its run goes on regardless.
+fn lost_contact(e: &RemoteError, tag: &str) -> Stopped {
+    let mut s = remote_stop(
+        e,
+        "once GitHub answers again, `pyrel release --resume` picks the release up where it stopped",
+    );
+    s.details.insert(
+        0,
+        format!("the tag {tag} is pushed: its release run goes on without pyrel"),
+    );
+    s
+}
+
 fn checks_green(p: &Preflight<'_>, head: &str) -> Step {
     let runs =
         p.gh.check_runs(head)
@@ -468,9 +481,7 @@ pub fn watch(
     );
     let mut announced_wait = false;
     let mut run = loop {
-        let runs = gh
-            .runs_for_tag(tag)
-            .map_err(|e| remote_stop(&e, &format!("once GitHub answers again, {resume}")))?;
+        let runs = gh.runs_for_tag(tag).map_err(|e| lost_contact(&e, tag))?;
         // A run of this tag's commit first; a re-pushed tag of the same name may
         // have older runs.
         if let Some(run) = runs
@@ -514,7 +525,7 @@ pub fn watch(
         if status == "waiting" {
             let pending = gh
                 .pending_deployments(run.id)
-                .map_err(|e| remote_stop(&e, &format!("once GitHub answers again, {resume}")))?;
+                .map_err(|e| lost_contact(&e, tag))?;
             for d in pending {
                 if announced.contains(&d.environment.name) {
                     continue;
@@ -551,9 +562,7 @@ pub fn watch(
         ));
         std::thread::sleep(wait);
         wait = timing.next(wait);
-        run = gh
-            .workflow_run(run.id)
-            .map_err(|e| remote_stop(&e, &format!("once GitHub answers again, {resume}")))?;
+        run = gh.workflow_run(run.id).map_err(|e| lost_contact(&e, tag))?;
     }
     match run.conclusion.as_deref() {
         Some("success") => {
@@ -664,7 +673,7 @@ pub fn verify(
                 return Ok(());
             }
             Ok(None) => {}
-            Err(e) => return Err(remote_stop(&e, "`pyrel release --resume`")),
+            Err(e) => return Err(lost_contact(&e, tag)),
         }
         if attempt < timing.verify_tries {
             std::thread::sleep(wait);
