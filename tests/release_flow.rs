@@ -1,6 +1,7 @@
-//! `pyrel release` against a local bare git remote, a fake GitHub and a fake PyPI on
-//! 127.0.0.1: the happy path, each preflight refusal, a pending approval, a failing run,
-//! a version that never appears, `--dry-run`, `--no-push` then `--resume`.
+//! The `pyrel release` command against a local bare git remote, a fake GitHub and a fake
+//! PyPI on 127.0.0.1: the happy path, each preflight refusal, a pending approval, a failing
+//! run, a version that never appears, `--dry-run`, `--no-push` then `--resume`. (The
+//! release decisions of the engine are tested in `tests/release.rs`.)
 
 mod common;
 mod fake;
