@@ -668,3 +668,31 @@ fn github_failing_after_the_push_explains_the_pushed_tag() {
     );
     assert_eq!(remote_tag(&repo), TAG);
 }
+
+#[test]
+fn a_dirty_tree_or_another_branch_is_refused_before_any_request() {
+    let repo = repo();
+    let gh = github("success", &[("completed", Some("success"))]).start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    std::fs::write(repo.dir.path().join("README.md"), "edited\n").unwrap();
+    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    assert_eq!(ran.code, 1);
+    has(&ran, "stopped: the work tree has uncommitted changes");
+    has(&ran, "M README.md");
+    has(
+        &ran,
+        "next: commit or stash them, then `pyrel release minor`",
+    );
+    git(repo.dir.path(), &["checkout", "-q", "--", "README.md"]);
+
+    git(repo.dir.path(), &["switch", "-q", "-c", "feature"]);
+    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    assert_eq!(ran.code, 1);
+    has(
+        &ran,
+        "stopped: HEAD is on `feature`, releases are cut from `main`",
+    );
+    has(&ran, "next: git switch main, then `pyrel release minor`");
+    assert!(gh.requests().is_empty() && index.requests().is_empty());
+    assert_eq!(output(repo.dir.path(), &["tag", "--list"]), "");
+}
