@@ -696,3 +696,21 @@ fn a_dirty_tree_or_another_branch_is_refused_before_any_request() {
     assert!(gh.requests().is_empty() && index.requests().is_empty());
     assert_eq!(output(repo.dir.path(), &["tag", "--list"]), "");
 }
+
+#[test]
+fn an_empty_answer_is_never_taken_for_a_release() {
+    // A proxy answering 200 `{}` must not pass for the GitHub Release.
+    let repo = repo();
+    let gh = github("success", &[("completed", Some("success"))])
+        .route(
+            "GET",
+            &path(&format!("/releases/tags/{TAG}")),
+            Reply::json(200, &json!({})),
+        )
+        .start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    assert_eq!(ran.code, 1);
+    has(&ran, "stopped: GET /repos/octocat/Hello-World/releases/tags/v1.5.0: unexpected response: the answer is an empty object");
+    has(&ran, "the tag v1.5.0 is pushed");
+}
