@@ -229,8 +229,12 @@ fn tag_at_head(project: &Project, policy: &Policy) -> Option<(String, Vec<Releas
         crate::version::parse(v).ok().map(|_| v.to_owned())
     };
     for tag in &tags {
-        if policy.versioning == Versioning::Lockstep && !policy.tag_format.contains("{name}") {
-            if let Some(v) = version_of(tag, &policy.tag_format) {
+        let format = policy.tag_format.to_string();
+        if policy.versioning == Versioning::Lockstep
+            && !format.contains("{name}")
+            && !format.contains("{dir}")
+        {
+            if let Some(v) = version_of(tag, &format) {
                 let released = project
                     .packages
                     .iter()
@@ -243,7 +247,7 @@ fn tag_at_head(project: &Project, policy: &Policy) -> Option<(String, Vec<Releas
             }
         }
         for p in &project.packages {
-            if let Some(v) = version_of(tag, &bump::tag_format_for(policy, &p.normalized)) {
+            if let Some(v) = version_of(tag, &github_apply::package_tag_format(policy, p)) {
                 return Some((
                     tag.clone(),
                     vec![Released {

@@ -191,18 +191,34 @@ fn environments(policy: &Policy) -> Vec<String> {
     out
 }
 
+/// The policy's tag format of one package: `{name}` (normalized name) and `{dir}` (last
+/// component of the package directory) filled in, `{version}` left.
+pub fn package_tag_format(policy: &Policy, package: &crate::project::Package) -> String {
+    let dir = package
+        .dir
+        .file_name()
+        .and_then(|d| d.to_str())
+        .unwrap_or_default();
+    // Through Display: the format is text however the policy types it.
+    policy
+        .tag_format
+        .to_string()
+        .replace("{name}", &package.normalized)
+        .replace("{dir}", dir)
+}
+
 /// The deployment tag patterns of the release tags: `v{version}` → `v*`, and with
-/// `{name}` one pattern per package.
+/// `{name}` (or `{dir}`) one pattern per package.
 pub fn tag_patterns(project: &Project, policy: &Policy) -> Vec<String> {
-    let base = policy.tag_format.replace("{version}", "*");
-    let mut out: Vec<String> = if base.contains("{name}") {
+    let format = policy.tag_format.to_string();
+    let mut out: Vec<String> = if format.contains("{name}") || format.contains("{dir}") {
         project
             .packages
             .iter()
-            .map(|p| base.replace("{name}", &p.normalized))
+            .map(|p| package_tag_format(policy, p).replace("{version}", "*"))
             .collect()
     } else {
-        vec![base]
+        vec![format.replace("{version}", "*")]
     };
     out.sort();
     out.dedup();
