@@ -102,6 +102,26 @@ pub enum Command {
     /// use --tag to create the tag. Every edit is computed first; if a write fails, every
     /// file is restored. Exit codes: 0 bumped, 1 refused, 2 bad input.
     Bump(BumpArgs),
+    /// Apply the settings pyrel expects to the live GitHub repository.
+    #[command(subcommand)]
+    Github(GithubCommand),
+    /// Release from one command: preflight, bump, commit, tag, push, watch the release
+    /// run, verify the upload.
+    ///
+    /// Preflight: on the default branch, clean work tree, up to date with `origin`, the
+    /// required checks green for HEAD, the new version not yet on the index it goes to
+    /// (PyPI; TestPyPI for pre-releases, and for finals too with `testpypi = "all"`), the
+    /// offline doctor clean. Then the bump, commit and annotated tag of
+    /// `pyrel bump --commit --tag`, an atomic push of the branch and the tag, the release
+    /// workflow run of the tag watched to its end (including the wait for environment
+    /// approval), and the version looked up on the index and the GitHub Release.
+    ///
+    /// The poll interval is PYREL_RELEASE_POLL_MS (default 5000, doubling up to 30 s), the
+    /// whole watch is bounded by PYREL_RELEASE_TIMEOUT_SECS (default 3600), and the index
+    /// is asked PYREL_RELEASE_VERIFY_TRIES times (default 10). Exit codes: 0 released (or
+    /// stopped where asked), 1 a step failed (the output names the next command), 2 bad
+    /// input.
+    Release(ReleaseArgs),
     /// Print the shell completion script for SHELL.
     ///
     /// bash: `pyrel completions bash > ~/.local/share/bash-completion/completions/pyrel`;
@@ -127,6 +147,62 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GithubCommand {
+    /// Make the repository on GitHub match the policy: environments, protection, tag ruleset.
+    ///
+    /// The PyPI environments (release tags only, required reviewers from the policy's
+    /// `reviewers`), the default branch's protection from .github/branch-protection.json
+    /// (classic, or a ruleset when the repository already uses rulesets), and a ruleset that
+    /// keeps release tags from moving or disappearing.
+    ///
+    /// Reads first and writes only the difference: a second run sends no write. In token
+    /// mode it lists the secrets to set with `gh secret set`; it never asks for or prints
+    /// a secret. Needs a token with the `administration: write` repository permission.
+    /// Exit codes: 0 applied, 1 a request failed or a secret is missing, 2 bad input.
+    Apply(GithubApplyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GithubApplyArgs {
+    /// Read the live settings and print every write (method, path, JSON body) that would
+    /// be sent; send no write.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// What to release: a bump (`patch`, `minor`, `major`, `minor,beta`, `rc`, ...) or an
+    /// explicit version (`2.1.0`), as `pyrel bump` takes it.
+    #[arg(value_name = "BUMP", required_unless_present = "resume")]
+    pub bump: Option<String>,
+
+    /// The pre-release stage for `prerelease`: alpha, beta or rc.
+    #[arg(long, value_name = "STAGE")]
+    pub pre: Option<String>,
+
+    /// The package to release (independent versioning).
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub package: Option<String>,
+
+    /// Run the preflight and show every later step; write, commit and push nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Stop after the commit and the tag, and print the push command.
+    #[arg(long)]
+    pub no_push: bool,
+
+    /// Stop after the push: do not watch the release run or verify the upload.
+    #[arg(long)]
+    pub no_watch: bool,
+
+    /// Continue the release of the tag on HEAD: push it if needed, watch its run, verify.
+    #[arg(long, conflicts_with_all = ["bump", "dry_run", "no_push"])]
+    pub resume: bool,
 }
 
 #[derive(Debug, Args)]

@@ -113,6 +113,9 @@ pub struct Policy {
     pub testpypi_environment: String,
     pub pypi_token_secret: String,
     pub testpypi_token_secret: String,
+    /// Required reviewers of the PyPI environments (`pyrel github apply`): user logins
+    /// and `org/team` slugs, checked by [`reviewer_grammar`].
+    pub reviewers: Vec<String>,
     /// Doctor checks turned off for this repository, each with the reason why.
     pub doctor_ignore: Vec<DoctorIgnore>,
     pub files: ManagedPaths,
@@ -148,6 +151,7 @@ impl Default for Policy {
             testpypi_environment: "testpypi".into(),
             pypi_token_secret: "PYPI_API_TOKEN".into(),
             testpypi_token_secret: "TEST_PYPI_API_TOKEN".into(),
+            reviewers: Vec::new(),
             doctor_ignore: Vec::new(),
             files: ManagedPaths {
                 release_workflow: Some(".github/workflows/release.yml".into()),
@@ -371,6 +375,22 @@ const KEYS: &[KeySpec] = &[
         show: |p| Some(Value::from(p.testpypi_token_secret.as_str())),
     },
     KeySpec {
+        key: "reviewers",
+        comment: "Required reviewers of the PyPI environments (`pyrel github apply`): logins and \"org/team\" slugs.",
+        apply: |p, v| {
+            let list = string_list(v)?;
+            if list.len() > 6 {
+                return Err("GitHub allows at most 6 required reviewers".into());
+            }
+            for r in &list {
+                reviewer_grammar(r)?;
+            }
+            p.reviewers = list;
+            Ok(())
+        },
+        show: |p| Some(string_array(&p.reviewers)),
+    },
+    KeySpec {
         key: "doctor-ignore",
         comment: "Doctor checks to skip, each with a reason, e.g. [{ check = \"pypi-version\", reason = \"private index\" }].",
         apply: |p, v| {
@@ -518,6 +538,36 @@ fn set_secret_name(slot: &mut String, v: &Value) -> std::result::Result<(), Stri
     }
     *slot = s.to_string();
     Ok(())
+}
+
+/// A required reviewer: a GitHub login (`octocat`: letters, digits and single hyphens,
+/// at most 39) or a team as `org/team-slug`. These reach API paths, so nothing else passes.
+pub fn reviewer_grammar(s: &str) -> std::result::Result<(), String> {
+    fn login(s: &str) -> bool {
+        !s.is_empty()
+            && s.len() <= 39
+            && !s.starts_with('-')
+            && !s.contains("--")
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    }
+    fn slug(s: &str) -> bool {
+        !s.is_empty()
+            && s.len() <= 100
+            && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    }
+    let ok = match s.split_once('/') {
+        Some((org, team)) => login(org) && slug(team),
+        None => login(s),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{s}` is not a GitHub login or an \"org/team\" slug"
+        ))
+    }
 }
 
 fn string_list(v: &Value) -> std::result::Result<Vec<String>, String> {
@@ -940,6 +990,22 @@ mod tests {
     }
 
     #[test]
+    fn reviewers_are_logins_or_org_team_slugs() {
+        let p = parse_pyrel("reviewers = [\"octocat\", \"acme/release-team\"]\n").unwrap();
+        assert_eq!(p.reviewers, ["octocat", "acme/release-team"]);
+        for bad in [
+            "\"-x\"",
+            "\"a/b/c\"",
+            "\"x y\"",
+            "\"${{ github.token }}\"",
+            "\"a/\"",
+        ] {
+            let e = parse_pyrel(&format!("\n\nreviewers = [{bad}]\n")).unwrap_err();
+            assert!(e.to_string().contains("pyrel.toml:3"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn every_key_round_trips_with_non_default_values() {
         let mut p = Policy::default();
         for set in [
@@ -953,6 +1019,7 @@ mod tests {
             "tests=existing",
             "required-checks=[\"CI / test (3.12)\"]",
             "required-approvals=2",
+            "reviewers=[\"octocat\", \"acme/release-team\"]",
             "build-tool=build",
             "runner=ubuntu-24.04",
             "pre-build=[\"make assets\"]",

@@ -3,8 +3,10 @@
 mod bump;
 mod doctor;
 mod generate;
+mod github;
 mod init;
 mod output;
+mod release;
 mod version;
 
 use std::path::PathBuf;
@@ -40,6 +42,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Version(args) => version::run(&dir, &args),
         Command::Doctor(args) => doctor::run(&dir, &args),
         Command::Bump(args) => bump::run(&dir, &args),
+        Command::Github(command) => github::run(&dir, &command),
+        Command::Release(args) => release::run(&dir, &args),
         Command::Completions(_) | Command::Man(_) => Ok(Outcome::Success),
     }
 }

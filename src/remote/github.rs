@@ -13,6 +13,9 @@ use super::github_types::{
 use super::http::{Answer, Call, Http};
 use super::{RemoteError, Secret, DEFAULT_RETRY_CAP, DEFAULT_TIMEOUT};
 
+// The calls of `github apply` and `release` (a child module: it shares `send`).
+mod write;
+
 /// The public API base; GitHub Enterprise and tests override it with `GITHUB_API_URL`.
 pub const DEFAULT_API_BASE: &str = "https://api.github.com";
 

@@ -380,3 +380,129 @@ pub struct Tag {
 pub struct TagCommit {
     pub sha: String,
 }
+
+/// A user or organization account (`GET /users/{username}`), the fields `github apply`
+/// needs to name a required reviewer by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Account {
+    pub id: u64,
+    pub login: String,
+    /// `User`, `Organization` or `Bot`.
+    #[serde(rename = "type")]
+    pub account_type: String,
+}
+
+/// A team (`GET /orgs/{org}/teams/{team_slug}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Team {
+    pub id: u64,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A ruleset with its conditions and rules (`GET /repos/{owner}/{repo}/rulesets/{id}`).
+/// Conditions and rules are kept as JSON: `github apply` compares them with the ones it
+/// wants, and each rule type has its own parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct RulesetDetail {
+    pub id: u64,
+    pub name: String,
+    pub target: Option<String>,
+    pub source_type: String,
+    pub enforcement: String,
+    pub conditions: Option<serde_json::Value>,
+    pub rules: Vec<serde_json::Value>,
+    pub bypass_actors: Option<Vec<serde_json::Value>>,
+}
+
+/// A check run of a commit (`GET .../commits/{ref}/check-runs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    pub head_sha: String,
+    /// `queued`, `in_progress`, `completed` (and `waiting`, `requested`, `pending`).
+    pub status: String,
+    /// Set once completed: `success`, `failure`, `neutral`, `cancelled`, `skipped`,
+    /// `timed_out`, `action_required`, `stale`.
+    pub conclusion: Option<String>,
+    pub html_url: Option<String>,
+    pub completed_at: Option<String>,
+}
+
+impl CheckRun {
+    /// Completed with a conclusion that lets a merge through (GitHub counts `neutral`
+    /// and `skipped` as passing for required checks).
+    pub fn passed(&self) -> bool {
+        self.status == "completed"
+            && matches!(
+                self.conclusion.as_deref(),
+                Some("success" | "neutral" | "skipped")
+            )
+    }
+}
+
+/// A workflow run (`GET .../actions/runs`, `GET .../actions/runs/{id}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct WorkflowRun {
+    pub id: u64,
+    pub name: Option<String>,
+    /// The branch, or the tag for a tag push.
+    pub head_branch: Option<String>,
+    pub head_sha: String,
+    pub event: String,
+    /// `queued`, `in_progress`, `completed`, `waiting` (an environment awaits approval),
+    /// `requested`, `pending`.
+    pub status: Option<String>,
+    pub conclusion: Option<String>,
+    pub html_url: String,
+    pub path: String,
+    pub run_attempt: Option<u64>,
+}
+
+/// A deployment waiting for an environment's protection rules
+/// (`GET .../actions/runs/{id}/pending_deployments`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct PendingDeployment {
+    pub environment: PendingEnvironment,
+    pub wait_timer: u64,
+    pub current_user_can_approve: bool,
+    pub reviewers: Vec<Reviewer>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct PendingEnvironment {
+    pub id: u64,
+    pub name: String,
+    pub html_url: String,
+}
+
+/// A GitHub Release (`GET .../releases/tags/{tag}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Release {
+    pub id: u64,
+    pub tag_name: String,
+    pub name: Option<String>,
+    pub html_url: String,
+    pub draft: bool,
+    pub prerelease: bool,
+}
+
+/// A commit status (`GET .../commits/{ref}/status`, the `statuses` of the combined
+/// status): external CI reports through these rather than check runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct CommitStatus {
+    pub context: String,
+    /// `success`, `pending`, `failure` or `error`.
+    pub state: String,
+    pub target_url: Option<String>,
+}

@@ -20,6 +20,10 @@ mod secret;
 pub use error::RemoteError;
 pub use github::{token_from_env, GithubClient, GithubConfig, TokenSource};
 pub use github_types::{
+    Account, CheckRun, CommitStatus, PendingDeployment, PendingEnvironment, Release, RulesetDetail,
+    Team, WorkflowRun,
+};
+pub use github_types::{
     BranchProtection, BranchRule, DeploymentBranchPolicy, DeploymentBranchPolicySetting, Enabled,
     Environment, GitObject, GitRef, ProtectionRule, PullRequestParameters, RepoPermissions,
     Repository, RequiredReviews, RequiredStatusChecks, Reviewer, ReviewerIdentity, RuleKind,

@@ -30,6 +30,7 @@
 #![allow(dead_code)]
 
 pub mod github;
+pub mod live;
 pub mod pypi;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,6 +86,19 @@ impl Reply {
     }
 }
 
+/// Answers requests from state instead of a fixed table (see [`live`]); `None` falls
+/// through to the routes.
+pub type Handler = Arc<dyn Fn(&Recorded) -> Option<Reply> + Send + Sync>;
+
+#[derive(Clone, Default)]
+struct HandlerSlot(Option<Handler>);
+
+impl std::fmt::Debug for HandlerSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "handler" } else { "none" })
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Route {
     method: String,
@@ -115,6 +129,8 @@ pub struct Routes {
     always: Option<Reply>,
     /// Added to every reply (slow server).
     delay: Duration,
+    /// Consulted after `first`/`always`, before the routes.
+    handler: HandlerSlot,
 }
 
 impl Routes {
@@ -168,17 +184,26 @@ impl Routes {
         self
     }
 
+    /// Answers from `handler` whenever it returns a reply (a stateful fake).
+    pub fn handler(mut self, handler: Handler) -> Self {
+        self.handler = HandlerSlot(Some(handler));
+        self
+    }
+
     /// Every reply waits `delay` first.
     pub fn delay_all(mut self, delay: Duration) -> Self {
         self.delay = delay;
         self
     }
 
-    fn answer(&mut self, method: &str, path: &str, seen: usize) -> Reply {
+    fn answer(&mut self, recorded: &Recorded, seen: usize) -> Reply {
+        let (method, path) = (recorded.method.as_str(), recorded.path());
         let mut reply = if let Some(first) = self.first.get(seen) {
             first.clone()
         } else if let Some(always) = &self.always {
             always.clone()
+        } else if let Some(reply) = self.handler.0.as_ref().and_then(|h| h(recorded)) {
+            reply
         } else if let Some(route) = self
             .routes
             .iter_mut()
@@ -354,11 +379,7 @@ fn serve(mut request: tiny_http::Request, shared: &Shared) {
         let mut requests = shared.requests.lock().unwrap();
         let seen = requests.len();
         requests.push(recorded.clone());
-        shared
-            .routes
-            .lock()
-            .unwrap()
-            .answer(&recorded.method, recorded.path(), seen)
+        shared.routes.lock().unwrap().answer(&recorded, seen)
     };
     // Sleep in small steps so dropping the server ends a slow reply promptly.
     let mut waited = Duration::ZERO;

@@ -24,7 +24,8 @@ Why it matters
 How to fix
   Repository Settings > Environments: create the environment, set Deployment branches
   and tags to \"Selected branches and tags\" with a tag rule like `v*`, and add required
-  reviewers. Needs a token that can read the repository's administration settings.
+  reviewers. `pyrel github apply` does all of this (reviewers from the policy's
+  `reviewers`). Needs a token that can read the repository's administration settings.
 ";
 
 fn run(ctx: &Context) -> Outcome {
@@ -60,7 +61,7 @@ fn run(ctx: &Context) -> Outcome {
                 )
                 .at(path, line)
                 .hint(format!(
-                    "create it under Settings > Environments > New environment (`{name}`)"
+                    "run `pyrel github apply`, or create it under Settings > Environments > New environment (`{name}`)"
                 )),
             );
             continue;
@@ -72,7 +73,7 @@ fn run(ctx: &Context) -> Outcome {
             None => out.push(
                 finding(Code::GithubEnvironments, Severity::Error, format!("environment `{name}` lets any branch deploy"))
                     .at(path.clone(), line)
-                    .hint("set Deployment branches and tags to \"Selected branches and tags\" with a tag rule for your release tags"),
+                    .hint("run `pyrel github apply`, or set Deployment branches and tags to \"Selected branches and tags\" with a tag rule for your release tags"),
             ),
             Some(setting) if setting.custom_branch_policies => {
                 let policies = match gh.deployment_branch_policies(name) {
@@ -112,7 +113,7 @@ fn run(ctx: &Context) -> Outcome {
                     format!("environment `{name}` requires no reviewer"),
                 )
                 .at(path, line)
-                .hint("add required reviewers so a release needs a second person"),
+                .hint("list them in the policy's `reviewers` and run `pyrel github apply`, so a release needs a second person"),
             );
         }
     }

@@ -1,0 +1,731 @@
+//! `pyrel release`: the steps of a release after the bump — preflight, push, watch the
+//! release run, verify the upload. `commands/release.rs` strings them together around the
+//! bump of `pyrel bump --commit --tag`.
+//!
+//! Every step either passes or stops with a [`Stopped`]: what happened and the exact next
+//! command, so a pushed tag is never left unexplained.
+
+pub mod git;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::doctor::{self, Context, Online, Selection, Severity};
+use crate::indexes;
+use crate::policy::{Policy, TestPypi};
+use crate::project::Project;
+use crate::remote::{GithubClient, PypiAnswer, PypiClient, RemoteError, WorkflowRun};
+
+/// Why the release stopped, and what to run next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopped {
+    pub what: String,
+    pub details: Vec<String>,
+    pub next: String,
+}
+
+impl Stopped {
+    fn new(what: impl Into<String>, next: impl Into<String>) -> Self {
+        Stopped {
+            what: what.into(),
+            details: Vec::new(),
+            next: next.into(),
+        }
+    }
+
+    fn details(mut self, details: Vec<String>) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+pub type Step<T = ()> = std::result::Result<T, Stopped>;
+
+/// Timing of the watch and verify loops, from the environment (tests make them short).
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// First wait between polls; doubles up to `max_poll`.
+    pub poll: Duration,
+    pub max_poll: Duration,
+    /// The whole watch gives up after this long.
+    pub timeout: Duration,
+    /// Times the index and the GitHub Release are asked before giving up.
+    pub verify_tries: u32,
+}
+
+impl Timing {
+    /// `PYREL_RELEASE_POLL_MS` (5000), `PYREL_RELEASE_TIMEOUT_SECS` (3600),
+    /// `PYREL_RELEASE_VERIFY_TRIES` (10).
+    pub fn from_env() -> Self {
+        let num = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(default)
+        };
+        let poll = Duration::from_millis(num("PYREL_RELEASE_POLL_MS", 5000).max(1));
+        Timing {
+            poll,
+            max_poll: (poll * 6).min(Duration::from_secs(30)).max(poll),
+            timeout: Duration::from_secs(num("PYREL_RELEASE_TIMEOUT_SECS", 3600)),
+            verify_tries: u32::try_from(num("PYREL_RELEASE_VERIFY_TRIES", 10))
+                .unwrap_or(10)
+                .max(1),
+        }
+    }
+
+    fn next(&self, wait: Duration) -> Duration {
+        (wait * 2).min(self.max_poll)
+    }
+}
+
+/// An index a release is uploaded to.
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub label: &'static str,
+    pub client: PypiClient,
+}
+
+impl Index {
+    /// The project page users open: `{base}/project/{name}/{version}/`.
+    pub fn page(&self, name: &str, version: &str) -> String {
+        format!(
+            "{}/project/{}/{version}/",
+            self.client.base(),
+            crate::remote::normalize_project_name(name)
+        )
+    }
+}
+
+/// The indexes a version goes to under the policy: pre-releases to TestPyPI (unless
+/// `testpypi = "never"`), finals to PyPI (and TestPyPI first with `testpypi = "all"`).
+/// Bases from `PYREL_PYPI_URL` / `PYREL_TESTPYPI_URL`.
+pub fn indexes_for(policy: &Policy, version: &str) -> Vec<Index> {
+    let pre = crate::version::parse(version).is_ok_and(|v| v.is_prerelease());
+    let base = |var: &str, default: &str| {
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| default.to_owned())
+    };
+    let timeout = crate::remote::DEFAULT_TIMEOUT;
+    let pypi = || Index {
+        label: "PyPI",
+        client: PypiClient::new(base("PYREL_PYPI_URL", indexes::PYPI_BASE), timeout),
+    };
+    let testpypi = || Index {
+        label: "TestPyPI",
+        client: PypiClient::new(base("PYREL_TESTPYPI_URL", indexes::TESTPYPI_BASE), timeout),
+    };
+    match (policy.testpypi, pre) {
+        (TestPypi::Never, _) => vec![pypi()],
+        (_, true) => vec![testpypi()],
+        (TestPypi::All, false) => vec![testpypi(), pypi()],
+        (TestPypi::Prereleases, false) => vec![pypi()],
+    }
+}
+
+/// A package of the release and its new version.
+#[derive(Debug, Clone)]
+pub struct Released {
+    pub name: String,
+    pub version: String,
+}
+
+/// What the preflight needs to know.
+pub struct Preflight<'a> {
+    pub project: &'a Project,
+    pub policy: &'a Policy,
+    pub gh: &'a GithubClient,
+    pub released: &'a [Released],
+    /// The tag the release will create.
+    pub tag: &'a str,
+    /// The command to run again once the problem is fixed.
+    pub again: &'a str,
+}
+
+/// Prints `preflight: NAME ... ok` for each step; stops at the first that fails.
+pub fn preflight(p: &Preflight<'_>) -> Step {
+    let root = &p.project.root;
+    let branch = &p.policy.default_branch;
+    let ok = |name: &str, detail: String| println!("preflight: {name:<16} ok ({detail})");
+
+    let current = git::current_branch(root).unwrap_or_default();
+    if current != *branch {
+        return Err(Stopped::new(
+            format!(
+                "HEAD is on `{}`, releases are cut from `{branch}`",
+                if current.is_empty() {
+                    "a detached HEAD"
+                } else {
+                    &current
+                }
+            ),
+            format!("git switch {branch}, then {}", p.again),
+        ));
+    }
+    ok("branch", format!("on `{branch}`"));
+
+    let dirty = crate::bump::git::dirty(root)
+        .map_err(|e| Stopped::new(format!("git status failed: {e}"), p.again.to_owned()))?;
+    if !dirty.is_empty() {
+        return Err(Stopped::new(
+            "the work tree has uncommitted changes",
+            format!("commit or stash them, then {}", p.again),
+        )
+        .details(dirty));
+    }
+    ok("clean tree", "nothing uncommitted".into());
+
+    git::fetch(root, branch).map_err(|e| {
+        Stopped::new(
+            format!("cannot fetch `{branch}` from origin: {e}"),
+            format!(
+                "check the network and the `origin` remote, then {}",
+                p.again
+            ),
+        )
+    })?;
+    let (ahead, behind) = git::ahead_behind(root).map_err(|e| {
+        Stopped::new(
+            format!("cannot compare with origin: {e}"),
+            p.again.to_owned(),
+        )
+    })?;
+    if behind > 0 {
+        return Err(Stopped::new(
+            format!("`{branch}` is {behind} commit(s) behind origin/{branch}"),
+            format!(
+                "git pull --ff-only origin {branch}, wait for its checks, then {}",
+                p.again
+            ),
+        ));
+    }
+    if ahead > 0 {
+        return Err(Stopped::new(
+            format!("`{branch}` has {ahead} commit(s) not on origin: their checks have not run"),
+            format!(
+                "git push origin {branch}, wait for the checks to pass, then {}",
+                p.again
+            ),
+        ));
+    }
+    ok("up to date", format!("same as origin/{branch}"));
+
+    let tag = p.tag;
+    let on_origin = git::remote_has_tag(root, tag).map_err(|e| {
+        Stopped::new(
+            format!("cannot list the tags of origin: {e}"),
+            p.again.to_owned(),
+        )
+    })?;
+    if on_origin || crate::bump::git::tag_exists(root, tag) {
+        return Err(Stopped::new(
+            format!(
+                "the tag {tag} already exists{}",
+                if on_origin { " on origin" } else { " locally" }
+            ),
+            "if its release is under way, `pyrel release --resume` on its commit; else release another version",
+        ));
+    }
+    ok("tag is new", format!("{tag} neither local nor on origin"));
+
+    let head = git::head(root)
+        .map_err(|e| Stopped::new(format!("cannot read HEAD: {e}"), p.again.to_owned()))?;
+    checks_green(p, &head)?;
+    not_on_index(p)?;
+    doctor_clean(p)?;
+    Ok(())
+}
+
+/// The status checks HEAD needs: the protection file's, else the policy's.
+fn required_checks(p: &Preflight<'_>) -> Vec<String> {
+    let from_file = p
+        .policy
+        .files
+        .branch_protection
+        .as_ref()
+        .and_then(|rel| std::fs::read_to_string(p.project.root.join(rel)).ok())
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .map(|v| {
+            let rsc = &v["required_status_checks"];
+            let mut names: Vec<String> = rsc["checks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["context"].as_str().map(str::to_owned))
+                .chain(
+                    rsc["contexts"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|c| c.as_str().map(str::to_owned)),
+                )
+                .collect();
+            names.dedup();
+            names
+        })
+        .unwrap_or_default();
+    if from_file.is_empty() {
+        p.policy.required_checks.clone()
+    } else {
+        from_file
+    }
+}
+
+fn remote_stop(e: &RemoteError, again: &str) -> Stopped {
+    let mut s = Stopped::new(e.to_string(), again.to_owned());
+    if let Some(h) = e.hint() {
+        s.details.push(format!("hint: {h}"));
+    }
+    s
+}
+
+/// A request failed after the push: the tag is out and its run goes on regardless.
+fn lost_contact(e: &RemoteError, tag: &str) -> Stopped {
+    let mut s = remote_stop(
+        e,
+        "once GitHub answers again, `pyrel release --resume` picks the release up where it stopped",
+    );
+    s.details.insert(
+        0,
+        format!("the tag {tag} is pushed: its release run goes on without pyrel"),
+    );
+    s
+}
+
+fn checks_green(p: &Preflight<'_>, head: &str) -> Step {
+    let runs =
+        p.gh.check_runs(head)
+            .map_err(|e| remote_stop(&e, p.again))?;
+    let required = required_checks(p);
+    let short = &head[..head.len().min(12)];
+    let mut problems = Vec::new();
+    let names: Vec<String> = if required.is_empty() {
+        let mut n: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
+        n.sort();
+        n.dedup();
+        n
+    } else {
+        required.clone()
+    };
+    // External CI reports commit statuses rather than check runs: asked only when a
+    // required name has no check run.
+    let mut statuses = None;
+    for name in &names {
+        // A re-run check appears again: the newest one counts.
+        let latest = runs.iter().filter(|r| r.name == *name).max_by_key(|r| r.id);
+        match latest {
+            None => {
+                if statuses.is_none() {
+                    statuses = Some(
+                        p.gh.commit_statuses(head)
+                            .map_err(|e| remote_stop(&e, p.again))?,
+                    );
+                }
+                let status = statuses.iter().flatten().find(|s| s.context == *name);
+                match status {
+                    Some(s) if s.state == "success" => {}
+                    Some(s) => problems.push(format!(
+                        "`{name}`: {}{}",
+                        s.state,
+                        s.target_url
+                            .as_deref()
+                            .map(|u| format!(" ({u})"))
+                            .unwrap_or_default()
+                    )),
+                    None => problems.push(format!("`{name}`: has not run on {short}")),
+                }
+            }
+            Some(r) if r.passed() => {}
+            Some(r) if r.status != "completed" => {
+                problems.push(format!("`{name}`: still {}", r.status));
+            }
+            Some(r) => problems.push(format!(
+                "`{name}`: {}{}",
+                r.conclusion.as_deref().unwrap_or("no conclusion"),
+                r.html_url
+                    .as_deref()
+                    .map(|u| format!(" ({u})"))
+                    .unwrap_or_default()
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Stopped::new(
+            format!("the required checks are not green for HEAD ({short})"),
+            format!(
+                "fix the failing checks (or wait for the pending ones), then {}",
+                p.again
+            ),
+        )
+        .details(problems));
+    }
+    println!(
+        "preflight: {:<16} ok ({} green on {short})",
+        "checks",
+        if names.is_empty() {
+            "no check required, none".to_owned()
+        } else {
+            names.join(", ")
+        }
+    );
+    Ok(())
+}
+
+fn not_on_index(p: &Preflight<'_>) -> Step {
+    let mut seen = Vec::new();
+    for r in p.released {
+        for index in indexes_for(p.policy, &r.version) {
+            match index.client.release_exists(&r.name, &r.version) {
+                Ok(PypiAnswer::VersionExists) => {
+                    return Err(Stopped::new(
+                        format!("{} {} is already on {}: an index never takes the same version twice", r.name, r.version, index.label),
+                        "release another version, e.g. `pyrel release patch`, or pass an explicit version".to_owned(),
+                    )
+                    .details(vec![index.page(&r.name, &r.version)]));
+                }
+                Ok(_) => seen.push(format!("{} {} not on {}", r.name, r.version, index.label)),
+                Err(e) => return Err(remote_stop(&e, p.again)),
+            }
+        }
+    }
+    println!(
+        "preflight: {:<16} ok ({})",
+        "version is new",
+        seen.join(", ")
+    );
+    Ok(())
+}
+
+fn doctor_clean(p: &Preflight<'_>) -> Step {
+    let ctx = Context {
+        project: p.project.clone(),
+        policy: p.policy.clone(),
+        policy_source: crate::policy::locate(&p.project.root)
+            .ok()
+            .flatten()
+            .map(|(s, _)| s),
+        policy_error: None,
+        online: Online {
+            github: Err("offline".into()),
+            pypi: PypiClient::from_env(),
+        },
+    };
+    let selection = Selection {
+        select: Vec::new(),
+        ignore: Vec::new(),
+        policy_ignores: p
+            .policy
+            .doctor_ignore
+            .iter()
+            .filter_map(|i| doctor::Code::lookup(&i.check).map(|c| (c, i.reason.clone())))
+            .collect(),
+        offline: true,
+    };
+    let report = doctor::run(&ctx, &selection);
+    if report.failed(false) {
+        let errors = report
+            .findings()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| format!("{} {}", f.code.id(), f.message))
+            .collect();
+        return Err(Stopped::new(
+            "the offline doctor found errors",
+            format!(
+                "run `pyrel doctor --offline` for details, fix them, then {}",
+                p.again
+            ),
+        )
+        .details(errors));
+    }
+    println!(
+        "preflight: {:<16} ok ({} finding(s), no error)",
+        "doctor --offline",
+        report.findings().count()
+    );
+    Ok(())
+}
+
+/// Pushes the branch and the tag in one atomic push.
+pub fn push(root: &Path, branch: &str, tag: &str) -> Step {
+    git::push(root, branch, tag).map_err(|e| {
+        Stopped::new(
+            format!(
+                "the push failed: {e}; the release commit and the tag {tag} exist only locally"
+            ),
+            "fix the cause, then `pyrel release --resume` (it pushes the tag and goes on)",
+        )
+    })?;
+    println!("pushed: {branch} and {tag} to origin");
+    Ok(())
+}
+
+/// Watches the release run of `tag` until it ends; returns it when it succeeded.
+/// `workflow` is the release workflow's path (`.github/workflows/release.yml`): other
+/// workflows a tag push starts (docs, say) are not the release.
+pub fn watch(
+    gh: &GithubClient,
+    tag: &str,
+    sha: &str,
+    workflow: Option<&str>,
+    timing: &Timing,
+) -> Step<WorkflowRun> {
+    let started = Instant::now();
+    let resume = "`pyrel release --resume` to keep watching";
+    let mut wait = timing.poll;
+    let actions = format!(
+        "https://github.com/{}/{}/actions",
+        gh.config().owner,
+        gh.config().repo
+    );
+    let mut announced_wait = false;
+    let mut run = loop {
+        let runs = gh.runs_for_tag(tag).map_err(|e| lost_contact(&e, tag))?;
+        // A run of this tag's commit first; a re-pushed tag of the same name may
+        // have older runs.
+        if let Some(run) = runs
+            .into_iter()
+            .filter(|r| {
+                r.head_branch.as_deref() == Some(tag)
+                    && workflow.is_none_or(|w| r.path.is_empty() || r.path.starts_with(w))
+            })
+            .max_by_key(|r| (r.head_sha == sha, r.id))
+        {
+            break run;
+        }
+        if !announced_wait {
+            println!("watch: waiting for the release run of {tag} to start");
+            announced_wait = true;
+        }
+        if started.elapsed() >= timing.timeout {
+            return Err(Stopped::new(
+                format!("no workflow run started for the tag {tag} within {} s (the tag is pushed)", timing.timeout.as_secs()),
+                format!("check that the release workflow on the default branch runs on tag pushes ({actions}), then {resume}"),
+            ));
+        }
+        std::thread::sleep(wait);
+        wait = timing.next(wait);
+    };
+    println!("watch: release run {}", run.html_url);
+    let mut last_status = String::new();
+    let mut progress = Progress::new();
+    let mut announced: Vec<String> = Vec::new();
+    loop {
+        let status = run.status.clone().unwrap_or_default();
+        if status == "completed" {
+            progress.clear();
+            break;
+        }
+        if status != last_status {
+            progress.clear();
+            println!("watch: run {status}");
+            last_status.clone_from(&status);
+        }
+        if status == "waiting" {
+            let pending = gh
+                .pending_deployments(run.id)
+                .map_err(|e| lost_contact(&e, tag))?;
+            for d in pending {
+                if announced.contains(&d.environment.name) {
+                    continue;
+                }
+                let who: Vec<&str> = d.reviewers.iter().map(|r| r.display_name()).collect();
+                progress.clear();
+                println!(
+                    "watch: waiting for approval of environment `{}`{}: approve at {}",
+                    d.environment.name,
+                    if who.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" by {}", who.join(", "))
+                    },
+                    run.html_url
+                );
+                announced.push(d.environment.name);
+            }
+        }
+        if started.elapsed() >= timing.timeout {
+            progress.clear();
+            return Err(Stopped::new(
+                format!(
+                    "the release run is still {status} after {} s: {}",
+                    timing.timeout.as_secs(),
+                    run.html_url
+                ),
+                resume.to_owned(),
+            ));
+        }
+        progress.show(&format!(
+            "watch: run {status}, {} s elapsed",
+            started.elapsed().as_secs()
+        ));
+        std::thread::sleep(wait);
+        wait = timing.next(wait);
+        run = gh.workflow_run(run.id).map_err(|e| lost_contact(&e, tag))?;
+    }
+    match run.conclusion.as_deref() {
+        Some("success") => {
+            println!("watch: run succeeded");
+            Ok(run)
+        }
+        other => Err(Stopped::new(
+            format!(
+                "the release run ended `{}`: {} (the tag {tag} is pushed)",
+                other.unwrap_or("without a conclusion"),
+                run.html_url
+            ),
+            format!(
+                "read the failed job's log, fix the cause, re-run it with `gh run rerun {} --failed`, then `pyrel release --resume`",
+                run.id
+            ),
+        )),
+    }
+}
+
+/// A line on stderr rewritten in place while a run is polled, only on a terminal (logs
+/// and pipes get the status changes only).
+struct Progress {
+    on: bool,
+    shown: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            shown: false,
+        }
+    }
+
+    fn show(&mut self, text: &str) {
+        if self.on {
+            eprint!("\r\x1b[2K{text}");
+            self.shown = true;
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+            self.shown = false;
+        }
+    }
+}
+
+/// Looks the new versions up on their indexes (retrying while the upload propagates)
+/// and the GitHub Release of the tag; prints the URLs.
+pub fn verify(
+    gh: &GithubClient,
+    policy: &Policy,
+    released: &[Released],
+    tag: &str,
+    run_url: &str,
+    timing: &Timing,
+) -> Step {
+    for r in released {
+        for index in indexes_for(policy, &r.version) {
+            let mut wait = timing.poll;
+            let mut last_error = None;
+            let mut found = false;
+            for attempt in 1..=timing.verify_tries {
+                match index.client.release_exists(&r.name, &r.version) {
+                    Ok(PypiAnswer::VersionExists) => {
+                        found = true;
+                        break;
+                    }
+                    Ok(_) => last_error = None,
+                    Err(e) => last_error = Some(e.to_string()),
+                }
+                if attempt < timing.verify_tries {
+                    std::thread::sleep(wait);
+                    wait = timing.next(wait);
+                }
+            }
+            if !found {
+                return Err(Stopped::new(
+                    format!(
+                        "{} {} is not on {} after {} look-up(s){}, though the run succeeded ({run_url})",
+                        r.name,
+                        r.version,
+                        index.label,
+                        timing.verify_tries,
+                        last_error.map(|e| format!(" (last: {e})")).unwrap_or_default()
+                    ),
+                    "check the publish job's log of the run; if the upload did happen, wait and run `pyrel release --resume`",
+                ));
+            }
+            println!(
+                "verify: {} {} is on {}: {}",
+                r.name,
+                r.version,
+                index.label,
+                index.page(&r.name, &r.version)
+            );
+        }
+    }
+    let mut wait = timing.poll;
+    for attempt in 1..=timing.verify_tries {
+        match gh.release_by_tag(tag) {
+            Ok(Some(release)) => {
+                println!("verify: GitHub Release {tag}: {}", release.html_url);
+                return Ok(());
+            }
+            Ok(None) => {}
+            Err(e) => return Err(lost_contact(&e, tag)),
+        }
+        if attempt < timing.verify_tries {
+            std::thread::sleep(wait);
+            wait = timing.next(wait);
+        }
+    }
+    Err(Stopped::new(
+        format!(
+            "no GitHub Release for {tag} after {} look-up(s), though the run succeeded ({run_url})",
+            timing.verify_tries
+        ),
+        "check the release job of the run, then `pyrel release --resume`",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(policy: &Policy, version: &str) -> Vec<&'static str> {
+        indexes_for(policy, version)
+            .iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    #[test]
+    fn versions_are_looked_up_where_the_workflow_routes_them() {
+        let mut p = Policy::default();
+        assert_eq!(labels(&p, "1.2.0"), ["PyPI"]);
+        assert_eq!(labels(&p, "1.2.0rc1"), ["TestPyPI"]);
+        assert_eq!(labels(&p, "1.2.0.dev3"), ["TestPyPI"]);
+        p.testpypi = TestPypi::All;
+        assert_eq!(labels(&p, "1.2.0"), ["TestPyPI", "PyPI"]);
+        p.testpypi = TestPypi::Never;
+        assert_eq!(labels(&p, "1.2.0b1"), ["PyPI"]);
+    }
+
+    #[test]
+    fn polling_backs_off_up_to_the_cap() {
+        let t = Timing {
+            poll: Duration::from_secs(5),
+            max_poll: Duration::from_secs(30),
+            timeout: Duration::from_secs(60),
+            verify_tries: 3,
+        };
+        let mut wait = t.poll;
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            seen.push(wait.as_secs());
+            wait = t.next(wait);
+        }
+        assert_eq!(seen, [5, 10, 20, 30, 30]);
+    }
+}
