@@ -303,11 +303,14 @@ pub fn parse_codes(values: &[String], flag: &str) -> crate::Result<Vec<Code>> {
     Ok(out)
 }
 
-/// Runs every registered check: offline ones in order, online ones side by side (each
-/// makes its own HTTP round trips, so the total wait is the slowest one).
+/// Runs every registered check side by side: offline ones on threads (rendering the plan,
+/// parsing workflows and scanning files overlap), online ones concurrently too (each
+/// makes its own HTTP round trips, so the total wait is the slowest one). The report
+/// keeps the registry's order.
 pub fn run(ctx: &Context, selection: &Selection) -> Report {
     let mut results: Vec<Option<CheckResult>> = REGISTRY.iter().map(|_| None).collect();
     let mut online_jobs: Vec<(usize, &Check)> = Vec::new();
+    let mut offline_jobs: Vec<(usize, &Check)> = Vec::new();
     for (i, check) in REGISTRY.iter().enumerate() {
         if let Some(reason) = selection.skip_reason(check) {
             results[i] = Some(CheckResult {
@@ -319,9 +322,22 @@ pub fn run(ctx: &Context, selection: &Selection) -> Report {
         } else if check.online {
             online_jobs.push((i, check));
         } else {
-            results[i] = Some(evaluate(check, ctx));
+            offline_jobs.push((i, check));
         }
     }
+    std::thread::scope(|s| {
+        let running: Vec<_> = offline_jobs
+            .iter()
+            .map(|&(i, check)| (i, s.spawn(move || evaluate(check, ctx))))
+            .collect();
+        for (i, handle) in running {
+            match handle.join() {
+                Ok(result) => results[i] = Some(result),
+                // A check that panics is a bug: fail as loudly as it would have inline.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
     let jobs: Vec<crate::remote::Job<'_, CheckResult>> = online_jobs
         .iter()
         .map(|(_, check)| {
