@@ -97,6 +97,9 @@ pub struct Timing {
     pub verb: String,
     pub median: Duration,
     pub min: Duration,
+    /// Median CPU time (user + system, all threads): steadier than wall time on a
+    /// shared machine.
+    pub cpu: Duration,
     /// Peak resident set of the process, the largest of all runs, in KiB.
     pub peak_kib: u64,
     /// Exit code of the last run (`None`: killed by a signal).
@@ -198,8 +201,20 @@ fn pyrel(bin: &Path, dir: &Path) -> Command {
     c
 }
 
-/// Runs a command to completion: wall time, peak RSS (KiB) and exit code, from `wait4`.
-fn measure(cmd: &mut Command) -> (Duration, u64, Option<i32>) {
+/// One run: wall time, CPU time, peak RSS (KiB), exit code.
+struct Run {
+    wall: Duration,
+    cpu: Duration,
+    peak_kib: u64,
+    code: Option<i32>,
+}
+
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::new(t.tv_sec.max(0) as u64, (t.tv_usec.max(0) as u32) * 1000)
+}
+
+/// Runs a command to completion and reads its resource use from `wait4`.
+fn measure(cmd: &mut Command) -> Run {
     let start = Instant::now();
     let child = cmd.spawn().expect("spawn");
     let pid = child.id() as libc::pid_t;
@@ -212,25 +227,34 @@ fn measure(cmd: &mut Command) -> (Duration, u64, Option<i32>) {
     assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
     drop(child);
     let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    (elapsed, usage.ru_maxrss.max(0) as u64, code)
+    Run {
+        wall: elapsed,
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
+        peak_kib: usage.ru_maxrss.max(0) as u64,
+        code,
+    }
 }
 
 fn time(label: &str, runs: usize, mut make: impl FnMut() -> Command) -> Timing {
     measure(&mut make());
     let mut times = Vec::with_capacity(runs);
+    let mut cpu = Vec::with_capacity(runs);
     let mut peak = 0;
     let mut code = None;
     for _ in 0..runs {
-        let (t, kib, c) = measure(&mut make());
-        times.push(t);
-        peak = peak.max(kib);
-        code = c;
+        let r = measure(&mut make());
+        times.push(r.wall);
+        cpu.push(r.cpu);
+        peak = peak.max(r.peak_kib);
+        code = r.code;
     }
     times.sort();
+    cpu.sort();
     Timing {
         verb: label.to_owned(),
         median: times[times.len() / 2],
         min: times[0],
+        cpu: cpu[cpu.len() / 2],
         peak_kib: peak,
         code,
     }
@@ -274,7 +298,7 @@ pub fn run(opts: &Options) -> Report {
                 "https://github.com/acme/bench.git",
             ],
         );
-        let (_, _, code) = measure(pyrel(&opts.bin, root).args(["init", "--yes"]));
+        let code = measure(pyrel(&opts.bin, root).args(["init", "--yes"])).code;
         assert_eq!(code, Some(0), "pyrel init --yes failed on {n} packages");
         let changelog = root.join("CHANGELOG.md");
         let text = std::fs::read_to_string(&changelog).expect("CHANGELOG.md");
@@ -363,18 +387,19 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "| packages | files | verb | median | min | peak RSS | exit |\n|---:|---:|---|---:|---:|---:|---:|"
+            "| packages | files | verb | median | min | CPU (median) | peak RSS | exit |\n|---:|---:|---|---:|---:|---:|---:|---:|"
         );
         for s in &self.sizes {
             for t in &s.timings {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | `{}` | {} | {} | {} | {} |",
+                    "| {} | {} | `{}` | {} | {} | {} | {} | {} |",
                     s.packages,
                     s.files,
                     t.verb,
                     ms(t.median),
                     ms(t.min),
+                    ms(t.cpu),
                     mib(t.peak_kib),
                     t.code.map_or("signal".into(), |c| c.to_string())
                 );
@@ -402,12 +427,15 @@ impl Report {
             if let Some(d) = small.timing("doctor --offline") {
                 let _ = writeln!(
                     out,
-                    "sp-repo-review on {} packages: {} median, {}; pyrel doctor --offline: {} -> {:.1}x faster (target >= 25x)",
+                    "sp-repo-review on {} packages: {} median ({} CPU), {}; pyrel doctor --offline: {} ({} CPU) -> {:.1}x faster in wall time, {:.1}x in CPU time (target >= 25x)",
                     small.packages,
                     ms(r.median),
+                    ms(r.cpu),
                     mib(r.peak_kib),
                     ms(d.median),
-                    r.median.as_secs_f64() / d.median.as_secs_f64()
+                    ms(d.cpu),
+                    r.median.as_secs_f64() / d.median.as_secs_f64(),
+                    r.cpu.as_secs_f64() / d.cpu.as_secs_f64().max(1e-6)
                 );
             }
         } else {
@@ -423,9 +451,10 @@ impl Report {
                 if let Some(base) = a.timing(&t.verb) {
                     let _ = writeln!(
                         out,
-                        "  {:<22} {:.1}",
+                        "  {:<22} wall {:.1}, CPU {:.1}",
                         t.verb,
-                        t.median.as_secs_f64() / base.median.as_secs_f64()
+                        t.median.as_secs_f64() / base.median.as_secs_f64(),
+                        t.cpu.as_secs_f64() / base.cpu.as_secs_f64().max(1e-6)
                     );
                 }
             }
@@ -438,14 +467,16 @@ impl Report {
             for t in &k.timings {
                 let _ = writeln!(
                     out,
-                    "  {:<22} {} {}",
+                    "  {:<22} wall {} ({}), CPU {}, peak {}",
                     t.verb,
                     ms(t.median),
                     if t.median < Duration::from_millis(100) {
                         "ok"
                     } else {
                         "OVER"
-                    }
+                    },
+                    ms(t.cpu),
+                    mib(t.peak_kib)
                 );
             }
         }
