@@ -303,10 +303,9 @@ pub fn parse_codes(values: &[String], flag: &str) -> crate::Result<Vec<Code>> {
     Ok(out)
 }
 
-/// Runs every registered check side by side: offline ones on threads (rendering the plan,
-/// parsing workflows and scanning files overlap), online ones concurrently too (each
-/// makes its own HTTP round trips, so the total wait is the slowest one). The report
-/// keeps the registry's order.
+/// Runs every registered check: the offline ones in order with the credential scan beside
+/// them, the online ones concurrently (each makes its own HTTP round trips, so the total
+/// wait is the slowest one). The report keeps the registry's order.
 pub fn run(ctx: &Context, selection: &Selection) -> Report {
     let mut results: Vec<Option<CheckResult>> = REGISTRY.iter().map(|_| None).collect();
     let mut online_jobs: Vec<(usize, &Check)> = Vec::new();
@@ -325,11 +324,20 @@ pub fn run(ctx: &Context, selection: &Selection) -> Report {
             offline_jobs.push((i, check));
         }
     }
+    // The credential scan (file I/O, little memory) runs beside the other offline checks,
+    // which run one after the other: each of those holds a whole rendered plan or parsed
+    // workflow, and side by side their peaks would add up.
+    let (beside, inline): (Vec<_>, Vec<_>) = offline_jobs
+        .into_iter()
+        .partition(|(_, check)| check.code == Code::CommittedCredential);
     std::thread::scope(|s| {
-        let running: Vec<_> = offline_jobs
+        let running: Vec<_> = beside
             .iter()
             .map(|&(i, check)| (i, s.spawn(move || evaluate(check, ctx))))
             .collect();
+        for (i, check) in inline {
+            results[i] = Some(evaluate(check, ctx));
+        }
         for (i, handle) in running {
             match handle.join() {
                 Ok(result) => results[i] = Some(result),
