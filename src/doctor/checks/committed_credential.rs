@@ -1,9 +1,11 @@
 //! PR201 committed-credential: no PyPI token, `.pypirc` password or `.env` token in any
 //! file git tracks or would track.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex};
 
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
@@ -60,7 +62,7 @@ fn is_token_char(c: char) -> bool {
 fn pypi_tokens(line: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(i) = line[from..].find("pypi-AgE") {
+    while let Some(i) = line[from..].find(PYPI_PREFIX) {
         let start = from + i;
         let tail = &line[start + 8..];
         let len = tail.find(|c| !is_token_char(c)).unwrap_or(tail.len());
@@ -76,6 +78,9 @@ fn pypi_tokens(line: &str) -> Vec<&str> {
 /// GitHub token prefixes and the shortest body after them that is a real token:
 /// classic tokens are the prefix plus 36 base62 characters, fine-grained ones
 /// `github_pat_` plus 82.
+/// What every PyPI API token starts with.
+const PYPI_PREFIX: &str = "pypi-AgE";
+
 const GITHUB_PREFIXES: &[(&str, usize)] = &[
     ("github_pat_", 50),
     ("ghp_", 36),
@@ -280,46 +285,110 @@ pub fn scan_text(rel: &Path, text: &str) -> Vec<FindingBuilder> {
     out
 }
 
-/// Files git tracks or would track: `git ls-files` (tracked, and untracked but not
-/// ignored) united with a .gitignore-honouring walk, so a repo without git is covered.
-fn candidate_files(root: &Path) -> Result<BTreeSet<PathBuf>, String> {
-    let mut files = BTreeSet::new();
-    let in_git = crate::project::git::toplevel(root).is_some();
-    if in_git {
-        let output = Command::new("git")
-            .args([
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ])
-            .current_dir(root)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map_err(|e| format!("could not run git: {e}"))?;
-        if output.status.success() {
-            for name in output.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
-                files.insert(PathBuf::from(String::from_utf8_lossy(name).into_owned()));
-            }
-        }
-    }
-    let walker = ignore::WalkBuilder::new(root)
+/// Whether [`scan_text`] could find anything in a file: the cheap test every file's bytes
+/// pass first (one SIMD search for every token prefix), so that only candidates are read as text line by
+/// line. It must accept every file `scan_text` can report on.
+pub fn may_hold_credential(rel: &Path, bytes: &[u8]) -> bool {
+    static TOKENS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::new(|| {
+        let prefixes = GITHUB_PREFIXES.iter().map(|(p, _)| *p).chain([PYPI_PREFIX]);
+        aho_corasick::AhoCorasick::new(prefixes).ok()
+    });
+    file_name(rel) == ".pypirc"
+        || is_env_file(rel)
+        || TOKENS.as_ref().is_none_or(|t| t.is_match(bytes))
+}
+
+/// Files git tracks or would track, relative to `root`: the index (read from `.git`,
+/// tracked files even when ignored since) united with a parallel .gitignore-honouring
+/// walk (untracked files git would track; a repository without git is covered too).
+/// Only regular files: a symlink is scanned where it points inside the repository.
+fn candidate_files(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let (tx, rx) = std::sync::mpsc::channel::<PathBuf>();
+    ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
         .git_exclude(true)
         .git_global(false)
         .require_git(false)
+        .threads(threads())
         .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walker.flatten() {
-        if entry.file_type().is_some_and(|t| t.is_file()) {
-            if let Ok(rel) = entry.path().strip_prefix(root) {
+        .build_parallel()
+        .run(|| {
+            let tx = tx.clone();
+            Box::new(move |entry| {
+                if let Ok(entry) = entry {
+                    if entry.file_type().is_some_and(|t| t.is_file()) {
+                        if let Ok(rel) = entry.path().strip_prefix(root) {
+                            let _ = tx.send(rel.to_path_buf());
+                        }
+                    }
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    drop(tx);
+    let mut files: HashSet<PathBuf> = rx.into_iter().collect();
+    if let Some(git) = crate::project::git::git_dir(root) {
+        let tracked = match crate::project::git::tracked_files(&git) {
+            Ok(t) => t,
+            Err(_) => ls_files(root)?,
+        };
+        // Index paths are relative to the top level; the root may be below it.
+        let prefix = root.strip_prefix(&git.top).unwrap_or(Path::new(""));
+        for path in tracked {
+            let Ok(rel) = path.strip_prefix(prefix) else {
+                continue;
+            };
+            if !files.contains(rel)
+                && std::fs::symlink_metadata(root.join(rel)).is_ok_and(|m| m.is_file())
+            {
                 files.insert(rel.to_path_buf());
             }
         }
     }
-    Ok(files)
+    Ok(files.into_iter().collect())
+}
+
+/// `git ls-files`, for an index layout that is not read directly (a split index).
+fn ls_files(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let output = std::process::Command::new("git")
+        .args(["ls-files", "-z", "--cached"])
+        .current_dir(root)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("could not run git: {e}"))?;
+    Ok(output
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|n| !n.is_empty())
+        .map(|n| PathBuf::from(String::from_utf8_lossy(n).into_owned()))
+        .collect())
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// Findings of one file, or `None` when it is not scanned (unreadable, over the size
+/// cap, binary).
+fn scan_file(root: &Path, rel: &Path) -> Option<Vec<FindingBuilder>> {
+    let mut file = std::fs::File::open(root.join(rel)).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len > MAX_SIZE {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(len as usize + 1);
+    (&mut file)
+        .take(MAX_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    if bytes.len() as u64 > MAX_SIZE || memchr::memchr(0, &bytes).is_some() {
+        return None;
+    }
+    if !may_hold_credential(rel, &bytes) {
+        return Some(Vec::new());
+    }
+    Some(scan_text(rel, &String::from_utf8_lossy(&bytes)))
 }
 
 fn run(ctx: &Context) -> Outcome {
@@ -328,26 +397,32 @@ fn run(ctx: &Context) -> Outcome {
         Ok(f) => f,
         Err(e) => return Outcome::Unknown(e),
     };
-    let mut out = Vec::new();
-    let mut scanned = 0;
-    for rel in &files {
-        let path = root.join(rel);
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        if !meta.is_file() || meta.len() > MAX_SIZE {
-            continue;
+    let next = AtomicUsize::new(0);
+    let scanned = AtomicUsize::new(0);
+    let found: Mutex<Vec<(&Path, Vec<FindingBuilder>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads() {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(rel) = files.get(i) else {
+                    break;
+                };
+                if let Some(f) = scan_file(root, rel) {
+                    scanned.fetch_add(1, Ordering::Relaxed);
+                    if !f.is_empty() {
+                        found
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((rel.as_path(), f));
+                    }
+                }
+            });
         }
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        if bytes.contains(&0) {
-            continue;
-        }
-        scanned += 1;
-        out.extend(scan_text(rel, &String::from_utf8_lossy(&bytes)));
-    }
-    Outcome::from_builders(out, format!("{scanned} file(s) scanned"))
+    });
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.sort_by(|a, b| a.0.cmp(b.0));
+    let out = found.into_iter().flat_map(|(_, f)| f).collect();
+    Outcome::from_builders(out, format!("{} file(s) scanned", scanned.into_inner()))
 }
 
 #[cfg(test)]
@@ -429,6 +504,34 @@ mod tests {
         assert!(github_tokens("set ghp_ to your token").is_empty());
         assert!(github_tokens("ghp_short").is_empty());
         assert!(github_tokens(&format!("xghp_{}", "a".repeat(40))).is_empty());
+    }
+
+    #[test]
+    fn the_prefilter_lets_through_every_file_the_matcher_reports() {
+        let token = format!("x = \"{FAKE}\"\n");
+        let cases = [
+            ("settings.py", token.as_str()),
+            ("docs/notes.md", token.as_str()),
+            (".pypirc", "[pypi]\npassword = hunter2hunter2\n"),
+            ("app/.env", "export TWINE_PASSWORD=hunter2hunter2\n"),
+            ("prod.env", "API_TOKEN=abcdefabcdef\n"),
+            (".env.local", "SECRET=abcdefabcdef\n"),
+            (
+                "ci/config.yml",
+                "token: ghp_FAKEfake0123456789FAKEfake0123456789\n",
+            ),
+        ];
+        for (path, text) in cases {
+            let path = Path::new(path);
+            assert!(!scan_text(path, text).is_empty(), "{path:?}");
+            assert!(may_hold_credential(path, text.as_bytes()), "{path:?}");
+        }
+        let plain = "uses: pypa/gh-action-pypi-publish@v1\nPASSWORD=x\n";
+        assert!(!may_hold_credential(
+            Path::new("README.md"),
+            plain.as_bytes()
+        ));
+        assert!(scan_text(Path::new("README.md"), plain).is_empty());
     }
 
     #[test]

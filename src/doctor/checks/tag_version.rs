@@ -1,7 +1,5 @@
 //! PR104 tag-version: a release tag on HEAD names the version in the files.
 
-use std::process::Command;
-
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 
@@ -15,7 +13,7 @@ pub const CHECK: Check = Check {
 
 const DOCS: &str = "
 What it checks
-  Lists the tags on HEAD (`git tag --points-at HEAD`). Each tag shaped like the policy's
+  Lists the tags on HEAD as `git tag --points-at HEAD` does (read from `.git`). Each tag shaped like the policy's
   tag-format (`v{version}`, or `{name}-v{version}` with independent versioning, where the
   longest matching package name wins) must name the version in every version source of the
   packages it releases, by PEP 440 equality (`v1.2` matches `1.2.0`). The same decision as
@@ -30,34 +28,13 @@ How to fix
   pushed), bump the version (`pyrel bump`), commit, then tag again.
 ";
 
-/// The tags on HEAD; `Ok(None)` when this is not a git repository or HEAD has no commit.
-fn tags_at_head(root: &std::path::Path) -> Result<Option<Vec<String>>, String> {
-    let output = Command::new("git")
-        .args(["tag", "--points-at", "HEAD"])
-        .current_dir(root)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("could not run git: {e}"))?;
-    if !output.status.success() {
-        return Ok(None);
-    }
-    Ok(Some(
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect(),
-    ))
-}
-
 fn run(ctx: &Context) -> Outcome {
     if !ctx.project.root.join(".git").exists()
         && crate::project::git::toplevel(&ctx.project.root).is_none()
     {
         return Outcome::Skip("not a git repository".into());
     }
-    let tags = match tags_at_head(&ctx.project.root) {
+    let tags = match crate::project::git::tags_at_head(&ctx.project.root) {
         Ok(Some(t)) => t,
         Ok(None) => return Outcome::Skip("HEAD has no commit yet".into()),
         Err(e) => return Outcome::Unknown(e),
