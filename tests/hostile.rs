@@ -53,7 +53,9 @@ fn write(path: &Path, text: &str) {
 fn add_member(root: &Path, dir: &str, name: &str, version: &str) {
     write(
         &root.join("libs").join(dir).join("pyproject.toml"),
-        &format!("[project]\nname = \"{name}\"\nversion = \"{version}\"\n"),
+        &format!(
+            "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n[project]\nname = \"{name}\"\nversion = \"{version}\"\n"
+        ),
     );
 }
 
