@@ -127,6 +127,17 @@ pub fn status(root: &Path, plan: &Plan) -> Result<Status> {
     let lock = Lock::load(root)?;
     let mut entries = Vec::new();
     for file in &plan.files {
+        // pyrel owns these paths: a symlink anywhere on the way is refused by name (a
+        // write would be refused anyway, and a diff must not show a file elsewhere).
+        crate::workspace_fs::no_symlink_below(root, &file.path).map_err(|m| Error::Usage {
+            message: format!(
+                "refusing managed file {}: {m}; nothing was written",
+                slash(&file.path)
+            ),
+            hint: Some(
+                "replace the symlink with a real file or directory inside the repository".into(),
+            ),
+        })?;
         let path = safe_join(root, &file.path)?;
         let on_disk = read_text_opt(&path)?;
         let key = slash(&file.path);
