@@ -22,8 +22,9 @@ use pep440_rs::Version;
 pub struct RepoLinks {
     /// The repository's web address, e.g. `https://github.com/owner/repo` (a trailing `/` is ignored).
     pub base_url: String,
-    /// How a version becomes a git tag, e.g. `v{version}` or `dashboard-v{version}`.
-    pub tag_format: String,
+    /// The text around the version in this package's tags (from
+    /// [`crate::grammar::TagFormat::affixes`]): `("v", "")`, `("dashboard-v", "")`.
+    pub tag_affixes: (String, String),
 }
 
 impl RepoLinks {
@@ -33,7 +34,7 @@ impl RepoLinks {
 
     /// The git tag of `version` under this repository's tag format.
     pub fn tag(&self, version: &str) -> String {
-        self.tag_format.replace("{version}", version)
+        format!("{}{version}{}", self.tag_affixes.0, self.tag_affixes.1)
     }
 
     /// What `[unreleased]` points at before the first tag exists: the history of HEAD.
@@ -907,7 +908,7 @@ mod tests {
     fn gh() -> RepoLinks {
         RepoLinks {
             base_url: "https://github.com/acme/widgets/".into(),
-            tag_format: "v{version}".into(),
+            tag_affixes: ("v".into(), String::new()),
         }
     }
 
@@ -1359,7 +1360,7 @@ All notable changes to this project will be documented in this file.
     fn first_release_after_seed_since_compares_with_the_old_tag() {
         let links = RepoLinks {
             base_url: "https://github.com/acme/mono".into(),
-            tag_format: "dashboard-v{version}".into(),
+            tag_affixes: ("dashboard-v".into(), String::new()),
         };
         let s = seed_since(Some(&links), Some("0.9.0"));
         let out = release(&s, "1.0.0", "2024-06-01", Some(&links)).unwrap();

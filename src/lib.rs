@@ -5,10 +5,12 @@
 pub mod bump;
 pub mod changelog;
 pub mod cli;
+pub mod codes;
 pub mod commands;
 pub mod doctor;
 pub mod error;
 pub mod github_apply;
+pub mod grammar;
 pub mod hints;
 pub mod indexes;
 pub mod policy;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use toml_edit::{ImDocument, Item, Table, Value};
 
 use crate::error::{Error, Result};
+use crate::grammar::{self, TagFormat};
 use crate::project::Project;
 use crate::toml_util;
 use crate::workspace_fs::{read_text, read_text_opt};
@@ -77,6 +78,54 @@ pub enum TestsMode {
     Existing,
 }
 
+/// The policy words of an enum key, written once: loading, `init`'s writing, messages
+/// and the doctor's policy check all read them from here.
+pub trait Words: Copy + PartialEq + 'static {
+    const WORDS: &'static [(&'static str, Self)];
+
+    /// The word of this value as the policy spells it.
+    fn word(self) -> &'static str {
+        Self::WORDS
+            .iter()
+            .find(|(_, v)| *v == self)
+            .map_or("", |(w, _)| *w)
+    }
+}
+
+impl Words for PublishMode {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("trusted", PublishMode::Trusted),
+        ("token", PublishMode::Token),
+    ];
+}
+
+impl Words for TestPypi {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("prereleases", TestPypi::Prereleases),
+        ("all", TestPypi::All),
+        ("never", TestPypi::Never),
+    ];
+}
+
+impl Words for Versioning {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("lockstep", Versioning::Lockstep),
+        ("independent", Versioning::Independent),
+    ];
+}
+
+impl Words for BuildTool {
+    const WORDS: &'static [(&'static str, Self)] =
+        &[("uv", BuildTool::Uv), ("build", BuildTool::Build)];
+}
+
+impl Words for TestsMode {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("generate", TestsMode::Generate),
+        ("existing", TestsMode::Existing),
+    ];
+}
+
 /// Paths of the managed files; `None` means "not managed" (set to `false` in the policy).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ManagedPaths {
@@ -99,7 +148,7 @@ pub struct Policy {
     pub publish: PublishMode,
     pub testpypi: TestPypi,
     pub dev_builds: bool,
-    pub tag_format: String,
+    pub tag_format: TagFormat,
     pub versioning: Versioning,
     pub tests: TestsMode,
     /// Status checks the branch protection requires and the release gates on. Empty
@@ -139,7 +188,7 @@ impl Default for Policy {
             publish: PublishMode::Trusted,
             testpypi: TestPypi::Prereleases,
             dev_builds: false,
-            tag_format: "v{version}".into(),
+            tag_format: TagFormat::default(),
             versioning: Versioning::Lockstep,
             tests: TestsMode::Generate,
             required_checks: Vec::new(),
@@ -197,9 +246,7 @@ const KEYS: &[KeySpec] = &[
         comment: "GitHub owner/repo; by default read from the `origin` remote.",
         apply: |p, v| {
             let s = v.as_str().ok_or("expected \"owner/repo\"")?;
-            crate::project::git::parse_remote(&format!("https://github.com/{s}"))
-                .filter(|_| s.matches('/').count() == 1)
-                .ok_or_else(|| format!("`{s}` is not an owner/repo name"))?;
+            grammar::github_repo(s)?;
             p.repository = Some(s.to_string());
             Ok(())
         },
@@ -208,7 +255,7 @@ const KEYS: &[KeySpec] = &[
     KeySpec {
         key: "default-branch",
         comment: "Branch releases are cut from; branch protection applies to it.",
-        apply: |p, v| set_string(&mut p.default_branch, v),
+        apply: |p, v| set_checked(&mut p.default_branch, v, grammar::branch_name),
         show: |p| Some(Value::from(p.default_branch.as_str())),
     },
     KeySpec {
@@ -235,29 +282,19 @@ const KEYS: &[KeySpec] = &[
         key: "publish",
         comment: "\"trusted\" (Trusted Publishing, no secrets) or \"token\" (API tokens in environment secrets).",
         apply: |p, v| {
-            p.publish = one_of(v, &[("trusted", PublishMode::Trusted), ("token", PublishMode::Token)])?;
+            p.publish = one_of(v, PublishMode::WORDS)?;
             Ok(())
         },
-        show: |p| Some(Value::from(match p.publish {
-            PublishMode::Trusted => "trusted",
-            PublishMode::Token => "token",
-        })),
+        show: |p| Some(Value::from(p.publish.word())),
     },
     KeySpec {
         key: "testpypi",
         comment: "\"prereleases\" (pre-releases to TestPyPI only), \"all\" (TestPyPI before every PyPI upload) or \"never\".",
         apply: |p, v| {
-            p.testpypi = one_of(
-                v,
-                &[("prereleases", TestPypi::Prereleases), ("all", TestPypi::All), ("never", TestPypi::Never)],
-            )?;
+            p.testpypi = one_of(v, TestPypi::WORDS)?;
             Ok(())
         },
-        show: |p| Some(Value::from(match p.testpypi {
-            TestPypi::Prereleases => "prereleases",
-            TestPypi::All => "all",
-            TestPypi::Never => "never",
-        })),
+        show: |p| Some(Value::from(p.testpypi.word())),
     },
     KeySpec {
         key: "dev-builds",
@@ -270,42 +307,40 @@ const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "tag-format",
-        comment: "Release tag; {version} is the PEP 440 version ({name} too with independent versioning).",
-        apply: |p, v| set_string(&mut p.tag_format, v),
+        comment: "Release tag; {version} is the PEP 440 version ({name}, the package, or {dir}, its directory, too with independent versioning).",
+        apply: |p, v| {
+            p.tag_format = TagFormat::new(v.as_str().ok_or("expected a string")?)?;
+            Ok(())
+        },
         show: |p| Some(Value::from(p.tag_format.as_str())),
     },
     KeySpec {
         key: "versioning",
         comment: "\"lockstep\" (one version for all packages) or \"independent\".",
         apply: |p, v| {
-            p.versioning = one_of(
-                v,
-                &[("lockstep", Versioning::Lockstep), ("independent", Versioning::Independent)],
-            )?;
+            p.versioning = one_of(v, Versioning::WORDS)?;
             Ok(())
         },
-        show: |p| Some(Value::from(match p.versioning {
-            Versioning::Lockstep => "lockstep",
-            Versioning::Independent => "independent",
-        })),
+        show: |p| Some(Value::from(p.versioning.word())),
     },
     KeySpec {
         key: "tests",
         comment: "\"generate\" (pyrel writes the test workflow) or \"existing\" (gate on the repo's own checks).",
         apply: |p, v| {
-            p.tests = one_of(v, &[("generate", TestsMode::Generate), ("existing", TestsMode::Existing)])?;
+            p.tests = one_of(v, TestsMode::WORDS)?;
             Ok(())
         },
-        show: |p| Some(Value::from(match p.tests {
-            TestsMode::Generate => "generate",
-            TestsMode::Existing => "existing",
-        })),
+        show: |p| Some(Value::from(p.tests.word())),
     },
     KeySpec {
         key: "required-checks",
         comment: "Status checks required on the default branch and before publishing ([] = the generated test jobs).",
         apply: |p, v| {
-            p.required_checks = string_list(v)?;
+            let list = string_list(v)?;
+            for s in &list {
+                grammar::check_name(s)?;
+            }
+            p.required_checks = list;
             Ok(())
         },
         show: |p| Some(string_array(&p.required_checks)),
@@ -327,25 +362,27 @@ const KEYS: &[KeySpec] = &[
         key: "build-tool",
         comment: "\"uv\" (uv build) or \"build\" (python -m build).",
         apply: |p, v| {
-            p.build_tool = one_of(v, &[("uv", BuildTool::Uv), ("build", BuildTool::Build)])?;
+            p.build_tool = one_of(v, BuildTool::WORDS)?;
             Ok(())
         },
-        show: |p| Some(Value::from(match p.build_tool {
-            BuildTool::Uv => "uv",
-            BuildTool::Build => "build",
-        })),
+        show: |p| Some(Value::from(p.build_tool.word())),
     },
     KeySpec {
         key: "runner",
         comment: "GitHub Actions runner label for every job.",
-        apply: |p, v| set_string(&mut p.runner, v),
+        apply: |p, v| set_checked(&mut p.runner, v, grammar::runner_label),
         show: |p| Some(Value::from(p.runner.as_str())),
     },
     KeySpec {
         key: "pre-build",
         comment: "Shell commands run in the build job before building (e.g. generating files).",
         apply: |p, v| {
-            p.pre_build = string_list(v)?;
+            let list = string_list(v)?;
+            for s in &list {
+                grammar::printable_text(s, 1000)
+                    .map_err(|why| format!("command `{}`: {why}", grammar::shown(s)))?;
+            }
+            p.pre_build = list;
             Ok(())
         },
         show: |p| Some(string_array(&p.pre_build)),
@@ -353,25 +390,25 @@ const KEYS: &[KeySpec] = &[
     KeySpec {
         key: "pypi-environment",
         comment: "GitHub deployment environment of the PyPI upload job.",
-        apply: |p, v| set_name(&mut p.pypi_environment, v),
+        apply: |p, v| set_checked(&mut p.pypi_environment, v, grammar::environment_name),
         show: |p| Some(Value::from(p.pypi_environment.as_str())),
     },
     KeySpec {
         key: "testpypi-environment",
         comment: "GitHub deployment environment of the TestPyPI upload job.",
-        apply: |p, v| set_name(&mut p.testpypi_environment, v),
+        apply: |p, v| set_checked(&mut p.testpypi_environment, v, grammar::environment_name),
         show: |p| Some(Value::from(p.testpypi_environment.as_str())),
     },
     KeySpec {
         key: "pypi-token-secret",
         comment: "Token mode: the secret holding the PyPI API token (in the PyPI environment).",
-        apply: |p, v| set_secret_name(&mut p.pypi_token_secret, v),
+        apply: |p, v| set_checked(&mut p.pypi_token_secret, v, grammar::secret_name),
         show: |p| Some(Value::from(p.pypi_token_secret.as_str())),
     },
     KeySpec {
         key: "testpypi-token-secret",
         comment: "Token mode: the secret holding the TestPyPI API token (in the TestPyPI environment).",
-        apply: |p, v| set_secret_name(&mut p.testpypi_token_secret, v),
+        apply: |p, v| set_checked(&mut p.testpypi_token_secret, v, grammar::secret_name),
         show: |p| Some(Value::from(p.testpypi_token_secret.as_str())),
     },
     KeySpec {
@@ -431,8 +468,8 @@ fn doctor_ignores(v: &Value) -> std::result::Result<Vec<DoctorIgnore>, String> {
             .get("check")
             .and_then(Value::as_str)
             .ok_or("each doctor-ignore entry needs `check = \"NAME\"`")?;
-        let Some(code) = crate::doctor::Code::lookup(check) else {
-            return Err(match crate::doctor::Code::suggest(check) {
+        let Some(code) = crate::codes::Code::lookup(check) else {
+            return Err(match crate::codes::Code::suggest(check) {
                 Some(c) => format!("no doctor check `{check}`; did you mean `{}`?", c.name()),
                 None => format!("no doctor check `{check}` (see `pyrel doctor --explain`)"),
             });
@@ -456,6 +493,17 @@ fn doctor_ignores(v: &Value) -> std::result::Result<Vec<DoctorIgnore>, String> {
     }
     Ok(out)
 }
+
+/// `files.KEY` for each file key, as problem locations.
+const FILE_PROBLEM_KEYS: &[&str] = &[
+    "files.release-workflow",
+    "files.test-workflow",
+    "files.bump-script",
+    "files.releasing-guide",
+    "files.branch-protection",
+    "files.changelog",
+    "files.gitignore",
+];
 
 /// Keys of the `files` sub-table: the managed files and where they go (`false`: not managed).
 const FILE_KEYS: &[(&str, &str)] = &[
@@ -493,49 +541,14 @@ fn file_slot<'a>(files: &'a mut ManagedPaths, key: &str) -> Option<&'a mut Optio
     })
 }
 
-fn set_string(slot: &mut String, v: &Value) -> std::result::Result<(), String> {
+/// A string key checked by its grammar.
+fn set_checked(
+    slot: &mut String,
+    v: &Value,
+    check: fn(&str) -> std::result::Result<(), String>,
+) -> std::result::Result<(), String> {
     let s = v.as_str().ok_or("expected a string")?;
-    if s.trim().is_empty() {
-        return Err("must not be empty".into());
-    }
-    if s.chars().any(char::is_control) {
-        return Err("must not contain control characters or newlines".into());
-    }
-    *slot = s.to_string();
-    Ok(())
-}
-
-/// Environment names end up in URLs and YAML keys' values: keep them to GitHub's charset.
-fn set_name(slot: &mut String, v: &Value) -> std::result::Result<(), String> {
-    let s = v.as_str().ok_or("expected a string")?;
-    if s.is_empty()
-        || s.len() > 255
-        || !s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return Err(format!(
-            "`{s}` is not a valid environment name (letters, digits, `-`, `_`, `.`)"
-        ));
-    }
-    *slot = s.to_string();
-    Ok(())
-}
-
-/// GitHub secret names: `[A-Za-z_][A-Za-z0-9_]*`, not starting with `GITHUB_`.
-fn set_secret_name(slot: &mut String, v: &Value) -> std::result::Result<(), String> {
-    let s = v.as_str().ok_or("expected a string")?;
-    let valid = s
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !s.to_ascii_uppercase().starts_with("GITHUB_");
-    if !valid {
-        return Err(format!(
-            "`{s}` is not a valid GitHub secret name (letters, digits and `_`, not starting with a digit or GITHUB_)"
-        ));
-    }
+    check(s)?;
     *slot = s.to_string();
     Ok(())
 }
@@ -647,16 +660,158 @@ pub fn locate(root: &Path) -> Result<Option<(PolicySource, String)>> {
     Ok(None)
 }
 
-/// Loads the project's policy; a repo without one gets the defaults.
+/// Loads the project's policy; a repo without one gets the defaults. Every key is
+/// checked while parsing; then [`problems`] checks the keys together and against the
+/// repository, and its first error stops the load (exit 2, file and line).
 pub fn load(project: &Project) -> Result<(Policy, Option<PolicySource>)> {
     match locate(&project.root)? {
         Some((source, text)) => {
             let policy = parse(&source, &text)?;
-            validate_against(&policy, project, &source, &text)?;
+            if let Some(p) = problems(&policy, project)
+                .into_iter()
+                .find(|p| p.level == Level::Error)
+            {
+                return Err(Error::Policy {
+                    path: source.path().to_path_buf(),
+                    line: p.key.and_then(|k| key_line(&source, &text, k)),
+                    message: p.message,
+                    hint: p.hint,
+                });
+            }
             Ok((policy, Some(source)))
         }
         None => Ok((Policy::default(), None)),
     }
+}
+
+/// How serious a policy problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The policy cannot be used: loading fails.
+    Error,
+    Warning,
+    Info,
+}
+
+/// A problem of a loaded policy, located at a key (`files.changelog` for a file key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub level: Level,
+    pub key: Option<&'static str>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// The one validator of a parsed policy: how its keys fit together and the repository.
+/// Loading fails on the first error; `pyrel doctor`'s policy check reports every
+/// problem as a finding. (Each key's own grammar is checked while parsing.)
+pub fn problems(policy: &Policy, project: &Project) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut add = |level, key, message: &str, hint: &str| {
+        out.push(Problem {
+            level,
+            key,
+            message: message.to_string(),
+            hint: Some(hint.to_string()),
+        })
+    };
+    if project.packages.is_empty() {
+        add(
+            Level::Error,
+            None,
+            "the repository has no Python package to release",
+            "add a [project] table with a name and a version to a pyproject.toml",
+        );
+    }
+    if policy.tests == TestsMode::Existing && policy.required_checks.is_empty() {
+        add(
+            Level::Error,
+            Some("tests"),
+            "tests = \"existing\" but required-checks is empty: the release would gate on nothing",
+            "list the names of your test jobs in required-checks, e.g. [\"test (3.12)\"], or set tests = \"generate\"",
+        );
+    }
+    if policy.files.release_workflow.is_some() && policy.files.bump_script.is_none() {
+        add(
+            Level::Error,
+            Some("files.bump-script"),
+            "the release workflow needs the bump script (files.bump-script = false): its jobs run the script's `route` and `notes`",
+            "set files.bump-script to a path (default \"scripts/bump_version.py\"), or set files.release-workflow = false",
+        );
+    }
+    if policy.versioning == Versioning::Independent && project.packages.len() < 2 {
+        add(
+            Level::Info,
+            Some("versioning"),
+            "versioning = \"independent\" with a single package: tags carry the package name for nothing",
+            "versioning = \"lockstep\" with tag-format = \"v{version}\" is simpler",
+        );
+    }
+    if policy.publish == PublishMode::Token {
+        add(
+            Level::Info,
+            Some("publish"),
+            "publish = \"token\": long-lived PyPI tokens are stored as secrets",
+            "Trusted Publishing (publish = \"trusted\") needs no secret at all",
+        );
+    }
+    if policy.files.release_workflow.is_none() {
+        add(
+            Level::Warning,
+            Some("files.release-workflow"),
+            "files.release-workflow = false: pyrel does not manage the release workflow",
+            "the release-workflow check still inspects the workflows on disk",
+        );
+    }
+    // A managed path must never be a file pyrel reads as input: a manifest or a
+    // version file of a package.
+    let inputs: Vec<String> = project
+        .packages
+        .iter()
+        .flat_map(|p| {
+            std::iter::once(crate::workspace_fs::slash(&p.manifest)).chain(
+                p.version_sources
+                    .iter()
+                    .map(|s| crate::workspace_fs::slash(&s.path)),
+            )
+        })
+        .collect();
+    let mut files = policy.files.clone();
+    for (key, _) in FILE_KEYS {
+        let Some(Some(path)) = file_slot(&mut files, key).map(|s| s.clone()) else {
+            continue;
+        };
+        let path = crate::workspace_fs::slash(&path);
+        if inputs.iter().any(|i| i.eq_ignore_ascii_case(&path)) {
+            out.push(Problem {
+                level: Level::Error,
+                key: FILE_PROBLEM_KEYS.iter().copied().find(|k| k.ends_with(key)),
+                message: format!(
+                    "files.{key} = \"{path}\" is a file of a package (its manifest or version file); pyrel would overwrite it"
+                ),
+                hint: Some("pick a path of its own for the managed file".into()),
+            });
+        }
+    }
+    out
+}
+
+/// The 1-based line of a policy key (`files.KEY` for a file key) in the policy text.
+pub fn key_line(source: &PolicySource, text: &str, key: &str) -> Option<usize> {
+    let doc = ImDocument::parse(text.to_owned()).ok()?;
+    let mut table = match source {
+        PolicySource::Pyproject(_) => doc.get("tool")?.get("pyrel")?.as_table_like()?,
+        PolicySource::PyrelToml(_) => doc.as_table() as &dyn toml_edit::TableLike,
+    };
+    let mut parts = key.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            let span = table.key(part).and_then(|k| k.span())?;
+            return toml_util::line_of(text, Some(span));
+        }
+        table = table.get(part)?.as_table_like()?;
+    }
+    None
 }
 
 /// Parses the policy text of a source (the whole pyproject.toml or pyrel.toml).
@@ -691,6 +846,9 @@ pub fn parse(source: &PolicySource, text: &str) -> Result<Policy> {
             .key(key)
             .and_then(|k| k.span())
             .or_else(|| item.span());
+        if let Some(m) = expression_in(item) {
+            return Err(policy_err(path, text, span, format!("`{key}`: {m}"), None));
+        }
         if key == "files" {
             let Some(files) = item.as_table_like() else {
                 return Err(policy_err(
@@ -720,11 +878,10 @@ pub fn parse(source: &PolicySource, text: &str) -> Result<Policy> {
                 *slot = match fitem.as_value() {
                     Some(Value::Boolean(b)) if !*b.value() => None,
                     Some(Value::String(s)) if !s.value().trim().is_empty() => {
-                        let p = PathBuf::from(s.value());
-                        validate_rel_path(&p).map_err(|m| {
+                        grammar::repo_path(s.value()).map_err(|m| {
                             policy_err(path, text, fspan, format!("`files.{fkey}`: {m}"), None)
                         })?;
-                        Some(p)
+                        Some(PathBuf::from(s.value()))
                     }
                     _ => {
                         return Err(policy_err(
@@ -776,7 +933,75 @@ pub fn parse(source: &PolicySource, text: &str) -> Result<Policy> {
         let span = table.key("tag-format").and_then(|k| k.span());
         policy_err(path, text, span, m, None)
     })?;
+    check_files(&policy).map_err(|m| {
+        let span = table.key("files").and_then(|k| k.span());
+        policy_err(path, text, span, m, None)
+    })?;
     Ok(policy)
+}
+
+/// A `${{` in any string of a policy value, however deep: refused, never escaped.
+fn expression_in(item: &Item) -> Option<String> {
+    fn value(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => grammar::no_expression(s.value()).err(),
+            Value::Array(a) => a.iter().find_map(value),
+            Value::InlineTable(t) => t
+                .iter()
+                .find_map(|(k, v)| grammar::no_expression(k).err().or_else(|| value(v))),
+            _ => None,
+        }
+    }
+    match item {
+        Item::Value(v) => value(v),
+        Item::Table(t) => t
+            .iter()
+            .find_map(|(k, i)| grammar::no_expression(k).err().or_else(|| expression_in(i))),
+        Item::ArrayOfTables(a) => a.iter().find_map(|t| {
+            t.iter()
+                .find_map(|(k, i)| grammar::no_expression(k).err().or_else(|| expression_in(i)))
+        }),
+        Item::None => None,
+    }
+}
+
+/// Managed paths never overlap each other, and never name a file pyrel reads as input
+/// or keeps for itself (the policy, `pyproject.toml`, the lock).
+fn check_files(policy: &Policy) -> std::result::Result<(), String> {
+    let mut files = policy.files.clone();
+    let mut named: Vec<(&str, String)> = Vec::new();
+    for (key, _) in FILE_KEYS {
+        if let Some(Some(p)) = file_slot(&mut files, key).map(|s| s.clone()) {
+            named.push((key, crate::workspace_fs::slash(&p)));
+        }
+    }
+    for (key, p) in &named {
+        let last = p.rsplit('/').next().unwrap_or(p);
+        if [
+            "pyproject.toml",
+            "pyrel.toml",
+            "uv.lock",
+            "setup.py",
+            "setup.cfg",
+        ]
+        .iter()
+        .any(|r| last.eq_ignore_ascii_case(r))
+            || p.eq_ignore_ascii_case(crate::sync::LOCK_PATH)
+        {
+            return Err(format!(
+                "`files.{key}` = \"{p}\" names a file pyrel reads or keeps for itself; pick another path"
+            ));
+        }
+    }
+    let pairs: Vec<(&str, &str)> = named.iter().map(|(k, p)| (*k, p.as_str())).collect();
+    let lock = [("(pyrel's lock)", crate::sync::LOCK_PATH)];
+    let all: Vec<(&str, &str)> = pairs.iter().copied().chain(lock).collect();
+    if let Some((a, b)) = grammar::overlapping(&all) {
+        return Err(format!(
+            "`files.{a}` and `files.{b}` overlap: two managed files cannot share a path or be inside one another"
+        ));
+    }
+    Ok(())
 }
 
 fn check_tag_format(policy: &Policy) -> std::result::Result<(), String> {
@@ -787,55 +1012,14 @@ fn check_tag_format(policy: &Policy) -> std::result::Result<(), String> {
         );
     }
     let f = &policy.tag_format;
-    if !f.contains("{version}") {
-        return Err(format!("`tag-format` = \"{f}\" must contain {{version}}"));
-    }
-    if policy.versioning == Versioning::Independent && !f.contains("{name}") {
+    if policy.versioning == Versioning::Lockstep && f.names_package() {
         return Err(format!(
-            "`tag-format` = \"{f}\" must contain {{name}} with independent versioning, e.g. \"{{name}}-v{{version}}\""
+            "`tag-format` = \"{f}\" names the package ({{name}} or {{dir}}) but versioning is \"lockstep\" (one tag for all packages): use \"v{{version}}\", or set versioning = \"independent\""
         ));
     }
-    let rest = f.replace("{version}", "").replace("{name}", "");
-    if rest.contains(['{', '}', ' ', '~', '^', ':', '?', '*', '[', '\\']) || rest.contains("..") {
+    if policy.versioning == Versioning::Independent && !f.names_package() {
         return Err(format!(
-            "`tag-format` = \"{f}\" would not make a valid git tag (only {{name}} and {{version}} placeholders, no spaces or ~^:?*[\\)"
-        ));
-    }
-    Ok(())
-}
-
-fn validate_rel_path(p: &Path) -> std::result::Result<(), String> {
-    use std::path::Component;
-    if p.components()
-        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-        && p.components().any(|c| matches!(c, Component::Normal(_)))
-    {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{}` must be a relative path inside the repository",
-            p.display()
-        ))
-    }
-}
-
-/// Checks that need the project: independent versioning with one package is fine,
-/// but a lockstep repo whose tag format names a package is not.
-fn validate_against(
-    policy: &Policy,
-    project: &Project,
-    source: &PolicySource,
-    text: &str,
-) -> Result<()> {
-    if policy.versioning == Versioning::Lockstep && policy.tag_format.contains("{name}") {
-        let _ = project;
-        return Err(policy_err(
-            source.path(),
-            text,
-            None,
-            "`tag-format` uses {name} but versioning is \"lockstep\" (one tag for all packages)"
-                .into(),
-            Some("use \"v{version}\", or set versioning = \"independent\"".to_string()),
+            "`tag-format` = \"{f}\" must contain {{name}} (or {{dir}}) with independent versioning, e.g. \"{{name}}-v{{version}}\""
         ));
     }
     Ok(())
@@ -883,10 +1067,9 @@ pub fn apply_override(policy: &mut Policy, assignment: &str) -> Result<()> {
         *slot = match &value {
             Value::Boolean(b) if !*b.value() => None,
             Value::String(s) => {
-                let p = PathBuf::from(s.value());
-                validate_rel_path(&p)
+                grammar::repo_path(s.value())
                     .map_err(|m| Error::usage(format!("--set {key}: {m}"), None))?;
-                Some(p)
+                Some(PathBuf::from(s.value()))
             }
             _ => {
                 return Err(Error::usage(
@@ -911,7 +1094,9 @@ pub fn apply_override(policy: &mut Policy, assignment: &str) -> Result<()> {
 
 /// Checks between keys, after every `--set` is applied (their order does not matter).
 pub fn check_overrides(policy: &Policy) -> Result<()> {
-    check_tag_format(policy).map_err(|m| Error::usage(format!("--set: {m}"), None))
+    check_tag_format(policy)
+        .and_then(|()| check_files(policy))
+        .map_err(|m| Error::usage(format!("--set: {m}"), None))
 }
 
 /// The policy as the commented TOML body `init` writes (keys only, no table header).
@@ -1070,7 +1255,7 @@ mod tests {
             ("pypi-token-secret = \"GITHUB_TOKEN\"\n", "secret name"),
             (
                 "[files]\nrelease-workflow = \"../x.yml\"\n",
-                "relative path",
+                "relative path inside the repository",
             ),
             (
                 "[files]\nrelase-workflow = \"x.yml\"\n",
@@ -1128,10 +1313,55 @@ mod tests {
     }
 
     #[test]
-    fn crafted_values_are_kept_exactly() {
-        let p = parse_pyrel("required-checks = [\"it's: \\\"quoted\\\"\"]\ndefault-branch = \"x${{ github.token }}\"\n").unwrap();
-        assert_eq!(p.required_checks, vec!["it's: \"quoted\"".to_string()]);
-        assert_eq!(p.default_branch, "x${{ github.token }}");
-        assert!(parse_pyrel("default-branch = \"a\\nb\"\n").is_err());
+    fn crafted_values_are_kept_exactly_or_refused() {
+        let p = parse_pyrel("required-checks = [\"it's: \\\"quoted\\\" (3.12)\"]\n").unwrap();
+        assert_eq!(
+            p.required_checks,
+            vec!["it's: \"quoted\" (3.12)".to_string()]
+        );
+        for (text, needle) in [
+            (
+                "default-branch = \"x${{ github.token }}\"\n",
+                "pyrel.toml:1",
+            ),
+            ("default-branch = \"a\\nb\"\n", "branch name"),
+            ("runner = \"ubuntu-latest\\n  evil: 1\"\n", "runner label"),
+            (
+                "required-checks = [\"ok\", \"t${{ github.event.pull_request.title }}\"]\n",
+                "${{",
+            ),
+            ("pre-build = [\"make ${{ github.head_ref }}\"]\n", "${{"),
+            (
+                "doctor-ignore = [{ check = \"policy\", reason = \"${{ x }}\" }]\n",
+                "${{",
+            ),
+            (
+                "[files]\nbump-script = \"scripts/x\\\"\\\"\\\"+str(1)+\\\"\\\"\\\"y.py\"\n",
+                "not allowed",
+            ),
+            (
+                "[files]\nrelease-workflow = \".git/hooks/pre-commit\"\n",
+                ".git/",
+            ),
+            (
+                "[files]\nchangelog = \"pyproject.toml\"\n",
+                "reads or keeps",
+            ),
+            (
+                "[files]\nchangelog = \"docs\"\nreleasing-guide = \"docs/R.md\"\n",
+                "overlap",
+            ),
+            (
+                "[files]\nchangelog = \".github/pyrel.lock\"\n",
+                "reads or keeps",
+            ),
+            ("tag-format = \"v{version}..\"\n", "git tag"),
+            ("tag-format = \"{name}/{version}\"\n", "lockstep"),
+            ("repository = \"acme/w${{x}}\"\n", "${{"),
+        ] {
+            let e = parse_pyrel(text).unwrap_err().to_string();
+            assert!(e.contains(needle), "{text:?} -> {e}");
+            assert!(e.starts_with("pyrel.toml"), "{e}");
+        }
     }
 }

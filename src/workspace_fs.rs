@@ -69,14 +69,159 @@ pub fn safe_join(root: &Path, rel: &Path) -> Result<PathBuf> {
     Ok(joined)
 }
 
+/// Temp files pyrel writes before a rename: `.pyrel-tmp-` and random characters.
+const TEMP_PREFIX: &str = ".pyrel-tmp-";
+const TEMP_RAND: usize = 10;
+
+/// Removes temp files a killed pyrel left in `dir` (regular files named exactly like
+/// pyrel's temp files; never a symlink). Writers hold the [`WriteLock`], so no other
+/// pyrel is using them.
+fn sweep_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let is_ours = name
+            .strip_prefix(TEMP_PREFIX)
+            .is_some_and(|r| r.len() == TEMP_RAND && r.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if is_ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The one-writer lock of a repository, held while a writing verb (init, generate,
+/// bump) plans and writes.
+///
+/// Protocol (the bump script follows the same one): the lock file is `pyrel.lock` in
+/// the git directory (`.git/pyrel.lock`; for a worktree or submodule whose `.git` is a
+/// `gitdir: PATH` file, `PATH/pyrel.lock`); without git it is
+/// `TMPDIR/pyrel-<first 16 hex digits of sha256(absolute root path)>.lock`. The file is
+/// opened (created if missing, never truncated, never deleted) and locked with
+/// `flock(fd, LOCK_EX | LOCK_NB)` — Python: `fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)`.
+/// The OS releases the lock when the process ends, even on kill -9, so there is no
+/// stale lock. A writer that finds the lock taken retries for about 2 seconds, then
+/// exits 1 with a message, having written nothing. The holder writes its pid into the
+/// file for people who look; nobody reads it.
+#[derive(Debug)]
+pub struct WriteLock {
+    _file: std::fs::File,
+}
+
+/// How long a second writer waits for the first.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Why the lock could not be taken.
+#[derive(Debug)]
+pub enum LockError {
+    /// Another pyrel holds it.
+    Busy(PathBuf),
+    Other(Error),
+}
+
+impl WriteLock {
+    /// The path of the lock file of the repository at `root`.
+    pub fn path(root: &Path) -> PathBuf {
+        let dot_git = root.join(".git");
+        match std::fs::symlink_metadata(&dot_git) {
+            Ok(m) if m.is_dir() => return dot_git.join("pyrel.lock"),
+            Ok(m) if m.is_file() => {
+                if let Ok(text) = std::fs::read_to_string(&dot_git) {
+                    if let Some(dir) = text.trim().strip_prefix("gitdir:") {
+                        let dir = Path::new(dir.trim());
+                        let dir = if dir.is_absolute() {
+                            dir.to_path_buf()
+                        } else {
+                            root.join(dir)
+                        };
+                        if dir.is_dir() {
+                            return dir.join("pyrel.lock");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(root.as_os_str().as_encoded_bytes());
+        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        std::env::temp_dir().join(format!("pyrel-{hex}.lock"))
+    }
+
+    /// Takes the lock, waiting up to [`LOCK_WAIT`] for another writer to finish.
+    pub fn acquire(root: &Path) -> std::result::Result<WriteLock, LockError> {
+        let path = Self::path(root);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+            return Err(LockError::Other(Error::Usage {
+                message: format!("{}: the lock file is not a regular file", path.display()),
+                hint: Some("remove it, then run pyrel again".into()),
+            }));
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+        }
+        let file = options
+            .open(&path)
+            .map_err(|e| LockError::Other(Error::io(&path, e)))?;
+        let start = std::time::Instant::now();
+        loop {
+            match try_lock(&file) {
+                Ok(true) => break,
+                Ok(false) if start.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Ok(false) => return Err(LockError::Busy(path)),
+                Err(e) => return Err(LockError::Other(Error::io(&path, e))),
+            }
+        }
+        let _ = file.set_len(0);
+        let _ = (&file).write_all(format!("{}\n", std::process::id()).as_bytes());
+        Ok(WriteLock { _file: file })
+    }
+}
+
+#[cfg(unix)]
+fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock on a file descriptor we own; no memory is passed.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    if e.kind() == std::io::ErrorKind::WouldBlock {
+        Ok(false)
+    } else {
+        Err(e)
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_file: &std::fs::File) -> std::io::Result<bool> {
+    Ok(true)
+}
+
 /// Writes `contents` to `path` atomically: a temp file in the same directory, fsync,
 /// then rename over the target. Parent directories are created. The mode of an
 /// existing file is kept; `executable` adds the x bits on Unix.
 pub fn atomic_write(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::PathEscape {
+            path: path.to_path_buf(),
+        });
+    }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    sweep_temp_files(dir);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".pyrel-")
+        .prefix(TEMP_PREFIX)
+        .rand_bytes(TEMP_RAND)
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     tmp.write_all(contents).map_err(|e| Error::io(path, e))?;
@@ -84,7 +229,7 @@ pub fn atomic_write(path: &Path, contents: &[u8], executable: bool) -> Result<()
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mut mode = std::fs::metadata(path)
+        let mut mode = std::fs::symlink_metadata(path)
             .map(|m| m.permissions().mode() & 0o7777)
             .unwrap_or(0o644);
         if executable {
@@ -97,6 +242,123 @@ pub fn atomic_write(path: &Path, contents: &[u8], executable: bool) -> Result<()
     let _ = executable;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// Checks that no component of `rel` below `root` is a symbolic link (components that do
+/// not exist yet are fine). The message names the first symlink.
+pub fn no_symlink_below(root: &Path, rel: &Path) -> std::result::Result<(), String> {
+    let mut at = root.to_path_buf();
+    for c in rel.components() {
+        match c {
+            Component::Normal(name) => at.push(name),
+            Component::CurDir => continue,
+            _ => return Err(format!("`{}` leaves the repository", rel.display())),
+        }
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let shown = at.strip_prefix(root).unwrap_or(&at);
+                return Err(format!(
+                    "`{}` is a symbolic link; pyrel does not write through symlinks",
+                    slash(shown)
+                ));
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
+/// Writes `rel` (relative to `root`) atomically without ever following a symlink: every
+/// existing component from the root down is checked with `lstat` (a symlinked directory
+/// or target is refused), missing directories are created one at a time, and the
+/// contents go to a temp file with a random name created exclusively in the target's
+/// directory, which is then renamed over the target (removed again on failure).
+pub fn write_in(root: &Path, rel: &Path, contents: &[u8], executable: bool) -> Result<()> {
+    let refused = |m: String| {
+        Error::Usage {
+        message: format!("refusing to write {}: {m}", slash(rel)),
+        hint: Some(
+            "replace the symlink with a real file or directory inside the repository, then run pyrel again"
+                .into(),
+        ),
+    }
+    };
+    if rel.as_os_str().is_empty()
+        || !rel
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(Error::PathEscape {
+            path: rel.to_path_buf(),
+        });
+    }
+    no_symlink_below(root, rel).map_err(refused)?;
+    let target = root.join(rel);
+    if let Some(parent) = rel.parent() {
+        let mut at = root.to_path_buf();
+        for c in parent.components() {
+            let Component::Normal(name) = c else { continue };
+            at.push(name);
+            match std::fs::symlink_metadata(&at) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => {
+                    return Err(refused(format!(
+                        "`{}` is not a directory",
+                        slash(at.strip_prefix(root).unwrap_or(&at))
+                    )))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    match std::fs::create_dir(&at) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                        Err(e) => return Err(Error::io(&at, e)),
+                    }
+                    // Whatever is there now must be a real directory.
+                    let m = std::fs::symlink_metadata(&at).map_err(|e| Error::io(&at, e))?;
+                    if !m.is_dir() {
+                        return Err(refused(format!(
+                            "`{}` is not a directory",
+                            slash(at.strip_prefix(root).unwrap_or(&at))
+                        )));
+                    }
+                }
+                Err(e) => return Err(Error::io(&at, e)),
+            }
+        }
+    }
+    if let Ok(m) = std::fs::symlink_metadata(&target) {
+        if !m.is_file() {
+            return Err(refused("the target is not a regular file".into()));
+        }
+    }
+    atomic_write(&target, contents, executable)
+}
+
+/// Reads a file pyrel is about to rewrite: like [`read_text_opt`], but a symlink on the
+/// way is refused up front (the write would be refused anyway, and a dry run must not
+/// show a diff of a file outside the repository).
+pub fn read_for_write(root: &Path, rel: &Path) -> Result<Option<String>> {
+    no_symlink_below(root, rel).map_err(|m| Error::Usage {
+        message: format!(
+            "refusing to rewrite {}: {m}; nothing was written",
+            slash(rel)
+        ),
+        hint: Some(
+            "replace the symlink with a real file or directory inside the repository".into(),
+        ),
+    })?;
+    read_text_opt(&root.join(rel))
+}
+
+/// Removes `rel` (relative to `root`) when it is a regular file reached without symlinks.
+pub fn remove_in(root: &Path, rel: &Path) -> Result<()> {
+    no_symlink_below(root, rel).map_err(|m| Error::Usage {
+        message: format!("refusing to remove {}: {m}", slash(rel)),
+        hint: None,
+    })?;
+    let path = root.join(rel);
+    std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))
 }
 
 /// Relative path as a forward-slash string, for output and lock files.

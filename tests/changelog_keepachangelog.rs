@@ -18,7 +18,7 @@ const BASE: &str = "https://github.com/acme/widgets";
 fn links() -> RepoLinks {
     RepoLinks {
         base_url: BASE.into(),
-        tag_format: "v{version}".into(),
+        tag_affixes: ("v".into(), String::new()),
     }
 }
 

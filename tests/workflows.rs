@@ -669,8 +669,10 @@ fn key_paths(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
 
 #[test]
 fn crafted_policy_values_round_trip_and_inject_nothing() {
-    let check = r#"it's: "x" ${{ github.token }}"#;
-    let branch = "feat/${{ x }}";
+    // The most hostile values the grammars accept (a `${{` is refused at load, see
+    // tests/hostile.rs): quotes, a YAML colon and comment, shell syntax, braces.
+    let check = r#"it's: "x" #c $(id) `uname` {{ y }} ; a && b"#;
+    let branch = "feat/a.b_c-1+2";
     let crafted_sets = |tests: &str| -> Vec<String> {
         vec![
             format!("tests={tests}"),

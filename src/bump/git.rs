@@ -34,6 +34,37 @@ pub fn dirty(root: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
+/// The author and committer identity git would use, or why it has none (checked before
+/// any file is written, so `--commit`/`--tag` never fail after the bump is on disk).
+/// A tag needs only the committer (tagger); a commit needs the author too.
+pub fn identity(root: &Path, commit: bool) -> std::result::Result<(), String> {
+    let vars: &[&str] = if commit {
+        &["GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"]
+    } else {
+        &["GIT_COMMITTER_IDENT"]
+    };
+    for var in vars {
+        let out = Command::new("git")
+            .args(["var", var])
+            .current_dir(root)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("could not run git: {e}"))?;
+        if !out.status.success() {
+            let why = String::from_utf8_lossy(&out.stderr);
+            let line = why
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("git has no identity")
+                .trim()
+                .to_string();
+            return Err(line);
+        }
+    }
+    Ok(())
+}
+
 /// Whether the tag exists.
 pub fn tag_exists(root: &Path, tag: &str) -> bool {
     git(

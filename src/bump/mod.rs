@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::policy::{Policy, Versioning};
 use crate::project::{Package, Project, VersionScheme};
 use crate::version::{self, BumpError, BumpSpec, Version};
-use crate::workspace_fs::{atomic_write, line_col, read_text, read_text_opt, slash};
+use crate::workspace_fs::{line_col, read_for_write, read_text, read_text_opt, slash, write_in};
 
 /// Environment variable that fixes "today" for the changelog date (`YYYY-MM-DD`), for
 /// reproducible builds and tests. The rendered bump script honours it too.
@@ -188,9 +188,17 @@ pub fn today() -> Result<String> {
     }
 }
 
+/// The text before and after the version in one package's tags (the policy's format
+/// with the package filled in).
+pub fn tag_affixes(policy: &Policy, package: &Package) -> (String, String) {
+    policy
+        .tag_format
+        .affixes(&package.normalized, &slash(&package.dir))
+}
+
 /// The tag format of one package: the policy's, with `{name}` filled in.
 pub fn tag_format_for(policy: &Policy, normalized: &str) -> String {
-    version::tag_format_of(&policy.tag_format, normalized)
+    version::tag_format_of(policy.tag_format.as_str(), normalized)
 }
 
 /// The web address of the repository, for changelog links: the policy's `repository`, else
@@ -226,7 +234,7 @@ pub fn release_state(
     policy: &Policy,
 ) -> Result<(version::RoutePolicy, Vec<version::PackageState>)> {
     let route_policy = version::RoutePolicy {
-        tag_format: policy.tag_format.clone(),
+        tag_format: policy.tag_format.to_string(),
         lockstep: policy.versioning == Versioning::Lockstep,
         testpypi: policy.testpypi,
         dev_builds: policy.dev_builds,
@@ -266,7 +274,8 @@ struct Splices {
 impl Splices {
     fn text(&mut self, root: &Path, path: &Path) -> Result<&str> {
         if !self.files.contains_key(path) {
-            let text = read_text(&root.join(path))?;
+            let text = read_for_write(root, path)?
+                .ok_or_else(|| Error::io(path, std::io::ErrorKind::NotFound.into()))?;
             self.files.insert(path.to_path_buf(), (text, Vec::new()));
         }
         Ok(self.files.get(path).map_or("", |(t, _)| t.as_str()))
@@ -478,6 +487,8 @@ pub fn plan(
     let single = (scope.len() == 1).then(|| scope[0]);
     let tag_name = single.map_or_else(|| scope[0].normalized.clone(), |p| p.normalized.clone());
     let tag_format = tag_format_for(policy, &tag_name);
+    let (tag_prefix, tag_suffix) = tag_affixes(policy, single.unwrap_or(scope[0]));
+    let tag_pattern = format!("{tag_prefix}VERSION{tag_suffix}");
 
     let Current {
         version: current,
@@ -533,7 +544,7 @@ pub fn plan(
         (Target::Spec(_) | Target::Release, None) => {
             return Err(refuse(
                 format!(
-                    "no release tag matching `{tag_format}` yet, so there is no version to bump"
+                    "no release tag matching `{tag_pattern}` yet, so there is no version to bump"
                 ),
                 Vec::new(),
                 Some("give the first version explicitly, e.g. `pyrel bump 0.1.0 --tag`".into()),
@@ -617,7 +628,9 @@ pub fn plan(
     // uv.lock member versions.
     if !vcs_only {
         let lock_path = PathBuf::from("uv.lock");
-        if let Some(text) = read_text_opt(&root.join(&lock_path))? {
+        if let Some(text) = read_for_write(root, &lock_path)? {
+            // An invalid uv.lock is reported (exit 2, file and line), never edited.
+            crate::toml_util::parse(&lock_path, &text)?;
             let versions: BTreeMap<String, String> = statics
                 .iter()
                 .map(|p| (p.normalized.clone(), new_text.clone()))
@@ -636,7 +649,7 @@ pub fn plan(
     // Changelog.
     if req.changelog {
         if let Some(path) = changelog_path(policy, single) {
-            match read_text_opt(&root.join(&path))? {
+            match read_for_write(root, &path)? {
                 None => warnings.push(format!(
                     "no {} to roll; release notes skipped",
                     slash(&path)
@@ -644,7 +657,7 @@ pub fn plan(
                 Some(text) => {
                     let links = repo_url(project, policy).map(|base_url| RepoLinks {
                         base_url,
-                        tag_format: tag_format.clone(),
+                        tag_affixes: (tag_prefix.clone(), tag_suffix.clone()),
                     });
                     let out = changelog::release(&text, &new_text, &req.today, links.as_ref())
                         .map_err(|e| Failure::Error(e.into_error(&path)))?;
@@ -687,7 +700,7 @@ pub fn plan(
         .collect();
     Ok(Plan {
         bumps,
-        tag: tag_format.replace("{version}", &new_text),
+        tag: format!("{tag_prefix}{new_text}{tag_suffix}"),
         version: new_text,
         edits,
         warnings,
@@ -702,6 +715,20 @@ pub fn apply(root: &Path, edits: &[FileEdit]) -> Result<()> {
     let fail_at: Option<usize> = std::env::var(FAIL_AFTER_ENV)
         .ok()
         .and_then(|v| v.parse().ok());
+    // No write may follow a symlink (a member linked outside, a symlinked `src/<pkg>`,
+    // a changelog in a symlinked directory): every path is checked before the first
+    // write, so a refusal writes nothing.
+    for e in edits {
+        crate::workspace_fs::no_symlink_below(root, &e.path).map_err(|m| Error::Usage {
+            message: format!(
+                "refusing to write {}: {m}; nothing was written",
+                slash(&e.path)
+            ),
+            hint: Some(
+                "replace the symlink with a real file or directory inside the repository".into(),
+            ),
+        })?;
+    }
     let mut written: Vec<&FileEdit> = Vec::new();
     for (n, e) in edits.iter().enumerate() {
         let full = root.join(&e.path);
@@ -712,7 +739,7 @@ pub fn apply(root: &Path, edits: &[FileEdit]) -> Result<()> {
             ))
         } else {
             match read_text(&full) {
-                Ok(now) if now == e.before => atomic_write(&full, e.after.as_bytes(), false),
+                Ok(now) if now == e.before => write_in(root, &e.path, e.after.as_bytes(), false),
                 Ok(_) => Err(Error::usage(
                     format!("{} changed while pyrel was bumping", slash(&e.path)),
                     Some("run the bump again"),
@@ -723,7 +750,7 @@ pub fn apply(root: &Path, edits: &[FileEdit]) -> Result<()> {
         if let Err(err) = result {
             let mut lost = Vec::new();
             for w in written.iter().rev() {
-                if atomic_write(&root.join(&w.path), w.before.as_bytes(), false).is_err() {
+                if write_in(root, &w.path, w.before.as_bytes(), false).is_err() {
                     lost.push(slash(&w.path));
                 }
             }

@@ -96,7 +96,7 @@ pub fn data(project: &Project, policy: &Policy, script: &std::path::Path) -> Scr
     ScriptData {
         schema: 1,
         script: slash(script),
-        tag_format: policy.tag_format.clone(),
+        tag_format: policy.tag_format.to_string(),
         versioning: match policy.versioning {
             Versioning::Lockstep => "lockstep",
             Versioning::Independent => "independent",

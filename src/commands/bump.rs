@@ -15,44 +15,40 @@ use crate::sync::unified_diff;
 use crate::workspace_fs::slash;
 
 fn print_refusal(r: &Refusal) -> Outcome {
-    eprintln!(
+    errln!(
         "{} {}",
         Style::new().red().bold().apply_to("refused:"),
         r.message
     );
     for d in &r.details {
-        eprintln!("  - {d}");
+        errln!("  - {d}");
     }
     if let Some(h) = &r.hint {
-        eprintln!("  {} {h}", Style::new().cyan().apply_to("hint:"));
+        errln!("  {} {h}", Style::new().cyan().apply_to("hint:"));
     }
     Outcome::Failure
 }
 
-/// Prints the diff in one write: line by line, a dry run of thousands of packages made
-/// tens of thousands of write calls.
 fn print_diff(diff: &str) {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(diff.len() + diff.len() / 4);
-    for line in diff.lines() {
-        let style = if line.starts_with("+++") || line.starts_with("---") {
-            Style::new().bold()
-        } else if line.starts_with('+') {
-            Style::new().green()
-        } else if line.starts_with('-') {
-            Style::new().red()
-        } else if line.starts_with("@@") {
-            Style::new().cyan()
-        } else {
-            Style::new()
-        };
-        let _ = writeln!(out, "{}", style.apply_to(line));
-    }
-    print!("{out}");
+    super::output::print_unified(diff);
 }
 
 pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
+    let _lock = if args.dry_run {
+        None
+    } else {
+        match super::write_lock(&project.root)? {
+            Some(lock) => Some(lock),
+            None => return Ok(Outcome::Failure),
+        }
+    };
+    // Read again under the lock: another writer may have finished in between.
+    let project = if args.dry_run {
+        project
+    } else {
+        project::discover(dir)?
+    };
     let (policy, source) = policy::load(&project)?;
     crate::report::verbose_where(&project.root, source.as_ref());
     let request = Request {
@@ -69,7 +65,7 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
         Ok(p) => p,
         Err(Failure::Refused(r)) if json => {
             let doc = documents::bump_refused(&project.root, &r);
-            print!("{}", documents::to_string(&doc));
+            out!("{}", documents::to_string(&doc));
             return Ok(Outcome::Failure);
         }
         Err(Failure::Refused(r)) => return Ok(print_refusal(&r)),
@@ -78,16 +74,16 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
     let root = &project.root;
     if json {
         // clap lets json through only with --dry-run: the plan, nothing written.
-        print!("{}", documents::to_string(&documents::bump(root, &plan)));
+        out!("{}", documents::to_string(&documents::bump(root, &plan)));
         return Ok(Outcome::Success);
     }
     let warn = Style::new().yellow().bold();
     for w in &plan.warnings {
-        eprintln!("{} {w}", warn.apply_to("warning:"));
+        errln!("{} {w}", warn.apply_to("warning:"));
     }
     for b in &plan.bumps {
         let old = b.old.as_deref().unwrap_or("(no tag yet)");
-        println!("{} {old} -> {}", b.name, b.new);
+        outln!("{} {old} -> {}", b.name, b.new);
     }
 
     if args.dry_run {
@@ -95,12 +91,12 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
             print_diff(&unified_diff(&e.path, &e.before, &e.after));
         }
         if plan.vcs_only {
-            println!("versions come from git tags: no version file to write");
+            outln!("versions come from git tags: no version file to write");
         }
         if args.tag {
-            println!("would create tag {}", plan.tag);
+            outln!("would create tag {}", plan.tag);
         }
-        println!("dry run: nothing written");
+        outln!("dry run: nothing written");
         return Ok(Outcome::Success);
     }
 
@@ -122,16 +118,23 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
                 hint: Some("pick another version".into()),
             }));
         }
+        if let Err(why) = bump::git::identity(root, args.commit) {
+            return Ok(print_refusal(&Refusal {
+                message: format!("git has no author identity, so it could not commit or tag: {why}"),
+                details: Vec::new(),
+                hint: Some("set it with `git config user.name \"Your Name\"` and `git config user.email you@example.com`, then run the bump again".into()),
+            }));
+        }
     }
 
     bump::apply(root, &plan.edits)?;
     if !crate::report::quiet() {
         for e in &plan.edits {
-            println!("wrote {}", slash(&e.path));
+            outln!("wrote {}", slash(&e.path));
         }
     }
     if plan.vcs_only {
-        println!(
+        outln!(
             "versions come from git tags: no version file written{}",
             if args.tag {
                 ""
@@ -147,13 +150,14 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
     if args.commit && !plan.edits.is_empty() {
         let paths: Vec<_> = plan.edits.iter().map(|e| e.path.clone()).collect();
         bump::git::commit(root, &paths, &subject)?;
-        println!("committed: {subject}");
+        outln!("committed: {subject}");
     }
     if args.tag {
         bump::git::tag(root, &plan.tag, &subject)?;
-        println!(
+        outln!(
             "tagged {} (annotated); push it with `git push origin {}`",
-            plan.tag, plan.tag
+            plan.tag,
+            plan.tag
         );
         say_where_the_tag_goes(&project, &policy, &plan.tag)?;
     }

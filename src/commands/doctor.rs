@@ -86,7 +86,7 @@ pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
         started.elapsed().as_millis()
     ));
     let secrets: Vec<&Secret> = token.iter().collect();
-    print!("{}", report::render(&report, format, &secrets));
+    out!("{}", report::render(&report, format, &secrets));
     Ok(if report.failed(args.strict) {
         Outcome::Failure
     } else {
@@ -127,7 +127,7 @@ fn github_client(
 fn explain(name: &str) -> Result<Outcome> {
     if name.trim().is_empty() {
         for c in checks::REGISTRY {
-            println!(
+            outln!(
                 "{} {:<22} {}{}",
                 c.code.id(),
                 c.code.name(),
@@ -140,7 +140,7 @@ fn explain(name: &str) -> Result<Outcome> {
     let code = doctor::parse_codes(&[name.to_owned()], "--explain")?;
     for code in code {
         if let Some(c) = checks::check(code) {
-            print!("{}", c.explain());
+            out!("{}", c.explain());
         }
     }
     Ok(Outcome::Success)

@@ -14,6 +14,14 @@ use crate::{policy, project, render};
 
 pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
+    let _lock = if args.check || args.dry_run {
+        None
+    } else {
+        match super::write_lock(&project.root)? {
+            Some(lock) => Some(lock),
+            None => return Ok(Outcome::Failure),
+        }
+    };
     let (policy, source) = policy::load(&project)?;
     report::verbose_where(&project.root, source.as_ref());
     if source.is_none() {
@@ -34,7 +42,7 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
         }
         let doc = documents::generate(&project.root, &status);
         let stale = !doc.stale.is_empty();
-        print!("{}", documents::to_string(&doc));
+        out!("{}", documents::to_string(&doc));
         return Ok(if stale && args.check {
             Outcome::Failure
         } else {
@@ -46,11 +54,11 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
         let n = print_stale(&status);
         return Ok(if n == 0 {
             if !report::quiet() {
-                println!("All {} managed files are current.", status.entries.len());
+                outln!("All {} managed files are current.", status.entries.len());
             }
             Outcome::Success
         } else {
-            println!(
+            outln!(
                 "{n} file{} out of date; run `pyrel generate` to update.",
                 if n == 1 { " is" } else { "s are" }
             );
@@ -61,9 +69,9 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     if args.dry_run {
         let n = print_stale(&status);
         if n == 0 {
-            println!("Nothing to do: every managed file is current.");
+            outln!("Nothing to do: every managed file is current.");
         } else {
-            println!("Dry run: {n} file(s) would change; nothing was written.");
+            outln!("Dry run: {n} file(s) would change; nothing was written.");
         }
         return Ok(Outcome::Success);
     }
@@ -71,7 +79,7 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     let blocked: Vec<_> = status.blocked().collect();
     if !blocked.is_empty() && !args.force {
         for e in &blocked {
-            println!(
+            outln!(
                 "{} {} ({}): pyrel's version differs:",
                 Style::new().red().bold().apply_to("refused:"),
                 e.file.path.display(),
@@ -79,13 +87,13 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
             );
             print_diff(e);
         }
-        println!(
+        outln!(
             "Nothing was written. Move your changes into the policy, or re-run with --force to overwrite."
         );
         return Ok(Outcome::Failure);
     }
 
-    let applied = sync::apply(&project.root, &status, args.force)?;
+    let applied = sync::apply(&project.root, &status, args.force, None)?;
     report_applied(&applied);
     Ok(Outcome::Success)
 }
@@ -101,23 +109,23 @@ pub fn report_applied(applied: &sync::Applied) {
             State::HandEdited | State::Foreign => "overwrote",
             _ => "updated",
         };
-        println!("{:>10} {}", green.apply_to(verb), path.display());
+        outln!("{:>10} {}", green.apply_to(verb), path.display());
     }
     for path in &applied.removed {
-        println!(
+        outln!(
             "{:>10} {} (no longer managed)",
             green.apply_to("removed"),
             path.display()
         );
     }
     for path in &applied.kept_orphans {
-        println!(
+        outln!(
             "{:>10} {} (no longer managed, edited by hand: left in place)",
             Style::new().yellow().apply_to("kept"),
             path.display()
         );
     }
     if applied.written.is_empty() && applied.removed.is_empty() {
-        println!("Nothing to do: every managed file is current.");
+        outln!("Nothing to do: every managed file is current.");
     }
 }

@@ -12,11 +12,19 @@ use crate::cli::InitArgs;
 use crate::error::{Error, Result};
 use crate::policy::{self, Policy, PublishMode, TestPypi, TestsMode, Versioning};
 use crate::project::{self, choices, Project};
-use crate::workspace_fs::{atomic_write, slash};
+use crate::workspace_fs::slash;
 use crate::{render, sync};
 
 pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
+    let _lock = if args.dry_run {
+        None
+    } else {
+        match super::write_lock(&project.root)? {
+            Some(lock) => Some(lock),
+            None => return Ok(Outcome::Failure),
+        }
+    };
     if let Some((source, _)) = policy::locate(&project.root)? {
         if !args.set.is_empty() {
             return Err(Error::usage(
@@ -27,7 +35,7 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
                 Some("edit the policy file, then run `pyrel generate`"),
             ));
         }
-        println!(
+        outln!(
             "pyrel is already set up here (policy in {}). Nothing to do; after changing the policy run `pyrel generate`.",
             source.path().display()
         );
@@ -43,16 +51,16 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let takeover = match existing_publisher(&project, &mut policy, &choices) {
         Ok(t) => t,
         Err(message) => {
-            println!(
+            outln!(
                 "{} {message}",
                 Style::new().red().bold().apply_to("refused:")
             );
-            println!("Nothing was written.");
+            outln!("Nothing was written.");
             return Ok(Outcome::Failure);
         }
     };
     if let Some(path) = &takeover {
-        println!(
+        outln!(
             "  {} already publishes to PyPI: pyrel's release workflow takes it over and replaces it at that path",
             slash(path)
         );
@@ -70,6 +78,16 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         policy::PolicySource::PyrelToml(policy_path.clone())
     };
     let reread = policy::parse(&source, &policy_text)?;
+    // The same validator `load` applies: init never writes a policy later runs refuse.
+    if let Some(p) = policy::problems(&reread, &project)
+        .into_iter()
+        .find(|p| p.level == policy::Level::Error)
+    {
+        return Err(Error::Usage {
+            message: p.message,
+            hint: p.hint,
+        });
+    }
     let plan = render::plan(&project, &reread)?;
     let status = sync::status(&project.root, &plan)?;
 
@@ -80,7 +98,7 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let force = args.force || takeover.is_some();
     if !blocked.is_empty() && !args.force {
         for e in &blocked {
-            println!(
+            outln!(
                 "{} {} exists and was {}; pyrel would replace it with:",
                 Style::new().red().bold().apply_to("refused:"),
                 e.file.path.display(),
@@ -88,7 +106,7 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             );
             print_diff(e);
         }
-        println!(
+        outln!(
             "Nothing was written. Re-run with --force to replace {} (keep a copy first), or point the policy elsewhere with --set files.KEY=PATH.",
             if blocked.len() == 1 { "it" } else { "them" }
         );
@@ -96,36 +114,38 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     }
 
     if args.dry_run {
-        println!(
+        outln!(
             "Dry run: would write the policy to {}:",
             policy_path.display()
         );
-        println!("{}", policy::render_body(&reread).trim_end());
+        outln!("{}", policy::render_body(&reread).trim_end());
         for e in status.stale() {
-            println!(
+            outln!(
                 "would write {} ({})",
                 e.file.path.display(),
                 state_word(e.state)
             );
             print_diff(e);
         }
-        println!("Nothing was written.");
+        outln!("Nothing was written.");
         return Ok(Outcome::Success);
     }
 
-    atomic_write(
-        &project.root.join(&policy_path),
-        policy_text.as_bytes(),
-        false,
+    // The policy is written last, in the same all-or-nothing step as every managed file:
+    // a failure anywhere leaves no policy behind, so the next init starts afresh.
+    let applied = sync::apply(
+        &project.root,
+        &status,
+        force,
+        Some((&policy_path, &policy_text)),
     )?;
-    println!(
+    report_applied(&applied);
+    outln!(
         "{:>10} {} (policy)",
         Style::new().green().apply_to("wrote"),
         policy_path.display()
     );
-    let applied = sync::apply(&project.root, &status, force)?;
-    report_applied(&applied);
-    println!(
+    outln!(
         "\nNext: read {}, then commit. `pyrel doctor` checks the setup.",
         reread
             .files
@@ -146,7 +166,8 @@ pub fn detect_defaults(project: &Project) -> Policy {
 fn detect(project: &Project) -> (Policy, choices::Choices) {
     let mut policy = Policy::default();
     if let Some(branch) = project::git::default_branch(&project.root) {
-        if !branch.is_empty() && !branch.chars().any(char::is_control) {
+        // A branch name from git enters like a policy value: only a valid one is kept.
+        if crate::grammar::branch_name(&branch).is_ok() {
             policy.default_branch = branch;
         }
     }
@@ -157,7 +178,7 @@ fn detect(project: &Project) -> (Policy, choices::Choices) {
     }
     if c.independent {
         policy.versioning = Versioning::Independent;
-        policy.tag_format = "{name}-v{version}".into();
+        policy.tag_format = crate::grammar::TagFormat::new("{name}-v{version}").unwrap_or_default();
     }
     if let Some(format) = &c.tag_format {
         let mut candidate = policy.clone();
@@ -178,7 +199,7 @@ fn detect(project: &Project) -> (Policy, choices::Choices) {
 /// What init found and chose, said before anything is written.
 fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
     let n = project.packages.len();
-    println!(
+    outln!(
         "pyrel found {n} package{} to release ({}, tags `{}`):",
         if n == 1 { "" } else { "s" },
         match policy.versioning {
@@ -194,7 +215,7 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
             (_, None) => "(version unreadable)",
         };
         let dir = slash(&p.dir);
-        println!(
+        outln!(
             "  {} {v}{}",
             p.name,
             if dir.is_empty() {
@@ -205,7 +226,7 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
         );
     }
     for s in &project.skipped {
-        println!(
+        outln!(
             "  not released: {} ({}): {}",
             s.name,
             slash(&s.manifest),
@@ -213,26 +234,26 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
         );
     }
     for pr in &project.problems {
-        println!(
+        outln!(
             "  version unreadable: {}{}: {}",
             slash(&pr.path),
             pr.line.map(|l| format!(":{l}")).unwrap_or_default(),
             pr.message
         );
     }
-    println!(
+    outln!(
         "  python versions tested: {}",
         policy.python_versions.join(", ")
     );
     if policy.tests == TestsMode::Existing {
-        println!(
+        outln!(
             "  tests: your existing workflows ({}), no second test workflow",
             policy.required_checks.join(", ")
         );
     }
     for p in &c.publishers {
         if !p.secrets.is_empty() {
-            println!(
+            outln!(
                 "  {} publishes with token secrets ({}); pyrel recommends Trusted Publishing, RELEASING.md explains the switch",
                 slash(&p.path),
                 p.secrets.join(", ")

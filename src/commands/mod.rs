@@ -1,18 +1,22 @@
 //! One thin file per verb: orchestration only.
 
+#[macro_use]
+pub(crate) mod output;
 mod bump;
 mod doctor;
 mod generate;
 mod github;
 mod init;
-mod output;
 mod release;
 mod version;
+
+pub use output::stdout_failure;
 
 use std::path::PathBuf;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
+use crate::workspace_fs::{LockError, WriteLock};
 
 /// How a command ended, when it did not fail with an [`Error`] (exit 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,14 +98,29 @@ pub fn man_verbs() -> Vec<String> {
         .collect()
 }
 
+/// Raw output (completions, man pages) through the same never-panicking stdout as
+/// every verb: a closed pipe ends quietly, a full disk is reported by `main`.
 fn write_stdout(bytes: &[u8]) -> Result<Outcome> {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Error::io("stdout", e))?;
+    output::write_bytes(bytes);
     Ok(Outcome::Success)
+}
+
+/// Takes the repository's one-writer lock ([`WriteLock`]) for a writing verb.
+/// `Ok(None)`: another pyrel is writing; the message is printed and the verb must end
+/// with exit 1 having written nothing.
+fn write_lock(root: &std::path::Path) -> Result<Option<WriteLock>> {
+    match WriteLock::acquire(root) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(LockError::Busy(path)) => {
+            errln!(
+                "error: another pyrel is writing in this repository (it holds {}); nothing was written",
+                path.display()
+            );
+            errln!("  hint: run the command again when the other one has finished");
+            Ok(None)
+        }
+        Err(LockError::Other(e)) => Err(e),
+    }
 }
 
 fn working_dir(directory: Option<PathBuf>) -> Result<PathBuf> {

@@ -1,6 +1,88 @@
-//! Shared terminal output of the writing verbs: per-file lines and coloured diffs.
+//! Shared terminal output of the verbs: the `outln!`/`out!`/`errln!` macros that never
+//! panic on a closed pipe or a full disk, per-file lines and coloured diffs.
+//!
+//! `println!` panics when stdout is gone (`pyrel doctor | head -1`, `> /dev/full`).
+//! Every verb writes through these macros instead: the first stdout error is
+//! remembered, later output is dropped, and `main` turns it into a quiet end (closed
+//! pipe) or a one-line error (anything else) with the right exit code.
+
+use std::io::Write;
+use std::sync::Mutex;
 
 use console::Style;
+
+/// The first error writing stdout, if any.
+static STDOUT_FAILURE: Mutex<Option<std::io::Error>> = Mutex::new(None);
+
+/// Writes to stdout; after the first failure everything is dropped.
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    let mut failed = STDOUT_FAILURE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if failed.is_some() {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args) {
+        *failed = Some(e);
+    }
+}
+
+/// Writes raw bytes to stdout, like [`write_out`].
+pub fn write_bytes(bytes: &[u8]) {
+    let mut failed = STDOUT_FAILURE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if failed.is_some() {
+        return;
+    }
+    if let Err(e) = std::io::stdout().lock().write_all(bytes) {
+        *failed = Some(e);
+    }
+}
+
+/// Writes to stderr, ignoring failures (there is nowhere left to report them).
+pub fn write_err(args: std::fmt::Arguments<'_>) {
+    let _ = std::io::stderr().lock().write_fmt(args);
+}
+
+/// Flushes stdout and returns the first error writing it, if any.
+pub fn stdout_failure() -> Option<std::io::Error> {
+    let mut failed = STDOUT_FAILURE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if failed.is_none() {
+        if let Err(e) = std::io::stdout().lock().flush() {
+            *failed = Some(e);
+        }
+    }
+    failed.take()
+}
+
+/// `println!` that never panics (see the module docs).
+macro_rules! outln {
+    () => { $crate::commands::output::write_out(format_args!("\n")) };
+    ($($arg:tt)*) => {{
+        $crate::commands::output::write_out(format_args!($($arg)*));
+        $crate::commands::output::write_out(format_args!("\n"));
+    }};
+}
+
+/// `print!` that never panics.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::commands::output::write_out(format_args!($($arg)*)) };
+}
+
+/// `eprintln!` that never panics.
+macro_rules! errln {
+    () => { $crate::commands::output::write_err(format_args!("\n")) };
+    ($($arg:tt)*) => {{
+        $crate::commands::output::write_err(format_args!($($arg)*));
+        $crate::commands::output::write_err(format_args!("\n"));
+    }};
+}
+
+use std::fmt::Write as _;
 
 use crate::sync::{unified_diff, Entry, State, Status};
 
@@ -20,13 +102,25 @@ pub fn print_diff(entry: &Entry) {
         return;
     }
     let old = entry.on_disk.as_deref().unwrap_or("");
-    let diff = unified_diff(&entry.file.path, old, &entry.desired);
+    print_unified(&unified_diff(&entry.file.path, old, &entry.desired));
+}
+
+/// Prints a unified diff text, coloured when colours are enabled. Every line is
+/// redacted first: a token committed in a file (or the GitHub token of the
+/// environment) never reaches the terminal or a CI log through a diff.
+pub fn print_unified(diff: &str) {
+    let env_token = crate::remote::token_from_env_only();
+    let secrets: Vec<&crate::remote::Secret> = env_token.iter().collect();
+    let diff = crate::remote::redact(diff, &secrets);
     let (add, del, hunk, head) = (
         Style::new().green(),
         Style::new().red(),
         Style::new().cyan(),
         Style::new().bold(),
     );
+    // One write for the whole diff: line by line, a dry run of thousands of packages
+    // made tens of thousands of write calls.
+    let mut buf = String::with_capacity(diff.len() + diff.len() / 4);
     for line in diff.lines() {
         let styled = if line.starts_with("+++") || line.starts_with("---") {
             head.apply_to(line)
@@ -39,8 +133,9 @@ pub fn print_diff(entry: &Entry) {
         } else {
             Style::new().apply_to(line)
         };
-        println!("{styled}");
+        let _ = writeln!(buf, "{styled}");
     }
+    out!("{buf}");
 }
 
 /// Prints every stale entry with its diff and every orphan; returns how many there were.
@@ -48,7 +143,7 @@ pub fn print_stale(status: &Status) -> usize {
     let mut n = 0;
     for e in status.stale() {
         n += 1;
-        println!(
+        outln!(
             "{} {} ({})",
             Style::new().yellow().bold().apply_to("stale:"),
             e.file.path.display(),
@@ -63,7 +158,7 @@ pub fn print_stale(status: &Status) -> usize {
         } else {
             "no longer managed and edited by hand; pyrel leaves it to you"
         };
-        println!(
+        outln!(
             "{} {} ({what})",
             Style::new().yellow().bold().apply_to("stale:"),
             o.path.display()

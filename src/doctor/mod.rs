@@ -9,7 +9,7 @@
 //! without one), so every finding points at a file the user can open.
 
 pub mod checks;
-pub mod codes;
+pub use crate::codes;
 mod context;
 
 use std::path::{Path, PathBuf};

@@ -466,8 +466,9 @@ fn workspace_members(repo_root: &Path, ws_dir: &Path, ws: &Workspace) -> Result<
     let members = build(&ws.members)?;
     let exclude = build(&ws.exclude)?;
     let mut found = BTreeSet::new();
-    for pat in &ws.members {
-        let pat = clean(pat);
+    for raw in &ws.members {
+        let pat = clean(raw);
+        let before = found.len();
         let comps: Vec<&str> = pat.split('/').filter(|c| !c.is_empty()).collect();
         let literal = comps
             .iter()
@@ -479,18 +480,42 @@ fn workspace_members(repo_root: &Path, ws_dir: &Path, ws: &Workspace) -> Result<
         } else {
             comps.len() - literal
         };
-        walk_dirs(root, &base, depth, &mut |rel: &Path| {
-            let s = crate::workspace_fs::slash(rel);
-            if members.is_match(&s) && !exclude.is_match(&s) {
-                found.insert(rel.to_path_buf());
-            }
-        })?;
+        let outside = raw.starts_with('/') || pat.split('/').any(|c| c == "..");
+        if !outside {
+            walk_dirs(root, &base, depth, &mut |rel: &Path| {
+                let s = crate::workspace_fs::slash(rel);
+                if members.is_match(&s) && !exclude.is_match(&s) {
+                    found.insert(rel.to_path_buf());
+                }
+            })?;
+        }
+        // A member that points outside the repository, or matches no directory, is a
+        // mistake to report, not to skip silently.
+        if outside || found.len() == before && !exclude.is_match(&pat) {
+            return Err(Error::Parse {
+                path: ws_dir.join("pyproject.toml"),
+                line: Some(ws.line),
+                column: None,
+                message: if outside {
+                    format!("workspace member `{raw}` points outside the repository")
+                } else {
+                    format!("workspace member `{raw}` matches no directory")
+                },
+                hint: Some(
+                    "list member directories inside the repository, relative to the root".into(),
+                ),
+            });
+        }
     }
-    Ok(found
+    let members: Vec<PathBuf> = found
         .into_iter()
         .filter(|rel: &PathBuf| root.join(rel).join("pyproject.toml").is_file())
         .map(|rel| ws_dir.join(rel))
-        .collect())
+        .collect();
+    for m in &members {
+        check_package_dir(repo_root, m, &ws_dir.join("pyproject.toml"), Some(ws.line))?;
+    }
+    Ok(members)
 }
 
 fn walk_dirs(root: &Path, rel: &Path, depth: usize, f: &mut dyn FnMut(&Path)) -> Result<()> {
@@ -509,6 +534,40 @@ fn walk_dirs(root: &Path, rel: &Path, depth: usize, f: &mut dyn FnMut(&Path)) ->
     })? {
         walk_dirs(root, &rel.join(name), depth - 1, f)?;
     }
+    // Symlinked directories are not walked into, but one that matches a member is
+    // reported (and then refused by `check_package_dir`), never silently skipped.
+    if let Ok(entries) = std::fs::read_dir(root.join(rel)) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_symlink()) && entry.path().is_dir() {
+                f(&rel.join(entry.file_name()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A package directory's path must match the strict path grammar (it reaches workflows
+/// and the bump script) and must not pass through a symlink (pyrel writes there).
+/// `listed_in` is the file that names the directory, for the error.
+fn check_package_dir(root: &Path, rel: &Path, listed_in: &Path, line: Option<usize>) -> Result<()> {
+    let text = crate::workspace_fs::slash(rel);
+    let bad = |message: String| {
+        Error::Parse {
+        path: listed_in.to_path_buf(),
+        line,
+        column: None,
+        message,
+        hint: Some("rename the directory to ASCII letters, digits, `.`, `_` and `-`, or leave it out of the workspace".into()),
+    }
+    };
+    if rel.to_str() != Some(text.as_str()) && !rel.as_os_str().is_empty() {
+        return Err(bad(format!(
+            "package directory `{}` is not a plain relative path",
+            rel.display()
+        )));
+    }
+    crate::grammar::package_dir(&text).map_err(|m| bad(format!("package directory: {m}")))?;
+    crate::workspace_fs::no_symlink_below(root, rel).map_err(bad)?;
     Ok(())
 }
 
@@ -742,7 +801,7 @@ fn read_package_dir(
             found.problems.push(as_problem(root, Some(&name.value), e)?);
         }
     }
-
+    check_package_dir(root, rel, &name_path, Some(name.line))?;
     let mut sources = sources;
     let targets = import_targets(
         root,
@@ -756,6 +815,35 @@ fn read_package_dir(
         for (_, target) in &targets {
             add_dunder_sources(root, target, &mut sources)?;
         }
+    }
+    // Every file a bump writes reaches the bump script's data and pyrel's writes: it
+    // must be a plain repository path too (a crafted hatch `path` is refused here).
+    for src in &sources {
+        let text = crate::workspace_fs::slash(&src.path);
+        let plain = src.path.to_str().is_some()
+            && src
+                .path
+                .components()
+                .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        if !plain {
+            return Err(Error::Parse {
+                path: src.path.clone(),
+                line: Some(src.line),
+                column: None,
+                message: format!(
+                    "version file `{}` is not a plain relative path",
+                    src.path.display()
+                ),
+                hint: None,
+            });
+        }
+        crate::grammar::repo_path(&text).map_err(|m| Error::Parse {
+            path: name_path.clone(),
+            line: Some(name.line),
+            column: None,
+            message: format!("version file: {m}"),
+            hint: Some("keep version files at plain paths inside the repository".into()),
+        })?;
     }
     found.drafts.push(Draft {
         name: name.value,

@@ -73,9 +73,12 @@ impl Token {
 pub fn tokenize(text: &str, path: &Path) -> Result<Vec<Token>> {
     let b = text.as_bytes();
     let mut out: Vec<Token> = Vec::new();
-    let mut i = 0;
+    // A UTF-8 byte order mark is not part of the first line (Python ignores it too);
+    // byte offsets stay those of the file, so edits keep the mark.
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut i = bom;
     let mut line = 1;
-    let mut line_start = 0;
+    let mut line_start = bom;
     let mut depth: usize = 0;
     while i < b.len() {
         let c = b[i];

@@ -107,6 +107,15 @@ pub fn token_from_env() -> Option<(Secret, TokenSource)> {
     (!token.is_empty()).then(|| (Secret::new(token), TokenSource::GhCli))
 }
 
+/// The token of `GH_TOKEN` / `GITHUB_TOKEN`, without asking `gh` (for redaction).
+pub fn token_from_env_only() -> Option<Secret> {
+    ["GH_TOKEN", "GITHUB_TOKEN"].iter().find_map(|var| {
+        let value = std::env::var(var).ok()?;
+        let value = value.trim();
+        (!value.is_empty()).then(|| Secret::new(value))
+    })
+}
+
 /// A GitHub REST client for one repository. `Sync`: share it by reference across
 /// doctor's threads.
 #[derive(Clone)]
@@ -206,17 +215,30 @@ impl GithubClient {
         })
     }
 
-    fn decode<T: DeserializeOwned>(path: &str, method: &str, body: &str) -> Result<T, RemoteError> {
-        serde_json::from_str(body).map_err(|e| RemoteError::Decode {
+    /// Decodes an answer that must have the documented shape: `required` keys present
+    /// in the object (or in every object of an array). A 200 that is `{}`, `[]` where
+    /// an object is documented, or lacks a documented key is a decode error, which
+    /// doctor reports as `unknown`, never as pass or fail.
+    fn decode<T: DeserializeOwned>(
+        path: &str,
+        method: &str,
+        body: &str,
+        shape: Shape,
+    ) -> Result<T, RemoteError> {
+        let fail = |message: String| RemoteError::Decode {
             endpoint: format!("{method} {}", path.split('?').next().unwrap_or(path)),
-            message: e.to_string(),
-        })
+            message,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(body).map_err(|e| fail(e.to_string()))?;
+        check_shape(&value, shape).map_err(fail)?;
+        serde_json::from_value(value).map_err(|e| fail(e.to_string()))
     }
 
-    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, RemoteError> {
+    fn get<T: DeserializeOwned>(&self, path: &str, shape: Shape) -> Result<T, RemoteError> {
         let url = format!("{}{path}", self.config.api_base);
         let answer = self.send("GET", &url, path, None)?;
-        Self::decode(path, "GET", &answer.body)
+        Self::decode(path, "GET", &answer.body, shape)
     }
 
     /// Every page of a list endpoint, each decoded as `P` and flattened by `items`.
@@ -225,6 +247,7 @@ impl GithubClient {
     fn get_all<P: DeserializeOwned, T>(
         &self,
         path: &str,
+        shape: Shape,
         items: impl Fn(P) -> Vec<T>,
     ) -> Result<Vec<T>, RemoteError> {
         let path = format!("{path}?per_page=100");
@@ -232,7 +255,7 @@ impl GithubClient {
         let mut all = Vec::new();
         for _ in 0..MAX_PAGES {
             let answer = self.send("GET", &url, &path, None)?;
-            all.extend(items(Self::decode(&path, "GET", &answer.body)?));
+            all.extend(items(Self::decode(&path, "GET", &answer.body, shape)?));
             match answer.next {
                 Some(next) if next.starts_with(&format!("{}/", self.config.api_base)) => {
                     url = next;
@@ -245,28 +268,38 @@ impl GithubClient {
 
     /// `GET /repos/{owner}/{repo}`.
     pub fn repo(&self) -> Result<Repository, RemoteError> {
-        self.get(&self.repo_path())
+        self.get(&self.repo_path(), Shape::Object(&["name", "full_name"]))
     }
 
     /// `GET /repos/{owner}/{repo}/actions/secrets`: names only (values are never
     /// readable through the API).
     pub fn repo_secrets(&self) -> Result<Vec<String>, RemoteError> {
         let path = format!("{}/actions/secrets", self.repo_path());
-        self.get_all(&path, |p: SecretsPage| {
-            p.secrets.into_iter().map(|s| s.name).collect()
-        })
+        self.get_all(
+            &path,
+            Shape::Page("secrets", &["name"]),
+            |p: SecretsPage| p.secrets.into_iter().map(|s| s.name).collect(),
+        )
     }
 
     /// `GET /repos/{owner}/{repo}/actions/variables`.
     pub fn repo_variables(&self) -> Result<Vec<Variable>, RemoteError> {
         let path = format!("{}/actions/variables", self.repo_path());
-        self.get_all(&path, |p: VariablesPage| p.variables)
+        self.get_all(
+            &path,
+            Shape::Page("variables", &["name", "value"]),
+            |p: VariablesPage| p.variables,
+        )
     }
 
     /// `GET /repos/{owner}/{repo}/environments`.
     pub fn environments(&self) -> Result<Vec<Environment>, RemoteError> {
         let path = format!("{}/environments", self.repo_path());
-        self.get_all(&path, |p: EnvironmentsPage| p.environments)
+        self.get_all(
+            &path,
+            Shape::Page("environments", &["id", "name"]),
+            |p: EnvironmentsPage| p.environments,
+        )
     }
 
     /// `GET /repos/{owner}/{repo}/environments/{name}`; `Ok(None)` on 404. GitHub
@@ -274,7 +307,7 @@ impl GithubClient {
     /// first to tell the two apart.
     pub fn environment(&self, name: &str) -> Result<Option<Environment>, RemoteError> {
         let path = format!("{}/environments/{}", self.repo_path(), encode_segment(name));
-        match self.get(&path) {
+        match self.get(&path, Shape::Object(&["id", "name"])) {
             Ok(env) => Ok(Some(env)),
             Err(RemoteError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
@@ -288,9 +321,11 @@ impl GithubClient {
             self.repo_path(),
             encode_segment(environment)
         );
-        self.get_all(&path, |p: SecretsPage| {
-            p.secrets.into_iter().map(|s| s.name).collect()
-        })
+        self.get_all(
+            &path,
+            Shape::Page("secrets", &["name"]),
+            |p: SecretsPage| p.secrets.into_iter().map(|s| s.name).collect(),
+        )
     }
 
     /// `GET /repos/{owner}/{repo}/environments/{name}/deployment-branch-policies`.
@@ -303,7 +338,11 @@ impl GithubClient {
             self.repo_path(),
             encode_segment(environment)
         );
-        self.get_all(&path, |p: BranchPoliciesPage| p.branch_policies)
+        self.get_all(
+            &path,
+            Shape::Page("branch_policies", &["name"]),
+            |p: BranchPoliciesPage| p.branch_policies,
+        )
     }
 
     /// `GET /repos/{owner}/{repo}/branches/{branch}/protection`. An unprotected branch
@@ -315,7 +354,7 @@ impl GithubClient {
             self.repo_path(),
             encode_multi_segment(branch)
         );
-        match self.get(&path) {
+        match self.get(&path, Shape::Object(&["url"])) {
             Ok(protection) => Ok(Some(protection)),
             Err(RemoteError::NotFound { message, .. })
                 if message.contains("Branch not protected") =>
@@ -340,13 +379,13 @@ impl GithubClient {
         );
         let url = format!("{}{path}", self.config.api_base);
         let answer = self.send("PUT", &url, &path, Some(body))?;
-        Self::decode(&path, "PUT", &answer.body)
+        Self::decode(&path, "PUT", &answer.body, Shape::Object(&["url"]))
     }
 
     /// `GET /repos/{owner}/{repo}/rulesets` (including rulesets inherited from the org).
     pub fn rulesets(&self) -> Result<Vec<Ruleset>, RemoteError> {
         let path = format!("{}/rulesets", self.repo_path());
-        self.get_all(&path, |p: Vec<Ruleset>| p)
+        self.get_all(&path, Shape::List(&["id", "name"]), |p: Vec<Ruleset>| p)
     }
 
     /// `GET /repos/{owner}/{repo}/rules/branches/{branch}`: every active rule that
@@ -357,7 +396,7 @@ impl GithubClient {
             self.repo_path(),
             encode_multi_segment(branch)
         );
-        self.get_all(&path, |p: Vec<BranchRule>| p)
+        self.get_all(&path, Shape::List(&["type"]), |p: Vec<BranchRule>| p)
     }
 
     /// `GET /repos/{owner}/{repo}/git/matching-refs/{prefix}`, e.g. `tags/v1.2`
@@ -369,13 +408,66 @@ impl GithubClient {
             self.repo_path(),
             encode_multi_segment(prefix)
         );
-        self.get_all(&path, |p: Vec<GitRef>| p)
+        self.get_all(&path, Shape::List(&["ref"]), |p: Vec<GitRef>| p)
     }
 
     /// `GET /repos/{owner}/{repo}/tags`.
     pub fn tags(&self) -> Result<Vec<Tag>, RemoteError> {
         let path = format!("{}/tags", self.repo_path());
-        self.get_all(&path, |p: Vec<Tag>| p)
+        self.get_all(&path, Shape::List(&["name"]), |p: Vec<Tag>| p)
+    }
+}
+
+/// The documented shape of an answer: an object with these keys, or a list of such
+/// objects.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Object(&'static [&'static str]),
+    List(&'static [&'static str]),
+    /// `{"total_count": N, "<list>": [ {<keys>}, ... ]}`.
+    Page(&'static str, &'static [&'static str]),
+}
+
+/// Whether an answer has the documented shape (see [`GithubClient::decode`]).
+fn check_shape(value: &serde_json::Value, shape: Shape) -> Result<(), String> {
+    use serde_json::Value;
+    let object = |o: &serde_json::Map<String, Value>, required: &[&str]| -> Result<(), String> {
+        if let Some(k) = required.iter().find(|k| !o.contains_key(**k)) {
+            return Err(if o.is_empty() {
+                "the answer is an empty object `{}`, not the documented shape".to_string()
+            } else {
+                format!("the answer lacks the documented field `{k}`")
+            });
+        }
+        Ok(())
+    };
+    match (shape, value) {
+        (Shape::Object(required), Value::Object(o)) => object(o, required),
+        (Shape::Object(_), _) => Err("the answer is not a JSON object as documented".into()),
+        (Shape::List(required), Value::Array(items)) => {
+            items.iter().try_for_each(|item| match item {
+                Value::Object(o) => object(o, required),
+                _ => Err("a list item is not an object".to_string()),
+            })
+        }
+        (Shape::List(_), _) => Err("the answer is not a JSON list as documented".into()),
+        (Shape::Page(list, required), Value::Object(o)) => {
+            if o.is_empty() {
+                return Err("the answer is an empty object `{}`, not the documented shape".into());
+            }
+            if !o.get("total_count").is_some_and(Value::is_u64) {
+                return Err("the answer lacks the documented number `total_count`".into());
+            }
+            match o.get(list) {
+                Some(Value::Array(items)) => items.iter().try_for_each(|item| match item {
+                    Value::Object(i) => object(i, required),
+                    _ => Err(format!("an item of `{list}` is not an object")),
+                }),
+                Some(_) => Err(format!("`{list}` is not a list as documented")),
+                None => Err(format!("the answer lacks the documented list `{list}`")),
+            }
+        }
+        (Shape::Page(..), _) => Err("the answer is not a JSON object as documented".into()),
     }
 }
 

@@ -9,6 +9,19 @@ use super::{redact, RemoteError, Secret};
 /// messages, short enough that an HTML error page does not flood the terminal.
 const MAX_MESSAGE_CHARS: usize = 300;
 
+/// Redirects followed for one request (a renamed repository answers 301).
+const MAX_REDIRECTS: usize = 5;
+
+/// `(scheme, host, port)` of a URL, the port made explicit.
+fn origin_of(url: &str) -> Option<(String, String, u16)> {
+    let u = url::Url::parse(url).ok()?;
+    Some((
+        u.scheme().to_owned(),
+        u.host_str()?.to_ascii_lowercase(),
+        u.port_or_known_default()?,
+    ))
+}
+
 /// A blocking client shared by the GitHub and PyPI clients. `ureq::Agent` is an
 /// `Arc` inside, so this is cheap to clone and safe to use from many threads.
 #[derive(Clone)]
@@ -43,8 +56,9 @@ impl Http {
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(timeout)
             .timeout(timeout)
-            // A renamed repository answers 301; keep the token only on the same host.
-            .redirect_auth_headers(ureq::RedirectAuthHeaders::SameHost)
+            // Redirects are followed by `once` itself: ureq's own rule keeps the token on
+            // the same host even when the scheme or port changes.
+            .redirects(0)
             .user_agent(&format!("pyrel/{}", env!("CARGO_PKG_VERSION")))
             .build();
         Http {
@@ -69,15 +83,62 @@ impl Http {
         }
     }
 
+    /// One request, following at most [`MAX_REDIRECTS`] redirects. The `Authorization`
+    /// header goes only to the origin (scheme, host and port) of the first URL: a
+    /// redirect anywhere else is followed without it.
     fn once(&self, call: &Call<'_>) -> Result<Answer, RemoteError> {
-        let mut request = self.agent.request(call.method, call.url);
-        for (name, value) in call.headers {
-            request = request.set(name, value);
+        let origin = origin_of(call.url);
+        let mut url = call.url.to_owned();
+        let mut method = call.method;
+        let mut body = call.body;
+        for _ in 0..=MAX_REDIRECTS {
+            let same_origin = origin.is_some() && origin_of(&url) == origin;
+            let mut request = self.agent.request(method, &url);
+            for (name, value) in call.headers {
+                if !same_origin && name.eq_ignore_ascii_case("authorization") {
+                    continue;
+                }
+                request = request.set(name, value);
+            }
+            let result = match body {
+                Some(b) => request.send_json(b),
+                None => request.call(),
+            };
+            let response = match result {
+                Ok(r) if (300..400).contains(&r.status()) => r,
+                other => return self.finish(call, other),
+            };
+            let status = response.status();
+            let Some(next) = response
+                .header("location")
+                .and_then(|l| url::Url::parse(&url).ok()?.join(l).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+            else {
+                return Err(RemoteError::Status {
+                    endpoint: call.endpoint.to_owned(),
+                    status,
+                    message: "redirect without a usable Location".into(),
+                });
+            };
+            // 303 (and 301/302 for anything but GET, as browsers do) continue as GET.
+            if status == 303 || (matches!(status, 301 | 302) && method != "GET") {
+                method = "GET";
+                body = None;
+            }
+            url = next.to_string();
         }
-        let result = match call.body {
-            Some(body) => request.send_json(body),
-            None => request.call(),
-        };
+        Err(RemoteError::Status {
+            endpoint: call.endpoint.to_owned(),
+            status: 310,
+            message: format!("more than {MAX_REDIRECTS} redirects"),
+        })
+    }
+
+    fn finish(
+        &self,
+        call: &Call<'_>,
+        result: Result<ureq::Response, ureq::Error>,
+    ) -> Result<Answer, RemoteError> {
         match result {
             Ok(response) => {
                 let next = response.header("link").and_then(link_next);
@@ -156,7 +217,7 @@ fn status_error(call: &Call<'_>, status: u16, response: ureq::Response) -> Remot
         .or_else(|| header("x-accepted-oauth-scopes"))
         .map(|p| redact(&p, call.secrets));
     let body = response.into_string().unwrap_or_default();
-    let message = redact(&error_message(&body), call.secrets);
+    let message = error_message(&body, call.secrets);
     let endpoint = call.endpoint.to_owned();
 
     // GitHub signals both its primary (quota) and secondary (burst) limits with 403 or
@@ -222,7 +283,8 @@ fn link_next(link: &str) -> Option<String> {
 
 /// The human part of an error body: GitHub's `basic-error` / `validation-error`
 /// `message` (plus the validation `errors`), else the start of the raw body.
-fn error_message(body: &str) -> String {
+/// Redacted before it is cut, so a cut can never leave half a token visible.
+fn error_message(body: &str, secrets: &[&Secret]) -> String {
     #[derive(serde::Deserialize)]
     struct ErrorBody {
         message: Option<String>,
@@ -255,7 +317,10 @@ fn error_message(body: &str) -> String {
         _ if body.trim_start().starts_with('<') => String::new(),
         _ => body.trim().to_owned(),
     };
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = redact(
+        &text.split_whitespace().collect::<Vec<_>>().join(" "),
+        secrets,
+    );
     if text.chars().count() > MAX_MESSAGE_CHARS {
         let cut: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
         format!("{cut}…")
@@ -282,21 +347,47 @@ mod tests {
     fn error_messages_from_documented_error_schemas() {
         assert_eq!(
             error_message(
-                r#"{"message":"Branch not protected","documentation_url":"https://docs.github.com/rest"}"#
+                r#"{"message":"Branch not protected","documentation_url":"https://docs.github.com/rest"}"#,
+                &[]
             ),
             "Branch not protected"
         );
         assert_eq!(
             error_message(
-                r#"{"message":"Validation Failed","errors":["Invalid request.","No subschema matched"],"documentation_url":"x"}"#
+                r#"{"message":"Validation Failed","errors":["Invalid request.","No subschema matched"],"documentation_url":"x"}"#,
+                &[]
             ),
             "Validation Failed: Invalid request.; No subschema matched"
         );
-        assert_eq!(error_message("<html><body>Bad gateway</body></html>"), "");
-        assert_eq!(error_message("  plain\n text "), "plain text");
         assert_eq!(
-            error_message(&"x".repeat(1000)).chars().count(),
+            error_message("<html><body>Bad gateway</body></html>", &[]),
+            ""
+        );
+        assert_eq!(error_message("  plain\n text ", &[]), "plain text");
+        assert_eq!(
+            error_message(&"x".repeat(1000), &[]).chars().count(),
             MAX_MESSAGE_CHARS + 1
+        );
+    }
+
+    #[test]
+    fn long_bodies_are_redacted_before_they_are_cut() {
+        let token = Secret::new("ghp_FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE0000");
+        let body = format!("{}{}", "x".repeat(MAX_MESSAGE_CHARS - 10), token.expose());
+        let m = error_message(&body, &[&token]);
+        assert!(!m.contains("ghp_FAKE"), "{m}");
+        assert!(m.contains("***"), "{m}");
+    }
+
+    #[test]
+    fn origins_include_scheme_and_port() {
+        assert_eq!(
+            origin_of("https://api.github.com/x"),
+            Some(("https".into(), "api.github.com".into(), 443))
+        );
+        assert_ne!(
+            origin_of("http://127.0.0.1:1/a"),
+            origin_of("http://127.0.0.1:2/a")
         );
     }
 

@@ -18,7 +18,7 @@ mod pypi;
 mod secret;
 
 pub use error::RemoteError;
-pub use github::{token_from_env, GithubClient, GithubConfig, TokenSource};
+pub use github::{token_from_env, token_from_env_only, GithubClient, GithubConfig, TokenSource};
 pub use github_types::{
     Account, CheckRun, CommitStatus, PendingDeployment, PendingEnvironment, Release, RulesetDetail,
     Team, WorkflowRun,

@@ -42,17 +42,18 @@ impl std::fmt::Debug for HttpDebug {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+/// The documented project document: `info` (with `version`) and `releases` are
+/// required, so a 200 of `{}` or another shape is a decode error (`unknown`), never a
+/// "version absent" that would pass.
+#[derive(Deserialize)]
 struct ProjectJson {
     info: ProjectInfo,
     releases: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Deserialize)]
 struct ProjectInfo {
-    version: Option<String>,
+    version: String,
 }
 
 impl PypiClient {
@@ -106,23 +107,30 @@ impl PypiClient {
             Err(RemoteError::NotFound { .. }) => return Ok(PypiAnswer::ProjectMissing),
             Err(e) => return Err(e),
         };
+        let decode_error = |message: String| RemoteError::Decode {
+            endpoint: endpoint.clone(),
+            message,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(&answer.body).map_err(|e| decode_error(e.to_string()))?;
+        if !value.is_object() {
+            return Err(decode_error(
+                "the answer is not a JSON object as documented".into(),
+            ));
+        }
         let json: ProjectJson =
-            serde_json::from_str(&answer.body).map_err(|e| RemoteError::Decode {
-                endpoint: endpoint.clone(),
-                message: e.to_string(),
-            })?;
+            serde_json::from_value(value).map_err(|e| decode_error(e.to_string()))?;
         let wanted = pep440_rs::Version::from_str(version.trim()).ok();
         let matches = |candidate: &str| match (&wanted, pep440_rs::Version::from_str(candidate)) {
             (Some(wanted), Ok(candidate)) => *wanted == candidate,
             _ => candidate.trim() == version.trim(),
         };
-        let exists = json.releases.keys().any(|k| matches(k))
-            || json.info.version.as_deref().is_some_and(matches);
+        let exists = json.releases.keys().any(|k| matches(k)) || matches(&json.info.version);
         Ok(if exists {
             PypiAnswer::VersionExists
         } else {
             PypiAnswer::VersionAbsent {
-                latest: json.info.version,
+                latest: Some(json.info.version),
             }
         })
     }

@@ -117,12 +117,12 @@ impl Context {
         };
         let lockstep = policy.versioning == Versioning::Lockstep;
         let tag_globs = if lockstep {
-            vec![tag_glob(&policy.tag_format, None)]
+            vec![tag_glob(policy.tag_format.as_str(), None)]
         } else {
             project
                 .packages
                 .iter()
-                .map(|p| tag_glob(&policy.tag_format, Some(&p.normalized)))
+                .map(|p| tag_glob(policy.tag_format.as_str(), Some(&p.normalized)))
                 .collect()
         };
         let packages = project
@@ -141,7 +141,7 @@ impl Context {
                 vcs: matches!(p.scheme, VersionScheme::Vcs { .. }),
                 pypi_url: format!("{}/p/{}", indexes::PYPI_BASE, p.normalized),
                 testpypi_url: format!("{}/p/{}", indexes::TESTPYPI_BASE, p.normalized),
-                tag_prefix: tag_prefix(&policy.tag_format, &p.normalized),
+                tag_prefix: tag_prefix(policy.tag_format.as_str(), &p.normalized),
                 sources: p
                     .version_sources
                     .iter()
@@ -158,6 +158,7 @@ impl Context {
             .unwrap_or_else(|| "1.0.0".into());
         let example_tag = policy
             .tag_format
+            .as_str()
             .replace(
                 "{name}",
                 packages.first().map_or("", |p| p.normalized.as_str()),
@@ -198,7 +199,7 @@ impl Context {
             },
             uses_testpypi: policy.testpypi != TestPypi::Never || policy.dev_builds,
             dev_builds: policy.dev_builds,
-            tag_format: policy.tag_format.clone(),
+            tag_format: policy.tag_format.to_string(),
             tag_globs,
             example_tag,
             example_version,

@@ -80,9 +80,9 @@ fn run(ctx: &Context) -> Outcome {
                     Ok(p) => p,
                     Err(e) => return unknown(&e),
                 };
-                let example = p.tag_format.replace("{version}", "1.2.3").replace(
-                    "{name}",
-                    ctx.project.packages.first().map_or("pkg", |p| p.name.as_str()),
+                let example = ctx.project.packages.first().map_or_else(
+                    || p.tag_format.render("pkg", "", "1.2.3"),
+                    |q| p.tag_format.render(&q.normalized, &crate::workspace_fs::slash(&q.dir), "1.2.3"),
                 );
                 let matches = policies.iter().filter(|pol| pol.is_tag()).any(|pol| {
                     Glob::new(&pol.name).is_ok_and(|g| g.compile_matcher().is_match(&example))
@@ -95,7 +95,7 @@ fn run(ctx: &Context) -> Outcome {
                             format!("environment `{name}` has no tag rule matching release tags like `{example}`: a tag-triggered release cannot deploy"),
                         )
                         .at(path.clone(), line)
-                        .hint(format!("add a tag rule `{}` under the environment's deployment branches and tags", p.tag_format.replace("{version}", "*").replace("{name}", "*"))),
+                        .hint(format!("add a tag rule `{}` under the environment's deployment branches and tags", p.tag_format.glob(None, "*", "*"))),
                     );
                 }
             }

@@ -3,7 +3,7 @@
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::error::Error;
-use crate::policy::{PublishMode, TestsMode, Versioning};
+use crate::policy::Level;
 
 pub const CHECK: Check = Check {
     code: Code::Policy,
@@ -62,61 +62,21 @@ fn run(ctx: &Context) -> Outcome {
         return Outcome::from_builders(out, "no policy");
     };
     let path = source.path().to_path_buf();
-    let p = &ctx.policy;
-    if ctx.project.packages.is_empty() {
-        out.push(
-            finding(
-                Code::Policy,
-                Severity::Error,
-                "the repository has no Python package to release",
-            )
-            .at(path.clone(), None)
-            .hint("add a [project] table with a name and a version to a pyproject.toml"),
-        );
-    }
-    if p.tests == TestsMode::Existing && p.required_checks.is_empty() {
-        out.push(
-            finding(
-                Code::Policy,
-                Severity::Error,
-                "tests = \"existing\" but required-checks is empty: the release would gate on nothing",
-            )
-            .at(path.clone(), ctx.policy_line("required-checks").or(ctx.policy_line("tests")))
-            .hint("list the names of your test jobs in required-checks, or set tests = \"generate\""),
-        );
-    }
-    if p.versioning == Versioning::Independent && ctx.project.packages.len() < 2 {
-        out.push(
-            finding(
-                Code::Policy,
-                Severity::Info,
-                "versioning = \"independent\" with a single package: tags carry the package name for nothing",
-            )
-            .at(path.clone(), ctx.policy_line("versioning"))
-            .hint("versioning = \"lockstep\" with tag-format = \"v{version}\" is simpler"),
-        );
-    }
-    if p.publish == PublishMode::Token {
-        out.push(
-            finding(
-                Code::Policy,
-                Severity::Info,
-                "publish = \"token\": long-lived PyPI tokens are stored as secrets",
-            )
-            .at(path.clone(), ctx.policy_line("publish"))
-            .hint("Trusted Publishing (publish = \"trusted\") needs no secret at all"),
-        );
-    }
-    if p.files.release_workflow.is_none() {
-        out.push(
-            finding(
-                Code::Policy,
-                Severity::Warning,
-                "files.release-workflow = false: pyrel does not manage the release workflow",
-            )
-            .at(path.clone(), ctx.policy_line("release-workflow"))
-            .hint("the release-workflow check still inspects the workflows on disk"),
-        );
+    // The same validator `pyrel generate` and `pyrel bump` load the policy with.
+    for problem in crate::policy::problems(&ctx.policy, &ctx.project) {
+        let severity = match problem.level {
+            Level::Error => Severity::Error,
+            Level::Warning => Severity::Warning,
+            Level::Info => Severity::Info,
+        };
+        let line = problem
+            .key
+            .and_then(|k| ctx.policy_line(k.rsplit('.').next().unwrap_or(k)));
+        let mut b = finding(Code::Policy, severity, problem.message).at(path.clone(), line);
+        if let Some(h) = problem.hint {
+            b = b.hint(h);
+        }
+        out.push(b);
     }
     // Two publishers: a release would upload twice (the second upload fails, or one
     // publishes what the other did not check).

@@ -1,0 +1,664 @@
+//! Strict grammars for every value that enters pyrel from a repository or a policy and
+//! can reach a workflow, a shell line, the bump script or a git command.
+//!
+//! A value that does not match is refused where it enters (policy load, discovery) with
+//! exit 2 naming the file and line; it is never escaped. Escaping is no defence for
+//! GitHub Actions: the YAML escape `$\u007b{` is decoded *before* expressions are
+//! evaluated, so any `${{` that reaches a workflow is live. Each validator returns the
+//! reason as one sentence; the caller adds the location.
+
+use std::fmt;
+
+/// The reason a value was refused, as one sentence without a location.
+pub type Invalid = String;
+
+/// A `${{` anywhere, in any value, is refused: it would be a live GitHub expression.
+pub fn no_expression(s: &str) -> Result<(), Invalid> {
+    if s.contains("${{") {
+        return Err(format!(
+            "`{}` contains `${{{{`, which GitHub Actions would evaluate as an expression",
+            shown(s)
+        ));
+    }
+    Ok(())
+}
+
+/// Characters that end or hide a line in YAML, a terminal or an editor.
+fn is_invisible_or_break(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A value as shown in a message: control characters visible, long values cut.
+pub fn shown(s: &str) -> String {
+    let escaped: String = s.chars().flat_map(char::escape_debug).collect();
+    if escaped.chars().count() > 80 {
+        let cut: String = escaped.chars().take(80).collect();
+        format!("{cut}…")
+    } else {
+        escaped
+    }
+}
+
+/// A distribution name, PEP 508: ASCII letters, digits, `-`, `_`, `.`, starting and
+/// ending with a letter or digit.
+pub fn distribution_name(s: &str) -> Result<(), Invalid> {
+    let b = s.as_bytes();
+    let ok = !b.is_empty()
+        && b.len() <= 200
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a valid distribution name (PEP 508: ASCII letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit)",
+            shown(s)
+        ))
+    }
+}
+
+/// A path inside the repository, as policy paths and package directories are written:
+/// relative, `/`-separated, made of `[A-Za-z0-9._-]` components, none empty, `.`, `..`
+/// or starting with `-`, and not inside `.git/`. The empty path (the root) is refused;
+/// use [`package_dir`] where the root is allowed.
+pub fn repo_path(s: &str) -> Result<(), Invalid> {
+    let bad = |why: &str| {
+        Err(format!(
+            "`{}` must be a relative path inside the repository, of ASCII letters, digits, `.`, `_`, `-` and `/`: {why}",
+            shown(s)
+        ))
+    };
+    if s.is_empty() {
+        return bad("it is empty");
+    }
+    if s.len() > 255 {
+        return bad("longer than 255 characters");
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/')))
+    {
+        return bad(&format!(
+            "`{}` is not allowed (only ASCII letters, digits, `.`, `_`, `-` and `/`)",
+            c.escape_debug()
+        ));
+    }
+    if s.starts_with('/') {
+        return bad("it must be relative to the repository root");
+    }
+    for comp in s.split('/') {
+        match comp {
+            "" => return bad("it has an empty component (`//` or a trailing `/`)"),
+            "." | ".." => return bad("`.` and `..` components are not allowed"),
+            c if c.starts_with('-') => return bad("a component must not start with `-`"),
+            _ => {}
+        }
+    }
+    if s.split('/')
+        .next()
+        .is_some_and(|c| c.eq_ignore_ascii_case(".git"))
+    {
+        return bad("it is inside `.git/`");
+    }
+    Ok(())
+}
+
+/// A package directory: the repository root (empty) or a [`repo_path`].
+pub fn package_dir(s: &str) -> Result<(), Invalid> {
+    if s.is_empty() {
+        Ok(())
+    } else {
+        repo_path(s)
+    }
+}
+
+/// Two managed paths that are the same file, or one inside the other.
+pub fn overlapping<'a>(paths: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str)> {
+    let key = |p: &str| p.to_ascii_lowercase();
+    for (i, (ka, a)) in paths.iter().enumerate() {
+        for (kb, b) in &paths[i + 1..] {
+            let (la, lb) = (key(a), key(b));
+            if la == lb || la.starts_with(&format!("{lb}/")) || lb.starts_with(&format!("{la}/")) {
+                return Some((ka, kb));
+            }
+        }
+    }
+    None
+}
+
+/// A branch name: git's `check-ref-format --branch` rules within a conservative charset
+/// (`[A-Za-z0-9._/-]`), at most 255 bytes.
+pub fn branch_name(s: &str) -> Result<(), Invalid> {
+    ref_name(s).map_err(|why| format!("`{}` is not a valid branch name: {why}", shown(s)))
+}
+
+/// The rules a git ref name (branch or tag, without `refs/...`) must follow, in the
+/// conservative charset `[A-Za-z0-9._/+!-]` (`+` and `!` occur in PEP 440 versions).
+fn ref_name(s: &str) -> Result<(), &'static str> {
+    if s.is_empty() {
+        return Err("it is empty");
+    }
+    if s.len() > 255 {
+        return Err("it is longer than 255 characters");
+    }
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '!'))
+    {
+        return Err("only ASCII letters, digits, `.`, `_`, `-`, `+`, `!` and `/` are allowed");
+    }
+    if s.starts_with('-') {
+        return Err("it must not start with `-`");
+    }
+    if s == "@" || s.contains("..") || s.contains("@{") {
+        return Err("`..` and `@{` are not allowed");
+    }
+    if s.ends_with('.') || s.ends_with('/') {
+        return Err("it must not end with `.` or `/`");
+    }
+    for comp in s.split('/') {
+        if comp.is_empty() {
+            return Err("it has an empty component (`//`)");
+        }
+        if comp.starts_with('.') {
+            return Err("a component must not start with `.`");
+        }
+        if comp.ends_with(".lock") {
+            return Err("a component must not end with `.lock`");
+        }
+    }
+    Ok(())
+}
+
+/// A tag name git can create (same rules as a branch, see [`ref_name`]).
+pub fn tag_name(s: &str) -> Result<(), Invalid> {
+    ref_name(s).map_err(|why| format!("`{}` is not a valid git tag name: {why}", shown(s)))
+}
+
+/// A status check name (`required-checks`): printable, no `${{`, at most 255 characters.
+pub fn check_name(s: &str) -> Result<(), Invalid> {
+    printable_text(s, 255).map_err(|why| format!("check name `{}`: {why}", shown(s)))
+}
+
+/// Free text that reaches a workflow (a pre-build command, a check name): printable,
+/// one line, no `${{`, bounded.
+pub fn printable_text(s: &str, max: usize) -> Result<(), String> {
+    if s.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    if s.chars().count() > max {
+        return Err(format!("longer than {max} characters"));
+    }
+    if s.chars().any(is_invisible_or_break) {
+        return Err(
+            "must not contain control characters, line breaks or invisible characters".into(),
+        );
+    }
+    if s.contains("${{") {
+        return Err(
+            "must not contain `${{`: GitHub Actions would evaluate it as an expression".into(),
+        );
+    }
+    Ok(())
+}
+
+/// A runner label (`ubuntu-24.04`, `self-hosted`): `[A-Za-z0-9._-]`, at most 100
+/// characters, not starting with `-` or `.`.
+pub fn runner_label(s: &str) -> Result<(), Invalid> {
+    let ok = !s.is_empty()
+        && s.len() <= 100
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && !s.starts_with(['-', '.']);
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a valid runner label (ASCII letters, digits, `.`, `_` and `-`, at most 100)",
+            shown(s)
+        ))
+    }
+}
+
+/// A deployment environment name: `[A-Za-z0-9._-]`, at most 255 characters.
+pub fn environment_name(s: &str) -> Result<(), Invalid> {
+    let ok = !s.is_empty()
+        && s.len() <= 255
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !s.starts_with(['-', '.']);
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a valid environment name (letters, digits, `-`, `_`, `.`)",
+            shown(s)
+        ))
+    }
+}
+
+/// A GitHub secret name: `[A-Za-z_][A-Za-z0-9_]*`, not starting with `GITHUB_`.
+pub fn secret_name(s: &str) -> Result<(), Invalid> {
+    let ok = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.len() <= 255
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.to_ascii_uppercase().starts_with("GITHUB_");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a valid GitHub secret name (letters, digits and `_`, not starting with a digit or GITHUB_)",
+            shown(s)
+        ))
+    }
+}
+
+/// `owner/repo` on GitHub: owner `[A-Za-z0-9-]` (at most 39), repo `[A-Za-z0-9._-]`
+/// (at most 100, not `.` or `..`).
+pub fn github_repo(s: &str) -> Result<(), Invalid> {
+    let bad = || Err(format!("`{}` is not an owner/repo name", shown(s)));
+    let Some((owner, repo)) = s.split_once('/') else {
+        return bad();
+    };
+    let owner_ok = !owner.is_empty()
+        && owner.len() <= 39
+        && owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !owner.starts_with('-');
+    let repo_ok = !repo.is_empty()
+        && repo.len() <= 100
+        && repo != "."
+        && repo != ".."
+        && repo
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if owner_ok && repo_ok {
+        Ok(())
+    } else {
+        bad()
+    }
+}
+
+/// One piece of a tag format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    /// The normalized distribution name.
+    Name,
+    /// The last component of the package directory.
+    Dir,
+    Version,
+}
+
+/// A release tag format such as `v{version}` or `{name}-v{version}`: parsed and checked
+/// once when the policy loads, then the only way tags are made ([`TagFormat::render`])
+/// and read back ([`TagFormat::parse`]).
+///
+/// Placeholders: `{version}` (required, once), `{name}` (the normalized distribution
+/// name) and `{dir}` (the last component of the package directory), each at most once.
+/// The text around them is `[A-Za-z0-9._/-]` and the whole must make a tag git accepts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TagFormat {
+    source: String,
+    pieces: Vec<Piece>,
+}
+
+impl fmt::Debug for TagFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TagFormat({:?})", self.source)
+    }
+}
+
+impl fmt::Display for TagFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+impl serde::Serialize for TagFormat {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.source)
+    }
+}
+
+impl Default for TagFormat {
+    fn default() -> Self {
+        TagFormat {
+            source: "v{version}".into(),
+            pieces: vec![Piece::Text("v".into()), Piece::Version],
+        }
+    }
+}
+
+impl std::str::FromStr for TagFormat {
+    type Err = Invalid;
+    fn from_str(s: &str) -> Result<Self, Invalid> {
+        TagFormat::new(s)
+    }
+}
+
+impl TagFormat {
+    /// Parses and checks a tag format.
+    pub fn new(s: &str) -> Result<TagFormat, Invalid> {
+        let bad = |why: String| Err(format!("`tag-format` = \"{}\": {why}", shown(s)));
+        let mut pieces = Vec::new();
+        let mut rest = s;
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix('{') {
+                let Some((word, tail)) = after.split_once('}') else {
+                    return bad("an unclosed `{`".into());
+                };
+                let piece = match word {
+                    "version" => Piece::Version,
+                    "name" => Piece::Name,
+                    "dir" => Piece::Dir,
+                    other => {
+                        return bad(format!(
+                            "unknown placeholder `{{{}}}` (use {{name}}, {{dir}} and {{version}})",
+                            shown(other)
+                        ))
+                    }
+                };
+                if pieces.contains(&piece) {
+                    return bad(format!("`{{{word}}}` appears more than once"));
+                }
+                pieces.push(piece);
+                rest = tail;
+            } else {
+                let end = rest.find('{').unwrap_or(rest.len());
+                let text = &rest[..end];
+                if let Some(c) = text
+                    .chars()
+                    .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/')))
+                {
+                    return bad(format!(
+                        "`{}` is not allowed in a tag (only ASCII letters, digits, `.`, `_`, `-`, `/` and the placeholders {{name}}, {{dir}}, {{version}})",
+                        c.escape_debug()
+                    ));
+                }
+                pieces.push(Piece::Text(text.to_string()));
+                rest = &rest[end..];
+            }
+        }
+        if !pieces.contains(&Piece::Version) {
+            return bad("must contain {version}".into());
+        }
+        let format = TagFormat {
+            source: s.to_string(),
+            pieces,
+        };
+        // The placeholders' values are checked where they enter; with sample values the
+        // whole must be a tag git can create.
+        for (name, dir) in [("a", "a"), ("a.b-c_d", "a_b")] {
+            for version in ["0", "1.0.0", "1!2.0rc1.post1.dev3"] {
+                let tag = format.render(name, dir, version);
+                if let Err(e) = ref_name(&tag) {
+                    return bad(format!("would not make a valid git tag (`{tag}`: {e})"));
+                }
+            }
+        }
+        Ok(format)
+    }
+
+    /// The text as written in the policy.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the format names the package (`{name}` or `{dir}`).
+    pub fn names_package(&self) -> bool {
+        self.pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Name | Piece::Dir))
+    }
+
+    fn fill(&self, name: &str, dir: &str, version: &str) -> String {
+        let mut out = String::new();
+        for p in &self.pieces {
+            match p {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Name => out.push_str(name),
+                Piece::Dir => out.push_str(dir),
+                Piece::Version => out.push_str(version),
+            }
+        }
+        out
+    }
+
+    /// The tag of `version` of the package `name` (normalized) in directory `dir`
+    /// (relative to the root; its last component is used, the root's is `name`).
+    pub fn render(&self, name: &str, dir: &str, version: &str) -> String {
+        self.fill(name, dir_word(name, dir), version)
+    }
+
+    /// The text before and after the version for one package: every tag of it is
+    /// `prefix + version + suffix`.
+    pub fn affixes(&self, name: &str, dir: &str) -> (String, String) {
+        const MARK: &str = "\u{0}";
+        let filled = self.fill(name, dir_word(name, dir), MARK);
+        match filled.split_once(MARK) {
+            Some((a, b)) => (a.to_string(), b.to_string()),
+            None => (filled, String::new()),
+        }
+    }
+
+    /// The shell-style glob of a package's tags with the version as `pattern`
+    /// (`v{version}` with `[0-9]*` → `v[0-9]*`).
+    pub fn glob(&self, name: Option<(&str, &str)>, version_pattern: &str, any: &str) -> String {
+        let mut out = String::new();
+        for p in &self.pieces {
+            match (p, name) {
+                (Piece::Text(t), _) => out.push_str(t),
+                (Piece::Name, Some((n, _))) => out.push_str(n),
+                (Piece::Dir, Some((n, d))) => out.push_str(dir_word(n, d)),
+                (Piece::Name | Piece::Dir, None) => out.push_str(any),
+                (Piece::Version, _) => out.push_str(version_pattern),
+            }
+        }
+        out
+    }
+
+    /// Which package a tag belongs to and its version text. `packages` are
+    /// `(normalized name, dir)`; with a format that names no package the index is
+    /// `None`. When several packages match, the one whose text around the version is
+    /// longest wins (packages `a` and `a-v`, format `{name}-v{version}`: `a-v-v1.0.0` is
+    /// `a-v`'s). The version must start with a digit; the tag must be one git accepts.
+    pub fn parse(&self, tag: &str, packages: &[(&str, &str)]) -> Option<(Option<usize>, String)> {
+        ref_name(tag).ok()?;
+        let take = |prefix: &str, suffix: &str| -> Option<String> {
+            let v = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            v.starts_with(|c: char| c.is_ascii_digit())
+                .then(|| v.to_string())
+        };
+        if !self.names_package() {
+            let (prefix, suffix) = self.affixes("", "");
+            return take(&prefix, &suffix).map(|v| (None, v));
+        }
+        packages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (name, dir))| {
+                let (prefix, suffix) = self.affixes(name, dir);
+                take(&prefix, &suffix).map(|v| (prefix.len() + suffix.len(), i, v))
+            })
+            .max_by_key(|(len, _, _)| *len)
+            .map(|(_, i, v)| (Some(i), v))
+    }
+}
+
+fn dir_word<'a>(name: &'a str, dir: &'a str) -> &'a str {
+    dir.rsplit('/').find(|c| !c.is_empty()).unwrap_or(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        for ok in ["a", "libs/a-b", ".github/workflows/release.yml", "a_b/c.d"] {
+            repo_path(ok).unwrap();
+        }
+        for bad in [
+            "",
+            "/etc/x",
+            "a/../b",
+            "a//b",
+            "a/",
+            "./a",
+            ".git/config",
+            ".GIT/x",
+            "a b",
+            "a${{ x }}",
+            "a\nb",
+            "-rf",
+            "x/\"\"\"y.py",
+            "a\\b",
+        ] {
+            assert!(repo_path(bad).is_err(), "{bad:?}");
+        }
+        assert!(package_dir("").is_ok());
+    }
+
+    #[test]
+    fn overlaps() {
+        assert_eq!(
+            overlapping(&[("a", "docs"), ("b", "docs/x.md"), ("c", "y")]),
+            Some(("a", "b"))
+        );
+        assert_eq!(
+            overlapping(&[("a", "x.md"), ("b", "X.md")]),
+            Some(("a", "b"))
+        );
+        assert_eq!(overlapping(&[("a", "docs"), ("b", "docs2")]), None);
+    }
+
+    #[test]
+    fn branches_and_tags() {
+        for ok in ["main", "release/1.x", "feat_a-b.c"] {
+            branch_name(ok).unwrap();
+        }
+        for bad in [
+            "",
+            "-x",
+            "a..b",
+            "a/",
+            "a.",
+            ".a",
+            "a/.b",
+            "a.lock",
+            "a b",
+            "a~1",
+            "a^",
+            "a:b",
+            "a?",
+            "a*",
+            "a[",
+            "a\\b",
+            "@",
+            "a@{b",
+            "a\nb",
+            "x${{ y }}",
+            "a//b",
+        ] {
+            assert!(branch_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn check_names_and_labels() {
+        check_name("CI / test (3.12)").unwrap();
+        for bad in [
+            "",
+            "a\nb",
+            "a${{ github.token }}",
+            "a\u{2028}b",
+            "a\u{202e}b",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+        runner_label("ubuntu-24.04").unwrap();
+        for bad in ["", "a b", "a${{x}}", "-x", "a:b"] {
+            assert!(runner_label(bad).is_err(), "{bad:?}");
+        }
+        environment_name("pypi").unwrap();
+        assert!(environment_name("py pi").is_err());
+        secret_name("PYPI_TOKEN").unwrap();
+        assert!(secret_name("GITHUB_X").is_err());
+        assert!(secret_name("1X").is_err());
+        github_repo("acme/widgets").unwrap();
+        for bad in ["acme", "a/b/c", "a/..", "a b/c", "a/b${{"] {
+            assert!(github_repo(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn distribution_names() {
+        for ok in ["a", "A.b-c_d", "x1"] {
+            distribution_name(ok).unwrap();
+        }
+        for bad in ["", "-a", "a-", "a b", "a${{x}}", "ü"] {
+            assert!(distribution_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tag_formats() {
+        for ok in [
+            "v{version}",
+            "{version}",
+            "{name}-v{version}",
+            "release/{dir}/{version}",
+        ] {
+            TagFormat::new(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for bad in [
+            "release",
+            "v{version} x",
+            "v{version}{version}",
+            "{nam}-{version}",
+            "v{version",
+            "v{version}.lock",
+            "../{version}",
+            "-{version}",
+            "{version}/",
+            "a..{version}",
+            "${{ x }}{version}",
+            "v{version}\n",
+        ] {
+            assert!(TagFormat::new(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tags_render_and_parse_with_the_longest_package() {
+        let f = TagFormat::new("{name}-v{version}").unwrap();
+        assert_eq!(f.render("a-v", "libs/a-v", "1.0.0"), "a-v-v1.0.0");
+        let pkgs = [("a", "libs/a"), ("a-v", "libs/a-v")];
+        assert_eq!(
+            f.parse("a-v-v1.0.0", &pkgs),
+            Some((Some(1), "1.0.0".into()))
+        );
+        assert_eq!(f.parse("a-v1.0.0", &pkgs), Some((Some(0), "1.0.0".into())));
+        assert_eq!(f.parse("b-v1.0.0", &pkgs), None);
+        assert_eq!(f.parse("a-v1.0.0 ", &pkgs), None);
+        assert_eq!(f.parse("a-v..1", &pkgs), None);
+        let d = TagFormat::new("{dir}/{version}").unwrap();
+        assert_eq!(d.render("x", "libs/core", "2.0"), "core/2.0");
+        assert_eq!(d.render("x", "", "2.0"), "x/2.0");
+        let v = TagFormat::default();
+        assert_eq!(v.parse("v1.2.3", &[]), Some((None, "1.2.3".into())));
+        assert_eq!(v.parse("vx", &[]), None);
+        assert_eq!(v.affixes("", ""), ("v".into(), String::new()));
+        assert_eq!(f.glob(Some(("core", "")), "[0-9]*", "*"), "core-v[0-9]*");
+        assert_eq!(f.affixes("dashboard-api", "libs/api").0, "dashboard-api-v");
+        let r = TagFormat::new("release/{name}/{version}").unwrap();
+        assert_eq!(r.affixes("a", "").0, "release/a/");
+        assert_eq!(f.glob(None, "*", "*"), "*-v*");
+    }
+}

@@ -1,0 +1,546 @@
+//! Concurrency, crashes, output errors and git preconditions through the real binary
+//! (issue 8): one writer at a time, all or nothing, the lock file not trusted to
+//! delete, a closed pipe or full disk never panics, tokens never shown in a diff.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{fixture, git, pyrel, snapshot_tree};
+
+const FAKE_TOKEN: &str = "ghp_FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE0000";
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    pyrel(dir)
+        .env("PYREL_TODAY", "2024-05-01")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn init(dir: &Path) {
+    let out = run(dir, &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// The pyrel binary as a plain `Command` (for spawning and killing).
+fn pyrel_cmd(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("pyrel"));
+    c.current_dir(dir)
+        .args(args)
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("PYREL_NO_GH", "1")
+        .env("PYREL_TODAY", "2024-05-01");
+    c
+}
+
+fn versions(dir: &Path) -> Vec<String> {
+    let out = run(dir, &["version", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["version"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn temp_files(dir: &Path) -> Vec<PathBuf> {
+    snapshot_tree(dir)
+        .into_keys()
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(".pyrel-"))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. One writer at a time
+
+#[cfg(unix)]
+#[test]
+fn a_second_writer_waits_then_exits_1_writing_nothing() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    // A policy change, so generate would write.
+    let pp = repo.path().join("pyproject.toml");
+    let text = std::fs::read_to_string(&pp)
+        .unwrap()
+        .replace("build-tool = \"uv\"", "build-tool = \"build\"");
+    std::fs::write(&pp, text).unwrap();
+    let before = snapshot_tree(repo.path());
+    // Another writer (the bump script uses the same protocol) holds the lock.
+    let lock = repo.path().join(".git/pyrel.lock");
+    let mut holder = Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl,sys,time\nf=open(sys.argv[1],'a')\nfcntl.flock(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(20)",
+        ])
+        .arg(&lock)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "locked");
+    for args in [
+        &["generate"][..],
+        &["bump", "patch"],
+        &["generate", "--force"],
+    ] {
+        let start = Instant::now();
+        let out = run(repo.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("another pyrel is writing"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            start.elapsed() >= Duration::from_millis(1500),
+            "did not wait"
+        );
+        assert!(snapshot_tree(repo.path()) == before, "{args:?} wrote");
+    }
+    // Readers do not wait for the lock.
+    let out = run(repo.path(), &["generate", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let _ = holder.kill();
+    let _ = holder.wait();
+    // Once the holder is gone the lock is free again (the OS released it).
+    let out = run(repo.path(), &["generate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn concurrent_bumps_never_leave_mixed_versions() {
+    let repo = fixture("uv-workspace");
+    let mut expected_patch = 0u32;
+    for pair in 0..10 {
+        let spawn = || {
+            pyrel_cmd(repo.path(), &["bump", "patch", "--no-changelog"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        for o in [&a, &b] {
+            match o.status.code() {
+                Some(0) => expected_patch += 1,
+                Some(1) => assert!(stderr(o).contains("another pyrel"), "{}", stderr(o)),
+                other => panic!("pair {pair}: exit {other:?}: {}", stderr(o)),
+            }
+        }
+        let v = versions(repo.path());
+        let want = format!("2.0.{expected_patch}");
+        assert!(
+            v.iter().all(|x| *x == want),
+            "pair {pair}: {v:?}, want {want}"
+        );
+    }
+    assert!(expected_patch >= 10);
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. All or nothing
+
+#[test]
+fn init_that_fails_halfway_leaves_nothing_and_the_next_init_starts_afresh() {
+    let repo = fixture("uv-workspace");
+    let before = snapshot_tree(repo.path());
+    for at in ["0", "2", "5"] {
+        let out = pyrel(repo.path())
+            .env("PYREL_SYNC_FAIL_AT", at)
+            .args(["init", "--yes"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("every file was restored"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            snapshot_tree(repo.path()) == before,
+            "fail at {at}: tree changed"
+        );
+        // No directory is left behind either.
+        assert!(
+            !repo.path().join(".github").exists(),
+            "fail at {at}: .github left"
+        );
+        assert!(
+            !repo.path().join("docs").exists(),
+            "fail at {at}: docs left"
+        );
+    }
+    let out = run(repo.path(), &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("(policy)"));
+}
+
+#[test]
+fn generate_that_fails_halfway_restores_every_file() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    let pp = repo.path().join("pyproject.toml");
+    let text = std::fs::read_to_string(&pp)
+        .unwrap()
+        .replace("publish = \"trusted\"", "publish = \"token\"");
+    std::fs::write(&pp, text).unwrap();
+    let before = snapshot_tree(repo.path());
+    let out = pyrel(repo.path())
+        .env("PYREL_SYNC_FAIL_AT", "1")
+        .args(["generate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(snapshot_tree(repo.path()) == before);
+    assert!(run(repo.path(), &["generate"]).status.success());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn init_with_stdout_on_a_full_disk_is_never_half_done() {
+    let repo = fixture("single-flat");
+    let before = snapshot_tree(repo.path());
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = pyrel_cmd(repo.path(), &["init", "--yes"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(101), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert_ne!(out.status.code(), Some(0));
+    if snapshot_tree(repo.path()) != before {
+        // Everything was written: the repository is fully set up.
+        let check = run(repo.path(), &["generate", "--check"]);
+        assert!(
+            check.status.success(),
+            "half-initialised: {}",
+            stdout(&check)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. The lock file is not trusted to delete
+
+#[test]
+fn generate_deletes_only_its_own_untouched_files() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    let lock = repo.path().join(".github/pyrel.lock");
+    let hash_of =
+        |rel: &str| pyrel::sync::hash(&std::fs::read_to_string(repo.path().join(rel)).unwrap());
+    let mut text = std::fs::read_to_string(&lock).unwrap();
+    for rel in [
+        "pyproject.toml",
+        "README.md",
+        "widgets/__init__.py",
+        ".git/config",
+    ] {
+        text.push_str(&format!("\"{rel}\" = \"{}\"\n", hash_of(rel)));
+    }
+    text.push_str("\"../outside.txt\" = \"sha256:00\"\n\"/etc/passwd\" = \"sha256:00\"\n");
+    std::fs::write(&lock, text).unwrap();
+    // A real orphan: the guide is no longer managed and untouched, so it goes.
+    let pp = repo.path().join("pyproject.toml");
+    let policy = std::fs::read_to_string(&pp).unwrap().replace(
+        "releasing-guide = \"docs/RELEASING.md\"",
+        "releasing-guide = false",
+    );
+    std::fs::write(&pp, &policy).unwrap();
+    let kept: Vec<(&str, Vec<u8>)> = [
+        "pyproject.toml",
+        "README.md",
+        "widgets/__init__.py",
+        ".git/config",
+    ]
+    .iter()
+    .map(|r| (*r, std::fs::read(repo.path().join(r)).unwrap()))
+    .collect();
+    let out = run(repo.path(), &["generate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for (rel, bytes) in kept {
+        assert_eq!(
+            std::fs::read(repo.path().join(rel)).unwrap(),
+            bytes,
+            "{rel} touched"
+        );
+    }
+    assert!(
+        !repo.path().join("docs/RELEASING.md").exists(),
+        "{}",
+        stdout(&out)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 8. Tokens in diffs
+
+#[test]
+fn tokens_in_files_are_redacted_in_every_diff() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    let wf = repo.path().join(".github/workflows/release.yml");
+    let mut text = std::fs::read_to_string(&wf).unwrap();
+    text.push_str(&format!("# {FAKE_TOKEN}\n"));
+    std::fs::write(&wf, text).unwrap();
+    let pp = repo.path().join("pyproject.toml");
+    let text = std::fs::read_to_string(&pp).unwrap().replace(
+        "description = \"Small widgets for dashboards\"",
+        &format!("description = \"{FAKE_TOKEN}\""),
+    );
+    std::fs::write(&pp, text).unwrap();
+    for args in [
+        &["generate", "--check"][..],
+        &["generate", "--dry-run"],
+        &["generate"],
+        &["bump", "patch", "--dry-run"],
+    ] {
+        let out = run(repo.path(), args);
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(all.contains("***"), "{args:?}: no diff shown: {all}");
+        assert!(!all.contains("ghp_FAKE"), "{args:?}: token shown: {all}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 9. Output errors
+
+#[cfg(target_os = "linux")]
+#[test]
+fn closed_pipes_and_full_disks_never_panic_for_any_verb() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    let verbs: &[&[&str]] = &[
+        &["doctor", "--explain", "version-sync"],
+        &["doctor", "--offline"],
+        &["doctor", "--offline", "--format", "json"],
+        &["version"],
+        &["version", "--format", "json"],
+        &["generate", "--check"],
+        &["generate", "--dry-run"],
+        &["generate"],
+        &["init", "--yes"],
+        &["bump", "patch", "--dry-run"],
+        &["--help"],
+        &["bump", "--help"],
+    ];
+    for args in verbs {
+        let normal = pyrel_cmd(repo.path(), args).output().unwrap();
+        let code = normal.status.code();
+        // Closed pipe (`| head -0`): the reader is gone before pyrel writes.
+        let mut child = pyrel_cmd(repo.path(), args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            out.status.code(),
+            code,
+            "{args:?} closed pipe: {}",
+            stderr(&out)
+        );
+        // Full disk.
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = pyrel_cmd(repo.path(), args).stdout(full).output().unwrap();
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_ne!(out.status.code(), Some(101), "{args:?}");
+        if code == Some(0) && !normal.stdout.is_empty() {
+            assert_eq!(out.status.code(), Some(2), "{args:?} full disk");
+            assert!(stderr(&out).contains("could not write"), "{}", stderr(&out));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 10. git preconditions before writing
+
+#[test]
+fn bump_commit_without_a_git_identity_writes_nothing() {
+    let repo = fixture("single-src");
+    init(repo.path());
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-q", "-m", "init"]);
+    git(repo.path(), &["config", "user.useConfigOnly", "true"]);
+    let before = snapshot_tree(repo.path());
+    for args in [
+        &["bump", "patch", "--commit"][..],
+        &["bump", "patch", "--tag"],
+    ] {
+        let out = pyrel(repo.path())
+            .env_remove("GIT_AUTHOR_NAME")
+            .env_remove("GIT_AUTHOR_EMAIL")
+            .env_remove("GIT_COMMITTER_NAME")
+            .env_remove("GIT_COMMITTER_EMAIL")
+            .env_remove("EMAIL")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains("identity"), "{}", stderr(&out));
+        assert!(snapshot_tree(repo.path()) == before);
+    }
+}
+
+#[test]
+fn init_lists_the_lock_among_what_it_created() {
+    let repo = fixture("single-flat");
+    let out = run(repo.path(), &["init", "--yes"]);
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains(".github/pyrel.lock"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. kill -9 during generate and bump
+
+#[cfg(unix)]
+fn kill_after(mut child: std::process::Child, delay: Duration) {
+    std::thread::sleep(delay);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[cfg(unix)]
+#[test]
+fn kill_9_during_generate_leaves_every_file_old_or_new() {
+    let repo = fixture("uv-workspace");
+    init(repo.path());
+    let pp = repo.path().join("pyproject.toml");
+    let policy_a = std::fs::read_to_string(&pp).unwrap();
+    let policy_b = policy_a.replace("publish = \"trusted\"", "publish = \"token\"");
+    assert_ne!(policy_a, policy_b);
+    // Both complete states, from full runs.
+    let mut states = Vec::new();
+    for policy in [&policy_a, &policy_b] {
+        std::fs::write(&pp, policy).unwrap();
+        assert!(run(repo.path(), &["generate"]).status.success());
+        states.push(snapshot_tree(repo.path()));
+    }
+    for i in 0..16u64 {
+        let policy = if i % 2 == 0 { &policy_a } else { &policy_b };
+        std::fs::write(&pp, policy).unwrap();
+        let child = pyrel_cmd(repo.path(), &["generate"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        kill_after(child, Duration::from_millis(2 + i * 3));
+        let now = snapshot_tree(repo.path());
+        for (path, bytes) in &now {
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".pyrel-"))
+            {
+                continue;
+            }
+            let known = states.iter().any(|s| s.get(path) == Some(bytes));
+            assert!(
+                known,
+                "iteration {i}: {} is neither old nor new",
+                path.display()
+            );
+        }
+        let out = run(repo.path(), &["generate"]);
+        assert!(out.status.success(), "iteration {i}: {}", stderr(&out));
+        assert!(
+            temp_files(repo.path()).is_empty(),
+            "{:?}",
+            temp_files(repo.path())
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn kill_9_during_bump_leaves_every_file_old_or_new() {
+    for i in 0..10u64 {
+        let repo = fixture("uv-workspace");
+        std::fs::write(
+            repo.path().join("CHANGELOG.md"),
+            "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- x\n",
+        )
+        .unwrap();
+        let before = snapshot_tree(repo.path());
+        let done = fixture("uv-workspace");
+        std::fs::write(
+            done.path().join("CHANGELOG.md"),
+            "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- x\n",
+        )
+        .unwrap();
+        assert!(run(done.path(), &["bump", "patch"]).status.success());
+        let after = snapshot_tree(done.path());
+        let child = pyrel_cmd(repo.path(), &["bump", "patch"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        kill_after(child, Duration::from_millis(2 + i * 4));
+        for (path, bytes) in snapshot_tree(repo.path()) {
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".pyrel-"))
+            {
+                continue;
+            }
+            assert!(
+                before.get(&path) == Some(&bytes) || after.get(&path) == Some(&bytes),
+                "iteration {i}: {} is neither old nor new",
+                path.display()
+            );
+        }
+        // The next run cleans up whatever temp file the kill left.
+        let _ = run(repo.path(), &["bump", "2.1.0"]);
+        assert!(
+            temp_files(repo.path()).is_empty(),
+            "{:?}",
+            temp_files(repo.path())
+        );
+    }
+}
