@@ -112,7 +112,7 @@ pub enum Command {
     /// required checks green for HEAD, the new version not yet on the index it goes to
     /// (PyPI; TestPyPI for pre-releases, and for finals too with `testpypi = "all"`), the
     /// offline doctor clean. Then the bump, commit and annotated tag of
-    /// `pyrel bump --commit --tag`, an atomic push of the branch and the tag, the release
+    /// `pyrel bump BUMP --commit --tag`, an atomic push of the branch and the tag, the release
     /// workflow run of the tag watched to its end (including the wait for environment
     /// approval), and the version looked up on the index and the GitHub Release.
     ///

@@ -1,4 +1,4 @@
-//! `pyrel release`: preflight → `pyrel bump --commit --tag` (the same code) → push →
+//! `pyrel release`: preflight → `pyrel bump BUMP --commit --tag` (the same code) → push →
 //! watch the release run → verify. The steps live in `crate::release`.
 
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! `pyrel release`: the steps of a release after the bump — preflight, push, watch the
 //! release run, verify the upload. `commands/release.rs` strings them together around the
-//! bump of `pyrel bump --commit --tag`.
+//! bump of `pyrel bump BUMP --commit --tag`.
 //!
 //! Every step either passes or stops with a [`Stopped`]: what happened and the exact next
 //! command, so a pushed tag is never left unexplained.
