@@ -136,7 +136,8 @@ mod tests {
                         "DIR" => ".".to_string(),
                         w if w.starts_with('{') && w.ends_with('}') => "1.0.0".to_string(),
                         w if w.starts_with('"') || w.starts_with('$') => "1.0.0".to_string(),
-                        w => w.to_string(),
+                        // roff (docs/man) escapes every `-` as `\-`.
+                        w => w.replace("\\-", "-"),
                     })
                     .collect();
                 checked += 1;
