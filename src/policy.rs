@@ -167,6 +167,12 @@ pub struct Policy {
     pub reviewers: Vec<String>,
     /// Doctor checks turned off for this repository, each with the reason why.
     pub doctor_ignore: Vec<DoctorIgnore>,
+    /// Environment variables of the generated test job (see `crate::render::overrides`).
+    pub test_env: std::collections::BTreeMap<String, String>,
+    /// Service containers of the generated test job.
+    pub test_services: std::collections::BTreeMap<String, crate::render::overrides::Service>,
+    /// Action pins the user moved ahead of pyrel's (full SHA and version).
+    pub action_pins: std::collections::BTreeMap<String, crate::render::overrides::ActionPin>,
     pub files: ManagedPaths,
 }
 
@@ -202,6 +208,9 @@ impl Default for Policy {
             testpypi_token_secret: "TEST_PYPI_API_TOKEN".into(),
             reviewers: Vec::new(),
             doctor_ignore: Vec::new(),
+            test_env: Default::default(),
+            test_services: Default::default(),
+            action_pins: Default::default(),
             files: ManagedPaths {
                 release_workflow: Some(".github/workflows/release.yml".into()),
                 test_workflow: Some(".github/workflows/test.yml".into()),
@@ -444,6 +453,33 @@ const KEYS: &[KeySpec] = &[
             }
             Some(Value::Array(arr))
         },
+    },
+    KeySpec {
+        key: "test-env",
+        comment: "Environment variables of the generated test job, e.g. { DATABASE_URL = \"postgresql://localhost/test\" }.",
+        apply: |p, v| {
+            p.test_env = crate::render::overrides::parse_test_env(v)?;
+            Ok(())
+        },
+        show: |p| Some(crate::render::overrides::show_test_env(&p.test_env)),
+    },
+    KeySpec {
+        key: "test-services",
+        comment: "Service containers of the test job, e.g. { postgres = { image = \"postgres:17@sha256:...\", ports = [\"5432:5432\"] } }.",
+        apply: |p, v| {
+            p.test_services = crate::render::overrides::parse_test_services(v)?;
+            Ok(())
+        },
+        show: |p| Some(crate::render::overrides::show_test_services(&p.test_services)),
+    },
+    KeySpec {
+        key: "action-pins",
+        comment: "Pins that replace pyrel's, e.g. { \"actions/checkout\" = \"<40-hex sha> # v7.1.0\" }.",
+        apply: |p, v| {
+            p.action_pins = crate::render::overrides::parse_action_pins(v)?;
+            Ok(())
+        },
+        show: |p| Some(crate::render::overrides::show_action_pins(&p.action_pins)),
     },
 ];
 

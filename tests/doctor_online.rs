@@ -228,7 +228,8 @@ fn branch_unprotected() {
 
 #[test]
 fn protection_weaker_than_asked() {
-    let dir = token_repo();
+    // One approval asked explicitly: init's default follows the committers (none here → 0).
+    let dir = repo(&["publish=token", "required-approvals=1"]);
     let (github, index) = (gh::protection_weaker().start(), pypi_fine());
     let (report, code) = doctor(dir.path(), Some(&github), &index, &[]);
     let errors = messages(&report, "branch-protection", "error");

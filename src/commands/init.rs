@@ -43,6 +43,10 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     }
 
     let (mut policy, choices) = detect(&project);
+    // Sized to the team: one committer gets no required approval (else locked out). Only
+    // here: doctor before init judges with pyrel's default and runs no git.
+    policy.required_approvals =
+        crate::render::team::default_approvals(crate::render::team::committers(&project.root));
     for assignment in &args.set {
         policy::apply_override(&mut policy, assignment)?;
     }
@@ -344,6 +348,14 @@ fn ask(policy: &mut Policy) -> Result<()> {
             toml_edit::Value::Array(list.iter().map(String::as_str).collect())
         ),
     )?;
+    let approvals: u32 = Input::new()
+        .with_prompt(
+            "Approving reviews required on pull requests (0 when you are the only maintainer)",
+        )
+        .default(policy.required_approvals)
+        .interact_text()
+        .map_err(io)?;
+    policy::apply_override(policy, &format!("required-approvals={approvals}"))?;
     let modes = [
         "trusted (Trusted Publishing, recommended)",
         "token (API tokens)",

@@ -29,8 +29,8 @@ pub struct Context {
     pub tag_format: String,
     /// Glob patterns for `on.push.tags`.
     pub tag_globs: Vec<String>,
-    /// A real tag for the guide's examples: the first package's current version in the
-    /// tag format (or `1.0.0` when the version comes from git).
+    /// The guide's example tag: the tag format with the placeholder version `X.Y.Z`
+    /// (no real version, so the guide does not change with every release).
     pub example_tag: String,
     pub example_version: String,
     pub lockstep: bool,
@@ -54,6 +54,29 @@ pub struct Context {
     pub any_vcs: bool,
     pub files: FilesCtx,
     pub pins: super::pins::Pins,
+    /// The packages the test workflow tests: directory and import name.
+    pub test_packages: Vec<TestPackage>,
+    pub test_env: std::collections::BTreeMap<String, String>,
+    pub test_services: std::collections::BTreeMap<String, super::overrides::Service>,
+    /// Packages with compiled code: a wheel matrix over Linux, macOS and Windows.
+    pub compiled: Vec<super::compiled::Compiled>,
+    /// Their names, as JSON, for the build job (it builds only their sdist).
+    pub compiled_names: String,
+    pub any_cibuildwheel: bool,
+    pub any_maturin: bool,
+    /// The body of GitHub's create-ruleset request for the release tags (in the guide).
+    pub tag_ruleset: String,
+    /// The uv release pinned in setup-uv.
+    pub uv_version: &'static str,
+    /// The release tools' requirement lines (version and hashes), for `--require-hashes`.
+    pub release_requirements: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TestPackage {
+    pub dir: String,
+    #[serde(rename = "import", skip_serializing_if = "Option::is_none")]
+    pub import_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -116,15 +139,10 @@ impl Context {
             ));
         };
         let lockstep = policy.versioning == Versioning::Lockstep;
-        let tag_globs = if lockstep {
-            vec![tag_glob(policy.tag_format.as_str(), None)]
-        } else {
-            project
-                .packages
-                .iter()
-                .map(|p| tag_glob(policy.tag_format.as_str(), Some(&p.normalized)))
-                .collect()
-        };
+        // One glob whatever the number of packages (the workflow's size must not grow with
+        // them): with independent versioning `{name}` matches any name, and the plan job
+        // refuses a tag that names no package.
+        let tag_globs = vec![tag_glob(policy.tag_format.as_str(), (!lockstep).then_some("*"))];
         let packages = project
             .packages
             .iter()
@@ -152,10 +170,9 @@ impl Context {
                     .collect(),
             })
             .collect::<Vec<_>>();
-        let example_version = packages
-            .first()
-            .and_then(|p| p.version.clone())
-            .unwrap_or_else(|| "1.0.0".into());
+        // Generated files carry no version: a version written here would be stale after the
+        // next bump, and the release commit would fail its own `pyrel doctor`.
+        let example_version = "X.Y.Z".to_string();
         let example_tag = policy
             .tag_format
             .as_str()
@@ -178,7 +195,28 @@ impl Context {
                 Some("set files.bump-script to a path (default \"scripts/bump_version.py\"), or set files.release-workflow = false"),
             ));
         }
+        refuse_expressions(project, policy)?;
+        let test_packages = packages
+            .iter()
+            .map(|p| TestPackage {
+                dir: p.dir.clone(),
+                import_name: p.import_name.clone(),
+            })
+            .collect();
+        let compiled = super::compiled::detect(project);
+        let compiled_names =
+            serde_json::to_string(&compiled.iter().map(|c| c.name.as_str()).collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".into());
         Ok(Context {
+            any_cibuildwheel: compiled
+                .iter()
+                .any(|c| c.tool == super::compiled::WheelTool::Cibuildwheel),
+            any_maturin: compiled
+                .iter()
+                .any(|c| c.tool == super::compiled::WheelTool::Maturin),
+            tag_ruleset: tag_ruleset_json(&tag_globs)?,
+            compiled,
+            compiled_names,
             pyrel_version: env!("CARGO_PKG_VERSION"),
             owner,
             repo,
@@ -230,8 +268,76 @@ impl Context {
                 branch_protection: f.branch_protection.as_deref().map(slash),
                 changelog: f.changelog.as_deref().map(slash),
             },
-            pins: super::pins::pins(),
+            test_packages,
+            test_env: policy.test_env.clone(),
+            test_services: policy.test_services.clone(),
+            pins: super::pins::pins(&policy.action_pins),
+            uv_version: super::pins::UV_VERSION,
+            release_requirements: super::engine::release_requirements()?,
         })
+    }
+}
+
+/// Refuses any policy or repository value that would reach a workflow holding a GitHub
+/// expression (`${{`). No quoting defuses one: GitHub decodes YAML escapes first, and
+/// evaluates expressions in names, `runs-on`, `env` and `with` values alike.
+fn refuse_expressions(project: &Project, policy: &Policy) -> Result<()> {
+    let mut values: Vec<(String, &str)> = vec![
+        ("default-branch".into(), &policy.default_branch),
+        ("runner".into(), &policy.runner),
+        ("tag-format".into(), policy.tag_format.as_str()),
+        ("pypi-environment".into(), &policy.pypi_environment),
+        ("testpypi-environment".into(), &policy.testpypi_environment),
+        ("pypi-token-secret".into(), &policy.pypi_token_secret),
+        (
+            "testpypi-token-secret".into(),
+            &policy.testpypi_token_secret,
+        ),
+    ];
+    values.extend(
+        policy
+            .required_checks
+            .iter()
+            .map(|c| ("required-checks".into(), c.as_str())),
+    );
+    values.extend(
+        policy
+            .pre_build
+            .iter()
+            .map(|c| ("pre-build".into(), c.as_str())),
+    );
+    values.extend(
+        policy
+            .python_versions
+            .iter()
+            .map(|c| ("python-versions".into(), c.as_str())),
+    );
+    let f = &policy.files;
+    for (key, path) in [
+        ("files.release-workflow", &f.release_workflow),
+        ("files.test-workflow", &f.test_workflow),
+        ("files.bump-script", &f.bump_script),
+    ] {
+        if let Some(p) = path.as_deref().and_then(|p| p.to_str()) {
+            values.push((key.into(), p));
+        }
+    }
+    for p in &project.packages {
+        values.push((
+            format!("the package directory of {}", p.name),
+            p.dir.to_str().unwrap_or(""),
+        ));
+        values.push(("a package name".into(), &p.name));
+        if let Some(m) = &p.import_name {
+            values.push((format!("the import name of {}", p.name), m));
+        }
+    }
+    match values.iter().find(|(_, v)| super::engine::has_expression(v)) {
+        Some((key, value)) => Err(Error::usage(
+            format!("{key} = {value:?} holds a GitHub expression (`${{{{`), which would run in the release workflow"),
+            Some("remove the `${{` from that value: no quoting makes an expression inert in a workflow"),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -251,6 +357,31 @@ fn tag_prefix(format: &str, name: &str) -> String {
         Some((prefix, _)) => prefix.to_string(),
         None => with_name,
     }
+}
+
+/// The body of `POST /repos/{owner}/{repo}/rulesets` for the release tags: only
+/// repository admins (role 5) may create, move or delete a tag the workflow releases.
+pub fn tag_ruleset_json(tag_globs: &[String]) -> Result<String> {
+    let body = serde_json::json!({
+        "name": "release tags",
+        "target": "tag",
+        "enforcement": "active",
+        "bypass_actors": [
+            { "actor_id": 5, "actor_type": "RepositoryRole", "bypass_mode": "always" }
+        ],
+        "conditions": { "ref_name": {
+            "include": tag_globs.iter().map(|g| format!("refs/tags/{g}")).collect::<Vec<_>>(),
+            "exclude": [],
+        } },
+        "rules": [
+            { "type": "creation" },
+            { "type": "update" },
+            { "type": "deletion" },
+            { "type": "non_fast_forward" },
+        ],
+    });
+    serde_json::to_string_pretty(&body)
+        .map_err(|e| Error::usage(format!("internal error: {e}"), None))
 }
 
 /// The body of `PUT /repos/{owner}/{repo}/branches/{branch}/protection`.
@@ -334,5 +465,6 @@ mod tests {
     fn globs_match_the_tag_format() {
         assert_eq!(tag_glob("v{version}", None), "v[0-9]*");
         assert_eq!(tag_glob("{name}-v{version}", Some("core")), "core-v[0-9]*");
+        assert_eq!(tag_glob("{name}-v{version}", Some("*")), "*-v[0-9]*");
     }
 }

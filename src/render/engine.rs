@@ -20,6 +20,17 @@ pub const RELEASING_GUIDE: &str = "docs/RELEASING.md.hbs";
 pub const CHANGELOG: &str = "CHANGELOG.md.hbs";
 pub const GITIGNORE_BLOCK: &str = "gitignore-block.hbs";
 
+/// Partials (`{{> name}}`): Python run inside workflow steps, kept as real `.py` files.
+pub const PARTIALS: &[(&str, &str)] = &[
+    ("upload_loop", "partials/upload_loop.py"),
+    ("install_check", "partials/install_check.py"),
+    ("test_install", "partials/test_install.py"),
+    ("test_run", "partials/test_run.py"),
+];
+
+/// The release tools' requirements (versions and hashes), rendered into the workflow.
+pub const RELEASE_REQUIREMENTS: &str = ".github/release-requirements.txt";
+
 /// Every template id; a test proves each exists and renders.
 pub const TEMPLATE_IDS: &[&str] = &[
     RELEASE_WORKFLOW,
@@ -53,6 +64,14 @@ fn build(id: &'static str) -> std::result::Result<Handlebars<'static>, String> {
     hb.register_helper("shell", Box::new(shell_helper));
     hb.register_helper("json", Box::new(json_helper));
     hb.register_helper("concat", Box::new(concat_helper));
+    for (name, path) in PARTIALS {
+        let text = TEMPLATES
+            .get_file(path)
+            .and_then(|f| f.contents_utf8())
+            .ok_or_else(|| format!("partial {path} is not embedded"))?;
+        hb.register_partial(name, text)
+            .map_err(|e| format!("partial {path}: {e}"))?;
+    }
     let file = TEMPLATES
         .get_file(id)
         .ok_or_else(|| format!("template {id} is not embedded"))?;
@@ -98,6 +117,19 @@ impl Data {
     }
 }
 
+/// The requirement lines of [`RELEASE_REQUIREMENTS`], comments dropped.
+pub fn release_requirements() -> Result<Vec<&'static str>> {
+    let text = TEMPLATES
+        .get_file(RELEASE_REQUIREMENTS)
+        .and_then(|f| f.contents_utf8())
+        .ok_or_else(|| Error::usage(format!("{RELEASE_REQUIREMENTS} is not embedded"), None))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect())
+}
+
 /// Renders one template with the typed context.
 pub fn render_template(id: &str, ctx: &Context) -> Result<String> {
     Data::new(ctx)?.render(id)
@@ -121,7 +153,9 @@ fn param_text(h: &Helper, name: &'static str) -> std::result::Result<String, Ren
 }
 
 /// `{{yaml value}}`: a YAML double-quoted scalar (JSON string syntax is valid YAML).
-/// A `${{` inside is broken up so GitHub never evaluates it as an expression.
+/// A value holding `${{` is refused: GitHub decodes YAML escapes before it evaluates
+/// expressions, so no spelling of it is inert. [`super::context`] refuses such policy
+/// values with a message first; reaching this is a bug.
 fn yaml_helper(
     h: &Helper,
     _: &Handlebars,
@@ -130,16 +164,24 @@ fn yaml_helper(
     out: &mut dyn Output,
 ) -> HelperResult {
     let s = param_text(h, "yaml")?;
-    out.write(&yaml_quote(&s))?;
+    let quoted = yaml_quote(&s).ok_or_else(|| {
+        RenderErrorReason::Other(format!("a GitHub expression reached a workflow: {s:?}"))
+    })?;
+    out.write(&quoted)?;
     Ok(())
 }
 
-/// Quotes a string for YAML. `${{` cannot be escaped in a workflow, so it is written
-/// as `$\u{7b}{` — YAML reads it back as the same characters, GitHub's expression
-/// scanner never sees the `${{` sequence in the file.
-pub fn yaml_quote(s: &str) -> String {
-    let json = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
-    json.replace("${{", "$\\u007b{")
+/// Quotes a string for YAML, or `None` when it holds a GitHub expression (`${{`).
+pub fn yaml_quote(s: &str) -> Option<String> {
+    if has_expression(s) {
+        return None;
+    }
+    serde_json::to_string(s).ok()
+}
+
+/// Whether GitHub would read an expression in this text.
+pub fn has_expression(s: &str) -> bool {
+    s.contains("${{")
 }
 
 /// `{{shell value}}`: a POSIX single-quoted word.
@@ -192,25 +234,22 @@ mod tests {
     #[test]
     fn every_template_is_embedded_and_compiles() {
         compile(TEMPLATE_IDS);
+        for (name, _) in PARTIALS {
+            assert!(registry(RELEASE_WORKFLOW).unwrap().has_template(name), "{name}");
+        }
+        assert!(!release_requirements().unwrap().is_empty());
         for id in TEMPLATE_IDS {
             assert!(registry(id).unwrap().has_template(id), "{id}");
         }
     }
 
     #[test]
-    fn yaml_quote_round_trips_and_hides_expressions() {
-        for s in [
-            "plain",
-            "it's: \"q\"",
-            "x${{ github.token }}",
-            "a\\b",
-            "#c",
-            "- d",
-        ] {
-            let q = yaml_quote(s);
-            assert!(!q.contains("${{"), "{q}");
+    fn yaml_quote_round_trips_and_refuses_expressions() {
+        for s in ["plain", "it's: \"q\"", "a\\b", "#c", "- d", "$HOME {x}"] {
+            let q = yaml_quote(s).unwrap();
             let back: String = serde_yaml::from_str(&q).unwrap();
             assert_eq!(back, s);
         }
+        assert_eq!(yaml_quote("x${{ github.token }}"), None);
     }
 }

@@ -1,9 +1,12 @@
 //! Templates → [`Plan`]: the single source of truth for what `init` and `generate` write
 //! and what `generate --check` and `doctor` compare against. Pure: no I/O.
 
+pub mod compiled;
 mod context;
 mod engine;
+pub mod overrides;
 pub mod pins;
+pub mod team;
 
 use std::path::PathBuf;
 

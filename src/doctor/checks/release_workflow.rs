@@ -36,11 +36,24 @@ How to fix
 
 const PUBLISH_COMMANDS: &[&str] = &[
     "twine upload",
+    // twine driven from a Python loop (pyrel's own workflow): `[..., "twine", "upload", ...]`.
+    "\"twine\", \"upload\"",
     "uv publish",
     "poetry publish",
     "flit publish",
     "hatch publish",
     "pdm publish",
+];
+
+/// Variables command-line uploaders read a password or token from.
+const TOKEN_VARIABLES: &[&str] = &[
+    "TWINE_PASSWORD",
+    "UV_PUBLISH_TOKEN",
+    "UV_PUBLISH_PASSWORD",
+    "POETRY_PYPI_TOKEN_PYPI",
+    "FLIT_PASSWORD",
+    "HATCH_INDEX_AUTH",
+    "PDM_PUBLISH_PASSWORD",
 ];
 
 fn is_publish_step(step: &Value) -> bool {
@@ -222,11 +235,17 @@ fn check_workflow(
                 .hint("trigger the workflow on `push: tags:` only, or add `if: startsWith(github.ref, 'refs/tags/')` to the job"),
             );
         }
+        // The credential of each upload: the action's `password` input, or the variable a
+        // command-line uploader reads it from.
         let passwords: Vec<(&str, usize)> = publish_steps
             .iter()
             .filter_map(|s| {
-                let with = s.get("with")?;
-                with.get("password")
+                s.get("with")
+                    .and_then(|w| w.get("password"))
+                    .or_else(|| {
+                        let env = s.get("env")?;
+                        TOKEN_VARIABLES.iter().find_map(|k| env.get(*k))
+                    })
                     .and_then(Value::as_str)
                     .map(|v| (v, 0usize))
             })
@@ -245,18 +264,9 @@ fn check_workflow(
                 }
                 let env_secret = publish_steps.iter().any(|s| {
                     s.get("env").and_then(Value::as_mapping).is_some_and(|m| {
-                        m.keys().filter_map(Value::as_str).any(|k| {
-                            matches!(
-                                k,
-                                "TWINE_PASSWORD"
-                                    | "UV_PUBLISH_TOKEN"
-                                    | "UV_PUBLISH_PASSWORD"
-                                    | "POETRY_PYPI_TOKEN_PYPI"
-                                    | "FLIT_PASSWORD"
-                                    | "HATCH_INDEX_AUTH"
-                                    | "PDM_PUBLISH_PASSWORD"
-                            )
-                        })
+                        m.keys()
+                            .filter_map(Value::as_str)
+                            .any(|k| TOKEN_VARIABLES.contains(&k))
                     })
                 });
                 if !passwords.is_empty() || env_secret {
@@ -351,6 +361,18 @@ fn run(ctx: &Context) -> Outcome {
             )
             .at(path, None)
             .hint("run `pyrel generate` to write the release workflow"),
+        );
+    }
+    // Pins the policy moved: one older than pyrel's own goes backwards.
+    for (action, theirs, ours) in crate::render::pins::older_than_shipped(&ctx.policy.action_pins) {
+        out.push(
+            finding(
+                Code::ReleaseWorkflow,
+                Severity::Warning,
+                format!("action-pins holds {action} {theirs}, older than the {ours} pyrel ships"),
+            )
+            .at(ctx.policy_path(), ctx.policy_line("action-pins"))
+            .hint(format!("remove the {action} entry from action-pins (pyrel's pin is newer), or pin a newer release")),
         );
     }
     Outcome::from_builders(
