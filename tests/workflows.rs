@@ -851,7 +851,8 @@ const CRAFTED_ENV: &str = r#"postgresql://u:p@localhost/t?x='1'&y="$(id)""#;
 const PG_IMAGE: &str =
     "postgres:17@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const CRAFTED_CHECK: &str = r#"lint: "strict" 'x' $(id) #1; echo pwned"#;
-const CRAFTED_BRANCH: &str = "release/$(id)'x'\"y\"";
+// Within the branch grammar (git ref rules, `[A-Za-z0-9._/+!-]`): shaped like a path and a version.
+const CRAFTED_BRANCH: &str = "release/2026.1_rc-x";
 const CRAFTED_PRE_BUILD: &str = r#"make gen && echo "$HOME" '#x'; printf '%s\n' "a;b""#;
 
 /// Crafted renders (both test gates), audited with the matrix by zizmor, actionlint and
