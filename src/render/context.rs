@@ -142,7 +142,10 @@ impl Context {
         // One glob whatever the number of packages (the workflow's size must not grow with
         // them): with independent versioning `{name}` matches any name, and the plan job
         // refuses a tag that names no package.
-        let tag_globs = vec![tag_glob(policy.tag_format.as_str(), (!lockstep).then_some("*"))];
+        let tag_globs = vec![tag_glob(
+            policy.tag_format.as_str(),
+            (!lockstep).then_some("*"),
+        )];
         let packages = project
             .packages
             .iter()

@@ -235,7 +235,10 @@ mod tests {
     fn every_template_is_embedded_and_compiles() {
         compile(TEMPLATE_IDS);
         for (name, _) in PARTIALS {
-            assert!(registry(RELEASE_WORKFLOW).unwrap().has_template(name), "{name}");
+            assert!(
+                registry(RELEASE_WORKFLOW).unwrap().has_template(name),
+                "{name}"
+            );
         }
         assert!(!release_requirements().unwrap().is_empty());
         for id in TEMPLATE_IDS {
