@@ -1619,3 +1619,55 @@ fn setup_py_and_setup_cfg_python_requires_bound_the_matrix() {
         .assert()
         .success();
 }
+
+#[test]
+fn setup_py_version_read_from_a_file_it_names_is_that_files_literal() {
+    let d = common::fixture("real-setup-reads");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("grabber", Some("3.4.1"), "grabber"),
+            ("opaque", None, "opaque"),
+            ("scanner", Some("0.12.0"), "scanner"),
+            ("pathread", Some("1.0.0"), "pathread"),
+        ])
+    );
+    let p = discover(d.path()).unwrap();
+    check_spans(&p);
+    assert_eq!(
+        sources(pkg(&p, "grabber"))[0],
+        (
+            SourceKind::Attr,
+            pb("grabber/grabber/__meta__.py"),
+            2,
+            "3.4.1"
+        )
+    );
+    // A version setup.py computes from nothing it names stays unreadable, with its line.
+    let (findings, _) = cli_doctor(d.path());
+    let opaque: Vec<_> = findings
+        .iter()
+        .filter(|(_, _, m)| m.contains("opaque"))
+        .collect();
+    assert_eq!(opaque.len(), 1, "{findings:?}");
+    assert!(opaque[0].2.contains("version unreadable"), "{opaque:?}");
+    assert!(opaque[0].1.starts_with("opaque/setup.py"), "{opaque:?}");
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    for (name, from, to, file) in [
+        ("grabber", "3.4.1", "3.5.0", "grabber/grabber/__meta__.py"),
+        ("scanner", "0.12.0", "0.13.0", "scanner/scanner/__init__.py"),
+        ("pathread", "1.0.0", "1.1.0", "pathread/pathread/version.py"),
+    ] {
+        bump_moves_exactly(
+            d.path(),
+            &["minor", "--package", name, "--no-changelog"],
+            from,
+            to,
+            &[file],
+        );
+    }
+}

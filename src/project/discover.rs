@@ -663,6 +663,16 @@ fn read_package_dir(
         (name, setup_path.clone(), rel.join("setup.py"))
     } else if let Some(name) = cfg.as_ref().and_then(|c| part_lit(c, "metadata", "name")) {
         (name, dir.join("setup.cfg"), rel.join("setup.cfg"))
+    } else if let Some(src) = match setup.as_ref().and_then(|s| s.name_key.clone()) {
+        Some(key) => legacy.setup_read_literal(&[key.as_str()])?,
+        None => None,
+    } {
+        let lit = Literal {
+            value: src.value.clone(),
+            line: src.line,
+            span: src.span.clone(),
+        };
+        (lit, root.join(&src.path), rel.join("setup.py"))
     } else {
         if let Some(e) = setup
             .as_ref()
@@ -1142,6 +1152,23 @@ impl Legacy<'_> {
         part_lit(cfg, "options.packages.find", "where").map(|l| clean(&l.value))
     }
 
+    /// A computed `name=`/`version=` of setup.py read from a `.py` file it names by
+    /// literal path (`exec` of `pkg/__version__.py`, a regex over `pkg/__init__.py`): the
+    /// first such file in the package directory with a literal assignment of one of
+    /// `names` is where the value lives, and what a bump edits.
+    fn setup_read_literal(&self, names: &[&str]) -> Result<Option<VersionSource>> {
+        let Some(setup) = self.setup else {
+            return Ok(None);
+        };
+        for f in &setup.read_files {
+            let file = self.rel.join(f);
+            if let Some(l) = literal_in(self.root, &file, names)? {
+                return Ok(Some(source(SourceKind::Attr, &file, l)));
+            }
+        }
+        Ok(None)
+    }
+
     /// setup.py's `version=` wins over setup.cfg, as in setuptools.
     fn version(&self, problem: &mut Option<Error>) -> Result<(VersionScheme, Vec<VersionSource>)> {
         if let Some(v) = self.setup.and_then(|s| s.version.clone()) {
@@ -1161,6 +1188,9 @@ impl Legacy<'_> {
                 },
                 vec![],
             ));
+        }
+        if let Some(src) = self.setup_read_literal(&["__version__", "VERSION"])? {
+            return Ok((VersionScheme::Static, vec![src]));
         }
         if let Some(e) = self
             .setup
