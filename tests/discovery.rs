@@ -1671,3 +1671,35 @@ fn setup_py_version_read_from_a_file_it_names_is_that_files_literal() {
         );
     }
 }
+
+#[test]
+fn name_eq_eq_version_tags_are_kept_and_test_group_siblings_need_no_pin() {
+    let d = common::fixture("real-libs-eqtags");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("corekit", Some("0.4.0"), "libs/corekit"),
+            ("testkit", Some("0.2.1"), "libs/testkit"),
+            ("alpha-plug", Some("0.1.3"), "libs/partners/alpha"),
+        ])
+    );
+    common::git(d.path(), &["add", "-A"]);
+    common::git(d.path(), &["commit", "-qm", "libs"]);
+    for tag in ["corekit==0.3.0", "testkit==0.2.0", "alpha-plug==0.1.2"] {
+        common::git(d.path(), &["tag", tag]);
+    }
+    let summary = init_and_check(d.path());
+    assert!(summary.contains("tags `{name}=={version}`"), "{summary}");
+    let policy = std::fs::read_to_string(d.path().join("pyrel.toml")).unwrap();
+    assert!(
+        policy.contains("tag-format = \"{name}=={version}\""),
+        "{policy}"
+    );
+    // `testkit` in the test groups is used from the workspace, never published: no
+    // "without a version constraint" warning.
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("version constraint")),
+        "{findings:?}"
+    );
+}

@@ -236,7 +236,7 @@ fn format_of(tag: &str, names: &[String]) -> Option<String> {
     let prefix = &tag[..start];
     if !prefix
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '@'))
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '@' | '='))
     {
         return None;
     }
@@ -458,6 +458,11 @@ mod tests {
         assert_eq!(
             format_of("integrations/core-lib-v0.1.0", &names).as_deref(),
             Some("integrations/{name}-v{version}")
+        );
+        // `name==1.2.3`, as langchain-style monorepos tag.
+        assert_eq!(
+            format_of("core-lib==0.3.1", &names).as_deref(),
+            Some("{name}=={version}")
         );
         assert_eq!(format_of("nightly", &names), None);
         assert_eq!(format_of("x$(id)1.0", &names), None);
