@@ -1703,3 +1703,26 @@ fn name_eq_eq_version_tags_are_kept_and_test_group_siblings_need_no_pin() {
         "{findings:?}"
     );
 }
+
+#[test]
+fn dependencies_from_the_uv_dynamic_versioning_hook_order_the_release() {
+    let d = common::fixture("real-hook-deps");
+    // hub-core's extra on hub-evals closes a cycle (hub-evals needs hub-core): no order.
+    // hub's extra on hub-cli closes one too (hub-cli needs hub).
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("hub-graph", None, "hub_graph"),
+            ("hub-core", None, "hub_core"),
+            ("hub-evals", None, "hub_evals"),
+            ("hub", None, ""),
+            ("hub-cli", None, "hub_cli"),
+        ])
+    );
+    init_and_check(d.path());
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("constraint")),
+        "{findings:?}"
+    );
+}

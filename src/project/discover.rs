@@ -1446,6 +1446,20 @@ fn link(drafts: Vec<Draft>) -> Result<Vec<Package>> {
     Ok(out)
 }
 
+/// The normalized extras of a requirement: `core[evals, cli]>=1` → `evals`, `cli`.
+fn requirement_extras(req: &str) -> Vec<String> {
+    let rest = req.trim_start();
+    let after = rest[pyproject::name_prefix(rest).len()..].trim_start();
+    match after.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((inner, _)) => inner
+            .split(',')
+            .map(|e| normalize_name(e.trim()))
+            .filter(|e| !e.is_empty())
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
 /// Whether a dependency section only adds order when it does not close a cycle:
 /// extras, dependency groups and poetry's dev/group dependencies.
 fn is_soft(section: &str) -> bool {
@@ -1475,6 +1489,23 @@ pub fn order(pkgs: Vec<Package>) -> Result<Vec<Package>> {
             if let Some(&j) = index.get(s.name.as_str()) {
                 if j != i {
                     deps[i].push((j, !is_soft(&s.section)));
+                }
+                // `sibling[extra]` also needs what that extra of the sibling pulls in
+                // (`app -> core[evals]`, `core: evals = [evals-pkg]`): order only, as
+                // soft as an extra, so it never closes a cycle.
+                for extra in requirement_extras(&s.requirement) {
+                    for t in &pkgs[j].siblings {
+                        let of_extra = t
+                            .section
+                            .strip_prefix("optional-dependencies.")
+                            .or_else(|| t.section.strip_prefix("extras_require."))
+                            .is_some_and(|e| normalize_name(e) == extra);
+                        if let (true, Some(&k)) = (of_extra, index.get(t.name.as_str())) {
+                            if k != i {
+                                deps[i].push((k, false));
+                            }
+                        }
+                    }
                 }
             }
         }

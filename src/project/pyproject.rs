@@ -459,6 +459,27 @@ impl Pyproject {
                 }
             }
         }
+        // hatch's uv-dynamic-versioning metadata hook fills dynamic dependencies from
+        // templates (`sibling=={{ version }}`): the same edges as `[project]`'s.
+        if let Some(hook) = self.table("tool.hatch.metadata.hooks.uv-dynamic-versioning") {
+            if self.dynamic("dependencies") {
+                self.push_array(&mut out, hook.get("dependencies"), "dependencies");
+            }
+            if self.dynamic("optional-dependencies") {
+                if let Some(opt) = hook
+                    .get("optional-dependencies")
+                    .and_then(Item::as_table_like)
+                {
+                    for (extra, item) in opt.iter() {
+                        self.push_array(
+                            &mut out,
+                            Some(item),
+                            &format!("optional-dependencies.{extra}"),
+                        );
+                    }
+                }
+            }
+        }
         if let Some(groups) = self.table("dependency-groups") {
             for (group, item) in groups.iter() {
                 self.push_array(&mut out, Some(item), &format!("dependency-groups.{group}"));
