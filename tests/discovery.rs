@@ -1726,3 +1726,27 @@ fn dependencies_from_the_uv_dynamic_versioning_hook_order_the_release() {
         "{findings:?}"
     );
 }
+
+#[test]
+fn a_tools_sample_projects_and_crate_resources_are_not_released() {
+    let d = common::fixture("real-tool-repo");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("quickfmt", Some("0.4.2"), ""),
+            ("quickfmt-backend", Some("0.4.2"), "crates/quickfmt-backend"),
+        ])
+    );
+    let summary = init_and_check(d.path());
+    assert!(summary.contains("lockstep"), "{summary}");
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--no-changelog"],
+        "0.4.2",
+        "0.5.0",
+        &[
+            "crates/quickfmt/Cargo.toml",
+            "crates/quickfmt-backend/pyproject.toml",
+        ],
+    );
+}

@@ -79,6 +79,11 @@ const SKIP_DIRS: &[&str] = &[
     "e2e",
     "integration_tests",
     "integration-tests",
+    // Sample projects a tool's own tests build (`scripts/packages/*`), a Rust crate's
+    // test data (`crates/*/resources`), other projects checked out to try a tool on.
+    "scripts",
+    "resources",
+    "ecosystem",
 ];
 
 /// Modules that hold a `__version__` users import.
