@@ -1750,3 +1750,36 @@ fn a_tools_sample_projects_and_crate_resources_are_not_released() {
         ],
     );
 }
+
+#[test]
+fn init_with_nothing_to_release_is_refused_naming_why_and_writes_nothing() {
+    // The one project's name is computed: exit 2 naming setup.py:3, nothing written.
+    let t = repo(&[(
+        "setup.py",
+        b"import os\nfrom setuptools import setup\nsetup(name=os.environ['N'], version='1.0')\n",
+    )]);
+    let before = common::snapshot_tree(t.path());
+    let out = common::pyrel(t.path())
+        .args(["init", "--yes"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("setup.py:3: no package to release"), "{err}");
+    assert!(!err.contains("internal error"), "{err}");
+    assert_eq!(common::snapshot_tree(t.path()), before);
+    // Every project virtual: refused too, with a hint naming a real command.
+    let t = repo(&[(
+        "pyproject.toml",
+        b"[project]\nname = \"tools-only\"\nversion = \"0.1.0\"\n\n[tool.uv]\npackage = false\n",
+    )]);
+    let out = common::pyrel(t.path())
+        .args(["init", "--yes"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no package to release here"), "{err}");
+    assert!(err.contains("`pyrel init`"), "{err}");
+    assert!(!t.path().join(".github").exists());
+}

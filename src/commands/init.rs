@@ -48,6 +48,9 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     }
     policy::check_overrides(&policy)?;
     summary(&project, &policy, &choices);
+    if project.packages.is_empty() {
+        return Err(nothing_to_release(&project));
+    }
     let takeover = match existing_publisher(&project, &mut policy, &choices) {
         Ok(t) => t,
         Err(message) => {
@@ -159,6 +162,24 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
 
 /// The policy pyrel proposes for this repository: the detection layer decides
 /// ([`project::choices`]), init only maps the choices onto policy keys.
+/// Init with no package to release would write a release workflow that builds nothing:
+/// refused, naming the first package pyrel could not read (file:line) when there is one.
+fn nothing_to_release(project: &Project) -> Error {
+    match project.problems.first() {
+        Some(p) => Error::Parse {
+            path: project.root.join(&p.path),
+            line: p.line,
+            column: None,
+            message: format!("no package to release: {}", p.message),
+            hint: p.hint.clone(),
+        },
+        None => Error::usage(
+            "no package to release here: every Python project found is virtual or private",
+            Some("give the project to release a [build-system] table (and no `Private :: Do Not Upload` classifier), then run `pyrel init` again"),
+        ),
+    }
+}
+
 pub fn detect_defaults(project: &Project) -> Policy {
     detect(project).0
 }
