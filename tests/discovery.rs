@@ -1783,3 +1783,46 @@ fn init_with_nothing_to_release_is_refused_naming_why_and_writes_nothing() {
     assert!(err.contains("`pyrel init`"), "{err}");
     assert!(!t.path().join(".github").exists());
 }
+
+#[test]
+fn version_json_lists_skipped_projects_and_unreadable_packages_with_why() {
+    let json = |dir: &Path| -> serde_json::Value {
+        let out = common::pyrel(dir)
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let d = common::fixture("real-uv-virtual");
+    let v = json(d.path());
+    let skipped: Vec<(&str, &str, &str)> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap(),
+                s["dir"].as_str().unwrap(),
+                s["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("acme-workspace", "", "virtual"),
+            ("acme-internal", "packages/internal", "private"),
+            ("acme-scripts", "packages/scripts", "virtual"),
+            ("acme-tooling", "packages/tooling", "virtual"),
+        ]
+    );
+    assert_eq!(v["problems"], serde_json::json!([]));
+    let d = common::fixture("real-setup-reads");
+    let v = json(d.path());
+    let problems = v["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["package"], "opaque");
+    assert_eq!(problems[0]["path"], "opaque/setup.py");
+    assert_eq!(problems[0]["line"], 6);
+}
