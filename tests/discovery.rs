@@ -1528,7 +1528,67 @@ fn doctor_names_both_files_when_two_workflows_publish() {
     assert_eq!(two.len(), 1, "{findings:?}");
     assert_eq!(
         two[0].2,
-        "2 workflows publish to PyPI: .github/workflows/release.yml and .github/workflows/upload.yml"
+        "2 workflows publish to PyPI: .github/workflows/release.yml and .github/workflows/upload.yml, both on tags `v*`"
+    );
+}
+
+#[test]
+fn publishers_on_other_events_than_the_release_tags_are_not_two_publishers() {
+    let d = common::fixture("single-src");
+    let wf = |name: &str, on: &str| {
+        let dir = d.path().join(".github/workflows");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(name),
+            format!("name: {name}\non:\n{on}jobs:\n  up:\n    runs-on: ubuntu-latest\n    steps:\n      - run: uv build && uv publish\n"),
+        )
+        .unwrap();
+    };
+    // A manual upload and a nightly one never run on a release tag.
+    wf("manual.yml", "  workflow_dispatch:\n");
+    wf("nightly.yml", "  schedule:\n    - cron: '0 3 * * *'\n");
+    common::git(d.path(), &["add", "-A"]);
+    common::git(d.path(), &["commit", "-qm", "publishers"]);
+    let out = common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(".github/workflows/manual.yml also publishes to PyPI, on other events"),
+        "{stdout}"
+    );
+    assert!(d.path().join(".github/workflows/release.yml").is_file());
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("publish to PyPI")),
+        "{findings:?}"
+    );
+    // A second nightly uploader shares the schedule with the first: named.
+    wf("nightly-2.yml", "  schedule:\n    - cron: '0 4 * * *'\n");
+    let (findings, code) = cli_doctor(d.path());
+    assert_eq!(code, 1);
+    assert!(
+        findings.iter().any(|f| f.2
+            == "2 workflows publish to PyPI: .github/workflows/nightly-2.yml and .github/workflows/nightly.yml, both on a schedule"),
+        "{findings:?}"
+    );
+    // Tags of another package (`docs-v*`) do not overlap `v*`; a GitHub release does.
+    std::fs::remove_file(d.path().join(".github/workflows/nightly-2.yml")).unwrap();
+    wf("docs.yml", "  push:\n    tags: ['docs-v*']\n");
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("publish to PyPI")),
+        "{findings:?}"
+    );
+    wf("on-release.yml", "  release:\n    types: [published]\n");
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        findings.iter().any(|f| f.2.contains("on-release.yml")
+            && f.2.contains("release.yml")
+            && f.2.contains("both on")),
+        "{findings:?}"
     );
 }
 

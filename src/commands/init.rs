@@ -292,11 +292,25 @@ fn existing_publisher(
     c: &choices::Choices,
 ) -> std::result::Result<Option<std::path::PathBuf>, String> {
     let ours = policy.files.release_workflow.clone();
-    let others: Vec<&choices::Publisher> = c
+    // pyrel's release workflow runs on its release tags (and default-branch pushes with
+    // dev builds): only a publisher that can run on one of those would upload twice.
+    let tag_format = policy.tag_format.to_string();
+    let tag_prefix = tag_format.split('{').next().unwrap_or_default();
+    let mut planned = vec![choices::Trigger::Tag(tag_prefix.to_string())];
+    if policy.dev_builds {
+        planned.push(choices::Trigger::Branch(policy.default_branch.clone()));
+    }
+    let (others, apart): (Vec<&choices::Publisher>, Vec<&choices::Publisher>) = c
         .publishers
         .iter()
         .filter(|p| Some(&p.path) != ours.as_ref())
-        .collect();
+        .partition(|p| choices::shared_trigger(&p.triggers, &planned).is_some());
+    for p in apart {
+        println!(
+            "  {} also publishes to PyPI, on other events than pyrel's release tags; it is left as it is",
+            slash(&p.path)
+        );
+    }
     let Some(first) = others.first() else {
         return Ok(None);
     };
