@@ -1886,3 +1886,39 @@ fn version_json_lists_skipped_projects_and_unreadable_packages_with_why() {
     assert_eq!(problems[0]["path"], "opaque/setup.py");
     assert_eq!(problems[0]["line"], 6);
 }
+
+#[test]
+fn meson_python_versions_are_read_from_meson_build() {
+    let d = common::fixture("real-meson");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("mlit", Some("2.3.0"), "mlit"),
+            ("mfile", Some("0.5.0"), "mfile"),
+            ("mscript", Some("1.1.dev0"), "mscript"),
+        ])
+    );
+    let p = discover(d.path()).unwrap();
+    check_spans(&p);
+    assert_eq!(
+        sources(pkg(&p, "mlit")),
+        [(SourceKind::MesonBuild, pb("mlit/meson.build"), 6, "2.3.0")]
+    );
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    for (name, from, to, file) in [
+        ("mlit", "2.3.0", "2.4.0", "mlit/meson.build"),
+        ("mfile", "0.5.0", "0.6.0", "mfile/VERSION"),
+    ] {
+        bump_moves_exactly(
+            d.path(),
+            &["minor", "--package", name, "--no-changelog"],
+            from,
+            to,
+            &[file],
+        );
+    }
+}

@@ -19,6 +19,7 @@
 //! the rest of the repository still works.
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobSet, GlobSetBuilder};
@@ -795,6 +796,9 @@ fn read_package_dir(
                 });
                 (VersionScheme::Missing, vec![])
             }
+            PyVersion::Dynamic if pp.build_backend() == Some("mesonpy") => {
+                meson_version(root, rel, &mut problem)?
+            }
             PyVersion::Dynamic => legacy.version(&mut problem)?,
             PyVersion::Missing => (VersionScheme::Missing, vec![]),
         };
@@ -945,6 +949,153 @@ fn version_file(
             value: value.to_string(),
         }],
     ))
+}
+
+/// The version of a meson-python project with a dynamic version: meson-python takes it
+/// from `project(..., version: ...)` in `meson.build`. A literal is the source; with
+/// `files('VERSION')` that file is; a version a script computes
+/// (`run_command('pkg/_build_utils/version.py')`) is the one import package's literal
+/// `__version__` next to `meson.build`, which such scripts read.
+fn meson_version(
+    root: &Path,
+    rel: &Path,
+    problem: &mut Option<Error>,
+) -> Result<(VersionScheme, Vec<VersionSource>)> {
+    let file = rel.join("meson.build");
+    let text = read_text_opt(&root.join(&file))?.unwrap_or_default();
+    let unreadable = |problem: &mut Option<Error>, line: Option<usize>| {
+        *problem = Some(Error::Parse {
+            path: root.join(&file),
+            line,
+            column: None,
+            message: "meson.build's project() has no version pyrel can read".into(),
+            hint: Some(
+                "write `version: '1.2.3'` in project(), or `version: files('VERSION')`".into(),
+            ),
+        });
+        Ok((VersionScheme::Missing, vec![]))
+    };
+    let Some(arg) = meson_project_version(&text) else {
+        return unreadable(problem, None);
+    };
+    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    match arg {
+        MesonVersion::Literal(span) => Ok((
+            VersionScheme::Static,
+            vec![VersionSource {
+                kind: SourceKind::MesonBuild,
+                path: file.clone(),
+                line: line_of(span.start),
+                value: text[span.clone()].to_string(),
+                span,
+            }],
+        )),
+        MesonVersion::File(name) => {
+            let f = rel.join(&name);
+            if !is_inside(&f) {
+                return unreadable(problem, None);
+            }
+            version_file(root, &f, problem)
+        }
+        MesonVersion::Computed(at) => {
+            let mut found = Vec::new();
+            for dir in subdirs_where(&root.join(rel), |n| !skipped_dir_name(n))? {
+                let init = rel.join(&dir).join("__init__.py");
+                if let Some(l) = literal_in(root, &init, &["__version__"])? {
+                    found.push(source(SourceKind::Attr, &init, l));
+                }
+            }
+            if found.len() == 1 {
+                return Ok((VersionScheme::Static, found));
+            }
+            unreadable(problem, Some(line_of(at)))
+        }
+    }
+}
+
+fn is_inside(p: &Path) -> bool {
+    p.components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+enum MesonVersion {
+    /// Byte range of the version inside its quotes.
+    Literal(Range<usize>),
+    /// `files('VERSION')`.
+    File(String),
+    /// Anything else, at this byte offset.
+    Computed(usize),
+}
+
+/// The `version:` argument of the first `project(...)` call of a meson.build.
+fn meson_project_version(text: &str) -> Option<MesonVersion> {
+    // Meson comments start with `#`; strings are single-quoted.
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut depth = 0usize;
+    let mut in_project = false;
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'\'' => {
+                let triple = text[i..].starts_with("'''");
+                let close = if triple { "'''" } else { "'" };
+                let start = i + close.len();
+                let end = text[start..].find(close).map(|j| start + j)?;
+                i = end + close.len();
+                continue;
+            }
+            b'(' => {
+                if !in_project && depth == 0 && text[..i].trim_end().ends_with("project") {
+                    in_project = true;
+                }
+                depth += 1;
+            }
+            b')' => {
+                depth = depth.saturating_sub(1);
+                if in_project && depth == 0 {
+                    return None;
+                }
+            }
+            _ if in_project
+                && depth == 1
+                && text[i..].starts_with("version")
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) =>
+            {
+                let rest = &text[i + "version".len()..];
+                let after = rest.trim_start();
+                if let Some(value) = after.strip_prefix(':') {
+                    let value_at = text.len() - value.trim_start().len();
+                    let v = value.trim_start();
+                    if let Some(inner) = v.strip_prefix('\'') {
+                        let end = inner.find('\'')?;
+                        let after_lit = inner[end + 1..].trim_start();
+                        if after_lit.starts_with(',') || after_lit.starts_with(')') {
+                            return Some(MesonVersion::Literal(value_at + 1..value_at + 1 + end));
+                        }
+                        return Some(MesonVersion::Computed(value_at));
+                    }
+                    if let Some(args) = v.strip_prefix("files(") {
+                        let args = args.trim_start();
+                        if let Some(inner) = args.strip_prefix('\'') {
+                            let end = inner.find('\'')?;
+                            if inner[end + 1..].trim_start().starts_with(')') {
+                                return Some(MesonVersion::File(inner[..end].to_string()));
+                            }
+                        }
+                    }
+                    return Some(MesonVersion::Computed(value_at));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The version of a maturin project: `[package].version` of its `Cargo.toml`, or with
@@ -1659,4 +1810,41 @@ fn workflows(root: &Path) -> Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(text: &str) -> Option<String> {
+        match meson_project_version(text)? {
+            MesonVersion::Literal(r) => Some(text[r].to_string()),
+            MesonVersion::File(f) => Some(format!("file:{f}")),
+            MesonVersion::Computed(_) => Some("computed".into()),
+        }
+    }
+
+    #[test]
+    fn meson_project_version_forms() {
+        assert_eq!(
+            lit("project('a', 'c', version: '1.2.3')").as_deref(),
+            Some("1.2.3")
+        );
+        assert_eq!(
+            lit("# version: '9.9'\nproject('a',\n  meson_version: '>=1.1',\n  version : '0.1.0',\n)")
+                .as_deref(),
+            Some("0.1.0")
+        );
+        assert_eq!(
+            lit("project('a', version: files('VERSION'))").as_deref(),
+            Some("file:VERSION")
+        );
+        assert_eq!(
+            lit("project('a', version: '1.0' + suffix)").as_deref(),
+            Some("computed")
+        );
+        assert_eq!(lit("project('a', 'c')\nversion: '1.0'"), None);
+        assert_eq!(lit("executable('version', 'x.c')"), None);
+        assert_eq!(lit("project('unterminated"), None);
+    }
 }

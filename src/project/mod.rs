@@ -193,6 +193,8 @@ pub enum SourceKind {
     /// `[workspace.package].version` in the Cargo workspace root a maturin project
     /// inherits from (`version.workspace = true`).
     CargoWorkspace,
+    /// `version: '1.2.3'` in the `project()` call of a meson-python project's `meson.build`.
+    MesonBuild,
     /// A plain text file holding only the version (`version = {file = "VERSION"}`,
     /// `version = file: VERSION`).
     VersionFile,
