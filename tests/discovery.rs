@@ -1922,3 +1922,46 @@ fn meson_python_versions_are_read_from_meson_build() {
         );
     }
 }
+
+/// Runs the generated bump script as the release workflow does.
+fn script(dir: &Path, args: &[&str]) -> (bool, String) {
+    let Some(python) = common::require_tools_python() else {
+        unreachable!()
+    };
+    let out = std::process::Command::new(python)
+        .arg("scripts/bump_version.py")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn the_release_scripts_check_tag_reads_meson_cargo_and_version_file_sources() {
+    let d = common::fixture("real-meson");
+    init_and_check(d.path());
+    for tag in ["mlit-v2.3.0", "mfile-v0.5.0"] {
+        let (ok, out) = script(d.path(), &["check-tag", tag]);
+        assert!(ok, "{tag}: {out}");
+    }
+    let (ok, out) = script(d.path(), &["check-tag", "mlit-v2.4.0"]);
+    assert!(!ok && out.contains("2.3.0"), "{out}");
+    let d = common::fixture("real-tool-repo");
+    init_and_check(d.path());
+    let (ok, out) = script(d.path(), &["check-tag", "v0.4.2"]);
+    assert!(ok, "{out}");
+    let d = common::fixture("real-version-sources");
+    init_and_check(d.path());
+    for tag in ["filever-v4.4.0", "rusty-v0.7.0", "standalone-rs-v0.2.5"] {
+        let (ok, out) = script(d.path(), &["check-tag", tag]);
+        assert!(ok, "{tag}: {out}");
+    }
+}
