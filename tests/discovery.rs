@@ -1686,6 +1686,7 @@ fn setup_py_version_read_from_a_file_it_names_is_that_files_literal() {
     assert_eq!(
         cli_versions(d.path()),
         rows(&[
+            ("cloud-storage-blob", Some("12.26.0"), "cloud-storage-blob"),
             ("grabber", Some("3.4.1"), "grabber"),
             ("opaque", None, "opaque"),
             ("scanner", Some("0.12.0"), "scanner"),
@@ -1721,6 +1722,12 @@ fn setup_py_version_read_from_a_file_it_names_is_that_files_literal() {
         ("grabber", "3.4.1", "3.5.0", "grabber/grabber/__meta__.py"),
         ("scanner", "0.12.0", "0.13.0", "scanner/scanner/__init__.py"),
         ("pathread", "1.0.0", "1.1.0", "pathread/pathread/version.py"),
+        (
+            "cloud-storage-blob",
+            "12.26.0",
+            "12.27.0",
+            "cloud-storage-blob/cloud/storage/blob/_version.py",
+        ),
     ] {
         bump_moves_exactly(
             d.path(),

@@ -1316,10 +1316,20 @@ impl Legacy<'_> {
         let Some(setup) = self.setup else {
             return Ok(None);
         };
+        // A bare file name is joined to a folder computed from the name
+        // (`PACKAGE_NAME.replace("-", "/")`): the namespace path, or the import name.
+        let dist = setup.name.as_ref().map(|l| l.value.as_str());
         for f in &setup.read_files {
-            let file = self.rel.join(f);
-            if let Some(l) = literal_in(self.root, &file, names)? {
-                return Ok(Some(source(SourceKind::Attr, &file, l)));
+            let mut candidates = vec![self.rel.join(f)];
+            if let (false, Some(dist)) = (f.contains('/'), dist) {
+                let norm = normalize_name(dist);
+                candidates.push(self.rel.join(norm.replace('-', "/")).join(f));
+                candidates.push(self.rel.join(norm.replace('-', "_")).join(f));
+            }
+            for file in candidates {
+                if let Some(l) = literal_in(self.root, &file, names)? {
+                    return Ok(Some(source(SourceKind::Attr, &file, l)));
+                }
             }
         }
         Ok(None)
