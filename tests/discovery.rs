@@ -1795,7 +1795,7 @@ fn dependencies_from_the_uv_dynamic_versioning_hook_order_the_release() {
 }
 
 #[test]
-fn a_tools_sample_projects_and_crate_resources_are_not_released() {
+fn a_tools_sample_projects_crate_resources_and_docs_sources_are_not_released() {
     let d = common::fixture("real-tool-repo");
     assert_eq!(
         cli_versions(d.path()),

@@ -408,6 +408,10 @@ fn skipped_dir_name(name: &str) -> bool {
         || lower.contains("template")
         || lower.starts_with("vendored")
         || lower.starts_with("_vendor")
+        // Documentation sources under another name: `docs_src`, `docs-site`, `documentation`.
+        || lower.starts_with("docs_")
+        || lower.starts_with("docs-")
+        || lower.starts_with("documentation")
         || SKIP_DIRS.contains(&lower.as_str())
 }
 
