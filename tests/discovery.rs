@@ -1972,3 +1972,34 @@ fn the_release_scripts_check_tag_reads_meson_cargo_and_version_file_sources() {
         assert!(ok, "{tag}: {out}");
     }
 }
+
+#[test]
+fn pbr_and_versioneer_versions_come_from_git_tags() {
+    let d = common::fixture("real-tag-tools");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[("pbrpkg", None, "pbrpkg"), ("vneer", None, "vneer")])
+    );
+    let p = discover(d.path()).unwrap();
+    assert_eq!(
+        pkg(&p, "pbrpkg").scheme,
+        VersionScheme::Vcs { tool: VcsTool::Pbr }
+    );
+    assert_eq!(
+        pkg(&p, "vneer").scheme,
+        VersionScheme::Vcs {
+            tool: VcsTool::Versioneer
+        }
+    );
+    assert!(p.problems.is_empty(), "{:?}", p.problems);
+    let summary = init_and_check(d.path());
+    assert!(
+        summary.contains("vneer (version from git tags)"),
+        "{summary}"
+    );
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("unreadable")),
+        "{findings:?}"
+    );
+}

@@ -1351,13 +1351,17 @@ impl Legacy<'_> {
             || self
                 .pp
                 .is_some_and(pyproject::Pyproject::uses_setuptools_scm);
-        if scm {
-            return Ok((
-                VersionScheme::Vcs {
-                    tool: VcsTool::SetuptoolsScm,
-                },
-                vec![],
-            ));
+        let tool = if scm {
+            Some(VcsTool::SetuptoolsScm)
+        } else if self.setup.is_some_and(|s| s.pbr) {
+            Some(VcsTool::Pbr)
+        } else if self.setup.is_some_and(|s| s.versioneer) {
+            Some(VcsTool::Versioneer)
+        } else {
+            None
+        };
+        if let Some(tool) = tool {
+            return Ok((VersionScheme::Vcs { tool }, vec![]));
         }
         if let Some(src) = self.setup_read_literal(&["__version__", "VERSION"])? {
             return Ok((VersionScheme::Static, vec![src]));

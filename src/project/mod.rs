@@ -149,6 +149,10 @@ pub enum VcsTool {
     Versioningit,
     UvDynamicVersioning,
     Dunamai,
+    /// OpenStack's pbr (`setup(pbr=True)`): the version comes from git tags.
+    Pbr,
+    /// versioneer (`version=versioneer.get_version()`): from git tags.
+    Versioneer,
 }
 
 /// A literal version token in a file.

@@ -17,6 +17,10 @@ pub struct SetupPy {
     pub version: Option<Literal>,
     /// `use_scm_version=...` is present: setuptools-scm derives the version.
     pub use_scm_version: bool,
+    /// `pbr=True`: pbr derives the version from git tags.
+    pub pbr: bool,
+    /// `version=versioneer.get_version()`: versioneer derives it from git tags.
+    pub versioneer: bool,
     pub install_requires: Vec<Literal>,
     /// `(extra, requirement)` pairs from `extras_require={...}`.
     pub extras_require: Vec<(String, Literal)>,
@@ -87,6 +91,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
                     },
                 };
                 let Some(lit) = lit else {
+                    if key == "version" && value.first().and_then(Token::name) == Some("versioneer")
+                    {
+                        out.versioneer = true;
+                        continue;
+                    }
                     if key == "name" {
                         out.name_key = subscript_key(value);
                     }
@@ -99,6 +108,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
                 } else {
                     out.version = Some(lit);
                 }
+            }
+            "pbr" => {
+                out.pbr = matches!(value, [t] if t.name() == Some("True"));
             }
             "use_scm_version" => {
                 out.use_scm_version = !matches!(value, [t] if t.name() == Some("False"));
