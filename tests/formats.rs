@@ -211,6 +211,8 @@ fn version_json_is_versioned_and_validates() {
         "real-version-sources",
         "real-uv-virtual",
         "real-setup-reads",
+        "real-meson",
+        "real-tag-tools",
     ] {
         let dir = fixture(name);
         let (text, code) = stdout(pyrel(dir.path()).args(["version", "--format", "json"]));
