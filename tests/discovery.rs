@@ -1688,6 +1688,7 @@ fn setup_py_version_read_from_a_file_it_names_is_that_files_literal() {
         rows(&[
             ("cloud-storage-blob", Some("12.26.0"), "cloud-storage-blob"),
             ("grabber", Some("3.4.1"), "grabber"),
+            ("lowver", Some("3.1.0"), "lowver"),
             ("opaque", None, "opaque"),
             ("scanner", Some("0.12.0"), "scanner"),
             ("pathread", Some("1.0.0"), "pathread"),
@@ -1722,6 +1723,7 @@ fn setup_py_version_read_from_a_file_it_names_is_that_files_literal() {
         ("grabber", "3.4.1", "3.5.0", "grabber/grabber/__meta__.py"),
         ("scanner", "0.12.0", "0.13.0", "scanner/scanner/__init__.py"),
         ("pathread", "1.0.0", "1.1.0", "pathread/pathread/version.py"),
+        ("lowver", "3.1.0", "3.2.0", "lowver/lowver/_version.py"),
         (
             "cloud-storage-blob",
             "12.26.0",
@@ -1978,7 +1980,17 @@ fn pbr_and_versioneer_versions_come_from_git_tags() {
     let d = common::fixture("real-tag-tools");
     assert_eq!(
         cli_versions(d.path()),
-        rows(&[("pbrpkg", None, "pbrpkg"), ("vneer", None, "vneer")])
+        rows(&[
+            ("mvneer", None, "mvneer"),
+            ("pbrpkg", None, "pbrpkg"),
+            ("vneer", None, "vneer"),
+        ])
+    );
+    assert_eq!(
+        pkg(&discover(d.path()).unwrap(), "mvneer").scheme,
+        VersionScheme::Vcs {
+            tool: VcsTool::Versioneer
+        }
     );
     let p = discover(d.path()).unwrap();
     assert_eq!(

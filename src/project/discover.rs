@@ -800,6 +800,16 @@ fn read_package_dir(
                 });
                 (VersionScheme::Missing, vec![])
             }
+            // versioneer with meson-python computes the version in meson.build from
+            // git tags (`run_command(['generate_version.py', '--print'])`).
+            PyVersion::Dynamic if pp.build_backend() == Some("mesonpy") && pp.uses_versioneer() => {
+                (
+                    VersionScheme::Vcs {
+                        tool: VcsTool::Versioneer,
+                    },
+                    vec![],
+                )
+            }
             PyVersion::Dynamic if pp.build_backend() == Some("mesonpy") => {
                 meson_version(root, rel, &mut problem)?
             }
@@ -1355,7 +1365,9 @@ impl Legacy<'_> {
             Some(VcsTool::SetuptoolsScm)
         } else if self.setup.is_some_and(|s| s.pbr) {
             Some(VcsTool::Pbr)
-        } else if self.setup.is_some_and(|s| s.versioneer) {
+        } else if self.setup.is_some_and(|s| s.versioneer)
+            || self.pp.is_some_and(pyproject::Pyproject::uses_versioneer)
+        {
             Some(VcsTool::Versioneer)
         } else {
             None
@@ -1363,7 +1375,7 @@ impl Legacy<'_> {
         if let Some(tool) = tool {
             return Ok((VersionScheme::Vcs { tool }, vec![]));
         }
-        if let Some(src) = self.setup_read_literal(&["__version__", "VERSION"])? {
+        if let Some(src) = self.setup_read_literal(&["__version__", "VERSION", "version"])? {
             return Ok((VersionScheme::Static, vec![src]));
         }
         if let Some(e) = self

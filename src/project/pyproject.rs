@@ -293,6 +293,12 @@ impl Pyproject {
             || self.build_requires().iter().any(|r| r == "setuptools-scm")
     }
 
+    /// versioneer is configured (`[tool.versioneer]`, or in the build requirements).
+    pub fn uses_versioneer(&self) -> bool {
+        self.table("tool.versioneer").is_some()
+            || self.build_requires().iter().any(|r| r == "versioneer")
+    }
+
     /// How the version is defined, per the identity's kind.
     pub fn version(&self, kind: SourceKind) -> PyVersion {
         if kind == SourceKind::Poetry {
