@@ -2015,3 +2015,37 @@ fn pbr_and_versioneer_versions_come_from_git_tags() {
         "{findings:?}"
     );
 }
+
+#[test]
+fn hatch_code_source_with_the_default_expression_reads_the_literal() {
+    let hatch = |name: &str, extra: &str| {
+        format!(
+            "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n[project]\nname = \"{name}\"\ndynamic = [\"version\"]\n\n[tool.hatch.version]\nsource = \"code\"\npath = \"src/{name}/__init__.py\"\n{extra}"
+        )
+    };
+    let a = hatch("codeok", "");
+    let b = hatch("codeexpr", "expression = \"get_version()\"\n");
+    let t = repo(&[
+        ("codeok/pyproject.toml", a.as_bytes()),
+        (
+            "codeok/src/codeok/__init__.py",
+            b"\"\"\"Doc.\"\"\"\n\n__version__ = \"0.7.2\"\n",
+        ),
+        ("codeexpr/pyproject.toml", b.as_bytes()),
+        (
+            "codeexpr/src/codeexpr/__init__.py",
+            b"def get_version():\n    return \"1.0\"\n",
+        ),
+    ]);
+    assert_eq!(
+        cli_versions(t.path()),
+        rows(&[
+            ("codeexpr", None, "codeexpr"),
+            ("codeok", Some("0.7.2"), "codeok"),
+        ])
+    );
+    let p = discover(t.path()).unwrap();
+    assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+    assert_eq!(p.problems[0].package.as_deref(), Some("codeexpr"));
+    assert!(p.problems[0].message.contains("source = \"code\""));
+}

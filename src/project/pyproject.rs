@@ -350,6 +350,19 @@ impl Pyproject {
                     return PyVersion::Vcs(VcsTool::UvDynamicVersioning)
                 }
                 Some("versioningit") => return PyVersion::Vcs(VcsTool::Versioningit),
+                // hatch's code source imports `path` and reads `expression`
+                // (`__version__` by default): with the default, a literal `__version__`
+                // in that file is the version, read like the regex source.
+                Some("code")
+                    if h.get("expression")
+                        .and_then(Item::as_str)
+                        .is_none_or(|e| e.trim() == "__version__")
+                        && h.get("path").and_then(Item::as_str).is_some() =>
+                {
+                    if let Some(p) = h.get("path").and_then(Item::as_str) {
+                        return PyVersion::HatchPath(p.to_string());
+                    }
+                }
                 Some("code") => {
                     return PyVersion::Unreadable(
                         "[tool.hatch.version] source = \"code\" runs Python to get the version"
