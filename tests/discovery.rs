@@ -1528,7 +1528,67 @@ fn doctor_names_both_files_when_two_workflows_publish() {
     assert_eq!(two.len(), 1, "{findings:?}");
     assert_eq!(
         two[0].2,
-        "2 workflows publish to PyPI: .github/workflows/release.yml and .github/workflows/upload.yml"
+        "2 workflows publish to PyPI: .github/workflows/release.yml and .github/workflows/upload.yml, both on tags `v*`"
+    );
+}
+
+#[test]
+fn publishers_on_other_events_than_the_release_tags_are_not_two_publishers() {
+    let d = common::fixture("single-src");
+    let wf = |name: &str, on: &str| {
+        let dir = d.path().join(".github/workflows");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(name),
+            format!("name: {name}\non:\n{on}jobs:\n  up:\n    runs-on: ubuntu-latest\n    steps:\n      - run: uv build && uv publish\n"),
+        )
+        .unwrap();
+    };
+    // A manual upload and a nightly one never run on a release tag.
+    wf("manual.yml", "  workflow_dispatch:\n");
+    wf("nightly.yml", "  schedule:\n    - cron: '0 3 * * *'\n");
+    common::git(d.path(), &["add", "-A"]);
+    common::git(d.path(), &["commit", "-qm", "publishers"]);
+    let out = common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(".github/workflows/manual.yml also publishes to PyPI, on other events"),
+        "{stdout}"
+    );
+    assert!(d.path().join(".github/workflows/release.yml").is_file());
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("publish to PyPI")),
+        "{findings:?}"
+    );
+    // A second nightly uploader shares the schedule with the first: named.
+    wf("nightly-2.yml", "  schedule:\n    - cron: '0 4 * * *'\n");
+    let (findings, code) = cli_doctor(d.path());
+    assert_eq!(code, 1);
+    assert!(
+        findings.iter().any(|f| f.2
+            == "2 workflows publish to PyPI: .github/workflows/nightly-2.yml and .github/workflows/nightly.yml, both on a schedule"),
+        "{findings:?}"
+    );
+    // Tags of another package (`docs-v*`) do not overlap `v*`; a GitHub release does.
+    std::fs::remove_file(d.path().join(".github/workflows/nightly-2.yml")).unwrap();
+    wf("docs.yml", "  push:\n    tags: ['docs-v*']\n");
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("publish to PyPI")),
+        "{findings:?}"
+    );
+    wf("on-release.yml", "  release:\n    types: [published]\n");
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        findings.iter().any(|f| f.2.contains("on-release.yml")
+            && f.2.contains("release.yml")
+            && f.2.contains("both on")),
+        "{findings:?}"
     );
 }
 
@@ -1618,4 +1678,371 @@ fn setup_py_and_setup_cfg_python_requires_bound_the_matrix() {
         .args(["generate", "--check"])
         .assert()
         .success();
+}
+
+#[test]
+fn setup_py_version_read_from_a_file_it_names_is_that_files_literal() {
+    let d = common::fixture("real-setup-reads");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("cloud-storage-blob", Some("12.26.0"), "cloud-storage-blob"),
+            ("grabber", Some("3.4.1"), "grabber"),
+            ("lowver", Some("3.1.0"), "lowver"),
+            ("opaque", None, "opaque"),
+            ("scanner", Some("0.12.0"), "scanner"),
+            ("pathread", Some("1.0.0"), "pathread"),
+        ])
+    );
+    let p = discover(d.path()).unwrap();
+    check_spans(&p);
+    assert_eq!(
+        sources(pkg(&p, "grabber"))[0],
+        (
+            SourceKind::Attr,
+            pb("grabber/grabber/__meta__.py"),
+            2,
+            "3.4.1"
+        )
+    );
+    // A version setup.py computes from nothing it names stays unreadable, with its line.
+    let (findings, _) = cli_doctor(d.path());
+    let opaque: Vec<_> = findings
+        .iter()
+        .filter(|(_, _, m)| m.contains("opaque"))
+        .collect();
+    assert_eq!(opaque.len(), 1, "{findings:?}");
+    assert!(opaque[0].2.contains("version unreadable"), "{opaque:?}");
+    assert!(opaque[0].1.starts_with("opaque/setup.py"), "{opaque:?}");
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    for (name, from, to, file) in [
+        ("grabber", "3.4.1", "3.5.0", "grabber/grabber/__meta__.py"),
+        ("scanner", "0.12.0", "0.13.0", "scanner/scanner/__init__.py"),
+        ("pathread", "1.0.0", "1.1.0", "pathread/pathread/version.py"),
+        ("lowver", "3.1.0", "3.2.0", "lowver/lowver/_version.py"),
+        (
+            "cloud-storage-blob",
+            "12.26.0",
+            "12.27.0",
+            "cloud-storage-blob/cloud/storage/blob/_version.py",
+        ),
+    ] {
+        bump_moves_exactly(
+            d.path(),
+            &["minor", "--package", name, "--no-changelog"],
+            from,
+            to,
+            &[file],
+        );
+    }
+}
+
+#[test]
+fn name_eq_eq_tags_fall_back_to_a_valid_format_and_test_group_siblings_need_no_pin() {
+    let d = common::fixture("real-libs-eqtags");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("corekit", Some("0.4.0"), "libs/corekit"),
+            ("testkit", Some("0.2.1"), "libs/testkit"),
+            ("alpha-plug", Some("0.1.3"), "libs/partners/alpha"),
+        ])
+    );
+    common::git(d.path(), &["add", "-A"]);
+    common::git(d.path(), &["commit", "-qm", "libs"]);
+    for tag in ["corekit==0.3.0", "testkit==0.2.0", "alpha-plug==0.1.2"] {
+        common::git(d.path(), &["tag", tag]);
+    }
+    // `=` is outside the tag-format grammar: init falls back to a valid format
+    // instead of writing one the policy loader refuses.
+    let summary = init_and_check(d.path());
+    assert!(summary.contains("tags `{name}-v{version}`"), "{summary}");
+    // `testkit` in the test groups is used from the workspace, never published: no
+    // "without a version constraint" warning.
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("version constraint")),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn dependencies_from_the_uv_dynamic_versioning_hook_order_the_release() {
+    let d = common::fixture("real-hook-deps");
+    // hub-core's extra on hub-evals closes a cycle (hub-evals needs hub-core): no order.
+    // hub's extra on hub-cli closes one too (hub-cli needs hub).
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("hub-graph", None, "hub_graph"),
+            ("hub-core", None, "hub_core"),
+            ("hub-evals", None, "hub_evals"),
+            ("hub", None, ""),
+            ("hub-cli", None, "hub_cli"),
+        ])
+    );
+    init_and_check(d.path());
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("constraint")),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn a_tools_sample_projects_crate_resources_and_docs_sources_are_not_released() {
+    let d = common::fixture("real-tool-repo");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("quickfmt", Some("0.4.2"), ""),
+            ("quickfmt-backend", Some("0.4.2"), "crates/quickfmt-backend"),
+        ])
+    );
+    let summary = init_and_check(d.path());
+    assert!(summary.contains("lockstep"), "{summary}");
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--no-changelog"],
+        "0.4.2",
+        "0.5.0",
+        &[
+            "crates/quickfmt/Cargo.toml",
+            "crates/quickfmt-backend/pyproject.toml",
+        ],
+    );
+}
+
+#[test]
+fn init_with_nothing_to_release_is_refused_naming_why_and_writes_nothing() {
+    // The one project's name is computed: exit 2 naming setup.py:3, nothing written.
+    let t = repo(&[(
+        "setup.py",
+        b"import os\nfrom setuptools import setup\nsetup(name=os.environ['N'], version='1.0')\n",
+    )]);
+    let before = common::snapshot_tree(t.path());
+    let out = common::pyrel(t.path())
+        .args(["init", "--yes"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("setup.py:3: no package to release"), "{err}");
+    assert!(!err.contains("internal error"), "{err}");
+    assert_eq!(common::snapshot_tree(t.path()), before);
+    // Every project virtual: refused too, with a hint naming a real command.
+    let t = repo(&[(
+        "pyproject.toml",
+        b"[project]\nname = \"tools-only\"\nversion = \"0.1.0\"\n\n[tool.uv]\npackage = false\n",
+    )]);
+    let out = common::pyrel(t.path())
+        .args(["init", "--yes"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no package to release here"), "{err}");
+    assert!(err.contains("`pyrel init`"), "{err}");
+    assert!(!t.path().join(".github").exists());
+}
+
+#[test]
+fn version_json_lists_skipped_projects_and_unreadable_packages_with_why() {
+    let json = |dir: &Path| -> serde_json::Value {
+        let out = common::pyrel(dir)
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let d = common::fixture("real-uv-virtual");
+    let v = json(d.path());
+    let skipped: Vec<(&str, &str, &str)> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap(),
+                s["dir"].as_str().unwrap(),
+                s["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("acme-workspace", "", "virtual"),
+            ("acme-internal", "packages/internal", "private"),
+            ("acme-scripts", "packages/scripts", "virtual"),
+            ("acme-tooling", "packages/tooling", "virtual"),
+        ]
+    );
+    assert_eq!(v["problems"], serde_json::json!([]));
+    let d = common::fixture("real-setup-reads");
+    let v = json(d.path());
+    let problems = v["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["package"], "opaque");
+    assert_eq!(problems[0]["path"], "opaque/setup.py");
+    assert_eq!(problems[0]["line"], 6);
+}
+
+#[test]
+fn meson_python_versions_are_read_from_meson_build() {
+    let d = common::fixture("real-meson");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("mlit", Some("2.3.0"), "mlit"),
+            ("mfile", Some("0.5.0"), "mfile"),
+            ("mscript", Some("1.1.dev0"), "mscript"),
+        ])
+    );
+    let p = discover(d.path()).unwrap();
+    check_spans(&p);
+    assert_eq!(
+        sources(pkg(&p, "mlit")),
+        [(SourceKind::MesonBuild, pb("mlit/meson.build"), 6, "2.3.0")]
+    );
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    for (name, from, to, file) in [
+        ("mlit", "2.3.0", "2.4.0", "mlit/meson.build"),
+        ("mfile", "0.5.0", "0.6.0", "mfile/VERSION"),
+    ] {
+        bump_moves_exactly(
+            d.path(),
+            &["minor", "--package", name, "--no-changelog"],
+            from,
+            to,
+            &[file],
+        );
+    }
+}
+
+/// Runs the generated bump script as the release workflow does.
+fn script(dir: &Path, args: &[&str]) -> (bool, String) {
+    let Some(python) = common::require_tools_python() else {
+        unreachable!()
+    };
+    let out = std::process::Command::new(python)
+        .arg("scripts/bump_version.py")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn the_release_scripts_check_tag_reads_meson_cargo_and_version_file_sources() {
+    let d = common::fixture("real-meson");
+    init_and_check(d.path());
+    for tag in ["mlit-v2.3.0", "mfile-v0.5.0"] {
+        let (ok, out) = script(d.path(), &["check-tag", tag]);
+        assert!(ok, "{tag}: {out}");
+    }
+    let (ok, out) = script(d.path(), &["check-tag", "mlit-v2.4.0"]);
+    assert!(!ok && out.contains("2.3.0"), "{out}");
+    let d = common::fixture("real-tool-repo");
+    init_and_check(d.path());
+    let (ok, out) = script(d.path(), &["check-tag", "v0.4.2"]);
+    assert!(ok, "{out}");
+    let d = common::fixture("real-version-sources");
+    init_and_check(d.path());
+    for tag in ["filever-v4.4.0", "rusty-v0.7.0", "standalone-rs-v0.2.5"] {
+        let (ok, out) = script(d.path(), &["check-tag", tag]);
+        assert!(ok, "{tag}: {out}");
+    }
+}
+
+#[test]
+fn pbr_and_versioneer_versions_come_from_git_tags() {
+    let d = common::fixture("real-tag-tools");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("mvneer", None, "mvneer"),
+            ("pbrpkg", None, "pbrpkg"),
+            ("vneer", None, "vneer"),
+        ])
+    );
+    assert_eq!(
+        pkg(&discover(d.path()).unwrap(), "mvneer").scheme,
+        VersionScheme::Vcs {
+            tool: VcsTool::Versioneer
+        }
+    );
+    let p = discover(d.path()).unwrap();
+    assert_eq!(
+        pkg(&p, "pbrpkg").scheme,
+        VersionScheme::Vcs { tool: VcsTool::Pbr }
+    );
+    assert_eq!(
+        pkg(&p, "vneer").scheme,
+        VersionScheme::Vcs {
+            tool: VcsTool::Versioneer
+        }
+    );
+    assert!(p.problems.is_empty(), "{:?}", p.problems);
+    let summary = init_and_check(d.path());
+    assert!(
+        summary.contains("vneer (version from git tags)"),
+        "{summary}"
+    );
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings.iter().any(|f| f.2.contains("unreadable")),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn hatch_code_source_with_the_default_expression_reads_the_literal() {
+    let hatch = |name: &str, extra: &str| {
+        format!(
+            "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n[project]\nname = \"{name}\"\ndynamic = [\"version\"]\n\n[tool.hatch.version]\nsource = \"code\"\npath = \"src/{name}/__init__.py\"\n{extra}"
+        )
+    };
+    let a = hatch("codeok", "");
+    let b = hatch("codeexpr", "expression = \"get_version()\"\n");
+    let t = repo(&[
+        ("codeok/pyproject.toml", a.as_bytes()),
+        (
+            "codeok/src/codeok/__init__.py",
+            b"\"\"\"Doc.\"\"\"\n\n__version__ = \"0.7.2\"\n",
+        ),
+        ("codeexpr/pyproject.toml", b.as_bytes()),
+        (
+            "codeexpr/src/codeexpr/__init__.py",
+            b"def get_version():\n    return \"1.0\"\n",
+        ),
+    ]);
+    assert_eq!(
+        cli_versions(t.path()),
+        rows(&[
+            ("codeexpr", None, "codeexpr"),
+            ("codeok", Some("0.7.2"), "codeok"),
+        ])
+    );
+    let p = discover(t.path()).unwrap();
+    assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+    assert_eq!(p.problems[0].package.as_deref(), Some("codeexpr"));
+    assert!(p.problems[0].message.contains("source = \"code\""));
 }

@@ -202,7 +202,18 @@ fn every_verb_takes_the_same_format_names() {
 
 #[test]
 fn version_json_is_versioned_and_validates() {
-    for name in ["uv-workspace", "hatch-vcs", "setup-py-multi"] {
+    // The real-* fixtures carry every version source kind, tag tool, skipped project
+    // and unreadable package discovery knows: all of them validate.
+    for name in [
+        "uv-workspace",
+        "hatch-vcs",
+        "setup-py-multi",
+        "real-version-sources",
+        "real-uv-virtual",
+        "real-setup-reads",
+        "real-meson",
+        "real-tag-tools",
+    ] {
         let dir = fixture(name);
         let (text, code) = stdout(pyrel(dir.path()).args(["version", "--format", "json"]));
         assert_eq!(code, 0);

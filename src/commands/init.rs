@@ -52,6 +52,9 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     }
     policy::check_overrides(&policy)?;
     summary(&project, &policy, &choices);
+    if project.packages.is_empty() {
+        return Err(nothing_to_release(&project));
+    }
     let takeover = match existing_publisher(&project, &mut policy, &choices) {
         Ok(t) => t,
         Err(message) => {
@@ -163,6 +166,24 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
 
 /// The policy pyrel proposes for this repository: the detection layer decides
 /// ([`project::choices`]), init only maps the choices onto policy keys.
+/// Init with no package to release would write a release workflow that builds nothing:
+/// refused, naming the first package pyrel could not read (file:line) when there is one.
+fn nothing_to_release(project: &Project) -> Error {
+    match project.problems.first() {
+        Some(p) => Error::Parse {
+            path: project.root.join(&p.path),
+            line: p.line,
+            column: None,
+            message: format!("no package to release: {}", p.message),
+            hint: p.hint.clone(),
+        },
+        None => Error::usage(
+            "no package to release here: every Python project found is virtual or private",
+            Some("give the project to release a [build-system] table (and no `Private :: Do Not Upload` classifier), then run `pyrel init` again"),
+        ),
+    }
+}
+
 pub fn detect_defaults(project: &Project) -> Policy {
     detect(project).0
 }
@@ -275,11 +296,25 @@ fn existing_publisher(
     c: &choices::Choices,
 ) -> std::result::Result<Option<std::path::PathBuf>, String> {
     let ours = policy.files.release_workflow.clone();
-    let others: Vec<&choices::Publisher> = c
+    // pyrel's release workflow runs on its release tags (and default-branch pushes with
+    // dev builds): only a publisher that can run on one of those would upload twice.
+    let tag_format = policy.tag_format.to_string();
+    let tag_prefix = tag_format.split('{').next().unwrap_or_default();
+    let mut planned = vec![choices::Trigger::Tag(tag_prefix.to_string())];
+    if policy.dev_builds {
+        planned.push(choices::Trigger::Branch(policy.default_branch.clone()));
+    }
+    let (others, apart): (Vec<&choices::Publisher>, Vec<&choices::Publisher>) = c
         .publishers
         .iter()
         .filter(|p| Some(&p.path) != ours.as_ref())
-        .collect();
+        .partition(|p| choices::shared_trigger(&p.triggers, &planned).is_some());
+    for p in apart {
+        println!(
+            "  {} also publishes to PyPI, on other events than pyrel's release tags; it is left as it is",
+            slash(&p.path)
+        );
+    }
     let Some(first) = others.first() else {
         return Ok(None);
     };

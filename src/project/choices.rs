@@ -44,6 +44,125 @@ pub struct Publisher {
     pub path: PathBuf,
     /// `secrets.NAME` used by the workflow (token mode), sorted.
     pub secrets: Vec<String>,
+    /// The events that run it (manual runs and reusable calls left out).
+    pub triggers: Vec<Trigger>,
+}
+
+/// An event that runs a workflow by itself. Patterns are kept as their literal prefix
+/// (the text before the first glob character): two patterns can match the same ref
+/// when one prefix starts with the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// A tag push matching the prefix, or a GitHub release (`""`: any tag).
+    Tag(String),
+    /// A branch push matching the prefix (`""`: any branch), or another workflow's run.
+    Branch(String),
+    PullRequest,
+    Schedule,
+}
+
+impl Trigger {
+    fn overlaps(&self, other: &Trigger) -> bool {
+        let prefixes = |a: &str, b: &str| a.starts_with(b) || b.starts_with(a);
+        match (self, other) {
+            (Trigger::Tag(a), Trigger::Tag(b)) | (Trigger::Branch(a), Trigger::Branch(b)) => {
+                prefixes(a, b)
+            }
+            (a, b) => a == b,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Trigger::Tag(p) if p.is_empty() => "tag pushes / releases".into(),
+            Trigger::Tag(p) => format!("tags `{p}*`"),
+            Trigger::Branch(p) if p.is_empty() => "branch pushes".into(),
+            Trigger::Branch(p) => format!("branch `{p}*` pushes"),
+            Trigger::PullRequest => "pull requests".into(),
+            Trigger::Schedule => "a schedule".into(),
+        }
+    }
+}
+
+/// The first trigger of `a` that can fire together with one of `b`.
+pub fn shared_trigger<'a>(a: &'a [Trigger], b: &[Trigger]) -> Option<&'a Trigger> {
+    a.iter().find(|t| b.iter().any(|u| t.overlaps(u)))
+}
+
+/// The triggers of a workflow's `on:`. `workflow_dispatch` and `workflow_call` runs are
+/// started by hand or by another workflow's job: they never fire by themselves.
+pub fn triggers(doc: &serde_yaml::Value) -> Vec<Trigger> {
+    use serde_yaml::Value;
+    let on = doc
+        .get("on")
+        .or_else(|| doc.as_mapping().and_then(|m| m.get(Value::Bool(true))));
+    let prefix = |v: &Value| -> Vec<String> {
+        let pats: Vec<&str> = match v {
+            Value::String(s) => vec![s.as_str()],
+            Value::Sequence(s) => s.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let mut out: Vec<String> = pats
+            .iter()
+            .filter(|p| !p.starts_with('!'))
+            .map(|p| {
+                p.split(['*', '?', '[', '+', '{'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        if out.is_empty() {
+            out.push(String::new());
+        }
+        out
+    };
+    let mut out = Vec::new();
+    let mut event = |name: &str, body: Option<&Value>| match name {
+        "push" => {
+            let filter = |k: &str| body.and_then(|b| b.get(k));
+            let tags = filter("tags").or(filter("tags-ignore"));
+            let branches = filter("branches").or(filter("branches-ignore"));
+            // Only tag filters: branch pushes do not run it, and the other way round.
+            if tags.is_some() || branches.is_none() {
+                let pats = match filter("tags") {
+                    Some(v) => prefix(v),
+                    None => vec![String::new()],
+                };
+                out.extend(pats.into_iter().map(Trigger::Tag));
+            }
+            if branches.is_some() || tags.is_none() {
+                let pats = match filter("branches") {
+                    Some(v) => prefix(v),
+                    None => vec![String::new()],
+                };
+                out.extend(pats.into_iter().map(Trigger::Branch));
+            }
+        }
+        "release" => out.push(Trigger::Tag(String::new())),
+        "workflow_run" => out.push(Trigger::Branch(String::new())),
+        "pull_request" | "pull_request_target" => out.push(Trigger::PullRequest),
+        "schedule" => out.push(Trigger::Schedule),
+        _ => {}
+    };
+    match on {
+        Some(Value::String(s)) => event(s, None),
+        Some(Value::Sequence(s)) => {
+            for v in s.iter().filter_map(Value::as_str) {
+                event(v, None);
+            }
+        }
+        Some(Value::Mapping(m)) => {
+            for (k, v) in m {
+                if let Some(k) = k.as_str() {
+                    event(k, Some(v));
+                }
+            }
+        }
+        _ => {}
+    }
+    out.dedup();
+    out
 }
 
 /// Decides every choice for `project`; `today` is `YYYY-MM-DD`.
@@ -236,7 +355,7 @@ fn format_of(tag: &str, names: &[String]) -> Option<String> {
     let prefix = &tag[..start];
     if !prefix
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '@'))
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '@' | '='))
     {
         return None;
     }
@@ -316,6 +435,7 @@ fn workflows(project: &Project) -> (Vec<String>, Vec<Publisher>) {
             publishers.push(Publisher {
                 path: wf.clone(),
                 secrets,
+                triggers: triggers(&doc),
             });
         }
         if ours || !on_push_or_pr(&doc) {
@@ -459,8 +579,38 @@ mod tests {
             format_of("integrations/core-lib-v0.1.0", &names).as_deref(),
             Some("integrations/{name}-v{version}")
         );
+        // `name==1.2.3`, as langchain-style monorepos tag.
+        assert_eq!(
+            format_of("core-lib==0.3.1", &names).as_deref(),
+            Some("{name}=={version}")
+        );
         assert_eq!(format_of("nightly", &names), None);
         assert_eq!(format_of("x$(id)1.0", &names), None);
+    }
+
+    #[test]
+    fn workflow_triggers() {
+        let t = |y: &str| triggers(&serde_yaml::from_str(y).unwrap());
+        use Trigger::*;
+        assert_eq!(
+            t("on: [push, workflow_dispatch]"),
+            [Tag(String::new()), Branch(String::new())]
+        );
+        assert_eq!(
+            t("on:\n  push:\n    tags: ['v[0-9]*', 'cli-v*']"),
+            [Tag("v".into()), Tag("cli-v".into())]
+        );
+        assert_eq!(
+            t("on:\n  push:\n    branches: [main]\n  pull_request:"),
+            [Branch("main".into()), PullRequest]
+        );
+        assert_eq!(t("on:\n  workflow_dispatch:\n  workflow_call:"), []);
+        assert!(shared_trigger(&t("on: release"), &t("on:\n  push:\n    tags: ['v*']")).is_some());
+        assert!(shared_trigger(
+            &t("on:\n  push:\n    tags: ['docs-*']"),
+            &t("on:\n  push:\n    tags: ['v*']")
+        )
+        .is_none());
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! the rest of the repository still works.
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobSet, GlobSetBuilder};
@@ -79,6 +80,11 @@ const SKIP_DIRS: &[&str] = &[
     "e2e",
     "integration_tests",
     "integration-tests",
+    // Sample projects a tool's own tests build (`scripts/packages/*`), a Rust crate's
+    // test data (`crates/*/resources`), other projects checked out to try a tool on.
+    "scripts",
+    "resources",
+    "ecosystem",
 ];
 
 /// Modules that hold a `__version__` users import.
@@ -402,6 +408,10 @@ fn skipped_dir_name(name: &str) -> bool {
         || lower.contains("template")
         || lower.starts_with("vendored")
         || lower.starts_with("_vendor")
+        // Documentation sources under another name: `docs_src`, `docs-site`, `documentation`.
+        || lower.starts_with("docs_")
+        || lower.starts_with("docs-")
+        || lower.starts_with("documentation")
         || SKIP_DIRS.contains(&lower.as_str())
 }
 
@@ -663,6 +673,16 @@ fn read_package_dir(
         (name, setup_path.clone(), rel.join("setup.py"))
     } else if let Some(name) = cfg.as_ref().and_then(|c| part_lit(c, "metadata", "name")) {
         (name, dir.join("setup.cfg"), rel.join("setup.cfg"))
+    } else if let Some(src) = match setup.as_ref().and_then(|s| s.name_key.clone()) {
+        Some(key) => legacy.setup_read_literal(&[key.as_str()])?,
+        None => None,
+    } {
+        let lit = Literal {
+            value: src.value.clone(),
+            line: src.line,
+            span: src.span.clone(),
+        };
+        (lit, root.join(&src.path), rel.join("setup.py"))
     } else {
         if let Some(e) = setup
             .as_ref()
@@ -779,6 +799,19 @@ fn read_package_dir(
                     hint: Some("set a static `version` in [project], or read it from a file pyrel can edit ([tool.hatch.version] path)".into()),
                 });
                 (VersionScheme::Missing, vec![])
+            }
+            // versioneer with meson-python computes the version in meson.build from
+            // git tags (`run_command(['generate_version.py', '--print'])`).
+            PyVersion::Dynamic if pp.build_backend() == Some("mesonpy") && pp.uses_versioneer() => {
+                (
+                    VersionScheme::Vcs {
+                        tool: VcsTool::Versioneer,
+                    },
+                    vec![],
+                )
+            }
+            PyVersion::Dynamic if pp.build_backend() == Some("mesonpy") => {
+                meson_version(root, rel, &mut problem)?
             }
             PyVersion::Dynamic => legacy.version(&mut problem)?,
             PyVersion::Missing => (VersionScheme::Missing, vec![]),
@@ -930,6 +963,153 @@ fn version_file(
             value: value.to_string(),
         }],
     ))
+}
+
+/// The version of a meson-python project with a dynamic version: meson-python takes it
+/// from `project(..., version: ...)` in `meson.build`. A literal is the source; with
+/// `files('VERSION')` that file is; a version a script computes
+/// (`run_command('pkg/_build_utils/version.py')`) is the one import package's literal
+/// `__version__` next to `meson.build`, which such scripts read.
+fn meson_version(
+    root: &Path,
+    rel: &Path,
+    problem: &mut Option<Error>,
+) -> Result<(VersionScheme, Vec<VersionSource>)> {
+    let file = rel.join("meson.build");
+    let text = read_text_opt(&root.join(&file))?.unwrap_or_default();
+    let unreadable = |problem: &mut Option<Error>, line: Option<usize>| {
+        *problem = Some(Error::Parse {
+            path: root.join(&file),
+            line,
+            column: None,
+            message: "meson.build's project() has no version pyrel can read".into(),
+            hint: Some(
+                "write `version: '1.2.3'` in project(), or `version: files('VERSION')`".into(),
+            ),
+        });
+        Ok((VersionScheme::Missing, vec![]))
+    };
+    let Some(arg) = meson_project_version(&text) else {
+        return unreadable(problem, None);
+    };
+    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    match arg {
+        MesonVersion::Literal(span) => Ok((
+            VersionScheme::Static,
+            vec![VersionSource {
+                kind: SourceKind::MesonBuild,
+                path: file.clone(),
+                line: line_of(span.start),
+                value: text[span.clone()].to_string(),
+                span,
+            }],
+        )),
+        MesonVersion::File(name) => {
+            let f = rel.join(&name);
+            if !is_inside(&f) {
+                return unreadable(problem, None);
+            }
+            version_file(root, &f, problem)
+        }
+        MesonVersion::Computed(at) => {
+            let mut found = Vec::new();
+            for dir in subdirs_where(&root.join(rel), |n| !skipped_dir_name(n))? {
+                let init = rel.join(&dir).join("__init__.py");
+                if let Some(l) = literal_in(root, &init, &["__version__"])? {
+                    found.push(source(SourceKind::Attr, &init, l));
+                }
+            }
+            if found.len() == 1 {
+                return Ok((VersionScheme::Static, found));
+            }
+            unreadable(problem, Some(line_of(at)))
+        }
+    }
+}
+
+fn is_inside(p: &Path) -> bool {
+    p.components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+enum MesonVersion {
+    /// Byte range of the version inside its quotes.
+    Literal(Range<usize>),
+    /// `files('VERSION')`.
+    File(String),
+    /// Anything else, at this byte offset.
+    Computed(usize),
+}
+
+/// The `version:` argument of the first `project(...)` call of a meson.build.
+fn meson_project_version(text: &str) -> Option<MesonVersion> {
+    // Meson comments start with `#`; strings are single-quoted.
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut depth = 0usize;
+    let mut in_project = false;
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'\'' => {
+                let triple = text[i..].starts_with("'''");
+                let close = if triple { "'''" } else { "'" };
+                let start = i + close.len();
+                let end = text[start..].find(close).map(|j| start + j)?;
+                i = end + close.len();
+                continue;
+            }
+            b'(' => {
+                if !in_project && depth == 0 && text[..i].trim_end().ends_with("project") {
+                    in_project = true;
+                }
+                depth += 1;
+            }
+            b')' => {
+                depth = depth.saturating_sub(1);
+                if in_project && depth == 0 {
+                    return None;
+                }
+            }
+            _ if in_project
+                && depth == 1
+                && text[i..].starts_with("version")
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) =>
+            {
+                let rest = &text[i + "version".len()..];
+                let after = rest.trim_start();
+                if let Some(value) = after.strip_prefix(':') {
+                    let value_at = text.len() - value.trim_start().len();
+                    let v = value.trim_start();
+                    if let Some(inner) = v.strip_prefix('\'') {
+                        let end = inner.find('\'')?;
+                        let after_lit = inner[end + 1..].trim_start();
+                        if after_lit.starts_with(',') || after_lit.starts_with(')') {
+                            return Some(MesonVersion::Literal(value_at + 1..value_at + 1 + end));
+                        }
+                        return Some(MesonVersion::Computed(value_at));
+                    }
+                    if let Some(args) = v.strip_prefix("files(") {
+                        let args = args.trim_start();
+                        if let Some(inner) = args.strip_prefix('\'') {
+                            let end = inner.find('\'')?;
+                            if inner[end + 1..].trim_start().starts_with(')') {
+                                return Some(MesonVersion::File(inner[..end].to_string()));
+                            }
+                        }
+                    }
+                    return Some(MesonVersion::Computed(value_at));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The version of a maturin project: `[package].version` of its `Cargo.toml`, or with
@@ -1142,6 +1322,33 @@ impl Legacy<'_> {
         part_lit(cfg, "options.packages.find", "where").map(|l| clean(&l.value))
     }
 
+    /// A computed `name=`/`version=` of setup.py read from a `.py` file it names by
+    /// literal path (`exec` of `pkg/__version__.py`, a regex over `pkg/__init__.py`): the
+    /// first such file in the package directory with a literal assignment of one of
+    /// `names` is where the value lives, and what a bump edits.
+    fn setup_read_literal(&self, names: &[&str]) -> Result<Option<VersionSource>> {
+        let Some(setup) = self.setup else {
+            return Ok(None);
+        };
+        // A bare file name is joined to a folder computed from the name
+        // (`PACKAGE_NAME.replace("-", "/")`): the namespace path, or the import name.
+        let dist = setup.name.as_ref().map(|l| l.value.as_str());
+        for f in &setup.read_files {
+            let mut candidates = vec![self.rel.join(f)];
+            if let (false, Some(dist)) = (f.contains('/'), dist) {
+                let norm = normalize_name(dist);
+                candidates.push(self.rel.join(norm.replace('-', "/")).join(f));
+                candidates.push(self.rel.join(norm.replace('-', "_")).join(f));
+            }
+            for file in candidates {
+                if let Some(l) = literal_in(self.root, &file, names)? {
+                    return Ok(Some(source(SourceKind::Attr, &file, l)));
+                }
+            }
+        }
+        Ok(None)
+    }
+
     /// setup.py's `version=` wins over setup.cfg, as in setuptools.
     fn version(&self, problem: &mut Option<Error>) -> Result<(VersionScheme, Vec<VersionSource>)> {
         if let Some(v) = self.setup.and_then(|s| s.version.clone()) {
@@ -1154,13 +1361,22 @@ impl Legacy<'_> {
             || self
                 .pp
                 .is_some_and(pyproject::Pyproject::uses_setuptools_scm);
-        if scm {
-            return Ok((
-                VersionScheme::Vcs {
-                    tool: VcsTool::SetuptoolsScm,
-                },
-                vec![],
-            ));
+        let tool = if scm {
+            Some(VcsTool::SetuptoolsScm)
+        } else if self.setup.is_some_and(|s| s.pbr) {
+            Some(VcsTool::Pbr)
+        } else if self.setup.is_some_and(|s| s.versioneer)
+            || self.pp.is_some_and(pyproject::Pyproject::uses_versioneer)
+        {
+            Some(VcsTool::Versioneer)
+        } else {
+            None
+        };
+        if let Some(tool) = tool {
+            return Ok((VersionScheme::Vcs { tool }, vec![]));
+        }
+        if let Some(src) = self.setup_read_literal(&["__version__", "VERSION", "version"])? {
+            return Ok((VersionScheme::Static, vec![src]));
         }
         if let Some(e) = self
             .setup
@@ -1416,6 +1632,20 @@ fn link(drafts: Vec<Draft>) -> Result<Vec<Package>> {
     Ok(out)
 }
 
+/// The normalized extras of a requirement: `core[evals, cli]>=1` → `evals`, `cli`.
+fn requirement_extras(req: &str) -> Vec<String> {
+    let rest = req.trim_start();
+    let after = rest[pyproject::name_prefix(rest).len()..].trim_start();
+    match after.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((inner, _)) => inner
+            .split(',')
+            .map(|e| normalize_name(e.trim()))
+            .filter(|e| !e.is_empty())
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
 /// Whether a dependency section only adds order when it does not close a cycle:
 /// extras, dependency groups and poetry's dev/group dependencies.
 fn is_soft(section: &str) -> bool {
@@ -1445,6 +1675,23 @@ pub fn order(pkgs: Vec<Package>) -> Result<Vec<Package>> {
             if let Some(&j) = index.get(s.name.as_str()) {
                 if j != i {
                     deps[i].push((j, !is_soft(&s.section)));
+                }
+                // `sibling[extra]` also needs what that extra of the sibling pulls in
+                // (`app -> core[evals]`, `core: evals = [evals-pkg]`): order only, as
+                // soft as an extra, so it never closes a cycle.
+                for extra in requirement_extras(&s.requirement) {
+                    for t in &pkgs[j].siblings {
+                        let of_extra = t
+                            .section
+                            .strip_prefix("optional-dependencies.")
+                            .or_else(|| t.section.strip_prefix("extras_require."))
+                            .is_some_and(|e| normalize_name(e) == extra);
+                        if let (true, Some(&k)) = (of_extra, index.get(t.name.as_str())) {
+                            if k != i {
+                                deps[i].push((k, false));
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -1593,4 +1840,41 @@ fn workflows(root: &Path) -> Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(text: &str) -> Option<String> {
+        match meson_project_version(text)? {
+            MesonVersion::Literal(r) => Some(text[r].to_string()),
+            MesonVersion::File(f) => Some(format!("file:{f}")),
+            MesonVersion::Computed(_) => Some("computed".into()),
+        }
+    }
+
+    #[test]
+    fn meson_project_version_forms() {
+        assert_eq!(
+            lit("project('a', 'c', version: '1.2.3')").as_deref(),
+            Some("1.2.3")
+        );
+        assert_eq!(
+            lit("# version: '9.9'\nproject('a',\n  meson_version: '>=1.1',\n  version : '0.1.0',\n)")
+                .as_deref(),
+            Some("0.1.0")
+        );
+        assert_eq!(
+            lit("project('a', version: files('VERSION'))").as_deref(),
+            Some("file:VERSION")
+        );
+        assert_eq!(
+            lit("project('a', version: '1.0' + suffix)").as_deref(),
+            Some("computed")
+        );
+        assert_eq!(lit("project('a', 'c')\nversion: '1.0'"), None);
+        assert_eq!(lit("executable('version', 'x.c')"), None);
+        assert_eq!(lit("project('unterminated"), None);
+    }
 }

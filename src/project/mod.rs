@@ -149,6 +149,10 @@ pub enum VcsTool {
     Versioningit,
     UvDynamicVersioning,
     Dunamai,
+    /// OpenStack's pbr (`setup(pbr=True)`): the version comes from git tags.
+    Pbr,
+    /// versioneer (`version=versioneer.get_version()`): from git tags.
+    Versioneer,
 }
 
 /// A literal version token in a file.
@@ -193,6 +197,8 @@ pub enum SourceKind {
     /// `[workspace.package].version` in the Cargo workspace root a maturin project
     /// inherits from (`version.workspace = true`).
     CargoWorkspace,
+    /// `version: '1.2.3'` in the `project()` call of a meson-python project's `meson.build`.
+    MesonBuild,
     /// A plain text file holding only the version (`version = {file = "VERSION"}`,
     /// `version = file: VERSION`).
     VersionFile,

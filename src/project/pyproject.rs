@@ -293,6 +293,12 @@ impl Pyproject {
             || self.build_requires().iter().any(|r| r == "setuptools-scm")
     }
 
+    /// versioneer is configured (`[tool.versioneer]`, or in the build requirements).
+    pub fn uses_versioneer(&self) -> bool {
+        self.table("tool.versioneer").is_some()
+            || self.build_requires().iter().any(|r| r == "versioneer")
+    }
+
     /// How the version is defined, per the identity's kind.
     pub fn version(&self, kind: SourceKind) -> PyVersion {
         if kind == SourceKind::Poetry {
@@ -344,6 +350,19 @@ impl Pyproject {
                     return PyVersion::Vcs(VcsTool::UvDynamicVersioning)
                 }
                 Some("versioningit") => return PyVersion::Vcs(VcsTool::Versioningit),
+                // hatch's code source imports `path` and reads `expression`
+                // (`__version__` by default): with the default, a literal `__version__`
+                // in that file is the version, read like the regex source.
+                Some("code")
+                    if h.get("expression")
+                        .and_then(Item::as_str)
+                        .is_none_or(|e| e.trim() == "__version__")
+                        && h.get("path").and_then(Item::as_str).is_some() =>
+                {
+                    if let Some(p) = h.get("path").and_then(Item::as_str) {
+                        return PyVersion::HatchPath(p.to_string());
+                    }
+                }
                 Some("code") => {
                     return PyVersion::Unreadable(
                         "[tool.hatch.version] source = \"code\" runs Python to get the version"
@@ -456,6 +475,27 @@ impl Pyproject {
                         Some(item),
                         &format!("optional-dependencies.{extra}"),
                     );
+                }
+            }
+        }
+        // hatch's uv-dynamic-versioning metadata hook fills dynamic dependencies from
+        // templates (`sibling=={{ version }}`): the same edges as `[project]`'s.
+        if let Some(hook) = self.table("tool.hatch.metadata.hooks.uv-dynamic-versioning") {
+            if self.dynamic("dependencies") {
+                self.push_array(&mut out, hook.get("dependencies"), "dependencies");
+            }
+            if self.dynamic("optional-dependencies") {
+                if let Some(opt) = hook
+                    .get("optional-dependencies")
+                    .and_then(Item::as_table_like)
+                {
+                    for (extra, item) in opt.iter() {
+                        self.push_array(
+                            &mut out,
+                            Some(item),
+                            &format!("optional-dependencies.{extra}"),
+                        );
+                    }
                 }
             }
         }

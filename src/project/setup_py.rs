@@ -17,6 +17,10 @@ pub struct SetupPy {
     pub version: Option<Literal>,
     /// `use_scm_version=...` is present: setuptools-scm derives the version.
     pub use_scm_version: bool,
+    /// `pbr=True`: pbr derives the version from git tags.
+    pub pbr: bool,
+    /// `version=versioneer.get_version()`: versioneer derives it from git tags.
+    pub versioneer: bool,
     pub install_requires: Vec<Literal>,
     /// `(extra, requirement)` pairs from `extras_require={...}`.
     pub extras_require: Vec<(String, Literal)>,
@@ -31,6 +35,13 @@ pub struct SetupPy {
     pub package_root: Option<String>,
     /// `python_requires=">=3.9"`, when a literal.
     pub python_requires: Option<String>,
+    /// `.py` files setup.py names by literal path parts (`os.path.join(here, "pkg",
+    /// "__version__.py")`, `"pkg/version.py"`), relative to its directory, in order of
+    /// appearance: where a computed `version=` is read from by `exec` or a regex.
+    pub read_files: Vec<String>,
+    /// The key of a computed `name=about["__title__"]`: the module variable of a file
+    /// setup.py `exec`s.
+    pub name_key: Option<String>,
 }
 
 impl SetupPy {
@@ -80,6 +91,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
                     },
                 };
                 let Some(lit) = lit else {
+                    if key == "version" && value.first().and_then(Token::name) == Some("versioneer")
+                    {
+                        out.versioneer = true;
+                        continue;
+                    }
+                    if key == "name" {
+                        out.name_key = subscript_key(value);
+                    }
                     out.computed
                         .push((key.clone(), key_tok.line, key_tok.col + 1));
                     continue;
@@ -89,6 +108,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
                 } else {
                     out.version = Some(lit);
                 }
+            }
+            "pbr" => {
+                out.pbr = matches!(value, [t] if t.name() == Some("True"));
             }
             "use_scm_version" => {
                 out.use_scm_version = !matches!(value, [t] if t.name() == Some("False"));
@@ -132,7 +154,59 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
             _ => {}
         }
     }
+    if !out.computed.is_empty() {
+        out.read_files = py_paths(&toks);
+    }
     Ok(Some(out))
+}
+
+/// `about["__title__"]` → `__title__`.
+fn subscript_key(value: &[Token]) -> Option<String> {
+    match value {
+        [v, open, key, close] if v.name().is_some() && open.is_op("[") && close.is_op("]") => {
+            key.text_str().map(|s| s.value.clone())
+        }
+        _ => None,
+    }
+}
+
+/// Relative paths of `.py` files built from string literals: a literal ending in `.py`
+/// joined with the literals just before it (`"pkg", "__init__.py"` as `join` arguments,
+/// or `/ "pkg/version.py"` after a `Path`). Absolute paths and `..` are never kept:
+/// pyrel reads only inside the package directory.
+fn py_paths(toks: &[Token]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        let Some(s) = t.text_str() else { continue };
+        if !s.value.ends_with(".py") || s.value == "setup.py" {
+            continue;
+        }
+        let mut parts = vec![s.value.clone()];
+        let mut j = i;
+        while j >= 2 && (toks[j - 1].is_op(",") || toks[j - 1].is_op("/")) {
+            match toks[j - 2].text_str() {
+                Some(p) => parts.insert(0, p.value.clone()),
+                None => break,
+            }
+            j -= 2;
+        }
+        let joined = parts.join("/");
+        let segments: Vec<&str> = joined
+            .split(['/', '\\'])
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
+        if joined.starts_with(['/', '\\'])
+            || segments.is_empty()
+            || segments.iter().any(|p| *p == ".." || p.contains(':'))
+        {
+            continue;
+        }
+        let rel = segments.join("/");
+        if !out.contains(&rel) {
+            out.push(rel);
+        }
+    }
+    out
 }
 
 /// Follows one level of `NAME` to its module-level value.

@@ -20,6 +20,26 @@ pub struct VersionDoc {
     pub schema: &'static str,
     pub root: String,
     pub packages: Vec<VersionPackage>,
+    /// Projects found but not released, so a script sees why a directory is missing.
+    pub skipped: Vec<SkippedDoc>,
+    /// What pyrel could not read (a package whose version or name is computed).
+    pub problems: Vec<ProblemDoc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SkippedDoc {
+    pub name: String,
+    pub dir: String,
+    pub reason: crate::project::SkipReason,
+    pub why: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProblemDoc {
+    pub package: Option<String>,
+    pub path: String,
+    pub line: Option<usize>,
+    pub message: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -62,6 +82,26 @@ pub fn version(project: &Project) -> VersionDoc {
                         value: s.value.clone(),
                     })
                     .collect(),
+            })
+            .collect(),
+        skipped: project
+            .skipped
+            .iter()
+            .map(|s| SkippedDoc {
+                name: s.name.clone(),
+                dir: slash(&s.dir),
+                reason: s.reason,
+                why: s.reason.describe(),
+            })
+            .collect(),
+        problems: project
+            .problems
+            .iter()
+            .map(|p| ProblemDoc {
+                package: p.package.clone(),
+                path: slash(&p.path),
+                line: p.line,
+                message: p.message.clone(),
             })
             .collect(),
     }

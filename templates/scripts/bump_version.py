@@ -292,7 +292,7 @@ def next_version(current, spec, allow_downgrade=False, allow_equal=False):
 
 # -- version sources ---------------------------------------------------------
 
-_TOML_TABLE = {"project": "project", "poetry": "tool.poetry"}
+_TOML_TABLE = {"project": "project", "poetry": "tool.poetry", "cargo": "package", "cargo-workspace": "workspace.package"}
 _PY_NAMES = ("__version__", "VERSION", "version", "__VERSION__")
 
 
@@ -400,6 +400,12 @@ def find_span(kind, text):
         return _toml_span(text, _TOML_TABLE[kind])
     if kind == "setup-cfg":
         return _cfg_span(text)
+    if kind == "version-file":
+        v = text.strip()
+        return (text.find(v), text.find(v) + len(v)) if v else None
+    if kind == "meson-build":
+        m = re.compile(r"""\bproject\s*\((?:[^()']|'[^'\n]*')*?\bversion\s*:\s*'([^'\n]*)'""").search(text)
+        return (m.start(1), m.end(1)) if m else None
     tree = ast.parse(text)
     starts = _offsets(text)
     assigns = _module_assigns(tree)

@@ -80,19 +80,29 @@ fn run(ctx: &Context) -> Outcome {
     }
     // Two publishers: a release would upload twice (the second upload fails, or one
     // publishes what the other did not check).
+    // Only publishers that can run on the same event: a manual-only upload next to a
+    // tag-triggered release, or two workflows for tags of different packages, is fine.
     let publishers = crate::project::choices::publishers(&ctx.project);
-    if publishers.len() > 1 {
-        let names: Vec<String> = publishers
-            .iter()
-            .map(|p| crate::workspace_fs::slash(&p.path))
-            .collect();
+    let clash = publishers.iter().enumerate().find_map(|(i, a)| {
+        publishers[i + 1..].iter().find_map(|b| {
+            crate::project::choices::shared_trigger(&a.triggers, &b.triggers).map(|t| (a, b, t))
+        })
+    });
+    if let Some((a, b, trigger)) = clash {
+        let (a_name, b_name) = (
+            crate::workspace_fs::slash(&a.path),
+            crate::workspace_fs::slash(&b.path),
+        );
         out.push(
             finding(
                 Code::Policy,
                 Severity::Error,
-                format!("{} workflows publish to PyPI: {}", names.len(), names.join(" and ")),
+                format!(
+                    "2 workflows publish to PyPI: {a_name} and {b_name}, both on {}",
+                    trigger.describe()
+                ),
             )
-            .at(publishers[1].path.clone(), None)
+            .at(b.path.clone(), None)
             .hint("keep one publisher: remove the upload from the others, or point files.release-workflow at the one pyrel should manage"),
         );
     }

@@ -29,6 +29,13 @@ How to fix
   specifier at the line named, e.g. `core-lib>=2.0.0`.
 ";
 
+/// Sections that never reach the published metadata.
+fn dev_only(section: &str) -> bool {
+    section.starts_with("dependency-groups.")
+        || section == "tool.poetry.dev-dependencies"
+        || section.starts_with("tool.poetry.group.")
+}
+
 fn run(ctx: &Context) -> Outcome {
     let mut out: Vec<FindingBuilder> = Vec::new();
     let mut seen = 0;
@@ -45,6 +52,11 @@ fn run(ctx: &Context) -> Outcome {
             };
             let at = |b: FindingBuilder| b.at(dep.path.clone(), Some(dep.line));
             if dep.specifier.trim().is_empty() {
+                // Dependency groups and poetry dev groups are never in the published
+                // metadata: a sibling in a test group is used from the workspace, unpinned.
+                if dev_only(&dep.section) {
+                    continue;
+                }
                 out.push(
                     at(finding(
                         Code::SiblingPins,

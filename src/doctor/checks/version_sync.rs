@@ -97,6 +97,7 @@ fn kind_name(s: &VersionSource) -> &'static str {
         Cargo => "Cargo.toml [package].version",
         CargoWorkspace => "Cargo.toml [workspace.package].version",
         VersionFile => "the version file",
+        MesonBuild => "meson.build project() version",
     }
 }
 
