@@ -146,9 +146,9 @@ fn ref_name(s: &str) -> Result<(), &'static str> {
     }
     if !s
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '!'))
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '!' | '@'))
     {
-        return Err("only ASCII letters, digits, `.`, `_`, `-`, `+`, `!` and `/` are allowed");
+        return Err("only ASCII letters, digits, `.`, `_`, `-`, `+`, `!`, `@` and `/` are allowed");
     }
     if s.starts_with('-') {
         return Err("it must not start with `-`");
@@ -372,12 +372,11 @@ impl TagFormat {
             } else {
                 let end = rest.find('{').unwrap_or(rest.len());
                 let text = &rest[..end];
-                if let Some(c) = text
-                    .chars()
-                    .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/')))
-                {
+                if let Some(c) = text.chars().find(|c| {
+                    !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '@' | '+'))
+                }) {
                     return bad(format!(
-                        "`{}` is not allowed in a tag (only ASCII letters, digits, `.`, `_`, `-`, `/` and the placeholders {{name}}, {{dir}}, {{version}})",
+                        "`{}` is not allowed in a tag (only ASCII letters, digits, `.`, `_`, `-`, `/`, `@`, `+` and the placeholders {{name}}, {{dir}}, {{version}})",
                         c.escape_debug()
                     ));
                 }

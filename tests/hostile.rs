@@ -292,7 +292,7 @@ fn tags_route_to_the_longest_package_and_bad_tag_names_are_refused() {
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     for bad in ["a-v-v2.0.0 ", "a-v-v2..0", "a-v-v2.0.0\nx"] {
         let out = run(repo.path(), &["version", "--check-tag", bad]);
-        assert_refused(&out, 1, "not a valid git tag name");
+        assert_refused(&out, 1, "tag name");
     }
 }
 
@@ -459,7 +459,18 @@ fn a_bom_in_init_py_and_pyproject_is_read_and_kept() {
     let init = repo.path().join("widgets/__init__.py");
     std::fs::write(&init, "\u{feff}__version__ = \"1.3.0\"\n").unwrap();
     let out = run(repo.path(), &["bump", "patch", "--no-changelog"]);
-    assert_refused(&out, 1, "widgets/__init__.py:1");
+    // Read as a version source (the version of record moves it along), BOM kept.
+    assert!(
+        stdout(&out).contains("widgets/__init__.py"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let after = std::fs::read_to_string(&init).unwrap();
+    assert!(
+        after.starts_with('\u{feff}') && after.contains("1.4.1"),
+        "{after:?}"
+    );
 }
 
 #[test]

@@ -493,7 +493,10 @@ fn changelog_vectors_through_the_rust_engine() {
             .as_str()
             .map(|u| pyrel::changelog::RepoLinks {
                 base_url: u.to_string(),
-                tag_format: s(&c["tag_format"]).to_string(),
+                tag_affixes: s(&c["tag_format"])
+                    .split_once("{version}")
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .expect("a tag format with {version}"),
             });
         let got = pyrel::changelog::release(
             s(&c["text"]),

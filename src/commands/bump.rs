@@ -192,13 +192,13 @@ fn say_where_the_tag_goes(
             if out.get("github-release").is_some_and(|v| v == "true") {
                 places.push("a GitHub Release");
             }
-            println!(
+            outln!(
                 "the release workflow will publish {} to {}",
                 out.get("version").map_or("", String::as_str),
                 places.join(" and ")
             );
         }
-        Err(e) => eprintln!(
+        Err(e) => errln!(
             "{} the release workflow will refuse this tag: {e}",
             Style::new().yellow().bold().apply_to("warning:")
         ),

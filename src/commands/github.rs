@@ -16,7 +16,7 @@ pub fn run(dir: &Path, command: &GithubCommand) -> Result<Outcome> {
     let inputs = github_apply::inputs(&project.root, &policy)?;
     let (gh, _token) = github_apply::client(&project, &policy)?;
     let config = gh.config();
-    println!(
+    outln!(
         "github apply: {}/{}{}",
         config.owner,
         config.repo,

@@ -16,15 +16,15 @@ use crate::remote::GithubClient;
 use crate::{github_apply, policy, project};
 
 fn stopped(s: &Stopped) -> Outcome {
-    eprintln!(
+    errln!(
         "{} {}",
         Style::new().red().bold().apply_to("stopped:"),
         s.what
     );
     for d in &s.details {
-        eprintln!("  - {d}");
+        errln!("  - {d}");
     }
-    eprintln!("  {} {}", Style::new().cyan().apply_to("next:"), s.next);
+    errln!("  {} {}", Style::new().cyan().apply_to("next:"), s.next);
     Outcome::Failure
 }
 
@@ -102,7 +102,7 @@ pub fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
             version: b.new.clone(),
         })
         .collect();
-    println!(
+    outln!(
         "release: {} (tag {})",
         plan.bumps
             .iter()
@@ -130,19 +130,19 @@ pub fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
     let branch = &policy.default_branch;
     let root = &project.root;
     if args.dry_run {
-        println!("would run: pyrel bump {spec} --commit --tag");
+        outln!("would run: pyrel bump {spec} --commit --tag");
         if super::bump::run(dir, &bump_args(args, &spec, true))? == Outcome::Failure {
             return Ok(Outcome::Failure);
         }
-        println!("would push: git push --atomic origin {branch} {}", plan.tag);
-        println!("would watch: the release run of {}", plan.tag);
+        outln!("would push: git push --atomic origin {branch} {}", plan.tag);
+        outln!("would watch: the release run of {}", plan.tag);
         for r in &released {
             for index in release::indexes_for(&policy, &r.version) {
-                println!("would verify: {}", index.page(&r.name, &r.version));
+                outln!("would verify: {}", index.page(&r.name, &r.version));
             }
         }
-        println!("would verify: the GitHub Release {}", plan.tag);
-        println!("dry run: nothing written, committed or pushed");
+        outln!("would verify: the GitHub Release {}", plan.tag);
+        outln!("dry run: nothing written, committed or pushed");
         return Ok(Outcome::Success);
     }
 
@@ -167,7 +167,7 @@ pub fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
         }
     };
     if args.no_push {
-        println!(
+        outln!(
             "stopped before the push (--no-push); next: `git push --atomic origin {branch} {}`, then `pyrel release --resume`",
             plan.tag
         );
@@ -197,7 +197,7 @@ fn after_push(
     timing: &Timing,
 ) -> Outcome {
     if no_watch {
-        println!(
+        outln!(
             "not watching (--no-watch): the release run of {tag} is at https://github.com/{}/{}/actions; `pyrel release --resume` watches it and verifies the upload",
             gh.config().owner,
             gh.config().repo
@@ -216,7 +216,7 @@ fn after_push(
     if let Err(s) = release::verify(gh, policy, released, tag, &run.html_url, timing) {
         return stopped(&s);
     }
-    println!("released {tag}");
+    outln!("released {tag}");
     Outcome::Success
 }
 
@@ -277,10 +277,10 @@ fn resume(
             Some("start a release with `pyrel release patch` (or minor, major, a version)"),
         ));
     };
-    println!("resume: {tag}");
+    outln!("resume: {tag}");
     let root = &project.root;
     match git::remote_has_tag(root, &tag) {
-        Ok(true) => println!("resume: {tag} is on origin"),
+        Ok(true) => outln!("resume: {tag} is on origin"),
         Ok(false) => {
             if let Err(s) = release::push(root, &policy.default_branch, &tag) {
                 return Ok(stopped(&s));

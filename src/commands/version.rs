@@ -36,11 +36,11 @@ pub fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
                 };
                 let _ = writeln!(out, "{:<width$}  {v}", p.name);
             }
-            print!("{out}");
+            out!("{out}");
         }
         Format::Json => {
             let doc = crate::report::documents::version(&project);
-            print!("{}", crate::report::documents::to_string(&doc));
+            out!("{}", crate::report::documents::to_string(&doc));
         }
     }
     Ok(Outcome::Success)
@@ -103,7 +103,7 @@ fn short(project: &project::Project, package: Option<&str>) -> Result<Outcome> {
     }
     match versions.as_slice() {
         [one] => {
-            println!("{one}");
+            outln!("{one}");
             Ok(Outcome::Success)
         }
         _ => Err(Error::usage(
@@ -132,15 +132,13 @@ fn check_tag(project: &project::Project, reference: &str) -> Result<Outcome> {
         Err(e) => vec![e],
     };
     if problems.is_empty() {
-        println!("tag {tag} matches the version of every package it releases");
+        outln!("tag {tag} matches the version of every package it releases");
         return Ok(Outcome::Success);
     }
-    eprintln!("error: tag {tag} does not match the package versions:");
+    errln!("error: tag {tag} does not match the package versions:");
     for p in &problems {
-        eprintln!("  - {p}");
+        errln!("  - {p}");
     }
-    eprintln!(
-        "  hint: tag the commit whose versions match (`pyrel bump patch --tag` bumps and tags)"
-    );
+    errln!("  hint: tag the commit whose versions match (`pyrel bump patch --tag` bumps and tags)");
     Ok(Outcome::Failure)
 }
