@@ -144,11 +144,12 @@ fn ref_name(s: &str) -> Result<(), &'static str> {
     if s.len() > 255 {
         return Err("it is longer than 255 characters");
     }
-    if !s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '!' | '@'))
-    {
-        return Err("only ASCII letters, digits, `.`, `_`, `-`, `+`, `!`, `@` and `/` are allowed");
+    if !s.chars().all(|c| {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '!' | '@' | '=')
+    }) {
+        return Err(
+            "only ASCII letters, digits, `.`, `_`, `-`, `+`, `!`, `@`, `=` and `/` are allowed",
+        );
     }
     if s.starts_with('-') {
         return Err("it must not start with `-`");
@@ -373,10 +374,11 @@ impl TagFormat {
                 let end = rest.find('{').unwrap_or(rest.len());
                 let text = &rest[..end];
                 if let Some(c) = text.chars().find(|c| {
-                    !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '@' | '+'))
+                    !(c.is_ascii_alphanumeric()
+                        || matches!(c, '.' | '_' | '-' | '/' | '@' | '+' | '='))
                 }) {
                     return bad(format!(
-                        "`{}` is not allowed in a tag (only ASCII letters, digits, `.`, `_`, `-`, `/`, `@`, `+` and the placeholders {{name}}, {{dir}}, {{version}})",
+                        "`{}` is not allowed in a tag (only ASCII letters, digits, `.`, `_`, `-`, `/`, `@`, `+`, `=` and the placeholders {{name}}, {{dir}}, {{version}})",
                         c.escape_debug()
                     ));
                 }

@@ -1742,7 +1742,7 @@ fn setup_py_version_read_from_a_file_it_names_is_that_files_literal() {
 }
 
 #[test]
-fn name_eq_eq_tags_fall_back_to_a_valid_format_and_test_group_siblings_need_no_pin() {
+fn name_eq_eq_tags_give_the_tag_format_and_test_group_siblings_need_no_pin() {
     let d = common::fixture("real-libs-eqtags");
     assert_eq!(
         cli_versions(d.path()),
@@ -1757,10 +1757,9 @@ fn name_eq_eq_tags_fall_back_to_a_valid_format_and_test_group_siblings_need_no_p
     for tag in ["corekit==0.3.0", "testkit==0.2.0", "alpha-plug==0.1.2"] {
         common::git(d.path(), &["tag", tag]);
     }
-    // `=` is outside the tag-format grammar: init falls back to a valid format
-    // instead of writing one the policy loader refuses.
+    // `name==1.2.3` tags (git allows `=`) give the tag format `{name}=={version}`.
     let summary = init_and_check(d.path());
-    assert!(summary.contains("tags `{name}-v{version}`"), "{summary}");
+    assert!(summary.contains("tags `{name}=={version}`"), "{summary}");
     // `testkit` in the test groups is used from the workspace, never published: no
     // "without a version constraint" warning.
     let (findings, _) = cli_doctor(d.path());

@@ -530,3 +530,29 @@ fn shipped_example_is_current() {
         stdout(&out)
     );
 }
+
+/// The README's command in a clone whose `origin` is on GitHub (as in GitHub Actions, or a
+/// fork): the example's links and owner come from its policy's `repository`, not from
+/// whatever origin the clone has, so it still passes.
+#[test]
+fn shipped_example_passes_in_a_clone_with_a_github_origin() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dashboard");
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_dir(&example, tmp.path());
+    common::git(tmp.path(), &["init", "-q", "-b", "main"]);
+    common::git(
+        tmp.path(),
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://github.com/someone-else/a-fork.git",
+        ],
+    );
+    common::git(tmp.path(), &["add", "-A"]);
+    common::git(tmp.path(), &["commit", "-q", "-m", "clone"]);
+    for args in [&["generate", "--check"][..], &["doctor", "--offline"][..]] {
+        let out = pyrel(tmp.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stdout(&out));
+    }
+}

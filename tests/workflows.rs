@@ -1748,3 +1748,110 @@ fn snapshot_single_package() {
 fn snapshot_workspace() {
     snapshot_all("uv-workspace");
 }
+
+/// Runs `pyrel` with a git identity and returns stdout, asserting success.
+fn pyrel_ok(root: &Path, args: &[&str]) -> String {
+    let out = identity(&mut common::pyrel(root))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pyrel {args:?} in {}:\n{}{}",
+        root.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The tag the last `bump --tag` made on HEAD.
+fn tag_on_head(root: &Path) -> String {
+    let out = Command::new("git")
+        .args(["tag", "--points-at", "HEAD"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let tags = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        !tags.is_empty() && !tags.contains('\n'),
+        "one tag on HEAD: {tags:?}"
+    );
+    tags
+}
+
+/// Routes a pushed tag through the rendered plan job, as GitHub would run it.
+fn route_tag(root: &Path, tag: &str) -> BTreeMap<String, String> {
+    let outputs = run_plan(
+        root,
+        &[
+            ("GITHUB_EVENT_NAME", "push"),
+            ("GITHUB_REF_TYPE", "tag"),
+            ("GITHUB_REF_NAME", tag),
+            ("GITHUB_RUN_NUMBER", "3"),
+            ("GITHUB_RUN_ATTEMPT", "1"),
+        ],
+        &[],
+    );
+    outputs["route"].clone()
+}
+
+/// Issue 11's end-to-end path on every layout fixture: `init --yes` → commit → a release
+/// (`bump minor`, or `bump release` for the first one, or an rc) with `--commit --tag` →
+/// `generate --check` and `doctor --offline` exit 0 → the workflow's plan step, run with
+/// the same GITHUB_* variables, routes the tag: finals to PyPI, the rc to TestPyPI only.
+#[test]
+fn every_layout_goes_from_init_to_a_routed_release_tag() {
+    for fixture in fixtures() {
+        for release in [&["minor"][..], &["release"][..], &["minor,rc"][..]] {
+            let r = render(&fixture, &[]);
+            let root = r.path();
+            common::git(root, &["add", "-A"]);
+            common::git(root, &["commit", "-q", "-m", "init"]);
+            let policy = std::fs::read_to_string(root.join("pyproject.toml"))
+                .or_else(|_| std::fs::read_to_string(root.join("pyrel.toml")))
+                .unwrap_or_default();
+            let v: serde_json::Value =
+                serde_json::from_str(&pyrel_ok(root, &["version", "--format", "json"])).unwrap();
+            let mut package: Vec<String> = Vec::new();
+            if policy.contains("versioning = \"independent\"") {
+                let first = v["packages"][0]["name"].as_str().unwrap().to_string();
+                package = vec!["--package".into(), first];
+            }
+            let mut args: Vec<String> = vec!["bump".into()];
+            if v["packages"][0]["version"].is_null() {
+                // Versioned by git tags and never released: the first release names its
+                // version (`bump release` has no version to release yet); later bumps
+                // count from that tag.
+                if release == ["release"] {
+                    args.push("0.1.0".into());
+                } else {
+                    let mut first = vec!["bump", "0.1.0", "--commit", "--tag"];
+                    first.extend(package.iter().map(String::as_str));
+                    pyrel_ok(root, &first);
+                    args.extend(release.iter().map(|s| s.to_string()));
+                }
+            } else {
+                args.extend(release.iter().map(|s| s.to_string()));
+            }
+            args.extend(package);
+            args.extend(["--commit".into(), "--tag".into()]);
+            let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+            pyrel_ok(root, &argv);
+            pyrel_ok(root, &["generate", "--check"]);
+            pyrel_ok(root, &["doctor", "--offline"]);
+            let tag = tag_on_head(root);
+            let route = route_tag(root, &tag);
+            eprintln!("routed {fixture} {release:?} {tag}: {route:?}");
+            let what = format!("{fixture} {release:?} {tag}: {route:?}");
+            if release == ["minor,rc"] {
+                assert_eq!(route["prerelease"], "true", "{what}");
+                assert_eq!(route["pypi"], "false", "{what}");
+                assert_eq!(route["testpypi"], "true", "{what}");
+            } else {
+                assert_eq!(route["pypi"], "true", "{what}");
+                assert_eq!(route["prerelease"], "false", "{what}");
+            }
+        }
+    }
+}
