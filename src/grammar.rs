@@ -492,7 +492,9 @@ impl TagFormat {
     }
 }
 
-fn dir_word<'a>(name: &'a str, dir: &'a str) -> &'a str {
+/// The word `{dir}` stands for: the last component of the package directory (relative to
+/// the root), or the package's name for the root package.
+pub fn dir_word<'a>(name: &'a str, dir: &'a str) -> &'a str {
     dir.rsplit('/').find(|c| !c.is_empty()).unwrap_or(name)
 }
 

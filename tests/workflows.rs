@@ -1855,3 +1855,108 @@ fn every_layout_goes_from_init_to_a_routed_release_tag() {
         }
     }
 }
+
+/// A tag format naming the package's directory (`{dir}`, as monorepos that tag
+/// `integrations/<dir>-v1.2.3` do): the workflow's tag glob, `bump --tag`, doctor and the
+/// plan job's route all read `{dir}` as the last component of the package directory.
+#[test]
+fn dir_tag_formats_route_to_the_package_in_that_directory() {
+    let r = render(
+        "uv-workspace",
+        &[
+            "versioning=independent".into(),
+            "tag-format=libs/{dir}-v{version}".into(),
+        ],
+    );
+    let root = r.path();
+    let wf = read(&root.join(".github/workflows/release.yml"));
+    assert!(wf.contains("libs/*-v[0-9]*"), "tag glob:\n{wf}");
+    common::git(root, &["add", "-A"]);
+    common::git(root, &["commit", "-q", "-m", "init"]);
+    pyrel_ok(
+        root,
+        &[
+            "bump",
+            "minor",
+            "--package",
+            "dashboard-core",
+            "--commit",
+            "--tag",
+        ],
+    );
+    let tag = tag_on_head(root);
+    assert!(tag.starts_with("libs/core-v"), "{tag}");
+    pyrel_ok(root, &["doctor", "--offline"]);
+    pyrel_ok(root, &["version", "--check-tag", &tag]);
+    let route = route_tag(root, &tag);
+    assert_eq!(route["pypi"], "true", "{route:?}");
+    let outputs = run_plan(
+        root,
+        &[
+            ("GITHUB_EVENT_NAME", "push"),
+            ("GITHUB_REF_TYPE", "tag"),
+            ("GITHUB_REF_NAME", &tag),
+            ("GITHUB_RUN_NUMBER", "3"),
+            ("GITHUB_RUN_ATTEMPT", "1"),
+        ],
+        &[],
+    );
+    let packages: Vec<serde_json::Value> =
+        serde_json::from_str(&outputs["packages"]["packages"]).unwrap();
+    let names: Vec<&str> = packages
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dashboard-core"]);
+}
+
+/// Independent versioning end to end: init seeds each package's own changelog, `bump
+/// --package … --commit --tag` rolls it, the release commit passes `generate --check` and
+/// `doctor --offline`, and the plan job routes the tag to PyPI with that one package.
+#[test]
+fn independent_packages_go_from_init_to_a_routed_release_tag() {
+    for fixture in ["uv-workspace", "setup-py-multi", "bump-uv-lock"] {
+        let r = render(
+            fixture,
+            &[
+                "versioning=independent".into(),
+                "tag-format={name}-v{version}".into(),
+            ],
+        );
+        let root = r.path();
+        common::git(root, &["add", "-A"]);
+        common::git(root, &["commit", "-q", "-m", "init"]);
+        let v: serde_json::Value =
+            serde_json::from_str(&pyrel_ok(root, &["version", "--format", "json"])).unwrap();
+        let name = v["packages"][0]["name"].as_str().unwrap().to_string();
+        pyrel_ok(
+            root,
+            &["bump", "minor", "--package", &name, "--commit", "--tag"],
+        );
+        pyrel_ok(root, &["generate", "--check"]);
+        pyrel_ok(root, &["doctor", "--offline"]);
+        let tag = tag_on_head(root);
+        let outputs = run_plan(
+            root,
+            &[
+                ("GITHUB_EVENT_NAME", "push"),
+                ("GITHUB_REF_TYPE", "tag"),
+                ("GITHUB_REF_NAME", &tag),
+                ("GITHUB_RUN_NUMBER", "3"),
+                ("GITHUB_RUN_ATTEMPT", "1"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            outputs["route"]["pypi"], "true",
+            "{fixture} {tag}: {outputs:?}"
+        );
+        let packages: Vec<serde_json::Value> =
+            serde_json::from_str(&outputs["packages"]["packages"]).unwrap();
+        let names: Vec<&str> = packages
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, [name.as_str()], "{fixture} {tag}");
+    }
+}

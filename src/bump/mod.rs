@@ -196,9 +196,18 @@ pub fn tag_affixes(policy: &Policy, package: &Package) -> (String, String) {
         .affixes(&package.normalized, &slash(&package.dir))
 }
 
-/// The tag format of one package: the policy's, with `{name}` filled in.
-pub fn tag_format_for(policy: &Policy, normalized: &str) -> String {
-    version::tag_format_of(policy.tag_format.as_str(), normalized)
+/// The tag format of one package: the policy's, with `{name}` and `{dir}` filled in.
+pub fn tag_format_for(policy: &Policy, package: &Package) -> String {
+    version::tag_format_of(
+        policy.tag_format.as_str(),
+        &package.normalized,
+        &dir_word_of(package),
+    )
+}
+
+/// What `{dir}` stands for for this package.
+pub fn dir_word_of(package: &Package) -> String {
+    crate::grammar::dir_word(&package.normalized, &slash(&package.dir)).to_string()
 }
 
 /// The web address of the repository, for changelog links: the policy's `repository`, else
@@ -248,6 +257,7 @@ pub fn release_state(
         packages.push(version::PackageState {
             name: p.name.clone(),
             normalized: p.normalized.clone(),
+            dir_word: dir_word_of(p),
             vcs: matches!(p.scheme, VersionScheme::Vcs { .. }),
             sources: p
                 .version_sources
@@ -485,8 +495,7 @@ pub fn plan(
     }
     let vcs_only = statics.is_empty();
     let single = (scope.len() == 1).then(|| scope[0]);
-    let tag_name = single.map_or_else(|| scope[0].normalized.clone(), |p| p.normalized.clone());
-    let tag_format = tag_format_for(policy, &tag_name);
+    let tag_format = tag_format_for(policy, single.unwrap_or(scope[0]));
     let (tag_prefix, tag_suffix) = tag_affixes(policy, single.unwrap_or(scope[0]));
     let tag_pattern = format!("{tag_prefix}VERSION{tag_suffix}");
 

@@ -194,17 +194,7 @@ fn environments(policy: &Policy) -> Vec<String> {
 /// The policy's tag format of one package: `{name}` (normalized name) and `{dir}` (last
 /// component of the package directory) filled in, `{version}` left.
 pub fn package_tag_format(policy: &Policy, package: &crate::project::Package) -> String {
-    let dir = package
-        .dir
-        .file_name()
-        .and_then(|d| d.to_str())
-        .unwrap_or_default();
-    // Through Display: the format is text however the policy types it.
-    policy
-        .tag_format
-        .to_string()
-        .replace("{name}", &package.normalized)
-        .replace("{dir}", dir)
+    crate::bump::tag_format_for(policy, package)
 }
 
 /// The deployment tag patterns of the release tags: `v{version}` → `v*`, and with

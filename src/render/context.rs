@@ -142,10 +142,7 @@ impl Context {
         // One glob whatever the number of packages (the workflow's size must not grow with
         // them): with independent versioning `{name}` matches any name, and the plan job
         // refuses a tag that names no package.
-        let tag_globs = vec![tag_glob(
-            policy.tag_format.as_str(),
-            (!lockstep).then_some("*"),
-        )];
+        let tag_globs = vec![policy.tag_format.glob(None, "[0-9]*", "*")];
         let packages = project
             .packages
             .iter()
@@ -162,7 +159,7 @@ impl Context {
                 vcs: matches!(p.scheme, VersionScheme::Vcs { .. }),
                 pypi_url: format!("{}/p/{}", indexes::PYPI_BASE, p.normalized),
                 testpypi_url: format!("{}/p/{}", indexes::TESTPYPI_BASE, p.normalized),
-                tag_prefix: tag_prefix(policy.tag_format.as_str(), &p.normalized),
+                tag_prefix: policy.tag_format.affixes(&p.normalized, &slash(&p.dir)).0,
                 sources: p
                     .version_sources
                     .iter()
@@ -176,14 +173,12 @@ impl Context {
         // Generated files carry no version: a version written here would be stale after the
         // next bump, and the release commit would fail its own `pyrel doctor`.
         let example_version = "X.Y.Z".to_string();
-        let example_tag = policy
-            .tag_format
-            .as_str()
-            .replace(
-                "{name}",
-                packages.first().map_or("", |p| p.normalized.as_str()),
-            )
-            .replace("{version}", &example_version);
+        let example_tag = match project.packages.first() {
+            Some(p) => policy
+                .tag_format
+                .render(&p.normalized, &slash(&p.dir), &example_version),
+            None => policy.tag_format.render("", "", &example_version),
+        };
         let name_of = |p: &Option<std::path::PathBuf>| {
             p.as_ref()
                 .and_then(|p| p.file_name())
@@ -344,24 +339,6 @@ fn refuse_expressions(project: &Project, policy: &Policy) -> Result<()> {
     }
 }
 
-/// The `on.push.tags` glob for a tag format: `v{version}` → `v[0-9]*`.
-fn tag_glob(format: &str, name: Option<&str>) -> String {
-    let with_name = match name {
-        Some(n) => format.replace("{name}", n),
-        None => format.to_string(),
-    };
-    with_name.replace("{version}", "[0-9]*")
-}
-
-/// The literal start of a package's tags: `{name}-v{version}` → `widgets-v`.
-fn tag_prefix(format: &str, name: &str) -> String {
-    let with_name = format.replace("{name}", name);
-    match with_name.split_once("{version}") {
-        Some((prefix, _)) => prefix.to_string(),
-        None => with_name,
-    }
-}
-
 /// The body of `POST /repos/{owner}/{repo}/rulesets` for the release tags: only
 /// repository admins (role 5) may create, move or delete a tag the workflow releases.
 pub fn tag_ruleset_json(tag_globs: &[String]) -> Result<String> {
@@ -452,22 +429,41 @@ pub fn branch_protection_json(ctx: &Context) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::grammar::TagFormat;
+
+    fn format(f: &str) -> TagFormat {
+        TagFormat::new(f).expect("valid tag format")
+    }
 
     #[test]
     fn tag_prefix_is_the_literal_start_of_a_packages_tags() {
+        let prefix = |f: &str, name: &str, dir: &str| format(f).affixes(name, dir).0;
         assert_eq!(
-            tag_prefix("{name}-v{version}", "dashboard-api"),
+            prefix("{name}-v{version}", "dashboard-api", "libs/api"),
             "dashboard-api-v"
         );
-        assert_eq!(tag_prefix("v{version}", "x"), "v");
-        assert_eq!(tag_prefix("release/{name}/{version}", "a"), "release/a/");
+        assert_eq!(prefix("v{version}", "x", ""), "v");
+        assert_eq!(prefix("release/{name}/{version}", "a", "a"), "release/a/");
+        assert_eq!(
+            prefix("libs/{dir}-v{version}", "dashboard-api", "libs/api"),
+            "libs/api-v"
+        );
     }
 
     #[test]
     fn globs_match_the_tag_format() {
-        assert_eq!(tag_glob("v{version}", None), "v[0-9]*");
-        assert_eq!(tag_glob("{name}-v{version}", Some("core")), "core-v[0-9]*");
-        assert_eq!(tag_glob("{name}-v{version}", Some("*")), "*-v[0-9]*");
+        assert_eq!(format("v{version}").glob(None, "[0-9]*", "*"), "v[0-9]*");
+        assert_eq!(
+            format("{name}-v{version}").glob(Some(("core", "libs/core")), "[0-9]*", "*"),
+            "core-v[0-9]*"
+        );
+        assert_eq!(
+            format("{name}-v{version}").glob(None, "[0-9]*", "*"),
+            "*-v[0-9]*"
+        );
+        assert_eq!(
+            format("libs/{dir}-v{version}").glob(None, "[0-9]*", "*"),
+            "libs/*-v[0-9]*"
+        );
     }
 }

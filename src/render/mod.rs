@@ -107,12 +107,30 @@ pub fn plan(project: &Project, policy: &Policy) -> Result<Plan> {
         });
     }
     if let Some(path) = &f.changelog {
+        let seed = data.render(engine::CHANGELOG)?;
         files.push(ManagedFile {
             path: path.clone(),
-            contents: data.render(engine::CHANGELOG)?,
+            contents: seed.clone(),
             kind: FileKind::Seeded,
             executable: false,
         });
+        // Independent packages each keep their own changelog (next to their manifest):
+        // bump rolls it and the release workflow takes the notes from it, so a package's
+        // first release must not be refused for a changelog nobody created.
+        if policy.versioning == crate::policy::Versioning::Independent {
+            for p in &project.packages {
+                if let Some(own) = crate::bump::changelog_path(policy, Some(p)) {
+                    if &own != path && !files.iter().any(|m| m.path == own) {
+                        files.push(ManagedFile {
+                            path: own,
+                            contents: seed.clone(),
+                            kind: FileKind::Seeded,
+                            executable: false,
+                        });
+                    }
+                }
+            }
+        }
     }
     if let Some(path) = &f.gitignore {
         files.push(ManagedFile {

@@ -24,6 +24,8 @@ pub struct RoutePolicy {
 pub struct PackageState {
     pub name: String,
     pub normalized: String,
+    /// What `{dir}` stands for in the tag format (see [`crate::grammar::dir_word`]).
+    pub dir_word: String,
     /// The version comes from git tags.
     pub vcs: bool,
     /// Every version source: (path, line, value as written), the version of record first.
@@ -59,9 +61,17 @@ pub fn valid_tag_name(tag: &str) -> bool {
         || tag.ends_with(['/', '.']))
 }
 
-/// The tag format of one package (`{name}` filled with its normalized name).
-pub fn tag_format_of(format: &str, normalized: &str) -> String {
-    format.replace("{name}", normalized)
+/// The tag format of one package: `{name}` filled with its normalized name, `{dir}` with
+/// its directory's word.
+pub fn tag_format_of(format: &str, normalized: &str, dir_word: &str) -> String {
+    format
+        .replace("{name}", normalized)
+        .replace("{dir}", dir_word)
+}
+
+/// Whether a tag format names the package (one tag per package).
+pub fn names_package(format: &str) -> bool {
+    format.contains("{name}") || format.contains("{dir}")
 }
 
 /// `(prefix, version text)` of a tag in `format`, when it has the format's shape.
@@ -82,12 +92,13 @@ pub fn check_tag(tag: &str, format: &str, packages: &[PackageState]) -> Result<T
             serde_json::Value::from(tag)
         ));
     }
-    let matched: Option<(Vec<usize>, &str)> = if format.contains("{name}") {
+    let matched: Option<(Vec<usize>, &str)> = if names_package(format) {
         packages
             .iter()
             .enumerate()
             .filter_map(|(i, p)| {
-                tag_middle(tag, &tag_format_of(format, &p.normalized)).map(|(n, m)| (n, i, m))
+                tag_middle(tag, &tag_format_of(format, &p.normalized, &p.dir_word))
+                    .map(|(n, m)| (n, i, m))
             })
             .max_by_key(|(n, _, _)| *n)
             .map(|(_, i, m)| (vec![i], m))

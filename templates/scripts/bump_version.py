@@ -976,8 +976,21 @@ def check_tag_name(tag):
                            "`..`, `@{`, or one of ~^:?*[\\)" % json.dumps(tag))
 
 
+def dir_word(pkg):
+    """What `{dir}` stands for: the last component of the package directory (the root
+    package's name for the root)."""
+    parts = [c for c in pkg["dir"].split("/") if c]
+    return parts[-1] if parts else pkg["normalized"]
+
+
+def names_package():
+    return "{name}" in TAG_FORMAT or "{dir}" in TAG_FORMAT
+
+
 def tag_format_of(pkg):
-    return TAG_FORMAT.replace("{name}", pkg["normalized"]) if pkg is not None else TAG_FORMAT
+    if pkg is None:
+        return TAG_FORMAT
+    return TAG_FORMAT.replace("{name}", pkg["normalized"]).replace("{dir}", dir_word(pkg))
 
 
 def tag_for(pkg, version):
@@ -995,7 +1008,7 @@ def match_tag(tag):
     """(packages the tag releases, its version text). With `{name}` in the tag format the tag
     releases one package: the one whose tag prefix is the longest match (`a-v` over `a`)."""
     check_tag_name(tag)
-    if "{name}" not in TAG_FORMAT:
+    if not names_package():
         m = _tag_middle(tag, TAG_FORMAT)
         if m:
             return list(PACKAGES), m[1]
@@ -1170,7 +1183,7 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
     else:
         scope = list(PACKAGES)
     statics = [p for p in scope if not p["vcs"]]
-    tag_format = TAG_FORMAT.replace("{name}", scope[0]["normalized"])
+    tag_format = tag_format_of(scope[0])
     files = {}
 
     def text_of(path):
