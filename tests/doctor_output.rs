@@ -8,7 +8,7 @@ mod fake;
 
 use std::path::{Path, PathBuf};
 
-use common::{fixture, git, pyrel, require_tools_python, tools_dir};
+use common::{fixture, git, pyrel, tools_dir};
 use fake::github as gh;
 use fake::Reply;
 
@@ -98,33 +98,6 @@ fn a_token_never_appears_in_any_output() {
     }
 }
 
-fn validate(python: &Path, schema: &Path, instance: &str) {
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("instance.json");
-    std::fs::write(&file, instance).unwrap();
-    let script = "import json,sys,jsonschema\n\
-        schema=json.load(open(sys.argv[1]))\n\
-        inst=json.load(open(sys.argv[2]))\n\
-        cls=jsonschema.validators.validator_for(schema)\n\
-        cls.check_schema(schema)\n\
-        errs=sorted(cls(schema).iter_errors(inst), key=str)\n\
-        [print(e.message, list(e.absolute_path)) for e in errs]\n\
-        sys.exit(1 if errs else 0)\n";
-    let out = std::process::Command::new(python)
-        .args(["-c", script])
-        .arg(schema)
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{} does not validate:\n{}{}",
-        schema.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn sarif_schema() -> Option<PathBuf> {
     let p = tools_dir()
         .join("node/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
@@ -139,9 +112,6 @@ fn sarif_schema() -> Option<PathBuf> {
 
 #[test]
 fn json_and_sarif_validate_against_their_schemas() {
-    let Some(python) = require_tools_python() else {
-        return;
-    };
     let Some(sarif) = sarif_schema() else { return };
     let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/doctor-schema.json");
     let dir = leaky_repo();
@@ -169,7 +139,7 @@ fn json_and_sarif_validate_against_their_schemas() {
                 .unwrap()
                 .iter()
                 .any(|f| f["line"].is_null()));
-            validate(&python, &ours, &stdout);
+            common::validate_json_schema(&ours, &stdout);
         } else {
             assert_eq!(doc["version"], "2.1.0");
             let results = doc["runs"][0]["results"].as_array().unwrap();
@@ -181,7 +151,7 @@ fn json_and_sarif_validate_against_their_schemas() {
                     .len(),
                 14
             );
-            validate(&python, &sarif, &stdout);
+            common::validate_json_schema(&sarif, &stdout);
         }
     }
     // A clean report too (no findings, no nulls).
@@ -190,7 +160,7 @@ fn json_and_sarif_validate_against_their_schemas() {
         .args(["doctor", "--offline", "--format", "json"])
         .output()
         .unwrap();
-    validate(&python, &ours, &String::from_utf8(out.stdout).unwrap());
+    common::validate_json_schema(&ours, &String::from_utf8(out.stdout).unwrap());
 }
 
 #[test]

