@@ -286,6 +286,8 @@ pub fn run(opts: &Options) -> Report {
     for &n in &opts.sizes {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = tmp.path();
+        // PYREL_BENCH_KEEP=DIR keeps each workspace (as DIR/N) for profiling.
+        let kept = std::env::var_os("PYREL_BENCH_KEEP").map(|d| PathBuf::from(d).join(n.to_string()));
         let start = Instant::now();
         make_workspace(root, n);
         git(root, &["init", "-q", "-b", "main"]);
@@ -349,6 +351,15 @@ pub fn run(opts: &Options) -> Report {
                     c
                 }));
             }
+        }
+        if let Some(dest) = kept {
+            let _ = std::fs::remove_dir_all(&dest);
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).expect("PYREL_BENCH_KEEP");
+            }
+            let kept_dir = tmp.keep();
+            std::fs::rename(&kept_dir, &dest).expect("PYREL_BENCH_KEEP: rename");
+            eprintln!("kept {}", dest.display());
         }
     }
     report
