@@ -1,13 +1,12 @@
-//! The handlebars registry: embedded templates, strict mode, no HTML escaping, and the
+//! The embedded templates, parsed by [`super::template`], and the
 //! quoting helpers that keep user values from injecting YAML, shell or expressions.
 
 use std::sync::OnceLock;
 
-use handlebars::{
-    Context as HbContext, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
-    RenderErrorReason,
-};
 use include_dir::{include_dir, Dir};
+use serde_json::Value;
+
+use super::template::{Helper, Template};
 
 use super::Context;
 use crate::error::{Error, Result};
@@ -40,79 +39,64 @@ pub const TEMPLATE_IDS: &[&str] = &[
     GITIGNORE_BLOCK,
 ];
 
-/// One registry per template, each compiled on first use: a verb compiles only the
-/// templates it renders, and [`compile`] compiles several side by side (compiling is
-/// most of the cost of a render: handlebars' parser is quadratic in template length).
-fn registry(id: &str) -> Result<&'static Handlebars<'static>> {
-    static REGS: [OnceLock<std::result::Result<Handlebars<'static>, String>>; TEMPLATE_IDS.len()] =
-        [const { OnceLock::new() }; TEMPLATE_IDS.len()];
+/// Each template parsed once per process, on first use (parsing is linear and takes
+/// microseconds; the cache only saves doing it twice in one run).
+fn template(id: &str) -> Result<&'static (Template, &'static str)> {
+    static PARSED: [OnceLock<std::result::Result<(Template, &'static str), String>>;
+        TEMPLATE_IDS.len()] = [const { OnceLock::new() }; TEMPLATE_IDS.len()];
     let i = TEMPLATE_IDS
         .iter()
         .position(|t| *t == id)
         .ok_or_else(|| Error::internal(format!("no template {id}")))?;
-    REGS[i]
-        .get_or_init(|| build(TEMPLATE_IDS[i]))
+    PARSED[i]
+        .get_or_init(|| {
+            let text = embedded(TEMPLATE_IDS[i])?;
+            Template::parse(text, false)
+                .map(|t| (t, text))
+                .map_err(|e| format!("template {id}: {e}"))
+        })
         .as_ref()
         .map_err(|e| Error::internal(e.clone()))
 }
 
-fn build(id: &'static str) -> std::result::Result<Handlebars<'static>, String> {
-    let mut hb = Handlebars::new();
-    hb.set_strict_mode(true);
-    hb.register_escape_fn(handlebars::no_escape);
-    hb.register_helper("yaml", Box::new(yaml_helper));
-    hb.register_helper("shell", Box::new(shell_helper));
-    hb.register_helper("json", Box::new(json_helper));
-    hb.register_helper("concat", Box::new(concat_helper));
-    for (name, path) in PARTIALS {
-        let text = TEMPLATES
-            .get_file(path)
-            .and_then(|f| f.contents_utf8())
-            .ok_or_else(|| format!("partial {path} is not embedded"))?;
-        hb.register_partial(name, text)
-            .map_err(|e| format!("partial {path}: {e}"))?;
-    }
-    let file = TEMPLATES
-        .get_file(id)
-        .ok_or_else(|| format!("template {id} is not embedded"))?;
-    let text = file
-        .contents_utf8()
-        .ok_or_else(|| format!("template {id} is not UTF-8"))?;
-    hb.register_template_string(id, text)
-        .map_err(|e| format!("template {id}: {e}"))?;
-    Ok(hb)
+fn embedded(path: &str) -> std::result::Result<&'static str, String> {
+    TEMPLATES
+        .get_file(path)
+        .and_then(|f| f.contents_utf8())
+        .ok_or_else(|| format!("{path} is not embedded as UTF-8"))
 }
 
-/// Compiles the templates `ids` on parallel threads (each is compiled once per process;
-/// the next render of it only renders).
-pub fn compile(ids: &[&str]) {
-    std::thread::scope(|s| {
-        for id in ids.iter().skip(1) {
-            s.spawn(move || {
-                let _ = registry(id);
-            });
-        }
-        if let Some(first) = ids.first() {
-            let _ = registry(first);
-        }
-    });
+fn partial(name: &str) -> Option<&'static str> {
+    let (_, path) = PARTIALS.iter().find(|(n, _)| *n == name)?;
+    embedded(path).ok()
 }
 
-/// The render context as handlebars reads it (JSON), converted once for all the
+fn helper(name: &str) -> Option<Helper> {
+    Some(match name {
+        "yaml" => yaml_helper,
+        "shell" => shell_helper,
+        "json" => json_helper,
+        "concat" => concat_helper,
+        "eq" => eq_helper,
+        _ => return None,
+    })
+}
+
+/// The render context as the templates read it (JSON), converted once for all the
 /// templates of a plan rather than once per template.
-pub struct Data(HbContext);
+pub struct Data(serde_json::Value);
 
 impl Data {
     pub fn new(ctx: &Context) -> Result<Data> {
-        HbContext::wraps(ctx)
+        serde_json::to_value(ctx)
             .map(Data)
             .map_err(|e| Error::internal(format!("converting the render context: {e}")))
     }
 
     /// Renders one template.
     pub fn render(&self, id: &str) -> Result<String> {
-        registry(id)?
-            .render_with_context(id, &self.0)
+        let (t, text) = template(id)?;
+        t.render(&self.0, &helper, &partial, text)
             .map_err(|e| Error::internal(format!("rendering {id}: {e}")))
     }
 }
@@ -135,40 +119,24 @@ pub fn render_template(id: &str, ctx: &Context) -> Result<String> {
     Data::new(ctx)?.render(id)
 }
 
-fn param_str<'a>(
-    h: &'a Helper,
-    name: &'static str,
-) -> std::result::Result<&'a serde_json::Value, RenderError> {
-    h.param(0)
-        .map(|p| p.value())
-        .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex(name, 0).into())
-}
-
-/// The first parameter as text: strings as they are, anything else as JSON.
-fn param_text(h: &Helper, name: &'static str) -> std::result::Result<String, RenderError> {
-    Ok(match param_str(h, name)? {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    })
+/// The first argument as text: strings as they are, anything else as JSON.
+fn text_arg(args: &[Value], name: &str) -> std::result::Result<String, String> {
+    match args {
+        [Value::String(s)] => Ok(s.clone()),
+        [other] => Ok(other.to_string()),
+        _ => Err(format!("{name} takes one argument, not {}", args.len())),
+    }
 }
 
 /// `{{yaml value}}`: a YAML double-quoted scalar (JSON string syntax is valid YAML).
 /// A value holding `${{` is refused: GitHub decodes YAML escapes before it evaluates
 /// expressions, so no spelling of it is inert. [`super::context`] refuses such policy
 /// values with a message first; reaching this is a bug.
-fn yaml_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &HbContext,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let s = param_text(h, "yaml")?;
-    let quoted = yaml_quote(&s).ok_or_else(|| {
-        RenderErrorReason::Other(format!("a GitHub expression reached a workflow: {s:?}"))
-    })?;
-    out.write(&quoted)?;
-    Ok(())
+fn yaml_helper(args: &[Value]) -> std::result::Result<Value, String> {
+    let s = text_arg(args, "yaml")?;
+    yaml_quote(&s)
+        .map(Value::String)
+        .ok_or_else(|| format!("a GitHub expression reached a workflow: {s:?}"))
 }
 
 /// Quotes a string for YAML, or `None` when it holds a GitHub expression (`${{`).
@@ -185,46 +153,39 @@ pub fn has_expression(s: &str) -> bool {
 }
 
 /// `{{shell value}}`: a POSIX single-quoted word.
-fn shell_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &HbContext,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let s = param_text(h, "shell")?;
-    out.write(&format!("'{}'", s.replace('\'', "'\\''")))?;
-    Ok(())
+fn shell_helper(args: &[Value]) -> std::result::Result<Value, String> {
+    let s = text_arg(args, "shell")?;
+    Ok(Value::String(format!("'{}'", s.replace('\'', "'\\''"))))
 }
 
 /// `{{json value}}`: the value as JSON.
-fn json_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &HbContext,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let v = param_str(h, "json")?;
-    out.write(&serde_json::to_string(v).unwrap_or_default())?;
-    Ok(())
+fn json_helper(args: &[Value]) -> std::result::Result<Value, String> {
+    match args {
+        [v] => serde_json::to_string(v)
+            .map(Value::String)
+            .map_err(|e| e.to_string()),
+        _ => Err(format!("json takes one argument, not {}", args.len())),
+    }
 }
 
 /// `(concat a b ...)`: the strings joined, for building paths in subexpressions.
-fn concat_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &HbContext,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    for p in h.params() {
-        match p.value() {
-            serde_json::Value::String(s) => out.write(s)?,
-            other => out.write(&other.to_string())?,
+fn concat_helper(args: &[Value]) -> std::result::Result<Value, String> {
+    let mut out = String::new();
+    for v in args {
+        match v {
+            Value::String(s) => out.push_str(s),
+            other => out.push_str(&other.to_string()),
         }
     }
-    Ok(())
+    Ok(Value::String(out))
+}
+
+/// `(eq a b)`: whether two values are equal.
+fn eq_helper(args: &[Value]) -> std::result::Result<Value, String> {
+    match args {
+        [a, b] => Ok(Value::Bool(a == b)),
+        _ => Err(format!("eq takes two arguments, not {}", args.len())),
+    }
 }
 
 #[cfg(test)]
@@ -233,16 +194,12 @@ mod tests {
 
     #[test]
     fn every_template_is_embedded_and_compiles() {
-        compile(TEMPLATE_IDS);
         for (name, _) in PARTIALS {
-            assert!(
-                registry(RELEASE_WORKFLOW).unwrap().has_template(name),
-                "{name}"
-            );
+            assert!(partial(name).is_some(), "{name}");
         }
         assert!(!release_requirements().unwrap().is_empty());
         for id in TEMPLATE_IDS {
-            assert!(registry(id).unwrap().has_template(id), "{id}");
+            template(id).unwrap();
         }
     }
 

@@ -7,6 +7,7 @@ mod engine;
 pub mod overrides;
 pub mod pins;
 pub mod team;
+mod template;
 
 use std::path::PathBuf;
 
@@ -55,19 +56,7 @@ pub const BLOCK_END: &str = "# <<< pyrel <<<";
 pub fn plan(project: &Project, policy: &Policy) -> Result<Plan> {
     let ctx = Context::new(project, policy)?;
     let f = &policy.files;
-    // Compile the templates this plan renders side by side, convert the context once.
-    let wanted = [
-        (f.release_workflow.is_some(), engine::RELEASE_WORKFLOW),
-        (
-            f.test_workflow.is_some() && policy.tests == TestsMode::Generate,
-            engine::TEST_WORKFLOW,
-        ),
-        (f.releasing_guide.is_some(), engine::RELEASING_GUIDE),
-        (f.changelog.is_some(), engine::CHANGELOG),
-        (f.gitignore.is_some(), engine::GITIGNORE_BLOCK),
-    ];
-    let ids: Vec<&str> = wanted.iter().filter(|w| w.0).map(|w| w.1).collect();
-    engine::compile(&ids);
+    // Convert the context once for every template of the plan.
     let data = engine::Data::new(&ctx)?;
     let mut files = Vec::new();
     let mut managed = |path: &Option<PathBuf>, id: &str, executable: bool| -> Result<()> {
