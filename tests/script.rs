@@ -518,3 +518,44 @@ fn notes_on_a_tag_come_from_the_released_packages_changelog() {
         stderr(&out)
     );
 }
+
+/// A package whose version pyrel cannot read (computed in setup.py): the plan job's `route`
+/// and `packages --json` still answer (the version comes from the packages that have one, as
+/// pyrel's route takes it), and bumping that package is refused as pyrel refuses it (exit 2),
+/// never a traceback.
+#[test]
+fn a_package_without_a_readable_version_neither_breaks_the_plan_nor_crashes_a_bump() {
+    let d = fixture("real-setup-reads");
+    init(d.path(), &[]);
+    let push = [
+        ("GITHUB_EVENT_NAME", "push"),
+        ("GITHUB_REF_TYPE", "branch"),
+        ("GITHUB_REF_NAME", "main"),
+    ];
+    let out = script(d.path(), &["route"], &push);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("version=12.26.0\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = script(d.path(), &["packages", "--json"], &push);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"opaque"), "{names:?}");
+    let before = snapshot_tree(d.path());
+    let out = script(d.path(), &["bump", "patch", "--package", "opaque"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: opaque: no version found in opaque/setup.py"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(snapshot_tree(d.path()) == before);
+}

@@ -18,6 +18,7 @@ Standard library only (Python 3.8+). `pyrel bump` and this script make the same 
 
 import argparse
 import ast
+import contextlib
 import datetime
 import difflib
 import errno
@@ -871,7 +872,9 @@ def latest_tag_version(tags, pkg=None):
 
 
 def version_of_record(pkg):
-    return sources_of([pkg])[0][3]
+    """The version its build backend reads; None for a package whose version pyrel cannot read."""
+    found = sources_of([pkg])
+    return found[0][3] if found else None
 
 
 # -- route: where this workflow run publishes ---------------------------------
@@ -896,7 +899,7 @@ def route(env):
                                % (changelog_of(pkg), version))
         out["tag"] = ref_name
     else:
-        records = [(p, version_of_record(p)) for p in PACKAGES if not p["vcs"]]
+        records = [(p, version_of_record(p)) for p in PACKAGES if not p["vcs"] and p["sources"]]
         if LOCKSTEP and len(set(normalize(v) for _, v in records)) > 1:
             raise VersionError("the packages disagree on the version: %s" % ", ".join(
                 "%s %s" % (p["name"], v) for p, v in records))
@@ -935,9 +938,10 @@ def released_packages(env):
         versions = [version] * len(pkgs)
     else:
         pkgs = PACKAGES
-        tags = git_tags() if any(p["vcs"] for p in pkgs) else []
-        versions = [latest_tag_version(tags, p) or "0.0.0" if p["vcs"] else normalize(version_of_record(p))
-                    for p in pkgs]
+        # A package versioned by git tags, or whose version pyrel cannot read: its newest tag.
+        tags = git_tags() if any(p["vcs"] or not p["sources"] for p in pkgs) else []
+        versions = [latest_tag_version(tags, p) or "0.0.0" if (p["vcs"] or not p["sources"])
+                    else normalize(version_of_record(p)) for p in pkgs]
     return [{"name": p["name"], "dir": p["dir"], "version": v, "tag": tag_for(p, v)} for p, v in zip(pkgs, versions)]
 
 
@@ -975,22 +979,17 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
 
     # Each package's version of record (its first source, what the build backend reads) is its
     # version; another source that disagrees is stale and gets repaired by the bump.
-    found, groups, stale = [], [], []
+    found, groups, stale = [], {}, []
     for p in statics:
         own = sources_of([p], text_of)
+        if not own:
+            raise VersionError("%s: no version found in %s" % (p["name"], p["dep_files"][0]))
         found.extend(own)
         record = own[0][3]
-        for n, (_, path, line, value, _) in enumerate(own):
-            place = "%s %s in %s:%d" % (p["name"], value, path, line)
-            if n > 0:
-                if not (valid(value) and same_version(value, record)):
-                    stale.append(place)
-                continue
-            group = next((g for g in groups if same_version(g[0], value)), None)
-            if group is None:
-                groups.append((value, [place]))
-            else:
-                group[1].append(place)
+        places = ["%s %s in %s:%d" % (p["name"], value, path, line) for _, path, line, value, _ in own]
+        groups.setdefault(_key(record), (record, []))[1].append(places[0])
+        stale.extend(pl for pl, s in zip(places[1:], own[1:]) if not (valid(s[3]) and same_version(s[3], record)))
+    groups = list(groups.values())
     aligning = len(groups) > 1 or bool(stale)
     if len(groups) > 1 and spec[0] == "explicit":
         groups = [max(groups, key=lambda g: _key(g[0]))]
@@ -1170,44 +1169,39 @@ def lock_path():
     return Path(tempfile.gettempdir()) / ("pyrel-%s.lock" % digest)
 
 
-class WriteLock(object):
+@contextlib.contextmanager
+def write_lock():
     """One writer at a time, with pyrel's protocol: an exclusive flock on lock_path(), waiting
     about 2 seconds for another writer, then refusing (exit 1) with nothing written.
     The OS drops the lock when the process ends, so there is no stale lock."""
-
-    def __enter__(self):
-        self.fd = None
-        try:
-            import fcntl
-        except ImportError:  # Windows: no flock; pyrel's own verbs still lock.
-            return self
-        path = lock_path()
-        try:
-            if not stat.S_ISREG(os.lstat(str(path)).st_mode):
-                raise OSError("%s: the lock file is not a regular file; remove it, then run this again" % path)
-        except FileNotFoundError:
-            pass
-        self.fd = os.open(str(path), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; pyrel's own verbs still lock.
+        yield
+        return
+    path = lock_path()
+    try:
+        if not stat.S_ISREG(os.lstat(str(path)).st_mode):
+            raise OSError("%s: the lock file is not a regular file; remove it, then run this again" % path)
+    except FileNotFoundError:
+        pass
+    fd = os.open(str(path), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
         deadline = time.time() + 2
         while True:
             try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES) or time.time() > deadline:
-                    os.close(self.fd)
-                    self.fd = None
                     raise Refused("another pyrel or bump script is writing this repository (%s is held)" % path.name,
                                   (), "wait for it to finish, then run this again") from None
                 time.sleep(0.05)
-        os.ftruncate(self.fd, 0)
-        os.write(self.fd, ("%d\n" % os.getpid()).encode())
-        return self
-
-    def __exit__(self, *exc):
-        if self.fd is not None:
-            os.close(self.fd)
-        return False
+        os.ftruncate(fd, 0)
+        os.write(fd, ("%d\n" % os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
 
 
 def bump(args):
@@ -1314,7 +1308,7 @@ def main(argv=None):
             print(body)
         elif args.command == "set":
             # With --no-changelog (the workflow's dev builds) only the version sources change.
-            with WriteLock():
+            with write_lock():
                 _, _, edits, _, _ = plan_bump(("explicit", args.version), allow_downgrade=True, force=True,
                                               roll=not args.no_changelog)
                 if args.no_changelog:
@@ -1326,7 +1320,7 @@ def main(argv=None):
                 else:
                     apply_edits(edits)
         elif args.command == "bump":
-            with WriteLock():
+            with write_lock():
                 return bump(args)
     except Refused as e:
         print("refused: %s" % e, file=sys.stderr)
