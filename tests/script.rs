@@ -391,3 +391,171 @@ fn concurrent_script_bumps_never_leave_mixed_versions() {
         "at least one bump of each pair went through ({patch})"
     );
 }
+
+/// The script reads sibling requirements where pyrel reads them, and moves them the same way:
+/// `[dependency-groups]` and an inline `optional-dependencies` table in pyproject.toml, and
+/// setup.cfg's `install-requires` spelled with a dash, a `:` separator and mixed case. A
+/// `~=1` pin the bump does not move (not a valid specifier) is left alone, as pyrel leaves it.
+#[test]
+fn sibling_requirements_are_read_and_moved_as_pyrel_moves_them() {
+    let edit = |dir: &Path, rel: &str, from: &str, to: &str| {
+        let p = dir.join(rel);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from), "{rel}: {text}");
+        std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    };
+    // A uv workspace at 2.0.0.
+    let d = fixture("uv-workspace");
+    edit(
+        d.path(),
+        "libs/dashboard/pyproject.toml",
+        "[project.optional-dependencies]\ndev = [\"ruff==2.0.0\", \"pytest>=8\"]\n",
+        "[dependency-groups]\ntest = [\"dashboard-core==2.0.0\", {include-group = \"lint\"}]\n\
+         lint = [\"dashboard-api~=1\"]\n",
+    );
+    edit(
+        d.path(),
+        "libs/api/pyproject.toml",
+        "\"fastapi>=0.110\",\n]\n",
+        "\"fastapi>=0.110\",\n]\noptional-dependencies = { all = [\"dashboard-core>=2.0.0\"] }\n",
+    );
+    // Three setuptools packages at 0.9.0; gamma's setup.cfg requires alpha.
+    let s = fixture("setup-py-multi");
+    edit(
+        s.path(),
+        "packages/gamma/setup.cfg",
+        "install_requires =\n    six>=1.16\n",
+        "Install-Requires:\n    six>=1.16\n    alpha==0.9.0\n",
+    );
+    for (d, moved) in [
+        (
+            &d,
+            &[
+                ("libs/dashboard/pyproject.toml", "\"dashboard-core==2.0.1\""),
+                ("libs/dashboard/pyproject.toml", "\"dashboard-api~=1\""),
+                ("libs/api/pyproject.toml", "\"dashboard-core>=2.0.1\""),
+            ][..],
+        ),
+        (
+            &s,
+            &[("packages/gamma/setup.cfg", "    alpha==0.9.1\n")][..],
+        ),
+    ] {
+        init(d.path(), &[]);
+        let copy = tempfile::tempdir().unwrap();
+        common::copy_dir(d.path(), copy.path());
+        pyrel(d.path())
+            .env("PYREL_TODAY", "2024-05-01")
+            .args(["bump", "patch"])
+            .assert()
+            .success();
+        let out = script(copy.path(), &["bump", "patch"], &[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        for (rel, want) in moved {
+            let text = std::fs::read_to_string(copy.path().join(rel)).unwrap();
+            assert!(text.contains(want), "{rel}: {text}");
+        }
+        assert!(
+            snapshot_tree(d.path()) == snapshot_tree(copy.path()),
+            "pyrel and the script differ"
+        );
+    }
+}
+
+/// `notes VERSION` as the release job runs it on a tag: with independent versioning the notes
+/// come from the changelog of the package the tag releases; a version without a section is
+/// an error (exit 1) that names the changelog.
+#[test]
+fn notes_on_a_tag_come_from_the_released_packages_changelog() {
+    let d = fixture("uv-workspace");
+    init(
+        d.path(),
+        &["tag-format={name}-v{version}", "versioning=independent"],
+    );
+    let log = d.path().join("libs/core/CHANGELOG.md");
+    let seeded = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(
+        &log,
+        seeded.replacen(
+            "## [Unreleased]\n",
+            "## [Unreleased]\n\n### Fixed\n\n- The core no longer drops rows.\n",
+            1,
+        ),
+    )
+    .unwrap();
+    commit_all(d.path());
+    pyrel(d.path())
+        .env("PYREL_TODAY", "2024-05-01")
+        .args([
+            "bump",
+            "minor",
+            "--package",
+            "dashboard-core",
+            "--commit",
+            "--tag",
+        ])
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+        .assert()
+        .success();
+    let tag = [
+        ("GITHUB_REF_TYPE", "tag"),
+        ("GITHUB_REF_NAME", "dashboard-core-v2.1.0"),
+    ];
+    let out = script(d.path(), &["notes", "2.1.0"], &tag);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "### Fixed\n\n- The core no longer drops rows.\n"
+    );
+    let out = script(d.path(), &["notes", "2.2.0"], &tag);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("libs/core/CHANGELOG.md has no section for 2.2.0"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A package whose version pyrel cannot read (computed in setup.py): the plan job's `route`
+/// and `packages --json` still answer (the version comes from the packages that have one, as
+/// pyrel's route takes it), and bumping that package is refused as pyrel refuses it (exit 2),
+/// never a traceback.
+#[test]
+fn a_package_without_a_readable_version_neither_breaks_the_plan_nor_crashes_a_bump() {
+    let d = fixture("real-setup-reads");
+    init(d.path(), &[]);
+    let push = [
+        ("GITHUB_EVENT_NAME", "push"),
+        ("GITHUB_REF_TYPE", "branch"),
+        ("GITHUB_REF_NAME", "main"),
+    ];
+    let out = script(d.path(), &["route"], &push);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("version=12.26.0\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = script(d.path(), &["packages", "--json"], &push);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"opaque"), "{names:?}");
+    let before = snapshot_tree(d.path());
+    let out = script(d.path(), &["bump", "patch", "--package", "opaque"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: opaque: no version found in opaque/setup.py"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(snapshot_tree(d.path()) == before);
+}

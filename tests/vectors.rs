@@ -538,57 +538,9 @@ fn changelog_vectors_through_the_rust_engine() {
     );
 }
 
-/// The script's functions on the version and changelog vectors, in one Python process.
-const SCRIPT_RUNNER: &str = r#"
-import importlib.util, json, os, sys, tempfile
-from pathlib import Path
-spec = importlib.util.spec_from_file_location("bv", sys.argv[1])
-m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
-versions, changelog = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
-failures, n = [], 0
-def err(f, *a):
-    try:
-        return f(*a), None
-    except (m.VersionError, m.Refused) as e:
-        return None, str(e)
-for c in versions["parse"]:
-    n += 1
-    got, e = err(m.normalize, c["input"])
-    if "normalized" in c:
-        if got != c["normalized"] or m.is_prerelease(c["input"]) != c["prerelease"] or ("+" in got) != c["local"]:
-            failures.append("parse %r: got %r %r" % (c, got, e))
-    elif e is None or c["error"] not in e:
-        failures.append("parse %r: got %r %r" % (c, got, e))
-for c in versions["bump"]:
-    n += 1
-    def run():
-        kind, parts = m.parse_spec(c["bump"], None)
-        return m.bump_parts(c["version"], parts)
-    got, e = err(run)
-    if "result" in c and got != c["result"] or "error" in c and (e is None or c["error"] not in e):
-        failures.append("bump %r: got %r %r" % (c, got, e))
-for c in versions["dev"]:
-    n += 1
-    got = m.dev_version(c["version"], c["n"])
-    if got != c["result"]:
-        failures.append("dev %r: got %r" % (c, got))
-for c in changelog["roll"]:
-    n += 1
-    m.REPO_URL = c["repository_url"]
-    got, e = err(m.roll_changelog, c["text"], c["version"], c["date"], c["tag_format"])
-    if "result" in c and got != (c["result"], c["unreleased_was_empty"]) or "error" in c and (e is None or c["error"] not in e):
-        failures.append("roll %s %s: got %r %r" % (c["name"], c["version"], got, e))
-d = Path(tempfile.mkdtemp())
-m.ROOT, m.CHANGELOG = d, "CHANGELOG.md"
-for c in changelog["notes"]:
-    n += 1
-    with open(str(d / "CHANGELOG.md"), "w", newline="") as f:
-        f.write(c["text"])
-    got = m.notes(c["version"])
-    if got != c["notes"]:
-        failures.append("notes %s %s: got %r want %r" % (c["name"], c["version"], got, c["notes"]))
-print(json.dumps({"n": n, "failures": failures}))
-"#;
+/// The script's functions on the version and changelog vectors, in one Python process
+/// (`tests/vectors/script_runner.py`, which also runs by hand without cargo).
+const SCRIPT_RUNNER: &str = include_str!("vectors/script_runner.py");
 
 #[test]
 fn version_and_changelog_vectors_through_the_script() {

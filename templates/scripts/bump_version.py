@@ -18,6 +18,7 @@ Standard library only (Python 3.8+). `pyrel bump` and this script make the same 
 
 import argparse
 import ast
+import contextlib
 import datetime
 import difflib
 import errno
@@ -46,128 +47,12 @@ PACKAGES = DATA["packages"]
 TAG_FORMAT = DATA["tag_format"]
 LOCKSTEP = DATA["versioning"] == "lockstep"
 TESTPYPI = DATA["testpypi"]
-DEV_BUILDS = DATA["dev_builds"]
 CHANGELOG = DATA["changelog"]
 REPO_URL = DATA["repository_url"]
-TODAY_ENV = "PYREL_TODAY"
-
-# PEP 440, as in the `packaging` project.
-VERSION_PATTERN = r"""
-    v?
-    (?:
-        (?:(?P<epoch>[0-9]+)!)?
-        (?P<release>[0-9]+(?:\.[0-9]+)*)
-        (?P<pre>
-            [-_\.]?
-            (?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)
-            [-_\.]?
-            (?P<pre_n>[0-9]+)?
-        )?
-        (?P<post>
-            (?:-(?P<post_n1>[0-9]+))
-            |
-            (?:
-                [-_\.]?
-                (?P<post_l>post|rev|r)
-                [-_\.]?
-                (?P<post_n2>[0-9]+)?
-            )
-        )?
-        (?P<dev>
-            [-_\.]?
-            (?P<dev_l>dev)
-            [-_\.]?
-            (?P<dev_n>[0-9]+)?
-        )?
-    )
-    (?:\+(?P<local>[a-z0-9]+(?:[-_\.][a-z0-9]+)*))?
-"""
-_VERSION_RE = re.compile(r"^\s*" + VERSION_PATTERN + r"\s*$", re.VERBOSE | re.IGNORECASE)
-_PRE_NAMES = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc", "preview": "rc", "rc": "rc"}
 
 
 class VersionError(ValueError):
     pass
-
-
-def parse(text):
-    """Returns the parts of a PEP 440 version: (epoch, release, pre, post, dev, local)."""
-    m = _VERSION_RE.match(text)
-    if not m:
-        raise VersionError("not a valid PEP 440 version: %r" % text)
-    pre = None
-    if m.group("pre_l"):
-        pre = (_PRE_NAMES[m.group("pre_l").lower()], int(m.group("pre_n") or 0))
-    post = None
-    if m.group("post_n1") or m.group("post_l"):
-        post = int(m.group("post_n1") or m.group("post_n2") or 0)
-    dev = int(m.group("dev_n") or 0) if m.group("dev_l") else None
-    local = m.group("local")
-    if local:
-        local = ".".join(str(int(p)) if p.isdigit() else p for p in re.split(r"[-_.]", local.lower()))
-    return (
-        int(m.group("epoch") or 0),
-        tuple(int(x) for x in m.group("release").split(".")),
-        pre,
-        post,
-        dev,
-        local,
-    )
-
-
-def normalize(text):
-    return _format(*parse(text))
-
-
-def _cmpkey(text):
-    """A sort key with PEP 440 ordering (as `packaging.version.Version` orders)."""
-    epoch, release, pre, post, dev, local = parse(text)
-    rel = list(release)
-    while len(rel) > 1 and rel[-1] == 0:
-        rel.pop()
-    inf, neg = (1, 0), (-1, 0)
-    if pre is None and post is None and dev is not None:
-        pre_k = neg
-    elif pre is None:
-        pre_k = inf
-    else:
-        pre_k = (0, ("a", "b", "rc").index(pre[0]), pre[1])
-    post_k = neg if post is None else (0, post)
-    dev_k = inf if dev is None else (0, dev)
-    if local is None:
-        local_k = (neg,)
-    else:
-        local_k = tuple((1, int(p), "") if p.isdigit() else (0, 0, p) for p in local.split("."))
-    return (epoch, tuple(rel), pre_k, post_k, dev_k, local_k)
-
-
-def same_version(a, b):
-    """PEP 440 equality (trailing zeros do not matter: 1.0 == 1.0.0)."""
-    return _cmpkey(a) == _cmpkey(b)
-
-
-def is_prerelease(text):
-    _, _, pre, _, dev, _ = parse(text)
-    return pre is not None or dev is not None
-
-
-def _format(epoch, release, pre, post, dev, local=None):
-    out = "%d!" % epoch if epoch else ""
-    out += ".".join(str(x) for x in release)
-    if pre:
-        out += "%s%d" % pre
-    if post is not None:
-        out += ".post%d" % post
-    if dev is not None:
-        out += ".dev%d" % dev
-    if local:
-        out += "+" + local
-    return out
-
-
-# -- bump rules (those of `uv version --bump`, as `pyrel bump` applies them) ----------
-
-PARTS = ["major", "minor", "patch", "stable", "alpha", "beta", "rc", "post", "dev"]
 
 
 class Refused(Exception):
@@ -179,80 +64,158 @@ class Refused(Exception):
         self.hint = hint
 
 
+# -- PEP 440, as in the `packaging` project ------------------------------------
+
+_VERSION_RE = re.compile(r"""^\s*v?
+    (?:(?P<epoch>[0-9]+)!)?
+    (?P<release>[0-9]+(?:\.[0-9]+)*)
+    (?:[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>[0-9]+)?)?
+    (?:-(?P<post_n1>[0-9]+)|[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?)?
+    (?:[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?
+    (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
+    \s*$""", re.VERBOSE | re.IGNORECASE)
+_PRE_NAMES = {"alpha": "a", "beta": "b", "c": "rc", "pre": "rc", "preview": "rc"}
+
+
+def parse(text):
+    """The parts of a PEP 440 version: (epoch, release, pre, post, dev, local)."""
+    m = _VERSION_RE.match(text)
+    if not m:
+        raise VersionError("not a valid PEP 440 version: %r" % text)
+    g = m.group
+    pre = None
+    if g("pre_l"):
+        pre = (_PRE_NAMES.get(g("pre_l").lower(), g("pre_l").lower()), int(g("pre_n") or 0))
+    post = int(g("post_n1") or g("post_n2") or 0) if (g("post_n1") or g("post_l")) else None
+    dev = int(g("dev_n") or 0) if g("dev_l") else None
+    local = g("local")
+    if local:
+        local = ".".join(str(int(p)) if p.isdigit() else p for p in re.split(r"[-_.]", local.lower()))
+    return (int(g("epoch") or 0), tuple(int(x) for x in g("release").split(".")), pre, post, dev, local)
+
+
+def _format(epoch, release, pre, post, dev, local=None):
+    out = ("%d!" % epoch if epoch else "") + ".".join(str(x) for x in release)
+    if pre:
+        out += "%s%d" % pre
+    if post is not None:
+        out += ".post%d" % post
+    if dev is not None:
+        out += ".dev%d" % dev
+    return out + ("+" + local if local else "")
+
+
+def normalize(text):
+    return _format(*parse(text))
+
+
+def valid(text):
+    try:
+        parse(text)
+        return True
+    except VersionError:
+        return False
+
+
+def _key(text):
+    """A sort key with PEP 440 ordering (as `packaging.version.Version` orders)."""
+    epoch, release, pre, post, dev, local = parse(text)
+    release = list(release)
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    inf, neg = (1, 0), (-1, 0)
+    if pre is not None:
+        pre = (0, ("a", "b", "rc").index(pre[0]), pre[1])
+    else:
+        pre = neg if (post is None and dev is not None) else inf
+    if local is not None:
+        local = tuple((1, int(p), "") if p.isdigit() else (0, 0, p) for p in local.split("."))
+    return (epoch, tuple(release), pre, neg if post is None else (0, post),
+            inf if dev is None else (0, dev), (neg,) if local is None else local)
+
+
+def same_version(a, b):
+    """PEP 440 equality (trailing zeros do not matter: 1.0 == 1.0.0)."""
+    return _key(a) == _key(b)
+
+
+def is_prerelease(text):
+    _, _, pre, _, dev, _ = parse(text)
+    return pre is not None or dev is not None
+
+
+# -- bump rules (those of `uv version --bump`, as `pyrel bump` applies them) ----------
+
+PARTS = ["major", "minor", "patch", "stable", "alpha", "beta", "rc", "post", "dev"]
+RELEASE_PARTS = PARTS[:3]
+
+
 def parse_spec(kind, pre):
     """('parts', [...]), ('prerelease', 'alpha'|'beta'|'rc'), ('explicit', text) or ('release', None):
     `release` releases the current version as it is (the first release: roll the changelog, tag)."""
-    if kind.strip().lower() == "release":
-        if pre:
-            raise VersionError("`--pre %s` only goes with `prerelease`, not with `release`" % pre)
+    word = kind.strip().lower()
+    explicit = any(c.isdigit() for c in kind)
+    items = [s.strip().lower() for s in kind.split(",") if s.strip()]
+    if pre and (word == "release" or explicit or "prerelease" not in items):
+        what = "`release`" if word == "release" else "an explicit version" if explicit else "`%s`" % kind
+        raise VersionError("`--pre %s` only goes with `prerelease`, not with %s" % (pre, what))
+    if word == "release":
         return ("release", None)
-    if any(c.isdigit() for c in kind):
-        if pre:
-            raise VersionError("`--pre %s` only goes with `prerelease`, not with an explicit version" % pre)
+    if explicit:
         return ("explicit", kind.strip())
-    items = [s.strip() for s in kind.split(",") if s.strip()]
-    if any(s.lower() == "prerelease" for s in items):
+    if "prerelease" in items:
         if len(items) > 1:
             raise VersionError("`prerelease` cannot be combined with other parts, got: %s" % kind)
-        stages = {"alpha": "alpha", "a": "alpha", "beta": "beta", "b": "beta", "rc": "rc", "c": "rc"}
         if not pre:
             raise VersionError("`prerelease` needs `--pre alpha`, `--pre beta` or `--pre rc`")
-        if pre.strip().lower() not in stages:
+        stage = {"a": "alpha", "alpha": "alpha", "b": "beta", "beta": "beta", "c": "rc", "rc": "rc"}
+        if pre.strip().lower() not in stage:
             raise VersionError("unknown pre-release kind `%s`; expected alpha, beta or rc" % pre)
-        return ("prerelease", stages[pre.strip().lower()])
-    if pre:
-        raise VersionError("`--pre %s` only goes with `prerelease`, not with `%s`" % (pre, kind))
+        return ("prerelease", stage[pre.strip().lower()])
     if not items:
         raise VersionError("nothing to bump: give at least one of " + ", ".join(PARTS))
-    parts = []
     for s in items:
-        if s.lower() not in PARTS:
+        if s not in PARTS:
             raise VersionError("unknown version part `%s`; expected one of %s" % (s, ", ".join(PARTS)))
-        parts.append(s.lower())
-    return ("parts", parts)
+    return ("parts", items)
+
+
+def _raise_part(release, index):
+    """`release` with component `index` raised by one and every later one zeroed."""
+    release = list(release) + [0] * (index + 1 - len(release))
+    return release[:index] + [release[index] + 1] + [0] * (len(release) - index - 1)
 
 
 def bump_parts(current, parts):
     # A local label (`+build.1`) is kept, as `uv version --bump` keeps it.
-    epoch, release, pre, post, dev, local = parse(current)
-    if len(parts) > 1 and "stable" in parts:
-        raise VersionError("`--bump stable` cannot be used with another `--bump` value, got: " + ", ".join(parts))
-    if len(parts) > 1 and "post" in parts:
-        raise VersionError("`--bump post` cannot be used with another `--bump` value, got: " + ", ".join(parts))
-    rel = [p for p in parts if p in ("major", "minor", "patch")]
-    if len(rel) > 1:
-        raise VersionError("Only one release version component can be provided to `--bump`, got: " + ", ".join(rel))
-    prel = [p for p in parts if p in ("alpha", "beta", "rc", "dev")]
-    if len(prel) > 1:
-        raise VersionError("Only one pre-release version component can be provided to `--bump`, got: " + ", ".join(prel))
-    release = list(release)
+    old = parse(current)
+    epoch, release, pre, post, dev, local = old
+    for alone in ("stable", "post"):
+        if len(parts) > 1 and alone in parts:
+            raise VersionError("`--bump %s` cannot be used with another `--bump` value, got: %s"
+                               % (alone, ", ".join(parts)))
+    for what, group in (("release", RELEASE_PARTS), ("pre-release", ["alpha", "beta", "rc", "dev"])):
+        given = [p for p in parts if p in group]
+        if len(given) > 1:
+            raise VersionError("Only one %s version component can be provided to `--bump`, got: %s"
+                               % (what, ", ".join(given)))
     for part in sorted(parts, key=PARTS.index):
-        if part in ("major", "minor", "patch"):
-            index = ("major", "minor", "patch").index(part)
-            n = max(len(release), index + 1)
-            release = [
-                (release[i] if i < len(release) else 0) if i < index
-                else ((release[i] if i < len(release) else 0) + 1 if i == index else 0)
-                for i in range(n)
-            ]
+        if part in RELEASE_PARTS or part == "stable":
+            if part != "stable":
+                release = _raise_part(release, RELEASE_PARTS.index(part))
             pre, post, dev = None, None, None
-        elif part == "stable":
-            pre, post, dev = None, None, None
-        elif part in ("alpha", "beta", "rc"):
-            k = {"alpha": "a", "beta": "b", "rc": "rc"}[part]
-            pre = (k, pre[1] + 1 if pre and pre[0] == k else 1)
-            post, dev = None, None
         elif part == "post":
-            post = 1 if post is None else post + 1
-            dev = None
-        else:
+            post, dev = (1 if post is None else post + 1), None
+        elif part == "dev":
             dev = 1 if dev is None else dev + 1
+        else:
+            k = {"alpha": "a", "beta": "b", "rc": "rc"}[part]
+            pre, post, dev = (k, pre[1] + 1 if pre and pre[0] == k else 1), None, None
     new = _format(epoch, release, pre, post, dev, local)
-    if _cmpkey(new) <= _cmpkey(current):
-        old_stable = parse(current)[2] is None and parse(current)[4] is None
-        if old_stable and pre is not None:
+    if _key(new) <= _key(current):
+        if old[2] is None and old[4] is None and pre is not None:
             advice = "when bumping to a pre-release version you also need to increase a release version component, e.g., with `--bump <major|minor|patch>`"
-        elif dev is not None and parse(current)[4] is None:
+        elif dev is not None and old[4] is None:
             advice = "when bumping to a dev version you also need to increase another version component, e.g., with `--bump <major|minor|patch|alpha|beta|rc>`"
         else:
             advice = "provide the exact version to force an update"
@@ -269,7 +232,7 @@ def next_version(current, spec, allow_downgrade=False, allow_equal=False):
         if "+" in new:
             raise Refused("the new version %s is a local version (`+...`), which PyPI refuses" % new)
         equal_ok = allow_equal and current is not None and same_version(new, current)
-        if current is not None and _cmpkey(new) <= _cmpkey(current) and not allow_downgrade and not equal_ok:
+        if current is not None and _key(new) <= _key(current) and not allow_downgrade and not equal_ok:
             hint = "pass `--allow-downgrade` if you really mean to go back"
             if new == normalize(current):
                 hint = "to release the current version as it is (a first release), run `bump release`"
@@ -284,151 +247,64 @@ def next_version(current, spec, allow_downgrade=False, allow_equal=False):
             raise Refused("cannot release %s: it is a local version (`+...`), which PyPI refuses" % current)
         return current
     if kind == "prerelease":
-        parts = [arg] if is_prerelease(current) else ["patch", arg]
-    else:
-        parts = arg
-    return bump_parts(current, parts)
+        arg = [arg] if is_prerelease(current) else ["patch", arg]
+    return bump_parts(current, arg)
 
 
-# -- version sources ---------------------------------------------------------
+def dev_version(base, n):
+    """A dev release that sorts above `base` and below its next release: `1.2.3` gives
+    `1.2.4.devN`, `1.3.0rc1` gives `1.3.0rc2.devN`, `1.3.0.dev0` gives `1.3.0.devN`."""
+    epoch, release, pre, post, dev, _ = parse(base)
+    if dev is None and pre is not None:
+        pre, post = (pre[0], pre[1] + 1), None
+    elif dev is None:
+        release, pre, post = _raise_part(release, 2), None, None
+    return _format(epoch, release, pre, post, n)
+
+
+# -- version sources and sibling requirements ---------------------------------------------
 
 _TOML_TABLE = {"project": "project", "poetry": "tool.poetry", "cargo": "package", "cargo-workspace": "workspace.package"}
-_PY_NAMES = ("__version__", "VERSION", "version", "__VERSION__")
+_TOML_HEADER = re.compile(r"\[\[?\s*([^\]]+?)\s*\]\]?[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+_TOML_KEY = re.compile(r"([A-Za-z0-9_\-\"'.]+)\s*=")
 
 
 def read_text(path):
-    with open(path, "r", encoding="utf-8", newline="") as f:
+    """A file of the repository (`path` relative to the root, or absolute)."""
+    with open(str(ROOT / path), "r", encoding="utf-8", newline="") as f:
         return f.read()
 
 
-def _offsets(text):
-    """Start offset of each line (1-based line n starts at out[n - 1])."""
-    out = [0]
-    for i, c in enumerate(text):
-        if c == "\n":
-            out.append(i + 1)
-    return out
-
-
-def _str_span(text, starts, node):
-    """Span of the text between the quotes of a one-piece string literal node."""
-    line = text[starts[node.lineno - 1]:]
-    raw = line.encode("utf-8")
-    start = starts[node.lineno - 1] + len(raw[:node.col_offset].decode("utf-8"))
-    end_line = text[starts[node.end_lineno - 1]:].encode("utf-8")
-    end = starts[node.end_lineno - 1] + len(end_line[:node.end_col_offset].decode("utf-8"))
-    lit = text[start:end]
-    i = 0
-    while i < len(lit) and lit[i] not in "'\"":
-        i += 1
-    q = lit[i:i + 3] if lit[i:i + 3] in ('"""', "\'\'\'") else lit[i]
-    return (start + i + len(q), end - len(q))
-
-
-def _is_str(node):
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
-
-
-def _module_assigns(tree):
-    """{name: value node} of the last module-level assignment of each name."""
-    out = {}
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign):
-            for t in stmt.targets:
-                if isinstance(t, ast.Name):
-                    out[t.id] = stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
-            out[stmt.target.id] = stmt.value
-    return out
-
-
-def _setup_call(tree):
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            f = node.func
-            if (isinstance(f, ast.Name) and f.id == "setup") or (isinstance(f, ast.Attribute) and f.attr == "setup"):
-                return node
-    return None
-
-
-def _resolve(node, assigns):
-    if isinstance(node, ast.Name) and node.id in assigns:
-        return assigns[node.id]
-    return node
-
-
-def _toml_span(text, table):
-    header = re.compile(r"^\[\s*" + re.escape(table).replace(r"\.", r"\s*\.\s*") + r"\s*\]\s*(?:#.*)?$", re.MULTILINE)
-    m = header.search(text)
-    if not m:
-        return None
-    end = re.compile(r"^\s*\[", re.MULTILINE).search(text, m.end())
-    body_end = end.start() if end else len(text)
-    v = re.compile(r"""^(\s*version\s*=\s*)(["'])([^"'\n]*)(\2)""", re.MULTILINE).search(text, m.end(), body_end)
-    return (v.start(3), v.end(3)) if v else None
-
-
-def _cfg_span(text):
-    m = re.compile(r"^\[metadata\]\s*$", re.MULTILINE).search(text)
-    if not m:
-        return None
-    end = re.compile(r"^\[", re.MULTILINE).search(text, m.end())
-    body_end = end.start() if end else len(text)
-    v = re.compile(r"^(version\s*[=:]\s*)(\S+)\s*$", re.MULTILINE).search(text, m.end(), body_end)
-    return (v.start(2), v.end(2)) if v else None
-
-
-def _without_bom(spans_of):
-    """A UTF-8 byte order mark at the start is kept in the file (as pyrel keeps it) but is not
-    part of the TOML or Python it holds: find spans after it, then count it back in."""
-    def wrapper(first, text):
-        if not text.startswith("\ufeff"):
-            return spans_of(first, text)
-        found = spans_of(first, text[1:])
-        if found is None:
-            return None
-        if isinstance(found, tuple):
-            return (found[0] + 1, found[1] + 1)
-        return [(a + 1, b + 1) for a, b in found]
-    return wrapper
-
-
-@_without_bom
-def find_span(kind, text):
-    """Span of the version token of one source, or None."""
+def spans(kind, text):
+    """(span of the version token or None, spans of the requirement strings) of one file.
+    `kind` is a version source kind; a file read for its requirements has the kind its name
+    says (`project`, `setup-py`, `setup-cfg`). A UTF-8 byte order mark is kept in the file
+    (as pyrel keeps it) but is not part of what it holds: spans are found after it."""
+    bom = 1 if text.startswith("\ufeff") else 0
+    text = text[bom:]
+    version, reqs = None, []
     if kind in _TOML_TABLE:
-        return _toml_span(text, _TOML_TABLE[kind])
-    if kind == "setup-cfg":
-        return _cfg_span(text)
-    if kind == "version-file":
+        version, reqs = _toml(text, _TOML_TABLE[kind])
+    elif kind == "setup-cfg":
+        version, reqs = _cfg(text)
+    elif kind == "version-file":
         v = text.strip()
-        return (text.find(v), text.find(v) + len(v)) if v else None
-    if kind == "meson-build":
+        version = (text.find(v), text.find(v) + len(v)) if v else None
+    elif kind == "meson-build":
         m = re.compile(r"""\bproject\s*\((?:[^()']|'[^'\n]*')*?\bversion\s*:\s*'([^'\n]*)'""").search(text)
-        return (m.start(1), m.end(1)) if m else None
-    tree = ast.parse(text)
-    starts = _offsets(text)
-    assigns = _module_assigns(tree)
-    if kind == "setup-py":
-        call = _setup_call(tree)
-        for kw in (call.keywords if call else []):
-            if kw.arg == "version":
-                node = _resolve(kw.value, assigns)
-                return _str_span(text, starts, node) if _is_str(node) else None
-        return None
-    for name in _PY_NAMES:
-        node = assigns.get(name)
-        if node is not None and _is_str(node):
-            return _str_span(text, starts, node)
-    return None
+        version = m.span(1) if m else None
+    else:
+        version, reqs = _python(text, kind == "setup-py")
+    version = (version[0] + bom, version[1] + bom) if version else None
+    return version, [(a + bom, b + bom) for a, b in reqs]
 
 
-# -- requirements on siblings ------------------------------------------------
-
-def _toml_requirements(text):
-    """Spans of the strings of `[project] dependencies` and `[project.optional-dependencies]`."""
-    out = []
-    table, key, depth, collect = None, None, 0, False
+def _toml(text, table):
+    """The version string of `table`, and the requirement strings (array items) of `[project]
+    dependencies`, `[project.optional-dependencies]` and `[dependency-groups]`, as pyrel reads
+    them: one scan of tables, keys, brackets, comments and strings."""
+    version, reqs = None, []
+    current, key, depth = None, None, 0
     i, n, line_start = 0, len(text), True
     while i < n:
         c = text[i]
@@ -438,16 +314,15 @@ def _toml_requirements(text):
             continue
         if line_start and depth == 0 and c not in " \t":
             line_start = False
-            m = re.compile(r"\[\[?\s*([^\]]+?)\s*\]\]?[ \t]*(?:#[^\n]*)?$", re.MULTILINE).match(text, i)
+            m = _TOML_HEADER.match(text, i)
             if m:
-                table = re.sub(r"\s*\.\s*", ".", m.group(1)).replace('"', "")
+                current, key = re.sub(r"\s*\.\s*", ".", m.group(1)).replace('"', ""), None
                 i = m.end()
                 continue
-            m = re.compile(r"([A-Za-z0-9_\-\"'.]+)\s*=").match(text, i)
+            m = _TOML_KEY.match(text, i)
             if m:
                 key = m.group(1).strip("\"'")
                 i = m.end()
-                collect = (table == "project" and key == "dependencies") or table == "project.optional-dependencies"
                 continue
         if c == "#":
             j = text.find("\n", i)
@@ -458,78 +333,109 @@ def _toml_requirements(text):
         elif c in "]}":
             depth -= 1
         elif c in "\"'":
-            q = text[i:i + 3] if text[i:i + 3] in ('"""', "\'\'\'") else c
+            q = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
             j = i + len(q)
             while j < n and text[j:j + len(q)] != q:
                 j += 2 if (text[j] == "\\" and c == '"') else 1
-            if collect and depth > 0 and len(q) == 1:
-                out.append((i + 1, j))
+            if len(q) == 1 and "\n" not in text[i:j]:
+                if depth == 0 and current == table and key == "version" and version is None:
+                    version = (i + 1, j)
+                elif (depth == 1 and (current in ("project.optional-dependencies", "dependency-groups")
+                                      or (current == "project" and key == "dependencies"))) \
+                        or (depth == 2 and current == "project" and key == "optional-dependencies"):
+                    reqs.append((i + 1, j))
             i = j + len(q)
             continue
         i += 1
-    return out
+    return version, reqs
 
 
-def _setup_py_requirements(text):
+def _cfg(text):
+    """`[metadata] version`, and the requirement lines of `[options] install_requires` and
+    `[options.extras_require]`, read as pyrel reads setup.cfg: `=` or `:`, keys in any case and
+    with `-` for `_`, values on the key's line and on indented continuation lines."""
+    version, reqs = None, []
+    section, key, start = None, None, 0
+    for line in text.split("\n"):
+        at, start = start, start + len(line) + 1
+        body = line.rstrip("\r")
+        value = body.strip()
+        if not value or value[0] in "#;":
+            continue
+        if body[0] in " \t":
+            if key is None:
+                continue
+            at += len(body) - len(body.lstrip())
+        elif value.startswith("[") and value.endswith("]"):
+            section, key = value[1:-1].strip(), None
+            continue
+        else:
+            m = re.match(r"([^=:]*)[=:]\s*", body)
+            if not m:
+                continue
+            key = m.group(1).strip().lower().replace("-", "_")
+            at += m.end()
+            value = body[m.end():].strip()
+            if not value:
+                continue
+        span = (at, at + len(value))
+        if section == "metadata" and key == "version" and version is None:
+            version = span
+        elif ((section == "options" and key == "install_requires") or section == "options.extras_require") \
+                and not value.startswith("file:"):
+            reqs.append(span)
+    return version, reqs
+
+
+def _python(text, setup):
+    """setup.py: the `version=` string and the requirement strings of `install_requires` and
+    `extras_require` of its `setup(...)` call (through module-level names); another Python file:
+    its module-level `__version__` (or `VERSION`, `version`, `__VERSION__`) string."""
     tree = ast.parse(text)
-    starts = _offsets(text)
-    assigns = _module_assigns(tree)
-    call = _setup_call(tree)
-    out = []
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    assigns = {}
+    for stmt in tree.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if (
+            isinstance(stmt, ast.AnnAssign) and stmt.value is not None) else []
+        for t in targets:
+            if isinstance(t, ast.Name):
+                assigns[t.id] = stmt.value
 
-    def strings(node):
-        node = _resolve(node, assigns)
-        if isinstance(node, (ast.List, ast.Tuple)):
-            for e in node.elts:
-                if _is_str(e):
-                    out.append(_str_span(text, starts, e))
+    def resolve(node):
+        return assigns.get(node.id, node) if isinstance(node, ast.Name) else node
 
-    for kw in (call.keywords if call else []):
-        if kw.arg == "install_requires":
-            strings(kw.value)
-        elif kw.arg == "extras_require":
-            d = _resolve(kw.value, assigns)
-            if isinstance(d, ast.Dict):
-                for v in d.values:
-                    strings(v)
-            elif isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "dict":
-                for k in d.keywords:
-                    strings(k.value)
-    return out
+    def at(line, col):  # AST columns count UTF-8 bytes
+        s = starts[line - 1]
+        return s + len(text[s:s + col].encode("utf-8")[:col].decode("utf-8"))
 
+    def span(node):
+        """Between the quotes of a one-piece string literal; None for anything else."""
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            return None
+        start, end = at(node.lineno, node.col_offset), at(node.end_lineno, node.end_col_offset)
+        lit = text[start:end]
+        i = next((k for k, ch in enumerate(lit) if ch in "'\""), len(lit))
+        q = lit[i:i + 3] if lit[i:i + 3] in ('"""', "'''") else lit[i:i + 1]
+        return (start + i + len(q), end - len(q))
 
-def _cfg_requirements(text):
-    out = []
-    section, key = None, None
-    pos = 0
-    for line in text.splitlines(True):
-        body = line.rstrip("\r\n")
-        stripped = body.strip()
-        if stripped.startswith("["):
-            section, key = stripped.strip("[]").strip(), None
-        elif stripped and not stripped.startswith(("#", ";")):
-            indented = body[:1] in (" ", "\t")
-            if not indented:
-                k, sep, v = body.partition("=")
-                key = k.strip() if sep else None
-                value_at = pos + len(k) + 1 if sep else None
-                if sep and v.strip() and ((section == "options" and key == "install_requires") or section == "options.extras_require"):
-                    lead = len(v) - len(v.lstrip())
-                    out.append((value_at + lead, value_at + lead + len(v.strip())))
-            elif (section == "options" and key == "install_requires") or section == "options.extras_require":
-                lead = len(body) - len(body.lstrip())
-                out.append((pos + lead, pos + lead + len(stripped)))
-        pos += len(line)
-    return out
-
-
-@_without_bom
-def requirement_spans(path, text):
-    if path.endswith(".toml"):
-        return _toml_requirements(text)
-    if path.endswith(".py"):
-        return _setup_py_requirements(text)
-    return _cfg_requirements(text)
+    if not setup:
+        for name in ("__version__", "VERSION", "version", "__VERSION__"):
+            found = span(assigns.get(name))
+            if found:
+                return found, []
+        return None, []
+    call = next((n for n in ast.walk(tree) if isinstance(n, ast.Call) and (
+        (isinstance(n.func, ast.Name) and n.func.id == "setup")
+        or (isinstance(n.func, ast.Attribute) and n.func.attr == "setup"))), None)
+    kw = dict((k.arg, resolve(k.value)) for k in reversed(call.keywords)) if call else {}
+    lists, extras = [kw.get("install_requires")], kw.get("extras_require")
+    if isinstance(extras, ast.Dict):
+        lists.extend(extras.values)
+    elif isinstance(extras, ast.Call) and isinstance(extras.func, ast.Name) and extras.func.id == "dict":
+        lists.extend(k.value for k in extras.keywords)
+    reqs = [s for node in map(resolve, lists) if isinstance(node, (ast.List, ast.Tuple))
+            for s in map(span, node.elts) if s]
+    return span(kw.get("version")), reqs
 
 
 def _normalize_name(name):
@@ -545,22 +451,16 @@ _OPERATORS = ("===", "~=", "==", "!=", "<=", ">=", "<", ">")
 
 
 def _specifier_range(req):
-    i, n = 0, len(req)
-    while i < n and req[i].isspace():
-        i += 1
-    while i < n and (req[i].isalnum() or req[i] in "._-"):
-        i += 1
-    while i < n and req[i].isspace():
-        i += 1
-    if i < n and req[i] == "[":
-        j = req.find("]", i)
-        i = n if j < 0 else j + 1
-    start = i
-    j = req.find(";", start)
-    end = n if j < 0 else j
-    if req[start:end].lstrip().startswith("@"):
-        return None
-    return (start, end)
+    """(start, end) of the version specifiers of a PEP 508 requirement (after the name and
+    extras, before a `;` marker); None for a URL requirement (`name @ url`)."""
+    m = re.match(r"\s*[A-Za-z0-9._-]*\s*", req)
+    start = m.end()
+    if req[start:start + 1] == "[":
+        close = req.find("]", start)
+        start = len(req) if close < 0 else close + 1
+    end = req.find(";", start)
+    end = len(req) if end < 0 else end
+    return None if req[start:end].lstrip().startswith("@") else (start, end)
 
 
 def _clause_contains(op, spec, version):
@@ -568,43 +468,31 @@ def _clause_contains(op, spec, version):
     if op == "===":
         return spec == version
     if spec.endswith(".*"):
-        prefix = parse(spec[:-2])[1]
-        rel = parse(version)[1]
-        padded = list(rel) + [0] * max(0, len(prefix) - len(rel))
-        match = tuple(padded[:len(prefix)]) == tuple(prefix) and parse(spec[:-2])[0] == parse(version)[0]
+        s, v = parse(spec[:-2]), parse(version)
+        padded = list(v[1]) + [0] * max(0, len(s[1]) - len(v[1]))
+        match = tuple(padded[:len(s[1])]) == s[1] and s[0] == v[0]
         return match if op == "==" else not match
-    v = _cmpkey(version.split("+")[0]) if "+" not in spec else _cmpkey(version)
-    s = _cmpkey(spec)
-    if op == "==":
-        return v == s
-    if op == "!=":
-        return v != s
-    if op == "<=":
-        return v <= s
-    if op == ">=":
-        return v >= s
-    if op == "~=":
-        rel = parse(spec)[1]
-        upper = list(rel[:-1])
-        upper[-1] += 1
-        return v >= s and _cmpkey(version) < _cmpkey(_format(parse(spec)[0], upper, None, None, 0))
+    v, s = _key(version if "+" in spec else version.split("+")[0]), _key(spec)
     pv, ps = parse(version), parse(spec)
+    if op == "~=":
+        if len(ps[1]) < 2:
+            raise VersionError("~=%s needs at least two release components" % spec)
+        upper = list(ps[1][:-1])
+        upper[-1] += 1
+        return v >= s and _key(version) < _key(_format(ps[0], upper, None, None, 0))
     if op == "<":
-        if not (v < s):
-            return False
-        spec_pre = ps[2] is not None or ps[4] is not None
-        if not spec_pre and (pv[2] is not None or pv[4] is not None):
-            return _cmpkey(_format(pv[0], pv[1], None, None, None)) != _cmpkey(_format(ps[0], ps[1], None, None, None))
-        return True
+        # `<1.0` excludes the pre-releases of 1.0 unless the clause names a pre-release.
+        if v < s and ps[2] is None and ps[4] is None and (pv[2] is not None or pv[4] is not None):
+            return _key(_format(pv[0], pv[1], None, None, None)) != _key(_format(ps[0], ps[1], None, None, None))
+        return v < s
     if op == ">":
-        if not (v > s):
-            return False
-        if ps[3] is None and pv[3] is not None:
-            return _cmpkey(_format(pv[0], pv[1], pv[2], None, None)) != s
-        if pv[5]:
-            return _cmpkey(_format(*pv[:5])) != s
-        return True
-    return True
+        # `>1.0` excludes 1.0's post-releases (unless it names one) and its local versions.
+        if v > s and ps[3] is None and pv[3] is not None:
+            return _key(_format(pv[0], pv[1], pv[2], None, None)) != s
+        if v > s and pv[5]:
+            return _key(_format(*pv[:5])) != s
+        return v > s
+    return {"==": v == s, "!=": v != s, "<=": v <= s, ">=": v >= s}.get(op, True)
 
 
 def rewrite_requirement(req, old, new):
@@ -613,11 +501,8 @@ def rewrite_requirement(req, old, new):
     if rng is None:
         return req, False
     start, end = rng
-    out = [req[:start]]
-    clauses = []
-    for n, clause in enumerate(req[start:end].split(",")):
-        if n > 0:
-            out.append(",")
+    out, clauses = [], []
+    for clause in req[start:end].split(","):
         lead = len(clause) - len(clause.lstrip(" \t("))
         body = clause[lead:]
         op = next((o for o in _OPERATORS if body.startswith(o)), None)
@@ -628,105 +513,70 @@ def rewrite_requirement(req, old, new):
         ws = len(after) - len(after.lstrip())
         tail = after[ws:]
         m = re.search(r"[\s)]", tail)
-        tlen = m.start() if m else len(tail)
-        token = tail[:tlen]
-        moves = False
-        if op in ("==", ">=", "~=") and "*" not in token:
-            try:
-                moves = same_version(token, old)
-            except VersionError:
-                moves = False
+        token = tail[:m.start() if m else len(tail)]
+        moves = op in ("==", ">=", "~=") and "*" not in token and valid(token) and same_version(token, old)
         written = new if moves else token
-        out.append(clause[:lead] + op + after[:ws] + written + tail[tlen:])
+        out.append(clause[:lead] + op + after[:ws] + written + tail[len(token):])
         clauses.append((op, written))
-    out.append(req[end:])
-    broken = False
     try:
         broken = bool(clauses) and not all(_clause_contains(op, v, new) for op, v in clauses)
     except VersionError:
         broken = False
-    return "".join(out), broken
+    return req[:start] + ",".join(out) + req[end:], broken
 
-
-# -- uv.lock -----------------------------------------------------------------
 
 def update_uv_lock(text, versions):
     """Moves the `version` of each workspace-member `[[package]]` entry (see bump::uvlock)."""
     lines = text.splitlines(True)
-    out = []
     i = 0
     while i < len(lines):
-        if lines[i].rstrip() != "[[package]]":
-            out.append(lines[i])
-            i += 1
-            continue
         end = i + 1
         while end < len(lines) and not lines[end].lstrip().startswith("["):
             end += 1
-        block = lines[i:end]
-
-        def field(block, key):
-            for k, line in enumerate(block):
-                if line.startswith(key) and line[len(key):].lstrip().startswith("="):
-                    return k
-            return None
-
-        k = field(block, "name")
-        name = re.search(r'"([^"]*)"', block[k]).group(1) if k is not None and re.search(r'"([^"]*)"', block[k]) else None
-        s = field(block, "source")
-        member = s is not None and ("editable =" in block[s] or "virtual =" in block[s])
-        target = versions.get(_normalize_name(name)) if (name and member) else None
-        v = field(block, "version")
-        for k, line in enumerate(block):
-            if target is not None and k == v:
-                m = re.search(r'"[^"]*"', line)
-                line = line[:m.start() + 1] + target + line[m.end() - 1:] if m else line
-            out.append(line)
+        if lines[i].rstrip() == "[[package]]":
+            fields = {}
+            for k in range(i + 1, end):
+                m = re.match(r"(name|source|version)\s*=", lines[k])
+                if m and m.group(1) not in fields:
+                    fields[m.group(1)] = k
+            name = re.search(r'"([^"]*)"', lines[fields["name"]]) if "name" in fields else None
+            source = lines[fields["source"]] if "source" in fields else ""
+            target = None
+            if name and ("editable =" in source or "virtual =" in source):
+                target = versions.get(_normalize_name(name.group(1)))
+            m = re.search(r'"[^"]*"', lines[fields["version"]]) if "version" in fields else None
+            if target is not None and m:
+                k = fields["version"]
+                lines[k] = lines[k][:m.start() + 1] + target + lines[k][m.end() - 1:]
         i = end
-    return "".join(out)
+    return "".join(lines)
 
 
 # -- changelog (Keep a Changelog 1.1.0; the same line edits as pyrel's changelog::release) --
 
 def _split_lines(text):
-    out = []
-    for raw in text.splitlines(True):
-        if raw.endswith("\r\n"):
-            out.append((raw[:-2], "\r\n"))
-        elif raw.endswith("\n"):
-            out.append((raw[:-1], "\n"))
-        else:
-            out.append((raw, ""))
-    return out
+    """[(line, ending)], split at "\\n" only (as pyrel splits), so no other byte moves."""
+    parts = text.split("\n")
+    out = [(p[:-1], "\r\n") if p.endswith("\r") else (p, "\n") for p in parts[:-1]]
+    return out + [(parts[-1], "")] if parts[-1] else out
 
 
 def _atx_level(s):
     level = len(s) - len(s.lstrip("#"))
-    if not 1 <= level <= 6:
-        return None
-    return level if s[level:level + 1] in ("", " ", "\t") else None
-
-
-def _link_definition(s):
-    m = re.match(r"\[([^\[\]]*)\]:\s*(\S+)", s)
-    if not m or not m.group(1).strip():
-        return None
-    url = m.group(2)
-    if url.startswith("<") and url.endswith(">"):
-        url = url[1:-1]
-    return (m.group(1), url) if url else None
+    return level if 1 <= level <= 6 and s[level:level + 1] in ("", " ", "\t") else 0
 
 
 def _classify(lines):
+    """One kind per line: ("blank",), ("text",), ("code",), ("section", heading text),
+    ("sub", heading text) or ("link", label, url)."""
     kinds = []
     fence = None
     for text, _ in lines:
         body = text.lstrip(" ")
         indent = len(text) - len(body)
         if fence is not None:
-            ch, n = fence
-            run = len(body) - len(body.lstrip(ch))
-            if indent < 4 and run >= n and not body[run:].strip():
+            run = len(body) - len(body.lstrip(fence[0]))
+            if indent < 4 and run >= fence[1] and not body[run:].strip():
                 fence = None
             kinds.append(("code",))
             continue
@@ -736,14 +586,9 @@ def _classify(lines):
         if indent >= 4:
             kinds.append(("text",))
             continue
-        fenced = False
-        for ch in "`~":
-            run = len(body) - len(body.lstrip(ch))
-            if run >= 3:
-                fence = (ch, run)
-                fenced = True
-                break
-        if fenced:
+        run = max(len(body) - len(body.lstrip(ch)) for ch in "`~")
+        if run >= 3:
+            fence = (body[0], run)
             kinds.append(("code",))
             continue
         level = _atx_level(body)
@@ -751,8 +596,11 @@ def _classify(lines):
             heading = body[level:].strip().rstrip("#").rstrip()
             kinds.append(("text",) if level == 1 else ("section", heading) if level == 2 else ("sub", heading))
             continue
-        link = _link_definition(body)
-        kinds.append(("link",) + link if link else ("text",))
+        m = re.match(r"\[([^\[\]]*)\]:\s*(\S+)", body)
+        url = m and m.group(2)
+        if url and len(url) > 1 and url[0] == "<" and url[-1] == ">":
+            url = url[1:-1]
+        kinds.append(("link", m.group(1), url) if url and m.group(1).strip() else ("text",))
     return kinds
 
 
@@ -762,8 +610,7 @@ def _heading_version(text):
     if rest.upper().endswith("[YANKED]"):
         rest = rest[:-8].rstrip()
     if rest.startswith("["):
-        close = rest.find("]")
-        version = rest[1:close].strip()
+        version = rest[1:rest.find("]")].strip()
     else:
         words = rest.split(None, 1)
         version = words[0] if words else ""
@@ -775,107 +622,97 @@ def _heading_version(text):
     return version
 
 
-def _trailing_links(kinds):
-    start = None
+def _read_changelog(text):
+    """(lines, kinds, start of the trailing link block or None, [(start, end, version)] of the
+    `## ` sections). A heading that names no version and has no `[` (`## Changed`) is text, as
+    pyrel reads it; a bracketed one that is no version is an error."""
+    lines = _split_lines(text)
+    kinds = _classify(lines)
+    trailing = None
     for i in range(len(kinds) - 1, -1, -1):
-        if kinds[i][0] == "blank":
-            continue
         if kinds[i][0] == "link":
-            start = i
-            continue
-        break
-    return start
+            trailing = i
+        elif kinds[i][0] != "blank":
+            break
+    heads = [i for i, k in enumerate(kinds) if k[0] == "section"]
+    ends = heads[1:] + [len(lines) if trailing is None else trailing]
+    sections = []
+    for start, end in zip(heads, ends):
+        try:
+            sections.append((start, max(end, start + 1), _heading_version(kinds[start][1])))
+        except VersionError:
+            if kinds[start][1].startswith("["):
+                raise
+    return lines, kinds, trailing, sections
 
 
 def roll_changelog(text, version, date, tag_format):
     """(new text, unreleased was empty): see pyrel's changelog::release."""
-    lines = _split_lines(text)
-    kinds = _classify(lines)
-    trailing = _trailing_links(kinds)
-    body_end = trailing if trailing is not None else len(lines)
-    heads = [i for i, k in enumerate(kinds) if k[0] == "section"]
+    lines, kinds, trailing, sections = _read_changelog(text)
     unreleased, releases = None, []
-    for n, start in enumerate(heads):
-        end = max(heads[n + 1] if n + 1 < len(heads) else body_end, start + 1)
-        v = _heading_version(kinds[start][1])
-        body = [i for i in range(start + 1, end) if kinds[i][0] != "blank"]
-        empty = all(_atx_level(lines[i][0].lstrip()) and _atx_level(lines[i][0].lstrip()) >= 3 for i in body)
+    for start, end, v in sections:
         if v is None:
-            unreleased = (start, empty)
+            body = [i for i in range(start + 1, end) if kinds[i][0] != "blank"]
+            unreleased = (start, all(_atx_level(lines[i][0].lstrip()) >= 3 for i in body))
+        elif same_version(v, version):
+            raise VersionError("line %d: the changelog already has a section for %s" % (start + 1, v))
         else:
-            if same_version(v, version):
-                raise VersionError("line %d: the changelog already has a section for %s" % (start + 1, v))
             releases.append((start, v))
     links = [(i, k[1], k[2]) for i, k in enumerate(kinds) if k[0] == "link"]
     eol = "\r\n" if lines and lines[0][1] == "\r\n" else "\n"
     before, after, replace = {}, {}, {}
     heading = "## [%s] - %s" % (version, date)
+    was_empty = unreleased is None or unreleased[1]
     if unreleased is not None:
         after.setdefault(unreleased[0], []).extend(["", heading])
-        was_empty = unreleased[1]
+    elif releases:
+        before.setdefault(releases[0][0], []).extend([heading, ""])
     else:
-        was_empty = True
-        if releases:
-            before.setdefault(releases[0][0], []).extend([heading, ""])
-        else:
-            at = trailing if trailing is not None else len(lines)
-            block = []
-            if at > 0 and lines[at - 1][0].strip():
-                block.append("")
-            block.append(heading)
-            if at < len(lines):
-                block.append("")
-            before.setdefault(at, []).extend(block)
+        at = len(lines) if trailing is None else trailing
+        block = [""] if at > 0 and lines[at - 1][0].strip() else []
+        before.setdefault(at, []).extend(block + [heading] + ([""] if at < len(lines) else []))
 
     if REPO_URL:
         base = REPO_URL.rstrip("/")
-        def tag_of(v):
-            return tag_format.replace("{version}", v)
 
         def link(label):
             return next((ln for ln in links if ln[1].lower() == label.lower()), None)
 
-        tag = tag_of(version)
+        def swap_url(i, url):
+            line = lines[i][0]
+            head, rest = line[:line.find("]:") + 2], line[line.find("]:") + 2:]
+            tail = rest.lstrip()
+            m = re.search(r"\s", tail)
+            replace[i] = head + rest[:len(rest) - len(tail)] + url + tail[m.start() if m else len(tail):]
+
+        tag = tag_format.replace("{version}", version)
         unreleased_link = link("unreleased")
-        lower = [(v, i) for i, v in releases if _cmpkey(v) < _cmpkey(version)]
-        previous = tag_of(max(lower, key=lambda x: _cmpkey(x[0]))[0]) if lower else None
+        lower = [v for _, v in releases if _key(v) < _key(version)]
+        previous = tag_format.replace("{version}", max(lower, key=_key)) if lower else None
         if previous is None and unreleased_link is not None:
-            url = unreleased_link[2]
-            prefix = base + "/compare/"
+            # No lower release section: compare from the tag [unreleased] compares from.
+            url, prefix = unreleased_link[2], base + "/compare/"
             if url.startswith(prefix) and "..." in url[len(prefix):]:
                 frm, to = url[len(prefix):].split("...", 1)
-                if to == "HEAD" and frm:
-                    previous = frm
+                previous = frm if (to == "HEAD" and frm) else None
         if previous is not None:
             version_url = "%s/compare/%s...%s" % (base, previous, tag)
         else:
             version_url = "%s/releases/tag/%s" % (base, tag)
         new_lines = []
-
-        def swap_url(line, url):
-            colon = line.find("]:")
-            if colon < 0:
-                return line
-            head, rest = line[:colon + 2], line[colon + 2:]
-            spaces = len(rest) - len(rest.lstrip())
-            tail = rest.lstrip()
-            m = re.search(r"\s", tail)
-            old_len = m.start() if m else len(tail)
-            return head + rest[:spaces] + url + tail[old_len:]
-
         if unreleased is not None or unreleased_link is not None:
             unreleased_url = "%s/compare/%s...HEAD" % (base, tag)
             if unreleased_link is not None:
-                replace[unreleased_link[0]] = swap_url(lines[unreleased_link[0]][0], unreleased_url)
+                swap_url(unreleased_link[0], unreleased_url)
             else:
                 new_lines.append("[unreleased]: " + unreleased_url)
         existing = link(version)
         if existing is not None:
-            replace[existing[0]] = swap_url(lines[existing[0]][0], version_url)
+            swap_url(existing[0], version_url)
         else:
             new_lines.append("[%s]: %s" % (version, version_url))
         if new_lines:
-            versioned = next((ln for ln in links if _try_parse(ln[1].strip())), None)
+            versioned = next((ln for ln in links if valid(ln[1].strip())), None)
             if unreleased_link is not None:
                 after.setdefault(unreleased_link[0], []).extend(new_lines)
             elif versioned is not None:
@@ -893,23 +730,26 @@ def roll_changelog(text, version, date, tag_format):
         out.append([replace.get(i, line), ending])
         out.extend([ln, eol] for ln in after.get(i, []))
     out.extend([ln, eol] for ln in before.get(len(lines), []))
-    ends_with_newline = text.endswith("\n")
-    for i, pair in enumerate(out):
-        if i + 1 < len(out) and not pair[1]:
-            pair[1] = eol
-        elif i + 1 == len(out) and not ends_with_newline:
-            pair[1] = ""
-        elif i + 1 == len(out) and not pair[1]:
-            pair[1] = eol
+    # Every line but the last ends with a newline; the last keeps the file's choice.
+    for pair in out[:-1]:
+        pair[1] = pair[1] or eol
+    if out:
+        out[-1][1] = (out[-1][1] or eol) if text.endswith("\n") else ""
     return "".join(ln + e for ln, e in out), was_empty
 
 
-def _try_parse(text):
+def notes(text, version):
+    """The body of the changelog section of `version` (PEP 440 equality); None when there is
+    none or the changelog has a bracketed heading that is no version (pyrel reads it so)."""
     try:
-        parse(text)
-        return True
+        lines, kinds, _, sections = _read_changelog(text)
     except VersionError:
-        return False
+        return None
+    for start, end, v in sections:
+        if v is not None and same_version(v, version):
+            body = [i for i in range(start + 1, end) if kinds[i][0] != "blank"]
+            return "\n".join(lines[i][0] for i in range(body[0], body[-1] + 1)) if body else ""
+    return None
 
 
 def changelog_of(pkg):
@@ -917,52 +757,49 @@ def changelog_of(pkg):
     return pkg["changelog"] if (pkg is not None and not LOCKSTEP) else CHANGELOG
 
 
-def notes(version, pkg=None):
-    """The body of the changelog section of `version` (PEP 440 equality), or None."""
+def notes_of(version, pkg=None):
     log = changelog_of(pkg)
     if not log or not (ROOT / log).is_file():
         return None
-    lines = _split_lines(read_text(ROOT / log))
-    kinds = _classify(lines)
-    trailing = _trailing_links(kinds)
-    end_all = trailing if trailing is not None else len(lines)
-    heads = [i for i, k in enumerate(kinds) if k[0] == "section"] + [end_all]
-    for n in range(len(heads) - 1):
-        start = heads[n]
-        try:
-            v = _heading_version(kinds[start][1])
-        except VersionError:
-            continue
-        if v is None or not same_version(v, version):
-            continue
-        body = [i for i in range(start + 1, max(heads[n + 1], start + 1)) if kinds[i][0] != "blank"]
-        if not body:
-            return ""
-        return "\n".join(lines[i][0] for i in range(body[0], body[-1] + 1))
-    return None
+    return notes(read_text(log), version)
 
 
 # -- versions in the files, tags ---------------------------------------------
 
-def current_versions(pkg=None):
-    """[(package, path, line, version)] for every version source (the version of record first)."""
+def sources_of(pkgs, read=read_text):
+    """[(package, path, line, version, span)] of every version source of `pkgs`, each
+    package's version of record (what its build backend reads) first."""
     out = []
-    for p in PACKAGES:
-        if pkg is not None and p is not pkg:
-            continue
+    for p in pkgs:
         for src in p["sources"]:
-            text = read_text(ROOT / src["path"])
-            span = find_span(src["kind"], text)
+            text = read(src["path"])
+            span = spans(src["kind"], text)[0]
             if span is None:
                 raise VersionError("%s: no version found (%s)" % (src["path"], src["kind"]))
-            out.append((p, src["path"], text.count("\n", 0, span[0]) + 1, text[span[0]:span[1]]))
+            line = text.count("\n", 0, span[0]) + 1
+            out.append((p, src["path"], line, text[span[0]:span[1]], span))
     return out
 
 
-def version_of_record(pkg):
-    """What the build backend reads: the package's first version source; None for git tags."""
-    found = current_versions(pkg)
-    return found[0][3] if found else None
+def tag_format_of(pkg):
+    """The tag format with `{name}` and `{dir}` filled for `pkg` (`{dir}`: the last component
+    of the package directory, the package's name for the root)."""
+    if pkg is None:
+        return TAG_FORMAT
+    word = ([c for c in pkg["dir"].split("/") if c not in ("", ".")] or [pkg["normalized"]])[-1]
+    return TAG_FORMAT.replace("{name}", pkg["normalized"]).replace("{dir}", word)
+
+
+def tag_for(pkg, version):
+    return tag_format_of(pkg).replace("{version}", version)
+
+
+def _tag_middle(tag, pkg):
+    """(tag prefix, version text) when `tag` has the shape of `pkg`'s tags, else None."""
+    prefix, _, suffix = tag_format_of(pkg).partition("{version}")
+    if tag.startswith(prefix) and tag.endswith(suffix) and len(tag) > len(prefix) + len(suffix):
+        return prefix, tag[len(prefix):len(tag) - len(suffix)]
+    return None
 
 
 # A tag git could create (git check-ref-format): no whitespace or control characters, none
@@ -970,57 +807,22 @@ def version_of_record(pkg):
 _BAD_TAG = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.|\.lock(?:/|$)|^[-/.]|[/.]$|^@$")
 
 
-def check_tag_name(tag):
+def match_tag(tag):
+    """(packages the tag releases, its version text). With `{name}` or `{dir}` in the tag
+    format the tag releases one package: the one whose tag prefix is the longest match (`a-v`
+    over `a`); otherwise every package."""
     if not tag or _BAD_TAG.search(tag):
         raise VersionError("%s is not a tag name git could create (whitespace, control characters, "
                            "`..`, `@{`, or one of ~^:?*[\\)" % json.dumps(tag))
-
-
-def dir_word(pkg):
-    """What `{dir}` stands for: the last component of the package directory (the root
-    package's name for the root)."""
-    parts = [c for c in pkg["dir"].split("/") if c]
-    return parts[-1] if parts else pkg["normalized"]
-
-
-def names_package():
-    return "{name}" in TAG_FORMAT or "{dir}" in TAG_FORMAT
-
-
-def tag_format_of(pkg):
-    if pkg is None:
-        return TAG_FORMAT
-    return TAG_FORMAT.replace("{name}", pkg["normalized"]).replace("{dir}", dir_word(pkg))
-
-
-def tag_for(pkg, version):
-    return tag_format_of(pkg).replace("{version}", version)
-
-
-def _tag_middle(tag, fmt):
-    prefix, _, suffix = fmt.partition("{version}")
-    if tag.startswith(prefix) and tag.endswith(suffix) and len(tag) > len(prefix) + len(suffix):
-        return prefix, tag[len(prefix):len(tag) - len(suffix)]
-    return None
-
-
-def match_tag(tag):
-    """(packages the tag releases, its version text). With `{name}` in the tag format the tag
-    releases one package: the one whose tag prefix is the longest match (`a-v` over `a`)."""
-    check_tag_name(tag)
-    if not names_package():
-        m = _tag_middle(tag, TAG_FORMAT)
-        if m:
-            return list(PACKAGES), m[1]
-    else:
-        best = None
-        for p in PACKAGES:
-            m = _tag_middle(tag, tag_format_of(p))
-            if m and (best is None or len(m[0]) > len(best[0])):
-                best = (m[0], p, m[1])
-        if best:
-            return [best[1]], best[2]
-    raise VersionError("tag %s does not match the tag format %s" % (tag, TAG_FORMAT))
+    named = "{name}" in TAG_FORMAT or "{dir}" in TAG_FORMAT
+    best = None
+    for p in PACKAGES if named else [None]:
+        m = _tag_middle(tag, p)
+        if m and (best is None or len(m[0]) > len(best[0])):
+            best = (m[0], p, m[1])
+    if best is None:
+        raise VersionError("tag %s does not match the tag format %s" % (tag, TAG_FORMAT))
+    return ([best[1]] if named else list(PACKAGES)), best[2]
 
 
 def check_tag(tag):
@@ -1028,55 +830,56 @@ def check_tag(tag):
     local, and every version source of every package it releases must equal it."""
     pkgs, text = match_tag(tag)
     version = normalize(text)
-    problems = []
-    if "+" in version:
-        problems.append("%s is a local version; PyPI refuses those" % version)
-    for p in pkgs:
-        if p["vcs"]:
-            continue
-        for _, path, line, value in current_versions(p):
-            if not _try_parse(value) or not same_version(value, version):
-                problems.append("%s:%d: %s is at %s, but the tag says %s" % (path, line, p["name"], value, version))
+    problems = ["%s is a local version; PyPI refuses those" % version] if "+" in version else []
+    for p, path, line, value, _ in sources_of([p for p in pkgs if not p["vcs"]]):
+        if not valid(value) or not same_version(value, version):
+            problems.append("%s:%d: %s is at %s, but the tag says %s" % (path, line, p["name"], value, version))
     return pkgs, version, problems
 
 
-def _git(*args):
-    return subprocess.run(["git"] + list(args), cwd=str(ROOT), check=True, capture_output=True, text=True).stdout
+def released_by(tag):
+    """(packages, version) of a release tag whose packages are at its version; else an error."""
+    pkgs, version, problems = check_tag(tag)
+    if problems:
+        raise VersionError("the tag %s does not match the package versions:\n  %s" % (tag, "\n  ".join(problems)))
+    return pkgs, version
+
+
+def _git(*args, check=True):
+    """git's output in the root; without `check`, None when git fails or is missing."""
+    try:
+        r = subprocess.run(["git"] + list(args), cwd=str(ROOT), check=check, capture_output=True, text=True)
+    except OSError:
+        if check:
+            raise
+        return None
+    return r.stdout if r.returncode == 0 else None
 
 
 def git_tags():
-    try:
-        return _git("tag", "--list").splitlines()
-    except (OSError, subprocess.CalledProcessError):
-        return []
+    return (_git("tag", "--list", check=False) or "").splitlines()
+
+
+def tag_exists(tag):
+    return _git("rev-parse", "-q", "--verify", "refs/tags/" + tag, check=False) is not None
 
 
 def latest_tag_version(tags, pkg=None):
     """The greatest non-local version among the tags in this package's tag format, or None."""
-    best = None
-    for t in tags:
-        m = _tag_middle(t, tag_format_of(pkg))
-        if m and _try_parse(m[1]) and "+" not in normalize(m[1]) and (best is None or _cmpkey(m[1]) > _cmpkey(best)):
-            best = normalize(m[1])
-    return best
+    found = [m[1] for m in (_tag_middle(t, pkg) for t in tags) if m and valid(m[1])]
+    found = [normalize(v) for v in found if "+" not in normalize(v)]
+    return max(found, key=_key) if found else None
 
 
-def dev_version(base, n):
-    """A dev release that sorts above `base` and below its next release: `1.2.3` gives
-    `1.2.4.devN`, `1.3.0rc1` gives `1.3.0rc2.devN`, `1.3.0.dev0` gives `1.3.0.devN`."""
-    epoch, release, pre, post, dev, _ = parse(base)
-    if dev is None and pre is not None:
-        pre, post = (pre[0], pre[1] + 1), None
-    elif dev is None:
-        release = (list(release) + [0, 0])[:max(3, len(release))]
-        release = release[:2] + [release[2] + 1] + [0] * (len(release) - 3)
-        pre, post = None, None
-    return _format(epoch, release, pre, post, n)
+def version_of_record(pkg):
+    """The version its build backend reads; None for a package whose version pyrel cannot read."""
+    found = sources_of([pkg])
+    return found[0][3] if found else None
 
 
 # -- route: where this workflow run publishes ---------------------------------
 
-def route(env, tags=None):
+def route(env):
     """The step outputs of the release workflow's plan job, from GitHub's variables
     (GITHUB_EVENT_NAME, GITHUB_REF_TYPE, GITHUB_REF_NAME, GITHUB_RUN_NUMBER,
     GITHUB_RUN_ATTEMPT) and the dispatch inputs (DISPATCH_TARGET, DISPATCH_DRY_RUN)."""
@@ -1084,55 +887,45 @@ def route(env, tags=None):
     ref_type = env.get("GITHUB_REF_TYPE", "")
     ref_name = env.get("GITHUB_REF_NAME", "")
     dispatch = event == "workflow_dispatch"
-    dry_run = env.get("DISPATCH_DRY_RUN", "") != "false"
     target = env.get("DISPATCH_TARGET", "")
     if dispatch and target not in ("testpypi", "pypi"):
         raise VersionError("the dispatch input target is %s; expected testpypi or pypi" % json.dumps(target))
-    out = {"testpypi": False, "pypi": False, "github-release": False, "prerelease": False, "tag": ""}
+    out = {"testpypi": False, "pypi": False, "github-release": False, "tag": ""}
     if ref_type == "tag":
-        pkgs, version, problems = check_tag(ref_name)
-        if problems:
-            raise VersionError("the tag %s does not match the package versions:\n  %s" % (ref_name, "\n  ".join(problems)))
-        log = changelog_of(pkgs[0] if len(pkgs) == 1 else None)
-        if log and notes(version, pkgs[0] if len(pkgs) == 1 else None) is None:
-            raise VersionError("%s has no section for %s: roll the changelog before tagging (bump does)" % (log, version))
+        pkgs, version = released_by(ref_name)
+        pkg = pkgs[0] if len(pkgs) == 1 else None
+        if changelog_of(pkg) and notes_of(version, pkg) is None:
+            raise VersionError("%s has no section for %s: roll the changelog before tagging (bump does)"
+                               % (changelog_of(pkg), version))
         out["tag"] = ref_name
     else:
-        records = [(p, version_of_record(p)) for p in PACKAGES if not p["vcs"]]
-        if records:
-            if LOCKSTEP and len({normalize(v) for _, v in records}) > 1:
-                raise VersionError("the packages disagree on the version: %s" % ", ".join(
-                    "%s %s" % (p["name"], v) for p, v in records))
-            version = normalize(records[0][1])
-        else:
-            # Versioned by git tags: the newest release tag (the plan job fetches tags).
-            version = latest_tag_version(git_tags() if tags is None else tags) or "0.0.0"
-    pre = is_prerelease(version)
-    out["prerelease"] = pre
-    if dispatch and not dry_run:
+        records = [(p, version_of_record(p)) for p in PACKAGES if not p["vcs"] and p["sources"]]
+        if LOCKSTEP and len(set(normalize(v) for _, v in records)) > 1:
+            raise VersionError("the packages disagree on the version: %s" % ", ".join(
+                "%s %s" % (p["name"], v) for p, v in records))
+        # Versioned by git tags: the newest release tag (the plan job fetches tags).
+        version = normalize(records[0][1]) if records else latest_tag_version(git_tags()) or "0.0.0"
+    out["prerelease"] = pre = is_prerelease(version)
+    if dispatch and env.get("DISPATCH_DRY_RUN", "") == "false":
         if target == "pypi" and ref_type != "tag":
             raise VersionError("publishing to PyPI by hand needs a release tag: run the workflow on the tag")
         # A pre-release goes where a pushed tag would send it (testpypi = "prereleases").
         if target == "testpypi" or (pre and TESTPYPI != "never"):
-            if TESTPYPI == "never" and not DEV_BUILDS:
+            if TESTPYPI == "never" and not DATA["dev_builds"]:
                 raise VersionError('this repository does not publish to TestPyPI (testpypi = "never")')
             out["testpypi"] = True
         else:
-            out["pypi"] = True
-        out["github-release"] = out["pypi"]
+            out["pypi"] = out["github-release"] = True
     elif event == "push" and ref_type == "tag":
         out["testpypi"] = TESTPYPI == "all" or (pre and TESTPYPI == "prereleases")
-        out["pypi"] = TESTPYPI != "prereleases" or not pre
-        if TESTPYPI == "all" and pre:
-            out["pypi"] = False
+        out["pypi"] = not pre or TESTPYPI == "never"
         out["github-release"] = True
-    elif event == "push" and ref_type == "branch" and DEV_BUILDS:
+    elif event == "push" and ref_type == "branch" and DATA["dev_builds"]:
         number, attempt = env.get("GITHUB_RUN_NUMBER", ""), env.get("GITHUB_RUN_ATTEMPT", "")
         if not (number.isdigit() and attempt.isdigit()):
             raise VersionError("GITHUB_RUN_NUMBER and GITHUB_RUN_ATTEMPT must be numbers for a dev build")
         version = dev_version(version, int(number) * 100 + int(attempt))
-        out["testpypi"] = True
-        out["prerelease"] = True
+        out["testpypi"] = out["prerelease"] = True
     out["version"] = version
     return {k: (("true" if v else "false") if isinstance(v, bool) else v) for k, v in out.items()}
 
@@ -1140,38 +933,29 @@ def route(env, tags=None):
 def released_packages(env):
     """The packages this run releases, in dependency order: those a release tag names (every
     package for a lockstep tag), else every package at its version of record."""
-    tag = env.get("GITHUB_REF_NAME", "") if env.get("GITHUB_REF_TYPE") == "tag" else None
-    if tag is not None:
-        pkgs, version, problems = check_tag(tag)
-        if problems:
-            raise VersionError("the tag %s does not match the package versions:\n  %s" % (tag, "\n  ".join(problems)))
-        versions = dict((p["name"], version) for p in pkgs)
+    if env.get("GITHUB_REF_TYPE") == "tag":
+        pkgs, version = released_by(env.get("GITHUB_REF_NAME", ""))
+        versions = [version] * len(pkgs)
     else:
-        pkgs = list(PACKAGES)
-        tags = git_tags() if any(p["vcs"] for p in pkgs) else []
-        versions = {}
-        for p in pkgs:
-            if p["vcs"]:
-                versions[p["name"]] = latest_tag_version(tags, p) or "0.0.0"
-            else:
-                versions[p["name"]] = normalize(version_of_record(p))
-    return [{"name": p["name"], "dir": p["dir"], "version": versions[p["name"]],
-             "tag": tag_for(p, versions[p["name"]])} for p in pkgs]
+        pkgs = PACKAGES
+        # A package versioned by git tags, or whose version pyrel cannot read: its newest tag.
+        tags = git_tags() if any(p["vcs"] or not p["sources"] for p in pkgs) else []
+        versions = [latest_tag_version(tags, p) or "0.0.0" if (p["vcs"] or not p["sources"])
+                    else normalize(version_of_record(p)) for p in pkgs]
+    return [{"name": p["name"], "dir": p["dir"], "version": v, "tag": tag_for(p, v)} for p, v in zip(pkgs, versions)]
 
 
 # -- the bump: compute every edit, then write all or none ---------------------
 
 def today():
-    value = os.environ.get(TODAY_ENV, "")
-    if value:
-        if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
-            raise VersionError("%s=%s is not a date in the form YYYY-MM-DD" % (TODAY_ENV, value))
-        return value
-    return datetime.date.today().isoformat()
+    value = os.environ.get("PYREL_TODAY", "")
+    if value and not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+        raise VersionError("PYREL_TODAY=%s is not a date in the form YYYY-MM-DD" % value)
+    return value or datetime.date.today().isoformat()
 
 
-def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_changelog=False, roll=True, date=None):
-    """(bumps, tag, {path: (before, after)}, warnings). Reads files, writes nothing."""
+def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_changelog=False, roll=True):
+    """(bumps, tag, {path: (before, after)}, warnings, versioned by tags only). Writes nothing."""
     if package:
         scope = [p for p in PACKAGES if p["normalized"] == _normalize_name(package)]
         if not scope:
@@ -1183,62 +967,50 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
     else:
         scope = list(PACKAGES)
     statics = [p for p in scope if not p["vcs"]]
-    tag_format = tag_format_of(scope[0])
-    files = {}
+    texts, splices = {}, {}
 
     def text_of(path):
-        if path not in files:
-            files[path] = [read_text(ROOT / path), []]
-        return files[path][0]
+        if path not in texts:
+            texts[path] = read_text(path)
+        return texts[path]
 
     def add(path, span, new):
-        if all(s != span for s, _ in files[path][1]):
-            files[path][1].append((span, new))
+        splices.setdefault(path, {}).setdefault(span, new)
 
     # Each package's version of record (its first source, what the build backend reads) is its
     # version; another source that disagrees is stale and gets repaired by the bump.
-    groups, stale = [], []
+    found, groups, stale = [], {}, []
     for p in statics:
-        record = None
-        for src in p["sources"]:
-            text = text_of(src["path"])
-            span = find_span(src["kind"], text)
-            if span is None:
-                raise VersionError("%s: no version found (%s)" % (src["path"], src["kind"]))
-            value = text[span[0]:span[1]]
-            place = "%s %s in %s:%d" % (p["name"], value, src["path"], text.count("\n", 0, span[0]) + 1)
-            if record is not None:
-                if not (_try_parse(value) and same_version(value, record)):
-                    stale.append(place)
-                continue
-            record = value
-            for g in groups:
-                if same_version(g[0], value):
-                    g[1].append(place)
-                    break
-            else:
-                groups.append((value, [place]))
+        own = sources_of([p], text_of)
+        if not own:
+            raise VersionError("%s: no version found in %s" % (p["name"], p["dep_files"][0]))
+        found.extend(own)
+        record = own[0][3]
+        places = ["%s %s in %s:%d" % (p["name"], value, path, line) for _, path, line, value, _ in own]
+        groups.setdefault(_key(record), (record, []))[1].append(places[0])
+        stale.extend(pl for pl, s in zip(places[1:], own[1:]) if not (valid(s[3]) and same_version(s[3], record)))
+    groups = list(groups.values())
     aligning = len(groups) > 1 or bool(stale)
     if len(groups) > 1 and spec[0] == "explicit":
-        groups = [max(groups, key=lambda g: _cmpkey(g[0]))]
+        groups = [max(groups, key=lambda g: _key(g[0]))]
     if len(groups) > 1:
-        ref = max(groups, key=lambda g: (len(g[1]), _cmpkey(g[0])))
-        greatest = max((g[0] for g in groups), key=_cmpkey)
+        ref = max(groups, key=lambda g: (len(g[1]), _key(g[0])))
+        greatest = max((g[0] for g in groups), key=_key)
         details = ["%s (expected %s)" % (pl, normalize(ref[0])) for g in groups if g is not ref for pl in g[1]]
         raise Refused("the packages disagree on the version (most have %s)" % normalize(ref[0]), details,
                       "bring every package in line with an explicit version, e.g. `bump %s`"
                       % bump_parts(greatest, ["patch"]))
     current = normalize(groups[0][0]) if groups else (latest_tag_version(git_tags(), scope[0]) if not statics else None)
     new = next_version(current, spec, allow_downgrade, allow_equal=aligning)
-    if spec[0] == "release" and _tag_exists(tag_format.replace("{version}", new)):
-        raise Refused("%s is already released: the tag %s exists" % (new, tag_format.replace("{version}", new)), (),
+    tag = tag_for(scope[0], new)
+    if spec[0] == "release" and tag_exists(tag):
+        raise Refused("%s is already released: the tag %s exists" % (new, tag), (),
                       "bump to the next version instead, e.g. `bump patch`")
-    for p in statics:
-        for src in p["sources"]:
-            text = text_of(src["path"])
-            add(src["path"], find_span(src["kind"], text), new)
+    for _, path, _, _, span in found:
+        add(path, span, new)
 
-    warnings, broken = ["repaired a stale version source: %s (now %s)" % (pl, new) for pl in stale], []
+    warnings = ["repaired a stale version source: %s (now %s)" % (pl, new) for pl in stale]
+    broken = []
     bumped = {p["normalized"] for p in statics}
     if current is not None and bumped:
         for q in PACKAGES:
@@ -1246,7 +1018,8 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
                 if not (ROOT / path).is_file():
                     continue
                 text = text_of(path)
-                for span in requirement_spans(path, text):
+                kind = "project" if path.endswith(".toml") else "setup-py" if path.endswith(".py") else "setup-cfg"
+                for span in spans(kind, text)[1]:
                     req = text[span[0]:span[1]]
                     if requirement_name(req) not in bumped:
                         continue
@@ -1256,50 +1029,38 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
                             path, text.count("\n", 0, span[0]) + 1, req, requirement_name(req), new))
                     elif new_req != req:
                         add(path, span, new_req)
-    if broken:
-        if force:
-            warnings.extend(b + " (left as written: --force)" for b in broken)
-        else:
-            raise Refused("the new version %s breaks sibling requirements" % new, broken,
-                          "widen those requirements first, or pass --force to leave them as they are")
+    if broken and not force:
+        raise Refused("the new version %s breaks sibling requirements" % new, broken,
+                      "widen those requirements first, or pass --force to leave them as they are")
+    warnings.extend(b + " (left as written: --force)" for b in broken)
 
     edits = {}
-    for path, (before, splices) in files.items():
-        after = before
-        for (a, b), text in sorted(splices, reverse=True):
+    for path, by_span in splices.items():
+        after = texts[path]
+        for (a, b), text in sorted(by_span.items(), reverse=True):
             after = after[:a] + text + after[b:]
-        if after != before:
-            edits[path] = (before, after)
-
+        if after != texts[path]:
+            edits[path] = (texts[path], after)
     if statics and (ROOT / "uv.lock").is_file():
-        before = read_text(ROOT / "uv.lock")
+        before = read_text("uv.lock")
         after = update_uv_lock(before, {p["normalized"]: new for p in statics})
         if after != before:
             edits["uv.lock"] = (before, after)
 
     log = (scope[0]["changelog"] if len(scope) == 1 else CHANGELOG) if roll else None
-    if log:
-        if not (ROOT / log).is_file():
-            warnings.append("no %s to roll; release notes skipped" % log)
-        else:
-            before = read_text(ROOT / log)
-            after, empty = roll_changelog(before, new, date or today(), tag_format)
-            if empty:
-                if require_changelog:
-                    raise Refused("%s: [Unreleased] has no entries" % log, (),
-                                  "add the changes of this release under ## [Unreleased] first")
-                warnings.append("%s: [Unreleased] has no entries; %s is released without notes" % (log, new))
-            edits[log] = (before, after)
-    bumps = [(p["name"], current, new, p["vcs"]) for p in scope]
-    return bumps, tag_format.replace("{version}", new), edits, warnings, not statics
-
-
-def _tag_exists(tag):
-    try:
-        return subprocess.run(["git", "rev-parse", "-q", "--verify", "refs/tags/" + tag],
-                              cwd=str(ROOT), capture_output=True).returncode == 0
-    except OSError:
-        return False
+    if log and not (ROOT / log).is_file():
+        warnings.append("no %s to roll; release notes skipped" % log)
+    elif log:
+        before = read_text(log)
+        after, empty = roll_changelog(before, new, today(), tag_format_of(scope[0]))
+        if empty and require_changelog:
+            raise Refused("%s: [Unreleased] has no entries" % log, (),
+                          "add the changes of this release under ## [Unreleased] first")
+        if empty:
+            warnings.append("%s: [Unreleased] has no entries; %s is released without notes" % (log, new))
+        edits[log] = (before, after)
+    bumps = [(p["name"], current, new) for p in scope]
+    return bumps, tag, edits, warnings, not statics
 
 
 def check_write_path(rel):
@@ -1309,11 +1070,9 @@ def check_write_path(rel):
     parts = Path(rel).parts
     if not parts or Path(rel).is_absolute() or ".." in parts:
         raise OSError("%s: refusing to write outside the repository" % rel)
-    here = ROOT
-    for n, part in enumerate(parts):
-        here = here / part
+    for n in range(len(parts)):
         try:
-            st = os.lstat(str(here))
+            st = os.lstat(str(ROOT.joinpath(*parts[:n + 1])))
         except FileNotFoundError:
             return
         if stat.S_ISLNK(st.st_mode):
@@ -1326,28 +1085,23 @@ TEMP_PREFIX = ".pyrel-tmp-"
 _TEMP_NAME = re.compile(r"^\.pyrel-tmp-[A-Za-z0-9]{10}$")
 
 
-def _sweep_temp_files(directory):
-    """Removes temp files a killed run left (regular files named like ours; never a link).
-    Writers hold the lock, so nobody else is using them."""
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return
-    for name in names:
-        path = os.path.join(directory, name)
-        if _TEMP_NAME.match(name) and stat.S_ISREG(os.lstat(path).st_mode):
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-
-
 def _atomic_write(rel, text):
     """Writes through a temporary file with a random name, created exclusively (never
-    following a link) in the target's directory, then renamed over the target."""
+    following a link) in the target's directory, then renamed over the target. Temp files a
+    killed run left are swept first (writers hold the lock, so nobody else uses them)."""
     check_write_path(rel)
     path = ROOT / rel
-    _sweep_temp_files(str(path.parent))
+    try:
+        names = os.listdir(str(path.parent))
+    except OSError:
+        names = []
+    for name in names:
+        old = os.path.join(str(path.parent), name)
+        if _TEMP_NAME.match(name) and stat.S_ISREG(os.lstat(old).st_mode):
+            try:
+                os.unlink(old)
+            except OSError:
+                pass
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     while True:
         tmp = str(path.parent / (TEMP_PREFIX + "".join(random.SystemRandom().choice(string.ascii_letters + string.digits) for _ in range(10))))
@@ -1378,14 +1132,14 @@ def apply_edits(edits):
     """Writes every file or none: on a failure the files already written are restored."""
     for path in sorted(edits):
         check_write_path(path)
-    fail_at = os.environ.get("PYREL_FAIL_AFTER")
+    fail_at = os.environ.get("PYREL_FAIL_AFTER", "")
     written = []
     try:
         for n, path in enumerate(sorted(edits)):
-            if fail_at is not None and fail_at.isdigit() and int(fail_at) == n:
+            if fail_at.isdigit() and int(fail_at) == n:
                 raise OSError("%s: write refused by PYREL_FAIL_AFTER (test hook)" % path)
             before, after = edits[path]
-            if read_text(ROOT / path) != before:
+            if read_text(path) != before:
                 raise OSError("%s changed while bumping; run the bump again" % path)
             _atomic_write(path, after)
             written.append(path)
@@ -1395,68 +1149,59 @@ def apply_edits(edits):
         raise
 
 
-LOCK_WAIT_SECONDS = 2
-
-
 def lock_path():
     """pyrel's lock file: `pyrel.lock` in the git directory (`.git/`, or the directory a
     `.git` file's `gitdir:` names); outside git, TMPDIR/pyrel-<sha256(root)[:16]>.lock."""
     dot = ROOT / ".git"
     try:
-        st = os.lstat(str(dot))
+        mode = os.lstat(str(dot)).st_mode
     except OSError:
-        st = None
-    if st is not None and stat.S_ISDIR(st.st_mode):
+        mode = 0
+    if stat.S_ISDIR(mode):
         return dot / "pyrel.lock"
-    if st is not None and stat.S_ISREG(st.st_mode):
+    if stat.S_ISREG(mode):
         text = read_text(dot).strip()
         if text.startswith("gitdir:"):
-            gitdir = Path(text[len("gitdir:"):].strip())
-            gitdir = gitdir if gitdir.is_absolute() else ROOT / gitdir
+            gitdir = ROOT / text[len("gitdir:"):].strip()  # an absolute gitdir replaces ROOT
             if gitdir.is_dir():
                 return gitdir / "pyrel.lock"
     digest = hashlib.sha256(str(ROOT).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / ("pyrel-%s.lock" % digest)
 
 
-class WriteLock(object):
+@contextlib.contextmanager
+def write_lock():
     """One writer at a time, with pyrel's protocol: an exclusive flock on lock_path(), waiting
-    about LOCK_WAIT_SECONDS for another writer, then refusing (exit 1) with nothing written.
+    about 2 seconds for another writer, then refusing (exit 1) with nothing written.
     The OS drops the lock when the process ends, so there is no stale lock."""
-
-    def __enter__(self):
-        self.fd = None
-        try:
-            import fcntl
-        except ImportError:  # Windows: no flock; pyrel's own verbs still lock.
-            return self
-        path = lock_path()
-        try:
-            if not stat.S_ISREG(os.lstat(str(path)).st_mode):
-                raise OSError("%s: the lock file is not a regular file; remove it, then run this again" % path)
-        except FileNotFoundError:
-            pass
-        self.fd = os.open(str(path), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o644)
-        deadline = time.time() + LOCK_WAIT_SECONDS
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; pyrel's own verbs still lock.
+        yield
+        return
+    path = lock_path()
+    try:
+        if not stat.S_ISREG(os.lstat(str(path)).st_mode):
+            raise OSError("%s: the lock file is not a regular file; remove it, then run this again" % path)
+    except FileNotFoundError:
+        pass
+    fd = os.open(str(path), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        deadline = time.time() + 2
         while True:
             try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES) or time.time() > deadline:
-                    os.close(self.fd)
-                    self.fd = None
                     raise Refused("another pyrel or bump script is writing this repository (%s is held)" % path.name,
                                   (), "wait for it to finish, then run this again") from None
                 time.sleep(0.05)
-        os.ftruncate(self.fd, 0)
-        os.write(self.fd, ("%d\n" % os.getpid()).encode())
-        return self
-
-    def __exit__(self, *exc):
-        if self.fd is not None:
-            os.close(self.fd)
-        return False
+        os.ftruncate(fd, 0)
+        os.write(fd, ("%d\n" % os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
 
 
 def bump(args):
@@ -1465,7 +1210,7 @@ def bump(args):
         spec, args.package, args.allow_downgrade, args.force, args.require_changelog, not args.no_changelog)
     for w in warnings:
         print("warning: " + w, file=sys.stderr)
-    for name, old, new, _ in bumps:
+    for name, old, new in bumps:
         print("%s %s -> %s" % (name, old or "(no tag yet)", new))
     if args.dry_run:
         for path in sorted(edits):
@@ -1476,14 +1221,13 @@ def bump(args):
             print("versions come from git tags: no version file to write")
         print("dry run: nothing written")
         return 0
-    if args.commit or args.tag:
-        if not args.allow_dirty:
-            dirty = _git("status", "--porcelain").splitlines()
-            if dirty:
-                raise Refused("the work tree has uncommitted changes", dirty,
-                              "commit or stash them first, or pass --allow-dirty")
-        if args.tag and _tag_exists(tag):
-            raise Refused("the tag %s already exists" % tag, (), "pick another version")
+    if (args.commit or args.tag) and not args.allow_dirty:
+        dirty = _git("status", "--porcelain").splitlines()
+        if dirty:
+            raise Refused("the work tree has uncommitted changes", dirty,
+                          "commit or stash them first, or pass --allow-dirty")
+    if args.tag and tag_exists(tag):
+        raise Refused("the tag %s already exists" % tag, (), "pick another version")
     apply_edits(edits)
     for path in sorted(edits):
         print("wrote " + path)
@@ -1501,27 +1245,6 @@ def bump(args):
     return 0
 
 
-def set_version(new, dry_run=False, changelog=True):
-    """Writes `new` into every version source (only the version token changes); with
-    `changelog`, also moves sibling pins, uv.lock and rolls the changelog, as `bump` does."""
-    bumps, _, edits, warnings, _ = plan_bump(("explicit", new), allow_downgrade=True, force=True, roll=changelog)
-    if not changelog:
-        edits = {k: v for k, v in edits.items() if any(k == s["path"] for p in PACKAGES for s in p["sources"])}
-    if dry_run:
-        for path in sorted(edits):
-            print("would write %s" % path)
-        return bumps[0][2]
-    apply_edits(edits)
-    return bumps[0][2]
-
-
-def _package_named(name):
-    for p in PACKAGES:
-        if p["normalized"] == _normalize_name(name):
-            return p
-    raise VersionError("no package named `%s` in this repository" % name)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -1533,9 +1256,8 @@ def main(argv=None):
     p.add_argument("--github-output", help="append the outputs to this file ($GITHUB_OUTPUT)")
     p = sub.add_parser("packages", help="the packages this run releases, in dependency order")
     p.add_argument("--json", action="store_true", required=True, help="as a JSON list of {name, dir, version, tag}")
-    p = sub.add_parser("notes", help="print the changelog section of VERSION")
+    p = sub.add_parser("notes", help="print the changelog section of VERSION (of the tag's package)")
     p.add_argument("version")
-    p.add_argument("--package", "-p", help="whose changelog (independent versioning; default: the tag's)")
     p = sub.add_parser("set", help="write VERSION into every version source")
     p.add_argument("version")
     p.add_argument("--dry-run", action="store_true")
@@ -1558,16 +1280,15 @@ def main(argv=None):
 
     try:
         if args.command == "current":
-            for pkg, path, _, version in current_versions():
+            for pkg, path, _, version, _ in sources_of(PACKAGES):
                 print("%s %s (%s)" % (pkg["name"], version, path))
         elif args.command == "check-tag":
-            _, _, problems = check_tag(args.tag)
+            problems = check_tag(args.tag)[2]
             for e in problems:
                 print("error: " + e, file=sys.stderr)
             return 1 if problems else 0
         elif args.command == "route":
-            out = route(os.environ)
-            lines = "".join("%s=%s\n" % kv for kv in sorted(out.items()))
+            lines = "".join("%s=%s\n" % kv for kv in sorted(route(os.environ).items()))
             if args.github_output:
                 with open(args.github_output, "a", encoding="utf-8") as f:
                     f.write(lines)
@@ -1575,22 +1296,31 @@ def main(argv=None):
         elif args.command == "packages":
             print(json.dumps(released_packages(os.environ), separators=(",", ":")))
         elif args.command == "notes":
+            # With independent versioning the notes are in the changelog of the tag's package.
             pkg = None
-            if args.package:
-                pkg = _package_named(args.package)
-            elif not LOCKSTEP and os.environ.get("GITHUB_REF_TYPE") == "tag":
+            if not LOCKSTEP and os.environ.get("GITHUB_REF_TYPE") == "tag":
                 pkgs = match_tag(os.environ.get("GITHUB_REF_NAME", ""))[0]
                 pkg = pkgs[0] if len(pkgs) == 1 else None
-            body = notes(args.version, pkg)
+            body = notes_of(args.version, pkg)
             if body is None:
                 print("error: %s has no section for %s" % (changelog_of(pkg), args.version), file=sys.stderr)
                 return 1
             print(body)
         elif args.command == "set":
-            with WriteLock():
-                set_version(args.version, dry_run=args.dry_run, changelog=not args.no_changelog)
+            # With --no-changelog (the workflow's dev builds) only the version sources change.
+            with write_lock():
+                _, _, edits, _, _ = plan_bump(("explicit", args.version), allow_downgrade=True, force=True,
+                                              roll=not args.no_changelog)
+                if args.no_changelog:
+                    sources = set(s["path"] for p in PACKAGES for s in p["sources"])
+                    edits = dict((k, v) for k, v in edits.items() if k in sources)
+                if args.dry_run:
+                    for path in sorted(edits):
+                        print("would write %s" % path)
+                else:
+                    apply_edits(edits)
         elif args.command == "bump":
-            with WriteLock():
+            with write_lock():
                 return bump(args)
     except Refused as e:
         print("refused: %s" % e, file=sys.stderr)
