@@ -287,7 +287,8 @@ pub fn run(opts: &Options) -> Report {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = tmp.path();
         // PYREL_BENCH_KEEP=DIR keeps each workspace (as DIR/N) for profiling.
-        let kept = std::env::var_os("PYREL_BENCH_KEEP").map(|d| PathBuf::from(d).join(n.to_string()));
+        let kept =
+            std::env::var_os("PYREL_BENCH_KEEP").map(|d| PathBuf::from(d).join(n.to_string()));
         let start = Instant::now();
         make_workspace(root, n);
         git(root, &["init", "-q", "-b", "main"]);
