@@ -389,7 +389,17 @@ pub fn write_in(root: &Path, rel: &Path, contents: &[u8], executable: bool) -> R
 /// way is refused up front (the write would be refused anyway, and a dry run must not
 /// show a diff of a file outside the repository).
 pub fn read_for_write(root: &Path, rel: &Path) -> Result<Option<String>> {
-    no_symlink_below(root, rel).map_err(|m| Error::Usage {
+    read_for_write_known(root, rel, &mut std::collections::HashSet::new())
+}
+
+/// [`read_for_write`] of many files under one root: `known` holds the directories
+/// already found not to be symlinks ([`no_symlink_below_known`]).
+pub fn read_for_write_known(
+    root: &Path,
+    rel: &Path,
+    known: &mut std::collections::HashSet<PathBuf>,
+) -> Result<Option<String>> {
+    no_symlink_below_known(root, rel, known).map_err(|m| Error::Usage {
         message: format!(
             "refusing to rewrite {}: {m}; nothing was written",
             slash(rel)

@@ -265,3 +265,116 @@ fn an_offline_doctor_never_reads_the_tls_certificate_store() {
             .success();
     }
 }
+
+/// Rewrites one member's `pyproject.toml` with `f`.
+fn edit(root: &Path, rel: &str, f: impl Fn(String) -> String) {
+    let path = root.join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, f(text)).unwrap();
+}
+
+#[test]
+fn bump_rewrites_every_pin_among_many_packages_and_still_refuses_a_symlink_deep_down() {
+    let tmp = workspace(300);
+    let root = tmp.path();
+    // Exact pins: each must follow the bump.
+    for i in 1..300 {
+        edit(root, &format!("libs/pkg-{i:03}/pyproject.toml"), |t| {
+            t.replace(">=1.0\"", "==1.0.0\"")
+        });
+    }
+    let out = stdout(root, &["bump", "minor", "--dry-run"]);
+    for i in 1..300 {
+        assert!(
+            out.contains(&format!(
+                "+dependencies = [\"pkg-{:03}==1.1.0\"]",
+                (i - 1) / 2
+            )),
+            "pin of pkg-{i:03}"
+        );
+    }
+    // A symlinked directory below a package that many others share parents with: the
+    // parents already seen are not asked again, the symlink still is.
+    let pkg = root.join("libs/pkg-250");
+    std::fs::rename(pkg.join("src"), root.join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(root.join("elsewhere"), pkg.join("src")).unwrap();
+    let out = common::pyrel(root)
+        .args(["bump", "minor", "--dry-run"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("libs/pkg-250/src` is a symbolic link"),
+        "{err}"
+    );
+}
+
+#[test]
+fn doctor_finds_each_outlier_and_broken_pin_among_many_independent_packages() {
+    let tmp = workspace(300);
+    let root = tmp.path();
+    edit(root, "pyproject.toml", |t| {
+        t + "\n[tool.pyrel]\nversioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n"
+    });
+    // Independent versions: package 7 at 2.0.0 (both sources), package 120's
+    // `__version__` left behind, and package 241 pinning its parent (120) too high.
+    edit(root, "libs/pkg-007/pyproject.toml", |t| {
+        t.replace("version = \"1.0.0\"", "version = \"2.0.0\"")
+    });
+    std::fs::write(
+        root.join("libs/pkg-007/src/pkg_007/__init__.py"),
+        "__version__ = \"2.0.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("libs/pkg-120/src/pkg_120/__init__.py"),
+        "__version__ = \"0.9.0\"\n",
+    )
+    .unwrap();
+    edit(root, "libs/pkg-241/pyproject.toml", |t| {
+        t.replace("\"pkg-120>=1.0\"", "\"pkg-120>=1.5\"")
+    });
+    let out = common::pyrel(root)
+        .args([
+            "doctor",
+            "--offline",
+            "--format",
+            "json",
+            "--select",
+            "version-sync,sibling-pins",
+        ])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings: Vec<(String, String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_owned(),
+                f["path"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            (
+                "version-sync".to_owned(),
+                "libs/pkg-120/src/pkg_120/__init__.py".to_owned(),
+                1
+            ),
+            (
+                "sibling-pins".to_owned(),
+                "libs/pkg-241/pyproject.toml".to_owned(),
+                8
+            ),
+        ],
+        "{report}"
+    );
+}
