@@ -378,3 +378,30 @@ fn doctor_finds_each_outlier_and_broken_pin_among_many_independent_packages() {
         "{report}"
     );
 }
+
+#[test]
+fn independent_packages_each_get_one_seeded_changelog_among_many() {
+    let tmp = workspace(300);
+    let root = tmp.path();
+    edit(root, "pyproject.toml", |t| {
+        t + "\n[tool.pyrel]\nversioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n"
+    });
+    let out = stdout(root, &["generate", "--dry-run"]);
+    for i in [0, 1, 150, 299] {
+        let own = format!("stale: libs/pkg-{i:03}/CHANGELOG.md (missing)");
+        assert_eq!(out.matches(own.as_str()).count(), 1, "{own}: {out}");
+    }
+    common::pyrel(root)
+        .arg("generate")
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+    for i in 0..300 {
+        assert!(root.join(format!("libs/pkg-{i:03}/CHANGELOG.md")).is_file());
+    }
+    common::pyrel(root)
+        .args(["generate", "--check"])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+}
