@@ -175,7 +175,8 @@ pub fn status(root: &Path, plan: &Plan) -> Result<Status> {
             desired,
         });
     }
-    let planned: Vec<String> = plan.files.iter().map(|f| slash(&f.path)).collect();
+    let planned: std::collections::HashSet<String> =
+        plan.files.iter().map(|f| slash(&f.path)).collect();
     let mut orphans = Vec::new();
     for (key, h) in &lock.files {
         if planned.contains(key) {

@@ -15,14 +15,46 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
-/// Like [`read_text`], but a missing file is `Ok(None)`.
+/// Like [`read_text`], but a missing file (or anything that is not a regular file) is
+/// `Ok(None)`.
 pub fn read_text_opt(path: &Path) -> Result<Option<String>> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => read_text(path).map(Some),
-        Ok(_) => Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, e)),
+    use std::io::Read;
+    // One path lookup per file (discovery reads thousands): open, then ask the open file
+    // what it is. `O_NONBLOCK` keeps a FIFO from blocking the open; it changes nothing
+    // for a regular file.
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let mut file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // Something that cannot be opened for reading (a socket): decide as before, by
+        // what it is.
+        Err(e) => {
+            return match std::fs::metadata(path) {
+                Ok(m) if !m.is_file() => Ok(None),
+                _ => Err(Error::io(path, e)),
+            }
+        }
+    };
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Ok(None);
     }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+    // Through `Take`, not `File::read_to_end`: that one asks the size again (fstat and
+    // lseek) although the buffer already has room for the whole file.
+    Read::by_ref(&mut file)
+        .take(u64::MAX)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| Error::NotUtf8 {
+            path: path.to_path_buf(),
+            offset: e.utf8_error().valid_up_to(),
+        })
 }
 
 /// 1-based line and column of a byte offset.
@@ -247,12 +279,26 @@ pub fn atomic_write(path: &Path, contents: &[u8], executable: bool) -> Result<()
 /// Checks that no component of `rel` below `root` is a symbolic link (components that do
 /// not exist yet are fine). The message names the first symlink.
 pub fn no_symlink_below(root: &Path, rel: &Path) -> std::result::Result<(), String> {
+    no_symlink_below_known(root, rel, &mut std::collections::HashSet::new())
+}
+
+/// [`no_symlink_below`] for many paths under one root: `known` holds the directories
+/// already found not to be symlinks (filled here), which are not asked again. Thousands of
+/// packages share `libs/`; each is looked at once.
+pub fn no_symlink_below_known(
+    root: &Path,
+    rel: &Path,
+    known: &mut std::collections::HashSet<PathBuf>,
+) -> std::result::Result<(), String> {
     let mut at = root.to_path_buf();
     for c in rel.components() {
         match c {
             Component::Normal(name) => at.push(name),
             Component::CurDir => continue,
             _ => return Err(format!("`{}` leaves the repository", rel.display())),
+        }
+        if known.contains(&at) {
+            continue;
         }
         match std::fs::symlink_metadata(&at) {
             Ok(m) if m.file_type().is_symlink() => {
@@ -262,7 +308,11 @@ pub fn no_symlink_below(root: &Path, rel: &Path) -> std::result::Result<(), Stri
                     slash(shown)
                 ));
             }
-            Ok(_) => {}
+            Ok(m) => {
+                if m.is_dir() {
+                    known.insert(at.clone());
+                }
+            }
             Err(_) => break,
         }
     }
@@ -339,7 +389,17 @@ pub fn write_in(root: &Path, rel: &Path, contents: &[u8], executable: bool) -> R
 /// way is refused up front (the write would be refused anyway, and a dry run must not
 /// show a diff of a file outside the repository).
 pub fn read_for_write(root: &Path, rel: &Path) -> Result<Option<String>> {
-    no_symlink_below(root, rel).map_err(|m| Error::Usage {
+    read_for_write_known(root, rel, &mut std::collections::HashSet::new())
+}
+
+/// [`read_for_write`] of many files under one root: `known` holds the directories
+/// already found not to be symlinks ([`no_symlink_below_known`]).
+pub fn read_for_write_known(
+    root: &Path,
+    rel: &Path,
+    known: &mut std::collections::HashSet<PathBuf>,
+) -> Result<Option<String>> {
+    no_symlink_below_known(root, rel, known).map_err(|m| Error::Usage {
         message: format!(
             "refusing to rewrite {}: {m}; nothing was written",
             slash(rel)

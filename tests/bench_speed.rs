@@ -29,9 +29,16 @@ fn the_quick_benchmark_times_every_verb_and_sp_repo_review() {
             );
         }
     }
+    let (files, scan) = report.scan.as_ref().expect("the scan repository ran");
+    assert!(*files > 1_000, "{files} tracked files");
+    assert_eq!(scan.code, Some(0), "{scan:?}");
     let reference = report.reference.as_ref().expect("sp-repo-review ran");
     assert!(reference.code.is_some(), "{reference:?}");
     let table = report.table();
     assert!(table.contains("sp-repo-review on 5 packages"), "{table}");
     assert!(table.contains("| 100 |"), "{table}");
+    assert!(
+        table.contains("Credential scan of a repository of"),
+        "{table}"
+    );
 }

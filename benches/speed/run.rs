@@ -27,6 +27,9 @@ pub struct Options {
     pub bin: PathBuf,
     /// `sp-repo-review`, run side by side on the smallest workspace; `None` skips it.
     pub reference: Option<PathBuf>,
+    /// Tracked files of the credential-scan repository (a 5-package workspace plus that
+    /// many small files); `None` skips it.
+    pub scan_files: Option<usize>,
 }
 
 impl Options {
@@ -40,6 +43,7 @@ impl Options {
             runs: 10,
             bin: PathBuf::from(default_bin),
             reference: find_tool("sp-repo-review"),
+            scan_files: Some(10_000),
         };
         let mut args = args.into_iter();
         while let Some(a) = args.next() {
@@ -49,6 +53,13 @@ impl Options {
                 "--quick" => {
                     opts.sizes = vec![5, 100];
                     opts.runs = 3;
+                    opts.scan_files = Some(1_000);
+                }
+                "--scan-files" => {
+                    opts.scan_files = match value("--scan-files")?.as_str() {
+                        "0" | "none" => None,
+                        n => Some(n.parse().map_err(|e| format!("--scan-files {n}: {e}"))?),
+                    };
                 }
                 "--sizes" => {
                     opts.sizes = value("--sizes")?
@@ -122,6 +133,8 @@ pub struct Report {
     pub sizes: Vec<SizeResult>,
     /// `sp-repo-review` on the smallest workspace, and pyrel's `doctor --offline` there.
     pub reference: Option<Timing>,
+    /// The credential scan of the many-files repository: its tracked files, the timing.
+    pub scan: Option<(usize, Timing)>,
 }
 
 fn write(path: &Path, text: &str) {
@@ -281,6 +294,7 @@ pub fn run(opts: &Options) -> Report {
         runs: opts.runs,
         sizes: Vec::new(),
         reference: None,
+        scan: None,
     };
     let smallest = opts.sizes.iter().copied().min();
     for &n in &opts.sizes {
@@ -363,7 +377,65 @@ pub fn run(opts: &Options) -> Report {
             eprintln!("kept {}", dest.display());
         }
     }
+    if let Some(files) = opts.scan_files {
+        report.scan = Some(scan_repository(opts, files));
+    }
     report
+}
+
+/// The credential scan (`doctor --offline --select committed-credential`) of a
+/// repository of about `files` tracked files: a 5-package workspace plus small Python
+/// files, 100 to a directory, all committed.
+fn scan_repository(opts: &Options, files: usize) -> (usize, Timing) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    make_workspace(root, 5);
+    for i in 0..files {
+        write(
+            &root.join(format!("src/data/d{:03}/m{:03}.py", i / 100, i % 100)),
+            &format!(
+                "# module {i}
+VALUE = {i}
+
+
+def value():
+    return VALUE
+"
+            ),
+        );
+    }
+    git(root, &["init", "-q", "-b", "main"]);
+    let code = measure(pyrel(&opts.bin, root).args(["init", "--yes"])).code;
+    assert_eq!(
+        code,
+        Some(0),
+        "pyrel init --yes failed on the scan repository"
+    );
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "scan repository"]);
+    let tracked = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(root)
+        .output()
+        .map(|o| {
+            o.stdout
+                .split(|b| *b == 0)
+                .filter(|f| !f.is_empty())
+                .count()
+        })
+        .unwrap_or(0);
+    let (label, args) = VERBS[VERBS.len() - 1];
+    let timing = time(label, opts.runs, || {
+        let mut c = pyrel(&opts.bin, root);
+        c.args(args);
+        c
+    });
+    eprintln!(
+        "credential scan of {tracked} tracked files: {} {}",
+        ms(timing.median),
+        mib(timing.peak_kib)
+    );
+    (tracked, timing)
 }
 
 fn ms(d: Duration) -> String {
@@ -454,6 +526,17 @@ impl Report {
             let _ = writeln!(
                 out,
                 "sp-repo-review: not run (install it with .ci/install-tools.sh)"
+            );
+        }
+        if let Some((files, t)) = &self.scan {
+            let _ = writeln!(
+                out,
+                "Credential scan of a repository of {files} tracked files (5 packages): {} median, {} min, {} CPU, {} (target < 100 ms: {})",
+                ms(t.median),
+                ms(t.min),
+                ms(t.cpu),
+                mib(t.peak_kib),
+                if t.median < Duration::from_millis(100) { "ok" } else { "OVER" }
             );
         }
         let at = |n: usize| self.sizes.iter().find(|s| s.packages == n);

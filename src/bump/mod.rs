@@ -15,7 +15,7 @@ pub mod pins;
 pub mod script;
 pub mod uvlock;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -279,12 +279,14 @@ type FileSplices = (String, Vec<(Range<usize>, String)>);
 #[derive(Default)]
 struct Splices {
     files: HashMap<PathBuf, FileSplices>,
+    /// Directories found not to be symlinks: thousands of files share their parents.
+    known_dirs: HashSet<PathBuf>,
 }
 
 impl Splices {
     fn text(&mut self, root: &Path, path: &Path) -> Result<&str> {
         if !self.files.contains_key(path) {
-            let text = read_for_write(root, path)?
+            let text = crate::workspace_fs::read_for_write_known(root, path, &mut self.known_dirs)?
                 .ok_or_else(|| Error::io(path, std::io::ErrorKind::NotFound.into()))?;
             self.files.insert(path.to_path_buf(), (text, Vec::new()));
         }
@@ -578,7 +580,8 @@ pub fn plan(
     let mut broken = Vec::new();
     let old = current.clone();
     if let Some(old) = &old {
-        let bumped: Vec<&str> = statics.iter().map(|p| p.normalized.as_str()).collect();
+        // Hashed: each of thousands of dependencies is looked up among thousands of names.
+        let bumped: HashSet<&str> = statics.iter().map(|p| p.normalized.as_str()).collect();
         for q in &project.packages {
             for dep in q
                 .siblings

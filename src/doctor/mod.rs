@@ -366,7 +366,16 @@ pub fn run(ctx: &Context, selection: &Selection) -> Report {
 }
 
 fn evaluate(check: &Check, ctx: &Context) -> CheckResult {
-    match (check.run)(ctx) {
+    let started = std::time::Instant::now();
+    let outcome = (check.run)(ctx);
+    // `pyrel -v doctor` says where the time goes, check by check.
+    crate::report::verbose(format_args!(
+        "{} {} in {:.1} ms",
+        check.code.id(),
+        check.code.name(),
+        started.elapsed().as_secs_f64() * 1000.0
+    ));
+    match outcome {
         Outcome::Ran {
             mut findings,
             reason,

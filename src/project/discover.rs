@@ -18,7 +18,7 @@
 //! `packages` globs. What cannot be read in one package is a [`Problem`] of that package;
 //! the rest of the repository still works.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
@@ -29,6 +29,7 @@ use super::pyproject::{self, DepLit, PyVersion, Workspace};
 use super::{
     git, is_valid_dist_name, normalize_name, setup_cfg, setup_py, Layout, Package, Problem,
     Project, SiblingDep, SkipReason, Skipped, SourceKind, VcsTool, VersionScheme, VersionSource,
+    WheelTool,
 };
 use crate::error::{Error, Result};
 use crate::workspace_fs::read_text_opt;
@@ -167,6 +168,7 @@ struct Draft {
     sources: Vec<VersionSource>,
     deps: Vec<(PathBuf, DepLit)>,
     import_name: Option<String>,
+    wheels: Option<(WheelTool, &'static str)>,
 }
 
 fn scan(root: &Path, git_root: &Path) -> Result<Project> {
@@ -175,12 +177,13 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
     let workspace = root_pyproject
         .as_ref()
         .and_then(pyproject::Pyproject::workspace);
-    let mut found = Found::default();
+    // Directories found not to be symlinks (each workspace member is checked once).
+    let mut known = HashSet::new();
     // (directory, whether it belongs to a uv workspace), root first.
     let mut dirs: Vec<(PathBuf, bool)> = vec![(PathBuf::new(), workspace.is_some())];
     let layout = if let Some(ws) = &workspace {
         dirs.extend(
-            workspace_members(root, Path::new(""), ws)?
+            workspace_members(root, Path::new(""), ws, &mut known)?
                 .into_iter()
                 .filter(|d| !d.as_os_str().is_empty())
                 .map(|d| (d, true)),
@@ -195,7 +198,9 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
             if let Ok(Some(pp)) = pyproject::load(&root.join(rel).join("pyproject.toml")) {
                 if let Some(ws) = pp.workspace() {
                     let mut members: BTreeSet<PathBuf> =
-                        workspace_members(root, rel, &ws)?.into_iter().collect();
+                        workspace_members(root, rel, &ws, &mut known)?
+                            .into_iter()
+                            .collect();
                     members.insert(rel.clone());
                     ws_roots.push((rel.clone(), members));
                 }
@@ -227,19 +232,11 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
             Layout::UvWorkspace
         }
     };
-    for (rel, in_ws) in dirs {
-        let preloaded = if rel.as_os_str().is_empty() {
-            root_pyproject.as_ref()
-        } else {
-            None
-        };
-        read_package_dir(root, &rel, preloaded, in_ws, &mut found)?;
-    }
     let Found {
         drafts,
         mut skipped,
         mut problems,
-    } = found;
+    } = read_dirs(root, &dirs, root_pyproject.as_ref(), known)?;
     let (drafts, excluded): (Vec<Draft>, Vec<Draft>) =
         drafts.into_iter().partition(|d| filter.allows(&d.dir));
     skipped.extend(excluded.into_iter().map(|d| Skipped {
@@ -280,6 +277,60 @@ struct Found {
     drafts: Vec<Draft>,
     skipped: Vec<Skipped>,
     problems: Vec<Problem>,
+}
+
+/// Reads every candidate directory ([`read_package_dir`]), in order; the first error in
+/// that order wins. Thousands of directories are read on every core, in contiguous
+/// slices whose results are joined in order: the same answer as one loop.
+fn read_dirs(
+    root: &Path,
+    dirs: &[(PathBuf, bool)],
+    root_pyproject: Option<&pyproject::Pyproject>,
+    known: HashSet<PathBuf>,
+) -> Result<Found> {
+    let read = |slice: &[(PathBuf, bool)], mut known: HashSet<PathBuf>| -> Result<Found> {
+        let mut found = Found::default();
+        for (rel, in_ws) in slice {
+            let preloaded = if rel.as_os_str().is_empty() {
+                root_pyproject
+            } else {
+                None
+            };
+            read_package_dir(root, rel, preloaded, *in_ws, &mut found, &mut known)?;
+        }
+        Ok(found)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    // Below this a thread costs more than it saves.
+    const PER_THREAD: usize = 64;
+    if threads < 2 || dirs.len() < 2 * PER_THREAD {
+        return read(dirs, known);
+    }
+    let size = dirs.len().div_ceil(threads.min(dirs.len() / PER_THREAD));
+    let parts: Vec<Result<Found>> = std::thread::scope(|s| {
+        let mut slices = dirs.chunks(size);
+        let first = slices.next().unwrap_or_default();
+        let handles: Vec<_> = slices
+            .map(|slice| {
+                let known = known.clone();
+                s.spawn(move || read(slice, known))
+            })
+            .collect();
+        let mut parts = vec![read(first, known)];
+        for h in handles {
+            // A panic in discovery is a bug: fail as loudly as it would have inline.
+            parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        parts
+    });
+    let mut all = Found::default();
+    for part in parts {
+        let part = part?;
+        all.drafts.extend(part.drafts);
+        all.skipped.extend(part.skipped);
+        all.problems.extend(part.problems);
+    }
+    Ok(all)
 }
 
 /// The policy's `packages = { include = [...], exclude = [...] }`: globs over package
@@ -417,20 +468,30 @@ fn skipped_dir_name(name: &str) -> bool {
 
 /// Immediate subdirectories of `dir` whose name `keep` accepts, sorted by name.
 fn subdirs_where(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<String>> {
+    Ok(subdirs_and_links(dir, keep)?.0)
+}
+
+/// Immediate subdirectories of `dir` whose name `keep` accepts, sorted by name, and the
+/// names of every symlink in `dir` (whatever they point to), from one listing.
+fn subdirs_and_links(
+    dir: &Path,
+    keep: impl Fn(&str) -> bool,
+) -> Result<(Vec<String>, Vec<std::ffi::OsString>)> {
     let mut out = Vec::new();
+    let mut links = Vec::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((out, links)),
         Err(e) => return Err(Error::io(dir, e)),
     };
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let file_type = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
+        if file_type.is_symlink() {
+            links.push(entry.file_name());
+        }
         // Symlinked directories are not followed: they could loop or leave the repo.
-        if !entry
-            .file_type()
-            .map_err(|e| Error::io(entry.path(), e))?
-            .is_dir()
-        {
+        if !file_type.is_dir() {
             continue;
         }
         let Ok(name) = entry.file_name().into_string() else {
@@ -442,12 +503,17 @@ fn subdirs_where(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<String>>
         out.push(name);
     }
     out.sort();
-    Ok(out)
+    Ok((out, links))
 }
 
 /// Directories matching the workspace's `members` globs and none of its `exclude`
 /// globs, walking only as deep as the patterns reach.
-fn workspace_members(repo_root: &Path, ws_dir: &Path, ws: &Workspace) -> Result<Vec<PathBuf>> {
+fn workspace_members(
+    repo_root: &Path,
+    ws_dir: &Path,
+    ws: &Workspace,
+    known: &mut HashSet<PathBuf>,
+) -> Result<Vec<PathBuf>> {
     let root = &repo_root.join(ws_dir);
     let clean = |p: &str| p.trim_start_matches("./").trim_end_matches('/').to_string();
     let build = |pats: &[String]| -> Result<GlobSet> {
@@ -523,7 +589,13 @@ fn workspace_members(repo_root: &Path, ws_dir: &Path, ws: &Workspace) -> Result<
         .map(|rel| ws_dir.join(rel))
         .collect();
     for m in &members {
-        check_package_dir(repo_root, m, &ws_dir.join("pyproject.toml"), Some(ws.line))?;
+        check_package_dir(
+            repo_root,
+            m,
+            &ws_dir.join("pyproject.toml"),
+            Some(ws.line),
+            known,
+        )?;
     }
     Ok(members)
 }
@@ -532,6 +604,12 @@ fn walk_dirs(root: &Path, rel: &Path, depth: usize, f: &mut dyn FnMut(&Path)) ->
     if !root.join(rel).is_dir() {
         return Ok(());
     }
+    walk_known_dir(root, rel, depth, f)
+}
+
+/// [`walk_dirs`] below a directory known to exist (listed by its parent as a directory):
+/// one listing per directory, no `stat` per child.
+fn walk_known_dir(root: &Path, rel: &Path, depth: usize, f: &mut dyn FnMut(&Path)) -> Result<()> {
     f(rel);
     if depth == 0 {
         return Ok(());
@@ -539,18 +617,18 @@ fn walk_dirs(root: &Path, rel: &Path, depth: usize, f: &mut dyn FnMut(&Path)) ->
     // Globs expand the way uv's do: every directory, whatever its name (a member named
     // `testing` or `examples/demo` is a member when the globs say so); only hidden
     // directories and `node_modules` are never looked into.
-    for name in subdirs_where(&root.join(rel), |n| {
+    let (dirs, links) = subdirs_and_links(&root.join(rel), |n| {
         !n.starts_with('.') && n != "node_modules"
-    })? {
-        walk_dirs(root, &rel.join(name), depth - 1, f)?;
+    })?;
+    for name in dirs {
+        walk_known_dir(root, &rel.join(name), depth - 1, f)?;
     }
     // Symlinked directories are not walked into, but one that matches a member is
     // reported (and then refused by `check_package_dir`), never silently skipped.
-    if let Ok(entries) = std::fs::read_dir(root.join(rel)) {
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_symlink()) && entry.path().is_dir() {
-                f(&rel.join(entry.file_name()));
-            }
+    for name in links {
+        let link = rel.join(name);
+        if root.join(&link).is_dir() {
+            f(&link);
         }
     }
     Ok(())
@@ -559,7 +637,15 @@ fn walk_dirs(root: &Path, rel: &Path, depth: usize, f: &mut dyn FnMut(&Path)) ->
 /// A package directory's path must match the strict path grammar (it reaches workflows
 /// and the bump script) and must not pass through a symlink (pyrel writes there).
 /// `listed_in` is the file that names the directory, for the error.
-fn check_package_dir(root: &Path, rel: &Path, listed_in: &Path, line: Option<usize>) -> Result<()> {
+/// `known` holds the directories already found not to be symlinks (a package checked
+/// once as a workspace member is not looked at again when it is read).
+fn check_package_dir(
+    root: &Path,
+    rel: &Path,
+    listed_in: &Path,
+    line: Option<usize>,
+    known: &mut HashSet<PathBuf>,
+) -> Result<()> {
     let text = crate::workspace_fs::slash(rel);
     let bad = |message: String| {
         Error::Parse {
@@ -577,7 +663,7 @@ fn check_package_dir(root: &Path, rel: &Path, listed_in: &Path, line: Option<usi
         )));
     }
     crate::grammar::package_dir(&text).map_err(|m| bad(format!("package directory: {m}")))?;
-    crate::workspace_fs::no_symlink_below(root, rel).map_err(bad)?;
+    crate::workspace_fs::no_symlink_below_known(root, rel, known).map_err(bad)?;
     Ok(())
 }
 
@@ -629,6 +715,7 @@ fn read_package_dir(
     preloaded: Option<&pyproject::Pyproject>,
     in_workspace: bool,
     found: &mut Found,
+    known: &mut HashSet<PathBuf>,
 ) -> Result<()> {
     let dir = root.join(rel);
     let loaded;
@@ -648,8 +735,9 @@ fn read_package_dir(
     let cfg_text = read_text_opt(&dir.join("setup.cfg"))?;
     let cfg = cfg_text.as_deref().map(setup_cfg::parse);
     let setup_path = dir.join("setup.py");
-    let setup = match read_text_opt(&setup_path)? {
-        Some(t) => match setup_py::parse(&t, &setup_path) {
+    let setup_text = read_text_opt(&setup_path)?;
+    let setup = match setup_text.as_deref() {
+        Some(t) => match setup_py::parse(t, &setup_path) {
             Ok(s) => s,
             Err(e) => {
                 found.problems.push(as_problem(root, None, e)?);
@@ -834,7 +922,7 @@ fn read_package_dir(
             found.problems.push(as_problem(root, Some(&name.value), e)?);
         }
     }
-    check_package_dir(root, rel, &name_path, Some(name.line))?;
+    check_package_dir(root, rel, &name_path, Some(name.line), known)?;
     let mut sources = sources;
     let targets = import_targets(
         root,
@@ -888,8 +976,25 @@ fn read_package_dir(
         sources,
         deps,
         import_name: targets.into_iter().next().map(|(n, _)| n),
+        wheels: wheel_build(pp, setup_text.as_deref()),
     });
     Ok(())
+}
+
+/// How a package's wheels are built when it has compiled code: what its
+/// `pyproject.toml` says ([`pyproject::Pyproject::wheel_build`]), else extension modules
+/// or Cython in its `setup.py`.
+fn wheel_build(
+    pp: Option<&pyproject::Pyproject>,
+    setup_py: Option<&str>,
+) -> Option<(WheelTool, &'static str)> {
+    if let Some(found) = pp.and_then(pyproject::Pyproject::wheel_build) {
+        return Some(found);
+    }
+    ["ext_modules", "Extension(", "cythonize("]
+        .iter()
+        .any(|needle| setup_py.is_some_and(|t| t.contains(needle)))
+        .then_some((WheelTool::Cibuildwheel, "setuptools extension modules"))
 }
 
 /// The literal `__version__` (or `VERSION`) of a Python file a backend reads.
@@ -1627,6 +1732,7 @@ fn link(drafts: Vec<Draft>) -> Result<Vec<Package>> {
             version_sources: d.sources,
             siblings,
             name: d.name,
+            wheels: d.wheels,
         });
     }
     Ok(out)

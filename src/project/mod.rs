@@ -118,6 +118,19 @@ pub struct Package {
     pub version_sources: Vec<VersionSource>,
     /// Dependencies on other packages of this repository.
     pub siblings: Vec<SiblingDep>,
+    /// How its wheels are built when it has compiled code (`None`: pure Python), and what
+    /// gave that away; read from the manifests discovery already parsed.
+    pub wheels: Option<(WheelTool, &'static str)>,
+}
+
+/// How a compiled package's wheels are built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WheelTool {
+    /// pypa/cibuildwheel: C, C++, Cython (setuptools, scikit-build-core, meson-python).
+    Cibuildwheel,
+    /// PyO3/maturin-action: Rust.
+    Maturin,
 }
 
 impl Package {

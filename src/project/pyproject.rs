@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
 use super::pyfile::Literal;
-use super::{normalize_name, SourceKind, VcsTool};
+use super::{normalize_name, SourceKind, VcsTool, WheelTool};
 use crate::error::{Error, Result};
 use crate::workspace_fs::{line_col, read_text_opt};
 
@@ -151,6 +151,36 @@ impl Pyproject {
     /// `[build-system].build-backend`, when declared.
     pub fn build_backend(&self) -> Option<&str> {
         self.table("build-system")?.get("build-backend")?.as_str()
+    }
+
+    /// What in this file gives compiled code away: the build backend, Cython among the
+    /// build requirements, or setuptools `ext-modules`; with what its wheels are built.
+    pub fn wheel_build(&self) -> Option<(WheelTool, &'static str)> {
+        match self.build_backend().unwrap_or("") {
+            "maturin" => return Some((WheelTool::Maturin, "maturin")),
+            "scikit_build_core.build" => {
+                return Some((WheelTool::Cibuildwheel, "scikit-build-core"))
+            }
+            "mesonpy" => return Some((WheelTool::Cibuildwheel, "meson-python")),
+            _ => {}
+        }
+        let cython = self
+            .table("build-system")
+            .and_then(|b| b.get("requires"))
+            .and_then(Item::as_array)
+            .is_some_and(|a| {
+                a.iter().filter_map(Value::as_str).any(|r| {
+                    r.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                        .next()
+                        .is_some_and(|name| name.eq_ignore_ascii_case("cython"))
+                })
+            });
+        if cython {
+            return Some((WheelTool::Cibuildwheel, "Cython"));
+        }
+        self.table("tool.setuptools")
+            .is_some_and(|s| s.get("ext-modules").is_some())
+            .then_some((WheelTool::Cibuildwheel, "setuptools ext-modules"))
     }
 
     /// Whether there is a `[build-system]` table.

@@ -22,11 +22,13 @@ fn origin_of(url: &str) -> Option<(String, String, u16)> {
     ))
 }
 
-/// A blocking client shared by the GitHub and PyPI clients. `ureq::Agent` is an
-/// `Arc` inside, so this is cheap to clone and safe to use from many threads.
+/// A blocking client shared by the GitHub and PyPI clients: cheap to clone (clones share
+/// one agent) and safe to use from many threads. The agent, and with it the TLS root
+/// certificates it loads from the system, is made on the first request: a run that asks
+/// nothing remote (`doctor --offline`) never reads the certificate store.
 #[derive(Clone)]
 pub(crate) struct Http {
-    agent: ureq::Agent,
+    agent: std::sync::Arc<std::sync::OnceLock<ureq::Agent>>,
     timeout: Duration,
     retry_cap: Duration,
 }
@@ -53,19 +55,24 @@ pub(crate) struct Answer {
 
 impl Http {
     pub fn new(timeout: Duration, retry_cap: Duration) -> Self {
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(timeout)
-            .timeout(timeout)
-            // Redirects are followed by `once` itself: ureq's own rule keeps the token on
-            // the same host even when the scheme or port changes.
-            .redirects(0)
-            .user_agent(&format!("pyrel/{}", env!("CARGO_PKG_VERSION")))
-            .build();
         Http {
-            agent,
+            agent: Default::default(),
             timeout,
             retry_cap,
         }
+    }
+
+    fn agent(&self) -> &ureq::Agent {
+        self.agent.get_or_init(|| {
+            ureq::AgentBuilder::new()
+                .timeout_connect(self.timeout)
+                .timeout(self.timeout)
+                // Redirects are followed by `once` itself: ureq's own rule keeps the token
+                // on the same host even when the scheme or port changes.
+                .redirects(0)
+                .user_agent(&format!("pyrel/{}", env!("CARGO_PKG_VERSION")))
+                .build()
+        })
     }
 
     /// Sends the request; a rate limit whose `Retry-After` is within the retry cap is
@@ -93,7 +100,7 @@ impl Http {
         let mut body = call.body;
         for _ in 0..=MAX_REDIRECTS {
             let same_origin = origin.is_some() && origin_of(&url) == origin;
-            let mut request = self.agent.request(method, &url);
+            let mut request = self.agent().request(method, &url);
             for (name, value) in call.headers {
                 if !same_origin && name.eq_ignore_ascii_case("authorization") {
                     continue;

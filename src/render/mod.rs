@@ -107,9 +107,13 @@ pub fn plan(project: &Project, policy: &Policy) -> Result<Plan> {
         // bump rolls it and the release workflow takes the notes from it, so a package's
         // first release must not be refused for a changelog nobody created.
         if policy.versioning == crate::policy::Versioning::Independent {
+            // Hashed: with thousands of packages, looking through the files planned so
+            // far for each one was quadratic.
+            let mut planned: std::collections::HashSet<PathBuf> =
+                files.iter().map(|m| m.path.clone()).collect();
             for p in &project.packages {
                 if let Some(own) = crate::bump::changelog_path(policy, Some(p)) {
-                    if &own != path && !files.iter().any(|m| m.path == own) {
+                    if &own != path && planned.insert(own.clone()) {
                         files.push(ManagedFile {
                             path: own,
                             contents: seed.clone(),

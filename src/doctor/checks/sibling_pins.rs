@@ -1,9 +1,11 @@
 //! PR103 sibling-pins: pins on packages of the same repository admit their current version.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
+use crate::project::Package;
 
 pub const CHECK: Check = Check {
     code: Code::SiblingPins,
@@ -39,15 +41,16 @@ fn dev_only(section: &str) -> bool {
 fn run(ctx: &Context) -> Outcome {
     let mut out: Vec<FindingBuilder> = Vec::new();
     let mut seen = 0;
+    // By normalized name (the first package of a name, as a scan in order would find):
+    // thousands of dependencies each look among thousands of packages.
+    let mut by_name: HashMap<&str, &Package> = HashMap::new();
+    for p in &ctx.project.packages {
+        by_name.entry(p.normalized.as_str()).or_insert(p);
+    }
     for pkg in &ctx.project.packages {
         for dep in &pkg.siblings {
             seen += 1;
-            let Some(sibling) = ctx
-                .project
-                .packages
-                .iter()
-                .find(|p| p.normalized == dep.name)
-            else {
+            let Some(sibling) = by_name.get(dep.name.as_str()).copied() else {
                 continue;
             };
             let at = |b: FindingBuilder| b.at(dep.path.clone(), Some(dep.line));

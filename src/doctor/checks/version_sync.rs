@@ -1,6 +1,6 @@
 //! PR102 version-sync: the version sources agree (all of them, across packages, in lockstep).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
@@ -117,13 +117,15 @@ fn run(ctx: &Context) -> Outcome {
     match ctx.policy.versioning {
         Versioning::Lockstep => outliers(&all, "the repository (lockstep)", &mut out),
         Versioning::Independent => {
+            // Each package's sources, grouped in one pass (by name, as declared): the
+            // same groups, in the same order, as filtering all sources per package.
+            let mut groups: HashMap<&str, Vec<(&Package, &VersionSource)>> = HashMap::new();
+            for &(p, s) in &all {
+                groups.entry(p.name.as_str()).or_default().push((p, s));
+            }
             for pkg in &ctx.project.packages {
-                let group: Vec<_> = all
-                    .iter()
-                    .filter(|(p, _)| p.name == pkg.name)
-                    .copied()
-                    .collect();
-                outliers(&group, "the package", &mut out);
+                let group = groups.get(pkg.name.as_str()).map_or(&[][..], Vec::as_slice);
+                outliers(group, "the package", &mut out);
             }
         }
     }
