@@ -238,6 +238,18 @@ impl Policy {
                     .map(|r| (r.owner.clone(), r.repo.clone()))
             })
     }
+
+    /// The web address of the repository, the one source of changelog links (bump's and
+    /// the seeded changelog's): [`Policy::github_repo`] on the origin's host (GitHub
+    /// otherwise).
+    pub fn repository_url(&self, project: &Project) -> Option<String> {
+        let (owner, repo) = self.github_repo(project)?;
+        let host = project
+            .remote
+            .as_ref()
+            .map_or("github.com", |r| r.host.as_str());
+        Some(format!("https://{host}/{owner}/{repo}"))
+    }
 }
 
 /// One key of the schema: its name, a one-line comment written by `init`, and how to

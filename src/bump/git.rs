@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::error::{Error, Result};
+use crate::grammar::PackageTag;
 use crate::version::{self, Version};
 
 fn git(root: &Path, args: &[&str]) -> Result<String> {
@@ -74,10 +75,10 @@ pub fn tag_exists(root: &Path, tag: &str) -> bool {
     .is_ok()
 }
 
-/// The greatest version among the tags in `tag_format` (`v{version}`), for repositories
-/// whose version comes from git tags.
-pub fn latest_tag_version(root: &Path, tag_format: &str) -> Option<Version> {
-    version::latest_tag_version(tags(root).iter().map(String::as_str), tag_format)
+/// The greatest version among one package's tags, for repositories whose version comes
+/// from git tags.
+pub fn latest_tag_version(root: &Path, package_tag: &PackageTag) -> Option<Version> {
+    version::latest_tag_version(tags(root).iter().map(String::as_str), package_tag)
 }
 
 /// Every tag of the repository; empty when git cannot list them.

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::changelog::{self, RepoLinks};
 use crate::error::{Error, Result};
+use crate::grammar::PackageTag;
 use crate::policy::{Policy, Versioning};
 use crate::project::{Package, Project, VersionScheme};
 use crate::version::{self, BumpError, BumpSpec, Version};
@@ -188,37 +189,16 @@ pub fn today() -> Result<String> {
     }
 }
 
-/// The text before and after the version in one package's tags (the policy's format
-/// with the package filled in).
-pub fn tag_affixes(policy: &Policy, package: &Package) -> (String, String) {
+/// One package's tags: the policy's tag format filled in for it.
+pub fn package_tag(policy: &Policy, package: &Package) -> PackageTag {
     policy
         .tag_format
-        .affixes(&package.normalized, &slash(&package.dir))
-}
-
-/// The tag format of one package: the policy's, with `{name}` and `{dir}` filled in.
-pub fn tag_format_for(policy: &Policy, package: &Package) -> String {
-    version::tag_format_of(
-        policy.tag_format.as_str(),
-        &package.normalized,
-        &dir_word_of(package),
-    )
+        .package(&package.normalized, &slash(&package.dir))
 }
 
 /// What `{dir}` stands for for this package.
 pub fn dir_word_of(package: &Package) -> String {
     crate::grammar::dir_word(&package.normalized, &slash(&package.dir)).to_string()
-}
-
-/// The web address of the repository, for changelog links: the policy's `repository`, else
-/// the origin remote (see [`Policy::github_repo`]), on the origin's host (GitHub otherwise).
-pub fn repo_url(project: &Project, policy: &Policy) -> Option<String> {
-    let (owner, repo) = policy.github_repo(project)?;
-    let host = project
-        .remote
-        .as_ref()
-        .map_or("github.com", |r| r.host.as_str());
-    Some(format!("https://{host}/{owner}/{repo}"))
 }
 
 /// The changelog of a bump: the policy's for lockstep; for an independent package in a
@@ -243,7 +223,7 @@ pub fn release_state(
     policy: &Policy,
 ) -> Result<(version::RoutePolicy, Vec<version::PackageState>)> {
     let route_policy = version::RoutePolicy {
-        tag_format: policy.tag_format.to_string(),
+        tag_format: policy.tag_format.clone(),
         lockstep: policy.versioning == Versioning::Lockstep,
         testpypi: policy.testpypi,
         dev_builds: policy.dev_builds,
@@ -495,9 +475,8 @@ pub fn plan(
     }
     let vcs_only = statics.is_empty();
     let single = (scope.len() == 1).then(|| scope[0]);
-    let tag_format = tag_format_for(policy, single.unwrap_or(scope[0]));
-    let (tag_prefix, tag_suffix) = tag_affixes(policy, single.unwrap_or(scope[0]));
-    let tag_pattern = format!("{tag_prefix}VERSION{tag_suffix}");
+    let package_tag = package_tag(policy, single.unwrap_or(scope[0]));
+    let tag_pattern = package_tag.pattern("VERSION");
 
     let Current {
         version: current,
@@ -505,7 +484,7 @@ pub fn plan(
         aligning,
     } = if vcs_only {
         Current {
-            version: git::latest_tag_version(root, &tag_format),
+            version: git::latest_tag_version(root, &package_tag),
             stale: Vec::new(),
             aligning: false,
         }
@@ -527,7 +506,7 @@ pub fn plan(
                     new: cur.to_string(),
                 }));
             }
-            let tag = tag_format.replace("{version}", &cur.to_string());
+            let tag = package_tag.tag(&cur.to_string());
             if git::tag_exists(root, &tag) {
                 return Err(refuse(
                     format!("{cur} is already released: the tag {tag} exists"),
@@ -664,9 +643,12 @@ pub fn plan(
                     slash(&path)
                 )),
                 Some(text) => {
-                    let links = repo_url(project, policy).map(|base_url| RepoLinks {
+                    let links = policy.repository_url(project).map(|base_url| RepoLinks {
                         base_url,
-                        tag_affixes: (tag_prefix.clone(), tag_suffix.clone()),
+                        tag_affixes: {
+                            let (prefix, suffix) = package_tag.affixes();
+                            (prefix.to_string(), suffix.to_string())
+                        },
                     });
                     let out = changelog::release(&text, &new_text, &req.today, links.as_ref())
                         .map_err(|e| Failure::Error(e.into_error(&path)))?;
@@ -709,7 +691,7 @@ pub fn plan(
         .collect();
     Ok(Plan {
         bumps,
-        tag: format!("{tag_prefix}{new_text}{tag_suffix}"),
+        tag: package_tag.tag(&new_text),
         version: new_text,
         edits,
         warnings,

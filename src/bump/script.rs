@@ -108,7 +108,7 @@ pub fn data(project: &Project, policy: &Policy, script: &std::path::Path) -> Scr
         },
         dev_builds: policy.dev_builds,
         changelog: policy.files.changelog.as_deref().map(slash),
-        repository_url: super::repo_url(project, policy),
+        repository_url: policy.repository_url(project),
         packages,
     }
 }

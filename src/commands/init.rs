@@ -203,7 +203,7 @@ fn detect(project: &Project) -> (Policy, choices::Choices) {
     }
     if c.independent {
         policy.versioning = Versioning::Independent;
-        policy.tag_format = crate::grammar::TagFormat::new("{name}-v{version}").unwrap_or_default();
+        policy.tag_format = crate::grammar::TagFormat::per_package();
     }
     if let Some(format) = &c.tag_format {
         let mut candidate = policy.clone();
@@ -298,9 +298,7 @@ fn existing_publisher(
     let ours = policy.files.release_workflow.clone();
     // pyrel's release workflow runs on its release tags (and default-branch pushes with
     // dev builds): only a publisher that can run on one of those would upload twice.
-    let tag_format = policy.tag_format.to_string();
-    let tag_prefix = tag_format.split('{').next().unwrap_or_default();
-    let mut planned = vec![choices::Trigger::Tag(tag_prefix.to_string())];
+    let mut planned = vec![choices::Trigger::Tag(policy.tag_format.lead().to_string())];
     if policy.dev_builds {
         planned.push(choices::Trigger::Branch(policy.default_branch.clone()));
     }

@@ -72,7 +72,7 @@ fn short(project: &project::Project, package: Option<&str>) -> Result<Outcome> {
         let v = match (&p.scheme, p.version_sources.first()) {
             (project::VersionScheme::Vcs { .. }, _) => crate::bump::git::latest_tag_version(
                 &project.root,
-                &crate::bump::tag_format_for(&policy, p),
+                &crate::bump::package_tag(&policy, p),
             )
             .ok_or_else(|| {
                 Error::usage(

@@ -191,24 +191,16 @@ fn environments(policy: &Policy) -> Vec<String> {
     out
 }
 
-/// The policy's tag format of one package: `{name}` (normalized name) and `{dir}` (last
-/// component of the package directory) filled in, `{version}` left.
-pub fn package_tag_format(policy: &Policy, package: &crate::project::Package) -> String {
-    crate::bump::tag_format_for(policy, package)
-}
-
-/// The deployment tag patterns of the release tags: `v{version}` → `v*`, and with
-/// `{name}` (or `{dir}`) one pattern per package.
+/// The deployment tag patterns of the release tags: `v*` for all packages, or one
+/// pattern per package when the tag format names the package.
 pub fn tag_patterns(project: &Project, policy: &Policy) -> Vec<String> {
-    let format = policy.tag_format.to_string();
-    let mut out: Vec<String> = if format.contains("{name}") || format.contains("{dir}") {
-        project
+    let mut out: Vec<String> = match policy.tag_format.shared() {
+        Some(shared) => vec![shared.pattern("*")],
+        None => project
             .packages
             .iter()
-            .map(|p| package_tag_format(policy, p).replace("{version}", "*"))
-            .collect()
-    } else {
-        vec![format.replace("{version}", "*")]
+            .map(|p| crate::bump::package_tag(policy, p).pattern("*"))
+            .collect(),
     };
     out.sort();
     out.dedup();

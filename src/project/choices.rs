@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use super::{Project, VersionScheme};
+use crate::grammar::TagFormat;
 
 /// CPython minor versions with their end-of-life dates (PEP 602: five years after the
 /// October release). The one place to update when a new CPython ships.
@@ -30,7 +31,7 @@ pub struct Choices {
     /// The released packages do not share one version.
     pub independent: bool,
     /// The tag format the repository's existing tags use, when they agree on one.
-    pub tag_format: Option<String>,
+    pub tag_format: Option<TagFormat>,
     /// The Python test matrix, when the packages' `requires-python` say something.
     pub python_versions: Option<Vec<String>>,
     /// Check names of existing workflows that run the tests on push or pull request.
@@ -324,56 +325,27 @@ pub fn tags(root: &Path) -> Vec<String> {
 /// The tag format most existing tags follow: the tag with its version replaced by
 /// `{version}` and a package name by `{name}`. Lockstep needs a format without
 /// `{name}`, independent versioning one with it.
-fn tag_format(project: &Project, independent: bool) -> Option<String> {
+fn tag_format(project: &Project, independent: bool) -> Option<TagFormat> {
     let names: Vec<String> = project
         .packages
         .iter()
         .flat_map(|p| [p.normalized.clone(), p.normalized.replace('-', "_")])
         .collect();
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<String, (usize, TagFormat)> = BTreeMap::new();
     for tag in tags(&project.root) {
-        let Some(format) = format_of(&tag, &names) else {
+        let Some(format) = TagFormat::of_tag(&tag, &names) else {
             continue;
         };
-        *counts.entry(format).or_default() += 1;
+        counts
+            .entry(format.as_str().to_string())
+            .or_insert((0, format))
+            .0 += 1;
     }
-    let (format, _) = counts
+    let (_, (_, format)) = counts
         .into_iter()
-        .filter(|(f, _)| f.contains("{name}") == independent)
-        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))?;
+        .filter(|(_, (_, f))| f.names_package() == independent)
+        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(&a.0)))?;
     Some(format)
-}
-
-/// `v1.2.3` → `v{version}`; `core-lib-v1.2.3` → `{name}-v{version}` when `core-lib` is a
-/// package. Only plain characters in the free text (a format reaches workflows).
-fn format_of(tag: &str, names: &[String]) -> Option<String> {
-    let start = tag
-        .char_indices()
-        .filter(|(i, c)| c.is_ascii_digit() && (*i == 0 || !tag.as_bytes()[i - 1].is_ascii_digit()))
-        .map(|(i, _)| i)
-        .find(|&i| pep440_rs::Version::from_str(&tag[i..]).is_ok())?;
-    let prefix = &tag[..start];
-    if !prefix
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '@' | '='))
-    {
-        return None;
-    }
-    let lower = prefix.to_ascii_lowercase();
-    let mut best: Option<&String> = None;
-    for n in names {
-        if lower.contains(n.as_str()) && best.is_none_or(|b| n.len() > b.len()) {
-            best = Some(n);
-        }
-    }
-    let prefix = match best {
-        Some(n) => {
-            let at = lower.find(n.as_str())?;
-            format!("{}{{name}}{}", &prefix[..at], &prefix[at + n.len()..])
-        }
-        None => prefix.to_string(),
-    };
-    Some(format!("{prefix}{{version}}"))
 }
 
 /// Commands that upload distributions to PyPI.
@@ -565,28 +537,6 @@ fn scalar(v: &serde_yaml::Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tag_formats() {
-        let names = vec!["core-lib".to_string(), "core_lib".to_string()];
-        assert_eq!(format_of("v1.2.3", &names).as_deref(), Some("v{version}"));
-        assert_eq!(format_of("1.2.3", &names).as_deref(), Some("{version}"));
-        assert_eq!(
-            format_of("core-lib-v1.2.3", &names).as_deref(),
-            Some("{name}-v{version}")
-        );
-        assert_eq!(
-            format_of("integrations/core-lib-v0.1.0", &names).as_deref(),
-            Some("integrations/{name}-v{version}")
-        );
-        // `name==1.2.3`, as langchain-style monorepos tag.
-        assert_eq!(
-            format_of("core-lib==0.3.1", &names).as_deref(),
-            Some("{name}=={version}")
-        );
-        assert_eq!(format_of("nightly", &names), None);
-        assert_eq!(format_of("x$(id)1.0", &names), None);
-    }
 
     #[test]
     fn workflow_triggers() {

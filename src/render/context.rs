@@ -16,6 +16,8 @@ pub struct Context {
     pub owner: String,
     pub repo: String,
     pub repo_known: bool,
+    /// The repository's web address ([`Policy::repository_url`]); empty when unknown.
+    pub repository_url: String,
     pub default_branch: String,
     pub python_versions: Vec<String>,
     /// The newest Python of the policy: builds and the release tooling run on it.
@@ -219,6 +221,7 @@ impl Context {
             owner,
             repo,
             repo_known,
+            repository_url: policy.repository_url(project).unwrap_or_default(),
             default_branch: policy.default_branch.clone(),
             python_versions: policy.python_versions.clone(),
             python_release: policy

@@ -19,8 +19,8 @@ mod route;
 
 pub use bump::{bump, bump_to_explicit, parse_bump_spec, BumpError, BumpPart, BumpSpec, PreKind};
 pub use route::{
-    check_tag, dev_version, latest_tag_version, route, tag_format_of, valid_tag_name, PackageState,
-    RouteError, RoutePolicy, TagCheck,
+    check_tag, dev_version, latest_tag_version, route, valid_tag_name, PackageState, RouteError,
+    RoutePolicy, TagCheck,
 };
 
 use std::cmp::Ordering;

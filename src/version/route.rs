@@ -8,12 +8,13 @@
 use std::collections::BTreeMap;
 
 use super::{parse, Version};
+use crate::grammar::{PackageTag, TagFormat};
 use crate::policy::TestPypi;
 
 /// The policy facts a route needs.
 #[derive(Debug, Clone)]
 pub struct RoutePolicy {
-    pub tag_format: String,
+    pub tag_format: TagFormat,
     pub lockstep: bool,
     pub testpypi: TestPypi,
     pub dev_builds: bool,
@@ -61,50 +62,29 @@ pub fn valid_tag_name(tag: &str) -> bool {
         || tag.ends_with(['/', '.']))
 }
 
-/// The tag format of one package: `{name}` filled with its normalized name, `{dir}` with
-/// its directory's word.
-pub fn tag_format_of(format: &str, normalized: &str, dir_word: &str) -> String {
-    format
-        .replace("{name}", normalized)
-        .replace("{dir}", dir_word)
-}
-
-/// Whether a tag format names the package (one tag per package).
-pub fn names_package(format: &str) -> bool {
-    format.contains("{name}") || format.contains("{dir}")
-}
-
-/// `(prefix, version text)` of a tag in `format`, when it has the format's shape.
-fn tag_middle<'t>(tag: &'t str, format: &str) -> Option<(usize, &'t str)> {
-    let (prefix, suffix) = format.split_once("{version}")?;
-    let middle = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
-    (!middle.is_empty()).then_some((prefix.len(), middle))
-}
-
 /// The packages a release tag releases and the version it names. With `{name}` in the tag
 /// format a tag releases one package: the one whose tag prefix is the longest match (with
 /// packages `a` and `a-v`, `a-v-v1.0` is `a-v`'s). Errors: a tag git could not create, a tag
 /// of another shape, a version that is not PEP 440.
-pub fn check_tag(tag: &str, format: &str, packages: &[PackageState]) -> Result<TagCheck, String> {
+pub fn check_tag(
+    tag: &str,
+    format: &TagFormat,
+    packages: &[PackageState],
+) -> Result<TagCheck, String> {
     if !valid_tag_name(tag) {
         return Err(format!(
             "{} is not a tag name git could create (whitespace, control characters, `..`, `@{{`, or one of ~^:?*[\\)",
             serde_json::Value::from(tag)
         ));
     }
-    let matched: Option<(Vec<usize>, &str)> = if names_package(format) {
-        packages
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                tag_middle(tag, &tag_format_of(format, &p.normalized, &p.dir_word))
-                    .map(|(n, m)| (n, i, m))
-            })
-            .max_by_key(|(n, _, _)| *n)
-            .map(|(_, i, m)| (vec![i], m))
-    } else {
-        tag_middle(tag, format).map(|(_, m)| ((0..packages.len()).collect(), m))
-    };
+    let named: Vec<(&str, &str)> = packages
+        .iter()
+        .map(|p| (p.normalized.as_str(), p.dir_word.as_str()))
+        .collect();
+    let matched = format.split(tag, &named).map(|(i, m)| match i {
+        Some(i) => (vec![i], m),
+        None => ((0..packages.len()).collect(), m),
+    });
     let Some((indexes, text)) = matched else {
         return Err(format!("tag {tag} does not match the tag format {format}"));
     };
@@ -134,14 +114,14 @@ pub fn check_tag(tag: &str, format: &str, packages: &[PackageState]) -> Result<T
     })
 }
 
-/// The greatest non-local version among `tags` in `format`, if any.
+/// The greatest non-local version among `tags` of one package (`package_tag`), if any.
 pub fn latest_tag_version<'a>(
     tags: impl IntoIterator<Item = &'a str>,
-    format: &str,
+    package_tag: &PackageTag,
 ) -> Option<Version> {
     tags.into_iter()
-        .filter_map(|t| tag_middle(t, format))
-        .filter_map(|(_, m)| parse(m).ok())
+        .filter_map(|t| package_tag.version_in(t))
+        .filter_map(|m| parse(m).ok())
         .filter(|v| !v.is_local())
         .max()
 }
@@ -261,7 +241,11 @@ pub fn route(
             }
             parse(first).map_err(|e| RouteError(e.to_string()))?
         } else {
-            latest_tag_version(tags.iter().map(String::as_str), &policy.tag_format)
+            // A format that names the package has no tag shared by all packages.
+            policy
+                .tag_format
+                .shared()
+                .and_then(|shared| latest_tag_version(tags.iter().map(String::as_str), &shared))
                 .unwrap_or_else(|| Version::from(pep440_rs::Version::new([0, 0, 0])))
         }
     };
