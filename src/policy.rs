@@ -12,7 +12,7 @@ use toml_edit::{ImDocument, Item, Table, Value};
 
 use crate::error::{Error, Result};
 use crate::grammar::{self, TagFormat};
-use crate::project::Project;
+use crate::project::{choices, Project};
 use crate::toml_util;
 use crate::workspace_fs::{read_text, read_text_opt};
 
@@ -237,6 +237,16 @@ impl Policy {
                     .as_ref()
                     .map(|r| (r.owner.clone(), r.repo.clone()))
             })
+    }
+
+    /// The events pyrel's release workflow runs on: its release tags (by their fixed
+    /// lead), and default-branch pushes with dev builds.
+    pub fn release_triggers(&self) -> Vec<choices::Trigger> {
+        let mut planned = vec![choices::Trigger::Tag(self.tag_format.lead().to_string())];
+        if self.dev_builds {
+            planned.push(choices::Trigger::Branch(self.default_branch.clone()));
+        }
+        planned
     }
 
     /// The web address of the repository, the one source of changelog links (bump's and
@@ -1138,6 +1148,42 @@ pub fn apply_override(policy: &mut Policy, assignment: &str) -> Result<()> {
         }
     })?;
     (spec.apply)(policy, &value).map_err(|m| Error::usage(format!("--set {key}: {m}"), None))
+}
+
+/// The policy pyrel proposes for a repository without one: the detection layer decides
+/// ([`crate::project::choices`]), this maps the choices onto policy keys. What `init`
+/// writes, and what `doctor` judges by before there is a policy.
+pub fn proposed(project: &Project) -> (Policy, choices::Choices) {
+    let mut policy = Policy::default();
+    if let Some(branch) = crate::project::git::default_branch(&project.root) {
+        // A branch name from git enters like a policy value: only a valid one is kept.
+        if grammar::branch_name(&branch).is_ok() {
+            policy.default_branch = branch;
+        }
+    }
+    let today = jiff::Zoned::now().date().to_string();
+    let c = choices::choose(project, &today);
+    if let Some(versions) = &c.python_versions {
+        policy.python_versions = versions.clone();
+    }
+    if c.independent {
+        policy.versioning = Versioning::Independent;
+        policy.tag_format = TagFormat::per_package();
+    }
+    if let Some(format) = &c.tag_format {
+        let mut candidate = policy.clone();
+        let assignment = format!("tag-format={}", toml_edit::Value::from(format.as_str()));
+        if apply_override(&mut candidate, &assignment).is_ok()
+            && check_overrides(&candidate).is_ok()
+        {
+            policy = candidate;
+        }
+    }
+    if !c.existing_checks.is_empty() {
+        policy.tests = TestsMode::Existing;
+        policy.required_checks = c.existing_checks.clone();
+    }
+    (policy, c)
 }
 
 /// Checks between keys, after every `--set` is applied (their order does not matter).

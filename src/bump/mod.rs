@@ -101,6 +101,9 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// Every bumped package takes its version from git tags: no version file is written.
     pub vcs_only: bool,
+    /// The subject of the release commit and the message of the tag: `Release 1.2.0`, or
+    /// `Release NAME 1.2.0` for one package with independent versioning.
+    pub subject: String,
 }
 
 /// Why a bump was refused (exit 1): the repository is not in a state to bump.
@@ -421,25 +424,7 @@ pub fn plan(
     let root = &project.root;
     let scope: Vec<&Package> = match (&req.package, policy.versioning) {
         (Some(name), _) => {
-            let wanted = crate::project::normalize_name(name);
-            let p = project
-                .packages
-                .iter()
-                .find(|p| p.normalized == wanted)
-                .ok_or_else(|| {
-                    Error::usage(
-                        format!("no package named `{name}` in this repository"),
-                        Some(&format!(
-                            "packages: {}",
-                            project
-                                .packages
-                                .iter()
-                                .map(|p| p.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    )
-                })?;
+            let p = project.package_named(name)?;
             if policy.versioning == Versioning::Lockstep && project.packages.len() > 1 {
                 return Err(Error::usage(
                     "`--package` needs independent versioning: with lockstep every package moves together",
@@ -679,7 +664,7 @@ pub fn plan(
     }
     edits.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let bumps = scope
+    let bumps: Vec<PackageBump> = scope
         .iter()
         .map(|p| PackageBump {
             name: p.name.clone(),
@@ -689,6 +674,10 @@ pub fn plan(
             vcs: p.scheme != VersionScheme::Static,
         })
         .collect();
+    let subject = match (policy.versioning, bumps.as_slice()) {
+        (Versioning::Independent, [b]) => format!("Release {} {new_text}", b.name),
+        _ => format!("Release {new_text}"),
+    };
     Ok(Plan {
         bumps,
         tag: package_tag.tag(&new_text),
@@ -696,7 +685,98 @@ pub fn plan(
         edits,
         warnings,
         vcs_only,
+        subject,
     })
+}
+
+/// What must hold before a bump commits or tags, checked before anything is written: a
+/// clean work tree (unless `allow_dirty`), a release tag that does not exist yet (with
+/// `tag`), and an identity git can commit and tag with.
+pub fn check_git(
+    root: &Path,
+    plan: &Plan,
+    commit: bool,
+    tag: bool,
+    allow_dirty: bool,
+) -> std::result::Result<(), Failure> {
+    if !commit && !tag {
+        return Ok(());
+    }
+    if !allow_dirty {
+        let dirty = git::dirty(root)?;
+        if !dirty.is_empty() {
+            return Err(refuse(
+                "the work tree has uncommitted changes",
+                dirty,
+                Some("commit or stash them first, or pass --allow-dirty".into()),
+            ));
+        }
+    }
+    if tag && git::tag_exists(root, &plan.tag) {
+        return Err(refuse(
+            format!("the tag {} already exists", plan.tag),
+            Vec::new(),
+            Some("pick another version".into()),
+        ));
+    }
+    if let Err(why) = git::identity(root, commit) {
+        return Err(refuse(
+            format!("git has no author identity, so it could not commit or tag: {why}"),
+            Vec::new(),
+            Some("set it with `git config user.name \"Your Name\"` and `git config user.email you@example.com`, then run the bump again".into()),
+        ));
+    }
+    Ok(())
+}
+
+/// Commits the written files (when there are any) with the plan's subject. Whether it
+/// committed.
+pub fn commit(root: &Path, plan: &Plan) -> Result<bool> {
+    if plan.edits.is_empty() {
+        return Ok(false);
+    }
+    let paths: Vec<_> = plan.edits.iter().map(|e| e.path.clone()).collect();
+    git::commit(root, &paths, &plan.subject)?;
+    Ok(true)
+}
+
+/// Creates the plan's annotated release tag.
+pub fn tag(root: &Path, plan: &Plan) -> Result<()> {
+    git::tag(root, &plan.tag, &plan.subject)
+}
+
+/// Where the release workflow publishes when `tag` is pushed: the same decision its plan
+/// job makes ([`version::route`]), so a tag the workflow would refuse is known now, not in
+/// CI. `Ok(Ok((version, places)))`, or the workflow's refusal.
+pub fn where_the_tag_goes(
+    project: &Project,
+    policy: &Policy,
+    tag: &str,
+) -> Result<std::result::Result<(String, Vec<&'static str>), version::RouteError>> {
+    let project = crate::project::discover(&project.root)?;
+    let (route_policy, packages) = release_state(&project, policy)?;
+    let env = |k: &str| match k {
+        "GITHUB_EVENT_NAME" => Some("push".to_string()),
+        "GITHUB_REF_TYPE" => Some("tag".to_string()),
+        "GITHUB_REF_NAME" => Some(tag.to_string()),
+        _ => None,
+    };
+    let tags = git::tags(&project.root);
+    Ok(
+        version::route(&env, &route_policy, &packages, &tags).map(|out| {
+            let on = |k: &str| out.get(k).is_some_and(|v| v == "true");
+            let places = [
+                ("testpypi", "TestPyPI"),
+                ("pypi", "PyPI"),
+                ("github-release", "a GitHub Release"),
+            ]
+            .into_iter()
+            .filter(|(k, _)| on(k))
+            .map(|(_, place)| place)
+            .collect();
+            (out.get("version").cloned().unwrap_or_default(), places)
+        }),
+    )
 }
 
 /// Writes every edit, or none: each file is checked to be unchanged since planning, written

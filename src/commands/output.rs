@@ -138,6 +138,34 @@ pub fn print_unified(diff: &str) {
     out!("{buf}");
 }
 
+/// The one report of a verb that stops without doing what was asked, on stderr: the red
+/// `word` (`refused:`, `stopped:`) and the reason, one `  - ` line per detail, and the
+/// way on (`hint:`, `next:`).
+pub fn print_stop(word: &str, message: &str, details: &[String], next: Option<(&str, &str)>) {
+    errln!("{} {message}", Style::new().red().bold().apply_to(word));
+    for d in details {
+        errln!("  - {d}");
+    }
+    if let Some((label, text)) = next {
+        errln!("  {} {text}", Style::new().cyan().apply_to(label));
+    }
+}
+
+/// Managed files a write would replace although they are not pyrel's (edited by hand,
+/// or not written by pyrel): each named with `says` and its diff, then `closing`. The
+/// one refusal of `init` and `generate` when a file is in the way.
+pub fn print_refused_files(blocked: &[&Entry], says: impl Fn(&Entry) -> String, closing: &str) {
+    for e in blocked {
+        outln!(
+            "{} {}",
+            Style::new().red().bold().apply_to("refused:"),
+            says(e)
+        );
+        print_diff(e);
+    }
+    outln!("{closing}");
+}
+
 /// Prints every stale entry with its diff and every orphan; returns how many there were.
 pub fn print_stale(status: &Status) -> usize {
     let mut n = 0;

@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use console::Style;
-
 use super::Outcome;
 use crate::bump::{self, Failure, Request};
 use crate::cli::{BumpArgs, ReleaseArgs};
@@ -16,15 +14,7 @@ use crate::remote::GithubClient;
 use crate::{github_apply, policy, project};
 
 fn stopped(s: &Stopped) -> Outcome {
-    errln!(
-        "{} {}",
-        Style::new().red().bold().apply_to("stopped:"),
-        s.what
-    );
-    for d in &s.details {
-        errln!("  - {d}");
-    }
-    errln!("  {} {}", Style::new().cyan().apply_to("next:"), s.next);
+    super::output::print_stop("stopped:", &s.what, &s.details, Some(("next:", &s.next)));
     Outcome::Failure
 }
 

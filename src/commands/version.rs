@@ -51,20 +51,7 @@ pub fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
 fn short(project: &project::Project, package: Option<&str>) -> Result<Outcome> {
     let (policy, _) = policy::load(project)?;
     let chosen: Vec<&project::Package> = match package {
-        Some(name) => {
-            let wanted = project::normalize_name(name);
-            let p = project
-                .packages
-                .iter()
-                .find(|p| p.normalized == wanted)
-                .ok_or_else(|| {
-                    Error::usage(
-                        format!("no package named `{name}` in this repository"),
-                        None,
-                    )
-                })?;
-            vec![p]
-        }
+        Some(name) => vec![project.package_named(name)?],
         None => project.packages.iter().collect(),
     };
     let mut versions: Vec<crate::version::Version> = Vec::new();

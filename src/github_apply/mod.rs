@@ -9,6 +9,7 @@
 //! run, and the summary says what was changed and what was not.
 
 mod rulesets;
+pub(crate) use rulesets::wanted_checks;
 
 use std::path::{Path, PathBuf};
 

@@ -23,7 +23,7 @@ fn flag(v: &Value, key: &str) -> bool {
 }
 
 /// The status check names of the file, `checks` then `contexts`, sorted.
-fn wanted_checks(want: &Value) -> Vec<String> {
+pub(crate) fn wanted_checks(want: &Value) -> Vec<String> {
     let rsc = &want["required_status_checks"];
     let mut out: Vec<String> = rsc["checks"]
         .as_array()

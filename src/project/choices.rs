@@ -90,6 +90,20 @@ pub fn shared_trigger<'a>(a: &'a [Trigger], b: &[Trigger]) -> Option<&'a Trigger
     a.iter().find(|t| b.iter().any(|u| t.overlaps(u)))
 }
 
+/// The publishers other than pyrel's own workflow (`ours`), split into those that can run
+/// on one of pyrel's release triggers (`planned`: they would upload twice) and those that
+/// run apart from them (a manual or nightly upload).
+pub fn publishers_beside<'a>(
+    publishers: &'a [Publisher],
+    ours: Option<&Path>,
+    planned: &[Trigger],
+) -> (Vec<&'a Publisher>, Vec<&'a Publisher>) {
+    publishers
+        .iter()
+        .filter(|p| Some(p.path.as_path()) != ours)
+        .partition(|p| shared_trigger(&p.triggers, planned).is_some())
+}
+
 /// The triggers of a workflow's `on:`. `workflow_dispatch` and `workflow_call` runs are
 /// started by hand or by another workflow's job: they never fire by themselves.
 pub fn triggers(doc: &serde_yaml::Value) -> Vec<Trigger> {

@@ -43,6 +43,30 @@ pub struct Project {
     pub problems: Vec<Problem>,
 }
 
+impl Project {
+    /// The package a user named (`--package NAME`, compared by normalized name); a usage
+    /// error listing the packages when there is none.
+    pub fn package_named(&self, name: &str) -> crate::error::Result<&Package> {
+        let wanted = normalize_name(name);
+        self.packages
+            .iter()
+            .find(|p| p.normalized == wanted)
+            .ok_or_else(|| {
+                crate::error::Error::usage(
+                    format!("no package named `{name}` in this repository"),
+                    Some(&format!(
+                        "packages: {}",
+                        self.packages
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                )
+            })
+    }
+}
+
 /// A project pyrel found and deliberately does not release.
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {

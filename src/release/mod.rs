@@ -247,24 +247,7 @@ fn required_checks(p: &Preflight<'_>) -> Vec<String> {
         .as_ref()
         .and_then(|rel| std::fs::read_to_string(p.project.root.join(rel)).ok())
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .map(|v| {
-            let rsc = &v["required_status_checks"];
-            let mut names: Vec<String> = rsc["checks"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c["context"].as_str().map(str::to_owned))
-                .chain(
-                    rsc["contexts"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|c| c.as_str().map(str::to_owned)),
-                )
-                .collect();
-            names.dedup();
-            names
-        })
+        .map(|v| crate::github_apply::wanted_checks(&v))
         .unwrap_or_default();
     if from_file.is_empty() {
         p.policy.required_checks.clone()
