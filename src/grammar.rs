@@ -11,10 +11,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The reason a value was refused, as one sentence without a location.
-pub type Invalid = String;
+pub(crate) type Invalid = String;
 
 /// A `${{` anywhere, in any value, is refused: it would be a live GitHub expression.
-pub fn no_expression(s: &str) -> Result<(), Invalid> {
+pub(crate) fn no_expression(s: &str) -> Result<(), Invalid> {
     if s.contains("${{") {
         return Err(format!(
             "`{}` contains `${{{{`, which GitHub Actions would evaluate as an expression",
@@ -31,7 +31,7 @@ fn is_invisible_or_break(c: char) -> bool {
 }
 
 /// A value as shown in a message: control characters visible, long values cut.
-pub fn shown(s: &str) -> String {
+pub(crate) fn shown(s: &str) -> String {
     let escaped: String = s.chars().flat_map(char::escape_debug).collect();
     if escaped.chars().count() > 80 {
         let cut: String = escaped.chars().take(80).collect();
@@ -41,31 +41,11 @@ pub fn shown(s: &str) -> String {
     }
 }
 
-/// A distribution name, PEP 508: ASCII letters, digits, `-`, `_`, `.`, starting and
-/// ending with a letter or digit.
-pub fn distribution_name(s: &str) -> Result<(), Invalid> {
-    let b = s.as_bytes();
-    let ok = !b.is_empty()
-        && b.len() <= 200
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{}` is not a valid distribution name (PEP 508: ASCII letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit)",
-            shown(s)
-        ))
-    }
-}
-
 /// A path inside the repository, as policy paths and package directories are written:
 /// relative, `/`-separated, made of `[A-Za-z0-9._-]` components, none empty, `.`, `..`
 /// or starting with `-`, and not inside `.git/`. The empty path (the root) is refused;
 /// use [`package_dir`] where the root is allowed.
-pub fn repo_path(s: &str) -> Result<(), Invalid> {
+pub(crate) fn repo_path(s: &str) -> Result<(), Invalid> {
     let bad = |why: &str| {
         Err(format!(
             "`{}` must be a relative path inside the repository, of ASCII letters, digits, `.`, `_`, `-` and `/`: {why}",
@@ -108,7 +88,7 @@ pub fn repo_path(s: &str) -> Result<(), Invalid> {
 }
 
 /// A package directory: the repository root (empty) or a [`repo_path`].
-pub fn package_dir(s: &str) -> Result<(), Invalid> {
+pub(crate) fn package_dir(s: &str) -> Result<(), Invalid> {
     if s.is_empty() {
         Ok(())
     } else {
@@ -117,7 +97,7 @@ pub fn package_dir(s: &str) -> Result<(), Invalid> {
 }
 
 /// Two managed paths that are the same file, or one inside the other.
-pub fn overlapping<'a>(paths: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str)> {
+pub(crate) fn overlapping<'a>(paths: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str)> {
     let key = |p: &str| p.to_ascii_lowercase();
     for (i, (ka, a)) in paths.iter().enumerate() {
         for (kb, b) in &paths[i + 1..] {
@@ -132,7 +112,7 @@ pub fn overlapping<'a>(paths: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str
 
 /// A branch name: git's `check-ref-format --branch` rules within a conservative charset
 /// (`[A-Za-z0-9._/-]`), at most 255 bytes.
-pub fn branch_name(s: &str) -> Result<(), Invalid> {
+pub(crate) fn branch_name(s: &str) -> Result<(), Invalid> {
     ref_name(s).map_err(|why| format!("`{}` is not a valid branch name: {why}", shown(s)))
 }
 
@@ -175,19 +155,14 @@ fn ref_name(s: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// A tag name git can create (same rules as a branch, see [`ref_name`]).
-pub fn tag_name(s: &str) -> Result<(), Invalid> {
-    ref_name(s).map_err(|why| format!("`{}` is not a valid git tag name: {why}", shown(s)))
-}
-
 /// A status check name (`required-checks`): printable, no `${{`, at most 255 characters.
-pub fn check_name(s: &str) -> Result<(), Invalid> {
+pub(crate) fn check_name(s: &str) -> Result<(), Invalid> {
     printable_text(s, 255).map_err(|why| format!("check name `{}`: {why}", shown(s)))
 }
 
 /// Free text that reaches a workflow (a pre-build command, a check name): printable,
 /// one line, no `${{`, bounded.
-pub fn printable_text(s: &str, max: usize) -> Result<(), String> {
+pub(crate) fn printable_text(s: &str, max: usize) -> Result<(), String> {
     if s.trim().is_empty() {
         return Err("must not be empty".into());
     }
@@ -209,7 +184,7 @@ pub fn printable_text(s: &str, max: usize) -> Result<(), String> {
 
 /// A runner label (`ubuntu-24.04`, `self-hosted`): `[A-Za-z0-9._-]`, at most 100
 /// characters, not starting with `-` or `.`.
-pub fn runner_label(s: &str) -> Result<(), Invalid> {
+pub(crate) fn runner_label(s: &str) -> Result<(), Invalid> {
     let ok = !s.is_empty()
         && s.len() <= 100
         && s.chars()
@@ -226,7 +201,7 @@ pub fn runner_label(s: &str) -> Result<(), Invalid> {
 }
 
 /// A deployment environment name: `[A-Za-z0-9._-]`, at most 255 characters.
-pub fn environment_name(s: &str) -> Result<(), Invalid> {
+pub(crate) fn environment_name(s: &str) -> Result<(), Invalid> {
     let ok = !s.is_empty()
         && s.len() <= 255
         && s.chars()
@@ -243,7 +218,7 @@ pub fn environment_name(s: &str) -> Result<(), Invalid> {
 }
 
 /// A GitHub secret name: `[A-Za-z_][A-Za-z0-9_]*`, not starting with `GITHUB_`.
-pub fn secret_name(s: &str) -> Result<(), Invalid> {
+pub(crate) fn secret_name(s: &str) -> Result<(), Invalid> {
     let ok = s
         .chars()
         .next()
@@ -263,7 +238,7 @@ pub fn secret_name(s: &str) -> Result<(), Invalid> {
 
 /// `owner/repo` on GitHub: owner `[A-Za-z0-9-]` (at most 39), repo `[A-Za-z0-9._-]`
 /// (at most 100, not `.` or `..`).
-pub fn github_repo(s: &str) -> Result<(), Invalid> {
+pub(crate) fn github_repo(s: &str) -> Result<(), Invalid> {
     let bad = || Err(format!("`{}` is not an owner/repo name", shown(s)));
     let Some((owner, repo)) = s.split_once('/') else {
         return bad();
@@ -346,7 +321,7 @@ impl std::str::FromStr for TagFormat {
 
 impl TagFormat {
     /// Parses and checks a tag format.
-    pub fn new(s: &str) -> Result<TagFormat, Invalid> {
+    pub(crate) fn new(s: &str) -> Result<TagFormat, Invalid> {
         let bad = |why: String| Err(format!("`tag-format` = \"{}\": {why}", shown(s)));
         let mut pieces = Vec::new();
         let mut rest = s;
@@ -408,7 +383,7 @@ impl TagFormat {
     }
 
     /// The usual format of independent versioning: `{name}-v{version}`.
-    pub fn per_package() -> TagFormat {
+    pub(crate) fn per_package() -> TagFormat {
         TagFormat {
             source: "{name}-v{version}".into(),
             pieces: vec![Piece::Name, Piece::Text("-v".into()), Piece::Version],
@@ -419,7 +394,7 @@ impl TagFormat {
     /// `{name}-v{version}` when `core-lib` is one of `names` (the longest named in the
     /// tag). The version is the first PEP 440 version starting at a digit; `None` when
     /// there is none or the text around it would not make a valid format.
-    pub fn of_tag(tag: &str, names: &[String]) -> Option<TagFormat> {
+    pub(crate) fn of_tag(tag: &str, names: &[String]) -> Option<TagFormat> {
         let start = tag
             .char_indices()
             .filter(|(i, c)| {
@@ -453,12 +428,12 @@ impl TagFormat {
     }
 
     /// The text as written in the policy.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.source
     }
 
     /// Whether the format names the package (`{name}` or `{dir}`).
-    pub fn names_package(&self) -> bool {
+    pub(crate) fn names_package(&self) -> bool {
         self.pieces
             .iter()
             .any(|p| matches!(p, Piece::Name | Piece::Dir))
@@ -479,20 +454,20 @@ impl TagFormat {
 
     /// The tag of `version` of the package `name` (normalized) in directory `dir`
     /// (relative to the root; its last component is used, the root's is `name`).
-    pub fn render(&self, name: &str, dir: &str, version: &str) -> String {
+    pub(crate) fn render(&self, name: &str, dir: &str, version: &str) -> String {
         self.fill(name, dir_word(name, dir), version)
     }
 
     /// The text before and after the version for one package: every tag of it is
     /// `prefix + version + suffix`.
-    pub fn affixes(&self, name: &str, dir: &str) -> (String, String) {
+    pub(crate) fn affixes(&self, name: &str, dir: &str) -> (String, String) {
         let p = self.package(name, dir);
         (p.prefix, p.suffix)
     }
 
     /// The format filled in for one package (`{name}-v{version}` for `core` gives the
     /// tags `core-v…`): what makes and reads that package's tags.
-    pub fn package(&self, name: &str, dir: &str) -> PackageTag {
+    pub(crate) fn package(&self, name: &str, dir: &str) -> PackageTag {
         let word = dir_word(name, dir);
         let (mut prefix, mut suffix) = (String::new(), String::new());
         let mut after = false;
@@ -510,13 +485,13 @@ impl TagFormat {
 
     /// The one format shared by every package (lockstep), or `None` when the format
     /// names the package: such a format has no tag that stands for all packages.
-    pub fn shared(&self) -> Option<PackageTag> {
+    pub(crate) fn shared(&self) -> Option<PackageTag> {
         (!self.names_package()).then(|| self.package("", ""))
     }
 
     /// The fixed text every tag starts with (`v` of `v{version}`, `release/` of
     /// `release/{name}/{version}`).
-    pub fn lead(&self) -> &str {
+    pub(crate) fn lead(&self) -> &str {
         match self.pieces.first() {
             Some(Piece::Text(t)) => t,
             _ => "",
@@ -528,7 +503,7 @@ impl TagFormat {
     /// names no package the index is `None`. When several packages match, the one whose
     /// text around the version is longest wins (packages `a` and `a-v`, format
     /// `{name}-v{version}`: `a-v-v1.0.0` is `a-v`'s); on a tie, the first.
-    pub fn split<'t>(
+    pub(crate) fn split<'t>(
         &self,
         tag: &'t str,
         packages: &[(impl AsRef<str>, impl AsRef<str>)],
@@ -551,7 +526,12 @@ impl TagFormat {
 
     /// The shell-style glob of a package's tags with the version as `pattern`
     /// (`v{version}` with `[0-9]*` → `v[0-9]*`).
-    pub fn glob(&self, name: Option<(&str, &str)>, version_pattern: &str, any: &str) -> String {
+    pub(crate) fn glob(
+        &self,
+        name: Option<(&str, &str)>,
+        version_pattern: &str,
+        any: &str,
+    ) -> String {
         let mut out = String::new();
         for p in &self.pieces {
             match (p, name) {
@@ -564,40 +544,24 @@ impl TagFormat {
         }
         out
     }
-
-    /// Which package a tag belongs to and its version text. `packages` are
-    /// `(normalized name, dir)`; with a format that names no package the index is
-    /// `None`. When several packages match, the one whose text around the version is
-    /// longest wins (packages `a` and `a-v`, format `{name}-v{version}`: `a-v-v1.0.0` is
-    /// `a-v`'s). The version must start with a digit; the tag must be one git accepts.
-    pub fn parse(
-        &self,
-        tag: &str,
-        packages: &[(impl AsRef<str>, impl AsRef<str>)],
-    ) -> Option<(Option<usize>, String)> {
-        ref_name(tag).ok()?;
-        let (i, v) = self.split(tag, packages)?;
-        v.starts_with(|c: char| c.is_ascii_digit())
-            .then(|| (i, v.to_string()))
-    }
 }
 
 /// One package's tags: `prefix + version + suffix` ([`TagFormat::package`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PackageTag {
+pub(crate) struct PackageTag {
     prefix: String,
     suffix: String,
 }
 
 impl PackageTag {
     /// The tag of `version`.
-    pub fn tag(&self, version: &str) -> String {
+    pub(crate) fn tag(&self, version: &str) -> String {
         [self.prefix.as_str(), version, self.suffix.as_str()].concat()
     }
 
     /// The text where the version stands in `tag`, when `tag` has this shape and that
     /// text is not empty (whether it is a version is the caller's question).
-    pub fn version_in<'t>(&self, tag: &'t str) -> Option<&'t str> {
+    pub(crate) fn version_in<'t>(&self, tag: &'t str) -> Option<&'t str> {
         let v = tag
             .strip_prefix(self.prefix.as_str())?
             .strip_suffix(self.suffix.as_str())?;
@@ -606,19 +570,19 @@ impl PackageTag {
 
     /// The tags as a pattern: the version replaced by `version_pattern` (`v*`,
     /// `vVERSION`).
-    pub fn pattern(&self, version_pattern: &str) -> String {
+    pub(crate) fn pattern(&self, version_pattern: &str) -> String {
         self.tag(version_pattern)
     }
 
     /// The text before and after the version.
-    pub fn affixes(&self) -> (&str, &str) {
+    pub(crate) fn affixes(&self) -> (&str, &str) {
         (&self.prefix, &self.suffix)
     }
 }
 
 /// The word `{dir}` stands for: the last component of the package directory (relative to
 /// the root), or the package's name for the root package.
-pub fn dir_word<'a>(name: &'a str, dir: &'a str) -> &'a str {
+pub(crate) fn dir_word<'a>(name: &'a str, dir: &'a str) -> &'a str {
     dir.rsplit('/').find(|c| !c.is_empty()).unwrap_or(name)
 }
 
@@ -725,16 +689,6 @@ mod tests {
     }
 
     #[test]
-    fn distribution_names() {
-        for ok in ["a", "A.b-c_d", "x1"] {
-            distribution_name(ok).unwrap();
-        }
-        for bad in ["", "-a", "a-", "a b", "a${{x}}", "ü"] {
-            assert!(distribution_name(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
     fn tag_formats() {
         for ok in [
             "v{version}",
@@ -763,25 +717,13 @@ mod tests {
     }
 
     #[test]
-    fn tags_render_and_parse_with_the_longest_package() {
+    fn tags_render_with_name_and_dir() {
         let f = TagFormat::new("{name}-v{version}").unwrap();
         assert_eq!(f.render("a-v", "libs/a-v", "1.0.0"), "a-v-v1.0.0");
-        let pkgs = [("a", "libs/a"), ("a-v", "libs/a-v")];
-        assert_eq!(
-            f.parse("a-v-v1.0.0", &pkgs),
-            Some((Some(1), "1.0.0".into()))
-        );
-        assert_eq!(f.parse("a-v1.0.0", &pkgs), Some((Some(0), "1.0.0".into())));
-        assert_eq!(f.parse("b-v1.0.0", &pkgs), None);
-        assert_eq!(f.parse("a-v1.0.0 ", &pkgs), None);
-        assert_eq!(f.parse("a-v..1", &pkgs), None);
         let d = TagFormat::new("{dir}/{version}").unwrap();
         assert_eq!(d.render("x", "libs/core", "2.0"), "core/2.0");
         assert_eq!(d.render("x", "", "2.0"), "x/2.0");
         let v = TagFormat::default();
-        let none: [(&str, &str); 0] = [];
-        assert_eq!(v.parse("v1.2.3", &none), Some((None, "1.2.3".into())));
-        assert_eq!(v.parse("vx", &none), None);
         assert_eq!(v.affixes("", ""), ("v".into(), String::new()));
         assert_eq!(f.glob(Some(("core", "")), "[0-9]*", "*"), "core-v[0-9]*");
         assert_eq!(f.affixes("dashboard-api", "libs/api").0, "dashboard-api-v");

@@ -283,8 +283,9 @@ fn generate_deletes_only_its_own_untouched_files() {
     let repo = fixture("single-flat");
     init(repo.path());
     let lock = repo.path().join(".github/pyrel.lock");
-    let hash_of =
-        |rel: &str| pyrel::sync::hash(&std::fs::read_to_string(repo.path().join(rel)).unwrap());
+    let hash_of = |rel: &str| {
+        pyrel::testing::sync::hash(&std::fs::read_to_string(repo.path().join(rel)).unwrap())
+    };
     let mut text = std::fs::read_to_string(&lock).unwrap();
     for rel in [
         "pyproject.toml",

@@ -10,10 +10,10 @@
 //! The rendered `scripts/bump_version.py` makes the same edits (see `script`); the tests
 //! in `tests/bump.rs` hold both to byte-identical trees.
 
-pub mod git;
-pub mod pins;
-pub mod script;
-pub mod uvlock;
+pub(crate) mod git;
+pub(crate) mod pins;
+pub(crate) mod script;
+pub(crate) mod uvlock;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -29,15 +29,15 @@ use crate::workspace_fs::{line_col, read_for_write, read_text, read_text_opt, sl
 
 /// Environment variable that fixes "today" for the changelog date (`YYYY-MM-DD`), for
 /// reproducible builds and tests. The rendered bump script honours it too.
-pub const TODAY_ENV: &str = "PYREL_TODAY";
+pub(crate) const TODAY_ENV: &str = "PYREL_TODAY";
 
 /// Test-only hook: make [`apply`] fail before writing the file with this 0-based index, to
 /// prove the rollback. Never set it outside tests.
-pub const FAIL_AFTER_ENV: &str = "PYREL_FAIL_AFTER";
+pub(crate) const FAIL_AFTER_ENV: &str = "PYREL_FAIL_AFTER";
 
 /// What to bump to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// Parts as `uv version --bump` takes them, or `prerelease --pre K`.
     Spec(BumpSpec),
     /// An explicit version (`pyrel bump 2.1.0`).
@@ -49,75 +49,75 @@ pub enum Target {
 
 /// A bump as the user asked for it.
 #[derive(Debug, Clone)]
-pub struct Request {
-    pub target: Target,
+pub(crate) struct Request {
+    pub(crate) target: Target,
     /// The package to bump (independent versioning).
-    pub package: Option<String>,
+    pub(crate) package: Option<String>,
     /// Accept an explicit version that is not greater than the current one.
-    pub allow_downgrade: bool,
+    pub(crate) allow_downgrade: bool,
     /// Leave a sibling pin that the new version breaks as it is instead of refusing.
-    pub force: bool,
+    pub(crate) force: bool,
     /// Refuse when `[Unreleased]` has no entries.
-    pub require_changelog: bool,
+    pub(crate) require_changelog: bool,
     /// Roll the changelog (off with `--no-changelog`).
-    pub changelog: bool,
+    pub(crate) changelog: bool,
     /// The release date written to the changelog (`YYYY-MM-DD`).
-    pub today: String,
+    pub(crate) today: String,
 }
 
 /// One package moving from `old` to `new`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PackageBump {
-    pub name: String,
-    pub normalized: String,
+pub(crate) struct PackageBump {
+    pub(crate) name: String,
+    pub(crate) normalized: String,
     /// The current version (for a git-tag versioned package: the latest tag's, if any).
-    pub old: Option<String>,
+    pub(crate) old: Option<String>,
     /// The new version, normalized: what is written.
-    pub new: String,
+    pub(crate) new: String,
     /// The version comes from git tags: nothing is written for it.
-    pub vcs: bool,
+    pub(crate) vcs: bool,
 }
 
 /// The whole new contents of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileEdit {
+pub(crate) struct FileEdit {
     /// Relative to the root.
-    pub path: PathBuf,
-    pub before: String,
-    pub after: String,
+    pub(crate) path: PathBuf,
+    pub(crate) before: String,
+    pub(crate) after: String,
 }
 
 /// Everything a bump will do, computed before anything is written.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    pub bumps: Vec<PackageBump>,
+pub(crate) struct Plan {
+    pub(crate) bumps: Vec<PackageBump>,
     /// The new version (normalized).
-    pub version: String,
+    pub(crate) version: String,
     /// The release tag of the new version in the policy's tag format.
-    pub tag: String,
+    pub(crate) tag: String,
     /// Changed files, sorted by path.
-    pub edits: Vec<FileEdit>,
+    pub(crate) edits: Vec<FileEdit>,
     /// Things the user should know (empty changelog, pins left alone, ...).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Every bumped package takes its version from git tags: no version file is written.
-    pub vcs_only: bool,
+    pub(crate) vcs_only: bool,
     /// The subject of the release commit and the message of the tag: `Release 1.2.0`, or
     /// `Release NAME 1.2.0` for one package with independent versioning.
-    pub subject: String,
+    pub(crate) subject: String,
 }
 
 /// Why a bump was refused (exit 1): the repository is not in a state to bump.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub message: String,
+pub(crate) struct Refusal {
+    pub(crate) message: String,
     /// One line per problem (each outlier with its file, each broken pin).
-    pub details: Vec<String>,
-    pub hint: Option<String>,
+    pub(crate) details: Vec<String>,
+    pub(crate) hint: Option<String>,
 }
 
 /// A failed plan: refused (exit 1) or an input error (exit 2).
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum Failure {
     Refused(Refusal),
     Error(Error),
 }
@@ -152,7 +152,7 @@ fn bump_failure(e: BumpError) -> Failure {
 
 /// Parses the command-line target: anything with a digit is an explicit version (no part
 /// name has one), the rest is a comma-separated part list or `prerelease` with `pre`.
-pub fn parse_target(spec: &str, pre: Option<&str>) -> Result<Target> {
+pub(crate) fn parse_target(spec: &str, pre: Option<&str>) -> Result<Target> {
     if spec.trim().eq_ignore_ascii_case("release") {
         if let Some(pre) = pre {
             return Err(Error::usage(
@@ -175,7 +175,7 @@ pub fn parse_target(spec: &str, pre: Option<&str>) -> Result<Target> {
 }
 
 /// The date to write into the changelog: `PYREL_TODAY` when set, else today's local date.
-pub fn today() -> Result<String> {
+pub(crate) fn today() -> Result<String> {
     match std::env::var(TODAY_ENV) {
         Ok(v) if !v.is_empty() => {
             let ok = v.len() == 10 && v.parse::<jiff::civil::Date>().is_ok();
@@ -193,21 +193,21 @@ pub fn today() -> Result<String> {
 }
 
 /// One package's tags: the policy's tag format filled in for it.
-pub fn package_tag(policy: &Policy, package: &Package) -> PackageTag {
+pub(crate) fn package_tag(policy: &Policy, package: &Package) -> PackageTag {
     policy
         .tag_format
         .package(&package.normalized, &slash(&package.dir))
 }
 
 /// What `{dir}` stands for for this package.
-pub fn dir_word_of(package: &Package) -> String {
+pub(crate) fn dir_word_of(package: &Package) -> String {
     crate::grammar::dir_word(&package.normalized, &slash(&package.dir)).to_string()
 }
 
 /// The changelog of a bump: the policy's for lockstep; for an independent package in a
 /// subdirectory, the file of the same name in its directory (when there is one), so each
 /// package keeps its own release notes.
-pub fn changelog_path(policy: &Policy, package: Option<&Package>) -> Option<PathBuf> {
+pub(crate) fn changelog_path(policy: &Policy, package: Option<&Package>) -> Option<PathBuf> {
     let log = policy.files.changelog.as_ref()?;
     match package {
         Some(p)
@@ -416,7 +416,7 @@ fn current_version(
 }
 
 /// Computes every edit of the bump. Reads files, writes nothing.
-pub fn plan(
+pub(crate) fn plan(
     project: &Project,
     policy: &Policy,
     req: &Request,
@@ -692,7 +692,7 @@ pub fn plan(
 /// What must hold before a bump commits or tags, checked before anything is written: a
 /// clean work tree (unless `allow_dirty`), a release tag that does not exist yet (with
 /// `tag`), and an identity git can commit and tag with.
-pub fn check_git(
+pub(crate) fn check_git(
     root: &Path,
     plan: &Plan,
     commit: bool,
@@ -731,7 +731,7 @@ pub fn check_git(
 
 /// Commits the written files (when there are any) with the plan's subject. Whether it
 /// committed.
-pub fn commit(root: &Path, plan: &Plan) -> Result<bool> {
+pub(crate) fn commit(root: &Path, plan: &Plan) -> Result<bool> {
     if plan.edits.is_empty() {
         return Ok(false);
     }
@@ -741,14 +741,14 @@ pub fn commit(root: &Path, plan: &Plan) -> Result<bool> {
 }
 
 /// Creates the plan's annotated release tag.
-pub fn tag(root: &Path, plan: &Plan) -> Result<()> {
+pub(crate) fn tag(root: &Path, plan: &Plan) -> Result<()> {
     git::tag(root, &plan.tag, &plan.subject)
 }
 
 /// Where the release workflow publishes when `tag` is pushed: the same decision its plan
 /// job makes ([`version::route`]), so a tag the workflow would refuse is known now, not in
 /// CI. `Ok(Ok((version, places)))`, or the workflow's refusal.
-pub fn where_the_tag_goes(
+pub(crate) fn where_the_tag_goes(
     project: &Project,
     policy: &Policy,
     tag: &str,
@@ -782,7 +782,7 @@ pub fn where_the_tag_goes(
 /// Writes every edit, or none: each file is checked to be unchanged since planning, written
 /// atomically, and when any write fails the files already written get their original
 /// contents back. The error names the file that failed (and any that could not be restored).
-pub fn apply(root: &Path, edits: &[FileEdit]) -> Result<()> {
+pub(crate) fn apply(root: &Path, edits: &[FileEdit]) -> Result<()> {
     let fail_at: Option<usize> = std::env::var(FAIL_AFTER_ENV)
         .ok()
         .and_then(|v| v.parse().ok());

@@ -24,7 +24,7 @@ fn print_refusal(r: &Refusal) -> Outcome {
     Outcome::Failure
 }
 
-pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
     let _lock = match super::write_lock(&project.root, !args.dry_run)? {
         Ok(lock) => lock,

@@ -11,7 +11,7 @@ use crate::remote::{self, GithubClient, GithubConfig, PypiClient, Secret};
 use crate::report::{self, Format};
 use crate::{policy, project};
 
-pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
     if let Some(name) = &args.explain {
         return explain(name);
     }

@@ -12,7 +12,7 @@ use crate::report::{self, documents};
 use crate::sync::{self, State};
 use crate::{policy, project, render};
 
-pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
     let _lock = match super::write_lock(&project.root, !(args.check || args.dry_run))? {
         Ok(lock) => lock,
@@ -93,7 +93,7 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-pub fn report_applied(applied: &sync::Applied) {
+pub(crate) fn report_applied(applied: &sync::Applied) {
     if report::quiet() {
         return;
     }

@@ -15,7 +15,7 @@ use crate::project::{self, choices, Project};
 use crate::workspace_fs::slash;
 use crate::{render, sync};
 
-pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
     let _lock = match super::write_lock(&project.root, !args.dry_run)? {
         Ok(lock) => lock,

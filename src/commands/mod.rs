@@ -61,7 +61,7 @@ fn completions(shell: clap_complete::Shell) -> Result<Outcome> {
 
 /// A man page (roff) from the clap definition: pyrel's, or `pyrel-VERB`'s. What
 /// `pyrel man [VERB]` prints and what docs/man/ holds.
-pub fn man_page(verb: Option<&str>) -> Result<Vec<u8>> {
+pub(crate) fn man_page(verb: Option<&str>) -> Result<Vec<u8>> {
     let mut cmd = <Cli as clap::CommandFactory>::command();
     // Propagates the global options and the version into each verb's page.
     cmd.build();
@@ -91,7 +91,7 @@ pub fn man_page(verb: Option<&str>) -> Result<Vec<u8>> {
 }
 
 /// The verbs that have a man page of their own.
-pub fn man_verbs() -> Vec<String> {
+pub(crate) fn man_verbs() -> Vec<String> {
     <Cli as clap::CommandFactory>::command()
         .get_subcommands()
         .map(|c| c.get_name().to_owned())

@@ -47,7 +47,7 @@ fn bump_args(args: &ReleaseArgs, spec: &str, dry_run: bool) -> BumpArgs {
     }
 }
 
-pub fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
     let (policy, _) = policy::load(&project)?;
     let (gh, _token) = github_apply::client(&project, &policy)?;

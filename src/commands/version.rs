@@ -10,7 +10,7 @@ use crate::policy;
 use crate::project;
 use crate::workspace_fs::slash;
 
-pub fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
     if let Some(tag) = &args.check_tag {
         return check_tag(&project, tag);

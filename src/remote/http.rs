@@ -33,26 +33,26 @@ pub(crate) struct Http {
 
 /// One request, described without ureq types so the callers stay small.
 pub(crate) struct Call<'a> {
-    pub method: &'static str,
-    pub url: &'a str,
+    pub(crate) method: &'static str,
+    pub(crate) url: &'a str,
     /// `METHOD /path` for messages: no host, no query, never a token.
-    pub endpoint: &'a str,
-    pub headers: &'a [(&'static str, String)],
-    pub body: Option<&'a serde_json::Value>,
-    pub secrets: &'a [&'a Secret],
+    pub(crate) endpoint: &'a str,
+    pub(crate) headers: &'a [(&'static str, String)],
+    pub(crate) body: Option<&'a serde_json::Value>,
+    pub(crate) secrets: &'a [&'a Secret],
     /// Whether an `Authorization` header was sent: a 401 then means a bad token
     /// rather than a missing one.
-    pub authenticated: bool,
+    pub(crate) authenticated: bool,
 }
 
 /// A success: the body, and the next page's URL when the server paginates (`Link`).
 pub(crate) struct Answer {
-    pub body: String,
-    pub next: Option<String>,
+    pub(crate) body: String,
+    pub(crate) next: Option<String>,
 }
 
 impl Http {
-    pub fn new(timeout: Duration, retry_cap: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration, retry_cap: Duration) -> Self {
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(timeout)
             .timeout(timeout)
@@ -70,7 +70,7 @@ impl Http {
 
     /// Sends the request; a rate limit whose `Retry-After` is within the retry cap is
     /// waited out and retried once, anything longer is reported.
-    pub fn call(&self, call: &Call<'_>) -> Result<Answer, RemoteError> {
+    pub(crate) fn call(&self, call: &Call<'_>) -> Result<Answer, RemoteError> {
         match self.once(call) {
             Err(RemoteError::RateLimited {
                 retry_after: Some(wait),

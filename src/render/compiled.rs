@@ -14,7 +14,7 @@ use crate::project::{Package, Project};
 /// How a compiled package's wheels are built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum WheelTool {
+pub(crate) enum WheelTool {
     /// pypa/cibuildwheel: C, C++, Cython (setuptools, scikit-build-core, meson-python).
     Cibuildwheel,
     /// PyO3/maturin-action: Rust.
@@ -23,14 +23,14 @@ pub enum WheelTool {
 
 /// One package with compiled code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Compiled {
+pub(crate) struct Compiled {
     /// Normalized distribution name (the `dist/<name>/` directory).
-    pub name: String,
+    pub(crate) name: String,
     /// Directory relative to the root, `.` for the root.
-    pub dir: String,
-    pub tool: WheelTool,
+    pub(crate) dir: String,
+    pub(crate) tool: WheelTool,
     /// What gave it away, for the workflow's comment.
-    pub backend: String,
+    pub(crate) backend: String,
 }
 
 fn read(root: &Path, rel: &Path) -> Option<String> {
@@ -98,7 +98,7 @@ fn detect_one(root: &Path, p: &Package) -> Option<(WheelTool, String)> {
 }
 
 /// Every package with compiled code, in the project's order.
-pub fn detect(project: &Project) -> Vec<Compiled> {
+pub(crate) fn detect(project: &Project) -> Vec<Compiled> {
     project
         .packages
         .iter()

@@ -14,14 +14,14 @@ use crate::error::{Error, Result};
 
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
-pub const RELEASE_WORKFLOW: &str = ".github/workflows/release.yml.hbs";
-pub const TEST_WORKFLOW: &str = ".github/workflows/test.yml.hbs";
-pub const RELEASING_GUIDE: &str = "docs/RELEASING.md.hbs";
-pub const CHANGELOG: &str = "CHANGELOG.md.hbs";
-pub const GITIGNORE_BLOCK: &str = "gitignore-block.hbs";
+pub(crate) const RELEASE_WORKFLOW: &str = ".github/workflows/release.yml.hbs";
+pub(crate) const TEST_WORKFLOW: &str = ".github/workflows/test.yml.hbs";
+pub(crate) const RELEASING_GUIDE: &str = "docs/RELEASING.md.hbs";
+pub(crate) const CHANGELOG: &str = "CHANGELOG.md.hbs";
+pub(crate) const GITIGNORE_BLOCK: &str = "gitignore-block.hbs";
 
 /// Partials (`{{> name}}`): Python run inside workflow steps, kept as real `.py` files.
-pub const PARTIALS: &[(&str, &str)] = &[
+pub(crate) const PARTIALS: &[(&str, &str)] = &[
     ("upload_loop", "partials/upload_loop.py"),
     ("install_check", "partials/install_check.py"),
     ("test_install", "partials/test_install.py"),
@@ -29,10 +29,10 @@ pub const PARTIALS: &[(&str, &str)] = &[
 ];
 
 /// The release tools' requirements (versions and hashes), rendered into the workflow.
-pub const RELEASE_REQUIREMENTS: &str = ".github/release-requirements.txt";
+pub(crate) const RELEASE_REQUIREMENTS: &str = ".github/release-requirements.txt";
 
 /// Every template id; a test proves each exists and renders.
-pub const TEMPLATE_IDS: &[&str] = &[
+pub(crate) const TEMPLATE_IDS: &[&str] = &[
     RELEASE_WORKFLOW,
     TEST_WORKFLOW,
     RELEASING_GUIDE,
@@ -85,7 +85,7 @@ fn build(id: &'static str) -> std::result::Result<Handlebars<'static>, String> {
 
 /// Compiles the templates `ids` on parallel threads (each is compiled once per process;
 /// the next render of it only renders).
-pub fn compile(ids: &[&str]) {
+pub(crate) fn compile(ids: &[&str]) {
     std::thread::scope(|s| {
         for id in ids.iter().skip(1) {
             s.spawn(move || {
@@ -100,17 +100,17 @@ pub fn compile(ids: &[&str]) {
 
 /// The render context as handlebars reads it (JSON), converted once for all the
 /// templates of a plan rather than once per template.
-pub struct Data(HbContext);
+pub(crate) struct Data(HbContext);
 
 impl Data {
-    pub fn new(ctx: &Context) -> Result<Data> {
+    pub(crate) fn new(ctx: &Context) -> Result<Data> {
         HbContext::wraps(ctx)
             .map(Data)
             .map_err(|e| Error::internal(format!("converting the render context: {e}")))
     }
 
     /// Renders one template.
-    pub fn render(&self, id: &str) -> Result<String> {
+    pub(crate) fn render(&self, id: &str) -> Result<String> {
         registry(id)?
             .render_with_context(id, &self.0)
             .map_err(|e| Error::internal(format!("rendering {id}: {e}")))
@@ -118,7 +118,7 @@ impl Data {
 }
 
 /// The requirement lines of [`RELEASE_REQUIREMENTS`], comments dropped.
-pub fn release_requirements() -> Result<Vec<&'static str>> {
+pub(crate) fn release_requirements() -> Result<Vec<&'static str>> {
     let text = TEMPLATES
         .get_file(RELEASE_REQUIREMENTS)
         .and_then(|f| f.contents_utf8())
@@ -128,11 +128,6 @@ pub fn release_requirements() -> Result<Vec<&'static str>> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect())
-}
-
-/// Renders one template with the typed context.
-pub fn render_template(id: &str, ctx: &Context) -> Result<String> {
-    Data::new(ctx)?.render(id)
 }
 
 fn param_str<'a>(
@@ -172,7 +167,7 @@ fn yaml_helper(
 }
 
 /// Quotes a string for YAML, or `None` when it holds a GitHub expression (`${{`).
-pub fn yaml_quote(s: &str) -> Option<String> {
+pub(crate) fn yaml_quote(s: &str) -> Option<String> {
     if has_expression(s) {
         return None;
     }
@@ -180,7 +175,7 @@ pub fn yaml_quote(s: &str) -> Option<String> {
 }
 
 /// Whether GitHub would read an expression in this text.
-pub fn has_expression(s: &str) -> bool {
+pub(crate) fn has_expression(s: &str) -> bool {
     s.contains("${{")
 }
 

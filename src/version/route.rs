@@ -15,25 +15,25 @@ use crate::policy::TestPypi;
 #[derive(Debug, Clone)]
 pub struct RoutePolicy {
     pub tag_format: TagFormat,
-    pub lockstep: bool,
-    pub testpypi: TestPypi,
-    pub dev_builds: bool,
+    pub(crate) lockstep: bool,
+    pub(crate) testpypi: TestPypi,
+    pub(crate) dev_builds: bool,
 }
 
 /// One package as the release decisions see it.
 #[derive(Debug, Clone)]
 pub struct PackageState {
     pub name: String,
-    pub normalized: String,
+    pub(crate) normalized: String,
     /// What `{dir}` stands for in the tag format (see [`crate::grammar::dir_word`]).
-    pub dir_word: String,
+    pub(crate) dir_word: String,
     /// The version comes from git tags.
-    pub vcs: bool,
+    pub(crate) vcs: bool,
     /// Every version source: (path, line, value as written), the version of record first.
-    pub sources: Vec<(String, usize, String)>,
+    pub(crate) sources: Vec<(String, usize, String)>,
     /// The text of the changelog this package's releases are noted in (the policy's for
     /// lockstep), when there is one: `(path, text)`.
-    pub changelog: Option<(String, Option<String>)>,
+    pub(crate) changelog: Option<(String, Option<String>)>,
 }
 
 /// What a tag names: the packages it releases and its version.
@@ -49,7 +49,7 @@ pub struct TagCheck {
 /// Whether git could create this tag (`git check-ref-format`): no whitespace or control
 /// characters, none of `~^:?*[\`, no `..`, `@{` or `//`, no component starting with `.` or
 /// ending with `.lock`, not starting with `-`, `/` or `.`, not ending with `/` or `.`.
-pub fn valid_tag_name(tag: &str) -> bool {
+pub(crate) fn valid_tag_name(tag: &str) -> bool {
     !(tag.is_empty()
         || tag == "@"
         || tag
@@ -115,7 +115,7 @@ pub fn check_tag(
 }
 
 /// The greatest non-local version among `tags` of one package (`package_tag`), if any.
-pub fn latest_tag_version<'a>(
+pub(crate) fn latest_tag_version<'a>(
     tags: impl IntoIterator<Item = &'a str>,
     package_tag: &PackageTag,
 ) -> Option<Version> {
@@ -154,7 +154,7 @@ pub fn dev_version(base: &Version, n: u64) -> Version {
 /// Why a run must not go on, with the message CI prints.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct RouteError(pub String);
+pub struct RouteError(pub(crate) String);
 
 /// The outputs of the release workflow's plan step, from the variables GitHub sets
 /// (`GITHUB_EVENT_NAME`, `GITHUB_REF_TYPE`, `GITHUB_REF_NAME`, `GITHUB_RUN_NUMBER`,

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::SiblingPins,
     online: false,
     summary: "Dependencies between packages of this repository admit each other's current version.",
