@@ -9,6 +9,7 @@ pub(crate) mod bump;
 pub(crate) mod changelog;
 pub(crate) mod cli;
 pub(crate) mod codes;
+#[macro_use]
 pub(crate) mod commands;
 pub(crate) mod doctor;
 pub(crate) mod error;

@@ -27,7 +27,7 @@ pub(crate) trait Out {
 
 impl Out for std::io::Stdout {
     fn line(&mut self, text: &str) {
-        println!("{text}");
+        outln!("{text}");
     }
 }
 

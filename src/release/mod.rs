@@ -148,7 +148,7 @@ pub(crate) struct Preflight<'a> {
 pub(crate) fn preflight(p: &Preflight<'_>) -> Step {
     let root = &p.project.root;
     let branch = &p.policy.default_branch;
-    let ok = |name: &str, detail: String| println!("preflight: {name:<16} ok ({detail})");
+    let ok = |name: &str, detail: String| outln!("preflight: {name:<16} ok ({detail})");
 
     let current = git::current_branch(root).unwrap_or_default();
     if current != *branch {
@@ -344,7 +344,7 @@ fn checks_green(p: &Preflight<'_>, head: &str) -> Step {
         )
         .details(problems));
     }
-    println!(
+    outln!(
         "preflight: {:<16} ok ({} green on {short})",
         "checks",
         if names.is_empty() {
@@ -373,7 +373,7 @@ fn not_on_index(p: &Preflight<'_>) -> Step {
             }
         }
     }
-    println!(
+    outln!(
         "preflight: {:<16} ok ({})",
         "version is new",
         seen.join(", ")
@@ -422,7 +422,7 @@ fn doctor_clean(p: &Preflight<'_>) -> Step {
         )
         .details(errors));
     }
-    println!(
+    outln!(
         "preflight: {:<16} ok ({} finding(s), no error)",
         "doctor --offline",
         report.findings().count()
@@ -440,7 +440,7 @@ pub(crate) fn push(root: &Path, branch: &str, tag: &str) -> Step {
             "fix the cause, then `pyrel release --resume` (it pushes the tag and goes on)",
         )
     })?;
-    println!("pushed: {branch} and {tag} to origin");
+    outln!("pushed: {branch} and {tag} to origin");
     Ok(())
 }
 
@@ -478,7 +478,7 @@ pub(crate) fn watch(
             break run;
         }
         if !announced_wait {
-            println!("watch: waiting for the release run of {tag} to start");
+            outln!("watch: waiting for the release run of {tag} to start");
             announced_wait = true;
         }
         if started.elapsed() >= timing.timeout {
@@ -490,7 +490,7 @@ pub(crate) fn watch(
         std::thread::sleep(wait);
         wait = timing.next(wait);
     };
-    println!("watch: release run {}", run.html_url);
+    outln!("watch: release run {}", run.html_url);
     let mut last_status = String::new();
     let mut progress = Progress::new();
     let mut announced: Vec<String> = Vec::new();
@@ -502,7 +502,7 @@ pub(crate) fn watch(
         }
         if status != last_status {
             progress.clear();
-            println!("watch: run {status}");
+            outln!("watch: run {status}");
             last_status.clone_from(&status);
         }
         if status == "waiting" {
@@ -515,7 +515,7 @@ pub(crate) fn watch(
                 }
                 let who: Vec<&str> = d.reviewers.iter().map(|r| r.display_name()).collect();
                 progress.clear();
-                println!(
+                outln!(
                     "watch: waiting for approval of environment `{}`{}: approve at {}",
                     d.environment.name,
                     if who.is_empty() {
@@ -549,7 +549,7 @@ pub(crate) fn watch(
     }
     match run.conclusion.as_deref() {
         Some("success") => {
-            println!("watch: run succeeded");
+            outln!("watch: run succeeded");
             Ok(run)
         }
         other => Err(Stopped::new(
@@ -639,7 +639,7 @@ pub(crate) fn verify(
                     "check the publish job's log of the run; if the upload did happen, wait and run `pyrel release --resume`",
                 ));
             }
-            println!(
+            outln!(
                 "verify: {} {} is on {}: {}",
                 r.name,
                 r.version,
@@ -652,7 +652,7 @@ pub(crate) fn verify(
     for attempt in 1..=timing.verify_tries {
         match gh.release_by_tag(tag) {
             Ok(Some(release)) => {
-                println!("verify: GitHub Release {tag}: {}", release.html_url);
+                outln!("verify: GitHub Release {tag}: {}", release.html_url);
                 return Ok(());
             }
             Ok(None) => {}

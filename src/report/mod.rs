@@ -67,7 +67,7 @@ pub(crate) fn quiet() -> bool {
 /// A `--verbose` line on stderr (stdout stays the report, for pipes).
 pub(crate) fn verbose(message: impl std::fmt::Display) {
     if verbosity() == Verbosity::Verbose {
-        eprintln!("pyrel: {message}");
+        errln!("pyrel: {message}");
     }
 }
 
