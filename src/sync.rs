@@ -396,16 +396,7 @@ fn apply_steps(root: &Path, steps: &[(PathBuf, Option<String>, bool)]) -> Result
             for d in &new_dirs {
                 let _ = std::fs::remove_dir(root.join(d));
             }
-            if lost.is_empty() {
-                return Err(Error::Usage {
-                    message: format!("{err}; every file was restored, nothing changed"),
-                    hint: err.hint(),
-                });
-            }
-            return Err(Error::usage(
-                format!("{err}; could not restore {}", lost.join(", ")),
-                Some("restore those files with `git checkout -- FILE`"),
-            ));
+            return Err(crate::workspace_fs::rolled_back(err, &lost));
         }
     }
     Ok(())

@@ -269,6 +269,21 @@ pub(crate) fn no_symlink_below(root: &Path, rel: &Path) -> std::result::Result<(
     Ok(())
 }
 
+/// The error of an all-or-nothing write that failed midway and put back what it had
+/// written: `lost` names the files it could not restore.
+pub(crate) fn rolled_back(err: Error, lost: &[String]) -> Error {
+    if lost.is_empty() {
+        return Error::Usage {
+            message: format!("{err}; every file was restored, nothing changed"),
+            hint: err.hint(),
+        };
+    }
+    Error::usage(
+        format!("{err}; could not restore {}", lost.join(", ")),
+        Some("restore those files with `git checkout -- FILE`"),
+    )
+}
+
 /// Writes `rel` (relative to `root`) atomically without ever following a symlink: every
 /// existing component from the root down is checked with `lstat` (a symlinked directory
 /// or target is refused), missing directories are created one at a time, and the

@@ -311,8 +311,7 @@ impl Splices {
 }
 
 /// A version source's value, parsed; a malformed one is an input error at its line.
-fn parse_source(root: &Path, s: &crate::project::VersionSource) -> Result<Version> {
-    let _ = root;
+fn parse_source(s: &crate::project::VersionSource) -> Result<Version> {
     version::parse(&s.value).map_err(|e| Error::Parse {
         path: s.path.clone(),
         line: Some(s.line),
@@ -320,6 +319,29 @@ fn parse_source(root: &Path, s: &crate::project::VersionSource) -> Result<Versio
         message: e.to_string(),
         hint: Some(e.hint()),
     })
+}
+
+/// The version of record of one package: its first version source (what the build
+/// backend reads), or its newest release tag when its version comes from git tags. An
+/// error names the file and line of a source that is not PEP 440, or says what is missing.
+pub(crate) fn version_of_record(root: &Path, policy: &Policy, p: &Package) -> Result<Version> {
+    match (&p.scheme, p.version_sources.first()) {
+        (VersionScheme::Vcs { .. }, _) => git::latest_tag_version(root, &package_tag(policy, p))
+            .ok_or_else(|| {
+                Error::usage(
+                    format!(
+                        "{} takes its version from git tags, and no release tag exists yet",
+                        p.name
+                    ),
+                    None,
+                )
+            }),
+        (_, Some(s)) => parse_source(s),
+        (_, None) => Err(Error::usage(
+            format!("{}: no version found in {}", p.name, slash(&p.manifest)),
+            None,
+        )),
+    }
 }
 
 /// The current version of the packages in scope.
@@ -335,18 +357,14 @@ struct Current {
 
 /// Each package's version is its version of record; the packages in scope must agree with
 /// each other unless an explicit version brings them in line.
-fn current_version(
-    root: &Path,
-    packages: &[&Package],
-    explicit: bool,
-) -> std::result::Result<Current, Failure> {
+fn current_version(packages: &[&Package], explicit: bool) -> std::result::Result<Current, Failure> {
     let mut seen: Vec<(Version, Vec<String>)> = Vec::new();
     let mut stale = Vec::new();
     for p in packages {
         let Some((record, others)) = p.version_sources.split_first() else {
             continue;
         };
-        let v = parse_source(root, record)?;
+        let v = parse_source(record)?;
         for s in others {
             if version::parse(&s.value).ok().as_ref() != Some(&v) {
                 stale.push(format!(
@@ -474,7 +492,7 @@ pub(crate) fn plan(
             aligning: false,
         }
     } else {
-        current_version(root, &statics, matches!(req.target, Target::Explicit(_)))?
+        current_version(&statics, matches!(req.target, Target::Explicit(_)))?
     };
     let new = match (&req.target, &current) {
         (Target::Explicit(text), Some(cur)) => {
@@ -825,16 +843,7 @@ pub(crate) fn apply(root: &Path, edits: &[FileEdit]) -> Result<()> {
                     lost.push(slash(&w.path));
                 }
             }
-            if lost.is_empty() {
-                return Err(Error::Usage {
-                    message: format!("{err}; every file was restored, nothing changed"),
-                    hint: err.hint(),
-                });
-            }
-            return Err(Error::usage(
-                format!("{err}; could not restore {}", lost.join(", ")),
-                Some("restore those files with `git checkout -- FILE`"),
-            ));
+            return Err(crate::workspace_fs::rolled_back(err, &lost));
         }
         written.push(e);
     }

@@ -8,7 +8,6 @@ use crate::cli::{Format, VersionArgs};
 use crate::error::{Error, Result};
 use crate::policy;
 use crate::project;
-use crate::workspace_fs::slash;
 
 pub(crate) fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
@@ -56,34 +55,7 @@ fn short(project: &project::Project, package: Option<&str>) -> Result<Outcome> {
     };
     let mut versions: Vec<crate::version::Version> = Vec::new();
     for p in &chosen {
-        let v = match (&p.scheme, p.version_sources.first()) {
-            (project::VersionScheme::Vcs { .. }, _) => crate::bump::git::latest_tag_version(
-                &project.root,
-                &crate::bump::package_tag(&policy, p),
-            )
-            .ok_or_else(|| {
-                Error::usage(
-                    format!(
-                        "{} takes its version from git tags, and no release tag exists yet",
-                        p.name
-                    ),
-                    None,
-                )
-            })?,
-            (_, Some(s)) => crate::version::parse(&s.value).map_err(|e| Error::Parse {
-                path: s.path.clone(),
-                line: Some(s.line),
-                column: None,
-                message: e.to_string(),
-                hint: Some(e.hint()),
-            })?,
-            (_, None) => {
-                return Err(Error::usage(
-                    format!("{}: no version found in {}", p.name, slash(&p.manifest)),
-                    None,
-                ))
-            }
-        };
+        let v = crate::bump::version_of_record(&project.root, &policy, p)?;
         if !versions.contains(&v) {
             versions.push(v);
         }
