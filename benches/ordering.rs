@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use pyrel::project::{order, Package, SiblingDep, VersionScheme};
+use pyrel::testing::project::{order, Package, SiblingDep, VersionScheme};
 
 fn dep(name: &str, section: &str) -> SiblingDep {
     SiblingDep {
@@ -126,7 +126,7 @@ fn main() {
         let mut times = Vec::new();
         for _ in 0..3 {
             let t = Instant::now();
-            let p = pyrel::project::discover(tmp.path()).expect("discover");
+            let p = pyrel::testing::project::discover(tmp.path()).expect("discover");
             times.push(t.elapsed());
             assert_eq!(p.packages.len(), n);
         }

@@ -52,14 +52,14 @@ fn main() {
     let mut status = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        let project = pyrel::project::discover(root).expect("discover");
+        let project = pyrel::testing::project::discover(root).expect("discover");
         discover.push(t.elapsed());
-        let (policy, _) = pyrel::policy::load(&project).expect("policy");
+        let (policy, _) = pyrel::testing::policy::load(&project).expect("policy");
         let t = Instant::now();
-        let p = pyrel::render::plan(&project, &policy).expect("plan");
+        let p = pyrel::testing::render::plan(&project, &policy).expect("plan");
         plan.push(t.elapsed());
         let t = Instant::now();
-        pyrel::sync::status(&project.root, &p).expect("status");
+        pyrel::testing::sync::status(&project.root, &p).expect("status");
         status.push(t.elapsed());
     }
     println!("100-package uv workspace, median of {runs} runs:");

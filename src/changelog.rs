@@ -33,22 +33,23 @@ impl RepoLinks {
     }
 
     /// The git tag of `version` under this repository's tag format.
-    pub fn tag(&self, version: &str) -> String {
+    pub(crate) fn tag(&self, version: &str) -> String {
         format!("{}{version}{}", self.tag_affixes.0, self.tag_affixes.1)
     }
 
     /// What `[unreleased]` points at before the first tag exists: the history of HEAD.
-    pub fn commits_url(&self) -> String {
+    #[cfg(test)]
+    pub(crate) fn commits_url(&self) -> String {
         format!("{}/commits/HEAD", self.base())
     }
 
     /// The diff between two refs (tags or `HEAD`).
-    pub fn compare_url(&self, from: &str, to: &str) -> String {
+    pub(crate) fn compare_url(&self, from: &str, to: &str) -> String {
         format!("{}/compare/{from}...{to}", self.base())
     }
 
     /// The page of a first release, which has nothing to compare against.
-    pub fn release_url(&self, version: &str) -> String {
+    pub(crate) fn release_url(&self, version: &str) -> String {
         format!("{}/releases/tag/{}", self.base(), self.tag(version))
     }
 }
@@ -57,9 +58,9 @@ impl RepoLinks {
 /// problem is not in the file (e.g. the version asked for is not PEP 440).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangelogError {
-    pub line: Option<usize>,
-    pub message: String,
-    pub hint: Option<String>,
+    pub(crate) line: Option<usize>,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
 }
 
 impl fmt::Display for ChangelogError {
@@ -91,7 +92,7 @@ impl ChangelogError {
     }
 
     /// The crate error for a changelog at `path`, so commands report file:line and the hint.
-    pub fn into_error(self, path: &Path) -> crate::Error {
+    pub(crate) fn into_error(self, path: &Path) -> crate::Error {
         match self.line {
             Some(line) => crate::Error::Parse {
                 path: path.to_path_buf(),
@@ -120,9 +121,9 @@ pub struct Section {
     /// The markdown under the heading, trimmed, lines joined with `\n` whatever the file uses
     /// (it feeds GitHub Release notes). The link definitions at the end of the file are not
     /// part of the last section.
-    pub body: String,
+    pub(crate) body: String,
     /// 1-based line of the heading.
-    pub line: usize,
+    pub(crate) line: usize,
     /// `### Added` etc. in file order, each with its list entries (markers stripped,
     /// continuation lines joined with a space).
     pub change_types: Vec<(String, Vec<String>)>,
@@ -130,13 +131,9 @@ pub struct Section {
 }
 
 impl Section {
-    /// The heading's version parsed as PEP 440; `None` for `[Unreleased]`.
-    pub fn pep440(&self) -> Option<&Version> {
-        self.parsed.as_ref()
-    }
-
     /// The entries under a change type (`"Added"`, case-insensitive), all such headings merged.
-    pub fn entries(&self, change_type: &str) -> Vec<&str> {
+    #[cfg(test)]
+    pub(crate) fn entries(&self, change_type: &str) -> Vec<&str> {
         self.change_types
             .iter()
             .filter(|(name, _)| name.eq_ignore_ascii_case(change_type))
@@ -152,7 +149,7 @@ pub struct LinkRef {
     pub label: String,
     pub url: String,
     /// 1-based line.
-    pub line: usize,
+    pub(crate) line: usize,
 }
 
 /// A parsed changelog.
@@ -191,28 +188,32 @@ impl Changelog {
     }
 
     /// The URL of the link definition with this label (case-insensitive, like markdown).
-    pub fn link(&self, label: &str) -> Option<&LinkRef> {
+    pub(crate) fn link(&self, label: &str) -> Option<&LinkRef> {
         self.links
             .iter()
             .find(|l| l.label.eq_ignore_ascii_case(label))
     }
 }
 
+#[cfg(test)]
 const INTRO: &str = "All notable changes to this project will be documented in this file.
 
 The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/),
 and the version numbers follow [PEP 440](https://peps.python.org/pep-0440/).";
 
-/// The CHANGELOG.md pyrel creates when a repository has none. The intro uses inline links
-/// on purpose: a reference-style `[Keep a Changelog]: ...` definition would be read as a
-/// version by `keepachangelog` (the PyPI package) and by other tools keyed on link labels.
-pub fn seed(links: Option<&RepoLinks>) -> String {
+/// A freshly seeded CHANGELOG.md, for the tests of this module (what users get is
+/// rendered from `templates/CHANGELOG.md.hbs`). The intro uses inline links on purpose: a
+/// reference-style `[Keep a Changelog]: ...` definition would be read as a version by
+/// `keepachangelog` (the PyPI package) and by other tools keyed on link labels.
+#[cfg(test)]
+pub(crate) fn seed(links: Option<&RepoLinks>) -> String {
     seed_since(links, None)
 }
 
 /// [`seed`] for a repository that already has releases: `[unreleased]` compares the tag of
 /// `last_version` with HEAD, and the first [`release`] links from that tag.
-pub fn seed_since(links: Option<&RepoLinks>, last_version: Option<&str>) -> String {
+#[cfg(test)]
+pub(crate) fn seed_since(links: Option<&RepoLinks>, last_version: Option<&str>) -> String {
     let mut out = format!("# Changelog\n\n{INTRO}\n\n## [Unreleased]\n");
     if let Some(links) = links {
         let url = match last_version {
@@ -341,7 +342,7 @@ pub fn section_notes(text: &str, version: &str) -> Option<String> {
 
 /// Whether the `[Unreleased]` section is missing or has nothing but blank lines and empty
 /// `###` headings: releasing now would publish a section with no notes.
-pub fn unreleased_is_empty(text: &str) -> Result<bool, ChangelogError> {
+pub(crate) fn unreleased_is_empty(text: &str) -> Result<bool, ChangelogError> {
     let log = parse(text)?;
     Ok(log.unreleased().is_none_or(section_is_empty))
 }

@@ -20,7 +20,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     /// Run as if pyrel was started in DIR (like `git -C`).
     #[arg(short = 'C', global = true, value_name = "DIR")]
-    pub directory: Option<PathBuf>,
+    pub(crate) directory: Option<PathBuf>,
 
     /// When to colour the output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -29,14 +29,14 @@ pub struct Cli {
     /// Print only what needs attention: problems, refusals and the final line (no diffs,
     /// no per-file or per-check lines). Machine formats (`--format json` …) are unchanged.
     #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Also say, on stderr, where pyrel looked (root, policy) and how long it took.
     #[arg(long, short = 'v', global = true)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,7 +48,7 @@ pub enum ColorChoice {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Set up pyrel in a repository: detect, ask (or --yes), write the policy and every managed file.
     ///
     /// The policy goes into `[tool.pyrel]` of the root pyproject.toml, or into pyrel.toml
@@ -136,21 +136,21 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct ManArgs {
+pub(crate) struct ManArgs {
     /// The verb whose page to print (`doctor`, `bump` …); without it, pyrel's own page.
     #[arg(value_name = "VERB")]
-    pub verb: Option<String>,
+    pub(crate) verb: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum GithubCommand {
+pub(crate) enum GithubCommand {
     /// Make the repository on GitHub match the policy: environments, protection, tag ruleset.
     ///
     /// The PyPI environments (release tags only, required reviewers from the policy's
@@ -166,165 +166,165 @@ pub enum GithubCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct GithubApplyArgs {
+pub(crate) struct GithubApplyArgs {
     /// Read the live settings and print every write (method, path, JSON body) that would
     /// be sent; send no write.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct ReleaseArgs {
+pub(crate) struct ReleaseArgs {
     /// What to release: a bump (`patch`, `minor`, `major`, `minor,beta`, `rc`, ...) or an
     /// explicit version (`2.1.0`), as `pyrel bump` takes it.
     #[arg(value_name = "BUMP", required_unless_present = "resume")]
-    pub bump: Option<String>,
+    pub(crate) bump: Option<String>,
 
     /// The pre-release stage for `prerelease`: alpha, beta or rc.
     #[arg(long, value_name = "STAGE")]
-    pub pre: Option<String>,
+    pub(crate) pre: Option<String>,
 
     /// The package to release (independent versioning).
     #[arg(long, short = 'p', value_name = "NAME")]
-    pub package: Option<String>,
+    pub(crate) package: Option<String>,
 
     /// Run the preflight and show every later step; write, commit and push nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Stop after the commit and the tag, and print the push command.
     #[arg(long)]
-    pub no_push: bool,
+    pub(crate) no_push: bool,
 
     /// Stop after the push: do not watch the release run or verify the upload.
     #[arg(long)]
-    pub no_watch: bool,
+    pub(crate) no_watch: bool,
 
     /// Continue the release of the tag on HEAD: push it if needed, watch its run, verify.
     #[arg(long, conflicts_with_all = ["bump", "dry_run", "no_push"])]
-    pub resume: bool,
+    pub(crate) resume: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct BumpArgs {
+pub(crate) struct BumpArgs {
     /// Output format: `json` (schema pyrel-bump/1, docs/bump-schema.json) needs --dry-run
     /// and prints the planned edits.
     #[arg(long, value_enum, default_value_t = Format::Human, requires_if("json", "dry_run"))]
-    pub format: Format,
+    pub(crate) format: Format,
 
     /// `major|minor|patch|stable|alpha|beta|rc|post|dev`, comma-separated to combine
     /// (`minor,beta`), `prerelease` (with --pre), an explicit version (`2.1.0`), or
     /// `release` (the current version as it is).
     #[arg(value_name = "BUMP")]
-    pub bump: String,
+    pub(crate) bump: String,
 
     /// The pre-release stage for `prerelease`: alpha, beta or rc.
     #[arg(long, value_name = "STAGE")]
-    pub pre: Option<String>,
+    pub(crate) pre: Option<String>,
 
     /// The package to bump (independent versioning).
     #[arg(long, short = 'p', value_name = "NAME")]
-    pub package: Option<String>,
+    pub(crate) package: Option<String>,
 
     /// Print a unified diff of every file the bump would change; write nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Commit the changed files (refuses a dirty work tree unless --allow-dirty).
     #[arg(long)]
-    pub commit: bool,
+    pub(crate) commit: bool,
 
     /// Create the annotated release tag in the policy's tag format (implies nothing about
     /// pushing: push it yourself). Refuses a dirty work tree unless --allow-dirty.
     #[arg(long)]
-    pub tag: bool,
+    pub(crate) tag: bool,
 
     /// Allow --commit/--tag with uncommitted changes in the work tree.
     #[arg(long)]
-    pub allow_dirty: bool,
+    pub(crate) allow_dirty: bool,
 
     /// Refuse the bump when [Unreleased] in the changelog has no entries.
     #[arg(long)]
-    pub require_changelog: bool,
+    pub(crate) require_changelog: bool,
 
     /// Do not roll the changelog.
     #[arg(long)]
-    pub no_changelog: bool,
+    pub(crate) no_changelog: bool,
 
     /// Accept an explicit version that is not greater than the current one.
     #[arg(long)]
-    pub allow_downgrade: bool,
+    pub(crate) allow_downgrade: bool,
 
     /// Bump even when the new version breaks a sibling requirement (left as written).
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Take the detected defaults without asking.
     #[arg(long, short = 'y')]
-    pub yes: bool,
+    pub(crate) yes: bool,
 
     /// Override a policy key, e.g. `--set publish=token` or `--set 'python-versions=["3.12","3.13"]'`.
     /// Repeatable. Values are TOML; a bare word is a string.
     #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
+    pub(crate) set: Vec<String>,
 
     /// Overwrite existing files pyrel did not write.
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 
     /// Show what would be written; write nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct GenerateArgs {
+pub(crate) struct GenerateArgs {
     /// Write nothing; print a diff of every stale, missing or hand-edited file and exit 1
     /// if there is any.
     #[arg(long, conflicts_with = "dry_run")]
-    pub check: bool,
+    pub(crate) check: bool,
 
     /// Show what would change; write nothing (exit 0).
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Overwrite managed files that were edited by hand.
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 
     /// Output format: `json` (schema pyrel-generate/1, docs/generate-schema.json) needs
     /// --check or --dry-run and lists every stale file with its diff.
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]
-pub struct VersionArgs {
+pub(crate) struct VersionArgs {
     /// Output format: `json` (schema pyrel-version/1, docs/version-schema.json) for scripts.
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 
     /// Exit 1 unless the tag REF (e.g. `v1.2.3` or `refs/tags/v1.2.3`) names the version of
     /// every package it covers (PEP 440 equality, in the policy's tag format).
     #[arg(long, value_name = "REF", conflicts_with_all = ["short", "format"])]
-    pub check_tag: Option<String>,
+    pub(crate) check_tag: Option<String>,
 
     /// Print only the version of record (what the build backend reads), e.g. for
     /// `git tag "v$(pyrel version --short)"`. With independent versioning, name the package.
     #[arg(long, conflicts_with = "format")]
-    pub short: bool,
+    pub(crate) short: bool,
 
     /// The package whose version --short prints (independent versioning).
     #[arg(long, short = 'p', value_name = "NAME", requires = "short")]
-    pub package: Option<String>,
+    pub(crate) package: Option<String>,
 }
 
 /// The output format of `version`, `generate` and `bump`: the same names as doctor's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// For people.
     Human,
     /// A versioned JSON document for scripts (its schema is under docs/).
@@ -332,43 +332,43 @@ pub enum Format {
 }
 
 #[derive(Debug, Args)]
-pub struct DoctorArgs {
+pub(crate) struct DoctorArgs {
     /// Run only the offline checks; the GitHub and PyPI checks are skipped.
     #[arg(long)]
-    pub offline: bool,
+    pub(crate) offline: bool,
 
     /// Output format: `human`, `json` (schema pyrel-doctor/1) for scripts, `sarif` (2.1.0)
     /// for GitHub code scanning, `github` (workflow commands: annotations on the pull request).
     #[arg(long, value_enum, default_value_t = DoctorFormat::Human)]
-    pub format: DoctorFormat,
+    pub(crate) format: DoctorFormat,
 
     /// Run only these checks (ids or names, e.g. `PR102` or `version-sync`). Repeatable
     /// and comma-separated.
     #[arg(long, value_name = "CHECK")]
-    pub select: Vec<String>,
+    pub(crate) select: Vec<String>,
 
     /// Skip these checks (ids or names). Repeatable and comma-separated. To skip a check
     /// for good, add it to `doctor-ignore` in the policy with a reason.
     #[arg(long, value_name = "CHECK")]
-    pub ignore: Vec<String>,
+    pub(crate) ignore: Vec<String>,
 
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
 
     /// Show what a check looks at, why it matters and how to fix it, then exit.
     /// Without a name, list every check.
     #[arg(long, value_name = "CHECK", num_args = 0..=1, default_missing_value = "")]
-    pub explain: Option<String>,
+    pub(crate) explain: Option<String>,
 
     /// Timeout of each GitHub or PyPI request, in milliseconds.
     #[arg(long, value_name = "MS", env = "PYREL_HTTP_TIMEOUT_MS")]
-    pub timeout: Option<u64>,
+    pub(crate) timeout: Option<u64>,
 }
 
 /// The output formats of `doctor`: [`Format`]'s and two for GitHub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DoctorFormat {
+pub(crate) enum DoctorFormat {
     /// For people (`terminal` is accepted too, its old name).
     #[value(alias = "terminal")]
     Human,

@@ -29,7 +29,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in report order.
-    pub const ALL: &'static [Code] = &[
+    pub(crate) const ALL: &'static [Code] = &[
         Code::ManagedFileDrift,
         Code::Policy,
         Code::ReleaseWorkflow,
@@ -67,7 +67,7 @@ impl Code {
     }
 
     /// The stable kebab-case name, e.g. `managed-file-drift`.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             Code::ManagedFileDrift => "managed-file-drift",
             Code::Policy => "policy",
@@ -87,7 +87,7 @@ impl Code {
     }
 
     /// A code by id or name, case-insensitively (`pr102`, `version-sync`).
-    pub fn lookup(text: &str) -> Option<Code> {
+    pub(crate) fn lookup(text: &str) -> Option<Code> {
         let text = text.trim();
         Code::ALL
             .iter()
@@ -96,7 +96,7 @@ impl Code {
     }
 
     /// The closest name, for "did you mean" on a typo.
-    pub fn suggest(text: &str) -> Option<Code> {
+    pub(crate) fn suggest(text: &str) -> Option<Code> {
         Code::ALL
             .iter()
             .copied()

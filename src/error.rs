@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -97,7 +97,7 @@ impl Error {
         }
     }
 
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,
@@ -105,20 +105,20 @@ impl Error {
     }
 
     /// A bug in pyrel (see [`Error::Internal`]).
-    pub fn internal(message: impl Into<String>) -> Self {
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         Error::Internal {
             message: message.into(),
         }
     }
 
-    pub fn usage(message: impl Into<String>, hint: Option<&str>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>, hint: Option<&str>) -> Self {
         Error::Usage {
             message: message.into(),
             hint: hint.map(str::to_owned),
         }
     }
 
-    pub fn parse(
+    pub(crate) fn parse(
         path: impl Into<PathBuf>,
         line: Option<usize>,
         column: Option<usize>,

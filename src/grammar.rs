@@ -8,12 +8,13 @@
 //! reason as one sentence; the caller adds the location.
 
 use std::fmt;
+use std::str::FromStr;
 
 /// The reason a value was refused, as one sentence without a location.
-pub type Invalid = String;
+pub(crate) type Invalid = String;
 
 /// A `${{` anywhere, in any value, is refused: it would be a live GitHub expression.
-pub fn no_expression(s: &str) -> Result<(), Invalid> {
+pub(crate) fn no_expression(s: &str) -> Result<(), Invalid> {
     if s.contains("${{") {
         return Err(format!(
             "`{}` contains `${{{{`, which GitHub Actions would evaluate as an expression",
@@ -30,7 +31,7 @@ fn is_invisible_or_break(c: char) -> bool {
 }
 
 /// A value as shown in a message: control characters visible, long values cut.
-pub fn shown(s: &str) -> String {
+pub(crate) fn shown(s: &str) -> String {
     let escaped: String = s.chars().flat_map(char::escape_debug).collect();
     if escaped.chars().count() > 80 {
         let cut: String = escaped.chars().take(80).collect();
@@ -40,31 +41,11 @@ pub fn shown(s: &str) -> String {
     }
 }
 
-/// A distribution name, PEP 508: ASCII letters, digits, `-`, `_`, `.`, starting and
-/// ending with a letter or digit.
-pub fn distribution_name(s: &str) -> Result<(), Invalid> {
-    let b = s.as_bytes();
-    let ok = !b.is_empty()
-        && b.len() <= 200
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{}` is not a valid distribution name (PEP 508: ASCII letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit)",
-            shown(s)
-        ))
-    }
-}
-
 /// A path inside the repository, as policy paths and package directories are written:
 /// relative, `/`-separated, made of `[A-Za-z0-9._-]` components, none empty, `.`, `..`
 /// or starting with `-`, and not inside `.git/`. The empty path (the root) is refused;
 /// use [`package_dir`] where the root is allowed.
-pub fn repo_path(s: &str) -> Result<(), Invalid> {
+pub(crate) fn repo_path(s: &str) -> Result<(), Invalid> {
     let bad = |why: &str| {
         Err(format!(
             "`{}` must be a relative path inside the repository, of ASCII letters, digits, `.`, `_`, `-` and `/`: {why}",
@@ -107,7 +88,7 @@ pub fn repo_path(s: &str) -> Result<(), Invalid> {
 }
 
 /// A package directory: the repository root (empty) or a [`repo_path`].
-pub fn package_dir(s: &str) -> Result<(), Invalid> {
+pub(crate) fn package_dir(s: &str) -> Result<(), Invalid> {
     if s.is_empty() {
         Ok(())
     } else {
@@ -116,7 +97,7 @@ pub fn package_dir(s: &str) -> Result<(), Invalid> {
 }
 
 /// Two managed paths that are the same file, or one inside the other.
-pub fn overlapping<'a>(paths: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str)> {
+pub(crate) fn overlapping<'a>(paths: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str)> {
     let key = |p: &str| p.to_ascii_lowercase();
     for (i, (ka, a)) in paths.iter().enumerate() {
         for (kb, b) in &paths[i + 1..] {
@@ -131,7 +112,7 @@ pub fn overlapping<'a>(paths: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str
 
 /// A branch name: git's `check-ref-format --branch` rules within a conservative charset
 /// (`[A-Za-z0-9._/-]`), at most 255 bytes.
-pub fn branch_name(s: &str) -> Result<(), Invalid> {
+pub(crate) fn branch_name(s: &str) -> Result<(), Invalid> {
     ref_name(s).map_err(|why| format!("`{}` is not a valid branch name: {why}", shown(s)))
 }
 
@@ -174,19 +155,14 @@ fn ref_name(s: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// A tag name git can create (same rules as a branch, see [`ref_name`]).
-pub fn tag_name(s: &str) -> Result<(), Invalid> {
-    ref_name(s).map_err(|why| format!("`{}` is not a valid git tag name: {why}", shown(s)))
-}
-
 /// A status check name (`required-checks`): printable, no `${{`, at most 255 characters.
-pub fn check_name(s: &str) -> Result<(), Invalid> {
+pub(crate) fn check_name(s: &str) -> Result<(), Invalid> {
     printable_text(s, 255).map_err(|why| format!("check name `{}`: {why}", shown(s)))
 }
 
 /// Free text that reaches a workflow (a pre-build command, a check name): printable,
 /// one line, no `${{`, bounded.
-pub fn printable_text(s: &str, max: usize) -> Result<(), String> {
+pub(crate) fn printable_text(s: &str, max: usize) -> Result<(), String> {
     if s.trim().is_empty() {
         return Err("must not be empty".into());
     }
@@ -208,7 +184,7 @@ pub fn printable_text(s: &str, max: usize) -> Result<(), String> {
 
 /// A runner label (`ubuntu-24.04`, `self-hosted`): `[A-Za-z0-9._-]`, at most 100
 /// characters, not starting with `-` or `.`.
-pub fn runner_label(s: &str) -> Result<(), Invalid> {
+pub(crate) fn runner_label(s: &str) -> Result<(), Invalid> {
     let ok = !s.is_empty()
         && s.len() <= 100
         && s.chars()
@@ -225,7 +201,7 @@ pub fn runner_label(s: &str) -> Result<(), Invalid> {
 }
 
 /// A deployment environment name: `[A-Za-z0-9._-]`, at most 255 characters.
-pub fn environment_name(s: &str) -> Result<(), Invalid> {
+pub(crate) fn environment_name(s: &str) -> Result<(), Invalid> {
     let ok = !s.is_empty()
         && s.len() <= 255
         && s.chars()
@@ -242,7 +218,7 @@ pub fn environment_name(s: &str) -> Result<(), Invalid> {
 }
 
 /// A GitHub secret name: `[A-Za-z_][A-Za-z0-9_]*`, not starting with `GITHUB_`.
-pub fn secret_name(s: &str) -> Result<(), Invalid> {
+pub(crate) fn secret_name(s: &str) -> Result<(), Invalid> {
     let ok = s
         .chars()
         .next()
@@ -262,7 +238,7 @@ pub fn secret_name(s: &str) -> Result<(), Invalid> {
 
 /// `owner/repo` on GitHub: owner `[A-Za-z0-9-]` (at most 39), repo `[A-Za-z0-9._-]`
 /// (at most 100, not `.` or `..`).
-pub fn github_repo(s: &str) -> Result<(), Invalid> {
+pub(crate) fn github_repo(s: &str) -> Result<(), Invalid> {
     let bad = || Err(format!("`{}` is not an owner/repo name", shown(s)));
     let Some((owner, repo)) = s.split_once('/') else {
         return bad();
@@ -345,7 +321,7 @@ impl std::str::FromStr for TagFormat {
 
 impl TagFormat {
     /// Parses and checks a tag format.
-    pub fn new(s: &str) -> Result<TagFormat, Invalid> {
+    pub(crate) fn new(s: &str) -> Result<TagFormat, Invalid> {
         let bad = |why: String| Err(format!("`tag-format` = \"{}\": {why}", shown(s)));
         let mut pieces = Vec::new();
         let mut rest = s;
@@ -406,13 +382,58 @@ impl TagFormat {
         Ok(format)
     }
 
+    /// The usual format of independent versioning: `{name}-v{version}`.
+    pub(crate) fn per_package() -> TagFormat {
+        TagFormat {
+            source: "{name}-v{version}".into(),
+            pieces: vec![Piece::Name, Piece::Text("-v".into()), Piece::Version],
+        }
+    }
+
+    /// The format an existing tag follows: `v1.2.3` → `v{version}`; `core-lib-v1.2.3` →
+    /// `{name}-v{version}` when `core-lib` is one of `names` (the longest named in the
+    /// tag). The version is the first PEP 440 version starting at a digit; `None` when
+    /// there is none or the text around it would not make a valid format.
+    pub(crate) fn of_tag(tag: &str, names: &[String]) -> Option<TagFormat> {
+        let start = tag
+            .char_indices()
+            .filter(|(i, c)| {
+                c.is_ascii_digit() && (*i == 0 || !tag.as_bytes()[i - 1].is_ascii_digit())
+            })
+            .map(|(i, _)| i)
+            .find(|&i| pep440_rs::Version::from_str(&tag[i..]).is_ok())?;
+        let prefix = &tag[..start];
+        if !prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '@' | '='))
+        {
+            return None;
+        }
+        let lower = prefix.to_ascii_lowercase();
+        let mut best: Option<&String> = None;
+        for n in names {
+            if lower.contains(n.as_str()) && best.is_none_or(|b| n.len() > b.len()) {
+                best = Some(n);
+            }
+        }
+        let source = match best.and_then(|n| lower.find(n.as_str()).map(|at| (at, n.len()))) {
+            Some((at, len)) => format!(
+                "{}{{name}}{}{{version}}",
+                &prefix[..at],
+                &prefix[at + len..]
+            ),
+            None => format!("{prefix}{{version}}"),
+        };
+        TagFormat::new(&source).ok()
+    }
+
     /// The text as written in the policy.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.source
     }
 
     /// Whether the format names the package (`{name}` or `{dir}`).
-    pub fn names_package(&self) -> bool {
+    pub(crate) fn names_package(&self) -> bool {
         self.pieces
             .iter()
             .any(|p| matches!(p, Piece::Name | Piece::Dir))
@@ -433,24 +454,84 @@ impl TagFormat {
 
     /// The tag of `version` of the package `name` (normalized) in directory `dir`
     /// (relative to the root; its last component is used, the root's is `name`).
-    pub fn render(&self, name: &str, dir: &str, version: &str) -> String {
+    pub(crate) fn render(&self, name: &str, dir: &str, version: &str) -> String {
         self.fill(name, dir_word(name, dir), version)
     }
 
     /// The text before and after the version for one package: every tag of it is
     /// `prefix + version + suffix`.
-    pub fn affixes(&self, name: &str, dir: &str) -> (String, String) {
-        const MARK: &str = "\u{0}";
-        let filled = self.fill(name, dir_word(name, dir), MARK);
-        match filled.split_once(MARK) {
-            Some((a, b)) => (a.to_string(), b.to_string()),
-            None => (filled, String::new()),
+    pub(crate) fn affixes(&self, name: &str, dir: &str) -> (String, String) {
+        let p = self.package(name, dir);
+        (p.prefix, p.suffix)
+    }
+
+    /// The format filled in for one package (`{name}-v{version}` for `core` gives the
+    /// tags `core-v…`): what makes and reads that package's tags.
+    pub(crate) fn package(&self, name: &str, dir: &str) -> PackageTag {
+        let word = dir_word(name, dir);
+        let (mut prefix, mut suffix) = (String::new(), String::new());
+        let mut after = false;
+        for p in &self.pieces {
+            let out = if after { &mut suffix } else { &mut prefix };
+            match p {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Name => out.push_str(name),
+                Piece::Dir => out.push_str(word),
+                Piece::Version => after = true,
+            }
         }
+        PackageTag { prefix, suffix }
+    }
+
+    /// The one format shared by every package (lockstep), or `None` when the format
+    /// names the package: such a format has no tag that stands for all packages.
+    pub(crate) fn shared(&self) -> Option<PackageTag> {
+        (!self.names_package()).then(|| self.package("", ""))
+    }
+
+    /// The fixed text every tag starts with (`v` of `v{version}`, `release/` of
+    /// `release/{name}/{version}`).
+    pub(crate) fn lead(&self) -> &str {
+        match self.pieces.first() {
+            Some(Piece::Text(t)) => t,
+            _ => "",
+        }
+    }
+
+    /// Which package a tag belongs to and the text where its version stands, without
+    /// judging that text. `packages` are `(normalized name, dir)`; with a format that
+    /// names no package the index is `None`. When several packages match, the one whose
+    /// text around the version is longest wins (packages `a` and `a-v`, format
+    /// `{name}-v{version}`: `a-v-v1.0.0` is `a-v`'s); on a tie, the first.
+    pub(crate) fn split<'t>(
+        &self,
+        tag: &'t str,
+        packages: &[(impl AsRef<str>, impl AsRef<str>)],
+    ) -> Option<(Option<usize>, &'t str)> {
+        if !self.names_package() {
+            return self.package("", "").version_in(tag).map(|v| (None, v));
+        }
+        let mut best: Option<(usize, usize, &'t str)> = None;
+        for (i, (name, dir)) in packages.iter().enumerate() {
+            let p = self.package(name.as_ref(), dir.as_ref());
+            if let Some(v) = p.version_in(tag) {
+                let len = p.prefix.len() + p.suffix.len();
+                if best.is_none_or(|(l, _, _)| len > l) {
+                    best = Some((len, i, v));
+                }
+            }
+        }
+        best.map(|(_, i, v)| (Some(i), v))
     }
 
     /// The shell-style glob of a package's tags with the version as `pattern`
     /// (`v{version}` with `[0-9]*` → `v[0-9]*`).
-    pub fn glob(&self, name: Option<(&str, &str)>, version_pattern: &str, any: &str) -> String {
+    pub(crate) fn glob(
+        &self,
+        name: Option<(&str, &str)>,
+        version_pattern: &str,
+        any: &str,
+    ) -> String {
         let mut out = String::new();
         for p in &self.pieces {
             match (p, name) {
@@ -463,38 +544,45 @@ impl TagFormat {
         }
         out
     }
+}
 
-    /// Which package a tag belongs to and its version text. `packages` are
-    /// `(normalized name, dir)`; with a format that names no package the index is
-    /// `None`. When several packages match, the one whose text around the version is
-    /// longest wins (packages `a` and `a-v`, format `{name}-v{version}`: `a-v-v1.0.0` is
-    /// `a-v`'s). The version must start with a digit; the tag must be one git accepts.
-    pub fn parse(&self, tag: &str, packages: &[(&str, &str)]) -> Option<(Option<usize>, String)> {
-        ref_name(tag).ok()?;
-        let take = |prefix: &str, suffix: &str| -> Option<String> {
-            let v = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
-            v.starts_with(|c: char| c.is_ascii_digit())
-                .then(|| v.to_string())
-        };
-        if !self.names_package() {
-            let (prefix, suffix) = self.affixes("", "");
-            return take(&prefix, &suffix).map(|v| (None, v));
-        }
-        packages
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (name, dir))| {
-                let (prefix, suffix) = self.affixes(name, dir);
-                take(&prefix, &suffix).map(|v| (prefix.len() + suffix.len(), i, v))
-            })
-            .max_by_key(|(len, _, _)| *len)
-            .map(|(_, i, v)| (Some(i), v))
+/// One package's tags: `prefix + version + suffix` ([`TagFormat::package`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PackageTag {
+    prefix: String,
+    suffix: String,
+}
+
+impl PackageTag {
+    /// The tag of `version`.
+    pub(crate) fn tag(&self, version: &str) -> String {
+        [self.prefix.as_str(), version, self.suffix.as_str()].concat()
+    }
+
+    /// The text where the version stands in `tag`, when `tag` has this shape and that
+    /// text is not empty (whether it is a version is the caller's question).
+    pub(crate) fn version_in<'t>(&self, tag: &'t str) -> Option<&'t str> {
+        let v = tag
+            .strip_prefix(self.prefix.as_str())?
+            .strip_suffix(self.suffix.as_str())?;
+        (!v.is_empty()).then_some(v)
+    }
+
+    /// The tags as a pattern: the version replaced by `version_pattern` (`v*`,
+    /// `vVERSION`).
+    pub(crate) fn pattern(&self, version_pattern: &str) -> String {
+        self.tag(version_pattern)
+    }
+
+    /// The text before and after the version.
+    pub(crate) fn affixes(&self) -> (&str, &str) {
+        (&self.prefix, &self.suffix)
     }
 }
 
 /// The word `{dir}` stands for: the last component of the package directory (relative to
 /// the root), or the package's name for the root package.
-pub fn dir_word<'a>(name: &'a str, dir: &'a str) -> &'a str {
+pub(crate) fn dir_word<'a>(name: &'a str, dir: &'a str) -> &'a str {
     dir.rsplit('/').find(|c| !c.is_empty()).unwrap_or(name)
 }
 
@@ -601,16 +689,6 @@ mod tests {
     }
 
     #[test]
-    fn distribution_names() {
-        for ok in ["a", "A.b-c_d", "x1"] {
-            distribution_name(ok).unwrap();
-        }
-        for bad in ["", "-a", "a-", "a b", "a${{x}}", "ü"] {
-            assert!(distribution_name(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
     fn tag_formats() {
         for ok in [
             "v{version}",
@@ -639,29 +717,134 @@ mod tests {
     }
 
     #[test]
-    fn tags_render_and_parse_with_the_longest_package() {
+    fn tags_render_with_name_and_dir() {
         let f = TagFormat::new("{name}-v{version}").unwrap();
         assert_eq!(f.render("a-v", "libs/a-v", "1.0.0"), "a-v-v1.0.0");
-        let pkgs = [("a", "libs/a"), ("a-v", "libs/a-v")];
-        assert_eq!(
-            f.parse("a-v-v1.0.0", &pkgs),
-            Some((Some(1), "1.0.0".into()))
-        );
-        assert_eq!(f.parse("a-v1.0.0", &pkgs), Some((Some(0), "1.0.0".into())));
-        assert_eq!(f.parse("b-v1.0.0", &pkgs), None);
-        assert_eq!(f.parse("a-v1.0.0 ", &pkgs), None);
-        assert_eq!(f.parse("a-v..1", &pkgs), None);
         let d = TagFormat::new("{dir}/{version}").unwrap();
         assert_eq!(d.render("x", "libs/core", "2.0"), "core/2.0");
         assert_eq!(d.render("x", "", "2.0"), "x/2.0");
         let v = TagFormat::default();
-        assert_eq!(v.parse("v1.2.3", &[]), Some((None, "1.2.3".into())));
-        assert_eq!(v.parse("vx", &[]), None);
         assert_eq!(v.affixes("", ""), ("v".into(), String::new()));
         assert_eq!(f.glob(Some(("core", "")), "[0-9]*", "*"), "core-v[0-9]*");
         assert_eq!(f.affixes("dashboard-api", "libs/api").0, "dashboard-api-v");
         let r = TagFormat::new("release/{name}/{version}").unwrap();
         assert_eq!(r.affixes("a", "").0, "release/a/");
         assert_eq!(f.glob(None, "*", "*"), "*-v*");
+    }
+
+    #[test]
+    fn a_package_fills_name_and_dir_and_reads_its_tags_back() {
+        let f = TagFormat::new("{name}-v{version}").unwrap();
+        let core = f.package("core", "libs/core");
+        assert_eq!(core.tag("1.2.3"), "core-v1.2.3");
+        assert_eq!(core.affixes(), ("core-v", ""));
+        assert_eq!(core.version_in("core-v1.2.3"), Some("1.2.3"));
+        assert_eq!(core.version_in("core-v"), None);
+        assert_eq!(core.version_in("api-v1.2.3"), None);
+        assert_eq!(core.pattern("*"), "core-v*");
+        assert_eq!(core.pattern("VERSION"), "core-vVERSION");
+        // `{dir}`: the last component of the directory; the root package's is its name.
+        let d = TagFormat::new("pkg/{dir}@{version}.final").unwrap();
+        let api = d.package("acme-api", "services/api");
+        assert_eq!(api.tag("2.0"), "pkg/api@2.0.final");
+        assert_eq!(api.affixes(), ("pkg/api@", ".final"));
+        assert_eq!(api.version_in("pkg/api@2.0rc1.final"), Some("2.0rc1"));
+        assert_eq!(d.package("acme", "").tag("1"), "pkg/acme@1.final");
+        // `name==version`.
+        let eq = TagFormat::new("{name}=={version}").unwrap();
+        assert_eq!(eq.package("core-lib", "").tag("0.3.1"), "core-lib==0.3.1");
+        assert_eq!(
+            eq.package("core-lib", "").version_in("core-lib==0.3.1"),
+            Some("0.3.1")
+        );
+    }
+
+    #[test]
+    fn names_package_and_shared_tags() {
+        assert!(!TagFormat::default().names_package());
+        assert!(TagFormat::new("{name}-v{version}").unwrap().names_package());
+        assert!(TagFormat::new("{dir}/{version}").unwrap().names_package());
+        assert!(TagFormat::new("{name}=={version}").unwrap().names_package());
+        assert_eq!(
+            TagFormat::default().shared().map(|s| s.tag("1.0")),
+            Some("v1.0".to_string())
+        );
+        assert_eq!(
+            TagFormat::new("release-{version}")
+                .unwrap()
+                .shared()
+                .map(|s| s.pattern("*")),
+            Some("release-*".to_string())
+        );
+        assert_eq!(TagFormat::new("{dir}/{version}").unwrap().shared(), None);
+        assert_eq!(
+            TagFormat::per_package(),
+            TagFormat::new("{name}-v{version}").unwrap()
+        );
+        assert!(TagFormat::per_package().names_package());
+    }
+
+    #[test]
+    fn the_lead_is_the_text_before_the_first_placeholder() {
+        assert_eq!(TagFormat::default().lead(), "v");
+        assert_eq!(TagFormat::new("{version}").unwrap().lead(), "");
+        assert_eq!(TagFormat::new("{name}-v{version}").unwrap().lead(), "");
+        assert_eq!(
+            TagFormat::new("release/{dir}/{version}").unwrap().lead(),
+            "release/"
+        );
+    }
+
+    #[test]
+    fn split_finds_the_package_and_the_version_text() {
+        let none: [(&str, &str); 0] = [];
+        let v = TagFormat::default();
+        assert_eq!(v.split("v1.2.3", &none), Some((None, "1.2.3")));
+        // The text is not judged: the caller decides whether it is a version.
+        assert_eq!(v.split("vnext", &none), Some((None, "next")));
+        assert_eq!(v.split("v", &none), None);
+        assert_eq!(v.split("1.2.3", &none), None);
+        let f = TagFormat::new("{name}-v{version}").unwrap();
+        let pkgs = [("a", "libs/a".to_string()), ("a-v", "libs/a-v".to_string())];
+        assert_eq!(f.split("a-v-v1.0", &pkgs), Some((Some(1), "1.0")));
+        assert_eq!(f.split("a-v1.0", &pkgs), Some((Some(0), "1.0")));
+        assert_eq!(f.split("b-v1.0", &pkgs), None);
+        // A format that names the package matches nothing without packages.
+        assert_eq!(f.split("a-v1.0", &none), None);
+        // `{dir}`: the package in that directory.
+        let d = TagFormat::new("{dir}/{version}").unwrap();
+        let dirs = [("acme-core", "libs/core"), ("acme-api", "services/api")];
+        assert_eq!(d.split("api/2.0", &dirs), Some((Some(1), "2.0")));
+        assert_eq!(d.split("core/1.0", &dirs), Some((Some(0), "1.0")));
+        assert_eq!(d.split("acme-api/1.0", &dirs), None);
+        // `name==version`; the longest text around the version wins, also after it.
+        let eq = TagFormat::new("{name}=={version}").unwrap();
+        let names = [("core", ""), ("core-lib", "")];
+        assert_eq!(
+            eq.split("core-lib==0.3.1", &names),
+            Some((Some(1), "0.3.1"))
+        );
+        let after = TagFormat::new("{version}-{name}").unwrap();
+        let names = [("a", ""), ("b-a", "")];
+        assert_eq!(after.split("1.0-b-a", &names), Some((Some(1), "1.0")));
+    }
+
+    #[test]
+    fn a_format_is_read_off_an_existing_tag() {
+        let names = vec!["core-lib".to_string(), "core_lib".to_string()];
+        let of = |t: &str| TagFormat::of_tag(t, &names).map(|f| f.to_string());
+        assert_eq!(of("v1.2.3").as_deref(), Some("v{version}"));
+        assert_eq!(of("1.2.3").as_deref(), Some("{version}"));
+        assert_eq!(of("core-lib-v1.2.3").as_deref(), Some("{name}-v{version}"));
+        assert_eq!(
+            of("integrations/core-lib-v0.1.0").as_deref(),
+            Some("integrations/{name}-v{version}")
+        );
+        // `name==1.2.3`, as langchain-style monorepos tag.
+        assert_eq!(of("core-lib==0.3.1").as_deref(), Some("{name}=={version}"));
+        assert_eq!(of("nightly"), None);
+        assert_eq!(of("x$(id)1.0"), None);
+        assert_eq!(of("{dir}1.0"), None);
+        assert_eq!(of("-x1.0"), None, "a format git could not tag with");
     }
 }

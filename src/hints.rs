@@ -9,7 +9,7 @@ use std::fmt;
 
 /// A pyrel command line, for a hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hint {
+pub(crate) struct Hint {
     args: Vec<String>,
 }
 
@@ -21,12 +21,13 @@ impl Hint {
     }
 
     /// `pyrel bump TARGET`: TARGET is a part list, an explicit version or `release`.
-    pub fn bump(target: &str) -> Hint {
+    pub(crate) fn bump(target: &str) -> Hint {
         Hint::of(&["bump", target])
     }
 
     /// The argument list after `pyrel`.
-    pub fn args(&self) -> &[String] {
+    #[cfg(test)]
+    pub(crate) fn args(&self) -> &[String] {
         &self.args
     }
 }

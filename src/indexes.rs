@@ -1,8 +1,8 @@
 //! The package indexes pyrel publishes to and links at, in one place.
 
 /// Base of the public Python Package Index (project pages and the JSON API).
-pub const PYPI_BASE: &str = "https://pypi.org";
+pub(crate) const PYPI_BASE: &str = "https://pypi.org";
 /// Base of TestPyPI.
-pub const TESTPYPI_BASE: &str = "https://test.pypi.org";
+pub(crate) const TESTPYPI_BASE: &str = "https://test.pypi.org";
 /// TestPyPI's upload endpoint (`repository-url` of the publish action).
-pub const TESTPYPI_UPLOAD: &str = "https://test.pypi.org/legacy/";
+pub(crate) const TESTPYPI_UPLOAD: &str = "https://test.pypi.org/legacy/";

@@ -4,8 +4,8 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use pyrel::cli::{Cli, ColorChoice};
-use pyrel::commands::{self, Outcome};
+use pyrel::run::{self as commands, Outcome};
+use pyrel::run::{Cli, ColorChoice};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -12,7 +12,7 @@ use toml_edit::{ImDocument, Item, Table, Value};
 
 use crate::error::{Error, Result};
 use crate::grammar::{self, TagFormat};
-use crate::project::Project;
+use crate::project::{choices, Project};
 use crate::toml_util;
 use crate::workspace_fs::{read_text, read_text_opt};
 
@@ -26,7 +26,7 @@ pub enum PolicySource {
 }
 
 impl PolicySource {
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         match self {
             PolicySource::Pyproject(p) | PolicySource::PyrelToml(p) => p,
         }
@@ -35,7 +35,7 @@ impl PolicySource {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum PublishMode {
+pub(crate) enum PublishMode {
     /// Trusted Publishing (OIDC): no long-lived secret anywhere.
     Trusted,
     /// API tokens stored as environment secrets.
@@ -44,7 +44,7 @@ pub enum PublishMode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum TestPypi {
+pub(crate) enum TestPypi {
     /// Pre-releases go to TestPyPI only; finals go to PyPI.
     Prereleases,
     /// Every release goes to TestPyPI first, finals then go on to PyPI.
@@ -55,7 +55,7 @@ pub enum TestPypi {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Versioning {
+pub(crate) enum Versioning {
     /// One version for every package.
     Lockstep,
     /// Each package has its own version and its own tags (`{name}-v{version}`).
@@ -64,14 +64,14 @@ pub enum Versioning {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum BuildTool {
+pub(crate) enum BuildTool {
     Uv,
     Build,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum TestsMode {
+pub(crate) enum TestsMode {
     /// pyrel renders a test workflow; the release workflow calls it.
     Generate,
     /// The repo has its own test workflow; the release gates on its required checks.
@@ -80,7 +80,7 @@ pub enum TestsMode {
 
 /// The policy words of an enum key, written once: loading, `init`'s writing, messages
 /// and the doctor's policy check all read them from here.
-pub trait Words: Copy + PartialEq + 'static {
+pub(crate) trait Words: Copy + PartialEq + 'static {
     const WORDS: &'static [(&'static str, Self)];
 
     /// The word of this value as the policy spells it.
@@ -128,61 +128,61 @@ impl Words for TestsMode {
 
 /// Paths of the managed files; `None` means "not managed" (set to `false` in the policy).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ManagedPaths {
-    pub release_workflow: Option<PathBuf>,
-    pub test_workflow: Option<PathBuf>,
-    pub bump_script: Option<PathBuf>,
-    pub releasing_guide: Option<PathBuf>,
-    pub branch_protection: Option<PathBuf>,
-    pub changelog: Option<PathBuf>,
-    pub gitignore: Option<PathBuf>,
+pub(crate) struct ManagedPaths {
+    pub(crate) release_workflow: Option<PathBuf>,
+    pub(crate) test_workflow: Option<PathBuf>,
+    pub(crate) bump_script: Option<PathBuf>,
+    pub(crate) releasing_guide: Option<PathBuf>,
+    pub(crate) branch_protection: Option<PathBuf>,
+    pub(crate) changelog: Option<PathBuf>,
+    pub(crate) gitignore: Option<PathBuf>,
 }
 
 /// The validated policy, defaults filled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Policy {
     /// `owner/repo` on GitHub, when set; else the origin remote decides.
-    pub repository: Option<String>,
-    pub default_branch: String,
-    pub python_versions: Vec<String>,
-    pub publish: PublishMode,
-    pub testpypi: TestPypi,
-    pub dev_builds: bool,
-    pub tag_format: TagFormat,
-    pub versioning: Versioning,
-    pub tests: TestsMode,
+    pub(crate) repository: Option<String>,
+    pub(crate) default_branch: String,
+    pub(crate) python_versions: Vec<String>,
+    pub(crate) publish: PublishMode,
+    pub(crate) testpypi: TestPypi,
+    pub(crate) dev_builds: bool,
+    pub(crate) tag_format: TagFormat,
+    pub(crate) versioning: Versioning,
+    pub(crate) tests: TestsMode,
     /// Status checks the branch protection requires and the release gates on. Empty
     /// means "derived": the job names of the generated test workflow.
-    pub required_checks: Vec<String>,
-    pub required_approvals: u32,
-    pub build_tool: BuildTool,
-    pub runner: String,
-    pub pre_build: Vec<String>,
-    pub pypi_environment: String,
-    pub testpypi_environment: String,
-    pub pypi_token_secret: String,
-    pub testpypi_token_secret: String,
+    pub(crate) required_checks: Vec<String>,
+    pub(crate) required_approvals: u32,
+    pub(crate) build_tool: BuildTool,
+    pub(crate) runner: String,
+    pub(crate) pre_build: Vec<String>,
+    pub(crate) pypi_environment: String,
+    pub(crate) testpypi_environment: String,
+    pub(crate) pypi_token_secret: String,
+    pub(crate) testpypi_token_secret: String,
     /// Required reviewers of the PyPI environments (`pyrel github apply`): user logins
     /// and `org/team` slugs, checked by [`reviewer_grammar`].
-    pub reviewers: Vec<String>,
+    pub(crate) reviewers: Vec<String>,
     /// Doctor checks turned off for this repository, each with the reason why.
-    pub doctor_ignore: Vec<DoctorIgnore>,
+    pub(crate) doctor_ignore: Vec<DoctorIgnore>,
     /// Environment variables of the generated test job (see `crate::render::overrides`).
-    pub test_env: std::collections::BTreeMap<String, String>,
+    pub(crate) test_env: std::collections::BTreeMap<String, String>,
     /// Service containers of the generated test job.
-    pub test_services: std::collections::BTreeMap<String, crate::render::overrides::Service>,
+    pub(crate) test_services: std::collections::BTreeMap<String, crate::render::overrides::Service>,
     /// Action pins the user moved ahead of pyrel's (full SHA and version).
-    pub action_pins: std::collections::BTreeMap<String, crate::render::overrides::ActionPin>,
-    pub files: ManagedPaths,
+    pub(crate) action_pins: std::collections::BTreeMap<String, crate::render::overrides::ActionPin>,
+    pub(crate) files: ManagedPaths,
 }
 
 /// One `doctor-ignore` entry: `{ check = "pypi-version", reason = "..." }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DoctorIgnore {
+pub(crate) struct DoctorIgnore {
     /// A check id or name, as `pyrel doctor --explain` lists them.
-    pub check: String,
+    pub(crate) check: String,
     /// Why: shown in every doctor report, so an ignore never goes unexplained.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 impl Default for Policy {
@@ -226,7 +226,7 @@ impl Default for Policy {
 
 impl Policy {
     /// owner/repo on GitHub: the policy's `repository`, else the origin remote.
-    pub fn github_repo(&self, project: &Project) -> Option<(String, String)> {
+    pub(crate) fn github_repo(&self, project: &Project) -> Option<(String, String)> {
         self.repository
             .as_deref()
             .and_then(|s| s.split_once('/'))
@@ -237,6 +237,28 @@ impl Policy {
                     .as_ref()
                     .map(|r| (r.owner.clone(), r.repo.clone()))
             })
+    }
+
+    /// The events pyrel's release workflow runs on: its release tags (by their fixed
+    /// lead), and default-branch pushes with dev builds.
+    pub(crate) fn release_triggers(&self) -> Vec<choices::Trigger> {
+        let mut planned = vec![choices::Trigger::Tag(self.tag_format.lead().to_string())];
+        if self.dev_builds {
+            planned.push(choices::Trigger::Branch(self.default_branch.clone()));
+        }
+        planned
+    }
+
+    /// The web address of the repository, the one source of changelog links (bump's and
+    /// the seeded changelog's): [`Policy::github_repo`] on the origin's host (GitHub
+    /// otherwise).
+    pub(crate) fn repository_url(&self, project: &Project) -> Option<String> {
+        let (owner, repo) = self.github_repo(project)?;
+        let host = project
+            .remote
+            .as_ref()
+            .map_or("github.com", |r| r.host.as_str());
+        Some(format!("https://{host}/{owner}/{repo}"))
     }
 }
 
@@ -591,7 +613,7 @@ fn set_checked(
 
 /// A required reviewer: a GitHub login (`octocat`: letters, digits and single hyphens,
 /// at most 39) or a team as `org/team-slug`. These reach API paths, so nothing else passes.
-pub fn reviewer_grammar(s: &str) -> std::result::Result<(), String> {
+pub(crate) fn reviewer_grammar(s: &str) -> std::result::Result<(), String> {
     fn login(s: &str) -> bool {
         !s.is_empty()
             && s.len() <= 39
@@ -673,7 +695,7 @@ fn did_you_mean<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> Option<&
 
 /// Finds the policy of a project: `[tool.pyrel]` in the root pyproject.toml, else
 /// `pyrel.toml`. `Ok(None)` when there is none.
-pub fn locate(root: &Path) -> Result<Option<(PolicySource, String)>> {
+pub(crate) fn locate(root: &Path) -> Result<Option<(PolicySource, String)>> {
     let pyproject = root.join("pyproject.toml");
     if let Some(text) = read_text_opt(&pyproject)? {
         let doc = toml_util::parse(Path::new("pyproject.toml"), &text)?;
@@ -722,7 +744,7 @@ pub fn load(project: &Project) -> Result<(Policy, Option<PolicySource>)> {
 
 /// How serious a policy problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     /// The policy cannot be used: loading fails.
     Error,
     Warning,
@@ -731,17 +753,17 @@ pub enum Level {
 
 /// A problem of a loaded policy, located at a key (`files.changelog` for a file key).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub level: Level,
-    pub key: Option<&'static str>,
-    pub message: String,
-    pub hint: Option<String>,
+pub(crate) struct Problem {
+    pub(crate) level: Level,
+    pub(crate) key: Option<&'static str>,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
 }
 
 /// The one validator of a parsed policy: how its keys fit together and the repository.
 /// Loading fails on the first error; `pyrel doctor`'s policy check reports every
 /// problem as a finding. (Each key's own grammar is checked while parsing.)
-pub fn problems(policy: &Policy, project: &Project) -> Vec<Problem> {
+pub(crate) fn problems(policy: &Policy, project: &Project) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut add = |level, key, message: &str, hint: &str| {
         out.push(Problem {
@@ -833,7 +855,7 @@ pub fn problems(policy: &Policy, project: &Project) -> Vec<Problem> {
 }
 
 /// The 1-based line of a policy key (`files.KEY` for a file key) in the policy text.
-pub fn key_line(source: &PolicySource, text: &str, key: &str) -> Option<usize> {
+pub(crate) fn key_line(source: &PolicySource, text: &str, key: &str) -> Option<usize> {
     let doc = ImDocument::parse(text.to_owned()).ok()?;
     let mut table = match source {
         PolicySource::Pyproject(_) => doc.get("tool")?.get("pyrel")?.as_table_like()?,
@@ -851,7 +873,7 @@ pub fn key_line(source: &PolicySource, text: &str, key: &str) -> Option<usize> {
 }
 
 /// Parses the policy text of a source (the whole pyproject.toml or pyrel.toml).
-pub fn parse(source: &PolicySource, text: &str) -> Result<Policy> {
+pub(crate) fn parse(source: &PolicySource, text: &str) -> Result<Policy> {
     let path = source.path();
     let doc: ImDocument<String> = toml_util::parse(path, text)?;
     let table: &Table = match source {
@@ -1087,7 +1109,7 @@ fn known_keys() -> String {
 
 /// Applies a `--set key=value` override. The value is TOML (`true`, `["3.12"]`,
 /// `"token"`); a bare word is taken as a string.
-pub fn apply_override(policy: &mut Policy, assignment: &str) -> Result<()> {
+pub(crate) fn apply_override(policy: &mut Policy, assignment: &str) -> Result<()> {
     let (key, raw) = assignment.split_once('=').ok_or_else(|| {
         Error::usage(
             format!("--set {assignment}: expected KEY=VALUE"),
@@ -1128,15 +1150,51 @@ pub fn apply_override(policy: &mut Policy, assignment: &str) -> Result<()> {
     (spec.apply)(policy, &value).map_err(|m| Error::usage(format!("--set {key}: {m}"), None))
 }
 
+/// The policy pyrel proposes for a repository without one: the detection layer decides
+/// ([`crate::project::choices`]), this maps the choices onto policy keys. What `init`
+/// writes, and what `doctor` judges by before there is a policy.
+pub(crate) fn proposed(project: &Project) -> (Policy, choices::Choices) {
+    let mut policy = Policy::default();
+    if let Some(branch) = crate::project::git::default_branch(&project.root) {
+        // A branch name from git enters like a policy value: only a valid one is kept.
+        if grammar::branch_name(&branch).is_ok() {
+            policy.default_branch = branch;
+        }
+    }
+    let today = jiff::Zoned::now().date().to_string();
+    let c = choices::choose(project, &today);
+    if let Some(versions) = &c.python_versions {
+        policy.python_versions = versions.clone();
+    }
+    if c.independent {
+        policy.versioning = Versioning::Independent;
+        policy.tag_format = TagFormat::per_package();
+    }
+    if let Some(format) = &c.tag_format {
+        let mut candidate = policy.clone();
+        let assignment = format!("tag-format={}", toml_edit::Value::from(format.as_str()));
+        if apply_override(&mut candidate, &assignment).is_ok()
+            && check_overrides(&candidate).is_ok()
+        {
+            policy = candidate;
+        }
+    }
+    if !c.existing_checks.is_empty() {
+        policy.tests = TestsMode::Existing;
+        policy.required_checks = c.existing_checks.clone();
+    }
+    (policy, c)
+}
+
 /// Checks between keys, after every `--set` is applied (their order does not matter).
-pub fn check_overrides(policy: &Policy) -> Result<()> {
+pub(crate) fn check_overrides(policy: &Policy) -> Result<()> {
     check_tag_format(policy)
         .and_then(|()| check_files(policy))
         .map_err(|m| Error::usage(format!("--set: {m}"), None))
 }
 
 /// The policy as the commented TOML body `init` writes (keys only, no table header).
-pub fn render_body(policy: &Policy) -> String {
+pub(crate) fn render_body(policy: &Policy) -> String {
     let mut out = String::new();
     for spec in KEYS {
         match (spec.show)(policy) {
@@ -1149,7 +1207,7 @@ pub fn render_body(policy: &Policy) -> String {
 }
 
 /// The `files` sub-table body.
-pub fn render_files(policy: &Policy) -> String {
+pub(crate) fn render_files(policy: &Policy) -> String {
     let mut files = policy.files.clone();
     let mut out = String::new();
     for (key, comment) in FILE_KEYS {
@@ -1167,7 +1225,7 @@ pub fn render_files(policy: &Policy) -> String {
 /// Writes the policy into its file: a new `[tool.pyrel]` block appended to the root
 /// pyproject.toml (everything else byte-identical), or a new `pyrel.toml`. Returns the
 /// path (relative) and the new full text.
-pub fn render_into(root: &Path, policy: &Policy) -> Result<(PathBuf, String)> {
+pub(crate) fn render_into(root: &Path, policy: &Policy) -> Result<(PathBuf, String)> {
     let pyproject = root.join("pyproject.toml");
     let header = "# pyrel: release policy. Change a value, then run `pyrel generate`.\n";
     if pyproject.is_file() {

@@ -13,16 +13,16 @@ use crate::render::{FileKind, ManagedFile, Plan, BLOCK_BEGIN, BLOCK_END};
 use crate::workspace_fs::{read_text_opt, safe_join, slash, write_in};
 
 /// Where pyrel records the hash of every file it wrote.
-pub const LOCK_PATH: &str = ".github/pyrel.lock";
+pub(crate) const LOCK_PATH: &str = ".github/pyrel.lock";
 
 /// What pyrel last wrote: path → sha256 of the contents.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Lock {
-    pub files: BTreeMap<String, String>,
+pub(crate) struct Lock {
+    pub(crate) files: BTreeMap<String, String>,
 }
 
 impl Lock {
-    pub fn load(root: &Path) -> Result<Lock> {
+    pub(crate) fn load(root: &Path) -> Result<Lock> {
         let path = root.join(LOCK_PATH);
         let Some(text) = read_text_opt(&path)? else {
             return Ok(Lock::default());
@@ -39,7 +39,7 @@ impl Lock {
         Ok(Lock { files })
     }
 
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::from(
             "# Written by pyrel: a hash of every file pyrel generated, so it can tell its own\n\
              # output from a hand edit. Commit this file; do not edit it.\n\n[files]\n",
@@ -63,7 +63,7 @@ pub fn hash(text: &str) -> String {
 
 /// The state of one planned file on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     /// On disk exactly as planned.
     Current,
     /// Not on disk.
@@ -78,44 +78,40 @@ pub enum State {
 
 /// One planned file compared with the disk.
 #[derive(Debug, Clone)]
-pub struct Entry {
-    pub file: ManagedFile,
-    pub state: State,
+pub(crate) struct Entry {
+    pub(crate) file: ManagedFile,
+    pub(crate) state: State,
     /// What is on disk now (None when missing).
-    pub on_disk: Option<String>,
+    pub(crate) on_disk: Option<String>,
     /// What pyrel would write (for a Block: the whole file with the block merged).
-    pub desired: String,
+    pub(crate) desired: String,
 }
 
 /// A file pyrel wrote before but no longer manages (policy change).
 #[derive(Debug, Clone)]
-pub struct Orphan {
-    pub path: PathBuf,
+pub(crate) struct Orphan {
+    pub(crate) path: PathBuf,
     /// True when the file is still exactly what pyrel wrote and is one of pyrel's own
     /// generated files (safe to remove; see [`removable`]).
-    pub untouched: bool,
-    pub exists: bool,
+    pub(crate) untouched: bool,
+    pub(crate) exists: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct Status {
-    pub entries: Vec<Entry>,
-    pub orphans: Vec<Orphan>,
-    pub lock: Lock,
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) orphans: Vec<Orphan>,
+    pub(crate) lock: Lock,
 }
 
 impl Status {
     /// Files that are not current (what `--check` reports).
-    pub fn stale(&self) -> impl Iterator<Item = &Entry> {
+    pub(crate) fn stale(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter().filter(|e| e.state != State::Current)
     }
 
-    pub fn is_current(&self) -> bool {
-        self.stale().next().is_none() && self.orphans.iter().all(|o| !o.exists)
-    }
-
     /// Files that would be overwritten although pyrel does not own their content.
-    pub fn blocked(&self) -> impl Iterator<Item = &Entry> {
+    pub(crate) fn blocked(&self) -> impl Iterator<Item = &Entry> {
         self.entries
             .iter()
             .filter(|e| matches!(e.state, State::HandEdited | State::Foreign))
@@ -213,7 +209,7 @@ pub fn status(root: &Path, plan: &Plan) -> Result<Status> {
 /// protection JSON), never a project file pyrel reads (pyproject.toml, setup.py, ...),
 /// never anything under `.git/`. A hash in the lock alone proves nothing: the lock is
 /// committed, and anyone can write a matching hash.
-pub fn removable(key: &str, contents: &str) -> bool {
+pub(crate) fn removable(key: &str, contents: &str) -> bool {
     let name = key.rsplit('/').next().unwrap_or(key).to_ascii_lowercase();
     let reserved = [
         "pyproject.toml",
@@ -243,7 +239,7 @@ pub fn removable(key: &str, contents: &str) -> bool {
 
 /// Puts pyrel's block into a file's text: replaces an existing marked block in place,
 /// or appends it. Everything outside the markers is kept byte for byte.
-pub fn merge_block(existing: &str, block: &str) -> String {
+pub(crate) fn merge_block(existing: &str, block: &str) -> String {
     let block = block.trim_end_matches('\n');
     if let Some(start) = existing.find(BLOCK_BEGIN) {
         if let Some(end_rel) = existing[start..].find(BLOCK_END) {
@@ -265,10 +261,10 @@ pub fn merge_block(existing: &str, block: &str) -> String {
 
 /// What `apply` did, for the summary.
 #[derive(Debug, Default)]
-pub struct Applied {
-    pub written: Vec<(PathBuf, State)>,
-    pub removed: Vec<PathBuf>,
-    pub kept_orphans: Vec<PathBuf>,
+pub(crate) struct Applied {
+    pub(crate) written: Vec<(PathBuf, State)>,
+    pub(crate) removed: Vec<PathBuf>,
+    pub(crate) kept_orphans: Vec<PathBuf>,
 }
 
 /// Writes every non-current entry (hand-edited and foreign ones only with `force`),
@@ -276,7 +272,7 @@ pub struct Applied {
 /// (init's policy), all or nothing: every change is staged first, and when any write
 /// fails the files already written get their old contents back (new files are removed).
 /// Callers check [`Status::blocked`] first; without `force` a blocked entry is an error.
-pub fn apply(
+pub(crate) fn apply(
     root: &Path,
     status: &Status,
     force: bool,
@@ -340,7 +336,7 @@ pub fn apply(
 
 /// Test-only hook: fail before the step with this 0-based index, to prove the rollback
 /// of init and generate. Never set it outside tests.
-pub const FAIL_AT_ENV: &str = "PYREL_SYNC_FAIL_AT";
+pub(crate) const FAIL_AT_ENV: &str = "PYREL_SYNC_FAIL_AT";
 
 /// Runs the staged writes and removals; on the first failure puts back every file
 /// already changed, and says whether that worked.
@@ -401,23 +397,14 @@ fn apply_steps(root: &Path, steps: &[(PathBuf, Option<String>, bool)]) -> Result
             for d in &new_dirs {
                 let _ = std::fs::remove_dir(root.join(d));
             }
-            if lost.is_empty() {
-                return Err(Error::Usage {
-                    message: format!("{err}; every file was restored, nothing changed"),
-                    hint: err.hint(),
-                });
-            }
-            return Err(Error::usage(
-                format!("{err}; could not restore {}", lost.join(", ")),
-                Some("restore those files with `git checkout -- FILE`"),
-            ));
+            return Err(crate::workspace_fs::rolled_back(err, &lost));
         }
     }
     Ok(())
 }
 
 /// A unified diff from `old` to `new`, labelled with the path.
-pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+pub(crate) fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     let label = slash(path);
     similar::TextDiff::from_lines(old, new)
         .unified_diff()

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::workspace_fs::line_col;
 
 /// Parses TOML, keeping spans. A syntax error names the file, line and column.
-pub fn parse(path: &Path, text: &str) -> Result<ImDocument<String>> {
+pub(crate) fn parse(path: &Path, text: &str) -> Result<ImDocument<String>> {
     ImDocument::parse(text.to_owned()).map_err(|e| {
         let (line, column) = e
             .span()
@@ -27,6 +27,6 @@ pub fn parse(path: &Path, text: &str) -> Result<ImDocument<String>> {
 }
 
 /// The 1-based line of a span's start, when the span is known.
-pub fn line_of(text: &str, span: Option<Range<usize>>) -> Option<usize> {
+pub(crate) fn line_of(text: &str, span: Option<Range<usize>>) -> Option<usize> {
     span.map(|s| line_col(text, s.start).0)
 }

@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// Reads a file as UTF-8; a non-UTF-8 file is an error naming the file and the offset.
-pub fn read_text(path: &Path) -> Result<String> {
+pub(crate) fn read_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
         path: path.to_path_buf(),
@@ -17,7 +17,7 @@ pub fn read_text(path: &Path) -> Result<String> {
 
 /// Like [`read_text`], but a missing file (or anything that is not a regular file) is
 /// `Ok(None)`.
-pub fn read_text_opt(path: &Path) -> Result<Option<String>> {
+pub(crate) fn read_text_opt(path: &Path) -> Result<Option<String>> {
     use std::io::Read;
     // One path lookup per file (discovery reads thousands): open, then ask the open file
     // what it is. `O_NONBLOCK` keeps a FIFO from blocking the open; it changes nothing
@@ -58,7 +58,7 @@ pub fn read_text_opt(path: &Path) -> Result<Option<String>> {
 }
 
 /// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
@@ -68,7 +68,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// Joins a relative path to the root, refusing absolute paths, `..` and anything else
 /// that would leave the root. Symlinked parents that point outside are refused too.
-pub fn safe_join(root: &Path, rel: &Path) -> Result<PathBuf> {
+pub(crate) fn safe_join(root: &Path, rel: &Path) -> Result<PathBuf> {
     let escape = || Error::PathEscape {
         path: rel.to_path_buf(),
     };
@@ -138,16 +138,16 @@ fn sweep_temp_files(dir: &Path) {
 /// exits 1 with a message, having written nothing. The holder writes its pid into the
 /// file for people who look; nobody reads it.
 #[derive(Debug)]
-pub struct WriteLock {
+pub(crate) struct WriteLock {
     _file: std::fs::File,
 }
 
 /// How long a second writer waits for the first.
-pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+pub(crate) const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Why the lock could not be taken.
 #[derive(Debug)]
-pub enum LockError {
+pub(crate) enum LockError {
     /// Another pyrel holds it.
     Busy(PathBuf),
     Other(Error),
@@ -155,7 +155,7 @@ pub enum LockError {
 
 impl WriteLock {
     /// The path of the lock file of the repository at `root`.
-    pub fn path(root: &Path) -> PathBuf {
+    pub(crate) fn path(root: &Path) -> PathBuf {
         let dot_git = root.join(".git");
         match std::fs::symlink_metadata(&dot_git) {
             Ok(m) if m.is_dir() => return dot_git.join("pyrel.lock"),
@@ -183,7 +183,7 @@ impl WriteLock {
     }
 
     /// Takes the lock, waiting up to [`LOCK_WAIT`] for another writer to finish.
-    pub fn acquire(root: &Path) -> std::result::Result<WriteLock, LockError> {
+    pub(crate) fn acquire(root: &Path) -> std::result::Result<WriteLock, LockError> {
         let path = Self::path(root);
         if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
             return Err(LockError::Other(Error::Usage {
@@ -242,7 +242,7 @@ fn try_lock(_file: &std::fs::File) -> std::io::Result<bool> {
 /// Writes `contents` to `path` atomically: a temp file in the same directory, fsync,
 /// then rename over the target. Parent directories are created. The mode of an
 /// existing file is kept; `executable` adds the x bits on Unix.
-pub fn atomic_write(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
+pub(crate) fn atomic_write(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
         return Err(Error::PathEscape {
@@ -278,14 +278,14 @@ pub fn atomic_write(path: &Path, contents: &[u8], executable: bool) -> Result<()
 
 /// Checks that no component of `rel` below `root` is a symbolic link (components that do
 /// not exist yet are fine). The message names the first symlink.
-pub fn no_symlink_below(root: &Path, rel: &Path) -> std::result::Result<(), String> {
+pub(crate) fn no_symlink_below(root: &Path, rel: &Path) -> std::result::Result<(), String> {
     no_symlink_below_known(root, rel, &mut std::collections::HashSet::new())
 }
 
 /// [`no_symlink_below`] for many paths under one root: `known` holds the directories
 /// already found not to be symlinks (filled here), which are not asked again. Thousands of
 /// packages share `libs/`; each is looked at once.
-pub fn no_symlink_below_known(
+pub(crate) fn no_symlink_below_known(
     root: &Path,
     rel: &Path,
     known: &mut std::collections::HashSet<PathBuf>,
@@ -319,12 +319,27 @@ pub fn no_symlink_below_known(
     Ok(())
 }
 
+/// The error of an all-or-nothing write that failed midway and put back what it had
+/// written: `lost` names the files it could not restore.
+pub(crate) fn rolled_back(err: Error, lost: &[String]) -> Error {
+    if lost.is_empty() {
+        return Error::Usage {
+            message: format!("{err}; every file was restored, nothing changed"),
+            hint: err.hint(),
+        };
+    }
+    Error::usage(
+        format!("{err}; could not restore {}", lost.join(", ")),
+        Some("restore those files with `git checkout -- FILE`"),
+    )
+}
+
 /// Writes `rel` (relative to `root`) atomically without ever following a symlink: every
 /// existing component from the root down is checked with `lstat` (a symlinked directory
 /// or target is refused), missing directories are created one at a time, and the
 /// contents go to a temp file with a random name created exclusively in the target's
 /// directory, which is then renamed over the target (removed again on failure).
-pub fn write_in(root: &Path, rel: &Path, contents: &[u8], executable: bool) -> Result<()> {
+pub(crate) fn write_in(root: &Path, rel: &Path, contents: &[u8], executable: bool) -> Result<()> {
     let refused = |m: String| {
         Error::Usage {
         message: format!("refusing to write {}: {m}", slash(rel)),
@@ -388,13 +403,13 @@ pub fn write_in(root: &Path, rel: &Path, contents: &[u8], executable: bool) -> R
 /// Reads a file pyrel is about to rewrite: like [`read_text_opt`], but a symlink on the
 /// way is refused up front (the write would be refused anyway, and a dry run must not
 /// show a diff of a file outside the repository).
-pub fn read_for_write(root: &Path, rel: &Path) -> Result<Option<String>> {
+pub(crate) fn read_for_write(root: &Path, rel: &Path) -> Result<Option<String>> {
     read_for_write_known(root, rel, &mut std::collections::HashSet::new())
 }
 
 /// [`read_for_write`] of many files under one root: `known` holds the directories
 /// already found not to be symlinks ([`no_symlink_below_known`]).
-pub fn read_for_write_known(
+pub(crate) fn read_for_write_known(
     root: &Path,
     rel: &Path,
     known: &mut std::collections::HashSet<PathBuf>,
@@ -412,7 +427,7 @@ pub fn read_for_write_known(
 }
 
 /// Removes `rel` (relative to `root`) when it is a regular file reached without symlinks.
-pub fn remove_in(root: &Path, rel: &Path) -> Result<()> {
+pub(crate) fn remove_in(root: &Path, rel: &Path) -> Result<()> {
     no_symlink_below(root, rel).map_err(|m| Error::Usage {
         message: format!("refusing to remove {}: {m}", slash(rel)),
         hint: None,
@@ -422,7 +437,7 @@ pub fn remove_in(root: &Path, rel: &Path) -> Result<()> {
 }
 
 /// Relative path as a forward-slash string, for output and lock files.
-pub fn slash(path: &Path) -> String {
+pub(crate) fn slash(path: &Path) -> String {
     path.components()
         .filter_map(|c| match c {
             Component::Normal(s) => Some(s.to_string_lossy().into_owned()),

@@ -477,3 +477,41 @@ fn vcs_versioned_repos_write_nothing_and_tag() {
         .success()
         .stdout(predicates::str::contains("0.1.0 -> 0.2.0"));
 }
+
+/// Changelog links come from one place: the seeded `[unreleased]` link and every link a
+/// bump writes name the same repository address, on the origin's host (an enterprise
+/// GitHub here), or the policy's `repository` when it names one.
+#[test]
+fn seeded_and_bumped_changelog_links_share_one_repository_address() {
+    let d = fixture("single-src");
+    git(
+        d.path(),
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "git@github.acme.example:acme/widgets.git",
+        ],
+    );
+    init(d.path());
+    let log = d.path().join("CHANGELOG.md");
+    let seeded = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        seeded.contains("[unreleased]: https://github.acme.example/acme/widgets/commits/HEAD\n"),
+        "{seeded}"
+    );
+    bump(d.path(), &["minor"]).success();
+    let rolled = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        rolled.contains(
+            "[unreleased]: https://github.acme.example/acme/widgets/compare/v0.4.0...HEAD\n"
+        ) && rolled
+            .contains("[0.4.0]: https://github.acme.example/acme/widgets/releases/tag/v0.4.0"),
+        "{rolled}"
+    );
+    assert!(!rolled.contains("https://github.com/"), "{rolled}");
+    pyrel(d.path())
+        .args(["doctor", "--offline"])
+        .assert()
+        .success();
+}

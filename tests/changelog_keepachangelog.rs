@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use pyrel::changelog::{self, Changelog, RepoLinks};
+use pyrel::testing::changelog::{self, Changelog, RepoLinks};
 use serde_json::Value;
 
 const BASE: &str = "https://github.com/acme/widgets";
@@ -122,9 +122,15 @@ fn keepachangelog_reads_every_step_the_way_we_do() {
         return;
     };
 
-    // (a) The seeded file: only [Unreleased], pointing at the history of HEAD. The intro's
-    // inline links must not turn into versions.
-    let seeded = changelog::seed(Some(&links()));
+    // (a) The seeded file `pyrel init` writes (origin acme/widgets on GitHub): only
+    // [Unreleased], pointing at the history of HEAD. The intro's inline links must not turn
+    // into versions.
+    let repo = common::fixture("single-src");
+    common::pyrel(repo.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    let seeded = std::fs::read_to_string(repo.path().join("CHANGELOG.md")).unwrap();
     let kac = keepachangelog(&python, &seeded);
     let d = &kac["dict"];
     assert_eq!(keys(d), set(&["unreleased"]), "{d:#}");

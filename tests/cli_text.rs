@@ -23,7 +23,7 @@ fn run(args: &[&str]) -> String {
 #[test]
 fn help_of_every_verb() {
     insta::assert_snapshot!("help", run(&["--help"]));
-    let cli = pyrel::cli::Cli::command();
+    let cli = pyrel::testing::cli::Cli::command();
     let verbs: Vec<String> = cli
         .get_subcommands()
         .map(|c| c.get_name().to_string())

@@ -5,8 +5,10 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use pyrel::project::{discover, Layout, Package, Project, SourceKind, VcsTool, VersionScheme};
-use pyrel::Error;
+use pyrel::testing::project::{
+    discover, Layout, Package, Project, SourceKind, VcsTool, VersionScheme,
+};
+use pyrel::testing::Error;
 
 /// Discovers a fresh copy of the fixture from `nested` (relative) and from the root;
 /// both must agree.

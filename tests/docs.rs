@@ -17,7 +17,7 @@ fn docs_dir() -> PathBuf {
 
 #[test]
 fn generated_docs_are_current() {
-    let pages = pyrel::report::docs::pages().unwrap();
+    let pages = pyrel::testing::report::docs::pages().unwrap();
     let update = std::env::var_os("UPDATE_DOCS").is_some_and(|v| v == "1");
     let mut stale = Vec::new();
     for (rel, contents) in &pages {
@@ -62,15 +62,17 @@ fn words(text: &str) -> Vec<String> {
 #[test]
 fn each_check_page_says_what_explain_says() {
     let dir = tempfile::tempdir().unwrap();
-    for check in pyrel::doctor::REGISTRY {
+    for check in pyrel::testing::doctor::REGISTRY {
         let out = pyrel(dir.path())
             .args(["doctor", "--explain", check.code.id()])
             .output()
             .unwrap();
         assert!(out.status.success());
         let explain = String::from_utf8(out.stdout).unwrap();
-        let page = std::fs::read_to_string(docs_dir().join(pyrel::report::docs::check_path(check)))
-            .unwrap();
+        let page = std::fs::read_to_string(
+            docs_dir().join(pyrel::testing::report::docs::check_path(check)),
+        )
+        .unwrap();
         // The page holds the whole --explain text after its title line, word for word.
         let body: Vec<String> = words(explain.split_once('\n').unwrap().1);
         let page_words = words(&page);

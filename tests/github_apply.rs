@@ -231,6 +231,34 @@ fn a_second_apply_sends_no_write() {
     );
 }
 
+/// `github apply` prints through the never-panicking stdout: on a full disk the dry run
+/// ends with exit 2 naming the failed write, not a panic, and sends no write.
+#[test]
+fn dry_run_on_a_full_stdout_does_not_panic() {
+    let dir = repo(&[REVIEWERS]);
+    let live = Live::fresh();
+    let server = live.routes().start();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("pyrel"))
+        .current_dir(dir.path())
+        .args(["github", "apply", "--dry-run"])
+        .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .envs(server.github_env(TOKEN))
+        .env("PYREL_HTTP_TIMEOUT_MS", "2000")
+        .stdout(full)
+        .output()
+        .expect("run pyrel");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("could not write"), "{stderr}");
+    assert_eq!(writes(&server.requests()), Vec::<(String, String)>::new());
+}
+
 #[test]
 fn dry_run_prints_every_write_and_sends_none() {
     let dir = repo(&[REVIEWERS]);

@@ -248,6 +248,33 @@ fn init_with_stdout_on_a_full_disk_is_never_half_done() {
     }
 }
 
+/// Init names a publisher on other events than the release tags (here a manual upload);
+/// that line too goes through the never-panicking stdout.
+#[test]
+fn init_naming_another_publisher_on_a_full_disk_does_not_panic() {
+    let repo = fixture("single-src");
+    let dir = repo.path().join(".github/workflows");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("manual.yml"),
+        "name: manual\non:\n  workflow_dispatch:\njobs:\n  up:\n    runs-on: ubuntu-latest\n    steps:\n      - run: uv build && uv publish\n",
+    )
+    .unwrap();
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "publisher"]);
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = pyrel_cmd(repo.path(), &["init", "--yes"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("could not write"), "{}", stderr(&out));
+}
+
 // ---------------------------------------------------------------------------------------
 // 7. The lock file is not trusted to delete
 
@@ -256,8 +283,9 @@ fn generate_deletes_only_its_own_untouched_files() {
     let repo = fixture("single-flat");
     init(repo.path());
     let lock = repo.path().join(".github/pyrel.lock");
-    let hash_of =
-        |rel: &str| pyrel::sync::hash(&std::fs::read_to_string(repo.path().join(rel)).unwrap());
+    let hash_of = |rel: &str| {
+        pyrel::testing::sync::hash(&std::fs::read_to_string(repo.path().join(rel)).unwrap())
+    };
     let mut text = std::fs::read_to_string(&lock).unwrap();
     for rel in [
         "pyproject.toml",

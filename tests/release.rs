@@ -168,6 +168,15 @@ fn version_short_prints_the_version_of_record() {
         .assert()
         .success()
         .stdout("2.1.0rc1\n");
+    // An unknown package is named, with the packages there are (as `bump --package` does).
+    pyrel(d.path())
+        .args(["version", "--short", "-p", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "no package named `nope` in this repository",
+        ))
+        .stderr(predicates::str::contains("packages: "));
 }
 
 /// A local label survives a bump, as `uv version --bump` keeps it; pyrel and the script agree.

@@ -179,18 +179,7 @@ fn release(
     let out = pyrel(repo.dir.path())
         .arg("release")
         .args(args)
-        .envs(gh.github_env(TOKEN))
-        .envs(index.pypi_env())
-        .env("PYREL_TESTPYPI_URL", index.url())
-        .env("PYREL_RELEASE_POLL_MS", "10")
-        .env("PYREL_RELEASE_TIMEOUT_SECS", timeout_secs.to_string())
-        .env("PYREL_RELEASE_VERIFY_TRIES", "3")
-        .env("PYREL_HTTP_TIMEOUT_MS", "2000")
-        .env("PYREL_TODAY", "2026-01-02")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+        .envs(release_env(gh, index, timeout_secs))
         .output()
         .unwrap();
     let ran = Ran {
@@ -206,6 +195,27 @@ fn release(
         assert!(server.url().starts_with("http://127.0.0.1:"));
     }
     ran
+}
+
+/// The environment of a release run against the fakes.
+fn release_env(gh: &FakeServer, index: &FakeServer, timeout_secs: u64) -> Vec<(String, String)> {
+    let mut env = gh.github_env(TOKEN);
+    env.extend(index.pypi_env());
+    for (k, v) in [
+        ("PYREL_TESTPYPI_URL", index.url().to_string()),
+        ("PYREL_RELEASE_POLL_MS", "10".into()),
+        ("PYREL_RELEASE_TIMEOUT_SECS", timeout_secs.to_string()),
+        ("PYREL_RELEASE_VERIFY_TRIES", "3".into()),
+        ("PYREL_HTTP_TIMEOUT_MS", "2000".into()),
+        ("PYREL_TODAY", "2026-01-02".into()),
+        ("GIT_AUTHOR_NAME", "Test".into()),
+        ("GIT_AUTHOR_EMAIL", "test@example.invalid".into()),
+        ("GIT_COMMITTER_NAME", "Test".into()),
+        ("GIT_COMMITTER_EMAIL", "test@example.invalid".into()),
+    ] {
+        env.push((k.to_string(), v));
+    }
+    env
 }
 
 fn remote_tag(repo: &Repo) -> String {
@@ -416,6 +426,34 @@ fn dry_run_checks_and_shows_every_step_without_writing() {
     }
     nothing_happened(&repo, &before);
     assert_eq!(gh.hits("GET", &path("/actions/runs")), 0);
+}
+
+/// Every line of a release goes through the never-panicking stdout: on a full disk the
+/// run ends with exit 2 naming the failed write, not a panic, and writes nothing.
+#[test]
+fn dry_run_on_a_full_stdout_does_not_panic() {
+    let repo = repo();
+    let before = snapshot_tree(repo.dir.path());
+    let gh = github("success", &[("completed", Some("success"))]).start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("pyrel"))
+        .current_dir(repo.dir.path())
+        .args(["release", "minor", "--dry-run"])
+        .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .envs(release_env(&gh, &index, 10))
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("could not write"), "{stderr}");
+    nothing_happened(&repo, &before);
 }
 
 #[test]

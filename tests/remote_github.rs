@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use fake::github::{self as gh, path, BRANCH, TOKEN};
 use fake::{FakeServer, Reply};
-use pyrel::remote::{
+use pyrel::testing::remote::{
     run_concurrently, GithubClient, GithubConfig, Job, RemoteError, RuleKind, Secret,
 };
 use serde_json::json;
@@ -28,7 +28,6 @@ fn assert_clean(error: &RemoteError, endpoint: &str) {
     let display = error.to_string();
     let debug = format!("{error:?}");
     assert!(display.starts_with(&format!("{endpoint}: ")), "{display}");
-    assert_eq!(error.endpoint(), endpoint);
     for text in [&display, &debug, &error.hint().unwrap_or_default()] {
         assert!(!text.contains(TOKEN), "token leaked: {text}");
         assert!(!text.contains("FAKE0000"), "token leaked: {text}");
@@ -49,9 +48,6 @@ fn all_good_answers_are_typed() {
     assert!(repo.permissions.unwrap().admin);
 
     assert_eq!(c.repo_secrets().unwrap(), ["GH_TOKEN", "GIST_ID"]);
-    let vars = c.repo_variables().unwrap();
-    assert_eq!(vars[0].name, "USERNAME");
-    assert_eq!(vars[0].value, "octocat");
 
     let envs = c.environments().unwrap();
     let names: Vec<&str> = envs.iter().map(|e| e.name.as_str()).collect();
@@ -106,23 +102,8 @@ fn all_good_answers_are_typed() {
     assert_eq!(rules[1].ruleset_id, 73);
     assert_eq!(rules[0].pull_request(), None);
 
-    let refs = c.matching_refs("tags/v").unwrap();
-    assert_eq!(refs.len(), 1);
-    assert_eq!(refs[0].name, "refs/tags/v0.1");
-    assert_eq!(refs[0].object.object_type, "commit");
-    assert_eq!(refs[0].object.sha.len(), 40);
-    let heads = c.matching_refs("refs/heads/feature").unwrap();
-    assert_eq!(heads[1].name, "refs/heads/feature-b");
-
-    let tags = c.tags().unwrap();
-    assert_eq!(tags[0].name, "v0.1");
-    assert_eq!(
-        tags[0].commit.sha,
-        "c5b97d5ae6c19d5c5df71a34c7fbeeda2479ccbc"
-    );
-
     let requests = server.requests();
-    assert_eq!(requests.len(), 14);
+    assert_eq!(requests.len(), 10);
     for r in &requests {
         assert_eq!(
             r.header("authorization"),
@@ -138,9 +119,6 @@ fn all_good_answers_are_typed() {
     assert!(requests
         .iter()
         .any(|r| r.url == path("/actions/secrets?per_page=100")));
-    assert!(requests
-        .iter()
-        .any(|r| r.url == path("/git/matching-refs/tags/v?per_page=100")));
 }
 
 #[test]

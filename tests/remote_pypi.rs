@@ -5,7 +5,7 @@ mod fake;
 use std::time::{Duration, Instant};
 
 use fake::pypi;
-use pyrel::remote::{PypiAnswer, PypiClient, RemoteError};
+use pyrel::testing::remote::{PypiAnswer, PypiClient, RemoteError};
 
 fn client(server: &fake::FakeServer) -> PypiClient {
     PypiClient::new(server.url(), Duration::from_secs(5))

@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use pyrel::remote::{token_from_env, TokenSource};
+use pyrel::testing::remote::{token_from_env, TokenSource};
 
 const GH: &str = "ghp_FAKE1111111111111111111111111111111111";
 const GITHUB: &str = "ghp_FAKE2222222222222222222222222222222222";

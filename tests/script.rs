@@ -76,7 +76,7 @@ fn hostile_values_in_the_data_block_stay_data() {
             "dep_files": ["pyproject.toml"], "changelog": null
         }]
     });
-    let text = pyrel::bump::script::with_data(&data.to_string()).unwrap();
+    let text = pyrel::testing::bump::script::with_data(&data.to_string()).unwrap();
     assert!(text.is_ascii(), "the generated script is ASCII-only");
     std::fs::create_dir_all(tmp.path().join("scripts")).unwrap();
     std::fs::write(tmp.path().join("scripts/bump_version.py"), text).unwrap();

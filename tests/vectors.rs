@@ -1,5 +1,5 @@
 //! The shared test vectors of `tests/vectors/`, run through both implementations of the release
-//! decisions: the Rust engine (`pyrel::version`, `pyrel::changelog`) and the rendered
+//! decisions: the Rust engine (`pyrel::testing::version`, `pyrel::testing::changelog`) and the rendered
 //! `scripts/bump_version.py`. The script runs as the release workflow runs it: the `run:` line
 //! and `env:` of the plan job's route step, read from the rendered release.yml, under bash, with
 //! the `GITHUB_*` variables GitHub sets and a real `$GITHUB_OUTPUT` file. Needs only python3.
@@ -333,14 +333,19 @@ fn route_vectors_through_the_rust_engine() {
         for case in group {
             prepare(d.path(), case);
             let env = step_env(&case["github"], &step);
-            let project = pyrel::project::discover(d.path()).unwrap();
-            let (policy, _) = pyrel::policy::load(&project).unwrap();
-            let (route_policy, packages) = pyrel::bump::release_state(&project, &policy).unwrap();
-            let tags = pyrel::bump::git::tags(d.path());
-            let got =
-                pyrel::version::route(&|k| env.get(k).cloned(), &route_policy, &packages, &tags)
-                    .map(|m| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-                    .map_err(|e| e.to_string());
+            let project = pyrel::testing::project::discover(d.path()).unwrap();
+            let (policy, _) = pyrel::testing::policy::load(&project).unwrap();
+            let (route_policy, packages) =
+                pyrel::testing::bump::release_state(&project, &policy).unwrap();
+            let tags = pyrel::testing::bump::git::tags(d.path());
+            let got = pyrel::testing::version::route(
+                &|k| env.get(k).cloned(),
+                &route_policy,
+                &packages,
+                &tags,
+            )
+            .map(|m| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            .map_err(|e| e.to_string());
             check(failures, s(&case["id"]), got, &expected(case));
         }
     });
@@ -431,7 +436,7 @@ fn version_vectors_through_the_rust_engine() {
     let mut n = 0;
     for c in v["parse"].as_array().unwrap() {
         n += 1;
-        let got = pyrel::version::parse(s(&c["input"]));
+        let got = pyrel::testing::version::parse(s(&c["input"]));
         match (&got, c.get("normalized")) {
             (Ok(p), Some(want))
                 if p.to_string() == s(want)
@@ -443,8 +448,8 @@ fn version_vectors_through_the_rust_engine() {
     }
     for c in v["bump"].as_array().unwrap() {
         n += 1;
-        let got = pyrel::version::parse_bump_spec(s(&c["bump"]), None)
-            .and_then(|spec| spec.apply(&pyrel::version::parse(s(&c["version"])).unwrap()))
+        let got = pyrel::testing::version::parse_bump_spec(s(&c["bump"]), None)
+            .and_then(|spec| spec.apply(&pyrel::testing::version::parse(s(&c["version"])).unwrap()))
             .map(|x| x.to_string())
             .map_err(|e| e.to_string());
         check(
@@ -456,8 +461,8 @@ fn version_vectors_through_the_rust_engine() {
     }
     for c in v["dev"].as_array().unwrap() {
         n += 1;
-        let got = pyrel::version::dev_version(
-            &pyrel::version::parse(s(&c["version"])).unwrap(),
+        let got = pyrel::testing::version::dev_version(
+            &pyrel::testing::version::parse(s(&c["version"])).unwrap(),
             c["n"].as_u64().unwrap(),
         )
         .to_string();
@@ -491,14 +496,14 @@ fn changelog_vectors_through_the_rust_engine() {
     for c in v["roll"].as_array().unwrap() {
         let links = c["repository_url"]
             .as_str()
-            .map(|u| pyrel::changelog::RepoLinks {
+            .map(|u| pyrel::testing::changelog::RepoLinks {
                 base_url: u.to_string(),
                 tag_affixes: s(&c["tag_format"])
                     .split_once("{version}")
                     .map(|(a, b)| (a.to_string(), b.to_string()))
                     .expect("a tag format with {version}"),
             });
-        let got = pyrel::changelog::release(
+        let got = pyrel::testing::changelog::release(
             s(&c["text"]),
             s(&c["version"]),
             s(&c["date"]),
@@ -520,7 +525,7 @@ fn changelog_vectors_through_the_rust_engine() {
         }
     }
     for c in v["notes"].as_array().unwrap() {
-        let got = pyrel::changelog::section_notes(s(&c["text"]), s(&c["version"]));
+        let got = pyrel::testing::changelog::section_notes(s(&c["text"]), s(&c["version"]));
         if got.as_deref() != c["notes"].as_str() {
             failures.push(format!(
                 "notes {} {}: got {got:?} want {}",
@@ -593,24 +598,25 @@ fn tag_vectors_through_both() {
                 ])),
             };
             // Rust.
-            let project = pyrel::project::discover(d.path()).unwrap();
-            let (policy, _) = pyrel::policy::load(&project).unwrap();
-            let (rp, packages) = pyrel::bump::release_state(&project, &policy).unwrap();
-            let got = pyrel::version::check_tag(tag, &rp.tag_format, &packages).and_then(|c| {
-                if c.problems.is_empty() {
-                    let names: Vec<&str> = c
-                        .packages
-                        .iter()
-                        .map(|&i| packages[i].name.as_str())
-                        .collect();
-                    Ok(BTreeMap::from([
-                        ("packages".to_string(), serde_json::json!(names).to_string()),
-                        ("version".to_string(), c.version.to_string()),
-                    ]))
-                } else {
-                    Err(c.problems.join("\n"))
-                }
-            });
+            let project = pyrel::testing::project::discover(d.path()).unwrap();
+            let (policy, _) = pyrel::testing::policy::load(&project).unwrap();
+            let (rp, packages) = pyrel::testing::bump::release_state(&project, &policy).unwrap();
+            let got =
+                pyrel::testing::version::check_tag(tag, &rp.tag_format, &packages).and_then(|c| {
+                    if c.problems.is_empty() {
+                        let names: Vec<&str> = c
+                            .packages
+                            .iter()
+                            .map(|&i| packages[i].name.as_str())
+                            .collect();
+                        Ok(BTreeMap::from([
+                            ("packages".to_string(), serde_json::json!(names).to_string()),
+                            ("version".to_string(), c.version.to_string()),
+                        ]))
+                    } else {
+                        Err(c.problems.join("\n"))
+                    }
+                });
             check(failures, &format!("rust {id}"), got, &want);
             // The script: `check-tag TAG`, then what `packages --json` lists on that tag.
             let run = |args: &[&str]| {

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use pyrel::version::{self, BumpError, BumpPart, Version};
+use pyrel::testing::version::{self, BumpError, BumpPart, Version};
 
 /// A small deterministic PRNG (xorshift64*), so the generated cases are the same on every run.
 struct Rng(u64);

@@ -526,7 +526,7 @@ fn release_workflows_follow_the_hardening_rules() {
             let uv = step_using(&wf, "build", "astral-sh/setup-uv");
             assert_eq!(
                 uv[0]["with"]["version"],
-                pyrel::render::pins::UV_VERSION,
+                pyrel::testing::render::pins::UV_VERSION,
                 "{label}"
             );
         }
@@ -702,7 +702,7 @@ fn test_workflows_follow_the_hardening_rules() {
         let uv = step_using(&wf, "test", "astral-sh/setup-uv");
         assert_eq!(
             uv[0]["with"]["version"],
-            pyrel::render::pins::UV_VERSION,
+            pyrel::testing::render::pins::UV_VERSION,
             "{}",
             r.label
         );

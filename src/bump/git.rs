@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::error::{Error, Result};
+use crate::grammar::PackageTag;
 use crate::version::{self, Version};
 
 fn git(root: &Path, args: &[&str]) -> Result<String> {
@@ -27,7 +28,7 @@ fn git(root: &Path, args: &[&str]) -> Result<String> {
 }
 
 /// The uncommitted changes of the work tree (`git status --porcelain` lines), empty when clean.
-pub fn dirty(root: &Path) -> Result<Vec<String>> {
+pub(crate) fn dirty(root: &Path) -> Result<Vec<String>> {
     Ok(git(root, &["status", "--porcelain"])?
         .lines()
         .map(str::to_owned)
@@ -37,7 +38,7 @@ pub fn dirty(root: &Path) -> Result<Vec<String>> {
 /// The author and committer identity git would use, or why it has none (checked before
 /// any file is written, so `--commit`/`--tag` never fail after the bump is on disk).
 /// A tag needs only the committer (tagger); a commit needs the author too.
-pub fn identity(root: &Path, commit: bool) -> std::result::Result<(), String> {
+pub(crate) fn identity(root: &Path, commit: bool) -> std::result::Result<(), String> {
     let vars: &[&str] = if commit {
         &["GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"]
     } else {
@@ -66,7 +67,7 @@ pub fn identity(root: &Path, commit: bool) -> std::result::Result<(), String> {
 }
 
 /// Whether the tag exists.
-pub fn tag_exists(root: &Path, tag: &str) -> bool {
+pub(crate) fn tag_exists(root: &Path, tag: &str) -> bool {
     git(
         root,
         &["rev-parse", "-q", "--verify", &format!("refs/tags/{tag}")],
@@ -74,10 +75,10 @@ pub fn tag_exists(root: &Path, tag: &str) -> bool {
     .is_ok()
 }
 
-/// The greatest version among the tags in `tag_format` (`v{version}`), for repositories
-/// whose version comes from git tags.
-pub fn latest_tag_version(root: &Path, tag_format: &str) -> Option<Version> {
-    version::latest_tag_version(tags(root).iter().map(String::as_str), tag_format)
+/// The greatest version among one package's tags, for repositories whose version comes
+/// from git tags.
+pub(crate) fn latest_tag_version(root: &Path, package_tag: &PackageTag) -> Option<Version> {
+    version::latest_tag_version(tags(root).iter().map(String::as_str), package_tag)
 }
 
 /// Every tag of the repository; empty when git cannot list them.
@@ -88,7 +89,7 @@ pub fn tags(root: &Path) -> Vec<String> {
 }
 
 /// Commits exactly `paths` with `message`.
-pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<()> {
+pub(crate) fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<()> {
     let mut add = vec!["add", "--"];
     let names: Vec<String> = paths
         .iter()
@@ -103,6 +104,6 @@ pub fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<()> {
 }
 
 /// Creates the annotated tag `tag` on HEAD.
-pub fn tag(root: &Path, tag: &str, message: &str) -> Result<()> {
+pub(crate) fn tag(root: &Path, tag: &str, message: &str) -> Result<()> {
     git(root, &["tag", "-a", tag, "-m", message]).map(|_| ())
 }

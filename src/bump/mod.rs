@@ -10,10 +10,10 @@
 //! The rendered `scripts/bump_version.py` makes the same edits (see `script`); the tests
 //! in `tests/bump.rs` hold both to byte-identical trees.
 
-pub mod git;
-pub mod pins;
-pub mod script;
-pub mod uvlock;
+pub(crate) mod git;
+pub(crate) mod pins;
+pub(crate) mod script;
+pub(crate) mod uvlock;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::changelog::{self, RepoLinks};
 use crate::error::{Error, Result};
+use crate::grammar::PackageTag;
 use crate::policy::{Policy, Versioning};
 use crate::project::{Package, Project, VersionScheme};
 use crate::version::{self, BumpError, BumpSpec, Version};
@@ -28,15 +29,15 @@ use crate::workspace_fs::{line_col, read_for_write, read_text, read_text_opt, sl
 
 /// Environment variable that fixes "today" for the changelog date (`YYYY-MM-DD`), for
 /// reproducible builds and tests. The rendered bump script honours it too.
-pub const TODAY_ENV: &str = "PYREL_TODAY";
+pub(crate) const TODAY_ENV: &str = "PYREL_TODAY";
 
 /// Test-only hook: make [`apply`] fail before writing the file with this 0-based index, to
 /// prove the rollback. Never set it outside tests.
-pub const FAIL_AFTER_ENV: &str = "PYREL_FAIL_AFTER";
+pub(crate) const FAIL_AFTER_ENV: &str = "PYREL_FAIL_AFTER";
 
 /// What to bump to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// Parts as `uv version --bump` takes them, or `prerelease --pre K`.
     Spec(BumpSpec),
     /// An explicit version (`pyrel bump 2.1.0`).
@@ -48,72 +49,75 @@ pub enum Target {
 
 /// A bump as the user asked for it.
 #[derive(Debug, Clone)]
-pub struct Request {
-    pub target: Target,
+pub(crate) struct Request {
+    pub(crate) target: Target,
     /// The package to bump (independent versioning).
-    pub package: Option<String>,
+    pub(crate) package: Option<String>,
     /// Accept an explicit version that is not greater than the current one.
-    pub allow_downgrade: bool,
+    pub(crate) allow_downgrade: bool,
     /// Leave a sibling pin that the new version breaks as it is instead of refusing.
-    pub force: bool,
+    pub(crate) force: bool,
     /// Refuse when `[Unreleased]` has no entries.
-    pub require_changelog: bool,
+    pub(crate) require_changelog: bool,
     /// Roll the changelog (off with `--no-changelog`).
-    pub changelog: bool,
+    pub(crate) changelog: bool,
     /// The release date written to the changelog (`YYYY-MM-DD`).
-    pub today: String,
+    pub(crate) today: String,
 }
 
 /// One package moving from `old` to `new`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PackageBump {
-    pub name: String,
-    pub normalized: String,
+pub(crate) struct PackageBump {
+    pub(crate) name: String,
+    pub(crate) normalized: String,
     /// The current version (for a git-tag versioned package: the latest tag's, if any).
-    pub old: Option<String>,
+    pub(crate) old: Option<String>,
     /// The new version, normalized: what is written.
-    pub new: String,
+    pub(crate) new: String,
     /// The version comes from git tags: nothing is written for it.
-    pub vcs: bool,
+    pub(crate) vcs: bool,
 }
 
 /// The whole new contents of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileEdit {
+pub(crate) struct FileEdit {
     /// Relative to the root.
-    pub path: PathBuf,
-    pub before: String,
-    pub after: String,
+    pub(crate) path: PathBuf,
+    pub(crate) before: String,
+    pub(crate) after: String,
 }
 
 /// Everything a bump will do, computed before anything is written.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    pub bumps: Vec<PackageBump>,
+pub(crate) struct Plan {
+    pub(crate) bumps: Vec<PackageBump>,
     /// The new version (normalized).
-    pub version: String,
+    pub(crate) version: String,
     /// The release tag of the new version in the policy's tag format.
-    pub tag: String,
+    pub(crate) tag: String,
     /// Changed files, sorted by path.
-    pub edits: Vec<FileEdit>,
+    pub(crate) edits: Vec<FileEdit>,
     /// Things the user should know (empty changelog, pins left alone, ...).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Every bumped package takes its version from git tags: no version file is written.
-    pub vcs_only: bool,
+    pub(crate) vcs_only: bool,
+    /// The subject of the release commit and the message of the tag: `Release 1.2.0`, or
+    /// `Release NAME 1.2.0` for one package with independent versioning.
+    pub(crate) subject: String,
 }
 
 /// Why a bump was refused (exit 1): the repository is not in a state to bump.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub message: String,
+pub(crate) struct Refusal {
+    pub(crate) message: String,
     /// One line per problem (each outlier with its file, each broken pin).
-    pub details: Vec<String>,
-    pub hint: Option<String>,
+    pub(crate) details: Vec<String>,
+    pub(crate) hint: Option<String>,
 }
 
 /// A failed plan: refused (exit 1) or an input error (exit 2).
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum Failure {
     Refused(Refusal),
     Error(Error),
 }
@@ -148,7 +152,7 @@ fn bump_failure(e: BumpError) -> Failure {
 
 /// Parses the command-line target: anything with a digit is an explicit version (no part
 /// name has one), the rest is a comma-separated part list or `prerelease` with `pre`.
-pub fn parse_target(spec: &str, pre: Option<&str>) -> Result<Target> {
+pub(crate) fn parse_target(spec: &str, pre: Option<&str>) -> Result<Target> {
     if spec.trim().eq_ignore_ascii_case("release") {
         if let Some(pre) = pre {
             return Err(Error::usage(
@@ -171,7 +175,7 @@ pub fn parse_target(spec: &str, pre: Option<&str>) -> Result<Target> {
 }
 
 /// The date to write into the changelog: `PYREL_TODAY` when set, else today's local date.
-pub fn today() -> Result<String> {
+pub(crate) fn today() -> Result<String> {
     match std::env::var(TODAY_ENV) {
         Ok(v) if !v.is_empty() => {
             let ok = v.len() == 10 && v.parse::<jiff::civil::Date>().is_ok();
@@ -188,43 +192,22 @@ pub fn today() -> Result<String> {
     }
 }
 
-/// The text before and after the version in one package's tags (the policy's format
-/// with the package filled in).
-pub fn tag_affixes(policy: &Policy, package: &Package) -> (String, String) {
+/// One package's tags: the policy's tag format filled in for it.
+pub(crate) fn package_tag(policy: &Policy, package: &Package) -> PackageTag {
     policy
         .tag_format
-        .affixes(&package.normalized, &slash(&package.dir))
-}
-
-/// The tag format of one package: the policy's, with `{name}` and `{dir}` filled in.
-pub fn tag_format_for(policy: &Policy, package: &Package) -> String {
-    version::tag_format_of(
-        policy.tag_format.as_str(),
-        &package.normalized,
-        &dir_word_of(package),
-    )
+        .package(&package.normalized, &slash(&package.dir))
 }
 
 /// What `{dir}` stands for for this package.
-pub fn dir_word_of(package: &Package) -> String {
+pub(crate) fn dir_word_of(package: &Package) -> String {
     crate::grammar::dir_word(&package.normalized, &slash(&package.dir)).to_string()
-}
-
-/// The web address of the repository, for changelog links: the policy's `repository`, else
-/// the origin remote (see [`Policy::github_repo`]), on the origin's host (GitHub otherwise).
-pub fn repo_url(project: &Project, policy: &Policy) -> Option<String> {
-    let (owner, repo) = policy.github_repo(project)?;
-    let host = project
-        .remote
-        .as_ref()
-        .map_or("github.com", |r| r.host.as_str());
-    Some(format!("https://{host}/{owner}/{repo}"))
 }
 
 /// The changelog of a bump: the policy's for lockstep; for an independent package in a
 /// subdirectory, the file of the same name in its directory (when there is one), so each
 /// package keeps its own release notes.
-pub fn changelog_path(policy: &Policy, package: Option<&Package>) -> Option<PathBuf> {
+pub(crate) fn changelog_path(policy: &Policy, package: Option<&Package>) -> Option<PathBuf> {
     let log = policy.files.changelog.as_ref()?;
     match package {
         Some(p)
@@ -243,7 +226,7 @@ pub fn release_state(
     policy: &Policy,
 ) -> Result<(version::RoutePolicy, Vec<version::PackageState>)> {
     let route_policy = version::RoutePolicy {
-        tag_format: policy.tag_format.to_string(),
+        tag_format: policy.tag_format.clone(),
         lockstep: policy.versioning == Versioning::Lockstep,
         testpypi: policy.testpypi,
         dev_builds: policy.dev_builds,
@@ -330,8 +313,7 @@ impl Splices {
 }
 
 /// A version source's value, parsed; a malformed one is an input error at its line.
-fn parse_source(root: &Path, s: &crate::project::VersionSource) -> Result<Version> {
-    let _ = root;
+fn parse_source(s: &crate::project::VersionSource) -> Result<Version> {
     version::parse(&s.value).map_err(|e| Error::Parse {
         path: s.path.clone(),
         line: Some(s.line),
@@ -339,6 +321,29 @@ fn parse_source(root: &Path, s: &crate::project::VersionSource) -> Result<Versio
         message: e.to_string(),
         hint: Some(e.hint()),
     })
+}
+
+/// The version of record of one package: its first version source (what the build
+/// backend reads), or its newest release tag when its version comes from git tags. An
+/// error names the file and line of a source that is not PEP 440, or says what is missing.
+pub(crate) fn version_of_record(root: &Path, policy: &Policy, p: &Package) -> Result<Version> {
+    match (&p.scheme, p.version_sources.first()) {
+        (VersionScheme::Vcs { .. }, _) => git::latest_tag_version(root, &package_tag(policy, p))
+            .ok_or_else(|| {
+                Error::usage(
+                    format!(
+                        "{} takes its version from git tags, and no release tag exists yet",
+                        p.name
+                    ),
+                    None,
+                )
+            }),
+        (_, Some(s)) => parse_source(s),
+        (_, None) => Err(Error::usage(
+            format!("{}: no version found in {}", p.name, slash(&p.manifest)),
+            None,
+        )),
+    }
 }
 
 /// The current version of the packages in scope.
@@ -354,18 +359,14 @@ struct Current {
 
 /// Each package's version is its version of record; the packages in scope must agree with
 /// each other unless an explicit version brings them in line.
-fn current_version(
-    root: &Path,
-    packages: &[&Package],
-    explicit: bool,
-) -> std::result::Result<Current, Failure> {
+fn current_version(packages: &[&Package], explicit: bool) -> std::result::Result<Current, Failure> {
     let mut seen: Vec<(Version, Vec<String>)> = Vec::new();
     let mut stale = Vec::new();
     for p in packages {
         let Some((record, others)) = p.version_sources.split_first() else {
             continue;
         };
-        let v = parse_source(root, record)?;
+        let v = parse_source(record)?;
         for s in others {
             if version::parse(&s.value).ok().as_ref() != Some(&v) {
                 stale.push(format!(
@@ -435,7 +436,7 @@ fn current_version(
 }
 
 /// Computes every edit of the bump. Reads files, writes nothing.
-pub fn plan(
+pub(crate) fn plan(
     project: &Project,
     policy: &Policy,
     req: &Request,
@@ -443,25 +444,7 @@ pub fn plan(
     let root = &project.root;
     let scope: Vec<&Package> = match (&req.package, policy.versioning) {
         (Some(name), _) => {
-            let wanted = crate::project::normalize_name(name);
-            let p = project
-                .packages
-                .iter()
-                .find(|p| p.normalized == wanted)
-                .ok_or_else(|| {
-                    Error::usage(
-                        format!("no package named `{name}` in this repository"),
-                        Some(&format!(
-                            "packages: {}",
-                            project
-                                .packages
-                                .iter()
-                                .map(|p| p.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    )
-                })?;
+            let p = project.package_named(name)?;
             if policy.versioning == Versioning::Lockstep && project.packages.len() > 1 {
                 return Err(Error::usage(
                     "`--package` needs independent versioning: with lockstep every package moves together",
@@ -497,9 +480,8 @@ pub fn plan(
     }
     let vcs_only = statics.is_empty();
     let single = (scope.len() == 1).then(|| scope[0]);
-    let tag_format = tag_format_for(policy, single.unwrap_or(scope[0]));
-    let (tag_prefix, tag_suffix) = tag_affixes(policy, single.unwrap_or(scope[0]));
-    let tag_pattern = format!("{tag_prefix}VERSION{tag_suffix}");
+    let package_tag = package_tag(policy, single.unwrap_or(scope[0]));
+    let tag_pattern = package_tag.pattern("VERSION");
 
     let Current {
         version: current,
@@ -507,12 +489,12 @@ pub fn plan(
         aligning,
     } = if vcs_only {
         Current {
-            version: git::latest_tag_version(root, &tag_format),
+            version: git::latest_tag_version(root, &package_tag),
             stale: Vec::new(),
             aligning: false,
         }
     } else {
-        current_version(root, &statics, matches!(req.target, Target::Explicit(_)))?
+        current_version(&statics, matches!(req.target, Target::Explicit(_)))?
     };
     let new = match (&req.target, &current) {
         (Target::Explicit(text), Some(cur)) => {
@@ -529,7 +511,7 @@ pub fn plan(
                     new: cur.to_string(),
                 }));
             }
-            let tag = tag_format.replace("{version}", &cur.to_string());
+            let tag = package_tag.tag(&cur.to_string());
             if git::tag_exists(root, &tag) {
                 return Err(refuse(
                     format!("{cur} is already released: the tag {tag} exists"),
@@ -667,9 +649,12 @@ pub fn plan(
                     slash(&path)
                 )),
                 Some(text) => {
-                    let links = repo_url(project, policy).map(|base_url| RepoLinks {
+                    let links = policy.repository_url(project).map(|base_url| RepoLinks {
                         base_url,
-                        tag_affixes: (tag_prefix.clone(), tag_suffix.clone()),
+                        tag_affixes: {
+                            let (prefix, suffix) = package_tag.affixes();
+                            (prefix.to_string(), suffix.to_string())
+                        },
                     });
                     let out = changelog::release(&text, &new_text, &req.today, links.as_ref())
                         .map_err(|e| Failure::Error(e.into_error(&path)))?;
@@ -700,7 +685,7 @@ pub fn plan(
     }
     edits.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let bumps = scope
+    let bumps: Vec<PackageBump> = scope
         .iter()
         .map(|p| PackageBump {
             name: p.name.clone(),
@@ -710,20 +695,115 @@ pub fn plan(
             vcs: p.scheme != VersionScheme::Static,
         })
         .collect();
+    let subject = match (policy.versioning, bumps.as_slice()) {
+        (Versioning::Independent, [b]) => format!("Release {} {new_text}", b.name),
+        _ => format!("Release {new_text}"),
+    };
     Ok(Plan {
         bumps,
-        tag: format!("{tag_prefix}{new_text}{tag_suffix}"),
+        tag: package_tag.tag(&new_text),
         version: new_text,
         edits,
         warnings,
         vcs_only,
+        subject,
     })
+}
+
+/// What must hold before a bump commits or tags, checked before anything is written: a
+/// clean work tree (unless `allow_dirty`), a release tag that does not exist yet (with
+/// `tag`), and an identity git can commit and tag with.
+pub(crate) fn check_git(
+    root: &Path,
+    plan: &Plan,
+    commit: bool,
+    tag: bool,
+    allow_dirty: bool,
+) -> std::result::Result<(), Failure> {
+    if !commit && !tag {
+        return Ok(());
+    }
+    if !allow_dirty {
+        let dirty = git::dirty(root)?;
+        if !dirty.is_empty() {
+            return Err(refuse(
+                "the work tree has uncommitted changes",
+                dirty,
+                Some("commit or stash them first, or pass --allow-dirty".into()),
+            ));
+        }
+    }
+    if tag && git::tag_exists(root, &plan.tag) {
+        return Err(refuse(
+            format!("the tag {} already exists", plan.tag),
+            Vec::new(),
+            Some("pick another version".into()),
+        ));
+    }
+    if let Err(why) = git::identity(root, commit) {
+        return Err(refuse(
+            format!("git has no author identity, so it could not commit or tag: {why}"),
+            Vec::new(),
+            Some("set it with `git config user.name \"Your Name\"` and `git config user.email you@example.com`, then run the bump again".into()),
+        ));
+    }
+    Ok(())
+}
+
+/// Commits the written files (when there are any) with the plan's subject. Whether it
+/// committed.
+pub(crate) fn commit(root: &Path, plan: &Plan) -> Result<bool> {
+    if plan.edits.is_empty() {
+        return Ok(false);
+    }
+    let paths: Vec<_> = plan.edits.iter().map(|e| e.path.clone()).collect();
+    git::commit(root, &paths, &plan.subject)?;
+    Ok(true)
+}
+
+/// Creates the plan's annotated release tag.
+pub(crate) fn tag(root: &Path, plan: &Plan) -> Result<()> {
+    git::tag(root, &plan.tag, &plan.subject)
+}
+
+/// Where the release workflow publishes when `tag` is pushed: the same decision its plan
+/// job makes ([`version::route`]), so a tag the workflow would refuse is known now, not in
+/// CI. `Ok(Ok((version, places)))`, or the workflow's refusal.
+pub(crate) fn where_the_tag_goes(
+    project: &Project,
+    policy: &Policy,
+    tag: &str,
+) -> Result<std::result::Result<(String, Vec<&'static str>), version::RouteError>> {
+    let project = crate::project::discover(&project.root)?;
+    let (route_policy, packages) = release_state(&project, policy)?;
+    let env = |k: &str| match k {
+        "GITHUB_EVENT_NAME" => Some("push".to_string()),
+        "GITHUB_REF_TYPE" => Some("tag".to_string()),
+        "GITHUB_REF_NAME" => Some(tag.to_string()),
+        _ => None,
+    };
+    let tags = git::tags(&project.root);
+    Ok(
+        version::route(&env, &route_policy, &packages, &tags).map(|out| {
+            let on = |k: &str| out.get(k).is_some_and(|v| v == "true");
+            let places = [
+                ("testpypi", "TestPyPI"),
+                ("pypi", "PyPI"),
+                ("github-release", "a GitHub Release"),
+            ]
+            .into_iter()
+            .filter(|(k, _)| on(k))
+            .map(|(_, place)| place)
+            .collect();
+            (out.get("version").cloned().unwrap_or_default(), places)
+        }),
+    )
 }
 
 /// Writes every edit, or none: each file is checked to be unchanged since planning, written
 /// atomically, and when any write fails the files already written get their original
 /// contents back. The error names the file that failed (and any that could not be restored).
-pub fn apply(root: &Path, edits: &[FileEdit]) -> Result<()> {
+pub(crate) fn apply(root: &Path, edits: &[FileEdit]) -> Result<()> {
     let fail_at: Option<usize> = std::env::var(FAIL_AFTER_ENV)
         .ok()
         .and_then(|v| v.parse().ok());
@@ -766,16 +846,7 @@ pub fn apply(root: &Path, edits: &[FileEdit]) -> Result<()> {
                     lost.push(slash(&w.path));
                 }
             }
-            if lost.is_empty() {
-                return Err(Error::Usage {
-                    message: format!("{err}; every file was restored, nothing changed"),
-                    hint: err.hint(),
-                });
-            }
-            return Err(Error::usage(
-                format!("{err}; could not restore {}", lost.join(", ")),
-                Some("restore those files with `git checkout -- FILE`"),
-            ));
+            return Err(crate::workspace_fs::rolled_back(err, &lost));
         }
         written.push(e);
     }

@@ -10,11 +10,11 @@ use crate::version::{self, Version};
 
 /// What [`rewrite_requirement`] did to one requirement string.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PinRewrite {
+pub(crate) struct PinRewrite {
     /// The requirement with every `==old`, `>=old` and `~=old` clause moved to the new version.
-    pub text: String,
+    pub(crate) text: String,
     /// Whether the new version is outside the (rewritten) specifier: a pin the bump breaks.
-    pub broken: bool,
+    pub(crate) broken: bool,
 }
 
 const OPERATORS: [&str; 8] = ["===", "~=", "==", "!=", "<=", ">=", "<", ">"];
@@ -47,7 +47,12 @@ fn specifier_range(req: &str) -> Option<std::ops::Range<usize>> {
 /// Moves the pins of `req` (a requirement on the package being bumped) from `old` to `new`:
 /// `==old` becomes `==new`, a `>=old` or `~=old` floor moves to `new`, every other clause
 /// is kept as written. `new_text` is the version as it will be written in the sources.
-pub fn rewrite_requirement(req: &str, old: &Version, new: &Version, new_text: &str) -> PinRewrite {
+pub(crate) fn rewrite_requirement(
+    req: &str,
+    old: &Version,
+    new: &Version,
+    new_text: &str,
+) -> PinRewrite {
     let Some(range) = specifier_range(req) else {
         return PinRewrite {
             text: req.to_owned(),

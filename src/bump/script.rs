@@ -16,56 +16,56 @@ use crate::project::{Project, SourceKind, VersionScheme};
 use crate::workspace_fs::slash;
 
 /// The script as it lives in the source tree.
-pub const SOURCE: &str = include_str!("../../templates/scripts/bump_version.py");
+pub(crate) const SOURCE: &str = include_str!("../../templates/scripts/bump_version.py");
 
 /// The start of the one line pyrel replaces.
 const DATA_LINE: &str = "DATA_JSON = ";
 
 /// The data block: the script reads nothing else about the repository.
 #[derive(Debug, Clone, Serialize)]
-pub struct ScriptData {
+pub(crate) struct ScriptData {
     /// Bumped when the shape changes, so a script and its data never disagree silently.
-    pub schema: u32,
+    pub(crate) schema: u32,
     /// The script's own path relative to the root: the script finds the root from it.
-    pub script: String,
-    pub tag_format: String,
+    pub(crate) script: String,
+    pub(crate) tag_format: String,
     /// "lockstep" | "independent".
-    pub versioning: &'static str,
+    pub(crate) versioning: &'static str,
     /// "prereleases" | "all" | "never".
-    pub testpypi: &'static str,
-    pub dev_builds: bool,
+    pub(crate) testpypi: &'static str,
+    pub(crate) dev_builds: bool,
     /// The policy's changelog (lockstep releases, and the fallback).
-    pub changelog: Option<String>,
+    pub(crate) changelog: Option<String>,
     /// Web address of the repository for changelog links; `None` when unknown.
-    pub repository_url: Option<String>,
+    pub(crate) repository_url: Option<String>,
     /// Every package, in dependency order (a dependency before its dependents).
-    pub packages: Vec<ScriptPackage>,
+    pub(crate) packages: Vec<ScriptPackage>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ScriptPackage {
-    pub name: String,
-    pub normalized: String,
+pub(crate) struct ScriptPackage {
+    pub(crate) name: String,
+    pub(crate) normalized: String,
     /// Directory relative to the root, `.` for the root.
-    pub dir: String,
-    pub vcs: bool,
+    pub(crate) dir: String,
+    pub(crate) vcs: bool,
     /// The version sources, the version of record (what the build backend reads) first.
-    pub sources: Vec<ScriptSource>,
+    pub(crate) sources: Vec<ScriptSource>,
     /// Files that may hold requirements on siblings: the manifest, and `setup.cfg` next to a
     /// `setup.py` (read only when it exists).
-    pub dep_files: Vec<String>,
+    pub(crate) dep_files: Vec<String>,
     /// The changelog this package's independent releases roll (lockstep uses the policy's).
-    pub changelog: Option<String>,
+    pub(crate) changelog: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ScriptSource {
-    pub kind: SourceKind,
-    pub path: String,
+pub(crate) struct ScriptSource {
+    pub(crate) kind: SourceKind,
+    pub(crate) path: String,
 }
 
 /// The data block of a project under a policy. `script` is the script's path.
-pub fn data(project: &Project, policy: &Policy, script: &std::path::Path) -> ScriptData {
+pub(crate) fn data(project: &Project, policy: &Policy, script: &std::path::Path) -> ScriptData {
     let packages = project
         .packages
         .iter()
@@ -108,13 +108,17 @@ pub fn data(project: &Project, policy: &Policy, script: &std::path::Path) -> Scr
         },
         dev_builds: policy.dev_builds,
         changelog: policy.files.changelog.as_deref().map(slash),
-        repository_url: super::repo_url(project, policy),
+        repository_url: policy.repository_url(project),
         packages,
     }
 }
 
 /// The script for this repository: the source with its data line replaced.
-pub fn render(project: &Project, policy: &Policy, script: &std::path::Path) -> Result<String> {
+pub(crate) fn render(
+    project: &Project,
+    policy: &Policy,
+    script: &std::path::Path,
+) -> Result<String> {
     let json = serde_json::to_string(&data(project, policy, script))
         .map_err(|e| Error::internal(format!("the bump script's data does not serialize: {e}")))?;
     with_data(&json)
@@ -145,7 +149,7 @@ pub fn with_data(json: &str) -> Result<String> {
 /// An ASCII-only, double-quoted Python string literal of `s`: printable ASCII other than `"`
 /// and `\` as it is, everything else escaped (`\"`, `\\`, `\uXXXX`, `\UXXXXXXXX`). Nothing in
 /// `s` can end the literal or start a line of code.
-pub fn py_string(s: &str) -> String {
+pub(crate) fn py_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

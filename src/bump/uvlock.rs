@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 /// `editable` or `virtual`, i.e. a workspace member) whose normalized name is a key of
 /// `versions` set to the new version. Registry packages are never touched, even when one
 /// has the same name.
-pub fn update(text: &str, versions: &BTreeMap<String, String>) -> String {
+pub(crate) fn update(text: &str, versions: &BTreeMap<String, String>) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let mut i = 0;

@@ -15,33 +15,20 @@ use crate::sync::unified_diff;
 use crate::workspace_fs::slash;
 
 fn print_refusal(r: &Refusal) -> Outcome {
-    errln!(
-        "{} {}",
-        Style::new().red().bold().apply_to("refused:"),
-        r.message
+    super::output::print_stop(
+        "refused:",
+        &r.message,
+        &r.details,
+        r.hint.as_deref().map(|h| ("hint:", h)),
     );
-    for d in &r.details {
-        errln!("  - {d}");
-    }
-    if let Some(h) = &r.hint {
-        errln!("  {} {h}", Style::new().cyan().apply_to("hint:"));
-    }
     Outcome::Failure
 }
 
-fn print_diff(diff: &str) {
-    super::output::print_unified(diff);
-}
-
-pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
-    let _lock = if args.dry_run {
-        None
-    } else {
-        match super::write_lock(&project.root)? {
-            Some(lock) => Some(lock),
-            None => return Ok(Outcome::Failure),
-        }
+    let _lock = match super::write_lock(&project.root, !args.dry_run)? {
+        Ok(lock) => lock,
+        Err(busy) => return Ok(busy),
     };
     // Read again under the lock: another writer may have finished in between.
     let project = if args.dry_run {
@@ -88,7 +75,7 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
 
     if args.dry_run {
         for e in &plan.edits {
-            print_diff(&unified_diff(&e.path, &e.before, &e.after));
+            super::output::print_unified(&unified_diff(&e.path, &e.before, &e.after));
         }
         if plan.vcs_only {
             outln!("versions come from git tags: no version file to write");
@@ -100,31 +87,10 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
-    if args.commit || args.tag {
-        if !args.allow_dirty {
-            let dirty = bump::git::dirty(root)?;
-            if !dirty.is_empty() {
-                return Ok(print_refusal(&Refusal {
-                    message: "the work tree has uncommitted changes".into(),
-                    details: dirty,
-                    hint: Some("commit or stash them first, or pass --allow-dirty".into()),
-                }));
-            }
-        }
-        if args.tag && bump::git::tag_exists(root, &plan.tag) {
-            return Ok(print_refusal(&Refusal {
-                message: format!("the tag {} already exists", plan.tag),
-                details: Vec::new(),
-                hint: Some("pick another version".into()),
-            }));
-        }
-        if let Err(why) = bump::git::identity(root, args.commit) {
-            return Ok(print_refusal(&Refusal {
-                message: format!("git has no author identity, so it could not commit or tag: {why}"),
-                details: Vec::new(),
-                hint: Some("set it with `git config user.name \"Your Name\"` and `git config user.email you@example.com`, then run the bump again".into()),
-            }));
-        }
+    match bump::check_git(root, &plan, args.commit, args.tag, args.allow_dirty) {
+        Ok(()) => {}
+        Err(Failure::Refused(r)) => return Ok(print_refusal(&r)),
+        Err(Failure::Error(e)) => return Err(e),
     }
 
     bump::apply(root, &plan.edits)?;
@@ -143,17 +109,11 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
             }
         );
     }
-    let subject = match (policy.versioning, plan.bumps.as_slice()) {
-        (policy::Versioning::Independent, [b]) => format!("Release {} {}", b.name, plan.version),
-        _ => format!("Release {}", plan.version),
-    };
-    if args.commit && !plan.edits.is_empty() {
-        let paths: Vec<_> = plan.edits.iter().map(|e| e.path.clone()).collect();
-        bump::git::commit(root, &paths, &subject)?;
-        outln!("committed: {subject}");
+    if args.commit && bump::commit(root, &plan)? {
+        outln!("committed: {}", plan.subject);
     }
     if args.tag {
-        bump::git::tag(root, &plan.tag, &subject)?;
+        bump::tag(root, &plan)?;
         outln!(
             "tagged {} (annotated); push it with `git push origin {}`",
             plan.tag,
@@ -164,40 +124,17 @@ pub fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// What the release workflow will do when the tag is pushed: the same decision its plan job
-/// makes (`route`), so a tag the workflow would refuse is reported now, not in CI.
+/// What the release workflow will do when the tag is pushed ([`bump::where_the_tag_goes`]).
 fn say_where_the_tag_goes(
     project: &project::Project,
     policy: &policy::Policy,
     tag: &str,
 ) -> Result<()> {
-    let project = project::discover(&project.root)?;
-    let (route_policy, packages) = bump::release_state(&project, policy)?;
-    let env = |k: &str| match k {
-        "GITHUB_EVENT_NAME" => Some("push".to_string()),
-        "GITHUB_REF_TYPE" => Some("tag".to_string()),
-        "GITHUB_REF_NAME" => Some(tag.to_string()),
-        _ => None,
-    };
-    let tags = bump::git::tags(&project.root);
-    match crate::version::route(&env, &route_policy, &packages, &tags) {
-        Ok(out) => {
-            let mut places = Vec::new();
-            if out.get("testpypi").is_some_and(|v| v == "true") {
-                places.push("TestPyPI");
-            }
-            if out.get("pypi").is_some_and(|v| v == "true") {
-                places.push("PyPI");
-            }
-            if out.get("github-release").is_some_and(|v| v == "true") {
-                places.push("a GitHub Release");
-            }
-            outln!(
-                "the release workflow will publish {} to {}",
-                out.get("version").map_or("", String::as_str),
-                places.join(" and ")
-            );
-        }
+    match bump::where_the_tag_goes(project, policy, tag)? {
+        Ok((version, places)) => outln!(
+            "the release workflow will publish {version} to {}",
+            places.join(" and ")
+        ),
         Err(e) => errln!(
             "{} the release workflow will refuse this tag: {e}",
             Style::new().yellow().bold().apply_to("warning:")

@@ -11,7 +11,7 @@ use crate::remote::{self, GithubClient, GithubConfig, PypiClient, Secret};
 use crate::report::{self, Format};
 use crate::{policy, project};
 
-pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
     if let Some(name) = &args.explain {
         return explain(name);
     }
@@ -21,7 +21,7 @@ pub fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
     let (policy, policy_source, policy_error) = match policy::load(&project) {
         Ok((p, Some(s))) => (p, Some(s), None),
         // Before `pyrel init`: judge the repository as init would set it up.
-        Ok((_, None)) => (super::init::detect_defaults(&project), None, None),
+        Ok((_, None)) => (crate::policy::proposed(&project).0, None, None),
         Err(e @ (Error::Policy { .. } | Error::Parse { .. })) => {
             let source = policy::locate(&project.root).ok().flatten().map(|(s, _)| s);
             (policy::Policy::default(), source, Some(e))

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use console::Style;
 
-use super::output::{print_diff, print_stale, state_word};
+use super::output::{print_refused_files, print_stale, state_word};
 use super::Outcome;
 use crate::cli::{Format, GenerateArgs};
 use crate::error::{Error, Result};
@@ -12,15 +12,11 @@ use crate::report::{self, documents};
 use crate::sync::{self, State};
 use crate::{policy, project, render};
 
-pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
-    let _lock = if args.check || args.dry_run {
-        None
-    } else {
-        match super::write_lock(&project.root)? {
-            Some(lock) => Some(lock),
-            None => return Ok(Outcome::Failure),
-        }
+    let _lock = match super::write_lock(&project.root, !(args.check || args.dry_run))? {
+        Ok(lock) => lock,
+        Err(busy) => return Ok(busy),
     };
     let (policy, source) = policy::load(&project)?;
     report::verbose_where(&project.root, source.as_ref());
@@ -78,17 +74,16 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
 
     let blocked: Vec<_> = status.blocked().collect();
     if !blocked.is_empty() && !args.force {
-        for e in &blocked {
-            outln!(
-                "{} {} ({}): pyrel's version differs:",
-                Style::new().red().bold().apply_to("refused:"),
-                e.file.path.display(),
-                state_word(e.state)
-            );
-            print_diff(e);
-        }
-        outln!(
-            "Nothing was written. Move your changes into the policy, or re-run with --force to overwrite."
+        print_refused_files(
+            &blocked,
+            |e| {
+                format!(
+                    "{} ({}): pyrel's version differs:",
+                    e.file.path.display(),
+                    state_word(e.state)
+                )
+            },
+            "Nothing was written. Move your changes into the policy, or re-run with --force to overwrite.",
         );
         return Ok(Outcome::Failure);
     }
@@ -98,7 +93,7 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-pub fn report_applied(applied: &sync::Applied) {
+pub(crate) fn report_applied(applied: &sync::Applied) {
     if report::quiet() {
         return;
     }

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::github_apply;
 use crate::{policy, project};
 
-pub fn run(dir: &Path, command: &GithubCommand) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, command: &GithubCommand) -> Result<Outcome> {
     let GithubCommand::Apply(args) = command;
     let project = project::discover(dir)?;
     let (policy, _) = policy::load(&project)?;

@@ -6,7 +6,7 @@ use std::path::Path;
 use console::Style;
 
 use super::generate::report_applied;
-use super::output::{print_diff, state_word};
+use super::output::{print_diff, print_refused_files, state_word};
 use super::Outcome;
 use crate::cli::InitArgs;
 use crate::error::{Error, Result};
@@ -15,15 +15,11 @@ use crate::project::{self, choices, Project};
 use crate::workspace_fs::slash;
 use crate::{render, sync};
 
-pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
-    let _lock = if args.dry_run {
-        None
-    } else {
-        match super::write_lock(&project.root)? {
-            Some(lock) => Some(lock),
-            None => return Ok(Outcome::Failure),
-        }
+    let _lock = match super::write_lock(&project.root, !args.dry_run)? {
+        Ok(lock) => lock,
+        Err(busy) => return Ok(busy),
     };
     if let Some((source, _)) = policy::locate(&project.root)? {
         if !args.set.is_empty() {
@@ -42,7 +38,7 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
-    let (mut policy, choices) = detect(&project);
+    let (mut policy, choices) = policy::proposed(&project);
     // Sized to the team: one committer gets no required approval (else locked out). Only
     // here: doctor before init judges with pyrel's default and runs no git.
     policy.required_approvals =
@@ -104,18 +100,19 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         .collect();
     let force = args.force || takeover.is_some();
     if !blocked.is_empty() && !args.force {
-        for e in &blocked {
-            outln!(
-                "{} {} exists and was {}; pyrel would replace it with:",
-                Style::new().red().bold().apply_to("refused:"),
-                e.file.path.display(),
-                state_word(e.state)
-            );
-            print_diff(e);
-        }
-        outln!(
-            "Nothing was written. Re-run with --force to replace {} (keep a copy first), or point the policy elsewhere with --set files.KEY=PATH.",
-            if blocked.len() == 1 { "it" } else { "them" }
+        print_refused_files(
+            &blocked,
+            |e| {
+                format!(
+                    "{} exists and was {}; pyrel would replace it with:",
+                    e.file.path.display(),
+                    state_word(e.state)
+                )
+            },
+            &format!(
+                "Nothing was written. Re-run with --force to replace {} (keep a copy first), or point the policy elsewhere with --set files.KEY=PATH.",
+                if blocked.len() == 1 { "it" } else { "them" }
+            ),
         );
         return Ok(Outcome::Failure);
     }
@@ -164,8 +161,6 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The policy pyrel proposes for this repository: the detection layer decides
-/// ([`project::choices`]), init only maps the choices onto policy keys.
 /// Init with no package to release would write a release workflow that builds nothing:
 /// refused, naming the first package pyrel could not read (file:line) when there is one.
 fn nothing_to_release(project: &Project) -> Error {
@@ -182,43 +177,6 @@ fn nothing_to_release(project: &Project) -> Error {
             Some("give the project to release a [build-system] table (and no `Private :: Do Not Upload` classifier), then run `pyrel init` again"),
         ),
     }
-}
-
-pub fn detect_defaults(project: &Project) -> Policy {
-    detect(project).0
-}
-
-fn detect(project: &Project) -> (Policy, choices::Choices) {
-    let mut policy = Policy::default();
-    if let Some(branch) = project::git::default_branch(&project.root) {
-        // A branch name from git enters like a policy value: only a valid one is kept.
-        if crate::grammar::branch_name(&branch).is_ok() {
-            policy.default_branch = branch;
-        }
-    }
-    let today = jiff::Zoned::now().date().to_string();
-    let c = choices::choose(project, &today);
-    if let Some(versions) = &c.python_versions {
-        policy.python_versions = versions.clone();
-    }
-    if c.independent {
-        policy.versioning = Versioning::Independent;
-        policy.tag_format = crate::grammar::TagFormat::new("{name}-v{version}").unwrap_or_default();
-    }
-    if let Some(format) = &c.tag_format {
-        let mut candidate = policy.clone();
-        let assignment = format!("tag-format={}", toml_edit::Value::from(format.as_str()));
-        if policy::apply_override(&mut candidate, &assignment).is_ok()
-            && policy::check_overrides(&candidate).is_ok()
-        {
-            policy = candidate;
-        }
-    }
-    if !c.existing_checks.is_empty() {
-        policy.tests = TestsMode::Existing;
-        policy.required_checks = c.existing_checks.clone();
-    }
-    (policy, c)
 }
 
 /// What init found and chose, said before anything is written.
@@ -295,22 +253,13 @@ fn existing_publisher(
     policy: &mut Policy,
     c: &choices::Choices,
 ) -> std::result::Result<Option<std::path::PathBuf>, String> {
-    let ours = policy.files.release_workflow.clone();
-    // pyrel's release workflow runs on its release tags (and default-branch pushes with
-    // dev builds): only a publisher that can run on one of those would upload twice.
-    let tag_format = policy.tag_format.to_string();
-    let tag_prefix = tag_format.split('{').next().unwrap_or_default();
-    let mut planned = vec![choices::Trigger::Tag(tag_prefix.to_string())];
-    if policy.dev_builds {
-        planned.push(choices::Trigger::Branch(policy.default_branch.clone()));
-    }
-    let (others, apart): (Vec<&choices::Publisher>, Vec<&choices::Publisher>) = c
-        .publishers
-        .iter()
-        .filter(|p| Some(&p.path) != ours.as_ref())
-        .partition(|p| choices::shared_trigger(&p.triggers, &planned).is_some());
+    let (others, apart) = choices::publishers_beside(
+        &c.publishers,
+        policy.files.release_workflow.as_deref(),
+        &policy.release_triggers(),
+    );
     for p in apart {
-        println!(
+        outln!(
             "  {} also publishes to PyPI, on other events than pyrel's release tags; it is left as it is",
             slash(&p.path)
         );
@@ -319,7 +268,7 @@ fn existing_publisher(
         return Ok(None);
     };
     let names: Vec<String> = others.iter().map(|p| slash(&p.path)).collect();
-    let clean = others.len() == 1 && committed_unmodified(&project.root, &first.path);
+    let clean = others.len() == 1 && project::git::committed_unmodified(&project.root, &first.path);
     if !clean {
         return Err(format!(
             "{} already publish{} to PyPI; pyrel will not add a second publisher next to {}. \
@@ -335,22 +284,6 @@ fn existing_publisher(
     }
     policy.files.release_workflow = Some(first.path.clone());
     Ok(Some(first.path.clone()))
-}
-
-/// Tracked by git and identical to the committed version.
-fn committed_unmodified(root: &Path, rel: &Path) -> bool {
-    let rel = slash(rel);
-    let run = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    run(&["ls-files", "--error-unmatch", "--", &rel])
-        && run(&["diff", "--quiet", "HEAD", "--", &rel])
 }
 
 /// Interactive questions, with the detected values as defaults.

@@ -61,7 +61,7 @@ fn completions(shell: clap_complete::Shell) -> Result<Outcome> {
 
 /// A man page (roff) from the clap definition: pyrel's, or `pyrel-VERB`'s. What
 /// `pyrel man [VERB]` prints and what docs/man/ holds.
-pub fn man_page(verb: Option<&str>) -> Result<Vec<u8>> {
+pub(crate) fn man_page(verb: Option<&str>) -> Result<Vec<u8>> {
     let mut cmd = <Cli as clap::CommandFactory>::command();
     // Propagates the global options and the version into each verb's page.
     cmd.build();
@@ -91,7 +91,7 @@ pub fn man_page(verb: Option<&str>) -> Result<Vec<u8>> {
 }
 
 /// The verbs that have a man page of their own.
-pub fn man_verbs() -> Vec<String> {
+pub(crate) fn man_verbs() -> Vec<String> {
     <Cli as clap::CommandFactory>::command()
         .get_subcommands()
         .map(|c| c.get_name().to_owned())
@@ -105,19 +105,26 @@ fn write_stdout(bytes: &[u8]) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// Takes the repository's one-writer lock ([`WriteLock`]) for a writing verb.
-/// `Ok(None)`: another pyrel is writing; the message is printed and the verb must end
-/// with exit 1 having written nothing.
-fn write_lock(root: &std::path::Path) -> Result<Option<WriteLock>> {
+/// Takes the repository's one-writer lock ([`WriteLock`]) for a verb that writes
+/// (`writes`; a check or a dry run takes none: `Ok(Ok(None))`). `Ok(Err(outcome))`:
+/// another pyrel is writing; the message is printed and the verb must end with
+/// `outcome` (exit 1) having written nothing.
+fn write_lock(
+    root: &std::path::Path,
+    writes: bool,
+) -> Result<std::result::Result<Option<WriteLock>, Outcome>> {
+    if !writes {
+        return Ok(Ok(None));
+    }
     match WriteLock::acquire(root) {
-        Ok(lock) => Ok(Some(lock)),
+        Ok(lock) => Ok(Ok(Some(lock))),
         Err(LockError::Busy(path)) => {
             errln!(
                 "error: another pyrel is writing in this repository (it holds {}); nothing was written",
                 path.display()
             );
             errln!("  hint: run the command again when the other one has finished");
-            Ok(None)
+            Ok(Err(Outcome::Failure))
         }
         Err(LockError::Other(e)) => Err(e),
     }

@@ -15,7 +15,7 @@ use console::Style;
 static STDOUT_FAILURE: Mutex<Option<std::io::Error>> = Mutex::new(None);
 
 /// Writes to stdout; after the first failure everything is dropped.
-pub fn write_out(args: std::fmt::Arguments<'_>) {
+pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
     let mut failed = STDOUT_FAILURE
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -29,7 +29,7 @@ pub fn write_out(args: std::fmt::Arguments<'_>) {
 }
 
 /// Writes raw bytes to stdout, like [`write_out`].
-pub fn write_bytes(bytes: &[u8]) {
+pub(crate) fn write_bytes(bytes: &[u8]) {
     let mut failed = STDOUT_FAILURE
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -42,7 +42,7 @@ pub fn write_bytes(bytes: &[u8]) {
 }
 
 /// Writes to stderr, ignoring failures (there is nowhere left to report them).
-pub fn write_err(args: std::fmt::Arguments<'_>) {
+pub(crate) fn write_err(args: std::fmt::Arguments<'_>) {
     let _ = std::io::stderr().lock().write_fmt(args);
 }
 
@@ -86,7 +86,7 @@ use std::fmt::Write as _;
 
 use crate::sync::{unified_diff, Entry, State, Status};
 
-pub fn state_word(state: State) -> &'static str {
+pub(crate) fn state_word(state: State) -> &'static str {
     match state {
         State::Current => "unchanged",
         State::Missing => "missing",
@@ -97,7 +97,7 @@ pub fn state_word(state: State) -> &'static str {
 }
 
 /// Prints a unified diff, coloured when colours are enabled (not with `--quiet`).
-pub fn print_diff(entry: &Entry) {
+pub(crate) fn print_diff(entry: &Entry) {
     if crate::report::quiet() {
         return;
     }
@@ -108,7 +108,7 @@ pub fn print_diff(entry: &Entry) {
 /// Prints a unified diff text, coloured when colours are enabled. Every line is
 /// redacted first: a token committed in a file (or the GitHub token of the
 /// environment) never reaches the terminal or a CI log through a diff.
-pub fn print_unified(diff: &str) {
+pub(crate) fn print_unified(diff: &str) {
     let env_token = crate::remote::token_from_env_only();
     let secrets: Vec<&crate::remote::Secret> = env_token.iter().collect();
     let diff = crate::remote::redact(diff, &secrets);
@@ -138,8 +138,45 @@ pub fn print_unified(diff: &str) {
     out!("{buf}");
 }
 
+/// The one report of a verb that stops without doing what was asked, on stderr: the red
+/// `word` (`refused:`, `stopped:`) and the reason, one `  - ` line per detail, and the
+/// way on (`hint:`, `next:`).
+pub(crate) fn print_stop(
+    word: &str,
+    message: &str,
+    details: &[String],
+    next: Option<(&str, &str)>,
+) {
+    errln!("{} {message}", Style::new().red().bold().apply_to(word));
+    for d in details {
+        errln!("  - {d}");
+    }
+    if let Some((label, text)) = next {
+        errln!("  {} {text}", Style::new().cyan().apply_to(label));
+    }
+}
+
+/// Managed files a write would replace although they are not pyrel's (edited by hand,
+/// or not written by pyrel): each named with `says` and its diff, then `closing`. The
+/// one refusal of `init` and `generate` when a file is in the way.
+pub(crate) fn print_refused_files(
+    blocked: &[&Entry],
+    says: impl Fn(&Entry) -> String,
+    closing: &str,
+) {
+    for e in blocked {
+        outln!(
+            "{} {}",
+            Style::new().red().bold().apply_to("refused:"),
+            says(e)
+        );
+        print_diff(e);
+    }
+    outln!("{closing}");
+}
+
 /// Prints every stale entry with its diff and every orphan; returns how many there were.
-pub fn print_stale(status: &Status) -> usize {
+pub(crate) fn print_stale(status: &Status) -> usize {
     let mut n = 0;
     for e in status.stale() {
         n += 1;

@@ -3,28 +3,18 @@
 
 use std::path::Path;
 
-use console::Style;
-
 use super::Outcome;
 use crate::bump::{self, Failure, Request};
 use crate::cli::{BumpArgs, ReleaseArgs};
 use crate::error::{Error, Result};
-use crate::policy::{Policy, Versioning};
+use crate::policy::Policy;
 use crate::project::Project;
 use crate::release::{self, git, Preflight, Released, Stopped, Timing};
 use crate::remote::GithubClient;
 use crate::{github_apply, policy, project};
 
 fn stopped(s: &Stopped) -> Outcome {
-    errln!(
-        "{} {}",
-        Style::new().red().bold().apply_to("stopped:"),
-        s.what
-    );
-    for d in &s.details {
-        errln!("  - {d}");
-    }
-    errln!("  {} {}", Style::new().cyan().apply_to("next:"), s.next);
+    super::output::print_stop("stopped:", &s.what, &s.details, Some(("next:", &s.next)));
     Outcome::Failure
 }
 
@@ -57,7 +47,7 @@ fn bump_args(args: &ReleaseArgs, spec: &str, dry_run: bool) -> BumpArgs {
     }
 }
 
-pub fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
     let (policy, _) = policy::load(&project)?;
     let (gh, _token) = github_apply::client(&project, &policy)?;
@@ -223,40 +213,29 @@ fn after_push(
 /// The release tag on HEAD and what it releases.
 fn tag_at_head(project: &Project, policy: &Policy) -> Option<(String, Vec<Released>)> {
     let tags = git::tags_at_head(&project.root);
-    let version_of = |tag: &str, format: &str| {
-        let (prefix, suffix) = format.split_once("{version}")?;
-        let v = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
-        crate::version::parse(v).ok().map(|_| v.to_owned())
-    };
+    let packages: Vec<(&str, String)> = project
+        .packages
+        .iter()
+        .map(|p| (p.normalized.as_str(), crate::workspace_fs::slash(&p.dir)))
+        .collect();
     for tag in &tags {
-        let format = policy.tag_format.to_string();
-        if policy.versioning == Versioning::Lockstep
-            && !format.contains("{name}")
-            && !format.contains("{dir}")
-        {
-            if let Some(v) = version_of(tag, &format) {
-                let released = project
-                    .packages
-                    .iter()
-                    .map(|p| Released {
-                        name: p.name.clone(),
-                        version: v.clone(),
-                    })
-                    .collect();
-                return Some((tag.clone(), released));
-            }
+        let Some((one, v)) = policy.tag_format.split(tag, &packages) else {
+            continue;
+        };
+        if crate::version::parse(v).is_err() {
+            continue;
         }
-        for p in &project.packages {
-            if let Some(v) = version_of(tag, &github_apply::package_tag_format(policy, p)) {
-                return Some((
-                    tag.clone(),
-                    vec![Released {
-                        name: p.name.clone(),
-                        version: v,
-                    }],
-                ));
-            }
-        }
+        let released = project
+            .packages
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| one.is_none_or(|one| one == *i))
+            .map(|(_, p)| Released {
+                name: p.name.clone(),
+                version: v.to_owned(),
+            })
+            .collect();
+        return Some((tag.clone(), released));
     }
     None
 }

@@ -8,9 +8,8 @@ use crate::cli::{Format, VersionArgs};
 use crate::error::{Error, Result};
 use crate::policy;
 use crate::project;
-use crate::workspace_fs::slash;
 
-pub fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
+pub(crate) fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
     if let Some(tag) = &args.check_tag {
         return check_tag(&project, tag);
@@ -51,52 +50,12 @@ pub fn run(dir: &Path, args: &VersionArgs) -> Result<Outcome> {
 fn short(project: &project::Project, package: Option<&str>) -> Result<Outcome> {
     let (policy, _) = policy::load(project)?;
     let chosen: Vec<&project::Package> = match package {
-        Some(name) => {
-            let wanted = project::normalize_name(name);
-            let p = project
-                .packages
-                .iter()
-                .find(|p| p.normalized == wanted)
-                .ok_or_else(|| {
-                    Error::usage(
-                        format!("no package named `{name}` in this repository"),
-                        None,
-                    )
-                })?;
-            vec![p]
-        }
+        Some(name) => vec![project.package_named(name)?],
         None => project.packages.iter().collect(),
     };
     let mut versions: Vec<crate::version::Version> = Vec::new();
     for p in &chosen {
-        let v = match (&p.scheme, p.version_sources.first()) {
-            (project::VersionScheme::Vcs { .. }, _) => crate::bump::git::latest_tag_version(
-                &project.root,
-                &crate::bump::tag_format_for(&policy, p),
-            )
-            .ok_or_else(|| {
-                Error::usage(
-                    format!(
-                        "{} takes its version from git tags, and no release tag exists yet",
-                        p.name
-                    ),
-                    None,
-                )
-            })?,
-            (_, Some(s)) => crate::version::parse(&s.value).map_err(|e| Error::Parse {
-                path: s.path.clone(),
-                line: Some(s.line),
-                column: None,
-                message: e.to_string(),
-                hint: Some(e.hint()),
-            })?,
-            (_, None) => {
-                return Err(Error::usage(
-                    format!("{}: no version found in {}", p.name, slash(&p.manifest)),
-                    None,
-                ))
-            }
-        };
+        let v = crate::bump::version_of_record(&project.root, &policy, p)?;
         if !versions.contains(&v) {
             versions.push(v);
         }

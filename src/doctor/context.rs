@@ -9,30 +9,30 @@ use crate::remote::{GithubClient, PypiClient};
 
 /// Read-only input of every check. `Sync`: online checks share it across threads.
 #[derive(Debug)]
-pub struct Context {
-    pub project: Project,
+pub(crate) struct Context {
+    pub(crate) project: Project,
     /// The policy in force: the repo's, or the defaults when it has none or it does not
     /// load (the `policy` check reports why), so the other checks still say something.
-    pub policy: Policy,
-    pub policy_source: Option<PolicySource>,
+    pub(crate) policy: Policy,
+    pub(crate) policy_source: Option<PolicySource>,
     /// Why the policy did not load.
-    pub policy_error: Option<Error>,
-    pub online: Online,
+    pub(crate) policy_error: Option<Error>,
+    pub(crate) online: Online,
 }
 
 /// The remote side. Built even with `--offline` (no request is made until an online
 /// check runs, and those are skipped then).
 #[derive(Debug)]
-pub struct Online {
+pub(crate) struct Online {
     /// The client, or why GitHub cannot be asked (no token, no GitHub remote): the
     /// GitHub checks answer `unknown` with this text.
-    pub github: Result<GithubClient, String>,
-    pub pypi: PypiClient,
+    pub(crate) github: Result<GithubClient, String>,
+    pub(crate) pypi: PypiClient,
 }
 
 impl Context {
     /// The file the policy lives in, or where it would go.
-    pub fn policy_path(&self) -> PathBuf {
+    pub(crate) fn policy_path(&self) -> PathBuf {
         match &self.policy_source {
             Some(s) => s.path().to_path_buf(),
             None if self.project.root.join("pyproject.toml").is_file() => "pyproject.toml".into(),
@@ -41,7 +41,7 @@ impl Context {
     }
 
     /// The line of `key = ` in the policy file, to point findings at the setting.
-    pub fn policy_line(&self, key: &str) -> Option<usize> {
+    pub(crate) fn policy_line(&self, key: &str) -> Option<usize> {
         let text = std::fs::read_to_string(self.project.root.join(self.policy_path())).ok()?;
         let mut in_pyrel = matches!(self.policy_source, Some(PolicySource::PyrelToml(_)));
         for (i, line) in text.lines().enumerate() {
@@ -61,7 +61,7 @@ impl Context {
     }
 
     /// The text of a file relative to the root, `None` when missing or unreadable.
-    pub fn read(&self, rel: &std::path::Path) -> Option<String> {
+    pub(crate) fn read(&self, rel: &std::path::Path) -> Option<String> {
         crate::workspace_fs::read_text_opt(&self.project.root.join(rel))
             .ok()
             .flatten()

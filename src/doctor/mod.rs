@@ -8,29 +8,30 @@
 //! A [`Finding`] can only be built with a location ([`FindingBuilder::build`] fails
 //! without one), so every finding points at a file the user can open.
 
-pub mod checks;
-pub use crate::codes;
+pub(crate) mod checks;
+pub(crate) use crate::codes;
 mod context;
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use checks::{Check, REGISTRY};
-pub use codes::Code;
-pub use context::{Context, Online};
+pub(crate) use checks::Check;
+pub use checks::REGISTRY;
+pub(crate) use codes::Code;
+pub(crate) use context::{Context, Online};
 
 /// How bad a finding is. Errors fail the run (exit 1); warnings only with `--strict`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
     Info,
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -42,7 +43,7 @@ impl Severity {
 /// The answer of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     /// Ran and found no error or warning.
     Pass,
     /// Ran and found at least one error.
@@ -56,7 +57,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
             Status::Fail => "fail",
@@ -69,27 +70,27 @@ impl Status {
 
 /// Where a finding points: a file relative to the root, and a 1-based line when known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Location {
-    pub path: PathBuf,
-    pub line: Option<usize>,
+pub(crate) struct Location {
+    pub(crate) path: PathBuf,
+    pub(crate) line: Option<usize>,
 }
 
 /// One problem (or note) found by a check.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub code: Code,
-    pub severity: Severity,
-    pub location: Location,
-    pub message: String,
-    pub hint: Option<String>,
+pub(crate) struct Finding {
+    pub(crate) code: Code,
+    pub(crate) severity: Severity,
+    pub(crate) location: Location,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
     /// Extra text for the terminal only, e.g. the unified diff of a drifted file.
-    pub detail: Option<String>,
+    pub(crate) detail: Option<String>,
 }
 
 /// A finding under construction: `finding(code, severity, message).at(path, line).build()`.
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct FindingBuilder {
+pub(crate) struct FindingBuilder {
     code: Code,
     severity: Severity,
     message: String,
@@ -101,13 +102,17 @@ pub struct FindingBuilder {
 /// A finding without a location: a bug in the check that built it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: a finding needs a location (\"{message}\")")]
-pub struct MissingLocation {
-    pub code: Code,
-    pub message: String,
+pub(crate) struct MissingLocation {
+    pub(crate) code: Code,
+    pub(crate) message: String,
 }
 
 /// Starts a finding.
-pub fn finding(code: Code, severity: Severity, message: impl Into<String>) -> FindingBuilder {
+pub(crate) fn finding(
+    code: Code,
+    severity: Severity,
+    message: impl Into<String>,
+) -> FindingBuilder {
     FindingBuilder {
         code,
         severity,
@@ -120,7 +125,7 @@ pub fn finding(code: Code, severity: Severity, message: impl Into<String>) -> Fi
 
 impl FindingBuilder {
     /// The primary location: a path relative to the repository root and a 1-based line.
-    pub fn at(mut self, path: impl Into<PathBuf>, line: Option<usize>) -> Self {
+    pub(crate) fn at(mut self, path: impl Into<PathBuf>, line: Option<usize>) -> Self {
         self.location = Some(Location {
             path: path.into(),
             line: line.filter(|l| *l > 0),
@@ -128,18 +133,18 @@ impl FindingBuilder {
         self
     }
 
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 
-    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+    pub(crate) fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
     }
 
     /// The finding; fails when no location was given.
-    pub fn build(self) -> Result<Finding, MissingLocation> {
+    pub(crate) fn build(self) -> Result<Finding, MissingLocation> {
         let Some(location) = self.location else {
             return Err(MissingLocation {
                 code: self.code,
@@ -159,7 +164,7 @@ impl FindingBuilder {
 
 /// What a check function returns.
 #[derive(Debug, Clone)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The check ran. No error or warning among the findings means pass; `reason` says
     /// what was looked at ("4 managed files are current").
     Ran {
@@ -173,7 +178,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn ran(findings: Vec<Finding>, reason: impl Into<String>) -> Self {
+    pub(crate) fn ran(findings: Vec<Finding>, reason: impl Into<String>) -> Self {
         Outcome::Ran {
             findings,
             reason: reason.into(),
@@ -182,7 +187,7 @@ impl Outcome {
 
     /// Findings built with [`FindingBuilder`]; a builder without a location becomes an
     /// `unknown` naming the bug rather than a crash.
-    pub fn from_builders(builders: Vec<FindingBuilder>, reason: impl Into<String>) -> Self {
+    pub(crate) fn from_builders(builders: Vec<FindingBuilder>, reason: impl Into<String>) -> Self {
         let mut findings = Vec::with_capacity(builders.len());
         for b in builders {
             match b.build() {
@@ -196,35 +201,35 @@ impl Outcome {
 
 /// The result of one check in the report.
 #[derive(Debug, Clone)]
-pub struct CheckResult {
-    pub code: Code,
-    pub status: Status,
-    pub reason: String,
-    pub findings: Vec<Finding>,
+pub(crate) struct CheckResult {
+    pub(crate) code: Code,
+    pub(crate) status: Status,
+    pub(crate) reason: String,
+    pub(crate) findings: Vec<Finding>,
 }
 
 /// Everything one doctor run found.
 #[derive(Debug, Clone)]
-pub struct Report {
+pub(crate) struct Report {
     /// Absolute path of the repository root.
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// One per registered check, in registry order.
-    pub checks: Vec<CheckResult>,
+    pub(crate) checks: Vec<CheckResult>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
+pub(crate) struct Summary {
+    pub(crate) errors: usize,
+    pub(crate) warnings: usize,
+    pub(crate) infos: usize,
 }
 
 impl Report {
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+    pub(crate) fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.checks.iter().flat_map(|c| c.findings.iter())
     }
 
-    pub fn summary(&self) -> Summary {
+    pub(crate) fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for f in self.findings() {
             match f.severity {
@@ -237,27 +242,27 @@ impl Report {
     }
 
     /// Exit status 1 is due: an error finding, or a warning under `--strict`.
-    pub fn failed(&self, strict: bool) -> bool {
+    pub(crate) fn failed(&self, strict: bool) -> bool {
         let s = self.summary();
         s.errors > 0 || (strict && s.warnings > 0)
     }
 
-    pub fn count(&self, status: Status) -> usize {
+    pub(crate) fn count(&self, status: Status) -> usize {
         self.checks.iter().filter(|c| c.status == status).count()
     }
 }
 
 /// Which checks run, and why the others do not.
 #[derive(Debug, Clone, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// Empty: every check.
-    pub select: Vec<Code>,
+    pub(crate) select: Vec<Code>,
     /// From `--ignore`.
-    pub ignore: Vec<Code>,
+    pub(crate) ignore: Vec<Code>,
     /// From the policy's `doctor-ignore`, with the reason given there.
-    pub policy_ignores: Vec<(Code, String)>,
+    pub(crate) policy_ignores: Vec<(Code, String)>,
     /// `--offline`: online checks are skipped.
-    pub offline: bool,
+    pub(crate) offline: bool,
 }
 
 impl Selection {
@@ -280,7 +285,7 @@ impl Selection {
 }
 
 /// Parses `--select` / `--ignore` values (ids or names, comma-separated allowed).
-pub fn parse_codes(values: &[String], flag: &str) -> crate::Result<Vec<Code>> {
+pub(crate) fn parse_codes(values: &[String], flag: &str) -> crate::Result<Vec<Code>> {
     let mut out = Vec::new();
     for value in values.iter().flat_map(|v| v.split(',')) {
         let value = value.trim();
@@ -306,7 +311,7 @@ pub fn parse_codes(values: &[String], flag: &str) -> crate::Result<Vec<Code>> {
 /// Runs every registered check: the offline ones in order with the credential scan beside
 /// them, the online ones concurrently (each makes its own HTTP round trips, so the total
 /// wait is the slowest one). The report keeps the registry's order.
-pub fn run(ctx: &Context, selection: &Selection) -> Report {
+pub(crate) fn run(ctx: &Context, selection: &Selection) -> Report {
     let mut results: Vec<Option<CheckResult>> = REGISTRY.iter().map(|_| None).collect();
     let mut online_jobs: Vec<(usize, &Check)> = Vec::new();
     let mut offline_jobs: Vec<(usize, &Check)> = Vec::new();
@@ -416,7 +421,7 @@ fn evaluate(check: &Check, ctx: &Context) -> CheckResult {
 
 /// The 1-based line of the first line of `text` containing `needle`, at or after line
 /// `from` (1-based). Checks use it to point into files they parsed without spans (YAML).
-pub fn find_line(text: &str, needle: &str, from: usize) -> Option<usize> {
+pub(crate) fn find_line(text: &str, needle: &str, from: usize) -> Option<usize> {
     text.lines()
         .enumerate()
         .skip(from.saturating_sub(1))
@@ -425,7 +430,7 @@ pub fn find_line(text: &str, needle: &str, from: usize) -> Option<usize> {
 }
 
 /// A path for display and JSON: forward slashes, relative to the root.
-pub fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     crate::workspace_fs::slash(path)
 }
 

@@ -9,6 +9,7 @@
 //! run, and the summary says what was changed and what was not.
 
 mod rulesets;
+pub(crate) use rulesets::wanted_checks;
 
 use std::path::{Path, PathBuf};
 
@@ -20,19 +21,19 @@ use crate::project::Project;
 use crate::remote::{self, Environment, GithubClient, GithubConfig, RemoteError, Secret};
 
 /// Where the summary and the dry-run requests go (stdout in the CLI, a buffer in tests).
-pub trait Out {
+pub(crate) trait Out {
     fn line(&mut self, text: &str);
 }
 
 impl Out for std::io::Stdout {
     fn line(&mut self, text: &str) {
-        println!("{text}");
+        outln!("{text}");
     }
 }
 
 /// A GitHub client for the policy's repository with the token from the environment, or
 /// a usage error saying what is missing.
-pub fn client(project: &Project, policy: &Policy) -> Result<(GithubClient, Secret)> {
+pub(crate) fn client(project: &Project, policy: &Policy) -> Result<(GithubClient, Secret)> {
     let (owner, repo) = policy.github_repo(project).ok_or_else(|| {
         Error::usage(
             "the repository on GitHub is unknown: no `repository` in the policy and no GitHub `origin` remote",
@@ -66,19 +67,19 @@ enum Done {
 
 /// The result of a run: what changed, what did not, the failure that stopped it.
 #[derive(Debug, Default)]
-pub struct Summary {
+pub(crate) struct Summary {
     items: Vec<(String, Done)>,
     /// Items not reached because an earlier request failed.
-    pub not_attempted: Vec<String>,
-    pub failure: Option<(String, RemoteError)>,
+    pub(crate) not_attempted: Vec<String>,
+    pub(crate) failure: Option<(String, RemoteError)>,
     /// `(environment, secret)` pairs missing in token mode.
-    pub missing_secrets: Vec<(String, String)>,
+    pub(crate) missing_secrets: Vec<(String, String)>,
     /// Writes sent (or, with `--dry-run`, printed).
-    pub writes: usize,
+    pub(crate) writes: usize,
 }
 
 impl Summary {
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         self.failure.is_some()
     }
 }
@@ -144,14 +145,14 @@ impl Run<'_> {
 }
 
 /// What `apply` needs besides the client: checked and loaded before any request.
-pub struct Inputs {
+pub(crate) struct Inputs {
     /// The protection file's path (relative) and its JSON, when the policy manages one.
-    pub protection: Option<(PathBuf, Value)>,
+    pub(crate) protection: Option<(PathBuf, Value)>,
 }
 
 /// Reads and checks the local inputs: `.github/branch-protection.json` must exist and be
 /// JSON (an error names the file and line; nothing is sent).
-pub fn inputs(root: &Path, policy: &Policy) -> Result<Inputs> {
+pub(crate) fn inputs(root: &Path, policy: &Policy) -> Result<Inputs> {
     let protection = match &policy.files.branch_protection {
         None => None,
         Some(rel) => {
@@ -191,24 +192,16 @@ fn environments(policy: &Policy) -> Vec<String> {
     out
 }
 
-/// The policy's tag format of one package: `{name}` (normalized name) and `{dir}` (last
-/// component of the package directory) filled in, `{version}` left.
-pub fn package_tag_format(policy: &Policy, package: &crate::project::Package) -> String {
-    crate::bump::tag_format_for(policy, package)
-}
-
-/// The deployment tag patterns of the release tags: `v{version}` → `v*`, and with
-/// `{name}` (or `{dir}`) one pattern per package.
-pub fn tag_patterns(project: &Project, policy: &Policy) -> Vec<String> {
-    let format = policy.tag_format.to_string();
-    let mut out: Vec<String> = if format.contains("{name}") || format.contains("{dir}") {
-        project
+/// The deployment tag patterns of the release tags: `v*` for all packages, or one
+/// pattern per package when the tag format names the package.
+pub(crate) fn tag_patterns(project: &Project, policy: &Policy) -> Vec<String> {
+    let mut out: Vec<String> = match policy.tag_format.shared() {
+        Some(shared) => vec![shared.pattern("*")],
+        None => project
             .packages
             .iter()
-            .map(|p| package_tag_format(policy, p).replace("{version}", "*"))
-            .collect()
-    } else {
-        vec![format.replace("{version}", "*")]
+            .map(|p| crate::bump::package_tag(policy, p).pattern("*"))
+            .collect(),
     };
     out.sort();
     out.dedup();
@@ -230,7 +223,7 @@ fn item_labels(policy: &Policy, inputs: &Inputs) -> Vec<String> {
 
 /// Applies the expected settings. A failed request is reported in the summary (never
 /// a panic, never silently skipped); input errors were caught by [`inputs`] already.
-pub fn apply(
+pub(crate) fn apply(
     project: &Project,
     policy: &Policy,
     inputs: &Inputs,
@@ -554,7 +547,7 @@ fn remote_segment(name: &str) -> String {
 
 /// Prints the closing lines: missing secrets with the command that sets each, the
 /// failure with its hint, and what was not applied.
-pub fn report(summary: &Summary, gh: &GithubClient, dry_run: bool, out: &mut dyn Out) {
+pub(crate) fn report(summary: &Summary, gh: &GithubClient, dry_run: bool, out: &mut dyn Out) {
     let config = gh.config();
     for (env, secret) in &summary.missing_secrets {
         out.line(&format!(

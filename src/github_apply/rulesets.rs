@@ -10,9 +10,9 @@ use crate::policy::Policy;
 use crate::remote::{BranchProtection, RemoteError, Ruleset, RulesetDetail};
 
 /// The name of the ruleset pyrel keeps for the default branch (ruleset mode).
-pub const BRANCH_RULESET: &str = "pyrel: default branch";
+pub(crate) const BRANCH_RULESET: &str = "pyrel: default branch";
 /// The name of the ruleset pyrel keeps for the release tags.
-pub const TAG_RULESET: &str = "pyrel: release tags";
+pub(crate) const TAG_RULESET: &str = "pyrel: release tags";
 
 fn flag(v: &Value, key: &str) -> bool {
     match &v[key] {
@@ -23,7 +23,7 @@ fn flag(v: &Value, key: &str) -> bool {
 }
 
 /// The status check names of the file, `checks` then `contexts`, sorted.
-fn wanted_checks(want: &Value) -> Vec<String> {
+pub(crate) fn wanted_checks(want: &Value) -> Vec<String> {
     let rsc = &want["required_status_checks"];
     let mut out: Vec<String> = rsc["checks"]
         .as_array()

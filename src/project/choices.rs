@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use super::{Project, VersionScheme};
+use crate::grammar::TagFormat;
 
 /// CPython minor versions with their end-of-life dates (PEP 602: five years after the
 /// October release). The one place to update when a new CPython ships.
-pub const CPYTHON: &[(u32, &str)] = &[
+pub(crate) const CPYTHON: &[(u32, &str)] = &[
     (8, "2024-10-31"),
     (9, "2025-10-31"),
     (10, "2026-10-31"),
@@ -26,33 +27,33 @@ const OLDEST_INSTALLABLE: u32 = 8;
 
 /// What init proposes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Choices {
+pub(crate) struct Choices {
     /// The released packages do not share one version.
-    pub independent: bool,
+    pub(crate) independent: bool,
     /// The tag format the repository's existing tags use, when they agree on one.
-    pub tag_format: Option<String>,
+    pub(crate) tag_format: Option<TagFormat>,
     /// The Python test matrix, when the packages' `requires-python` say something.
-    pub python_versions: Option<Vec<String>>,
+    pub(crate) python_versions: Option<Vec<String>>,
     /// Check names of existing workflows that run the tests on push or pull request.
-    pub existing_checks: Vec<String>,
+    pub(crate) existing_checks: Vec<String>,
     /// Workflows that already upload to PyPI, with the token secrets they use.
-    pub publishers: Vec<Publisher>,
+    pub(crate) publishers: Vec<Publisher>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Publisher {
-    pub path: PathBuf,
+pub(crate) struct Publisher {
+    pub(crate) path: PathBuf,
     /// `secrets.NAME` used by the workflow (token mode), sorted.
-    pub secrets: Vec<String>,
+    pub(crate) secrets: Vec<String>,
     /// The events that run it (manual runs and reusable calls left out).
-    pub triggers: Vec<Trigger>,
+    pub(crate) triggers: Vec<Trigger>,
 }
 
 /// An event that runs a workflow by itself. Patterns are kept as their literal prefix
 /// (the text before the first glob character): two patterns can match the same ref
 /// when one prefix starts with the other.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Trigger {
+pub(crate) enum Trigger {
     /// A tag push matching the prefix, or a GitHub release (`""`: any tag).
     Tag(String),
     /// A branch push matching the prefix (`""`: any branch), or another workflow's run.
@@ -72,7 +73,7 @@ impl Trigger {
         }
     }
 
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Trigger::Tag(p) if p.is_empty() => "tag pushes / releases".into(),
             Trigger::Tag(p) => format!("tags `{p}*`"),
@@ -85,13 +86,27 @@ impl Trigger {
 }
 
 /// The first trigger of `a` that can fire together with one of `b`.
-pub fn shared_trigger<'a>(a: &'a [Trigger], b: &[Trigger]) -> Option<&'a Trigger> {
+pub(crate) fn shared_trigger<'a>(a: &'a [Trigger], b: &[Trigger]) -> Option<&'a Trigger> {
     a.iter().find(|t| b.iter().any(|u| t.overlaps(u)))
+}
+
+/// The publishers other than pyrel's own workflow (`ours`), split into those that can run
+/// on one of pyrel's release triggers (`planned`: they would upload twice) and those that
+/// run apart from them (a manual or nightly upload).
+pub(crate) fn publishers_beside<'a>(
+    publishers: &'a [Publisher],
+    ours: Option<&Path>,
+    planned: &[Trigger],
+) -> (Vec<&'a Publisher>, Vec<&'a Publisher>) {
+    publishers
+        .iter()
+        .filter(|p| Some(p.path.as_path()) != ours)
+        .partition(|p| shared_trigger(&p.triggers, planned).is_some())
 }
 
 /// The triggers of a workflow's `on:`. `workflow_dispatch` and `workflow_call` runs are
 /// started by hand or by another workflow's job: they never fire by themselves.
-pub fn triggers(doc: &serde_yaml::Value) -> Vec<Trigger> {
+pub(crate) fn triggers(doc: &serde_yaml::Value) -> Vec<Trigger> {
     use serde_yaml::Value;
     let on = doc
         .get("on")
@@ -166,7 +181,7 @@ pub fn triggers(doc: &serde_yaml::Value) -> Vec<Trigger> {
 }
 
 /// Decides every choice for `project`; `today` is `YYYY-MM-DD`.
-pub fn choose(project: &Project, today: &str) -> Choices {
+pub(crate) fn choose(project: &Project, today: &str) -> Choices {
     let mut versions: Vec<&str> = project
         .packages
         .iter()
@@ -197,7 +212,7 @@ fn allows(spec: &pep440_rs::VersionSpecifiers, minor: u32) -> bool {
 /// The test matrix: the CPython versions inside every released package's
 /// `requires-python` (both bounds) that are still supported on `today`, plus the lowest
 /// version the project supports even past its end of life.
-pub fn python_matrix(project: &Project, today: &str) -> Option<Vec<String>> {
+pub(crate) fn python_matrix(project: &Project, today: &str) -> Option<Vec<String>> {
     let mut specs = Vec::new();
     for p in &project.packages {
         let Some(spec) = requires_python(&project.root.join(&p.manifest)) else {
@@ -277,7 +292,7 @@ fn poetry_constraint(c: &str) -> String {
 }
 
 /// Every tag name of the repository, read from the refs on disk (no subprocess).
-pub fn tags(root: &Path) -> Vec<String> {
+pub(crate) fn tags(root: &Path) -> Vec<String> {
     let mut git = root.join(".git");
     if git.is_file() {
         // A worktree: `gitdir: PATH`, tags live in the common directory.
@@ -324,56 +339,27 @@ pub fn tags(root: &Path) -> Vec<String> {
 /// The tag format most existing tags follow: the tag with its version replaced by
 /// `{version}` and a package name by `{name}`. Lockstep needs a format without
 /// `{name}`, independent versioning one with it.
-fn tag_format(project: &Project, independent: bool) -> Option<String> {
+fn tag_format(project: &Project, independent: bool) -> Option<TagFormat> {
     let names: Vec<String> = project
         .packages
         .iter()
         .flat_map(|p| [p.normalized.clone(), p.normalized.replace('-', "_")])
         .collect();
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<String, (usize, TagFormat)> = BTreeMap::new();
     for tag in tags(&project.root) {
-        let Some(format) = format_of(&tag, &names) else {
+        let Some(format) = TagFormat::of_tag(&tag, &names) else {
             continue;
         };
-        *counts.entry(format).or_default() += 1;
+        counts
+            .entry(format.as_str().to_string())
+            .or_insert((0, format))
+            .0 += 1;
     }
-    let (format, _) = counts
+    let (_, (_, format)) = counts
         .into_iter()
-        .filter(|(f, _)| f.contains("{name}") == independent)
-        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))?;
+        .filter(|(_, (_, f))| f.names_package() == independent)
+        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(&a.0)))?;
     Some(format)
-}
-
-/// `v1.2.3` → `v{version}`; `core-lib-v1.2.3` → `{name}-v{version}` when `core-lib` is a
-/// package. Only plain characters in the free text (a format reaches workflows).
-fn format_of(tag: &str, names: &[String]) -> Option<String> {
-    let start = tag
-        .char_indices()
-        .filter(|(i, c)| c.is_ascii_digit() && (*i == 0 || !tag.as_bytes()[i - 1].is_ascii_digit()))
-        .map(|(i, _)| i)
-        .find(|&i| pep440_rs::Version::from_str(&tag[i..]).is_ok())?;
-    let prefix = &tag[..start];
-    if !prefix
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '@' | '='))
-    {
-        return None;
-    }
-    let lower = prefix.to_ascii_lowercase();
-    let mut best: Option<&String> = None;
-    for n in names {
-        if lower.contains(n.as_str()) && best.is_none_or(|b| n.len() > b.len()) {
-            best = Some(n);
-        }
-    }
-    let prefix = match best {
-        Some(n) => {
-            let at = lower.find(n.as_str())?;
-            format!("{}{{name}}{}", &prefix[..at], &prefix[at + n.len()..])
-        }
-        None => prefix.to_string(),
-    };
-    Some(format!("{prefix}{{version}}"))
 }
 
 /// Commands that upload distributions to PyPI.
@@ -398,7 +384,7 @@ const TEST_MARKERS: &[&str] = &[
 ];
 
 /// Every workflow that uploads to PyPI (pyrel's own included), with its token secrets.
-pub fn publishers(project: &Project) -> Vec<Publisher> {
+pub(crate) fn publishers(project: &Project) -> Vec<Publisher> {
     workflows(project).1
 }
 
@@ -565,28 +551,6 @@ fn scalar(v: &serde_yaml::Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tag_formats() {
-        let names = vec!["core-lib".to_string(), "core_lib".to_string()];
-        assert_eq!(format_of("v1.2.3", &names).as_deref(), Some("v{version}"));
-        assert_eq!(format_of("1.2.3", &names).as_deref(), Some("{version}"));
-        assert_eq!(
-            format_of("core-lib-v1.2.3", &names).as_deref(),
-            Some("{name}-v{version}")
-        );
-        assert_eq!(
-            format_of("integrations/core-lib-v0.1.0", &names).as_deref(),
-            Some("integrations/{name}-v{version}")
-        );
-        // `name==1.2.3`, as langchain-style monorepos tag.
-        assert_eq!(
-            format_of("core-lib==0.3.1", &names).as_deref(),
-            Some("{name}=={version}")
-        );
-        assert_eq!(format_of("nightly", &names), None);
-        assert_eq!(format_of("x$(id)1.0", &names), None);
-    }
 
     #[test]
     fn workflow_triggers() {

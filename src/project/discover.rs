@@ -336,7 +336,7 @@ fn read_dirs(
 /// The policy's `packages = { include = [...], exclude = [...] }`: globs over package
 /// directories (relative to the root, `/`-separated; `""` or `.` is the root).
 #[derive(Debug, Default)]
-pub struct PackageFilter {
+pub(crate) struct PackageFilter {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
 }

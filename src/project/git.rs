@@ -7,13 +7,13 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Remote {
     /// Host, e.g. `github.com` or a GitHub Enterprise host.
-    pub host: String,
+    pub(crate) host: String,
     pub owner: String,
     pub repo: String,
 }
 
 /// The enclosing git work tree's top level, found by walking up to a `.git` entry.
-pub fn toplevel(start: &Path) -> Option<PathBuf> {
+pub(crate) fn toplevel(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
         .find(|d| d.join(".git").exists())
@@ -22,18 +22,18 @@ pub fn toplevel(start: &Path) -> Option<PathBuf> {
 
 /// Where a repository keeps its state.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GitDir {
+pub(crate) struct GitDir {
     /// The work tree's top level.
-    pub top: PathBuf,
+    pub(crate) top: PathBuf,
     /// `HEAD` and the index: `.git`, or a linked worktree's own directory.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Refs, `packed-refs`, objects and config (the same as `dir` outside a linked worktree).
-    pub common: PathBuf,
+    pub(crate) common: PathBuf,
 }
 
 /// The git directories of the work tree enclosing `start`, read from disk (a `.git`
 /// directory, or a `.git` file `gitdir: PATH` in a worktree or submodule).
-pub fn git_dir(start: &Path) -> Option<GitDir> {
+pub(crate) fn git_dir(start: &Path) -> Option<GitDir> {
     let top = toplevel(start)?;
     let dot = top.join(".git");
     let dir = if dot.is_dir() {
@@ -50,7 +50,7 @@ pub fn git_dir(start: &Path) -> Option<GitDir> {
 }
 
 /// The URL of `origin`, read from `.git/config` (no git process needed).
-pub fn origin_url(root: &Path) -> Option<String> {
+pub(crate) fn origin_url(root: &Path) -> Option<String> {
     let text = std::fs::read_to_string(git_dir(root)?.common.join("config")).ok()?;
     let mut in_origin = false;
     for line in text.lines() {
@@ -70,7 +70,7 @@ pub fn origin_url(root: &Path) -> Option<String> {
 
 /// Parses `https://host/owner/repo(.git)`, `git@host:owner/repo(.git)` and
 /// `ssh://git@host(:port)/owner/repo(.git)`.
-pub fn parse_remote(url: &str) -> Option<Remote> {
+pub(crate) fn parse_remote(url: &str) -> Option<Remote> {
     let url = url.trim();
     let (host, path) = if let Some(rest) = url
         .strip_prefix("https://")
@@ -111,7 +111,23 @@ pub fn parse_remote(url: &str) -> Option<Remote> {
 }
 
 /// The default branch: `origin/HEAD` when known, else the checked-out branch.
-pub fn default_branch(root: &Path) -> Option<String> {
+/// Tracked by git and identical to the committed version (`rel` relative to `root`).
+pub(crate) fn committed_unmodified(root: &Path, rel: &Path) -> bool {
+    let rel = crate::workspace_fs::slash(rel);
+    let run = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    run(&["ls-files", "--error-unmatch", "--", &rel])
+        && run(&["diff", "--quiet", "HEAD", "--", &rel])
+}
+
+pub(crate) fn default_branch(root: &Path) -> Option<String> {
     let git = root.join(".git");
     if !git.is_dir() {
         return None;
@@ -131,7 +147,7 @@ pub fn default_branch(root: &Path) -> Option<String> {
 /// Why refs could not be read from disk, so the caller asks `git` instead: a layout this
 /// reader does not cover (reftable, alternates, a deltified tag object in a pack).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NeedsGit(pub String);
+pub(crate) struct NeedsGit(pub(crate) String);
 
 fn is_oid(s: &str) -> bool {
     (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
@@ -305,7 +321,7 @@ impl Refs {
 /// The tags on HEAD (annotated tags peeled), as `git tag --points-at HEAD` lists them,
 /// sorted by name; `Ok(None)` when this is not a git repository or HEAD has no commit.
 /// Read from `.git` directly; `git` is asked only for layouts this reader does not cover.
-pub fn tags_at_head(start: &Path) -> Result<Option<Vec<String>>, String> {
+pub(crate) fn tags_at_head(start: &Path) -> Result<Option<Vec<String>>, String> {
     let Some(git) = git_dir(start) else {
         return Ok(None);
     };
@@ -359,7 +375,7 @@ fn tags_at_head_by_git(start: &Path) -> Result<Option<Vec<String>>, String> {
 
 /// The paths git tracks (its index), relative to the work tree's top level, read from
 /// `.git/index` directly (versions 2 to 4). A split index asks for `git` instead.
-pub fn tracked_files(git: &GitDir) -> Result<Vec<PathBuf>, NeedsGit> {
+pub(crate) fn tracked_files(git: &GitDir) -> Result<Vec<PathBuf>, NeedsGit> {
     let data = match std::fs::read(git.dir.join("index")) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

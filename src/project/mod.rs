@@ -8,13 +8,13 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-pub mod choices;
+pub(crate) mod choices;
 mod discover;
-pub mod git;
-pub mod pyfile;
-pub mod pyproject;
-pub mod setup_cfg;
-pub mod setup_py;
+pub(crate) mod git;
+pub(crate) mod pyfile;
+pub(crate) mod pyproject;
+pub(crate) mod setup_cfg;
+pub(crate) mod setup_py;
 
 pub use discover::{discover, order};
 
@@ -43,12 +43,36 @@ pub struct Project {
     pub problems: Vec<Problem>,
 }
 
+impl Project {
+    /// The package a user named (`--package NAME`, compared by normalized name); a usage
+    /// error listing the packages when there is none.
+    pub(crate) fn package_named(&self, name: &str) -> crate::error::Result<&Package> {
+        let wanted = normalize_name(name);
+        self.packages
+            .iter()
+            .find(|p| p.normalized == wanted)
+            .ok_or_else(|| {
+                crate::error::Error::usage(
+                    format!("no package named `{name}` in this repository"),
+                    Some(&format!(
+                        "packages: {}",
+                        self.packages
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                )
+            })
+    }
+}
+
 /// A project pyrel found and deliberately does not release.
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
     pub name: String,
-    pub dir: PathBuf,
-    pub manifest: PathBuf,
+    pub(crate) dir: PathBuf,
+    pub(crate) manifest: PathBuf,
     pub reason: SkipReason,
 }
 
@@ -239,7 +263,7 @@ pub struct SiblingDep {
 }
 
 /// PEP 503 normalization: lowercase, runs of `-`, `_`, `.` become one `-`.
-pub fn normalize_name(name: &str) -> String {
+pub(crate) fn normalize_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut sep = false;
     for c in name.chars() {
@@ -258,7 +282,7 @@ pub fn normalize_name(name: &str) -> String {
 
 /// A PEP 508 distribution name: ASCII letters and digits, with `-_.` inside.
 /// Anything else (quotes, spaces, `${{`) is refused before it reaches YAML or a shell.
-pub fn is_valid_dist_name(name: &str) -> bool {
+pub(crate) fn is_valid_dist_name(name: &str) -> bool {
     let b = name.as_bytes();
     !b.is_empty()
         && b.first().is_some_and(u8::is_ascii_alphanumeric)

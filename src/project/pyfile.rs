@@ -12,26 +12,26 @@ use crate::error::{Error, Result};
 
 /// A string literal as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PyStr {
+pub(crate) struct PyStr {
     /// The raw text between the quotes (escapes not decoded), i.e. `text[inner]`.
-    pub raw: String,
+    pub(crate) raw: String,
     /// The value with the common escapes decoded.
-    pub value: String,
+    pub(crate) value: String,
     /// Byte range of the text between the quotes.
-    pub inner: Range<usize>,
+    pub(crate) inner: Range<usize>,
     /// The lowercased prefix (`r`, `b`, `f`, `rb`, ...), empty for a plain string.
-    pub prefix: String,
+    pub(crate) prefix: String,
 }
 
 impl PyStr {
     /// A plain text literal: no f-string (which is computed) and no bytes.
-    pub fn is_text(&self) -> bool {
+    pub(crate) fn is_text(&self) -> bool {
         !self.prefix.contains('f') && !self.prefix.contains('b')
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Tok {
+pub(crate) enum Tok {
     Name(String),
     Str(PyStr),
     /// Punctuation and operators; multi-character operators (`==`, `**`, `+=`) are one token.
@@ -43,25 +43,25 @@ pub enum Tok {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
-    pub tok: Tok,
+pub(crate) struct Token {
+    pub(crate) tok: Tok,
     /// 1-based line of the token's first byte.
-    pub line: usize,
+    pub(crate) line: usize,
     /// Byte column from the start of the physical line (0 = no indentation).
-    pub col: usize,
+    pub(crate) col: usize,
 }
 
 impl Token {
-    pub fn is_op(&self, op: &str) -> bool {
+    pub(crate) fn is_op(&self, op: &str) -> bool {
         matches!(&self.tok, Tok::Op(o) if o == op)
     }
-    pub fn name(&self) -> Option<&str> {
+    pub(crate) fn name(&self) -> Option<&str> {
         match &self.tok {
             Tok::Name(n) => Some(n),
             _ => None,
         }
     }
-    pub fn text_str(&self) -> Option<&PyStr> {
+    pub(crate) fn text_str(&self) -> Option<&PyStr> {
         match &self.tok {
             Tok::Str(s) if s.is_text() => Some(s),
             _ => None,
@@ -70,7 +70,7 @@ impl Token {
 }
 
 /// Tokenizes Python source. The only error is an unterminated string, reported with its line.
-pub fn tokenize(text: &str, path: &Path) -> Result<Vec<Token>> {
+pub(crate) fn tokenize(text: &str, path: &Path) -> Result<Vec<Token>> {
     let b = text.as_bytes();
     let mut out: Vec<Token> = Vec::new();
     // A UTF-8 byte order mark is not part of the first line (Python ignores it too);
@@ -317,15 +317,15 @@ fn unescape(raw: &str) -> String {
 /// `a = b = value`). Indented assignments (inside `if`, functions, classes) are not
 /// module-level and are never returned.
 #[derive(Debug, Clone)]
-pub struct Assign<'t> {
-    pub name: String,
-    pub line: usize,
+pub(crate) struct Assign<'t> {
+    pub(crate) name: String,
+    pub(crate) line: usize,
     /// The tokens of the value expression.
-    pub value: &'t [Token],
+    pub(crate) value: &'t [Token],
 }
 
 /// Every module-level assignment, in file order.
-pub fn module_assignments(tokens: &[Token]) -> Vec<Assign<'_>> {
+pub(crate) fn module_assignments(tokens: &[Token]) -> Vec<Assign<'_>> {
     let mut out = Vec::new();
     for logical in tokens.split(|t| t.tok == Tok::Newline) {
         let Some(first) = logical.first() else {
@@ -374,7 +374,7 @@ pub fn module_assignments(tokens: &[Token]) -> Vec<Assign<'_>> {
 }
 
 /// The value tokens as one plain string literal, if that is what they are.
-pub fn single_str(value: &[Token]) -> Option<&PyStr> {
+pub(crate) fn single_str(value: &[Token]) -> Option<&PyStr> {
     match value {
         [t] => t.text_str(),
         _ => None,
@@ -383,16 +383,20 @@ pub fn single_str(value: &[Token]) -> Option<&PyStr> {
 
 /// A literal found in a file: where it is and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Literal {
-    pub line: usize,
-    pub span: Range<usize>,
-    pub value: String,
+pub(crate) struct Literal {
+    pub(crate) line: usize,
+    pub(crate) span: Range<usize>,
+    pub(crate) value: String,
 }
 
 /// The last module-level assignment of one of `names` to a plain string literal.
 /// A non-literal assignment (e.g. `importlib.metadata.version(...)`) is not a literal:
 /// when the last assignment is computed, there is no literal to report.
-pub fn find_assigned_literal(text: &str, path: &Path, names: &[&str]) -> Result<Option<Literal>> {
+pub(crate) fn find_assigned_literal(
+    text: &str,
+    path: &Path,
+    names: &[&str],
+) -> Result<Option<Literal>> {
     let tokens = tokenize(text, path)?;
     let assigns = module_assignments(&tokens);
     let Some(mut at) = assigns

@@ -13,16 +13,16 @@ use super::{normalize_name, SourceKind, VcsTool, WheelTool};
 use crate::error::{Error, Result};
 use crate::workspace_fs::{line_col, read_text_opt};
 
-pub struct Pyproject {
+pub(crate) struct Pyproject {
     /// Absolute path, for error messages.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     text: String,
     doc: ImDocument<String>,
 }
 
 /// How `pyproject.toml` says the version is defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PyVersion {
+pub(crate) enum PyVersion {
     /// A literal right here (`[project].version` or `[tool.poetry].version`).
     Literal(SourceKind, Literal),
     Vcs(VcsTool),
@@ -48,29 +48,29 @@ pub enum PyVersion {
 
 /// A requirement string (or a poetry dependency) found in a manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DepLit {
-    pub section: String,
+pub(crate) struct DepLit {
+    pub(crate) section: String,
     /// `value` is the decoded string; `span` the raw text inside the quotes.
-    pub lit: Literal,
+    pub(crate) lit: Literal,
     /// For poetry tables: the dependency name (the key); the literal is its constraint,
     /// or the key itself when there is no version (`{ path = "..." }`).
-    pub poetry_name: Option<String>,
+    pub(crate) poetry_name: Option<String>,
     /// A poetry dependency without a version constraint.
-    pub unpinned: bool,
+    pub(crate) unpinned: bool,
 }
 
 /// `[tool.uv.workspace]`.
 #[derive(Debug, Clone, Default)]
-pub struct Workspace {
-    pub members: Vec<String>,
-    pub exclude: Vec<String>,
+pub(crate) struct Workspace {
+    pub(crate) members: Vec<String>,
+    pub(crate) exclude: Vec<String>,
     /// Line of `members`, for glob errors.
-    pub line: usize,
+    pub(crate) line: usize,
 }
 
 /// Loads and parses `path`; `Ok(None)` when there is no such file. Malformed TOML is
 /// an error with the line and column of the problem.
-pub fn load(path: &Path) -> Result<Option<Pyproject>> {
+pub(crate) fn load(path: &Path) -> Result<Option<Pyproject>> {
     let Some(text) = read_text_opt(path)? else {
         return Ok(None);
     };
@@ -115,7 +115,7 @@ impl Pyproject {
 
     /// The declared name and where it came from: `[project]` first (PEP 621, also
     /// poetry 2), then `[tool.poetry]`.
-    pub fn identity(&self) -> Option<(Literal, SourceKind)> {
+    pub(crate) fn identity(&self) -> Option<(Literal, SourceKind)> {
         if let Some(p) = self.table("project") {
             if let Some(l) = self.value(p, "name").and_then(|v| self.str_lit(v)) {
                 return Some((l, SourceKind::Project));
@@ -127,7 +127,7 @@ impl Pyproject {
     }
 
     /// Whether `[project].dynamic` lists `field`.
-    pub fn dynamic(&self, field: &str) -> bool {
+    pub(crate) fn dynamic(&self, field: &str) -> bool {
         self.table("project")
             .and_then(|p| p.get("dynamic"))
             .and_then(Item::as_array)
@@ -149,7 +149,7 @@ impl Pyproject {
     }
 
     /// `[build-system].build-backend`, when declared.
-    pub fn build_backend(&self) -> Option<&str> {
+    pub(crate) fn build_backend(&self) -> Option<&str> {
         self.table("build-system")?.get("build-backend")?.as_str()
     }
 
@@ -184,13 +184,13 @@ impl Pyproject {
     }
 
     /// Whether there is a `[build-system]` table.
-    pub fn has_build_system(&self) -> bool {
+    pub(crate) fn has_build_system(&self) -> bool {
         self.table("build-system").is_some()
     }
 
     /// `[tool.uv] package = true|false`, when set; pdm's `[tool.pdm] distribution`
     /// means the same for pdm projects.
-    pub fn uv_package(&self) -> Option<bool> {
+    pub(crate) fn uv_package(&self) -> Option<bool> {
         self.table("tool.uv")
             .and_then(|t| t.get("package"))
             .and_then(Item::as_bool)
@@ -198,7 +198,7 @@ impl Pyproject {
     }
 
     /// The classifier `Private :: Do Not Upload` is declared (PyPI refuses the upload).
-    pub fn is_private(&self) -> bool {
+    pub(crate) fn is_private(&self) -> bool {
         self.table("project")
             .and_then(|p| p.get("classifiers"))
             .and_then(Item::as_array)
@@ -212,16 +212,6 @@ impl Pyproject {
             })
     }
 
-    /// The 1-based line of a key of `[project]` (for findings), else of the table.
-    pub fn project_line(&self, key: &str) -> Option<usize> {
-        let p = self.table("project")?;
-        let span = p
-            .get_key_value(key)
-            .and_then(|(k, _)| k.span())
-            .or_else(|| p.get(key).and_then(Item::span))?;
-        Some(line_col(&self.text, span.start).0)
-    }
-
     /// The 1-based line where a dotted table starts or a key is, for findings.
     fn line_of(&self, dotted: &str, key: &str) -> usize {
         self.table(dotted)
@@ -233,7 +223,7 @@ impl Pyproject {
     /// The top-level import packages or modules the build backend ships, as configured
     /// (`(name, base directory relative to the package dir)`); empty when the backend's
     /// default applies (the normalised distribution name).
-    pub fn import_packages(&self) -> Vec<(String, String)> {
+    pub(crate) fn import_packages(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let mut push = |path: &str, base_default: &str| {
             let path = path.trim_start_matches("./").trim_end_matches('/');
@@ -296,7 +286,7 @@ impl Pyproject {
 
     /// Where setuptools looks for import packages: `package-dir = {"" = "lib"}` or the
     /// first `packages.find.where`.
-    pub fn setuptools_package_root(&self) -> Option<String> {
+    pub(crate) fn setuptools_package_root(&self) -> Option<String> {
         let st = self.table("tool.setuptools")?;
         if let Some(root) = st
             .get("package-dir")
@@ -317,20 +307,20 @@ impl Pyproject {
     }
 
     /// setuptools-scm is configured for this project (table or build requirement).
-    pub fn uses_setuptools_scm(&self) -> bool {
+    pub(crate) fn uses_setuptools_scm(&self) -> bool {
         self.table("tool.setuptools_scm").is_some()
             || self.table("tool.setuptools-scm").is_some()
             || self.build_requires().iter().any(|r| r == "setuptools-scm")
     }
 
     /// versioneer is configured (`[tool.versioneer]`, or in the build requirements).
-    pub fn uses_versioneer(&self) -> bool {
+    pub(crate) fn uses_versioneer(&self) -> bool {
         self.table("tool.versioneer").is_some()
             || self.build_requires().iter().any(|r| r == "versioneer")
     }
 
     /// How the version is defined, per the identity's kind.
-    pub fn version(&self, kind: SourceKind) -> PyVersion {
+    pub(crate) fn version(&self, kind: SourceKind) -> PyVersion {
         if kind == SourceKind::Poetry {
             let pdv = self
                 .table("tool.poetry-dynamic-versioning")
@@ -494,7 +484,7 @@ impl Pyproject {
     }
 
     /// Every requirement string of the package, with its section.
-    pub fn deps(&self) -> Vec<DepLit> {
+    pub(crate) fn deps(&self) -> Vec<DepLit> {
         let mut out = Vec::new();
         if let Some(p) = self.table("project") {
             self.push_array(&mut out, p.get("dependencies"), "dependencies");
@@ -611,7 +601,7 @@ impl Pyproject {
     }
 
     /// `[tool.uv.workspace]`, when declared.
-    pub fn workspace(&self) -> Option<Workspace> {
+    pub(crate) fn workspace(&self) -> Option<Workspace> {
         let ws = self.table("tool.uv.workspace")?;
         let strings = |key: &str| -> Vec<String> {
             ws.get(key)
@@ -636,7 +626,7 @@ impl Pyproject {
 }
 
 /// Include and exclude globs of the policy's `packages` key, each with its line.
-pub type PackageLists = (Option<(Vec<String>, usize)>, Option<(Vec<String>, usize)>);
+pub(crate) type PackageLists = (Option<(Vec<String>, usize)>, Option<(Vec<String>, usize)>);
 
 /// `packages = { include = [...], exclude = [...] }` of a policy table. A value of the
 /// wrong shape is an error naming the line.
@@ -687,7 +677,7 @@ fn package_lists(path: &Path, text: &str, table: &dyn TableLike) -> Result<Optio
 }
 
 /// The `packages` key of `pyrel.toml` at `root`, with the file's path.
-pub fn load_pyrel_toml_packages(root: &Path) -> Result<Option<(PathBuf, PackageLists)>> {
+pub(crate) fn load_pyrel_toml_packages(root: &Path) -> Result<Option<(PathBuf, PackageLists)>> {
     let path = root.join("pyrel.toml");
     let Some(pp) = load(&path)? else {
         return Ok(None);
@@ -697,7 +687,7 @@ pub fn load_pyrel_toml_packages(root: &Path) -> Result<Option<(PathBuf, PackageL
 
 impl Pyproject {
     /// `[tool.pyrel] packages`, when the policy lives in this pyproject.toml.
-    pub fn pyrel_packages(&self) -> Result<Option<PackageLists>> {
+    pub(crate) fn pyrel_packages(&self) -> Result<Option<PackageLists>> {
         match self.table("tool.pyrel") {
             Some(t) => package_lists(&self.path, &self.text, t),
             None => Ok(None),
@@ -705,16 +695,16 @@ impl Pyproject {
     }
 
     /// Whether the policy lives here (`[tool.pyrel]`).
-    pub fn has_pyrel_table(&self) -> bool {
+    pub(crate) fn has_pyrel_table(&self) -> bool {
         self.table("tool.pyrel").is_some()
     }
 }
 
 /// A `Cargo.toml`, for the version of maturin projects.
-pub struct CargoToml(Pyproject);
+pub(crate) struct CargoToml(Pyproject);
 
 /// What `[package] version` says.
-pub enum CargoVersion {
+pub(crate) enum CargoVersion {
     Literal(Literal),
     /// `version.workspace = true`.
     Workspace,
@@ -722,11 +712,11 @@ pub enum CargoVersion {
 }
 
 impl CargoToml {
-    pub fn load(path: &Path) -> Result<Option<CargoToml>> {
+    pub(crate) fn load(path: &Path) -> Result<Option<CargoToml>> {
         Ok(load(path)?.map(CargoToml))
     }
 
-    pub fn package_version(&self) -> CargoVersion {
+    pub(crate) fn package_version(&self) -> CargoVersion {
         let p = &self.0;
         let Some(v) = p.table("package").and_then(|t| t.get("version")) else {
             return CargoVersion::Missing;
@@ -744,7 +734,7 @@ impl CargoToml {
         CargoVersion::Missing
     }
 
-    pub fn workspace_version(&self) -> Option<Literal> {
+    pub(crate) fn workspace_version(&self) -> Option<Literal> {
         let p = &self.0;
         p.table("workspace.package")
             .and_then(|t| p.value(t, "version"))
@@ -791,7 +781,7 @@ fn toml_str(text: &str, v: &Value) -> Option<Literal> {
 
 /// The leading distribution name of a requirement string, for the build-system check
 /// and as the conservative fallback when PEP 508 parsing fails.
-pub fn name_prefix(req: &str) -> &str {
+pub(crate) fn name_prefix(req: &str) -> &str {
     let req = req.trim_start();
     let end = req
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))

@@ -5,47 +5,46 @@ use std::ops::Range;
 
 /// One value line: the first line after `key =`, or a continuation line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Part {
-    pub text: String,
-    pub line: usize,
-    pub span: Range<usize>,
+pub(crate) struct Part {
+    pub(crate) text: String,
+    pub(crate) line: usize,
+    pub(crate) span: Range<usize>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Lowercased, `-` turned into `_` (setuptools accepts both spellings).
-    pub key: String,
+    pub(crate) key: String,
     /// The key as written (extra names in `[options.extras_require]` keep their spelling).
-    pub raw_key: String,
-    pub line: usize,
+    pub(crate) raw_key: String,
     /// Non-empty, trimmed value lines, without comment lines.
-    pub parts: Vec<Part>,
+    pub(crate) parts: Vec<Part>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Section {
-    pub name: String,
-    pub entries: Vec<Entry>,
+pub(crate) struct Section {
+    pub(crate) name: String,
+    pub(crate) entries: Vec<Entry>,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct SetupCfg {
-    pub sections: Vec<Section>,
+pub(crate) struct SetupCfg {
+    pub(crate) sections: Vec<Section>,
 }
 
 impl SetupCfg {
-    pub fn section(&self, name: &str) -> Option<&Section> {
+    pub(crate) fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.name == name)
     }
 
-    pub fn get(&self, section: &str, key: &str) -> Option<&Entry> {
+    pub(crate) fn get(&self, section: &str, key: &str) -> Option<&Entry> {
         self.section(section)?.entries.iter().find(|e| e.key == key)
     }
 }
 
 /// Parses leniently: configparser would refuse some oddities (a value line before any
 /// section), which are skipped here since they cannot hold anything pyrel reads.
-pub fn parse(text: &str) -> SetupCfg {
+pub(crate) fn parse(text: &str) -> SetupCfg {
     let mut cfg = SetupCfg::default();
     let mut offset = 0;
     for (idx, raw_line) in text.split_inclusive('\n').enumerate() {
@@ -100,7 +99,6 @@ pub fn parse(text: &str) -> SetupCfg {
         section.entries.push(Entry {
             key,
             raw_key,
-            line: line_no,
             parts,
         });
     }

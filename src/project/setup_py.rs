@@ -12,41 +12,41 @@ use crate::error::{Error, Result};
 
 /// What pyrel needs from a `setup()` call.
 #[derive(Debug, Clone, Default)]
-pub struct SetupPy {
-    pub name: Option<Literal>,
-    pub version: Option<Literal>,
+pub(crate) struct SetupPy {
+    pub(crate) name: Option<Literal>,
+    pub(crate) version: Option<Literal>,
     /// `use_scm_version=...` is present: setuptools-scm derives the version.
-    pub use_scm_version: bool,
+    pub(crate) use_scm_version: bool,
     /// `pbr=True`: pbr derives the version from git tags.
-    pub pbr: bool,
+    pub(crate) pbr: bool,
     /// `version=versioneer.get_version()`: versioneer derives it from git tags.
-    pub versioneer: bool,
-    pub install_requires: Vec<Literal>,
+    pub(crate) versioneer: bool,
+    pub(crate) install_requires: Vec<Literal>,
     /// `(extra, requirement)` pairs from `extras_require={...}`.
-    pub extras_require: Vec<(String, Literal)>,
+    pub(crate) extras_require: Vec<(String, Literal)>,
     /// `name=` / `version=` that are computed (an `exec` of `__about__.py`, an f-string,
     /// an imported constant): `(argument, line, column)`. Never executed; the package is
     /// then "version unreadable" and the rest of the repository still works.
-    pub computed: Vec<(String, usize, usize)>,
+    pub(crate) computed: Vec<(String, usize, usize)>,
     /// Literal `packages=[...]` and `py_modules=[...]` entries: the import packages the
     /// distribution ships.
-    pub packages: Vec<String>,
+    pub(crate) packages: Vec<String>,
     /// `package_dir={"": "lib"}`: where the import packages live.
-    pub package_root: Option<String>,
+    pub(crate) package_root: Option<String>,
     /// `python_requires=">=3.9"`, when a literal.
-    pub python_requires: Option<String>,
+    pub(crate) python_requires: Option<String>,
     /// `.py` files setup.py names by literal path parts (`os.path.join(here, "pkg",
     /// "__version__.py")`, `"pkg/version.py"`), relative to its directory, in order of
     /// appearance: where a computed `version=` is read from by `exec` or a regex.
-    pub read_files: Vec<String>,
+    pub(crate) read_files: Vec<String>,
     /// The key of a computed `name=about["__title__"]`: the module variable of a file
     /// setup.py `exec`s.
-    pub name_key: Option<String>,
+    pub(crate) name_key: Option<String>,
 }
 
 impl SetupPy {
     /// The error for a computed `name=` or `version=`, naming the line.
-    pub fn computed_error(&self, key: &str, path: &Path) -> Option<Error> {
+    pub(crate) fn computed_error(&self, key: &str, path: &Path) -> Option<Error> {
         let (_, line, col) = self.computed.iter().find(|(k, _, _)| k == key)?;
         let hint = if key == "version" {
             "use a literal version (`version=\"1.2.3\"` or a module-level `VERSION = \"1.2.3\"`), or a static `version` in pyproject.toml's [project]"
@@ -66,7 +66,7 @@ impl SetupPy {
 }
 
 /// Reads the `setup(...)` call. `None` when the file has no such call.
-pub fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
+pub(crate) fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
     let toks = tokenize(text, path)?;
     let assigns = module_assignments(&toks);
     // A module-level variable resolves to its last assignment before use; the last

@@ -24,24 +24,24 @@ fn git(root: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 /// The checked-out branch, `None` on a detached HEAD.
-pub fn current_branch(root: &Path) -> Option<String> {
+pub(crate) fn current_branch(root: &Path) -> Option<String> {
     git(root, &["symbolic-ref", "--short", "-q", "HEAD"])
         .ok()
         .filter(|b| !b.is_empty())
 }
 
 /// The commit of HEAD.
-pub fn head(root: &Path) -> Result<String, String> {
+pub(crate) fn head(root: &Path) -> Result<String, String> {
     git(root, &["rev-parse", "HEAD"])
 }
 
 /// The commit a tag points at (peeled).
-pub fn tag_commit(root: &Path, tag: &str) -> Result<String, String> {
+pub(crate) fn tag_commit(root: &Path, tag: &str) -> Result<String, String> {
     git(root, &["rev-parse", &format!("refs/tags/{tag}^{{commit}}")])
 }
 
 /// Fetches `branch` from origin into `FETCH_HEAD`.
-pub fn fetch(root: &Path, branch: &str) -> Result<(), String> {
+pub(crate) fn fetch(root: &Path, branch: &str) -> Result<(), String> {
     git(
         root,
         &[
@@ -56,7 +56,7 @@ pub fn fetch(root: &Path, branch: &str) -> Result<(), String> {
 }
 
 /// Commits HEAD has that `FETCH_HEAD` lacks, and the other way round.
-pub fn ahead_behind(root: &Path) -> Result<(u64, u64), String> {
+pub(crate) fn ahead_behind(root: &Path) -> Result<(u64, u64), String> {
     let out = git(
         root,
         &["rev-list", "--left-right", "--count", "HEAD...FETCH_HEAD"],
@@ -68,7 +68,7 @@ pub fn ahead_behind(root: &Path) -> Result<(u64, u64), String> {
 }
 
 /// Pushes the branch and the tag together: both land, or neither.
-pub fn push(root: &Path, branch: &str, tag: &str) -> Result<(), String> {
+pub(crate) fn push(root: &Path, branch: &str, tag: &str) -> Result<(), String> {
     git(
         root,
         &[
@@ -84,7 +84,7 @@ pub fn push(root: &Path, branch: &str, tag: &str) -> Result<(), String> {
 }
 
 /// Whether origin has the tag.
-pub fn remote_has_tag(root: &Path, tag: &str) -> Result<bool, String> {
+pub(crate) fn remote_has_tag(root: &Path, tag: &str) -> Result<bool, String> {
     git(
         root,
         &["ls-remote", "--tags", "origin", &format!("refs/tags/{tag}")],
@@ -93,7 +93,7 @@ pub fn remote_has_tag(root: &Path, tag: &str) -> Result<bool, String> {
 }
 
 /// The tags pointing at HEAD.
-pub fn tags_at_head(root: &Path) -> Vec<String> {
+pub(crate) fn tags_at_head(root: &Path) -> Vec<String> {
     git(root, &["tag", "--points-at", "HEAD"])
         .map(|o| o.lines().map(str::to_owned).collect())
         .unwrap_or_default()

@@ -5,7 +5,7 @@
 //! Every step either passes or stops with a [`Stopped`]: what happened and the exact next
 //! command, so a pushed tag is never left unexplained.
 
-pub mod git;
+pub(crate) mod git;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -18,10 +18,10 @@ use crate::remote::{GithubClient, PypiAnswer, PypiClient, RemoteError, WorkflowR
 
 /// Why the release stopped, and what to run next.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stopped {
-    pub what: String,
-    pub details: Vec<String>,
-    pub next: String,
+pub(crate) struct Stopped {
+    pub(crate) what: String,
+    pub(crate) details: Vec<String>,
+    pub(crate) next: String,
 }
 
 impl Stopped {
@@ -39,24 +39,24 @@ impl Stopped {
     }
 }
 
-pub type Step<T = ()> = std::result::Result<T, Stopped>;
+pub(crate) type Step<T = ()> = std::result::Result<T, Stopped>;
 
 /// Timing of the watch and verify loops, from the environment (tests make them short).
 #[derive(Debug, Clone, Copy)]
-pub struct Timing {
+pub(crate) struct Timing {
     /// First wait between polls; doubles up to `max_poll`.
-    pub poll: Duration,
-    pub max_poll: Duration,
+    pub(crate) poll: Duration,
+    pub(crate) max_poll: Duration,
     /// The whole watch gives up after this long.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Times the index and the GitHub Release are asked before giving up.
-    pub verify_tries: u32,
+    pub(crate) verify_tries: u32,
 }
 
 impl Timing {
     /// `PYREL_RELEASE_POLL_MS` (5000), `PYREL_RELEASE_TIMEOUT_SECS` (3600),
     /// `PYREL_RELEASE_VERIFY_TRIES` (10).
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         let num = |name: &str, default: u64| {
             std::env::var(name)
                 .ok()
@@ -81,14 +81,14 @@ impl Timing {
 
 /// An index a release is uploaded to.
 #[derive(Debug, Clone)]
-pub struct Index {
-    pub label: &'static str,
-    pub client: PypiClient,
+pub(crate) struct Index {
+    pub(crate) label: &'static str,
+    pub(crate) client: PypiClient,
 }
 
 impl Index {
     /// The project page users open: `{base}/project/{name}/{version}/`.
-    pub fn page(&self, name: &str, version: &str) -> String {
+    pub(crate) fn page(&self, name: &str, version: &str) -> String {
         format!(
             "{}/project/{}/{version}/",
             self.client.base(),
@@ -100,7 +100,7 @@ impl Index {
 /// The indexes a version goes to under the policy: pre-releases to TestPyPI (unless
 /// `testpypi = "never"`), finals to PyPI (and TestPyPI first with `testpypi = "all"`).
 /// Bases from `PYREL_PYPI_URL` / `PYREL_TESTPYPI_URL`.
-pub fn indexes_for(policy: &Policy, version: &str) -> Vec<Index> {
+pub(crate) fn indexes_for(policy: &Policy, version: &str) -> Vec<Index> {
     let pre = crate::version::parse(version).is_ok_and(|v| v.is_prerelease());
     let base = |var: &str, default: &str| {
         std::env::var(var)
@@ -127,28 +127,28 @@ pub fn indexes_for(policy: &Policy, version: &str) -> Vec<Index> {
 
 /// A package of the release and its new version.
 #[derive(Debug, Clone)]
-pub struct Released {
-    pub name: String,
-    pub version: String,
+pub(crate) struct Released {
+    pub(crate) name: String,
+    pub(crate) version: String,
 }
 
 /// What the preflight needs to know.
-pub struct Preflight<'a> {
-    pub project: &'a Project,
-    pub policy: &'a Policy,
-    pub gh: &'a GithubClient,
-    pub released: &'a [Released],
+pub(crate) struct Preflight<'a> {
+    pub(crate) project: &'a Project,
+    pub(crate) policy: &'a Policy,
+    pub(crate) gh: &'a GithubClient,
+    pub(crate) released: &'a [Released],
     /// The tag the release will create.
-    pub tag: &'a str,
+    pub(crate) tag: &'a str,
     /// The command to run again once the problem is fixed.
-    pub again: &'a str,
+    pub(crate) again: &'a str,
 }
 
 /// Prints `preflight: NAME ... ok` for each step; stops at the first that fails.
-pub fn preflight(p: &Preflight<'_>) -> Step {
+pub(crate) fn preflight(p: &Preflight<'_>) -> Step {
     let root = &p.project.root;
     let branch = &p.policy.default_branch;
-    let ok = |name: &str, detail: String| println!("preflight: {name:<16} ok ({detail})");
+    let ok = |name: &str, detail: String| outln!("preflight: {name:<16} ok ({detail})");
 
     let current = git::current_branch(root).unwrap_or_default();
     if current != *branch {
@@ -247,24 +247,7 @@ fn required_checks(p: &Preflight<'_>) -> Vec<String> {
         .as_ref()
         .and_then(|rel| std::fs::read_to_string(p.project.root.join(rel)).ok())
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .map(|v| {
-            let rsc = &v["required_status_checks"];
-            let mut names: Vec<String> = rsc["checks"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c["context"].as_str().map(str::to_owned))
-                .chain(
-                    rsc["contexts"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|c| c.as_str().map(str::to_owned)),
-                )
-                .collect();
-            names.dedup();
-            names
-        })
+        .map(|v| crate::github_apply::wanted_checks(&v))
         .unwrap_or_default();
     if from_file.is_empty() {
         p.policy.required_checks.clone()
@@ -361,7 +344,7 @@ fn checks_green(p: &Preflight<'_>, head: &str) -> Step {
         )
         .details(problems));
     }
-    println!(
+    outln!(
         "preflight: {:<16} ok ({} green on {short})",
         "checks",
         if names.is_empty() {
@@ -390,7 +373,7 @@ fn not_on_index(p: &Preflight<'_>) -> Step {
             }
         }
     }
-    println!(
+    outln!(
         "preflight: {:<16} ok ({})",
         "version is new",
         seen.join(", ")
@@ -439,7 +422,7 @@ fn doctor_clean(p: &Preflight<'_>) -> Step {
         )
         .details(errors));
     }
-    println!(
+    outln!(
         "preflight: {:<16} ok ({} finding(s), no error)",
         "doctor --offline",
         report.findings().count()
@@ -448,7 +431,7 @@ fn doctor_clean(p: &Preflight<'_>) -> Step {
 }
 
 /// Pushes the branch and the tag in one atomic push.
-pub fn push(root: &Path, branch: &str, tag: &str) -> Step {
+pub(crate) fn push(root: &Path, branch: &str, tag: &str) -> Step {
     git::push(root, branch, tag).map_err(|e| {
         Stopped::new(
             format!(
@@ -457,14 +440,14 @@ pub fn push(root: &Path, branch: &str, tag: &str) -> Step {
             "fix the cause, then `pyrel release --resume` (it pushes the tag and goes on)",
         )
     })?;
-    println!("pushed: {branch} and {tag} to origin");
+    outln!("pushed: {branch} and {tag} to origin");
     Ok(())
 }
 
 /// Watches the release run of `tag` until it ends; returns it when it succeeded.
 /// `workflow` is the release workflow's path (`.github/workflows/release.yml`): other
 /// workflows a tag push starts (docs, say) are not the release.
-pub fn watch(
+pub(crate) fn watch(
     gh: &GithubClient,
     tag: &str,
     sha: &str,
@@ -495,7 +478,7 @@ pub fn watch(
             break run;
         }
         if !announced_wait {
-            println!("watch: waiting for the release run of {tag} to start");
+            outln!("watch: waiting for the release run of {tag} to start");
             announced_wait = true;
         }
         if started.elapsed() >= timing.timeout {
@@ -507,7 +490,7 @@ pub fn watch(
         std::thread::sleep(wait);
         wait = timing.next(wait);
     };
-    println!("watch: release run {}", run.html_url);
+    outln!("watch: release run {}", run.html_url);
     let mut last_status = String::new();
     let mut progress = Progress::new();
     let mut announced: Vec<String> = Vec::new();
@@ -519,7 +502,7 @@ pub fn watch(
         }
         if status != last_status {
             progress.clear();
-            println!("watch: run {status}");
+            outln!("watch: run {status}");
             last_status.clone_from(&status);
         }
         if status == "waiting" {
@@ -532,7 +515,7 @@ pub fn watch(
                 }
                 let who: Vec<&str> = d.reviewers.iter().map(|r| r.display_name()).collect();
                 progress.clear();
-                println!(
+                outln!(
                     "watch: waiting for approval of environment `{}`{}: approve at {}",
                     d.environment.name,
                     if who.is_empty() {
@@ -566,7 +549,7 @@ pub fn watch(
     }
     match run.conclusion.as_deref() {
         Some("success") => {
-            println!("watch: run succeeded");
+            outln!("watch: run succeeded");
             Ok(run)
         }
         other => Err(Stopped::new(
@@ -616,7 +599,7 @@ impl Progress {
 
 /// Looks the new versions up on their indexes (retrying while the upload propagates)
 /// and the GitHub Release of the tag; prints the URLs.
-pub fn verify(
+pub(crate) fn verify(
     gh: &GithubClient,
     policy: &Policy,
     released: &[Released],
@@ -656,7 +639,7 @@ pub fn verify(
                     "check the publish job's log of the run; if the upload did happen, wait and run `pyrel release --resume`",
                 ));
             }
-            println!(
+            outln!(
                 "verify: {} {} is on {}: {}",
                 r.name,
                 r.version,
@@ -669,7 +652,7 @@ pub fn verify(
     for attempt in 1..=timing.verify_tries {
         match gh.release_by_tag(tag) {
             Ok(Some(release)) => {
-                println!("verify: GitHub Release {tag}: {}", release.html_url);
+                outln!("verify: GitHub Release {tag}: {}", release.html_url);
                 return Ok(());
             }
             Ok(None) => {}

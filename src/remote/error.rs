@@ -128,21 +128,6 @@ fn rate_text(retry_after: Option<Duration>, reset: Option<u64>) -> String {
 }
 
 impl RemoteError {
-    /// The endpoint (`METHOD /path`) the failed request went to.
-    pub fn endpoint(&self) -> &str {
-        match self {
-            RemoteError::Unauthorized { endpoint, .. }
-            | RemoteError::Forbidden { endpoint, .. }
-            | RemoteError::NotFound { endpoint, .. }
-            | RemoteError::RateLimited { endpoint, .. }
-            | RemoteError::Server { endpoint, .. }
-            | RemoteError::Status { endpoint, .. }
-            | RemoteError::Timeout { endpoint, .. }
-            | RemoteError::Network { endpoint, .. }
-            | RemoteError::Decode { endpoint, .. } => endpoint,
-        }
-    }
-
     /// A line telling the user how to get an answer next time.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
@@ -217,6 +202,5 @@ mod tests {
             after: Duration::from_millis(300),
         };
         assert_eq!(e.to_string(), "GET /x: no answer within 300 ms");
-        assert_eq!(e.endpoint(), "GET /x");
     }
 }

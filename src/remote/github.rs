@@ -7,8 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::github_types::{
-    BranchProtection, BranchRule, DeploymentBranchPolicy, Environment, GitRef, Repository, Ruleset,
-    Tag, Variable,
+    BranchProtection, BranchRule, DeploymentBranchPolicy, Environment, Repository, Ruleset,
 };
 use super::http::{Answer, Call, Http};
 use super::{RemoteError, Secret, DEFAULT_RETRY_CAP, DEFAULT_TIMEOUT};
@@ -17,7 +16,7 @@ use super::{RemoteError, Secret, DEFAULT_RETRY_CAP, DEFAULT_TIMEOUT};
 mod write;
 
 /// The public API base; GitHub Enterprise and tests override it with `GITHUB_API_URL`.
-pub const DEFAULT_API_BASE: &str = "https://api.github.com";
+pub(crate) const DEFAULT_API_BASE: &str = "https://api.github.com";
 
 /// Pages followed for one list. 10 pages of 100 covers any sane repository and keeps
 /// a misbehaving server (a `Link: rel=next` loop) from running forever.
@@ -30,12 +29,12 @@ pub struct GithubConfig {
     pub api_base: String,
     /// `None`: anonymous requests (public reads only, 60 requests an hour).
     pub token: Option<Secret>,
-    pub owner: String,
-    pub repo: String,
+    pub(crate) owner: String,
+    pub(crate) repo: String,
     /// Per request, connecting included.
     pub timeout: Duration,
     /// A rate limit asking to wait at most this long is waited out and retried once.
-    pub retry_cap: Duration,
+    pub(crate) retry_cap: Duration,
 }
 
 impl GithubConfig {
@@ -108,7 +107,7 @@ pub fn token_from_env() -> Option<(Secret, TokenSource)> {
 }
 
 /// The token of `GH_TOKEN` / `GITHUB_TOKEN`, without asking `gh` (for redaction).
-pub fn token_from_env_only() -> Option<Secret> {
+pub(crate) fn token_from_env_only() -> Option<Secret> {
     ["GH_TOKEN", "GITHUB_TOKEN"].iter().find_map(|var| {
         let value = std::env::var(var).ok()?;
         let value = value.trim();
@@ -146,12 +145,6 @@ struct NamedItem {
 }
 
 #[derive(Deserialize)]
-struct VariablesPage {
-    #[serde(default)]
-    variables: Vec<Variable>,
-}
-
-#[derive(Deserialize)]
 struct EnvironmentsPage {
     #[serde(default)]
     environments: Vec<Environment>,
@@ -180,7 +173,7 @@ impl GithubClient {
         }
     }
 
-    pub fn config(&self) -> &GithubConfig {
+    pub(crate) fn config(&self) -> &GithubConfig {
         &self.config
     }
 
@@ -279,16 +272,6 @@ impl GithubClient {
             &path,
             Shape::Page("secrets", &["name"]),
             |p: SecretsPage| p.secrets.into_iter().map(|s| s.name).collect(),
-        )
-    }
-
-    /// `GET /repos/{owner}/{repo}/actions/variables`.
-    pub fn repo_variables(&self) -> Result<Vec<Variable>, RemoteError> {
-        let path = format!("{}/actions/variables", self.repo_path());
-        self.get_all(
-            &path,
-            Shape::Page("variables", &["name", "value"]),
-            |p: VariablesPage| p.variables,
         )
     }
 
@@ -397,24 +380,6 @@ impl GithubClient {
             encode_multi_segment(branch)
         );
         self.get_all(&path, Shape::List(&["type"]), |p: Vec<BranchRule>| p)
-    }
-
-    /// `GET /repos/{owner}/{repo}/git/matching-refs/{prefix}`, e.g. `tags/v1.2`
-    /// (no `refs/` in front). An empty list when nothing matches.
-    pub fn matching_refs(&self, prefix: &str) -> Result<Vec<GitRef>, RemoteError> {
-        let prefix = prefix.strip_prefix("refs/").unwrap_or(prefix);
-        let path = format!(
-            "{}/git/matching-refs/{}",
-            self.repo_path(),
-            encode_multi_segment(prefix)
-        );
-        self.get_all(&path, Shape::List(&["ref"]), |p: Vec<GitRef>| p)
-    }
-
-    /// `GET /repos/{owner}/{repo}/tags`.
-    pub fn tags(&self) -> Result<Vec<Tag>, RemoteError> {
-        let path = format!("{}/tags", self.repo_path());
-        self.get_all(&path, Shape::List(&["name"]), |p: Vec<Tag>| p)
     }
 }
 

@@ -11,15 +11,15 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Repository {
-    pub name: String,
+    pub(crate) name: String,
     pub full_name: String,
     pub private: bool,
     /// `public`, `private` or `internal`.
     pub visibility: Option<String>,
     pub default_branch: String,
-    pub archived: bool,
-    pub fork: bool,
-    pub html_url: String,
+    pub(crate) archived: bool,
+    pub(crate) fork: bool,
+    pub(crate) html_url: String,
     /// The token's permissions on the repository (absent for anonymous requests).
     pub permissions: Option<RepoPermissions>,
 }
@@ -28,27 +28,19 @@ pub struct Repository {
 #[serde(default)]
 pub struct RepoPermissions {
     pub admin: bool,
-    pub maintain: bool,
-    pub push: bool,
-    pub triage: bool,
-    pub pull: bool,
-}
-
-/// An Actions variable (`GET .../actions/variables`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct Variable {
-    pub name: String,
-    pub value: String,
+    pub(crate) maintain: bool,
+    pub(crate) push: bool,
+    pub(crate) triage: bool,
+    pub(crate) pull: bool,
 }
 
 /// A deployment environment (`GET .../environments[/{name}]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Environment {
-    pub id: u64,
+    pub(crate) id: u64,
     pub name: String,
-    pub protection_rules: Vec<ProtectionRule>,
+    pub(crate) protection_rules: Vec<ProtectionRule>,
     /// `None` (JSON null): any branch or tag may deploy.
     pub deployment_branch_policy: Option<DeploymentBranchPolicySetting>,
 }
@@ -75,13 +67,13 @@ impl Environment {
 /// One entry of `protection_rules`: `wait_timer`, `required_reviewers` or `branch_policy`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct ProtectionRule {
-    pub id: u64,
+pub(crate) struct ProtectionRule {
+    pub(crate) id: u64,
     #[serde(rename = "type")]
-    pub rule_type: String,
-    pub wait_timer: Option<u64>,
-    pub prevent_self_review: Option<bool>,
-    pub reviewers: Vec<Reviewer>,
+    pub(crate) rule_type: String,
+    pub(crate) wait_timer: Option<u64>,
+    pub(crate) prevent_self_review: Option<bool>,
+    pub(crate) reviewers: Vec<Reviewer>,
 }
 
 /// A required reviewer: a user (`login`) or a team (`slug`, `name`).
@@ -91,16 +83,16 @@ pub struct Reviewer {
     /// `User` or `Team`.
     #[serde(rename = "type")]
     pub reviewer_type: String,
-    pub reviewer: ReviewerIdentity,
+    pub(crate) reviewer: ReviewerIdentity,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct ReviewerIdentity {
-    pub id: u64,
-    pub login: Option<String>,
-    pub slug: Option<String>,
-    pub name: Option<String>,
+pub(crate) struct ReviewerIdentity {
+    pub(crate) id: u64,
+    pub(crate) login: Option<String>,
+    pub(crate) slug: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 impl Reviewer {
@@ -130,12 +122,12 @@ pub struct DeploymentBranchPolicySetting {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct DeploymentBranchPolicy {
-    pub id: u64,
+    pub(crate) id: u64,
     pub name: String,
     /// `branch` or `tag`; GitHub omits it for policies created before tag policies
     /// existed, and those are branch policies.
     #[serde(rename = "type")]
-    pub policy_type: Option<String>,
+    pub(crate) policy_type: Option<String>,
 }
 
 impl DeploymentBranchPolicy {
@@ -151,8 +143,8 @@ impl DeploymentBranchPolicy {
 /// `enabled` flags of branch protection (`{"enabled": true}`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct Enabled {
-    pub enabled: bool,
+pub(crate) struct Enabled {
+    pub(crate) enabled: bool,
 }
 
 /// `GET .../branches/{branch}/protection` (branch-protection). A missing section
@@ -162,14 +154,14 @@ pub struct Enabled {
 pub struct BranchProtection {
     pub required_status_checks: Option<RequiredStatusChecks>,
     pub required_pull_request_reviews: Option<RequiredReviews>,
-    pub enforce_admins: Option<Enabled>,
-    pub required_signatures: Option<Enabled>,
-    pub required_linear_history: Option<Enabled>,
-    pub allow_force_pushes: Option<Enabled>,
-    pub allow_deletions: Option<Enabled>,
-    pub block_creations: Option<Enabled>,
-    pub required_conversation_resolution: Option<Enabled>,
-    pub lock_branch: Option<Enabled>,
+    pub(crate) enforce_admins: Option<Enabled>,
+    pub(crate) required_signatures: Option<Enabled>,
+    pub(crate) required_linear_history: Option<Enabled>,
+    pub(crate) allow_force_pushes: Option<Enabled>,
+    pub(crate) allow_deletions: Option<Enabled>,
+    pub(crate) block_creations: Option<Enabled>,
+    pub(crate) required_conversation_resolution: Option<Enabled>,
+    pub(crate) lock_branch: Option<Enabled>,
 }
 
 fn on(flag: Option<Enabled>) -> bool {
@@ -210,13 +202,13 @@ impl BranchProtection {
 pub struct RequiredStatusChecks {
     /// Branches must be up to date before merging.
     pub strict: bool,
-    pub contexts: Vec<String>,
-    pub checks: Vec<StatusCheck>,
+    pub(crate) contexts: Vec<String>,
+    pub(crate) checks: Vec<StatusCheck>,
 }
 
 impl RequiredStatusChecks {
     /// Check names, deduplicated, in the order GitHub lists them.
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();
         for name in self
             .checks
@@ -234,18 +226,18 @@ impl RequiredStatusChecks {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct StatusCheck {
-    pub context: String,
-    pub app_id: Option<i64>,
+pub(crate) struct StatusCheck {
+    pub(crate) context: String,
+    pub(crate) app_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct RequiredReviews {
-    pub required_approving_review_count: u32,
+    pub(crate) required_approving_review_count: u32,
     pub dismiss_stale_reviews: bool,
     pub require_code_owner_reviews: bool,
-    pub require_last_push_approval: bool,
+    pub(crate) require_last_push_approval: bool,
 }
 
 /// A ruleset summary (`GET .../rulesets`).
@@ -253,12 +245,12 @@ pub struct RequiredReviews {
 #[serde(default)]
 pub struct Ruleset {
     pub id: u64,
-    pub name: String,
+    pub(crate) name: String,
     /// `branch`, `tag` or `push` (absent in the list view of older API versions).
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// `Repository` or `Organization`.
-    pub source_type: String,
-    pub source: String,
+    pub(crate) source_type: String,
+    pub(crate) source: String,
     /// `disabled`, `active`/`enabled` or `evaluate`.
     pub enforcement: String,
 }
@@ -283,12 +275,12 @@ pub enum RuleKind {
 #[serde(default)]
 pub struct BranchRule {
     #[serde(rename = "type")]
-    pub rule_type: String,
+    pub(crate) rule_type: String,
     pub ruleset_source_type: String,
     pub ruleset_source: String,
     pub ruleset_id: u64,
     /// Kept raw: each rule type has its own parameters; see the typed accessors.
-    pub parameters: Option<serde_json::Value>,
+    pub(crate) parameters: Option<serde_json::Value>,
 }
 
 impl BranchRule {
@@ -329,9 +321,9 @@ impl BranchRule {
 pub struct PullRequestParameters {
     pub required_approving_review_count: u32,
     pub dismiss_stale_reviews_on_push: bool,
-    pub require_code_owner_review: bool,
+    pub(crate) require_code_owner_review: bool,
     pub require_last_push_approval: bool,
-    pub required_review_thread_resolution: bool,
+    pub(crate) required_review_thread_resolution: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -348,58 +340,25 @@ pub struct RulesetStatusCheck {
     pub integration_id: Option<i64>,
 }
 
-/// A git reference (`GET .../git/matching-refs/{ref}`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct GitRef {
-    /// Full name, e.g. `refs/tags/v1.2.0`.
-    #[serde(rename = "ref")]
-    pub name: String,
-    pub object: GitObject,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct GitObject {
-    /// `commit` (lightweight tag, branch) or `tag` (annotated tag object).
-    #[serde(rename = "type")]
-    pub object_type: String,
-    pub sha: String,
-}
-
-/// A tag (`GET .../tags`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct Tag {
-    pub name: String,
-    pub commit: TagCommit,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct TagCommit {
-    pub sha: String,
-}
-
 /// A user or organization account (`GET /users/{username}`), the fields `github apply`
 /// needs to name a required reviewer by id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct Account {
-    pub id: u64,
-    pub login: String,
+pub(crate) struct Account {
+    pub(crate) id: u64,
+    pub(crate) login: String,
     /// `User`, `Organization` or `Bot`.
     #[serde(rename = "type")]
-    pub account_type: String,
+    pub(crate) account_type: String,
 }
 
 /// A team (`GET /orgs/{org}/teams/{team_slug}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct Team {
-    pub id: u64,
-    pub slug: String,
-    pub name: String,
+pub(crate) struct Team {
+    pub(crate) id: u64,
+    pub(crate) slug: String,
+    pub(crate) name: String,
 }
 
 /// A ruleset with its conditions and rules (`GET /repos/{owner}/{repo}/rulesets/{id}`).
@@ -407,37 +366,37 @@ pub struct Team {
 /// wants, and each rule type has its own parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct RulesetDetail {
-    pub id: u64,
-    pub name: String,
-    pub target: Option<String>,
-    pub source_type: String,
-    pub enforcement: String,
-    pub conditions: Option<serde_json::Value>,
-    pub rules: Vec<serde_json::Value>,
-    pub bypass_actors: Option<Vec<serde_json::Value>>,
+pub(crate) struct RulesetDetail {
+    pub(crate) id: u64,
+    pub(crate) name: String,
+    pub(crate) target: Option<String>,
+    pub(crate) source_type: String,
+    pub(crate) enforcement: String,
+    pub(crate) conditions: Option<serde_json::Value>,
+    pub(crate) rules: Vec<serde_json::Value>,
+    pub(crate) bypass_actors: Option<Vec<serde_json::Value>>,
 }
 
 /// A check run of a commit (`GET .../commits/{ref}/check-runs`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct CheckRun {
-    pub id: u64,
-    pub name: String,
-    pub head_sha: String,
+pub(crate) struct CheckRun {
+    pub(crate) id: u64,
+    pub(crate) name: String,
+    pub(crate) head_sha: String,
     /// `queued`, `in_progress`, `completed` (and `waiting`, `requested`, `pending`).
-    pub status: String,
+    pub(crate) status: String,
     /// Set once completed: `success`, `failure`, `neutral`, `cancelled`, `skipped`,
     /// `timed_out`, `action_required`, `stale`.
-    pub conclusion: Option<String>,
-    pub html_url: Option<String>,
-    pub completed_at: Option<String>,
+    pub(crate) conclusion: Option<String>,
+    pub(crate) html_url: Option<String>,
+    pub(crate) completed_at: Option<String>,
 }
 
 impl CheckRun {
     /// Completed with a conclusion that lets a merge through (GitHub counts `neutral`
     /// and `skipped` as passing for required checks).
-    pub fn passed(&self) -> bool {
+    pub(crate) fn passed(&self) -> bool {
         self.status == "completed"
             && matches!(
                 self.conclusion.as_deref(),
@@ -449,60 +408,60 @@ impl CheckRun {
 /// A workflow run (`GET .../actions/runs`, `GET .../actions/runs/{id}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct WorkflowRun {
-    pub id: u64,
-    pub name: Option<String>,
+pub(crate) struct WorkflowRun {
+    pub(crate) id: u64,
+    pub(crate) name: Option<String>,
     /// The branch, or the tag for a tag push.
-    pub head_branch: Option<String>,
-    pub head_sha: String,
-    pub event: String,
+    pub(crate) head_branch: Option<String>,
+    pub(crate) head_sha: String,
+    pub(crate) event: String,
     /// `queued`, `in_progress`, `completed`, `waiting` (an environment awaits approval),
     /// `requested`, `pending`.
-    pub status: Option<String>,
-    pub conclusion: Option<String>,
-    pub html_url: String,
-    pub path: String,
-    pub run_attempt: Option<u64>,
+    pub(crate) status: Option<String>,
+    pub(crate) conclusion: Option<String>,
+    pub(crate) html_url: String,
+    pub(crate) path: String,
+    pub(crate) run_attempt: Option<u64>,
 }
 
 /// A deployment waiting for an environment's protection rules
 /// (`GET .../actions/runs/{id}/pending_deployments`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct PendingDeployment {
-    pub environment: PendingEnvironment,
-    pub wait_timer: u64,
-    pub current_user_can_approve: bool,
-    pub reviewers: Vec<Reviewer>,
+pub(crate) struct PendingDeployment {
+    pub(crate) environment: PendingEnvironment,
+    pub(crate) wait_timer: u64,
+    pub(crate) current_user_can_approve: bool,
+    pub(crate) reviewers: Vec<Reviewer>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct PendingEnvironment {
-    pub id: u64,
-    pub name: String,
-    pub html_url: String,
+pub(crate) struct PendingEnvironment {
+    pub(crate) id: u64,
+    pub(crate) name: String,
+    pub(crate) html_url: String,
 }
 
 /// A GitHub Release (`GET .../releases/tags/{tag}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct Release {
-    pub id: u64,
-    pub tag_name: String,
-    pub name: Option<String>,
-    pub html_url: String,
-    pub draft: bool,
-    pub prerelease: bool,
+pub(crate) struct Release {
+    pub(crate) id: u64,
+    pub(crate) tag_name: String,
+    pub(crate) name: Option<String>,
+    pub(crate) html_url: String,
+    pub(crate) draft: bool,
+    pub(crate) prerelease: bool,
 }
 
 /// A commit status (`GET .../commits/{ref}/status`, the `statuses` of the combined
 /// status): external CI reports through these rather than check runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct CommitStatus {
-    pub context: String,
+pub(crate) struct CommitStatus {
+    pub(crate) context: String,
     /// `success`, `pending`, `failure` or `error`.
-    pub state: String,
-    pub target_url: Option<String>,
+    pub(crate) state: String,
+    pub(crate) target_url: Option<String>,
 }

@@ -18,19 +18,16 @@ mod pypi;
 mod secret;
 
 pub use error::RemoteError;
-pub use github::{token_from_env, token_from_env_only, GithubClient, GithubConfig, TokenSource};
-pub use github_types::{
-    Account, CheckRun, CommitStatus, PendingDeployment, PendingEnvironment, Release, RulesetDetail,
-    Team, WorkflowRun,
+pub(crate) use github::token_from_env_only;
+pub use github::{token_from_env, GithubClient, GithubConfig, TokenSource};
+pub use github_types::RuleKind;
+pub(crate) use github_types::{
+    BranchProtection, Enabled, Environment, Ruleset, RulesetDetail, WorkflowRun,
 };
-pub use github_types::{
-    BranchProtection, BranchRule, DeploymentBranchPolicy, DeploymentBranchPolicySetting, Enabled,
-    Environment, GitObject, GitRef, ProtectionRule, PullRequestParameters, RepoPermissions,
-    Repository, RequiredReviews, RequiredStatusChecks, Reviewer, ReviewerIdentity, RuleKind,
-    Ruleset, RulesetStatusCheck, StatusCheck, StatusCheckParameters, Tag, TagCommit, Variable,
-};
-pub use pypi::{normalize_project_name, PypiAnswer, PypiClient};
-pub use secret::{redact, Secret};
+pub(crate) use pypi::normalize_project_name;
+pub use pypi::{PypiAnswer, PypiClient};
+pub(crate) use secret::redact;
+pub use secret::Secret;
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -38,15 +35,15 @@ use std::time::Duration;
 
 /// Default timeout of one request: long enough for a slow API, short enough that
 /// doctor never feels hung.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A rate-limited request is retried once when the server asks to wait at most this
 /// long; a longer wait is reported instead of blocking the user.
-pub const DEFAULT_RETRY_CAP: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_RETRY_CAP: Duration = Duration::from_secs(5);
 
 /// Upper bound on threads started by [`run_concurrently`]: the jobs are network-bound,
 /// and GitHub's secondary rate limits punish bursts of many concurrent requests.
-pub const MAX_CONCURRENCY: usize = 8;
+pub(crate) const MAX_CONCURRENCY: usize = 8;
 
 /// A job for [`run_concurrently`]; it may borrow from the caller (e.g. a client).
 pub type Job<'a, T> = Box<dyn FnOnce() -> T + Send + 'a>;

@@ -9,7 +9,7 @@ use super::http::{Call, Http};
 use super::{RemoteError, DEFAULT_RETRY_CAP, DEFAULT_TIMEOUT};
 
 /// The public index; TestPyPI, mirrors and tests override it with `PYREL_PYPI_URL`.
-pub const DEFAULT_PYPI_BASE: &str = "https://pypi.org";
+pub(crate) const DEFAULT_PYPI_BASE: &str = "https://pypi.org";
 
 /// What the index says about a version of a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,6 @@ pub enum PypiAnswer {
 pub struct PypiClient {
     /// No trailing slash, e.g. `https://pypi.org`.
     base: String,
-    timeout: Duration,
     http: HttpDebug,
 }
 
@@ -62,13 +61,12 @@ impl PypiClient {
         let base = base.into().trim().trim_end_matches('/').to_owned();
         PypiClient {
             base,
-            timeout,
             http: HttpDebug(Http::new(timeout, DEFAULT_RETRY_CAP)),
         }
     }
 
     /// The base from `PYREL_PYPI_URL`, else PyPI, with [`DEFAULT_TIMEOUT`].
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         let base = std::env::var("PYREL_PYPI_URL")
             .ok()
             .filter(|v| !v.trim().is_empty())
@@ -76,12 +74,8 @@ impl PypiClient {
         Self::new(base, DEFAULT_TIMEOUT)
     }
 
-    pub fn base(&self) -> &str {
+    pub(crate) fn base(&self) -> &str {
         &self.base
-    }
-
-    pub fn timeout(&self) -> Duration {
-        self.timeout
     }
 
     /// Whether `project` already has `version` on the index, via
@@ -138,7 +132,7 @@ impl PypiClient {
 
 /// PEP 503 normalization (`Foo.Bar_baz` → `foo-bar-baz`): the index redirects other
 /// spellings, and one request is cheaper than two.
-pub fn normalize_project_name(name: &str) -> String {
+pub(crate) fn normalize_project_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut pending_dash = false;
     for c in name.trim().chars() {

@@ -18,7 +18,7 @@ impl Secret {
         &self.0
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 }
@@ -54,7 +54,7 @@ const MIN_TOKEN_TAIL: usize = 16;
 /// Replaces every occurrence of the given secrets, and anything shaped like a GitHub
 /// or PyPI token, by `***`. Applied to every server-provided text before it can reach
 /// a message.
-pub fn redact(text: &str, secrets: &[&Secret]) -> String {
+pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
     let mut out = text.to_owned();
     for secret in secrets {
         if !secret.is_empty() {

@@ -10,114 +10,116 @@ use crate::project::{Project, SourceKind, VersionScheme};
 use crate::workspace_fs::slash;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Context {
-    pub pyrel_version: &'static str,
+pub(crate) struct Context {
+    pub(crate) pyrel_version: &'static str,
     /// The owner/repo of the origin remote, or placeholders when there is none.
-    pub owner: String,
-    pub repo: String,
-    pub repo_known: bool,
-    pub default_branch: String,
-    pub python_versions: Vec<String>,
+    pub(crate) owner: String,
+    pub(crate) repo: String,
+    pub(crate) repo_known: bool,
+    /// The repository's web address ([`Policy::repository_url`]); empty when unknown.
+    pub(crate) repository_url: String,
+    pub(crate) default_branch: String,
+    pub(crate) python_versions: Vec<String>,
     /// The newest Python of the policy: builds and the release tooling run on it.
-    pub python_release: String,
-    pub trusted: bool,
-    pub token: bool,
+    pub(crate) python_release: String,
+    pub(crate) trusted: bool,
+    pub(crate) token: bool,
     /// "prereleases" | "all" | "never".
-    pub testpypi: &'static str,
-    pub uses_testpypi: bool,
-    pub dev_builds: bool,
-    pub tag_format: String,
+    pub(crate) testpypi: &'static str,
+    pub(crate) uses_testpypi: bool,
+    pub(crate) dev_builds: bool,
+    pub(crate) tag_format: String,
     /// Glob patterns for `on.push.tags`.
-    pub tag_globs: Vec<String>,
+    pub(crate) tag_globs: Vec<String>,
     /// The guide's example tag: the tag format with the placeholder version `X.Y.Z`
     /// (no real version, so the guide does not change with every release).
-    pub example_tag: String,
-    pub example_version: String,
-    pub lockstep: bool,
+    pub(crate) example_tag: String,
+    pub(crate) example_version: String,
+    pub(crate) lockstep: bool,
     /// Independent versioning: a tag releases one package, the one whose prefix it has.
-    pub independent: bool,
-    pub generate_tests: bool,
-    pub required_checks: Vec<String>,
-    pub required_approvals: u32,
-    pub uv: bool,
-    pub runner: String,
-    pub pre_build: Vec<String>,
-    pub pypi_environment: String,
-    pub testpypi_environment: String,
-    pub pypi_token_secret: String,
-    pub testpypi_token_secret: String,
-    pub pypi_base: &'static str,
-    pub testpypi_base: &'static str,
-    pub testpypi_upload_url: &'static str,
-    pub packages: Vec<PackageCtx>,
+    pub(crate) independent: bool,
+    pub(crate) generate_tests: bool,
+    pub(crate) required_checks: Vec<String>,
+    pub(crate) required_approvals: u32,
+    pub(crate) uv: bool,
+    pub(crate) runner: String,
+    pub(crate) pre_build: Vec<String>,
+    pub(crate) pypi_environment: String,
+    pub(crate) testpypi_environment: String,
+    pub(crate) pypi_token_secret: String,
+    pub(crate) testpypi_token_secret: String,
+    pub(crate) pypi_base: &'static str,
+    pub(crate) testpypi_base: &'static str,
+    pub(crate) testpypi_upload_url: &'static str,
+    pub(crate) packages: Vec<PackageCtx>,
     /// Any package whose version comes from git tags (nothing to bump in files).
-    pub any_vcs: bool,
-    pub files: FilesCtx,
-    pub pins: super::pins::Pins,
+    pub(crate) any_vcs: bool,
+    pub(crate) files: FilesCtx,
+    pub(crate) pins: super::pins::Pins,
     /// The packages the test workflow tests: directory and import name.
-    pub test_packages: Vec<TestPackage>,
-    pub test_env: std::collections::BTreeMap<String, String>,
-    pub test_services: std::collections::BTreeMap<String, super::overrides::Service>,
+    pub(crate) test_packages: Vec<TestPackage>,
+    pub(crate) test_env: std::collections::BTreeMap<String, String>,
+    pub(crate) test_services: std::collections::BTreeMap<String, super::overrides::Service>,
     /// Packages with compiled code: a wheel matrix over Linux, macOS and Windows.
-    pub compiled: Vec<super::compiled::Compiled>,
+    pub(crate) compiled: Vec<super::compiled::Compiled>,
     /// Their names, as JSON, for the build job (it builds only their sdist).
-    pub compiled_names: String,
-    pub any_cibuildwheel: bool,
-    pub any_maturin: bool,
+    pub(crate) compiled_names: String,
+    pub(crate) any_cibuildwheel: bool,
+    pub(crate) any_maturin: bool,
     /// The body of GitHub's create-ruleset request for the release tags (in the guide).
-    pub tag_ruleset: String,
+    pub(crate) tag_ruleset: String,
     /// The uv release pinned in setup-uv.
-    pub uv_version: &'static str,
+    pub(crate) uv_version: &'static str,
     /// The release tools' requirement lines (version and hashes), for `--require-hashes`.
-    pub release_requirements: Vec<&'static str>,
+    pub(crate) release_requirements: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct TestPackage {
-    pub dir: String,
+pub(crate) struct TestPackage {
+    pub(crate) dir: String,
     #[serde(rename = "import", skip_serializing_if = "Option::is_none")]
-    pub import_name: Option<String>,
+    pub(crate) import_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct PackageCtx {
-    pub name: String,
-    pub normalized: String,
+pub(crate) struct PackageCtx {
+    pub(crate) name: String,
+    pub(crate) normalized: String,
     /// Directory relative to the root, `.` for the root.
-    pub dir: String,
-    pub import_name: Option<String>,
-    pub version: Option<String>,
-    pub vcs: bool,
-    pub pypi_url: String,
-    pub testpypi_url: String,
+    pub(crate) dir: String,
+    pub(crate) import_name: Option<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) vcs: bool,
+    pub(crate) pypi_url: String,
+    pub(crate) testpypi_url: String,
     /// What this package's release tags start with (`{name}` filled, up to `{version}`):
     /// with independent versioning a tag releases only the package it names.
-    pub tag_prefix: String,
+    pub(crate) tag_prefix: String,
     /// Version sources for the bump script: kind, path, line.
-    pub sources: Vec<SourceCtx>,
+    pub(crate) sources: Vec<SourceCtx>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct SourceCtx {
-    pub kind: SourceKind,
-    pub path: String,
+pub(crate) struct SourceCtx {
+    pub(crate) kind: SourceKind,
+    pub(crate) path: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct FilesCtx {
-    pub release_workflow: Option<String>,
+pub(crate) struct FilesCtx {
+    pub(crate) release_workflow: Option<String>,
     /// File name only: what a Trusted Publisher is registered with.
-    pub release_workflow_name: Option<String>,
-    pub test_workflow: Option<String>,
-    pub test_workflow_name: Option<String>,
-    pub bump_script: Option<String>,
-    pub releasing_guide: Option<String>,
-    pub branch_protection: Option<String>,
-    pub changelog: Option<String>,
+    pub(crate) release_workflow_name: Option<String>,
+    pub(crate) test_workflow: Option<String>,
+    pub(crate) test_workflow_name: Option<String>,
+    pub(crate) bump_script: Option<String>,
+    pub(crate) releasing_guide: Option<String>,
+    pub(crate) branch_protection: Option<String>,
+    pub(crate) changelog: Option<String>,
 }
 
 impl Context {
-    pub fn new(project: &Project, policy: &Policy) -> Result<Context> {
+    pub(crate) fn new(project: &Project, policy: &Policy) -> Result<Context> {
         let (owner, repo, repo_known) = match policy.github_repo(project) {
             Some((o, r)) => (o, r, true),
             None => ("OWNER".to_string(), "REPO".to_string(), false),
@@ -219,6 +221,7 @@ impl Context {
             owner,
             repo,
             repo_known,
+            repository_url: policy.repository_url(project).unwrap_or_default(),
             default_branch: policy.default_branch.clone(),
             python_versions: policy.python_versions.clone(),
             python_release: policy
@@ -341,7 +344,7 @@ fn refuse_expressions(project: &Project, policy: &Policy) -> Result<()> {
 
 /// The body of `POST /repos/{owner}/{repo}/rulesets` for the release tags: only
 /// repository admins (role 5) may create, move or delete a tag the workflow releases.
-pub fn tag_ruleset_json(tag_globs: &[String]) -> Result<String> {
+pub(crate) fn tag_ruleset_json(tag_globs: &[String]) -> Result<String> {
     let body = serde_json::json!({
         "name": "release tags",
         "target": "tag",
@@ -365,7 +368,7 @@ pub fn tag_ruleset_json(tag_globs: &[String]) -> Result<String> {
 }
 
 /// The body of `PUT /repos/{owner}/{repo}/branches/{branch}/protection`.
-pub fn branch_protection_json(ctx: &Context) -> Result<String> {
+pub(crate) fn branch_protection_json(ctx: &Context) -> Result<String> {
     #[derive(Serialize)]
     struct Body<'a> {
         required_status_checks: Checks<'a>,

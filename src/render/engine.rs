@@ -114,11 +114,6 @@ pub fn release_requirements() -> Result<Vec<&'static str>> {
         .collect())
 }
 
-/// Renders one template with the typed context.
-pub fn render_template(id: &str, ctx: &Context) -> Result<String> {
-    Data::new(ctx)?.render(id)
-}
-
 /// The first argument as text: strings as they are, anything else as JSON.
 fn text_arg(args: &[Value], name: &str) -> std::result::Result<String, String> {
     match args {

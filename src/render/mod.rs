@@ -1,18 +1,17 @@
 //! Templates → [`Plan`]: the single source of truth for what `init` and `generate` write
 //! and what `generate --check` and `doctor` compare against. Pure: no I/O.
 
-pub mod compiled;
+pub(crate) mod compiled;
 mod context;
 mod engine;
-pub mod overrides;
-pub mod pins;
-pub mod team;
+pub(crate) mod overrides;
+pub(crate) mod pins;
+pub(crate) mod team;
 mod template;
 
 use std::path::PathBuf;
 
-pub use context::{Context, PackageCtx};
-pub use engine::{render_template, TEMPLATE_IDS};
+pub(crate) use context::Context;
 
 use crate::error::Result;
 use crate::policy::{Policy, TestsMode};
@@ -21,7 +20,7 @@ use crate::project::Project;
 /// How pyrel owns a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum FileKind {
+pub(crate) enum FileKind {
     /// pyrel owns the whole file; a header says so.
     Managed,
     /// Created when missing, then the user's (CHANGELOG.md).
@@ -32,25 +31,25 @@ pub enum FileKind {
 
 /// One file of the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManagedFile {
+pub(crate) struct ManagedFile {
     /// Relative to the repository root.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Full contents (for `Block`: the block itself, markers included).
-    pub contents: String,
-    pub kind: FileKind,
-    pub executable: bool,
+    pub(crate) contents: String,
+    pub(crate) kind: FileKind,
+    pub(crate) executable: bool,
 }
 
 /// Everything pyrel would write, in a stable order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
-    pub files: Vec<ManagedFile>,
+    pub(crate) files: Vec<ManagedFile>,
 }
 
 /// Markers of the block pyrel owns inside `.gitignore`.
-pub const BLOCK_BEGIN: &str =
+pub(crate) const BLOCK_BEGIN: &str =
     "# >>> pyrel: credentials and build output (kept by `pyrel generate`) >>>";
-pub const BLOCK_END: &str = "# <<< pyrel <<<";
+pub(crate) const BLOCK_END: &str = "# <<< pyrel <<<";
 
 /// Computes the plan for a project under a policy.
 pub fn plan(project: &Project, policy: &Policy) -> Result<Plan> {

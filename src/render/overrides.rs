@@ -12,17 +12,17 @@ type Res<T> = std::result::Result<T, String>;
 
 /// One service container of the test job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Service {
-    pub image: String,
-    pub ports: Vec<String>,
-    pub env: BTreeMap<String, String>,
+pub(crate) struct Service {
+    pub(crate) image: String,
+    pub(crate) ports: Vec<String>,
+    pub(crate) env: BTreeMap<String, String>,
 }
 
 /// An action pin chosen by the user: the full commit SHA and the version it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ActionPin {
-    pub sha: String,
-    pub version: String,
+pub(crate) struct ActionPin {
+    pub(crate) sha: String,
+    pub(crate) version: String,
 }
 
 fn table<'a>(v: &'a Value, what: &str) -> Res<&'a InlineTable> {
@@ -74,11 +74,11 @@ fn env_table(v: &Value) -> Res<BTreeMap<String, String>> {
 }
 
 /// `test-env = { DATABASE_URL = "postgresql://localhost/test" }`.
-pub fn parse_test_env(v: &Value) -> Res<BTreeMap<String, String>> {
+pub(crate) fn parse_test_env(v: &Value) -> Res<BTreeMap<String, String>> {
     env_table(v)
 }
 
-pub fn show_test_env(env: &BTreeMap<String, String>) -> Value {
+pub(crate) fn show_test_env(env: &BTreeMap<String, String>) -> Value {
     let mut t = InlineTable::new();
     for (k, v) in env {
         t.insert(k, Value::from(v.as_str()));
@@ -88,7 +88,7 @@ pub fn show_test_env(env: &BTreeMap<String, String>) -> Value {
 
 /// `test-services = { postgres = { image = "postgres:17@sha256:<digest>", ports = ["5432:5432"],
 /// env = { POSTGRES_PASSWORD = "test" } } }`.
-pub fn parse_test_services(v: &Value) -> Res<BTreeMap<String, Service>> {
+pub(crate) fn parse_test_services(v: &Value) -> Res<BTreeMap<String, Service>> {
     let mut out = BTreeMap::new();
     for (name, spec) in table(v, "NAME = { image = \"...\" }")?.iter() {
         let valid_name = !name.is_empty()
@@ -169,7 +169,7 @@ pub fn parse_test_services(v: &Value) -> Res<BTreeMap<String, Service>> {
     Ok(out)
 }
 
-pub fn show_test_services(services: &BTreeMap<String, Service>) -> Value {
+pub(crate) fn show_test_services(services: &BTreeMap<String, Service>) -> Value {
     let mut t = InlineTable::new();
     for (name, s) in services {
         let mut spec = InlineTable::new();
@@ -190,7 +190,7 @@ pub fn show_test_services(services: &BTreeMap<String, Service>) -> Value {
 
 /// `action-pins = { "actions/checkout" = "<40 hex> # v7.0.2" }`: the `uses:` line's own
 /// form, so a Renovate regex manager can move it as it moves a workflow pin.
-pub fn parse_action_pins(v: &Value) -> Res<BTreeMap<String, ActionPin>> {
+pub(crate) fn parse_action_pins(v: &Value) -> Res<BTreeMap<String, ActionPin>> {
     let mut out = BTreeMap::new();
     for (action, pin) in table(v, "\"owner/action\" = \"<sha> # vX.Y.Z\"")?.iter() {
         if !super::pins::PINS.iter().any(|(a, _, _)| *a == action) {
@@ -232,7 +232,7 @@ pub fn parse_action_pins(v: &Value) -> Res<BTreeMap<String, ActionPin>> {
     Ok(out)
 }
 
-pub fn show_action_pins(pins: &BTreeMap<String, ActionPin>) -> Value {
+pub(crate) fn show_action_pins(pins: &BTreeMap<String, ActionPin>) -> Value {
     let mut t = InlineTable::new();
     for (action, p) in pins {
         t.insert(action, Value::from(format!("{} # {}", p.sha, p.version)));
@@ -241,7 +241,7 @@ pub fn show_action_pins(pins: &BTreeMap<String, ActionPin>) -> Value {
 }
 
 /// `v7.0.1` → (7, 0, 1); missing parts are 0.
-pub fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
+pub(crate) fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
     let rest = v.strip_prefix('v')?;
     let mut parts = rest.split('.').map(|p| p.parse::<u64>().ok());
     let major = parts.next()??;

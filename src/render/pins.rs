@@ -10,15 +10,15 @@ use super::overrides::{parse_version, ActionPin};
 
 /// `owner/repo@sha # vX.Y.Z`, ready for a `uses:` line.
 #[derive(Debug, Clone, Serialize)]
-pub struct Pins {
-    pub checkout: String,
-    pub setup_python: String,
-    pub setup_uv: String,
-    pub upload_artifact: String,
-    pub download_artifact: String,
-    pub pypi_publish: String,
-    pub cibuildwheel: String,
-    pub maturin: String,
+pub(crate) struct Pins {
+    pub(crate) checkout: String,
+    pub(crate) setup_python: String,
+    pub(crate) setup_uv: String,
+    pub(crate) upload_artifact: String,
+    pub(crate) download_artifact: String,
+    pub(crate) pypi_publish: String,
+    pub(crate) cibuildwheel: String,
+    pub(crate) maturin: String,
 }
 
 /// The uv release setup-uv installs in the workflows (pinned by version; setup-uv
@@ -26,7 +26,7 @@ pub struct Pins {
 pub const UV_VERSION: &str = "0.13.9";
 
 /// (action, full SHA, version): pyrel's own pins.
-pub const PINS: &[(&str, &str, &str)] = &[
+pub(crate) const PINS: &[(&str, &str, &str)] = &[
     (
         "actions/checkout",
         "3d3c42e5aac5ba805825da76410c181273ba90b1",
@@ -75,7 +75,7 @@ pub const PINS: &[(&str, &str, &str)] = &[
 ];
 
 /// The `uses:` value of one action: the policy's pin when it has one, else pyrel's.
-pub fn uses(action: &str, overrides: &BTreeMap<String, ActionPin>) -> String {
+pub(crate) fn uses(action: &str, overrides: &BTreeMap<String, ActionPin>) -> String {
     if let Some(p) = overrides.get(action) {
         return format!("{action}@{} # {}", p.sha, p.version);
     }
@@ -85,7 +85,7 @@ pub fn uses(action: &str, overrides: &BTreeMap<String, ActionPin>) -> String {
         .unwrap_or_default()
 }
 
-pub fn pins(overrides: &BTreeMap<String, ActionPin>) -> Pins {
+pub(crate) fn pins(overrides: &BTreeMap<String, ActionPin>) -> Pins {
     Pins {
         checkout: uses("actions/checkout", overrides),
         setup_python: uses("actions/setup-python", overrides),
@@ -99,7 +99,7 @@ pub fn pins(overrides: &BTreeMap<String, ActionPin>) -> Pins {
 }
 
 /// Policy pins older than the ones pyrel ships: (action, policy version, pyrel version).
-pub fn older_than_shipped(
+pub(crate) fn older_than_shipped(
     overrides: &BTreeMap<String, ActionPin>,
 ) -> Vec<(String, String, String)> {
     let mut out = Vec::new();

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Distinct author emails in the history of HEAD, or `None` without a history.
-pub fn committers(root: &Path) -> Option<usize> {
+pub(crate) fn committers(root: &Path) -> Option<usize> {
     let out = Command::new("git")
         .args(["log", "--format=%ae", "HEAD"])
         .current_dir(root)
@@ -25,7 +25,7 @@ pub fn committers(root: &Path) -> Option<usize> {
 }
 
 /// Approvals to require: none for a lone maintainer (or no history yet), one otherwise.
-pub fn default_approvals(committers: Option<usize>) -> u32 {
+pub(crate) fn default_approvals(committers: Option<usize>) -> u32 {
     match committers {
         Some(n) if n >= 2 => 1,
         _ => 0,

@@ -38,7 +38,7 @@ fn header(source: &str) -> String {
 }
 
 /// A check's page: its `--explain` text, headings as Markdown headings.
-pub fn check_page(c: &Check) -> String {
+pub(crate) fn check_page(c: &Check) -> String {
     let mut out = header(&format!("`pyrel doctor --explain {}`", c.code.id()));
     let _ = writeln!(out, "# {} {}\n", c.code.id(), c.code.name());
     let _ = writeln!(out, "{}\n", c.summary);
@@ -87,7 +87,7 @@ fn checks_index() -> String {
 }
 
 /// The policy reference: every key with its default and the comment `pyrel init` writes.
-pub fn policy_reference() -> String {
+pub(crate) fn policy_reference() -> String {
     let defaults = Policy::default();
     let mut out = header("the policy `pyrel init` writes");
     out.push_str(

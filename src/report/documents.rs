@@ -11,56 +11,56 @@ use crate::project::{Project, VersionScheme};
 use crate::sync::{unified_diff, Status};
 use crate::workspace_fs::slash;
 
-pub const VERSION_SCHEMA: &str = "pyrel-version/1";
-pub const BUMP_SCHEMA: &str = "pyrel-bump/1";
-pub const GENERATE_SCHEMA: &str = "pyrel-generate/1";
+pub(crate) const VERSION_SCHEMA: &str = "pyrel-version/1";
+pub(crate) const BUMP_SCHEMA: &str = "pyrel-bump/1";
+pub(crate) const GENERATE_SCHEMA: &str = "pyrel-generate/1";
 
 #[derive(Debug, Serialize)]
-pub struct VersionDoc {
-    pub schema: &'static str,
-    pub root: String,
-    pub packages: Vec<VersionPackage>,
+pub(crate) struct VersionDoc {
+    pub(crate) schema: &'static str,
+    pub(crate) root: String,
+    pub(crate) packages: Vec<VersionPackage>,
     /// Projects found but not released, so a script sees why a directory is missing.
-    pub skipped: Vec<SkippedDoc>,
+    pub(crate) skipped: Vec<SkippedDoc>,
     /// What pyrel could not read (a package whose version or name is computed).
-    pub problems: Vec<ProblemDoc>,
+    pub(crate) problems: Vec<ProblemDoc>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct SkippedDoc {
-    pub name: String,
-    pub dir: String,
-    pub reason: crate::project::SkipReason,
-    pub why: &'static str,
+pub(crate) struct SkippedDoc {
+    pub(crate) name: String,
+    pub(crate) dir: String,
+    pub(crate) reason: crate::project::SkipReason,
+    pub(crate) why: &'static str,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ProblemDoc {
-    pub package: Option<String>,
-    pub path: String,
-    pub line: Option<usize>,
-    pub message: String,
+pub(crate) struct ProblemDoc {
+    pub(crate) package: Option<String>,
+    pub(crate) path: String,
+    pub(crate) line: Option<usize>,
+    pub(crate) message: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct VersionPackage {
-    pub name: String,
+pub(crate) struct VersionPackage {
+    pub(crate) name: String,
     /// `null` when the version comes from git tags or none was found.
-    pub version: Option<String>,
-    pub dir: String,
-    pub scheme: VersionScheme,
-    pub sources: Vec<VersionSourceDoc>,
+    pub(crate) version: Option<String>,
+    pub(crate) dir: String,
+    pub(crate) scheme: VersionScheme,
+    pub(crate) sources: Vec<VersionSourceDoc>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct VersionSourceDoc {
-    pub kind: crate::project::SourceKind,
-    pub path: String,
-    pub line: usize,
-    pub value: String,
+pub(crate) struct VersionSourceDoc {
+    pub(crate) kind: crate::project::SourceKind,
+    pub(crate) path: String,
+    pub(crate) line: usize,
+    pub(crate) value: String,
 }
 
-pub fn version(project: &Project) -> VersionDoc {
+pub(crate) fn version(project: &Project) -> VersionDoc {
     VersionDoc {
         schema: VERSION_SCHEMA,
         root: project.root.display().to_string(),
@@ -108,46 +108,46 @@ pub fn version(project: &Project) -> VersionDoc {
 }
 
 #[derive(Debug, Serialize)]
-pub struct BumpDoc {
-    pub schema: &'static str,
-    pub root: String,
+pub(crate) struct BumpDoc {
+    pub(crate) schema: &'static str,
+    pub(crate) root: String,
     /// Always true: JSON is the plan of `--dry-run`; nothing was written.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// `null` when the bump was refused.
-    pub version: Option<String>,
-    pub tag: Option<String>,
-    pub packages: Vec<BumpPackage>,
-    pub edits: Vec<EditDoc>,
-    pub warnings: Vec<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) tag: Option<String>,
+    pub(crate) packages: Vec<BumpPackage>,
+    pub(crate) edits: Vec<EditDoc>,
+    pub(crate) warnings: Vec<String>,
     /// Why the bump was refused (exit 1), or `null`.
-    pub refused: Option<RefusalDoc>,
+    pub(crate) refused: Option<RefusalDoc>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct BumpPackage {
-    pub name: String,
+pub(crate) struct BumpPackage {
+    pub(crate) name: String,
     /// `null`: a package versioned by git tags, without a tag yet.
-    pub old: Option<String>,
-    pub new: String,
+    pub(crate) old: Option<String>,
+    pub(crate) new: String,
     /// The version comes from git tags: nothing is written for it.
-    pub vcs: bool,
+    pub(crate) vcs: bool,
 }
 
 #[derive(Debug, Serialize)]
-pub struct EditDoc {
-    pub path: String,
+pub(crate) struct EditDoc {
+    pub(crate) path: String,
     /// Unified diff of the planned edit.
-    pub diff: String,
+    pub(crate) diff: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct RefusalDoc {
-    pub message: String,
-    pub details: Vec<String>,
-    pub hint: Option<String>,
+pub(crate) struct RefusalDoc {
+    pub(crate) message: String,
+    pub(crate) details: Vec<String>,
+    pub(crate) hint: Option<String>,
 }
 
-pub fn bump(root: &Path, plan: &Plan) -> BumpDoc {
+pub(crate) fn bump(root: &Path, plan: &Plan) -> BumpDoc {
     BumpDoc {
         schema: BUMP_SCHEMA,
         root: root.display().to_string(),
@@ -177,7 +177,7 @@ pub fn bump(root: &Path, plan: &Plan) -> BumpDoc {
     }
 }
 
-pub fn bump_refused(root: &Path, refusal: &Refusal) -> BumpDoc {
+pub(crate) fn bump_refused(root: &Path, refusal: &Refusal) -> BumpDoc {
     BumpDoc {
         schema: BUMP_SCHEMA,
         root: root.display().to_string(),
@@ -196,28 +196,28 @@ pub fn bump_refused(root: &Path, refusal: &Refusal) -> BumpDoc {
 }
 
 #[derive(Debug, Serialize)]
-pub struct GenerateDoc {
-    pub schema: &'static str,
-    pub root: String,
+pub(crate) struct GenerateDoc {
+    pub(crate) schema: &'static str,
+    pub(crate) root: String,
     /// How many managed files there are.
-    pub managed: usize,
+    pub(crate) managed: usize,
     /// Every file that is not what `pyrel generate` would write.
-    pub stale: Vec<StaleDoc>,
+    pub(crate) stale: Vec<StaleDoc>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct StaleDoc {
-    pub path: String,
+pub(crate) struct StaleDoc {
+    pub(crate) path: String,
     /// missing, stale, hand-edited, foreign (exists, not written by pyrel), orphan
     /// (no longer managed).
-    pub state: &'static str,
+    pub(crate) state: &'static str,
     /// Unified diff from the file on disk to what pyrel would write; `null` for an orphan.
-    pub diff: Option<String>,
+    pub(crate) diff: Option<String>,
     /// For an orphan: whether `pyrel generate` removes it (untouched) or leaves it.
-    pub removable: Option<bool>,
+    pub(crate) removable: Option<bool>,
 }
 
-pub fn generate(root: &Path, status: &Status) -> GenerateDoc {
+pub(crate) fn generate(root: &Path, status: &Status) -> GenerateDoc {
     use crate::sync::State;
     let mut stale: Vec<StaleDoc> = status
         .stale()
@@ -259,7 +259,7 @@ pub fn generate(root: &Path, status: &Status) -> GenerateDoc {
 }
 
 /// A document as printed: pretty JSON and a final newline.
-pub fn to_string<T: Serialize>(doc: &T) -> String {
+pub(crate) fn to_string<T: Serialize>(doc: &T) -> String {
     let mut s =
         serde_json::to_string_pretty(doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');

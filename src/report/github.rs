@@ -10,14 +10,14 @@ use std::fmt::Write;
 use crate::doctor::{display_path, Report, Severity, Status};
 
 /// The message part of a workflow command.
-pub fn escape_data(text: &str) -> String {
+pub(crate) fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// A property value (`file=`, `title=` …) of a workflow command.
-pub fn escape_property(text: &str) -> String {
+pub(crate) fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
@@ -29,7 +29,7 @@ fn command(s: Severity) -> &'static str {
     }
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
     for f in report.findings() {
         let mut props = format!("file={}", escape_property(&display_path(&f.location.path)));

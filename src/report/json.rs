@@ -7,39 +7,39 @@ use serde::Serialize;
 use crate::doctor::{display_path, Report, Summary};
 
 /// The schema id; bumped only on an incompatible change.
-pub const SCHEMA: &str = "pyrel-doctor/1";
+pub(crate) const SCHEMA: &str = "pyrel-doctor/1";
 
 #[derive(Debug, Serialize)]
-pub struct JsonReport {
-    pub schema: &'static str,
-    pub root: String,
-    pub checks: Vec<JsonCheck>,
-    pub findings: Vec<JsonFinding>,
-    pub summary: Summary,
+pub(crate) struct JsonReport {
+    pub(crate) schema: &'static str,
+    pub(crate) root: String,
+    pub(crate) checks: Vec<JsonCheck>,
+    pub(crate) findings: Vec<JsonFinding>,
+    pub(crate) summary: Summary,
 }
 
 #[derive(Debug, Serialize)]
-pub struct JsonCheck {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub status: &'static str,
-    pub reason: String,
+pub(crate) struct JsonCheck {
+    pub(crate) id: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) reason: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct JsonFinding {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub severity: &'static str,
-    pub path: String,
+pub(crate) struct JsonFinding {
+    pub(crate) id: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) severity: &'static str,
+    pub(crate) path: String,
     /// 1-based; `null` when the finding is about a whole file.
-    pub line: Option<usize>,
-    pub message: String,
+    pub(crate) line: Option<usize>,
+    pub(crate) message: String,
     /// `null` when there is nothing more to say than the message.
-    pub hint: Option<String>,
+    pub(crate) hint: Option<String>,
 }
 
-pub fn to_json(report: &Report) -> JsonReport {
+pub(crate) fn to_json(report: &Report) -> JsonReport {
     JsonReport {
         schema: SCHEMA,
         root: report.root.display().to_string(),
@@ -69,7 +69,7 @@ pub fn to_json(report: &Report) -> JsonReport {
     }
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(&to_json(report))
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');

@@ -5,12 +5,12 @@
 //! run before it is returned: a last line of defence, so that no token reaches any output
 //! even if a message somewhere quoted one.
 
-pub mod docs;
-pub mod documents;
-pub mod github;
-pub mod json;
-pub mod sarif;
-pub mod terminal;
+pub(crate) mod docs;
+pub(crate) mod documents;
+pub(crate) mod github;
+pub(crate) mod json;
+pub(crate) mod sarif;
+pub(crate) mod terminal;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -19,7 +19,7 @@ use crate::remote::Secret;
 
 /// An output format of `pyrel doctor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Terminal,
     Json,
     Sarif,
@@ -27,7 +27,7 @@ pub enum Format {
 }
 
 /// The report in `format`, redacted.
-pub fn render(report: &Report, format: Format, secrets: &[&Secret]) -> String {
+pub(crate) fn render(report: &Report, format: Format, secrets: &[&Secret]) -> String {
     let text = match format {
         Format::Terminal => terminal::render(report),
         Format::Json => json::render(report),
@@ -39,7 +39,7 @@ pub fn render(report: &Report, format: Format, secrets: &[&Secret]) -> String {
 
 /// How much the human output says: `--quiet`, normal, `--verbose`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verbosity {
+pub(crate) enum Verbosity {
     Quiet,
     Normal,
     Verbose,
@@ -48,11 +48,11 @@ pub enum Verbosity {
 static VERBOSITY: AtomicU8 = AtomicU8::new(1);
 
 /// Set once, from the global flags, before a command runs.
-pub fn set_verbosity(v: Verbosity) {
+pub(crate) fn set_verbosity(v: Verbosity) {
     VERBOSITY.store(v as u8, Ordering::Relaxed);
 }
 
-pub fn verbosity() -> Verbosity {
+pub(crate) fn verbosity() -> Verbosity {
     match VERBOSITY.load(Ordering::Relaxed) {
         0 => Verbosity::Quiet,
         1 => Verbosity::Normal,
@@ -60,19 +60,19 @@ pub fn verbosity() -> Verbosity {
     }
 }
 
-pub fn quiet() -> bool {
+pub(crate) fn quiet() -> bool {
     verbosity() == Verbosity::Quiet
 }
 
 /// A `--verbose` line on stderr (stdout stays the report, for pipes).
-pub fn verbose(message: impl std::fmt::Display) {
+pub(crate) fn verbose(message: impl std::fmt::Display) {
     if verbosity() == Verbosity::Verbose {
-        eprintln!("pyrel: {message}");
+        errln!("pyrel: {message}");
     }
 }
 
 /// The `--verbose` lines every verb starts with: the repository root and the policy file.
-pub fn verbose_where(root: &std::path::Path, policy: Option<&crate::policy::PolicySource>) {
+pub(crate) fn verbose_where(root: &std::path::Path, policy: Option<&crate::policy::PolicySource>) {
     verbose(format_args!("root {}", root.display()));
     match policy {
         Some(crate::policy::PolicySource::Pyproject(p)) => {
@@ -87,12 +87,12 @@ pub fn verbose_where(root: &std::path::Path, policy: Option<&crate::policy::Poli
 
 /// A progress line on stderr while something slow runs (the online checks), shown only
 /// when stderr is a terminal and not `--quiet`; cleared when dropped.
-pub struct Progress {
+pub(crate) struct Progress {
     term: Option<console::Term>,
 }
 
 impl Progress {
-    pub fn start(message: &str) -> Progress {
+    pub(crate) fn start(message: &str) -> Progress {
         let term = console::Term::stderr();
         if quiet() || !term.is_term() {
             return Progress { term: None };

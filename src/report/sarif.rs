@@ -28,7 +28,7 @@ fn rule(code: Code) -> Value {
     })
 }
 
-pub fn to_sarif(report: &Report) -> Value {
+pub(crate) fn to_sarif(report: &Report) -> Value {
     let rules: Vec<Value> = Code::ALL.iter().map(|c| rule(*c)).collect();
     let results: Vec<Value> = report
         .findings()
@@ -93,7 +93,7 @@ fn root_uri(report: &Report) -> String {
     format!("file://{encoded}")
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(&to_sarif(report)).unwrap_or_default();
     s.push('\n');
     s

@@ -26,7 +26,7 @@ fn severity_style(s: Severity) -> Style {
     }
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
     let dim = Style::new().dim();
     let quiet = crate::report::quiet();

@@ -152,7 +152,7 @@ impl BumpSpec {
     /// (`1.2.4a2` → `1.2.4b1`), or out of a dev release (`1.2.4.dev3` → `1.2.4a1`). Going back
     /// to an earlier stage (`1.2.4rc1` with `--pre alpha`) gives a lower version, which [`bump`]
     /// refuses.
-    pub fn parts_for(&self, current: &Version) -> Vec<BumpPart> {
+    pub(crate) fn parts_for(&self, current: &Version) -> Vec<BumpPart> {
         match self {
             BumpSpec::Parts(parts) => parts.clone(),
             BumpSpec::NextPrerelease(kind) => {
@@ -208,7 +208,7 @@ pub enum BumpError {
 
 impl BumpError {
     /// A line telling the user how to fix the problem.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             BumpError::UnknownPart { input } if input.trim().eq_ignore_ascii_case("prerelease") => {
                 Some("write `prerelease --pre alpha|beta|rc`, or name the stage: `alpha`, `beta`, `rc`".into())
@@ -419,7 +419,7 @@ pub fn bump(current: &Version, parts: &[BumpPart]) -> Result<Version, BumpError>
 /// anything, pyrel refuses a version that is not greater than the current one unless
 /// `allow_downgrade` is set: re-releasing or going back is almost always a typo, and PyPI
 /// never accepts the same version twice. Local versions are refused (PyPI refuses them).
-pub fn bump_to_explicit(
+pub(crate) fn bump_to_explicit(
     current: &Version,
     new: &str,
     allow_downgrade: bool,

@@ -17,11 +17,10 @@
 mod bump;
 mod route;
 
-pub use bump::{bump, bump_to_explicit, parse_bump_spec, BumpError, BumpPart, BumpSpec, PreKind};
-pub use route::{
-    check_tag, dev_version, latest_tag_version, route, tag_format_of, valid_tag_name, PackageState,
-    RouteError, RoutePolicy, TagCheck,
-};
+pub use bump::{bump, parse_bump_spec, BumpError, BumpPart};
+pub(crate) use bump::{bump_to_explicit, BumpSpec};
+pub use route::{check_tag, dev_version, route};
+pub(crate) use route::{latest_tag_version, PackageState, RouteError, RoutePolicy};
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -41,22 +40,16 @@ pub enum VersionError {
     /// Not a PEP 440 version at all.
     #[error("`{input}` is not a valid PEP 440 version: {reason}")]
     Invalid { input: String, reason: String },
-    /// A local version (`1.0+abc`): PyPI and TestPyPI reject uploads of these.
-    #[error("`{input}` is a local version (`+{local}`); PyPI and TestPyPI refuse local versions")]
-    Local { input: String, local: String },
 }
 
 impl VersionError {
     /// A line telling the user how to fix the problem.
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         match self {
             VersionError::Invalid { .. } => {
                 "use a PEP 440 version such as `1.2.3`, `1.2.3rc1`, `1.2.3.post1` or `1.2.3.dev1` \
                  (https://packaging.python.org/en/latest/specifications/version-specifiers/)"
                     .into()
-            }
-            VersionError::Local { .. } => {
-                "drop the `+...` part: local versions are for builds that are never uploaded".into()
             }
         }
     }
@@ -122,28 +115,8 @@ impl Version {
         self.0.is_local()
     }
 
-    /// The epoch (`N!`), 0 when absent.
-    pub fn epoch(&self) -> u64 {
-        self.0.epoch()
-    }
-
-    /// The release numbers (`1.2.3` → `[1, 2, 3]`), as written (trailing zeros kept).
-    pub fn release(&self) -> &[u64] {
-        self.0.release()
-    }
-
-    /// The local part in normalized spelling, without the `+`; empty when absent.
-    pub fn local_label(&self) -> String {
-        self.0
-            .local()
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(".")
-    }
-
     /// The underlying `pep440_rs` version, for specifier matching.
-    pub fn as_pep440(&self) -> &pep440_rs::Version {
+    pub(crate) fn as_pep440(&self) -> &pep440_rs::Version {
         &self.0
     }
 }

@@ -8,31 +8,32 @@
 use std::collections::BTreeMap;
 
 use super::{parse, Version};
+use crate::grammar::{PackageTag, TagFormat};
 use crate::policy::TestPypi;
 
 /// The policy facts a route needs.
 #[derive(Debug, Clone)]
 pub struct RoutePolicy {
-    pub tag_format: String,
-    pub lockstep: bool,
-    pub testpypi: TestPypi,
-    pub dev_builds: bool,
+    pub tag_format: TagFormat,
+    pub(crate) lockstep: bool,
+    pub(crate) testpypi: TestPypi,
+    pub(crate) dev_builds: bool,
 }
 
 /// One package as the release decisions see it.
 #[derive(Debug, Clone)]
 pub struct PackageState {
     pub name: String,
-    pub normalized: String,
+    pub(crate) normalized: String,
     /// What `{dir}` stands for in the tag format (see [`crate::grammar::dir_word`]).
-    pub dir_word: String,
+    pub(crate) dir_word: String,
     /// The version comes from git tags.
-    pub vcs: bool,
+    pub(crate) vcs: bool,
     /// Every version source: (path, line, value as written), the version of record first.
-    pub sources: Vec<(String, usize, String)>,
+    pub(crate) sources: Vec<(String, usize, String)>,
     /// The text of the changelog this package's releases are noted in (the policy's for
     /// lockstep), when there is one: `(path, text)`.
-    pub changelog: Option<(String, Option<String>)>,
+    pub(crate) changelog: Option<(String, Option<String>)>,
 }
 
 /// What a tag names: the packages it releases and its version.
@@ -48,7 +49,7 @@ pub struct TagCheck {
 /// Whether git could create this tag (`git check-ref-format`): no whitespace or control
 /// characters, none of `~^:?*[\`, no `..`, `@{` or `//`, no component starting with `.` or
 /// ending with `.lock`, not starting with `-`, `/` or `.`, not ending with `/` or `.`.
-pub fn valid_tag_name(tag: &str) -> bool {
+pub(crate) fn valid_tag_name(tag: &str) -> bool {
     !(tag.is_empty()
         || tag == "@"
         || tag
@@ -61,50 +62,29 @@ pub fn valid_tag_name(tag: &str) -> bool {
         || tag.ends_with(['/', '.']))
 }
 
-/// The tag format of one package: `{name}` filled with its normalized name, `{dir}` with
-/// its directory's word.
-pub fn tag_format_of(format: &str, normalized: &str, dir_word: &str) -> String {
-    format
-        .replace("{name}", normalized)
-        .replace("{dir}", dir_word)
-}
-
-/// Whether a tag format names the package (one tag per package).
-pub fn names_package(format: &str) -> bool {
-    format.contains("{name}") || format.contains("{dir}")
-}
-
-/// `(prefix, version text)` of a tag in `format`, when it has the format's shape.
-fn tag_middle<'t>(tag: &'t str, format: &str) -> Option<(usize, &'t str)> {
-    let (prefix, suffix) = format.split_once("{version}")?;
-    let middle = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
-    (!middle.is_empty()).then_some((prefix.len(), middle))
-}
-
 /// The packages a release tag releases and the version it names. With `{name}` in the tag
 /// format a tag releases one package: the one whose tag prefix is the longest match (with
 /// packages `a` and `a-v`, `a-v-v1.0` is `a-v`'s). Errors: a tag git could not create, a tag
 /// of another shape, a version that is not PEP 440.
-pub fn check_tag(tag: &str, format: &str, packages: &[PackageState]) -> Result<TagCheck, String> {
+pub fn check_tag(
+    tag: &str,
+    format: &TagFormat,
+    packages: &[PackageState],
+) -> Result<TagCheck, String> {
     if !valid_tag_name(tag) {
         return Err(format!(
             "{} is not a tag name git could create (whitespace, control characters, `..`, `@{{`, or one of ~^:?*[\\)",
             serde_json::Value::from(tag)
         ));
     }
-    let matched: Option<(Vec<usize>, &str)> = if names_package(format) {
-        packages
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                tag_middle(tag, &tag_format_of(format, &p.normalized, &p.dir_word))
-                    .map(|(n, m)| (n, i, m))
-            })
-            .max_by_key(|(n, _, _)| *n)
-            .map(|(_, i, m)| (vec![i], m))
-    } else {
-        tag_middle(tag, format).map(|(_, m)| ((0..packages.len()).collect(), m))
-    };
+    let named: Vec<(&str, &str)> = packages
+        .iter()
+        .map(|p| (p.normalized.as_str(), p.dir_word.as_str()))
+        .collect();
+    let matched = format.split(tag, &named).map(|(i, m)| match i {
+        Some(i) => (vec![i], m),
+        None => ((0..packages.len()).collect(), m),
+    });
     let Some((indexes, text)) = matched else {
         return Err(format!("tag {tag} does not match the tag format {format}"));
     };
@@ -134,14 +114,14 @@ pub fn check_tag(tag: &str, format: &str, packages: &[PackageState]) -> Result<T
     })
 }
 
-/// The greatest non-local version among `tags` in `format`, if any.
-pub fn latest_tag_version<'a>(
+/// The greatest non-local version among `tags` of one package (`package_tag`), if any.
+pub(crate) fn latest_tag_version<'a>(
     tags: impl IntoIterator<Item = &'a str>,
-    format: &str,
+    package_tag: &PackageTag,
 ) -> Option<Version> {
     tags.into_iter()
-        .filter_map(|t| tag_middle(t, format))
-        .filter_map(|(_, m)| parse(m).ok())
+        .filter_map(|t| package_tag.version_in(t))
+        .filter_map(|m| parse(m).ok())
         .filter(|v| !v.is_local())
         .max()
 }
@@ -174,7 +154,7 @@ pub fn dev_version(base: &Version, n: u64) -> Version {
 /// Why a run must not go on, with the message CI prints.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct RouteError(pub String);
+pub struct RouteError(pub(crate) String);
 
 /// The outputs of the release workflow's plan step, from the variables GitHub sets
 /// (`GITHUB_EVENT_NAME`, `GITHUB_REF_TYPE`, `GITHUB_REF_NAME`, `GITHUB_RUN_NUMBER`,
@@ -261,7 +241,11 @@ pub fn route(
             }
             parse(first).map_err(|e| RouteError(e.to_string()))?
         } else {
-            latest_tag_version(tags.iter().map(String::as_str), &policy.tag_format)
+            // A format that names the package has no tag shared by all packages.
+            policy
+                .tag_format
+                .shared()
+                .and_then(|shared| latest_tag_version(tags.iter().map(String::as_str), &shared))
                 .unwrap_or_else(|| Version::from(pep440_rs::Version::new([0, 0, 0])))
         }
     };

@@ -8,7 +8,7 @@
 //!
 //! let server = fake::github::all_good().start();
 //! // library tests: point a client at it
-//! let mut config = pyrel::remote::GithubConfig::new(fake::github::OWNER, fake::github::REPO);
+//! let mut config = pyrel::testing::remote::GithubConfig::new(fake::github::OWNER, fake::github::REPO);
 //! config.api_base = server.url().to_owned();
 //! // CLI tests: give the binary the env, and a repo whose `origin` is
 //! // https://github.com/octocat/Hello-World.git

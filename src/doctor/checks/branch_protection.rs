@@ -7,7 +7,7 @@ use super::{github, unknown, Check};
 use crate::doctor::{find_line, finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::remote::{RemoteError, RuleKind};
 
-pub const CHECK: Check = Check { code: Code::BranchProtection, online: true, summary: "The default branch's live protection (classic or rulesets) is at least what .github/branch-protection.json asks.", docs: DOCS, run };
+pub(crate) const CHECK: Check = Check { code: Code::BranchProtection, online: true, summary: "The default branch's live protection (classic or rulesets) is at least what .github/branch-protection.json asks.", docs: DOCS, run };
 
 const DOCS: &str = "
 What it checks

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::Changelog,
     online: false,
     summary:

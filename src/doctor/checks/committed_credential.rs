@@ -10,7 +10,7 @@ use std::sync::{LazyLock, Mutex};
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::CommittedCredential,
     online: false,
     summary: "No PyPI token or password is in a file git tracks or would track.",
@@ -43,7 +43,7 @@ const MAX_SIZE: u64 = 1024 * 1024;
 const MIN_TAIL: usize = 16;
 
 /// What may be shown of a credential: never more than its well-known prefix.
-pub fn redacted_prefix(secret: &str) -> String {
+pub(crate) fn redacted_prefix(secret: &str) -> String {
     if secret.starts_with("pypi-") {
         let shown: String = secret.chars().take(8).collect();
         return format!("{shown}…");
@@ -211,7 +211,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 ];
 
 /// Findings of one file's text.
-pub fn scan_text(rel: &Path, text: &str) -> Vec<FindingBuilder> {
+pub(crate) fn scan_text(rel: &Path, text: &str) -> Vec<FindingBuilder> {
     let mut out = Vec::new();
     let pypirc = file_name(rel) == ".pypirc";
     let env = is_env_file(rel) && !is_env_template(rel);
@@ -288,7 +288,7 @@ pub fn scan_text(rel: &Path, text: &str) -> Vec<FindingBuilder> {
 /// Whether [`scan_text`] could find anything in a file: the cheap test every file's bytes
 /// pass first (one SIMD search for every token prefix), so that only candidates are read as text line by
 /// line. It must accept every file `scan_text` can report on.
-pub fn may_hold_credential(rel: &Path, bytes: &[u8]) -> bool {
+pub(crate) fn may_hold_credential(rel: &Path, bytes: &[u8]) -> bool {
     static TOKENS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::new(|| {
         let prefixes = GITHUB_PREFIXES.iter().map(|(p, _)| *p).chain([PYPI_PREFIX]);
         aho_corasick::AhoCorasick::new(prefixes).ok()

@@ -4,7 +4,7 @@ use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::sync::{self, State};
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::ManagedFileDrift,
     online: false,
     summary: "Every managed file matches what `pyrel generate` would write.",

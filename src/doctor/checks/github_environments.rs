@@ -6,7 +6,7 @@ use super::{github, unknown, workflow_location, Check};
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::policy::TestPypi;
 
-pub const CHECK: Check = Check { code: Code::GithubEnvironments, online: true, summary: "The `pypi` (and `testpypi`) environments exist, deploy only from release tags, and require a reviewer.", docs: DOCS, run };
+pub(crate) const CHECK: Check = Check { code: Code::GithubEnvironments, online: true, summary: "The `pypi` (and `testpypi`) environments exist, deploy only from release tags, and require a reviewer.", docs: DOCS, run };
 
 const DOCS: &str = "
 What it checks

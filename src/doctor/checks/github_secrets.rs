@@ -5,7 +5,7 @@ use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::policy::{PublishMode, TestPypi};
 use crate::remote::RemoteError;
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::GithubSecrets,
     online: true,
     summary: "Token mode: the named secrets exist; trusted mode: no leftover PyPI token secrets.",

@@ -7,7 +7,7 @@ use ignore::gitignore::GitignoreBuilder;
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::GitignoreCredentials,
     online: false,
     summary: "`.pypirc` and `.env` are ignored by the repository's .gitignore.",

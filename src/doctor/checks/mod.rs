@@ -24,15 +24,15 @@ mod version_sync;
 #[derive(Debug)]
 pub struct Check {
     pub code: Code,
-    pub summary: &'static str,
-    pub online: bool,
-    pub docs: &'static str,
-    pub run: fn(&Context) -> Outcome,
+    pub(crate) summary: &'static str,
+    pub(crate) online: bool,
+    pub(crate) docs: &'static str,
+    pub(crate) run: fn(&Context) -> Outcome,
 }
 
 impl Check {
     /// The `--explain` text: title line, summary, then the documentation.
-    pub fn explain(&self) -> String {
+    pub(crate) fn explain(&self) -> String {
         format!(
             "{} {}{}\n\n{}\n\n{}\n",
             self.code.id(),
@@ -63,7 +63,7 @@ pub const REGISTRY: &[Check] = &[
 ];
 
 /// The check of a code.
-pub fn check(code: Code) -> Option<&'static Check> {
+pub(crate) fn check(code: Code) -> Option<&'static Check> {
     REGISTRY.iter().find(|c| c.code == code)
 }
 

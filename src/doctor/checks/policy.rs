@@ -5,7 +5,7 @@ use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::error::Error;
 use crate::policy::Level;
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::Policy,
     online: false,
     summary: "The pyrel policy parses and is consistent with the repository.",

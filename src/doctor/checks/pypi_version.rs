@@ -5,7 +5,7 @@ use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::project::VersionScheme;
 use crate::remote::{run_concurrently, Job, PypiAnswer};
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::PypiVersion,
     online: true,
     summary: "Each package's current version is not already on PyPI.",

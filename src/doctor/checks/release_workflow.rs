@@ -9,7 +9,7 @@ use super::Check;
 use crate::doctor::{find_line, finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::policy::{PublishMode, TestPypi};
 
-pub const CHECK: Check = Check { code: Code::ReleaseWorkflow, online: false, summary: "The workflow that publishes is gated on tags, uses the policy's environments and secrets, and has id-token: write in trusted mode.", docs: DOCS, run };
+pub(crate) const CHECK: Check = Check { code: Code::ReleaseWorkflow, online: false, summary: "The workflow that publishes is gated on tags, uses the policy's environments and secrets, and has id-token: write in trusted mode.", docs: DOCS, run };
 
 const DOCS: &str = "
 What it checks

@@ -7,7 +7,7 @@ use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::project::Package;
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::SiblingPins,
     online: false,
     summary: "Dependencies between packages of this repository admit each other's current version.",

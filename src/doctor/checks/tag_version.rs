@@ -3,7 +3,7 @@
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::TagVersion,
     online: false,
     summary: "When HEAD carries a release tag, the tag matches the version.",

@@ -5,7 +5,7 @@ use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::project::{SkipReason, VersionScheme};
 use crate::version;
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::VersionFormat,
     online: false,
     summary: "Every version is valid PEP 440 and written in its normalized form.",

@@ -7,7 +7,7 @@ use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
 use crate::policy::Versioning;
 use crate::project::{Package, VersionSource};
 
-pub const CHECK: Check = Check {
+pub(crate) const CHECK: Check = Check {
     code: Code::VersionSync,
     online: false,
     summary: "Every version source agrees (across all packages with lockstep versioning).",

@@ -72,13 +72,13 @@ impl GithubClient {
 
     /// `/repos/{owner}/{repo}` + `suffix`, for callers that print the requests they
     /// would send (`github apply --dry-run`).
-    pub fn repo_endpoint(&self, suffix: &str) -> String {
+    pub(crate) fn repo_endpoint(&self, suffix: &str) -> String {
         format!("{}{suffix}", self.repo_path())
     }
 
     /// `PUT /repos/{owner}/{repo}/environments/{name}`: creates or updates an environment
     /// (reviewers, `prevent_self_review`, `wait_timer`, `deployment_branch_policy`).
-    pub fn put_environment(
+    pub(crate) fn put_environment(
         &self,
         name: &str,
         body: &serde_json::Value,
@@ -89,7 +89,7 @@ impl GithubClient {
 
     /// `POST /repos/{owner}/{repo}/environments/{name}/deployment-branch-policies` with
     /// `{"name": pattern, "type": "branch"|"tag"}`.
-    pub fn create_deployment_branch_policy(
+    pub(crate) fn create_deployment_branch_policy(
         &self,
         environment: &str,
         body: &serde_json::Value,
@@ -103,7 +103,7 @@ impl GithubClient {
     }
 
     /// `GET /users/{username}`.
-    pub fn user(&self, login: &str) -> Result<Account, RemoteError> {
+    pub(crate) fn user(&self, login: &str) -> Result<Account, RemoteError> {
         self.read(
             &format!("/users/{}", encode_segment(login)),
             &["id", "login", "type"],
@@ -111,7 +111,7 @@ impl GithubClient {
     }
 
     /// `GET /orgs/{org}/teams/{team_slug}`.
-    pub fn team(&self, org: &str, slug: &str) -> Result<Team, RemoteError> {
+    pub(crate) fn team(&self, org: &str, slug: &str) -> Result<Team, RemoteError> {
         self.read(
             &format!(
                 "/orgs/{}/teams/{}",
@@ -123,7 +123,7 @@ impl GithubClient {
     }
 
     /// `GET /repos/{owner}/{repo}/rulesets/{id}`: one ruleset with its rules.
-    pub fn ruleset(&self, id: u64) -> Result<RulesetDetail, RemoteError> {
+    pub(crate) fn ruleset(&self, id: u64) -> Result<RulesetDetail, RemoteError> {
         self.read(
             &format!("{}/rulesets/{id}", self.repo_path()),
             &["id", "name", "enforcement"],
@@ -131,7 +131,10 @@ impl GithubClient {
     }
 
     /// `POST /repos/{owner}/{repo}/rulesets`.
-    pub fn create_ruleset(&self, body: &serde_json::Value) -> Result<RulesetDetail, RemoteError> {
+    pub(crate) fn create_ruleset(
+        &self,
+        body: &serde_json::Value,
+    ) -> Result<RulesetDetail, RemoteError> {
         self.write(
             "POST",
             &format!("{}/rulesets", self.repo_path()),
@@ -141,7 +144,7 @@ impl GithubClient {
     }
 
     /// `PUT /repos/{owner}/{repo}/rulesets/{id}`.
-    pub fn update_ruleset(
+    pub(crate) fn update_ruleset(
         &self,
         id: u64,
         body: &serde_json::Value,
@@ -155,7 +158,7 @@ impl GithubClient {
     }
 
     /// `GET /repos/{owner}/{repo}/commits/{ref}/check-runs`: every check run of a commit.
-    pub fn check_runs(&self, git_ref: &str) -> Result<Vec<CheckRun>, RemoteError> {
+    pub(crate) fn check_runs(&self, git_ref: &str) -> Result<Vec<CheckRun>, RemoteError> {
         let path = format!(
             "{}/commits/{}/check-runs",
             self.repo_path(),
@@ -170,7 +173,7 @@ impl GithubClient {
 
     /// `GET /repos/{owner}/{repo}/commits/{ref}/status`: the latest status of each
     /// context (the combined status's `statuses`).
-    pub fn commit_statuses(&self, git_ref: &str) -> Result<Vec<CommitStatus>, RemoteError> {
+    pub(crate) fn commit_statuses(&self, git_ref: &str) -> Result<Vec<CommitStatus>, RemoteError> {
         let path = format!(
             "{}/commits/{}/status",
             self.repo_path(),
@@ -183,7 +186,7 @@ impl GithubClient {
 
     /// `GET /repos/{owner}/{repo}/actions/runs?event=push&branch={tag}`: the runs a pushed
     /// tag started (for a tag push, GitHub reports the tag as `head_branch`).
-    pub fn runs_for_tag(&self, tag: &str) -> Result<Vec<WorkflowRun>, RemoteError> {
+    pub(crate) fn runs_for_tag(&self, tag: &str) -> Result<Vec<WorkflowRun>, RemoteError> {
         let path = format!(
             "{}/actions/runs?event=push&branch={}&per_page=20",
             self.repo_path(),
@@ -194,7 +197,7 @@ impl GithubClient {
     }
 
     /// `GET /repos/{owner}/{repo}/actions/runs/{run_id}`.
-    pub fn workflow_run(&self, id: u64) -> Result<WorkflowRun, RemoteError> {
+    pub(crate) fn workflow_run(&self, id: u64) -> Result<WorkflowRun, RemoteError> {
         self.read(
             &format!("{}/actions/runs/{id}", self.repo_path()),
             &["id", "status", "html_url"],
@@ -202,7 +205,10 @@ impl GithubClient {
     }
 
     /// `GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments`.
-    pub fn pending_deployments(&self, run_id: u64) -> Result<Vec<PendingDeployment>, RemoteError> {
+    pub(crate) fn pending_deployments(
+        &self,
+        run_id: u64,
+    ) -> Result<Vec<PendingDeployment>, RemoteError> {
         let path = format!(
             "{}/actions/runs/{run_id}/pending_deployments",
             self.repo_path()
@@ -228,7 +234,7 @@ impl GithubClient {
     }
 
     /// `GET /repos/{owner}/{repo}/releases/tags/{tag}`; `Ok(None)` on 404.
-    pub fn release_by_tag(&self, tag: &str) -> Result<Option<Release>, RemoteError> {
+    pub(crate) fn release_by_tag(&self, tag: &str) -> Result<Option<Release>, RemoteError> {
         let path = format!(
             "{}/releases/tags/{}",
             self.repo_path(),
