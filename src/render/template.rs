@@ -218,26 +218,23 @@ fn tokenize(src: &str, partial: bool) -> Result<Vec<Token>, TemplateError> {
             .ok_or_else(|| error(src, open, "`{{` is never closed"))?;
         let inner = &src[open + 2..close];
         let end = close + 2;
-        let kind = parse_tag(src, open, inner)?;
-        if kind.standalone_kind() {
-            let after = &src[end..];
-            let trailing = starts_with_empty_line(after) || (!partial && after.is_empty());
-            let leading = ends_with_empty_line(&src[..open]);
-            let mut kind = kind;
-            if trailing && leading {
-                let trimmed = text.trim_end_matches(is_blank).len();
-                if let TagKind::Partial { indent, .. } = &mut kind {
-                    *indent = text[trimmed..].to_owned();
-                }
-                text.truncate(trimmed);
+        let mut kind = parse_tag(src, open, inner)?;
+        // A block, `else` or partial tag alone on its line (the start of the template
+        // counts as a line start, its end as a line end) takes the line with it.
+        let after = &src[end..];
+        let standalone = kind.standalone_kind()
+            && ends_with_empty_line(&src[..open])
+            && (starts_with_empty_line(after) || (!partial && after.is_empty()));
+        if standalone {
+            let trimmed = text.trim_end_matches(is_blank).len();
+            if let TagKind::Partial { indent, .. } = &mut kind {
+                *indent = text[trimmed..].to_owned();
             }
-            flush(&mut tokens, &mut text, &mut trim_next);
-            trim_next = trailing && (open == 0 || leading);
-            tokens.push(Token::Tag { kind, start: open });
-        } else {
-            flush(&mut tokens, &mut text, &mut trim_next);
-            tokens.push(Token::Tag { kind, start: open });
+            text.truncate(trimmed);
         }
+        flush(&mut tokens, &mut text, &mut trim_next);
+        trim_next = standalone;
+        tokens.push(Token::Tag { kind, start: open });
         i = end;
     }
     flush(&mut tokens, &mut text, &mut trim_next);
