@@ -18,6 +18,11 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
 /// Like [`read_text`], but a missing file (or anything that is not a regular file) is
 /// `Ok(None)`.
 pub(crate) fn read_text_opt(path: &Path) -> Result<Option<String>> {
+    read_text_flags(path, 0)
+}
+
+/// [`read_text_opt`] with more `open` flags (`O_NOFOLLOW`).
+fn read_text_flags(path: &Path, flags: i32) -> Result<Option<String>> {
     use std::io::Read;
     // One path lookup per file (discovery reads thousands): open, then ask the open file
     // what it is. `O_NONBLOCK` keeps a FIFO from blocking the open; it changes nothing
@@ -25,10 +30,16 @@ pub(crate) fn read_text_opt(path: &Path) -> Result<Option<String>> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK | flags);
+    #[cfg(not(unix))]
+    let _ = flags;
     let mut file = match options.open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        #[cfg(unix)]
+        Err(e) if flags & libc::O_NOFOLLOW != 0 && e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(Error::io(path, e))
+        }
         // Something that cannot be opened for reading (a socket): decide as before, by
         // what it is.
         Err(e) => {
@@ -414,7 +425,7 @@ pub(crate) fn read_for_write_known(
     rel: &Path,
     known: &mut std::collections::HashSet<PathBuf>,
 ) -> Result<Option<String>> {
-    no_symlink_below_known(root, rel, known).map_err(|m| Error::Usage {
+    let refuse = |m: String| Error::Usage {
         message: format!(
             "refusing to rewrite {}: {m}; nothing was written",
             slash(rel)
@@ -422,8 +433,38 @@ pub(crate) fn read_for_write_known(
         hint: Some(
             "replace the symlink with a real file or directory inside the repository".into(),
         ),
-    })?;
-    read_text_opt(&root.join(rel))
+    };
+    // The directories are looked at once for all files; the file itself is opened with
+    // `O_NOFOLLOW`, which refuses a symlink in the same path lookup as the read.
+    let parent = rel.parent().unwrap_or(Path::new(""));
+    no_symlink_below_known(root, parent, known).map_err(refuse)?;
+    if rel.file_name().is_none() {
+        no_symlink_below_known(root, rel, known).map_err(refuse)?;
+    }
+    #[cfg(unix)]
+    let flags = libc::O_NOFOLLOW;
+    #[cfg(not(unix))]
+    let flags = 0;
+    match read_text_flags(&root.join(rel), flags) {
+        #[cfg(unix)]
+        Err(Error::Io { source, .. }) if source.raw_os_error() == Some(libc::ELOOP) => {
+            Err(refuse(format!(
+                "`{}` is a symbolic link; pyrel does not write through symlinks",
+                slash(rel)
+            )))
+        }
+        #[cfg(not(unix))]
+        Ok(_)
+            if std::fs::symlink_metadata(root.join(rel))
+                .is_ok_and(|m| m.file_type().is_symlink()) =>
+        {
+            Err(refuse(format!(
+                "`{}` is a symbolic link; pyrel does not write through symlinks",
+                slash(rel)
+            )))
+        }
+        other => other,
+    }
 }
 
 /// Removes `rel` (relative to `root`) when it is a regular file reached without symlinks.

@@ -346,6 +346,28 @@ fn bump_refuses_a_symlinked_package_source_dir() {
     assert!(snapshot_tree(repo.path()) == before);
 }
 
+/// The version source itself is a link (to a file outside): refused by the same open that
+/// reads it, and neither file changes.
+#[cfg(unix)]
+#[test]
+fn bump_refuses_a_symlinked_version_file() {
+    let repo = fixture("single-src");
+    let outside = tempfile::tempdir().unwrap();
+    let init = repo.path().join("src/acme_tool/__about__.py");
+    let target = outside.path().join("__about__.py");
+    std::fs::copy(&init, &target).unwrap();
+    std::fs::remove_file(&init).unwrap();
+    symlink(&target, &init);
+    let before_out = std::fs::read(&target).unwrap();
+    let before = snapshot_tree(repo.path());
+    for args in [&["bump", "patch"][..], &["bump", "patch", "--dry-run"]] {
+        let out = run(repo.path(), args);
+        assert_refused(&out, 2, "symbolic link");
+        assert_eq!(std::fs::read(&target).unwrap(), before_out, "{args:?}");
+        assert!(snapshot_tree(repo.path()) == before, "{args:?}");
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn workspace_member_symlinked_outside_is_refused() {

@@ -17,7 +17,17 @@ pub(crate) fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
     }
     let select = doctor::parse_codes(&args.select, "--select")?;
     let ignore = doctor::parse_codes(&args.ignore, "--ignore")?;
-    let project = project::discover(dir)?;
+    let located = project::locate(dir)?;
+    // The credential scan needs only the root: it starts now and reads files while
+    // discovery reads the packages (a policy that ignores the check drops its result).
+    let scan = (select.is_empty() || select.contains(&Code::CommittedCredential))
+        && !ignore.contains(&Code::CommittedCredential);
+    let credential_scan = if scan {
+        doctor::CredentialScan::start(&located.root)
+    } else {
+        doctor::CredentialScan::default()
+    };
+    let project = located.scan()?;
     let (policy, policy_source, policy_error) = match policy::load(&project) {
         Ok((p, Some(s))) => (p, Some(s), None),
         // Before `pyrel init`: judge the repository as init would set it up.
@@ -47,6 +57,8 @@ pub(crate) fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
         policy_source,
         policy_error,
         online: Online { github, pypi },
+        credential_scan,
+        workflows: Default::default(),
     };
     let selection = Selection {
         select,

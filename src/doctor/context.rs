@@ -1,9 +1,13 @@
 //! What the checks look at: the project on disk, its policy, and the remote clients.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use crate::error::Error;
 use crate::policy::{Policy, PolicySource};
+use crate::project::choices::Workflow;
 use crate::project::Project;
 use crate::remote::{GithubClient, PypiClient};
 
@@ -18,6 +22,28 @@ pub(crate) struct Context {
     /// Why the policy did not load.
     pub(crate) policy_error: Option<Error>,
     pub(crate) online: Online,
+    /// The credential scan, when it was started before discovery.
+    pub(crate) credential_scan: CredentialScan,
+    /// Workflows read and parsed so far, by path relative to the root.
+    pub(crate) workflows: Mutex<HashMap<PathBuf, Option<Arc<Workflow>>>>,
+}
+
+/// The credential scan of the repository, started on a thread of its own as soon as the
+/// root is known: it reads only files below the root, so it runs while discovery reads the
+/// packages (on 1,000 packages it is the longest check). `default()` when not started:
+/// the check then scans when it runs.
+#[derive(Debug, Default)]
+pub(crate) struct CredentialScan(Mutex<Option<JoinHandle<ScanResult>>>);
+
+type ScanResult = Result<super::checks::Scanned, String>;
+
+impl CredentialScan {
+    /// Starts scanning `root`.
+    pub(crate) fn start(root: &Path) -> Self {
+        let root = root.to_path_buf();
+        let handle = std::thread::spawn(move || super::checks::scan_credentials(&root));
+        CredentialScan(Mutex::new(Some(handle)))
+    }
 }
 
 /// The remote side. Built even with `--offline` (no request is made until an online
@@ -58,6 +84,31 @@ impl Context {
             }
         }
         None
+    }
+
+    /// What the credential scan found: the one started early, or a scan now.
+    pub(crate) fn credential_scan(&self) -> ScanResult {
+        let started = self
+            .credential_scan
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        match started {
+            Some(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => super::checks::scan_credentials(&self.project.root),
+        }
+    }
+
+    /// A workflow relative to the root, read and parsed once for every check that asks.
+    pub(crate) fn workflow(&self, rel: &Path) -> Option<Arc<Workflow>> {
+        let mut cache = self.workflows.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(rel.to_path_buf())
+            .or_insert_with(|| Workflow::read(&self.project.root, rel))
+            .clone()
     }
 
     /// The text of a file relative to the root, `None` when missing or unreadable.

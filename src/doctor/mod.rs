@@ -19,7 +19,7 @@ use serde::Serialize;
 pub(crate) use checks::Check;
 pub use checks::REGISTRY;
 pub(crate) use codes::Code;
-pub(crate) use context::{Context, Online};
+pub(crate) use context::{Context, CredentialScan, Online};
 
 /// How bad a finding is. Errors fail the run (exit 1); warnings only with `--strict`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -95,8 +95,39 @@ const DUNDER_FILES: [&str; 3] = ["__init__.py", "__about__.py", "_version.py"];
 /// back to the outermost directory with Python metadata below it when the top level
 /// holds no Python project), else the outermost ancestor with Python metadata.
 pub fn discover(start: &Path) -> Result<Project> {
+    locate(start)?.scan()
+}
+
+/// Where a project is, found from the directory pyrel runs in before any package is read:
+/// what a check that needs only the root (the credential scan) can start from while
+/// discovery reads the packages.
+#[derive(Debug, Clone)]
+pub(crate) struct Located {
+    /// The project's root directory (canonical).
+    pub(crate) root: PathBuf,
+    /// The git top level, or the root outside git.
+    top: PathBuf,
+    /// Called at an unmarked git top level: a project only if packages are found below.
+    need_packages: bool,
+    start: PathBuf,
+}
+
+impl Located {
+    /// Reads the packages below the root.
+    pub(crate) fn scan(&self) -> Result<Project> {
+        let project = scan(&self.root, &self.top)?;
+        if self.need_packages && project.packages.is_empty() {
+            return Err(Error::NotPythonProject {
+                dir: self.start.clone(),
+            });
+        }
+        Ok(project)
+    }
+}
+
+/// The root [`discover`] would scan from `start`, without reading any package.
+pub(crate) fn locate(start: &Path) -> Result<Located> {
     let start = start.canonicalize().map_err(|e| Error::io(start, e))?;
-    let not_python = || Error::NotPythonProject { dir: start.clone() };
     let marked = |d: &Path| MARKERS.iter().any(|m| d.join(m).is_file());
     let toplevel = git::toplevel(&start);
     let outermost_marked = |stop: Option<&Path>| -> Option<PathBuf> {
@@ -111,33 +142,35 @@ pub fn discover(start: &Path) -> Result<Project> {
         }
         found
     };
+    let at = |root: PathBuf, top: &Path, need_packages: bool| Located {
+        root,
+        top: top.to_path_buf(),
+        need_packages,
+        start: start.clone(),
+    };
     if let Some(top) = &toplevel {
         // A project inside a directory the top level's scan never searches (`examples/`,
         // `tests/`, `fixtures/` …) is a project of its own, even when the top level is a
         // Python project too: `pyrel -C examples/demo` in a repo that ships a wheel.
         if let Some(skipped) = skipped_ancestor(&start, top) {
             if let Some(root) = outermost_marked(Some(&skipped)) {
-                return scan(&root, top);
+                return Ok(at(root, top, false));
             }
         }
         if marked(top) {
-            return scan(top, top);
+            return Ok(at(top.clone(), top, false));
         }
         // Called inside a Python project that lives in a subdirectory of the repository
         // (e.g. `examples/demo`): that project is the root.
         if let Some(root) = outermost_marked(Some(top)) {
-            return scan(&root, top);
+            return Ok(at(root, top, false));
         }
         // Called at an unmarked top level: packages in subdirectories (setup.py layouts).
-        let project = scan(top, top)?;
-        if !project.packages.is_empty() {
-            return Ok(project);
-        }
-        return Err(not_python());
+        return Ok(at(top.clone(), top, true));
     }
     match outermost_marked(None) {
-        Some(root) => scan(&root, &root),
-        None => Err(not_python()),
+        Some(root) => Ok(at(root.clone(), &root, false)),
+        None => Err(Error::NotPythonProject { dir: start }),
     }
 }
 

@@ -16,6 +16,7 @@ pub(crate) mod pyproject;
 pub(crate) mod setup_cfg;
 pub(crate) mod setup_py;
 
+pub(crate) use discover::locate;
 pub use discover::{discover, order};
 
 /// A Python repository as found on disk.

@@ -394,6 +394,8 @@ fn doctor_clean(p: &Preflight<'_>) -> Step {
             github: Err("offline".into()),
             pypi: PypiClient::from_env(),
         },
+        credential_scan: Default::default(),
+        workflows: Default::default(),
     };
     let selection = Selection {
         select: Vec::new(),

@@ -298,12 +298,35 @@ pub(crate) fn may_hold_credential(rel: &Path, bytes: &[u8]) -> bool {
         || TOKENS.as_ref().is_none_or(|t| t.is_match(bytes))
 }
 
-/// Files git tracks or would track, relative to `root`: the index (read from `.git`,
-/// tracked files even when ignored since) united with a parallel .gitignore-honouring
-/// walk (untracked files git would track; a repository without git is covered too).
-/// Only regular files: a symlink is scanned where it points inside the repository.
-fn candidate_files(root: &Path) -> Result<Vec<PathBuf>, String> {
-    let (tx, rx) = std::sync::mpsc::channel::<PathBuf>();
+/// What the scan of a repository found.
+#[derive(Debug)]
+pub(crate) struct Scanned {
+    /// Findings, file by file in path order.
+    findings: Vec<FindingBuilder>,
+    /// Files read (not over the size cap, not binary).
+    files: usize,
+}
+
+/// Scans every file git tracks or would track, relative to `root`: a parallel
+/// .gitignore-honouring walk reads each file as it is found (untracked files git would
+/// track; a repository without git is covered too), then the files of the index (read
+/// from `.git`) the walk did not see (tracked files ignored since). Only regular files: a
+/// symlink is scanned where it points inside the repository.
+pub(crate) fn scan(root: &Path) -> Result<Scanned, String> {
+    let files = AtomicUsize::new(0);
+    let found: Mutex<Vec<(PathBuf, Vec<FindingBuilder>)>> = Mutex::new(Vec::new());
+    let seen: Mutex<HashSet<PathBuf>> = Mutex::new(HashSet::new());
+    let read = |rel: &Path| {
+        if let Some(f) = scan_file(root, rel) {
+            files.fetch_add(1, Ordering::Relaxed);
+            if !f.is_empty() {
+                found
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((rel.to_path_buf(), f));
+            }
+        }
+    };
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
@@ -314,20 +337,22 @@ fn candidate_files(root: &Path) -> Result<Vec<PathBuf>, String> {
         .filter_entry(|e| e.file_name() != ".git")
         .build_parallel()
         .run(|| {
-            let tx = tx.clone();
+            let (read, seen) = (&read, &seen);
             Box::new(move |entry| {
                 if let Ok(entry) = entry {
                     if entry.file_type().is_some_and(|t| t.is_file()) {
                         if let Ok(rel) = entry.path().strip_prefix(root) {
-                            let _ = tx.send(rel.to_path_buf());
+                            read(rel);
+                            seen.lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .insert(rel.to_path_buf());
                         }
                     }
                 }
                 ignore::WalkState::Continue
             })
         });
-    drop(tx);
-    let mut files: HashSet<PathBuf> = rx.into_iter().collect();
+    let seen = seen.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(git) = crate::project::git::git_dir(root) {
         let tracked = match crate::project::git::tracked_files(&git) {
             Ok(t) => t,
@@ -339,14 +364,19 @@ fn candidate_files(root: &Path) -> Result<Vec<PathBuf>, String> {
             let Ok(rel) = path.strip_prefix(prefix) else {
                 continue;
             };
-            if !files.contains(rel)
+            if !seen.contains(rel)
                 && std::fs::symlink_metadata(root.join(rel)).is_ok_and(|m| m.is_file())
             {
-                files.insert(rel.to_path_buf());
+                read(rel);
             }
         }
     }
-    Ok(files.into_iter().collect())
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Scanned {
+        findings: found.into_iter().flat_map(|(_, f)| f).collect(),
+        files: files.into_inner(),
+    })
 }
 
 /// `git ls-files`, for an index layout that is not read directly (a split index).
@@ -392,37 +422,10 @@ fn scan_file(root: &Path, rel: &Path) -> Option<Vec<FindingBuilder>> {
 }
 
 fn run(ctx: &Context) -> Outcome {
-    let root = &ctx.project.root;
-    let files = match candidate_files(root) {
-        Ok(f) => f,
-        Err(e) => return Outcome::Unknown(e),
-    };
-    let next = AtomicUsize::new(0);
-    let scanned = AtomicUsize::new(0);
-    let found: Mutex<Vec<(&Path, Vec<FindingBuilder>)>> = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..threads() {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(rel) = files.get(i) else {
-                    break;
-                };
-                if let Some(f) = scan_file(root, rel) {
-                    scanned.fetch_add(1, Ordering::Relaxed);
-                    if !f.is_empty() {
-                        found
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push((rel.as_path(), f));
-                    }
-                }
-            });
-        }
-    });
-    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    found.sort_by(|a, b| a.0.cmp(b.0));
-    let out = found.into_iter().flat_map(|(_, f)| f).collect();
-    Outcome::from_builders(out, format!("{} file(s) scanned", scanned.into_inner()))
+    match ctx.credential_scan() {
+        Ok(s) => Outcome::from_builders(s.findings, format!("{} file(s) scanned", s.files)),
+        Err(e) => Outcome::Unknown(e),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use super::{Code, Context, Outcome};
 mod branch_protection;
 mod changelog;
 mod committed_credential;
+pub(crate) use committed_credential::{scan as scan_credentials, Scanned};
 mod drift;
 mod github_environments;
 mod github_secrets;

@@ -82,7 +82,7 @@ fn run(ctx: &Context) -> Outcome {
     // publishes what the other did not check).
     // Only publishers that can run on the same event: a manual-only upload next to a
     // tag-triggered release, or two workflows for tags of different packages, is fine.
-    let publishers = crate::project::choices::publishers(&ctx.project);
+    let publishers = crate::project::choices::publishers(&ctx.project, |rel| ctx.workflow(rel));
     let clash = publishers.iter().enumerate().find_map(|(i, a)| {
         publishers[i + 1..].iter().find_map(|b| {
             crate::project::choices::shared_trigger(&a.triggers, &b.triggers).map(|t| (a, b, t))

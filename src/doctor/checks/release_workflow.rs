@@ -324,9 +324,11 @@ fn run(ctx: &Context) -> Outcome {
     let mut publishing_jobs = 0;
     let mut publishing_files = 0;
     for rel in &files {
-        let Some(text) = ctx.read(rel) else { continue };
-        let doc: Value = match serde_yaml::from_str(&text) {
-            Ok(d) => d,
+        let Some(parsed) = ctx.workflow(rel) else {
+            continue;
+        };
+        let (text, doc) = match &parsed.doc {
+            Ok(d) => (&parsed.text, d),
             Err(e) => {
                 out.push(
                     finding(
@@ -340,7 +342,7 @@ fn run(ctx: &Context) -> Outcome {
                 continue;
             }
         };
-        let n = check_workflow(ctx, rel, &text, &doc, &mut out);
+        let n = check_workflow(ctx, rel, text, doc, &mut out);
         if n > 0 {
             publishing_files += 1;
             publishing_jobs += n;
