@@ -479,18 +479,32 @@ pub(crate) fn remove_in(root: &Path, rel: &Path) -> Result<()> {
 
 /// Relative path as a forward-slash string, for output and lock files.
 pub(crate) fn slash(path: &Path) -> String {
-    path.components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+    // One string, no list of parts: called for every path of every package when rendering.
+    let mut out = String::with_capacity(path.as_os_str().len());
+    for c in path.components() {
+        if let Component::Normal(s) = c {
+            if !out.is_empty() {
+                out.push('/');
+            }
+            out.push_str(&s.to_string_lossy());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slash_joins_the_normal_components_with_forward_slashes() {
+        assert_eq!(slash(Path::new("")), "");
+        assert_eq!(slash(Path::new(".")), "");
+        assert_eq!(slash(Path::new("a")), "a");
+        assert_eq!(slash(Path::new("./libs//pkg-1/./src/")), "libs/pkg-1/src");
+        assert_eq!(slash(Path::new("/abs/x")), "abs/x");
+        assert_eq!(slash(&Path::new("a").join("b").join("c.py")), "a/b/c.py");
+    }
 
     #[test]
     fn line_col_counts_from_one() {

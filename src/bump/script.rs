@@ -150,16 +150,32 @@ pub fn with_data(json: &str) -> Result<String> {
 /// and `\` as it is, everything else escaped (`\"`, `\\`, `\uXXXX`, `\UXXXXXXXX`). Nothing in
 /// `s` can end the literal or start a line of code.
 pub(crate) fn py_string(s: &str) -> String {
+    use std::fmt::Write as _;
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
+    let mut rest = s;
+    while !rest.is_empty() {
+        // Runs of printable ASCII other than `"` and `\` go in as they are, in one copy.
+        let run = rest
+            .bytes()
+            .position(|b| !(b' '..=b'~').contains(&b) || b == b'"' || b == b'\\')
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..run]);
+        rest = &rest[run..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            ' '..='~' => out.push(c),
-            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+            c if (c as u32) <= 0xFFFF => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
         }
+        rest = &rest[c.len_utf8()..];
     }
     out.push('"');
     out
