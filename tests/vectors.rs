@@ -39,6 +39,12 @@ fn manifests(layout: &str) -> Vec<(&'static str, &'static str)> {
             ("a", "libs/a/pyproject.toml"),
             ("a-v", "libs/a-v/pyproject.toml"),
         ],
+        // One name is the tail of the other, and comes first: with the name after the
+        // version (`{version}-{name}`), a tag of `x-v` has the shape of `v`'s tags too.
+        "tails" => vec![
+            ("v", "libs/v/pyproject.toml"),
+            ("x-v", "libs/x-v/pyproject.toml"),
+        ],
         _ => vec![],
     }
 }
@@ -49,6 +55,11 @@ fn changelogs(layout: &str) -> Vec<&'static str> {
             "CHANGELOG.md",
             "libs/a/CHANGELOG.md",
             "libs/a-v/CHANGELOG.md",
+        ],
+        "tails" => vec![
+            "CHANGELOG.md",
+            "libs/v/CHANGELOG.md",
+            "libs/x-v/CHANGELOG.md",
         ],
         _ => vec!["CHANGELOG.md"],
     }
@@ -111,7 +122,7 @@ fn repository(layout: &str, policy: &Value) -> tempfile::TempDir {
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hatch-vcs"),
             d.path(),
         ),
-        "workspace" => {
+        "workspace" | "tails" => {
             write(
                 d.path(),
                 "pyproject.toml",

@@ -795,10 +795,11 @@ def tag_for(pkg, version):
 
 
 def _tag_middle(tag, pkg):
-    """(tag prefix, version text) when `tag` has the shape of `pkg`'s tags, else None."""
+    """(length of the text around the version, version text) when `tag` has the shape of
+    `pkg`'s tags, else None."""
     prefix, _, suffix = tag_format_of(pkg).partition("{version}")
     if tag.startswith(prefix) and tag.endswith(suffix) and len(tag) > len(prefix) + len(suffix):
-        return prefix, tag[len(prefix):len(tag) - len(suffix)]
+        return len(prefix) + len(suffix), tag[len(prefix):len(tag) - len(suffix)]
     return None
 
 
@@ -809,8 +810,9 @@ _BAD_TAG = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.|\.lock(?:/|$)|^
 
 def match_tag(tag):
     """(packages the tag releases, its version text). With `{name}` or `{dir}` in the tag
-    format the tag releases one package: the one whose tag prefix is the longest match (`a-v`
-    over `a`); otherwise every package."""
+    format the tag releases one package: the one whose text around the version is longest
+    (`a-v` over `a` in `a-v-v1.0`, `x-v` over `v` in `1.0-x-v`; on a tie, the first);
+    otherwise every package."""
     if not tag or _BAD_TAG.search(tag):
         raise VersionError("%s is not a tag name git could create (whitespace, control characters, "
                            "`..`, `@{`, or one of ~^:?*[\\)" % json.dumps(tag))
@@ -818,7 +820,7 @@ def match_tag(tag):
     best = None
     for p in PACKAGES if named else [None]:
         m = _tag_middle(tag, p)
-        if m and (best is None or len(m[0]) > len(best[0])):
+        if m and (best is None or m[0] > best[0]):
             best = (m[0], p, m[1])
     if best is None:
         raise VersionError("tag %s does not match the tag format %s" % (tag, TAG_FORMAT))
