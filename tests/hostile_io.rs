@@ -572,3 +572,111 @@ fn kill_9_during_bump_leaves_every_file_old_or_new() {
         );
     }
 }
+
+/// A process limit so low that no thread can be started (`ulimit -u`, a container's pids
+/// limit): every verb gives the answer it gives without the limit, one thread doing the
+/// work. Before, the parallel walk of the credential scan panicked (exit 101) when its
+/// second thread could not be started, then waited for it forever. Root ignores the limit,
+/// so as root the commands run as `nobody` (setpriv).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_process_limit_that_forbids_threads_changes_no_answer() {
+    let Some(prlimit) = common::require_tool("prlimit") else {
+        return;
+    };
+    let id = Command::new("id").arg("-u").output().unwrap();
+    let as_root = String::from_utf8_lossy(&id.stdout).trim() == "0";
+    let setpriv = if as_root {
+        let Some(p) = common::require_tool("setpriv") else {
+            return;
+        };
+        Some(p)
+    } else {
+        None
+    };
+    // 130 members: discovery reads them on several threads (from 128 directories).
+    let repo = tempfile::tempdir().unwrap();
+    let members: Vec<String> = (0..130).map(|i| format!("\"libs/m{i:03}\"")).collect();
+    std::fs::write(
+        repo.path().join("pyproject.toml"),
+        format!("[tool.uv.workspace]\nmembers = [{}]\n", members.join(", ")),
+    )
+    .unwrap();
+    for i in 0..130 {
+        let dir = repo.path().join(format!("libs/m{i:03}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("pyproject.toml"),
+            format!("[project]\nname = \"acme-m{i:03}\"\nversion = \"1.0.0\"\n\n[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n"),
+        )
+        .unwrap();
+    }
+    git(repo.path(), &["init", "-q", "-b", "main"]);
+    init(repo.path());
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-q", "-m", "init"]);
+    // The binary and the repository where `nobody` can run and read them.
+    let bin = repo.path().join(".pyrel-under-test");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("pyrel"), &bin).unwrap();
+    if as_root {
+        let chown = Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(repo.path())
+            .status()
+            .unwrap();
+        assert!(chown.success());
+        let chmod = Command::new("chmod")
+            .args(["a+rx"])
+            .arg(repo.path())
+            .status()
+            .unwrap();
+        assert!(chmod.success());
+    }
+    let run = |nproc: Option<u32>, args: &[&str]| {
+        let mut argv: Vec<std::ffi::OsString> = vec!["60".into()];
+        if let Some(p) = &setpriv {
+            argv.push(p.into());
+            for a in ["--reuid=65534", "--regid=65534", "--clear-groups"] {
+                argv.push(a.into());
+            }
+        }
+        if let Some(n) = nproc {
+            argv.push(prlimit.clone().into());
+            argv.push(format!("--nproc={n}").into());
+        }
+        argv.push(bin.clone().into());
+        let out = Command::new("timeout")
+            .args(&argv)
+            .args(args)
+            .current_dir(repo.path())
+            .env("NO_COLOR", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("PYREL_NO_GH", "1")
+            .env_remove("GH_TOKEN")
+            .env_remove("GITHUB_TOKEN")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (out.status.code(), stdout(&out), stderr(&out))
+    };
+    for args in [
+        &["doctor", "--offline"][..],
+        &["doctor", "--offline", "--select", "committed-credential"],
+        &["version"],
+        &["generate", "--check"],
+        &["bump", "minor", "--dry-run"],
+    ] {
+        let free = run(None, args);
+        assert_eq!(free.0, Some(0), "{args:?} without a limit: {free:?}");
+        for n in [1, 2, 3] {
+            let limited = run(Some(n), args);
+            assert!(
+                !limited.2.contains("panicked"),
+                "{args:?} nproc={n}: {}",
+                limited.2
+            );
+            assert_eq!(limited.0, free.0, "{args:?} nproc={n}: {limited:?}");
+            assert_eq!(limited.1, free.1, "{args:?} nproc={n}");
+        }
+    }
+}

@@ -38,11 +38,14 @@ pub(crate) struct CredentialScan(Mutex<Option<JoinHandle<ScanResult>>>);
 type ScanResult = Result<super::checks::Scanned, String>;
 
 impl CredentialScan {
-    /// Starts scanning `root`.
+    /// Starts scanning `root` (when no thread can be started, the check scans when it runs).
     pub(crate) fn start(root: &Path) -> Self {
         let root = root.to_path_buf();
-        let handle = std::thread::spawn(move || super::checks::scan_credentials(&root));
-        CredentialScan(Mutex::new(Some(handle)))
+        let handle = std::thread::Builder::new()
+            .name("credential-scan".into())
+            .spawn(move || super::checks::scan_credentials(&root))
+            .ok();
+        CredentialScan(Mutex::new(handle))
     }
 }
 

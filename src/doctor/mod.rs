@@ -336,19 +336,26 @@ pub(crate) fn run(ctx: &Context, selection: &Selection) -> Report {
         .into_iter()
         .partition(|(_, check)| check.code == Code::CommittedCredential);
     std::thread::scope(|s| {
+        // A thread that cannot be started leaves its check to run inline, after the others.
         let running: Vec<_> = beside
             .iter()
-            .map(|&(i, check)| (i, s.spawn(move || evaluate(check, ctx))))
+            .map(|&(i, check)| {
+                let thread =
+                    std::thread::Builder::new().spawn_scoped(s, move || evaluate(check, ctx));
+                (i, check, thread.ok())
+            })
             .collect();
         for (i, check) in inline {
             results[i] = Some(evaluate(check, ctx));
         }
-        for (i, handle) in running {
-            match handle.join() {
-                Ok(result) => results[i] = Some(result),
+        for (i, check, thread) in running {
+            results[i] = Some(match thread {
                 // A check that panics is a bug: fail as loudly as it would have inline.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
+                Some(t) => t
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => evaluate(check, ctx),
+            });
         }
     });
     let jobs: Vec<crate::remote::Job<'_, CheckResult>> = online_jobs

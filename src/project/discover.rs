@@ -343,16 +343,22 @@ fn read_dirs(
     let parts: Vec<Result<Found>> = std::thread::scope(|s| {
         let mut slices = dirs.chunks(size);
         let first = slices.next().unwrap_or_default();
+        // A slice whose thread cannot be started is read here, in its place in the order.
         let handles: Vec<_> = slices
             .map(|slice| {
-                let known = known.clone();
-                s.spawn(move || read(slice, known))
+                let theirs = known.clone();
+                let thread =
+                    std::thread::Builder::new().spawn_scoped(s, move || read(slice, theirs));
+                (slice, thread.ok())
             })
             .collect();
-        let mut parts = vec![read(first, known)];
-        for h in handles {
-            // A panic in discovery is a bug: fail as loudly as it would have inline.
-            parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        let mut parts = vec![read(first, known.clone())];
+        for (slice, thread) in handles {
+            parts.push(match thread {
+                // A panic in discovery is a bug: fail as loudly as it would have inline.
+                Some(t) => t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                None => read(slice, known.clone()),
+            });
         }
         parts
     });

@@ -62,22 +62,31 @@ pub fn run_concurrently<'a, T: Send>(jobs: Vec<Job<'a, T>>) -> Vec<T> {
     let queue: Mutex<VecDeque<(usize, Job<'a, T>)>> =
         Mutex::new(jobs.into_iter().enumerate().collect());
     let results: Mutex<Vec<Option<T>>> = Mutex::new((0..count).map(|_| None).collect());
+    let work = || loop {
+        // A poisoned lock means another job panicked; the scope re-raises that panic, so
+        // this worker just takes the data and carries on.
+        let next = queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop_front();
+        let Some((index, job)) = next else { break };
+        let value = job();
+        results
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)[index] = Some(value);
+    };
     std::thread::scope(|scope| {
-        for _ in 0..count.min(MAX_CONCURRENCY) {
-            scope.spawn(|| loop {
-                // A poisoned lock means another job panicked; the scope re-raises that
-                // panic, so this worker just takes the data and carries on.
-                let next = queue
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .pop_front();
-                let Some((index, job)) = next else { break };
-                let value = job();
-                results
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)[index] = Some(value);
-            });
+        // The calling thread is one of the workers: when no other thread can be started
+        // (a low process limit), the jobs still run, one after the other.
+        for _ in 1..count.min(MAX_CONCURRENCY) {
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, work)
+                .is_err()
+            {
+                break;
+            }
         }
+        work();
     });
     results
         .into_inner()

@@ -310,8 +310,8 @@ pub(crate) struct Scanned {
 /// Scans every file git tracks or would track, relative to `root`: a parallel
 /// .gitignore-honouring walk reads each file as it is found (untracked files git would
 /// track; a repository without git is covered too), then the files of the index (read
-/// from `.git`) the walk did not see (tracked files ignored since). Only regular files: a
-/// symlink is scanned where it points inside the repository.
+/// from `.git`) the walk did not see (tracked files ignored since) are read. Only regular
+/// files: a symlink is scanned where it points inside the repository.
 pub(crate) fn scan(root: &Path) -> Result<Scanned, String> {
     let files = AtomicUsize::new(0);
     let found: Mutex<Vec<(PathBuf, Vec<FindingBuilder>)>> = Mutex::new(Vec::new());
@@ -327,31 +327,37 @@ pub(crate) fn scan(root: &Path) -> Result<Scanned, String> {
             }
         }
     };
-    ignore::WalkBuilder::new(root)
-        .hidden(false)
+    let visit = |entry: ignore::DirEntry| {
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            if let Ok(rel) = entry.path().strip_prefix(root) {
+                read(rel);
+                seen.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(rel.to_path_buf());
+            }
+        }
+    };
+    let mut walk = ignore::WalkBuilder::new(root);
+    walk.hidden(false)
         .git_ignore(true)
         .git_exclude(true)
         .git_global(false)
         .require_git(false)
-        .threads(threads())
-        .filter_entry(|e| e.file_name() != ".git")
-        .build_parallel()
-        .run(|| {
-            let (read, seen) = (&read, &seen);
+        .filter_entry(|e| e.file_name() != ".git");
+    let threads = threads();
+    if threads > 1 && can_start(threads) {
+        walk.threads(threads).build_parallel().run(|| {
+            let visit = &visit;
             Box::new(move |entry| {
                 if let Ok(entry) = entry {
-                    if entry.file_type().is_some_and(|t| t.is_file()) {
-                        if let Ok(rel) = entry.path().strip_prefix(root) {
-                            read(rel);
-                            seen.lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .insert(rel.to_path_buf());
-                        }
-                    }
+                    visit(entry);
                 }
                 ignore::WalkState::Continue
             })
         });
+    } else {
+        walk.build().flatten().for_each(visit);
+    }
     let seen = seen.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(git) = crate::project::git::git_dir(root) {
         let tracked = match crate::project::git::tracked_files(&git) {
@@ -393,6 +399,18 @@ fn ls_files(root: &Path) -> Result<Vec<PathBuf>, String> {
         .filter(|n| !n.is_empty())
         .map(|n| PathBuf::from(String::from_utf8_lossy(n).into_owned()))
         .collect())
+}
+
+/// Whether `n` threads can be started now. The parallel walk panics when one of its
+/// threads cannot be started, and then waits forever for it (a low process limit): it
+/// runs only where that will not happen, and the walk is one thread elsewhere.
+fn can_start(n: usize) -> bool {
+    std::thread::scope(|s| {
+        let started: Vec<_> = (0..n)
+            .map_while(|_| std::thread::Builder::new().spawn_scoped(s, || ()).ok())
+            .collect();
+        started.len() == n
+    })
 }
 
 fn threads() -> usize {
