@@ -15,6 +15,32 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
     })
 }
 
+/// The ignore files a walk of `dir` opens (`.gitignore`, `.ignore`, and
+/// `.git/info/exclude` at a git top level) that are not regular files: a FIFO blocks the
+/// open forever and a link to `/dev/zero` never ends, and git can commit the link. The
+/// walkers (the `ignore` crate) open these without asking what they are, so each walk
+/// asks first, for every directory it enters.
+pub(crate) fn irregular_ignore_file(dir: &Path) -> Option<PathBuf> {
+    [".gitignore", ".ignore", ".git/info/exclude"]
+        .iter()
+        .map(|name| dir.join(name))
+        // Through links: what the walker would open. A dangling link or a directory
+        // fails the open at once, harmlessly.
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()))
+}
+
+/// The error for an [`irregular_ignore_file`], relative to `root`.
+pub(crate) fn irregular_ignore_error(root: &Path, path: &Path) -> Error {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    Error::usage(
+        format!(
+            "`{}` is not a regular file (a FIFO, socket or device, or a link to one); pyrel does not read it",
+            rel.display()
+        ),
+        Some("make it a regular file, or remove it"),
+    )
+}
+
 /// Like [`read_text`], but a missing file (or anything that is not a regular file) is
 /// `Ok(None)`.
 pub(crate) fn read_text_opt(path: &Path) -> Result<Option<String>> {

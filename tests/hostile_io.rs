@@ -680,3 +680,106 @@ fn a_process_limit_that_forbids_threads_changes_no_answer() {
         }
     }
 }
+// ---------------------------------------------------------------------------------------
+// 11. Ignore files the walkers would block on
+
+/// Runs pyrel, killing it after `limit`: `None` when it had not finished by then.
+fn output_within(mut cmd: Command, limit: Duration) -> Option<std::process::Output> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    None
+}
+
+/// The walkers open every `.gitignore` and `.ignore` they pass without asking what it is:
+/// a FIFO blocked the open forever, and a committed link to `/dev/zero` read until memory
+/// ran out. Each is now refused (exit 2, naming it) before anything is opened, for every
+/// verb that walks the tree.
+#[cfg(unix)]
+#[test]
+fn an_ignore_file_that_is_a_fifo_or_a_link_to_one_is_refused_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let fifo = outside.path().join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for (rel, link) in [
+        ("sub/.gitignore", false),
+        (".ignore", false),
+        ("widgets/.gitignore", true),
+    ] {
+        let repo = fixture("single-flat");
+        init(repo.path());
+        let path = repo.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        if link {
+            std::os::unix::fs::symlink(&fifo, &path).unwrap();
+        } else {
+            assert!(Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .unwrap()
+                .success());
+        }
+        let before = snapshot_tree_but(repo.path(), rel);
+        for args in [
+            &["version"][..],
+            &["doctor", "--offline"],
+            &["bump", "patch"],
+            &["generate"],
+        ] {
+            let out = output_within(pyrel_cmd(repo.path(), args), Duration::from_secs(30))
+                .unwrap_or_else(|| panic!("{rel}: pyrel {args:?} blocked on the FIFO"));
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{rel} {args:?}: {}",
+                stderr(&out)
+            );
+            assert!(
+                stderr(&out).contains(&format!("`{rel}` is not a regular file")),
+                "{rel} {args:?}: {}",
+                stderr(&out)
+            );
+        }
+        assert!(
+            snapshot_tree_but(repo.path(), rel) == before,
+            "{rel}: tree changed"
+        );
+    }
+}
+
+/// [`snapshot_tree`] that skips one special file (reading a FIFO would block).
+fn snapshot_tree_but(dir: &Path, skip: &str) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+            if rel == Path::new(".git") || rel == Path::new(skip) {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
