@@ -78,10 +78,8 @@ pub(crate) fn repo_path(s: &str) -> Result<(), Invalid> {
             _ => {}
         }
     }
-    if s.split('/')
-        .next()
-        .is_some_and(|c| c.eq_ignore_ascii_case(".git"))
-    {
+    // At any depth: `vendor/.git/hooks/post-checkout` is a nested repository's hook.
+    if s.split('/').any(|c| c.eq_ignore_ascii_case(".git")) {
         return bad("it is inside `.git/`");
     }
     Ok(())
@@ -604,6 +602,7 @@ mod tests {
             "./a",
             ".git/config",
             ".GIT/x",
+            "vendor/.git/hooks/post-checkout",
             "a b",
             "a${{ x }}",
             "a\nb",

@@ -147,6 +147,12 @@ fn policy_values_that_would_inject_are_refused_at_load_with_file_and_line() {
             r#"files = { release-workflow = ".git/hooks/post-checkout" }"#,
             ".git/",
         ),
+        // A nested repository's hook, written executable, ran at its next checkout.
+        (
+            r#"files = { bump-script = "vendor/.git/hooks/post-checkout" }"#,
+            ".git/",
+        ),
+        (r#"files = { release-workflow = "a/.GIT/config" }"#, ".git/"),
         (
             r#"files = { changelog = "pyproject.toml" }"#,
             "reads or keeps",
