@@ -259,6 +259,24 @@ pub(crate) fn github_repo(s: &str) -> Result<(), Invalid> {
     }
 }
 
+/// A host name as a git remote names it (`github.com`, `git.example.com`): dot-separated
+/// labels of `[A-Za-z0-9-]`, none empty or at an end `-`, at most 253 characters. The
+/// host reaches the changelog links and the bump script.
+pub(crate) fn host_name(s: &str) -> Result<(), Invalid> {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if !s.is_empty() && s.len() <= 253 && s.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        Err(format!("`{}` is not a host name", shown(s)))
+    }
+}
+
 /// One piece of a tag format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece {

@@ -665,3 +665,30 @@ fn dry_runs_never_show_a_file_outside_through_a_symlink() {
         );
     }
 }
+
+/// The origin's host reached the changelog links and the bump script's data unchecked:
+/// a remote whose host is not a host name (here one carrying an expression and a
+/// space) is no remote pyrel knows, and nothing written holds any of it.
+#[test]
+fn a_crafted_remote_host_reaches_no_file() {
+    for url in [
+        "https://gh.ex${{ github.token }}ample.com/acme/widgets.git",
+        "https://gh.example.com x/acme/widgets.git",
+        "git@gh.ex'ample.com:acme/widgets.git",
+    ] {
+        let repo = fixture("single-flat");
+        git(repo.path(), &["remote", "set-url", "origin", url]);
+        let out = run(repo.path(), &["init", "--yes"]);
+        assert!(out.status.success(), "{url}: {}", stderr(&out));
+        for (path, bytes) in snapshot_tree(repo.path()) {
+            let text = String::from_utf8_lossy(&bytes);
+            for needle in ["gh.ex", "${{ github.token }}ample"] {
+                assert!(
+                    !text.contains(needle),
+                    "{url}: {} holds {needle:?}",
+                    path.display()
+                );
+            }
+        }
+    }
+}

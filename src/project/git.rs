@@ -99,8 +99,13 @@ pub(crate) fn parse_remote(url: &str) -> Option<Remote> {
     let ok = |s: &str| {
         s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !s.starts_with('-')
+            && s != "."
+            && s != ".."
     };
-    if !ok(&owner) || !ok(&repo) {
+    // The host and path reach the changelog links and the bump script: a remote that
+    // is not a plain host and owner/repo is no remote pyrel knows.
+    if !ok(&owner) || !ok(&repo) || crate::grammar::host_name(host).is_err() {
         return None;
     }
     Some(Remote {
@@ -903,5 +908,15 @@ mod tests {
         }
         assert!(parse_remote("https://github.com/acme").is_none());
         assert!(parse_remote("https://github.com/a/b\"c").is_none());
+        for bad in [
+            "https://gh.ex${{ github.token }}ample.com/acme/widgets.git",
+            "https://a b/acme/widgets.git",
+            "https://gh.exa%0amples.com/acme/widgets.git",
+            "git@-oProxyCommand=x:acme/widgets.git",
+            "https://github.com/acme/-x.git",
+            "https://github.com/acme/...git",
+        ] {
+            assert!(parse_remote(bad).is_none(), "{bad}");
+        }
     }
 }
