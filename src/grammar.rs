@@ -180,6 +180,18 @@ pub(crate) fn printable_text(s: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// A value of a workflow mapping (a test job's environment variable): may be empty,
+/// but no control, line-breaking or invisible character (U+2028 ends a line for some
+/// YAML readers; bidi controls hide text from a reviewer) and no `${{`.
+pub(crate) fn workflow_value(s: &str) -> Result<(), String> {
+    if s.chars().any(is_invisible_or_break) {
+        return Err(
+            "must not contain control characters, line breaks or invisible characters".into(),
+        );
+    }
+    no_expression(s)
+}
+
 /// A runner label (`ubuntu-24.04`, `self-hosted`): `[A-Za-z0-9._-]`, at most 100
 /// characters, not starting with `-` or `.`.
 pub(crate) fn runner_label(s: &str) -> Result<(), Invalid> {

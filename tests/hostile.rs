@@ -692,3 +692,35 @@ fn a_crafted_remote_host_reaches_no_file() {
         }
     }
 }
+
+/// Test-job environment values refused only ASCII control characters: a line or
+/// paragraph separator (a line break to some YAML readers) or a bidi control (text a
+/// reviewer does not see) reached the test workflow. Refused at load, file and line.
+#[test]
+fn invisible_and_line_breaking_characters_in_test_env_values_are_refused() {
+    let service = "image = \"postgres:17@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"";
+    for c in ["\\u2028", "\\u2029", "\\u202e", "\\u200b", "\\u2066"] {
+        for line in [
+            format!("test-env = {{ DATABASE_URL = \"a{c}b: c\" }}"),
+            format!("test-services = {{ pg = {{ {service}, env = {{ P = \"a{c}b\" }} }} }}"),
+        ] {
+            let repo = fixture("single-flat");
+            write(
+                &repo.path().join("pyrel.toml"),
+                &format!("publish = \"trusted\"\n{line}\n"),
+            );
+            let before = snapshot_tree(repo.path());
+            let out = run(repo.path(), &["generate"]);
+            assert_refused(&out, 2, "invisible characters");
+            assert!(
+                stderr(&out).contains("pyrel.toml:2"),
+                "{line}: {}",
+                stderr(&out)
+            );
+            let out = run(repo.path(), &["doctor", "--offline"]);
+            assert_eq!(out.status.code(), Some(1), "{line}");
+            assert!(stdout(&out).contains("pyrel.toml:2"), "{}", stdout(&out));
+            assert!(snapshot_tree(repo.path()) == before, "{line}: tree changed");
+        }
+    }
+}
