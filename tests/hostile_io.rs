@@ -783,3 +783,27 @@ fn snapshot_tree_but(dir: &Path, skip: &str) -> std::collections::BTreeMap<PathB
     }
     out
 }
+
+/// The git index's entry count sized an allocation before any entry was read: a
+/// corrupt count (0xffffffff) aborted doctor asking for gigabytes. Now it is read as a
+/// truncated index, and doctor answers.
+#[test]
+fn a_corrupt_index_entry_count_does_not_abort_doctor() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "init"]);
+    let index = repo.path().join(".git/index");
+    let mut data = std::fs::read(&index).unwrap();
+    data[8..12].copy_from_slice(&u32::MAX.to_be_bytes());
+    std::fs::write(&index, data).unwrap();
+    let out = run(repo.path(), &["doctor", "--offline", "--format", "json"]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}: {}",
+        out.status,
+        stderr(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["schema"], "pyrel-doctor/1");
+}

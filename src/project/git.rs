@@ -417,7 +417,9 @@ fn parse_index(data: &[u8], oid_len: usize) -> Result<Vec<Vec<u8>>, NeedsGit> {
         return Err(bad("unknown version"));
     }
     let count = u32_at(8)? as usize;
-    let mut names: Vec<Vec<u8>> = Vec::with_capacity(count);
+    // The count is not trusted to size anything: an entry takes at least 42 bytes plus
+    // the object id, so a corrupt count cannot ask for more room than the file could fill.
+    let mut names: Vec<Vec<u8>> = Vec::with_capacity(count.min(data.len() / (42 + oid_len)));
     let mut previous: Vec<u8> = Vec::new();
     let mut at = 12;
     // ctime, mtime (8 each), dev, ino, mode, uid, gid, size (4 each), then the object id.
