@@ -724,3 +724,36 @@ fn invisible_and_line_breaking_characters_in_test_env_values_are_refused() {
         }
     }
 }
+
+/// A job name read from an existing workflow became a required check unchecked when the
+/// job had no matrix: `init --yes` then refused its own policy, naming a line of a
+/// pyproject.toml it had not written. A name GitHub only knows at run time, or one no
+/// policy may hold, is now left out where it is read; the plain one is kept.
+#[test]
+fn crafted_job_names_of_existing_workflows_never_become_required_checks() {
+    let repo = fixture("single-flat");
+    write(
+        &repo.path().join(".github/workflows/ci.yml"),
+        "on: [push, pull_request]\njobs:\n  a:\n    name: \"unit ${{ github.event.head_commit.message }}\"\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n  b:\n    name: \"lint\\u2028evil: true\"\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n  c:\n    name: acme-unit\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
+    );
+    let out = run(repo.path(), &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let policy = std::fs::read_to_string(repo.path().join("pyproject.toml")).unwrap();
+    assert!(
+        policy.contains(r#"required-checks = ["acme-unit"]"#),
+        "{policy}"
+    );
+    for (path, bytes) in snapshot_tree(repo.path()) {
+        if path.ends_with("ci.yml") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for needle in ["head_commit", "evil", "\u{2028}"] {
+            assert!(
+                !text.contains(needle),
+                "{} holds {needle:?}",
+                path.display()
+            );
+        }
+    }
+}

@@ -465,7 +465,15 @@ fn workflows(
             if !runs_tests {
                 continue;
             }
-            checks.extend(check_names(id, job));
+            // A name GitHub only knows at run time (`${{ ... }}` outside a matrix) or one
+            // no policy could hold (a line break, an invisible character) is not a check
+            // pyrel can require: it is left out here, where it enters, not refused later
+            // as if the user had written it.
+            checks.extend(
+                check_names(id, job)
+                    .into_iter()
+                    .filter(|n| crate::grammar::check_name(n).is_ok()),
+            );
         }
     }
     checks.dedup();
