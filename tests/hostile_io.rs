@@ -807,3 +807,55 @@ fn a_corrupt_index_entry_count_does_not_abort_doctor() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["schema"], "pyrel-doctor/1");
 }
+
+/// Files read by path rather than by the walk blocked on a FIFO too (and read a link to
+/// `/dev/zero` without end): a script an existing workflow runs, which discovery reads
+/// for publish steps, and the `.git` files read without a git process. Each is read only
+/// when it is a regular file now, and every verb finishes.
+#[cfg(unix)]
+#[test]
+fn files_read_by_path_that_are_fifos_never_block() {
+    let outside = tempfile::tempdir().unwrap();
+    let fifo = outside.path().join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for rel in [
+        "scripts/acme-ci.sh",
+        ".git/packed-refs",
+        ".git/HEAD",
+        ".git/index",
+    ] {
+        let repo = fixture("single-flat");
+        init(repo.path());
+        git(repo.path(), &["add", "-A"]);
+        git(repo.path(), &["commit", "-qm", "init"]);
+        std::fs::create_dir_all(repo.path().join(".github/workflows")).unwrap();
+        std::fs::write(
+            repo.path().join(".github/workflows/acme-ci.yml"),
+            "on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./scripts/acme-ci.sh\n",
+        )
+        .unwrap();
+        let path = repo.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let _ = std::fs::remove_file(&path);
+        std::os::unix::fs::symlink(&fifo, &path).unwrap();
+        for args in [
+            &["version"][..],
+            &["doctor", "--offline"],
+            &["init", "--yes", "--dry-run"],
+            &["bump", "patch", "--dry-run"],
+        ] {
+            let out = output_within(pyrel_cmd(repo.path(), args), Duration::from_secs(30))
+                .unwrap_or_else(|| panic!("{rel}: pyrel {args:?} blocked on the FIFO"));
+            assert!(
+                matches!(out.status.code(), Some(0..=2)),
+                "{rel} {args:?}: {:?} {}",
+                out.status,
+                stderr(&out)
+            );
+        }
+    }
+}
