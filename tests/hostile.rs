@@ -757,3 +757,56 @@ fn crafted_job_names_of_existing_workflows_never_become_required_checks() {
         }
     }
 }
+
+/// Values from a repository were printed as they were: an escape sequence in a name or
+/// a version retitled the terminal, cleared the screen or moved the cursor over a line
+/// already printed, and a bidi control reordered what a reader saw. Every such
+/// character now reaches stdout and stderr as `\uXXXX`, and the json output still
+/// parses to the value as it is in the file.
+#[test]
+fn escape_sequences_from_a_repository_never_reach_the_terminal() {
+    let repo = fixture("single-flat");
+    let pp = repo.path().join("pyproject.toml");
+    let text = std::fs::read_to_string(&pp).unwrap();
+    std::fs::write(
+        &pp,
+        text.replace(
+            "version = \"1.4.0\"",
+            r#"version = "1.4.0\u001b]0;acme\u0007\u001b[1A\u001b[2K\u202e\u009b2J""#,
+        ),
+    )
+    .unwrap();
+    let bad = ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}'];
+    for args in [
+        &["version"][..],
+        &["doctor", "--offline"],
+        &["doctor", "--offline", "--format", "github"],
+        &["bump", "patch"],
+        &["init", "--yes", "--dry-run"],
+    ] {
+        let out = run(repo.path(), args);
+        for text in [stdout(&out), stderr(&out)] {
+            assert!(!text.contains(bad), "{args:?}: {text:?}");
+        }
+        assert!(
+            format!("{}{}", stdout(&out), stderr(&out)).contains("\\u001b[1A"),
+            "{args:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    let out = run(repo.path(), &["version", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["packages"][0]["version"],
+        "1.4.0\u{1b}]0;acme\u{7}\u{1b}[1A\u{1b}[2K\u{202e}\u{9b}2J"
+    );
+    // A name is refused, and the refusal shows it escaped too.
+    std::fs::write(
+        &pp,
+        text.replace("name = \"widgets\"", r#"name = "w\u001b[2Jx""#),
+    )
+    .unwrap();
+    let out = run(repo.path(), &["version"]);
+    assert_refused(&out, 2, "w\\u001b[2Jx");
+}
