@@ -859,3 +859,84 @@ fn files_read_by_path_that_are_fifos_never_block() {
         }
     }
 }
+
+/// The pack reader decoded an offset delta's base distance without a bound: a corrupt
+/// entry whose varint runs past 64 bits overflowed (a panic in a debug build). Such an
+/// entry is now unreadable, the reader hands the question to git, and doctor answers.
+#[test]
+fn a_pack_entry_with_an_overflowing_base_offset_does_not_panic() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "init"]);
+    git(repo.path(), &["tag", "-a", "v1.4.0", "-m", "release"]);
+    git(repo.path(), &["gc", "-q"]);
+    // The tag object's offset in its pack.
+    let pack_dir = repo.path().join(".git/objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+        .find(|p| {
+            let out = Command::new("git")
+                .args(["verify-pack", "-v"])
+                .arg(p)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).contains(" tag ")
+        })
+        .expect("a pack holding the tag");
+    let listing = Command::new("git")
+        .args(["verify-pack", "-v"])
+        .arg(&idx)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let line = listing.lines().find(|l| l.contains(" tag ")).unwrap();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let (oid, offset) = (fields[0].to_string(), fields[4].parse::<usize>().unwrap());
+    // An offset delta whose distance reaches 2^64 - 1 and goes on.
+    let mut entry = vec![0x60u8];
+    let mut digits = Vec::new();
+    let (mut target, mut bits) = (u64::MAX, 64u32);
+    while bits > 7 {
+        digits.push((target & 0x7f) as u8);
+        target = ((target >> 7).wrapping_sub(1)) & ((1u64 << (bits - 7)) - 1);
+        bits -= 7;
+    }
+    digits.push(target as u8);
+    digits.reverse();
+    entry.extend(digits.iter().map(|d| d | 0x80));
+    entry.push(0x01);
+    let pack = idx.with_extension("pack");
+    let mut data = std::fs::read(&pack).unwrap();
+    data[offset..offset + entry.len()].copy_from_slice(&entry);
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, data).unwrap();
+    // The tag as a loose ref without peel information: the reader must open the object.
+    let packed = repo.path().join(".git/packed-refs");
+    let text = std::fs::read_to_string(&packed).unwrap();
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.contains("refs/tags/") && !l.starts_with('^'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&packed, kept).unwrap();
+    std::fs::create_dir_all(repo.path().join(".git/refs/tags")).unwrap();
+    std::fs::write(
+        repo.path().join(".git/refs/tags/v1.4.0"),
+        format!("{oid}\n"),
+    )
+    .unwrap();
+    let out = run(repo.path(), &["doctor", "--offline"]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}: {}",
+        out.status,
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

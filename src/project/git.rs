@@ -745,7 +745,12 @@ mod objects {
                     while c & 0x80 != 0 {
                         let Some(n) = next() else { return Ok(None) };
                         c = n;
-                        back = ((back + 1) << 7) | u64::from(c & 0x7f);
+                        // Checked: a corrupt entry's varint would overflow.
+                        let Some(next) = back.checked_add(1).and_then(|b| b.checked_mul(128))
+                        else {
+                            return Ok(None);
+                        };
+                        back = next | u64::from(c & 0x7f);
                     }
                     offset.checked_sub(back)
                 }
