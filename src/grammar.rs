@@ -111,7 +111,15 @@ pub(crate) fn overlapping<'a>(paths: &[(&'a str, &'a str)]) -> Option<(&'a str, 
 /// A branch name: git's `check-ref-format --branch` rules within a conservative charset
 /// (`[A-Za-z0-9._/-]`), at most 255 bytes.
 pub(crate) fn branch_name(s: &str) -> Result<(), Invalid> {
-    ref_name(s).map_err(|why| format!("`{}` is not a valid branch name: {why}", shown(s)))
+    // git refuses a branch named `HEAD`; one under `refs/` would be `refs/heads/refs/...`.
+    let named = if s == "HEAD" {
+        Err("`HEAD` names the checked-out commit, not a branch")
+    } else if s.starts_with("refs/") {
+        Err("give the branch name without `refs/heads/`")
+    } else {
+        ref_name(s)
+    };
+    named.map_err(|why| format!("`{}` is not a valid branch name: {why}", shown(s)))
 }
 
 /// The rules a git ref name (branch or tag, without `refs/...`) must follow, in the

@@ -132,6 +132,8 @@ fn policy_values_that_would_inject_are_refused_at_load_with_file_and_line() {
         (r#"pre-build = ["make ${{ github.head_ref }}"]"#, "${{"),
         (r#"default-branch = "main\nx""#, "branch name"),
         (r#"default-branch = "a..b""#, "branch name"),
+        (r#"default-branch = "HEAD""#, "branch name"),
+        (r#"default-branch = "refs/heads/main""#, "branch name"),
         (
             r#"runner = "ubuntu-latest\n    evil: true""#,
             "runner label",
