@@ -78,10 +78,8 @@ pub(crate) fn repo_path(s: &str) -> Result<(), Invalid> {
             _ => {}
         }
     }
-    if s.split('/')
-        .next()
-        .is_some_and(|c| c.eq_ignore_ascii_case(".git"))
-    {
+    // At any depth: `vendor/.git/hooks/post-checkout` is a nested repository's hook.
+    if s.split('/').any(|c| c.eq_ignore_ascii_case(".git")) {
         return bad("it is inside `.git/`");
     }
     Ok(())
@@ -113,7 +111,15 @@ pub(crate) fn overlapping<'a>(paths: &[(&'a str, &'a str)]) -> Option<(&'a str, 
 /// A branch name: git's `check-ref-format --branch` rules within a conservative charset
 /// (`[A-Za-z0-9._/-]`), at most 255 bytes.
 pub(crate) fn branch_name(s: &str) -> Result<(), Invalid> {
-    ref_name(s).map_err(|why| format!("`{}` is not a valid branch name: {why}", shown(s)))
+    // git refuses a branch named `HEAD`; one under `refs/` would be `refs/heads/refs/...`.
+    let named = if s == "HEAD" {
+        Err("`HEAD` names the checked-out commit, not a branch")
+    } else if s.starts_with("refs/") {
+        Err("give the branch name without `refs/heads/`")
+    } else {
+        ref_name(s)
+    };
+    named.map_err(|why| format!("`{}` is not a valid branch name: {why}", shown(s)))
 }
 
 /// The rules a git ref name (branch or tag, without `refs/...`) must follow, in the
@@ -180,6 +186,18 @@ pub(crate) fn printable_text(s: &str, max: usize) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// A value of a workflow mapping (a test job's environment variable): may be empty,
+/// but no control, line-breaking or invisible character (U+2028 ends a line for some
+/// YAML readers; bidi controls hide text from a reviewer) and no `${{`.
+pub(crate) fn workflow_value(s: &str) -> Result<(), String> {
+    if s.chars().any(is_invisible_or_break) {
+        return Err(
+            "must not contain control characters, line breaks or invisible characters".into(),
+        );
+    }
+    no_expression(s)
 }
 
 /// A runner label (`ubuntu-24.04`, `self-hosted`): `[A-Za-z0-9._-]`, at most 100
@@ -258,6 +276,24 @@ pub(crate) fn github_repo(s: &str) -> Result<(), Invalid> {
         Ok(())
     } else {
         bad()
+    }
+}
+
+/// A host name as a git remote names it (`github.com`, `git.example.com`): dot-separated
+/// labels of `[A-Za-z0-9-]`, none empty or at an end `-`, at most 253 characters. The
+/// host reaches the changelog links and the bump script.
+pub(crate) fn host_name(s: &str) -> Result<(), Invalid> {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if !s.is_empty() && s.len() <= 253 && s.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        Err(format!("`{}` is not a host name", shown(s)))
     }
 }
 
@@ -604,6 +640,7 @@ mod tests {
             "./a",
             ".git/config",
             ".GIT/x",
+            "vendor/.git/hooks/post-checkout",
             "a b",
             "a${{ x }}",
             "a\nb",

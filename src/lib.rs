@@ -34,6 +34,7 @@ pub(crate) use error::{Error, Result};
 #[doc(hidden)]
 pub mod run {
     pub use crate::cli::{Cli, ColorChoice};
+    pub use crate::commands::output::terminal_safe;
     pub use crate::commands::{run, stdout_failure, Outcome};
 }
 

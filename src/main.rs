@@ -64,12 +64,19 @@ fn main() -> ExitCode {
         Err(e) => {
             let red = console::Style::new().red().bold();
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "{} {e}", red.apply_to("error:"));
+            let message = e.to_string();
+            let _ = writeln!(
+                err,
+                "{} {}",
+                red.apply_to("error:"),
+                commands::terminal_safe(&message)
+            );
             if let Some(hint) = e.hint() {
                 let _ = writeln!(
                     err,
-                    "  {} {hint}",
-                    console::Style::new().cyan().apply_to("hint:")
+                    "  {} {}",
+                    console::Style::new().cyan().apply_to("hint:"),
+                    commands::terminal_safe(&hint)
                 );
             }
             ExitCode::from(2)

@@ -15,14 +15,66 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
     })
 }
 
+/// The ignore files a walk of `dir` opens (`.gitignore`, `.ignore`, and
+/// `.git/info/exclude` at a git top level) that are not regular files: a FIFO blocks the
+/// open forever and a link to `/dev/zero` never ends, and git can commit the link. The
+/// walkers (the `ignore` crate) open these without asking what they are, so each walk
+/// asks first, for every directory it enters.
+pub(crate) fn irregular_ignore_file(dir: &Path) -> Option<PathBuf> {
+    [".gitignore", ".ignore", ".git/info/exclude"]
+        .iter()
+        .map(|name| dir.join(name))
+        // Through links: what the walker would open. A dangling link or a directory
+        // fails the open at once, harmlessly.
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()))
+}
+
+/// The error for an [`irregular_ignore_file`], relative to `root`.
+pub(crate) fn irregular_ignore_error(root: &Path, path: &Path) -> Error {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    Error::usage(
+        format!(
+            "`{}` is not a regular file (a FIFO, socket or device, or a link to one); pyrel does not read it",
+            rel.display()
+        ),
+        Some("make it a regular file, or remove it"),
+    )
+}
+
 /// Like [`read_text`], but a missing file (or anything that is not a regular file) is
 /// `Ok(None)`.
 pub(crate) fn read_text_opt(path: &Path) -> Result<Option<String>> {
     read_text_flags(path, 0)
 }
 
+/// `std::fs::read` for files a repository, a clone or a `.git` directory can hold: a
+/// FIFO, a device or a socket (or a link to one) is `NotFound`, never opened to block or
+/// read without end (a committed link to `/dev/zero`).
+pub(crate) fn read_regular(path: impl AsRef<Path>) -> std::io::Result<Vec<u8>> {
+    read_bytes_flags(path.as_ref(), 0)?
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not a regular file"))
+}
+
+/// [`read_regular`] as UTF-8, like `std::fs::read_to_string`.
+pub(crate) fn read_regular_string(path: impl AsRef<Path>) -> std::io::Result<String> {
+    String::from_utf8(read_regular(path)?)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
 /// [`read_text_opt`] with more `open` flags (`O_NOFOLLOW`).
 fn read_text_flags(path: &Path, flags: i32) -> Result<Option<String>> {
+    let Some(bytes) = read_bytes_flags(path, flags).map_err(|e| Error::io(path, e))? else {
+        return Ok(None);
+    };
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| Error::NotUtf8 {
+            path: path.to_path_buf(),
+            offset: e.utf8_error().valid_up_to(),
+        })
+}
+
+fn read_bytes_flags(path: &Path, flags: i32) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
     // One path lookup per file (discovery reads thousands): open, then ask the open file
     // what it is. `O_NONBLOCK` keeps a FIFO from blocking the open; it changes nothing
@@ -38,34 +90,30 @@ fn read_text_flags(path: &Path, flags: i32) -> Result<Option<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         #[cfg(unix)]
         Err(e) if flags & libc::O_NOFOLLOW != 0 && e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(Error::io(path, e))
+            return Err(e)
         }
         // Something that cannot be opened for reading (a socket): decide as before, by
         // what it is.
         Err(e) => {
             return match std::fs::metadata(path) {
                 Ok(m) if !m.is_file() => Ok(None),
-                _ => Err(Error::io(path, e)),
+                _ => Err(e),
             }
         }
     };
-    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata()?;
     if !meta.is_file() {
         return Ok(None);
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+    // The size sizes the buffer only up to a bound: a sparse file can claim a terabyte.
+    let room = usize::try_from(meta.len().min(1 << 26)).unwrap_or(0) + 1;
+    let mut bytes = Vec::with_capacity(room);
     // Through `Take`, not `File::read_to_end`: that one asks the size again (fstat and
     // lseek) although the buffer already has room for the whole file.
     Read::by_ref(&mut file)
         .take(u64::MAX)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(path, e))?;
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|e| Error::NotUtf8 {
-            path: path.to_path_buf(),
-            offset: e.utf8_error().valid_up_to(),
-        })
+        .read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 /// 1-based line and column of a byte offset.
@@ -171,7 +219,7 @@ impl WriteLock {
         match std::fs::symlink_metadata(&dot_git) {
             Ok(m) if m.is_dir() => return dot_git.join("pyrel.lock"),
             Ok(m) if m.is_file() => {
-                if let Ok(text) = std::fs::read_to_string(&dot_git) {
+                if let Ok(text) = read_regular_string(&dot_git) {
                     if let Some(dir) = text.trim().strip_prefix("gitdir:") {
                         let dir = Path::new(dir.trim());
                         let dir = if dir.is_absolute() {

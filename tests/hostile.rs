@@ -132,6 +132,8 @@ fn policy_values_that_would_inject_are_refused_at_load_with_file_and_line() {
         (r#"pre-build = ["make ${{ github.head_ref }}"]"#, "${{"),
         (r#"default-branch = "main\nx""#, "branch name"),
         (r#"default-branch = "a..b""#, "branch name"),
+        (r#"default-branch = "HEAD""#, "branch name"),
+        (r#"default-branch = "refs/heads/main""#, "branch name"),
         (
             r#"runner = "ubuntu-latest\n    evil: true""#,
             "runner label",
@@ -147,6 +149,12 @@ fn policy_values_that_would_inject_are_refused_at_load_with_file_and_line() {
             r#"files = { release-workflow = ".git/hooks/post-checkout" }"#,
             ".git/",
         ),
+        // A nested repository's hook, written executable, ran at its next checkout.
+        (
+            r#"files = { bump-script = "vendor/.git/hooks/post-checkout" }"#,
+            ".git/",
+        ),
+        (r#"files = { release-workflow = "a/.GIT/config" }"#, ".git/"),
         (
             r#"files = { changelog = "pyproject.toml" }"#,
             "reads or keeps",
@@ -658,4 +666,149 @@ fn dry_runs_never_show_a_file_outside_through_a_symlink() {
             stdout(&out)
         );
     }
+}
+
+/// The origin's host reached the changelog links and the bump script's data unchecked:
+/// a remote whose host is not a host name (here one carrying an expression and a
+/// space) is no remote pyrel knows, and nothing written holds any of it.
+#[test]
+fn a_crafted_remote_host_reaches_no_file() {
+    for url in [
+        "https://gh.ex${{ github.token }}ample.com/acme/widgets.git",
+        "https://gh.example.com x/acme/widgets.git",
+        "git@gh.ex'ample.com:acme/widgets.git",
+    ] {
+        let repo = fixture("single-flat");
+        git(repo.path(), &["remote", "set-url", "origin", url]);
+        let out = run(repo.path(), &["init", "--yes"]);
+        assert!(out.status.success(), "{url}: {}", stderr(&out));
+        for (path, bytes) in snapshot_tree(repo.path()) {
+            let text = String::from_utf8_lossy(&bytes);
+            for needle in ["gh.ex", "${{ github.token }}ample"] {
+                assert!(
+                    !text.contains(needle),
+                    "{url}: {} holds {needle:?}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// Test-job environment values refused only ASCII control characters: a line or
+/// paragraph separator (a line break to some YAML readers) or a bidi control (text a
+/// reviewer does not see) reached the test workflow. Refused at load, file and line.
+#[test]
+fn invisible_and_line_breaking_characters_in_test_env_values_are_refused() {
+    let service = "image = \"postgres:17@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"";
+    for c in ["\\u2028", "\\u2029", "\\u202e", "\\u200b", "\\u2066"] {
+        for line in [
+            format!("test-env = {{ DATABASE_URL = \"a{c}b: c\" }}"),
+            format!("test-services = {{ pg = {{ {service}, env = {{ P = \"a{c}b\" }} }} }}"),
+        ] {
+            let repo = fixture("single-flat");
+            write(
+                &repo.path().join("pyrel.toml"),
+                &format!("publish = \"trusted\"\n{line}\n"),
+            );
+            let before = snapshot_tree(repo.path());
+            let out = run(repo.path(), &["generate"]);
+            assert_refused(&out, 2, "invisible characters");
+            assert!(
+                stderr(&out).contains("pyrel.toml:2"),
+                "{line}: {}",
+                stderr(&out)
+            );
+            let out = run(repo.path(), &["doctor", "--offline"]);
+            assert_eq!(out.status.code(), Some(1), "{line}");
+            assert!(stdout(&out).contains("pyrel.toml:2"), "{}", stdout(&out));
+            assert!(snapshot_tree(repo.path()) == before, "{line}: tree changed");
+        }
+    }
+}
+
+/// A job name read from an existing workflow became a required check unchecked when the
+/// job had no matrix: `init --yes` then refused its own policy, naming a line of a
+/// pyproject.toml it had not written. A name GitHub only knows at run time, or one no
+/// policy may hold, is now left out where it is read; the plain one is kept.
+#[test]
+fn crafted_job_names_of_existing_workflows_never_become_required_checks() {
+    let repo = fixture("single-flat");
+    write(
+        &repo.path().join(".github/workflows/ci.yml"),
+        "on: [push, pull_request]\njobs:\n  a:\n    name: \"unit ${{ github.event.head_commit.message }}\"\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n  b:\n    name: \"lint\\u2028evil: true\"\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n  c:\n    name: acme-unit\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
+    );
+    let out = run(repo.path(), &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let policy = std::fs::read_to_string(repo.path().join("pyproject.toml")).unwrap();
+    assert!(
+        policy.contains(r#"required-checks = ["acme-unit"]"#),
+        "{policy}"
+    );
+    for (path, bytes) in snapshot_tree(repo.path()) {
+        if path.ends_with("ci.yml") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for needle in ["head_commit", "evil", "\u{2028}"] {
+            assert!(
+                !text.contains(needle),
+                "{} holds {needle:?}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Values from a repository were printed as they were: an escape sequence in a name or
+/// a version retitled the terminal, cleared the screen or moved the cursor over a line
+/// already printed, and a bidi control reordered what a reader saw. Every such
+/// character now reaches stdout and stderr as `\uXXXX`, and the json output still
+/// parses to the value as it is in the file.
+#[test]
+fn escape_sequences_from_a_repository_never_reach_the_terminal() {
+    let repo = fixture("single-flat");
+    let pp = repo.path().join("pyproject.toml");
+    let text = std::fs::read_to_string(&pp).unwrap();
+    std::fs::write(
+        &pp,
+        text.replace(
+            "version = \"1.4.0\"",
+            r#"version = "1.4.0\u001b]0;acme\u0007\u001b[1A\u001b[2K\u202e\u009b2J""#,
+        ),
+    )
+    .unwrap();
+    let bad = ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}'];
+    for args in [
+        &["version"][..],
+        &["doctor", "--offline"],
+        &["doctor", "--offline", "--format", "github"],
+        &["bump", "patch"],
+        &["init", "--yes", "--dry-run"],
+    ] {
+        let out = run(repo.path(), args);
+        for text in [stdout(&out), stderr(&out)] {
+            assert!(!text.contains(bad), "{args:?}: {text:?}");
+        }
+        assert!(
+            format!("{}{}", stdout(&out), stderr(&out)).contains("\\u001b[1A"),
+            "{args:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    let out = run(repo.path(), &["version", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["packages"][0]["version"],
+        "1.4.0\u{1b}]0;acme\u{7}\u{1b}[1A\u{1b}[2K\u{202e}\u{9b}2J"
+    );
+    // A name is refused, and the refusal shows it escaped too.
+    std::fs::write(
+        &pp,
+        text.replace("name = \"widgets\"", r#"name = "w\u001b[2Jx""#),
+    )
+    .unwrap();
+    let out = run(repo.path(), &["version"]);
+    assert_refused(&out, 2, "w\\u001b[2Jx");
 }

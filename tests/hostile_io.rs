@@ -680,3 +680,263 @@ fn a_process_limit_that_forbids_threads_changes_no_answer() {
         }
     }
 }
+// ---------------------------------------------------------------------------------------
+// 11. Ignore files the walkers would block on
+
+/// Runs pyrel, killing it after `limit`: `None` when it had not finished by then.
+fn output_within(mut cmd: Command, limit: Duration) -> Option<std::process::Output> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    None
+}
+
+/// The walkers open every `.gitignore` and `.ignore` they pass without asking what it is:
+/// a FIFO blocked the open forever, and a committed link to `/dev/zero` read until memory
+/// ran out. Each is now refused (exit 2, naming it) before anything is opened, for every
+/// verb that walks the tree.
+#[cfg(unix)]
+#[test]
+fn an_ignore_file_that_is_a_fifo_or_a_link_to_one_is_refused_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let fifo = outside.path().join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for (rel, link) in [
+        ("sub/.gitignore", false),
+        (".ignore", false),
+        ("widgets/.gitignore", true),
+    ] {
+        let repo = fixture("single-flat");
+        init(repo.path());
+        let path = repo.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        if link {
+            std::os::unix::fs::symlink(&fifo, &path).unwrap();
+        } else {
+            assert!(Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .unwrap()
+                .success());
+        }
+        let before = snapshot_tree_but(repo.path(), rel);
+        for args in [
+            &["version"][..],
+            &["doctor", "--offline"],
+            &["bump", "patch"],
+            &["generate"],
+        ] {
+            let out = output_within(pyrel_cmd(repo.path(), args), Duration::from_secs(30))
+                .unwrap_or_else(|| panic!("{rel}: pyrel {args:?} blocked on the FIFO"));
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{rel} {args:?}: {}",
+                stderr(&out)
+            );
+            assert!(
+                stderr(&out).contains(&format!("`{rel}` is not a regular file")),
+                "{rel} {args:?}: {}",
+                stderr(&out)
+            );
+        }
+        assert!(
+            snapshot_tree_but(repo.path(), rel) == before,
+            "{rel}: tree changed"
+        );
+    }
+}
+
+/// [`snapshot_tree`] that skips one special file (reading a FIFO would block).
+fn snapshot_tree_but(dir: &Path, skip: &str) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+            if rel == Path::new(".git") || rel == Path::new(skip) {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// The git index's entry count sized an allocation before any entry was read: a
+/// corrupt count (0xffffffff) aborted doctor asking for gigabytes. Now it is read as a
+/// truncated index, and doctor answers.
+#[test]
+fn a_corrupt_index_entry_count_does_not_abort_doctor() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "init"]);
+    let index = repo.path().join(".git/index");
+    let mut data = std::fs::read(&index).unwrap();
+    data[8..12].copy_from_slice(&u32::MAX.to_be_bytes());
+    std::fs::write(&index, data).unwrap();
+    let out = run(repo.path(), &["doctor", "--offline", "--format", "json"]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}: {}",
+        out.status,
+        stderr(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["schema"], "pyrel-doctor/1");
+}
+
+/// Files read by path rather than by the walk blocked on a FIFO too (and read a link to
+/// `/dev/zero` without end): a script an existing workflow runs, which discovery reads
+/// for publish steps, and the `.git` files read without a git process. Each is read only
+/// when it is a regular file now, and every verb finishes.
+#[cfg(unix)]
+#[test]
+fn files_read_by_path_that_are_fifos_never_block() {
+    let outside = tempfile::tempdir().unwrap();
+    let fifo = outside.path().join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for rel in [
+        "scripts/acme-ci.sh",
+        ".git/packed-refs",
+        ".git/HEAD",
+        ".git/index",
+    ] {
+        let repo = fixture("single-flat");
+        init(repo.path());
+        git(repo.path(), &["add", "-A"]);
+        git(repo.path(), &["commit", "-qm", "init"]);
+        std::fs::create_dir_all(repo.path().join(".github/workflows")).unwrap();
+        std::fs::write(
+            repo.path().join(".github/workflows/acme-ci.yml"),
+            "on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./scripts/acme-ci.sh\n",
+        )
+        .unwrap();
+        let path = repo.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let _ = std::fs::remove_file(&path);
+        std::os::unix::fs::symlink(&fifo, &path).unwrap();
+        for args in [
+            &["version"][..],
+            &["doctor", "--offline"],
+            &["init", "--yes", "--dry-run"],
+            &["bump", "patch", "--dry-run"],
+        ] {
+            let out = output_within(pyrel_cmd(repo.path(), args), Duration::from_secs(30))
+                .unwrap_or_else(|| panic!("{rel}: pyrel {args:?} blocked on the FIFO"));
+            assert!(
+                matches!(out.status.code(), Some(0..=2)),
+                "{rel} {args:?}: {:?} {}",
+                out.status,
+                stderr(&out)
+            );
+        }
+    }
+}
+
+/// The pack reader decoded an offset delta's base distance without a bound: a corrupt
+/// entry whose varint runs past 64 bits overflowed (a panic in a debug build). Such an
+/// entry is now unreadable, the reader hands the question to git, and doctor answers.
+#[test]
+fn a_pack_entry_with_an_overflowing_base_offset_does_not_panic() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "init"]);
+    git(repo.path(), &["tag", "-a", "v1.4.0", "-m", "release"]);
+    git(repo.path(), &["gc", "-q"]);
+    // The tag object's offset in its pack.
+    let pack_dir = repo.path().join(".git/objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+        .find(|p| {
+            let out = Command::new("git")
+                .args(["verify-pack", "-v"])
+                .arg(p)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).contains(" tag ")
+        })
+        .expect("a pack holding the tag");
+    let listing = Command::new("git")
+        .args(["verify-pack", "-v"])
+        .arg(&idx)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let line = listing.lines().find(|l| l.contains(" tag ")).unwrap();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let (oid, offset) = (fields[0].to_string(), fields[4].parse::<usize>().unwrap());
+    // An offset delta whose distance reaches 2^64 - 1 and goes on.
+    let mut entry = vec![0x60u8];
+    let mut digits = Vec::new();
+    let (mut target, mut bits) = (u64::MAX, 64u32);
+    while bits > 7 {
+        digits.push((target & 0x7f) as u8);
+        target = ((target >> 7).wrapping_sub(1)) & ((1u64 << (bits - 7)) - 1);
+        bits -= 7;
+    }
+    digits.push(target as u8);
+    digits.reverse();
+    entry.extend(digits.iter().map(|d| d | 0x80));
+    entry.push(0x01);
+    let pack = idx.with_extension("pack");
+    let mut data = std::fs::read(&pack).unwrap();
+    data[offset..offset + entry.len()].copy_from_slice(&entry);
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, data).unwrap();
+    // The tag as a loose ref without peel information: the reader must open the object.
+    let packed = repo.path().join(".git/packed-refs");
+    let text = std::fs::read_to_string(&packed).unwrap();
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.contains("refs/tags/") && !l.starts_with('^'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&packed, kept).unwrap();
+    std::fs::create_dir_all(repo.path().join(".git/refs/tags")).unwrap();
+    std::fs::write(
+        repo.path().join(".git/refs/tags/v1.4.0"),
+        format!("{oid}\n"),
+    )
+    .unwrap();
+    let out = run(repo.path(), &["doctor", "--offline"]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}: {}",
+        out.status,
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

@@ -14,6 +14,54 @@ use console::Style;
 /// The first error writing stdout, if any.
 static STDOUT_FAILURE: Mutex<Option<std::io::Error>> = Mutex::new(None);
 
+/// Text as it may reach a terminal: values from a repository (a version, a name, a
+/// file's lines in a diff) can hold escape sequences that retitle the window, move the
+/// cursor over a warning or write the clipboard, and bidi or invisible characters that
+/// show text other than what is there. Each such character is written `\uXXXX`, which
+/// reads plainly on a terminal and is the same character inside a JSON string (the json
+/// and sarif outputs stay valid). Kept: line feeds, tabs, a carriage return before a
+/// line feed (CRLF files in diffs), and colour sequences (`ESC [ digits m`), which are
+/// pyrel's own styling.
+pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && !matches!(c, '\n' | '\t' | '\r' | '\u{1b}'))
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    let needs = s
+        .chars()
+        .any(|c| unsafe_char(c) || matches!(c, '\r' | '\u{1b}'));
+    if !needs {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        let len = c.len_utf8();
+        if c == '\u{1b}' {
+            // `ESC [` then digits and `;`, then `m`: a colour, kept whole.
+            let body = &rest[1..];
+            let sgr = body.strip_prefix('[').and_then(|b| {
+                let n = b.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+                (b[n..].starts_with('m')).then_some(n + 3)
+            });
+            if let Some(n) = sgr {
+                out.push_str(&rest[..n]);
+                rest = &rest[n..];
+                continue;
+            }
+        }
+        let lone_cr = c == '\r' && !rest[len..].starts_with('\n');
+        let keep = !unsafe_char(c) && c != '\u{1b}' && !lone_cr;
+        if keep {
+            out.push(c);
+        } else {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        }
+        rest = &rest[len..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Writes to stdout; after the first failure everything is dropped.
 pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
     let mut failed = STDOUT_FAILURE
@@ -22,8 +70,11 @@ pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
     if failed.is_some() {
         return;
     }
+    let text = args
+        .as_str()
+        .map_or_else(|| args.to_string(), str::to_owned);
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(args) {
+    if let Err(e) = out.write_all(terminal_safe(&text).as_bytes()) {
         *failed = Some(e);
     }
 }
@@ -43,7 +94,12 @@ pub(crate) fn write_bytes(bytes: &[u8]) {
 
 /// Writes to stderr, ignoring failures (there is nowhere left to report them).
 pub(crate) fn write_err(args: std::fmt::Arguments<'_>) {
-    let _ = std::io::stderr().lock().write_fmt(args);
+    let text = args
+        .as_str()
+        .map_or_else(|| args.to_string(), str::to_owned);
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(terminal_safe(&text).as_bytes());
 }
 
 /// Flushes stdout and returns the first error writing it, if any.
@@ -202,4 +258,30 @@ pub(crate) fn print_stale(status: &Status) -> usize {
         );
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn terminal_safe_escapes_all_but_line_ends_tabs_and_colours() {
+        for (raw, shown) in [
+            ("plain ✓ text\n\tindented", "plain ✓ text\n\tindented"),
+            ("crlf\r\nline", "crlf\r\nline"),
+            ("\u{1b}[31mred\u{1b}[0m", "\u{1b}[31mred\u{1b}[0m"),
+            ("over\rwrite", "over\\u000dwrite"),
+            ("\u{1b}]0;title\u{7}", "\\u001b]0;title\\u0007"),
+            ("\u{1b}[2J\u{1b}[1A", "\\u001b[2J\\u001b[1A"),
+            ("csi\u{9b}2J", "csi\\u009b2J"),
+            ("a\u{202e}b\u{2028}c\u{200b}", "a\\u202eb\\u2028c\\u200b"),
+            ("\u{1b}", "\\u001b"),
+        ] {
+            assert_eq!(terminal_safe(raw), shown, "{raw:?}");
+        }
+        // In a JSON string the escape is the same character.
+        let json = serde_json::to_string("a\u{202e}\u{85}b").unwrap();
+        let back: String = serde_json::from_str(&terminal_safe(&json)).unwrap();
+        assert_eq!(back, "a\u{202e}\u{85}b");
+    }
 }

@@ -71,7 +71,9 @@ impl Context {
 
     /// The line of `key = ` in the policy file, to point findings at the setting.
     pub(crate) fn policy_line(&self, key: &str) -> Option<usize> {
-        let text = std::fs::read_to_string(self.project.root.join(self.policy_path())).ok()?;
+        let text =
+            crate::workspace_fs::read_regular_string(self.project.root.join(self.policy_path()))
+                .ok()?;
         let mut in_pyrel = matches!(self.policy_source, Some(PolicySource::PyrelToml(_)));
         for (i, line) in text.lines().enumerate() {
             let t = line.trim_start();

@@ -249,7 +249,7 @@ pub(crate) fn python_matrix(project: &Project, today: &str) -> Option<Vec<String
 /// The `requires-python` of a package as a PEP 440 specifier: `[project]`, poetry's
 /// `python = "^3.9"`, setup.py's `python_requires`, or setup.cfg's.
 fn requires_python(manifest: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(manifest).ok()?;
+    let text = crate::workspace_fs::read_regular_string(manifest).ok()?;
     let name = manifest.file_name()?.to_str()?;
     match name {
         "pyproject.toml" => {
@@ -298,13 +298,13 @@ pub(crate) fn tags(root: &Path) -> Vec<String> {
     let mut git = root.join(".git");
     if git.is_file() {
         // A worktree: `gitdir: PATH`, tags live in the common directory.
-        let Some(dir) = std::fs::read_to_string(&git)
+        let Some(dir) = crate::workspace_fs::read_regular_string(&git)
             .ok()
             .and_then(|t| t.strip_prefix("gitdir:").map(|d| PathBuf::from(d.trim())))
         else {
             return Vec::new();
         };
-        git = std::fs::read_to_string(dir.join("commondir"))
+        git = crate::workspace_fs::read_regular_string(dir.join("commondir"))
             .map(|c| dir.join(c.trim()))
             .unwrap_or(dir);
     }
@@ -324,7 +324,7 @@ pub(crate) fn tags(root: &Path) -> Vec<String> {
     }
     let refs = git.join("refs/tags");
     walk(&refs, &refs, &mut out);
-    if let Ok(packed) = std::fs::read_to_string(git.join("packed-refs")) {
+    if let Ok(packed) = crate::workspace_fs::read_regular_string(git.join("packed-refs")) {
         for line in packed.lines() {
             if let Some((_, name)) = line.split_once(' ') {
                 if let Some(t) = name.strip_prefix("refs/tags/") {
@@ -465,7 +465,15 @@ fn workflows(
             if !runs_tests {
                 continue;
             }
-            checks.extend(check_names(id, job));
+            // A name GitHub only knows at run time (`${{ ... }}` outside a matrix) or one
+            // no policy could hold (a line break, an invisible character) is not a check
+            // pyrel can require: it is left out here, where it enters, not refused later
+            // as if the user had written it.
+            checks.extend(
+                check_names(id, job)
+                    .into_iter()
+                    .filter(|n| crate::grammar::check_name(n).is_ok()),
+            );
         }
     }
     checks.dedup();
@@ -484,7 +492,7 @@ fn local_scripts(root: &Path, workflow: &str) -> String {
             && !w.starts_with('/')
             && w.len() < 200;
         if plausible && read.insert(w) {
-            if let Ok(t) = std::fs::read_to_string(root.join(w)) {
+            if let Ok(t) = crate::workspace_fs::read_regular_string(root.join(w)) {
                 out.push_str(&t);
             }
         }

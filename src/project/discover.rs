@@ -442,6 +442,11 @@ impl PackageFilter {
 /// test/docs/example material. Sorted.
 fn project_dirs(root: &Path) -> Result<Vec<PathBuf>> {
     let mut out = BTreeSet::new();
+    if let Some(bad) = crate::workspace_fs::irregular_ignore_file(root) {
+        return Err(crate::workspace_fs::irregular_ignore_error(root, &bad));
+    }
+    let irregular: std::sync::Arc<std::sync::Mutex<Option<PathBuf>>> = Default::default();
+    let found_irregular = std::sync::Arc::clone(&irregular);
     let walk = ignore::WalkBuilder::new(root)
         .hidden(true)
         .parents(false)
@@ -450,15 +455,26 @@ fn project_dirs(root: &Path) -> Result<Vec<PathBuf>> {
         .git_global(false)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
             if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
                 return true;
             }
             let name = e.file_name().to_string_lossy();
             // A virtualenv of any name, or a git submodule (another repository).
-            !(skipped_dir_name(&name)
+            if skipped_dir_name(&name)
                 || e.path().join("pyvenv.cfg").exists()
-                || e.path().join(".git").exists())
+                || e.path().join(".git").exists()
+            {
+                return false;
+            }
+            // Asked before the walker opens the directory's ignore files.
+            match crate::workspace_fs::irregular_ignore_file(e.path()) {
+                Some(bad) => {
+                    *found_irregular.lock().unwrap_or_else(|e| e.into_inner()) = Some(bad);
+                    false
+                }
+                None => true,
+            }
         })
         .build();
     for entry in walk {
@@ -485,6 +501,10 @@ fn project_dirs(root: &Path) -> Result<Vec<PathBuf>> {
                 out.insert(rel.to_path_buf());
             }
         }
+    }
+    let bad = irregular.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(bad) = bad {
+        return Err(crate::workspace_fs::irregular_ignore_error(root, &bad));
     }
     Ok(out.into_iter().collect())
 }

@@ -39,10 +39,10 @@ pub(crate) fn git_dir(start: &Path) -> Option<GitDir> {
     let dir = if dot.is_dir() {
         dot
     } else {
-        let text = std::fs::read_to_string(&dot).ok()?;
+        let text = crate::workspace_fs::read_regular_string(&dot).ok()?;
         top.join(text.strip_prefix("gitdir:")?.trim())
     };
-    let common = std::fs::read_to_string(dir.join("commondir"))
+    let common = crate::workspace_fs::read_regular_string(dir.join("commondir"))
         .ok()
         .map(|c| dir.join(c.trim()))
         .unwrap_or_else(|| dir.clone());
@@ -51,7 +51,8 @@ pub(crate) fn git_dir(start: &Path) -> Option<GitDir> {
 
 /// The URL of `origin`, read from `.git/config` (no git process needed).
 pub(crate) fn origin_url(root: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(git_dir(root)?.common.join("config")).ok()?;
+    let text =
+        crate::workspace_fs::read_regular_string(git_dir(root)?.common.join("config")).ok()?;
     let mut in_origin = false;
     for line in text.lines() {
         let l = line.trim();
@@ -99,8 +100,13 @@ pub(crate) fn parse_remote(url: &str) -> Option<Remote> {
     let ok = |s: &str| {
         s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !s.starts_with('-')
+            && s != "."
+            && s != ".."
     };
-    if !ok(&owner) || !ok(&repo) {
+    // The host and path reach the changelog links and the bump script: a remote that
+    // is not a plain host and owner/repo is no remote pyrel knows.
+    if !ok(&owner) || !ok(&repo) || crate::grammar::host_name(host).is_err() {
         return None;
     }
     Some(Remote {
@@ -132,7 +138,7 @@ pub(crate) fn default_branch(root: &Path) -> Option<String> {
     if !git.is_dir() {
         return None;
     }
-    let read = |p: &str| std::fs::read_to_string(git.join(p)).ok();
+    let read = |p: &str| crate::workspace_fs::read_regular_string(git.join(p)).ok();
     if let Some(head) = read("refs/remotes/origin/HEAD") {
         if let Some(b) = head.trim().strip_prefix("ref: refs/remotes/origin/") {
             return Some(b.to_string());
@@ -217,7 +223,8 @@ impl Refs {
         if git.common.join("reftable").is_dir() {
             return Err(NeedsGit("the repository stores refs in a reftable".into()));
         }
-        let packed = match std::fs::read_to_string(git.common.join("packed-refs")) {
+        let packed = match crate::workspace_fs::read_regular_string(git.common.join("packed-refs"))
+        {
             Ok(text) => parse_packed_refs(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(NeedsGit(format!("packed-refs: {e}"))),
@@ -233,7 +240,7 @@ impl Refs {
         } else {
             &self.git.common
         };
-        std::fs::read_to_string(base.join(name))
+        crate::workspace_fs::read_regular_string(base.join(name))
             .ok()
             .map(|t| t.trim().to_owned())
     }
@@ -376,17 +383,18 @@ fn tags_at_head_by_git(start: &Path) -> Result<Option<Vec<String>>, String> {
 /// The paths git tracks (its index), relative to the work tree's top level, read from
 /// `.git/index` directly (versions 2 to 4). A split index asks for `git` instead.
 pub(crate) fn tracked_files(git: &GitDir) -> Result<Vec<PathBuf>, NeedsGit> {
-    let data = match std::fs::read(git.dir.join("index")) {
+    let data = match crate::workspace_fs::read_regular(git.dir.join("index")) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(NeedsGit(format!("index: {e}"))),
     };
-    let sha256 = std::fs::read_to_string(git.common.join("config")).is_ok_and(|c| {
-        c.lines().any(|l| {
-            let l = l.trim().to_ascii_lowercase();
-            l.starts_with("objectformat") && l.ends_with("sha256")
-        })
-    });
+    let sha256 =
+        crate::workspace_fs::read_regular_string(git.common.join("config")).is_ok_and(|c| {
+            c.lines().any(|l| {
+                let l = l.trim().to_ascii_lowercase();
+                l.starts_with("objectformat") && l.ends_with("sha256")
+            })
+        });
     parse_index(&data, if sha256 { 32 } else { 20 }).map(|names| {
         names
             .into_iter()
@@ -412,7 +420,9 @@ fn parse_index(data: &[u8], oid_len: usize) -> Result<Vec<Vec<u8>>, NeedsGit> {
         return Err(bad("unknown version"));
     }
     let count = u32_at(8)? as usize;
-    let mut names: Vec<Vec<u8>> = Vec::with_capacity(count);
+    // The count is not trusted to size anything: an entry takes at least 42 bytes plus
+    // the object id, so a corrupt count cannot ask for more room than the file could fill.
+    let mut names: Vec<Vec<u8>> = Vec::with_capacity(count.min(data.len() / (42 + oid_len)));
     let mut previous: Vec<u8> = Vec::new();
     let mut at = 12;
     // ctime, mtime (8 each), dev, ino, mode, uid, gid, size (4 each), then the object id.
@@ -528,7 +538,7 @@ mod objects {
 
         fn read(&mut self, oid: &str) -> Result<Object, NeedsGit> {
             let loose = self.objects.join(&oid[..2]).join(&oid[2..]);
-            if let Ok(bytes) = std::fs::read(&loose) {
+            if let Ok(bytes) = crate::workspace_fs::read_regular(&loose) {
                 let data = inflate_prefix(&bytes)
                     .ok_or_else(|| NeedsGit(format!("loose object {oid} does not inflate")))?;
                 return parse_loose(&data).ok_or_else(|| NeedsGit(format!("loose object {oid}")));
@@ -735,7 +745,12 @@ mod objects {
                     while c & 0x80 != 0 {
                         let Some(n) = next() else { return Ok(None) };
                         c = n;
-                        back = ((back + 1) << 7) | u64::from(c & 0x7f);
+                        // Checked: a corrupt entry's varint would overflow.
+                        let Some(next) = back.checked_add(1).and_then(|b| b.checked_mul(128))
+                        else {
+                            return Ok(None);
+                        };
+                        back = next | u64::from(c & 0x7f);
                     }
                     offset.checked_sub(back)
                 }
@@ -903,5 +918,15 @@ mod tests {
         }
         assert!(parse_remote("https://github.com/acme").is_none());
         assert!(parse_remote("https://github.com/a/b\"c").is_none());
+        for bad in [
+            "https://gh.ex${{ github.token }}ample.com/acme/widgets.git",
+            "https://a b/acme/widgets.git",
+            "https://gh.exa%0amples.com/acme/widgets.git",
+            "git@-oProxyCommand=x:acme/widgets.git",
+            "https://github.com/acme/-x.git",
+            "https://github.com/acme/...git",
+        ] {
+            assert!(parse_remote(bad).is_none(), "{bad}");
+        }
     }
 }

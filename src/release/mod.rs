@@ -245,7 +245,7 @@ fn required_checks(p: &Preflight<'_>) -> Vec<String> {
         .files
         .branch_protection
         .as_ref()
-        .and_then(|rel| std::fs::read_to_string(p.project.root.join(rel)).ok())
+        .and_then(|rel| crate::workspace_fs::read_regular_string(p.project.root.join(rel)).ok())
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .map(|v| crate::github_apply::wanted_checks(&v))
         .unwrap_or_default();

@@ -32,16 +32,12 @@ fn table<'a>(v: &'a Value, what: &str) -> Res<&'a InlineTable> {
 
 /// A value that may appear in a workflow: no control characters, no GitHub expression.
 fn plain(s: &str, what: &str) -> Res<String> {
-    if s.chars().any(char::is_control) {
-        return Err(format!(
-            "{what} must not contain control characters or newlines"
-        ));
-    }
     if super::engine::has_expression(s) {
         return Err(format!(
             "{what} holds a GitHub expression (`${{{{`); no quoting makes one inert in a workflow"
         ));
     }
+    crate::grammar::workflow_value(s).map_err(|why| format!("{what} {why}"))?;
     Ok(s.to_string())
 }
 
@@ -287,6 +283,8 @@ mod tests {
             r#"{ GITHUB_TOKEN = "x" }"#,
             r#"{ A = "${{ secrets.X }}" }"#,
             r#"{ A = 1 }"#,
+            r#"{ A = "x\u2028y: z" }"#,
+            r#"{ A = "x\u202ey" }"#,
         ] {
             assert!(parse_test_env(&v(bad)).is_err(), "{bad}");
         }

@@ -337,13 +337,41 @@ pub(crate) fn scan(root: &Path) -> Result<Scanned, String> {
             }
         }
     };
+    // The walker reads the ignore files of the root and its parents (up to the git top
+    // level) before any filter runs.
+    let top = crate::project::git::toplevel(root);
+    for dir in root.ancestors() {
+        if let Some(bad) = crate::workspace_fs::irregular_ignore_file(dir) {
+            return Err(crate::workspace_fs::irregular_ignore_error(root, &bad).to_string());
+        }
+        if top.as_deref().is_none_or(|t| t == dir) {
+            break;
+        }
+    }
+    let irregular: std::sync::Arc<Mutex<Option<PathBuf>>> = Default::default();
+    let found_irregular = std::sync::Arc::clone(&irregular);
     let mut walk = ignore::WalkBuilder::new(root);
     walk.hidden(false)
         .git_ignore(true)
         .git_exclude(true)
         .git_global(false)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(move |e| {
+            if e.file_name() == ".git" {
+                return false;
+            }
+            if !e.file_type().is_some_and(|t| t.is_dir()) {
+                return true;
+            }
+            // Asked before the walker opens the directory's ignore files.
+            match crate::workspace_fs::irregular_ignore_file(e.path()) {
+                Some(bad) => {
+                    *found_irregular.lock().unwrap_or_else(|e| e.into_inner()) = Some(bad);
+                    false
+                }
+                None => true,
+            }
+        });
     let threads = threads();
     if threads > 1 && can_start(threads) {
         walk.threads(threads).build_parallel().run(|| {
@@ -357,6 +385,10 @@ pub(crate) fn scan(root: &Path) -> Result<Scanned, String> {
         });
     } else {
         walk.build().flatten().for_each(visit);
+    }
+    let bad = irregular.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(bad) = bad {
+        return Err(crate::workspace_fs::irregular_ignore_error(root, &bad).to_string());
     }
     let seen = seen.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(git) = crate::project::git::git_dir(root) {
