@@ -2047,3 +2047,68 @@ fn hatch_code_source_with_the_default_expression_reads_the_literal() {
     assert_eq!(p.problems[0].package.as_deref(), Some("codeexpr"));
     assert!(p.problems[0].message.contains("source = \"code\""));
 }
+
+#[test]
+fn hatch_toml_configures_the_version_and_its_lowercase_version_literal_is_read() {
+    let d = common::fixture("real-hatch-toml");
+    let v: serde_json::Value = serde_json::from_slice(
+        &common::pyrel(d.path())
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let sources: Vec<(&str, &str, &str)> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["sources"].as_array().unwrap().iter().map(move |s| {
+                (
+                    p["name"].as_str().unwrap(),
+                    s["path"].as_str().unwrap(),
+                    s["value"].as_str().unwrap(),
+                )
+            })
+        })
+        .collect();
+    // hatch.toml's `[version] path` wins over a `[tool.hatch.version]` in pyproject.toml.
+    assert_eq!(
+        sources,
+        [
+            (
+                "acme-adapters",
+                "acme-adapters/src/acme/adapters/__about__.py",
+                "1.4.0"
+            ),
+            (
+                "acme-postgres",
+                "acme-postgres/src/acme/adapters/postgres/__version__.py",
+                "1.2.0a1"
+            ),
+        ]
+    );
+    // A version hatch.toml computes with code is named in hatch.toml, at its line.
+    assert_eq!(
+        v["problems"],
+        serde_json::json!([{
+            "package": "acme-codever",
+            "path": "acme-codever/hatch.toml",
+            "line": 4,
+            "message": "[version] source = \"code\" runs Python to get the version",
+        }])
+    );
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--package", "acme-postgres", "--no-changelog"],
+        "1.2.0a1",
+        "1.3.0",
+        &["acme-postgres/src/acme/adapters/postgres/__version__.py"],
+    );
+}

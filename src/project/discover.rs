@@ -937,9 +937,9 @@ fn read_package_dir(
             PyVersion::Attr(spec) => {
                 static_or_missing(resolve_attr(root, rel, package_root.as_deref(), &spec)?)
             }
-            PyVersion::Unreadable(message, line) => {
+            PyVersion::Unreadable(message, path, line) => {
                 problem = Some(Error::Parse {
-                    path: pp.path.clone(),
+                    path,
                     line: Some(line),
                     column: None,
                     message,
@@ -1063,7 +1063,14 @@ fn module_version(
     kind: SourceKind,
     problem: &mut Option<Error>,
 ) -> (VersionScheme, Vec<VersionSource>) {
-    match literal_in(root, file, &["__version__", "VERSION"]) {
+    // hatch's regex source matches `__version__` or `version` in any case
+    // (`(?i)^(__version__|VERSION) *= *...`): dbt-style `version = "1.2.3"` files.
+    let names: &[&str] = if kind == SourceKind::HatchPath {
+        &["__version__", "VERSION", "version", "Version"]
+    } else {
+        &["__version__", "VERSION"]
+    };
+    match literal_in(root, file, names) {
         Ok(Some(l)) => (VersionScheme::Static, vec![source(kind, file, l)]),
         Ok(None) => {
             *problem = Some(Error::Parse {
