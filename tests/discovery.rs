@@ -761,10 +761,10 @@ fn uv_virtual_root_and_members_are_not_released() {
     assert_eq!(
         skipped,
         [
-            ("acme-workspace", "virtual uv project (not built)"),
+            ("acme-workspace", "virtual project (not built)"),
             ("acme-internal", "classifier `Private :: Do Not Upload`"),
-            ("acme-scripts", "virtual uv project (not built)"),
-            ("acme-tooling", "virtual uv project (not built)"),
+            ("acme-scripts", "virtual project (not built)"),
+            ("acme-tooling", "virtual project (not built)"),
         ]
     );
     assert_eq!(
@@ -2110,5 +2110,41 @@ fn hatch_toml_configures_the_version_and_its_lowercase_version_literal_is_read()
         "1.2.0a1",
         "1.3.0",
         &["acme-postgres/src/acme/adapters/postgres/__version__.py"],
+    );
+}
+
+#[test]
+fn a_poetry_root_in_non_package_mode_is_not_released() {
+    let d = common::fixture("real-poetry-mono");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("acme-core", Some("0.2.5"), "libs/core"),
+            ("acme-kit", Some("0.1.8"), "libs/kit"),
+        ])
+    );
+    let out = common::pyrel(d.path())
+        .args(["version", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["skipped"],
+        serde_json::json!([{
+            "name": "acme-monorepo",
+            "dir": "",
+            "reason": "virtual",
+            "why": "virtual project (not built)",
+        }])
+    );
+    let out = common::pyrel(d.path())
+        .args(["init", "--yes", "--dry-run"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("not released: acme-monorepo (pyproject.toml): virtual project (not built)"),
+        "{text}"
     );
 }

@@ -80,8 +80,9 @@ pub struct Skipped {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SkipReason {
-    /// A uv virtual project: `[tool.uv] package = false`, or no `[build-system]` inside a
-    /// uv workspace (a virtual workspace root is the workspace itself).
+    /// A virtual project, never built: `[tool.uv] package = false`, poetry's
+    /// `package-mode = false`, or no `[build-system]` inside a uv workspace (a virtual
+    /// workspace root is the workspace itself).
     Virtual,
     /// The classifier `Private :: Do Not Upload`: PyPI refuses the upload.
     Private,
@@ -92,7 +93,7 @@ pub enum SkipReason {
 impl SkipReason {
     pub fn describe(self) -> &'static str {
         match self {
-            SkipReason::Virtual => "virtual uv project (not built)",
+            SkipReason::Virtual => "virtual project (not built)",
             SkipReason::Private => "classifier `Private :: Do Not Upload`",
             SkipReason::Excluded => "excluded by the policy's `packages` globs",
         }

@@ -236,13 +236,15 @@ impl Pyproject {
         self.table("build-system").is_some()
     }
 
-    /// `[tool.uv] package = true|false`, when set; pdm's `[tool.pdm] distribution`
-    /// means the same for pdm projects.
+    /// `[tool.uv] package = true|false`, when set; pdm's `[tool.pdm] distribution` and
+    /// poetry's `[tool.poetry] package-mode` mean the same for their projects (a poetry
+    /// monorepo's root that only holds the dev environment).
     pub(crate) fn uv_package(&self) -> Option<bool> {
         self.table("tool.uv")
             .and_then(|t| t.get("package"))
             .and_then(Item::as_bool)
             .or_else(|| self.table("tool.pdm")?.get("distribution")?.as_bool())
+            .or_else(|| self.table("tool.poetry")?.get("package-mode")?.as_bool())
     }
 
     /// The classifier `Private :: Do Not Upload` is declared (PyPI refuses the upload).
