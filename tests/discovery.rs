@@ -2208,3 +2208,53 @@ fn a_committed_publisher_at_pyrels_own_workflow_path_is_taken_over_and_a_modifie
         "{findings:?}"
     );
 }
+
+#[test]
+fn tags_naming_the_package_directory_make_vcs_versioned_packages_independent() {
+    let d = committed_fixture("real-vcs-dirtags");
+    for tag in [
+        "integrations/alpha-v1.0.0",
+        "integrations/beta-v0.3.1",
+        "integrations/gamma_db-v2.0.0",
+        "integrations/alpha-v1.1.0",
+    ] {
+        common::git(d.path(), &["tag", tag]);
+    }
+    let out = common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .output()
+        .unwrap();
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{summary}");
+    assert!(
+        summary.contains("independent versions, tags `integrations/{dir}-v{version}`"),
+        "{summary}"
+    );
+    let policy = std::fs::read_to_string(d.path().join("pyrel.toml")).unwrap();
+    assert!(
+        policy.contains("tag-format = \"integrations/{dir}-v{version}\"")
+            && policy.contains("versioning = \"independent\""),
+        "{policy}"
+    );
+    common::pyrel(d.path())
+        .args(["generate", "--check"])
+        .assert()
+        .success();
+    // The format gives back each package's own tags.
+    for (tag, ok) in [
+        ("integrations/gamma_db-v2.0.0", true),
+        ("integrations/gamma-v2.0.0", false),
+    ] {
+        let out = common::pyrel(d.path())
+            .args(["version", "--check-tag", tag])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "{tag}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
