@@ -2258,3 +2258,48 @@ fn tags_naming_the_package_directory_make_vcs_versioned_packages_independent() {
         );
     }
 }
+
+#[test]
+fn pdm_pep517_versions_from_scm_and_from_a_file_are_read() {
+    let d = common::fixture("real-pdm-legacy");
+    let v: serde_json::Value = serde_json::from_slice(
+        &common::pyrel(d.path())
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(v["problems"], serde_json::json!([]));
+    let got: Vec<(&str, &str, Option<&str>)> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap(),
+                p["scheme"]["kind"].as_str().unwrap(),
+                p["version"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("fromold", "static", Some("0.4.2")),
+            ("scmold", "vcs", None)
+        ]
+    );
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    bump_moves_exactly(
+        d.path(),
+        &["patch", "--package", "fromold", "--no-changelog"],
+        "0.4.2",
+        "0.4.3",
+        &["fromold/fromold/__init__.py"],
+    );
+}

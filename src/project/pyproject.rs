@@ -474,6 +474,20 @@ impl Pyproject {
                 return PyVersion::HatchPath(p.to_string());
             }
         }
+        // pdm-pep517, pdm-backend's predecessor: `[tool.pdm] version = {use_scm = true}`
+        // or `{from = "pkg/__init__.py"}` (its `__version__`).
+        if let Some(v) = self
+            .table("tool.pdm")
+            .and_then(|p| p.get("version"))
+            .and_then(Item::as_table_like)
+        {
+            if v.get("use_scm").and_then(Item::as_bool) == Some(true) {
+                return PyVersion::Vcs(VcsTool::PdmScm);
+            }
+            if let Some(path) = v.get("from").and_then(Item::as_str) {
+                return PyVersion::PdmPath(path.to_string());
+            }
+        }
         if let Some(p) = self.table("tool.pdm.version") {
             match p.get("source").and_then(Item::as_str) {
                 Some("scm") => return PyVersion::Vcs(VcsTool::PdmScm),
@@ -954,6 +968,14 @@ mod tests {
             (
                 "[tool.pdm.version]\nsource = \"scm\"\n",
                 PyVersion::Vcs(VcsTool::PdmScm),
+            ),
+            (
+                "[tool.pdm]\nversion = {use_scm = true}\n",
+                PyVersion::Vcs(VcsTool::PdmScm),
+            ),
+            (
+                "[tool.pdm]\nversion = {from = \"p/__init__.py\"}\n",
+                PyVersion::PdmPath("p/__init__.py".into()),
             ),
             ("", PyVersion::Dynamic),
         ];
