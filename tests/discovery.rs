@@ -763,6 +763,10 @@ fn uv_virtual_root_and_members_are_not_released() {
         [
             ("acme-workspace", "virtual project (not built)"),
             ("acme-internal", "classifier `Private :: Do Not Upload`"),
+            (
+                "acme-sandbox",
+                "excluded from the uv workspace (name its directory in the policy's `packages.include` to release it)"
+            ),
             ("acme-scripts", "virtual project (not built)"),
             ("acme-tooling", "virtual project (not built)"),
         ]
@@ -1880,6 +1884,7 @@ fn version_json_lists_skipped_projects_and_unreadable_packages_with_why() {
         [
             ("acme-workspace", "", "virtual"),
             ("acme-internal", "packages/internal", "private"),
+            ("acme-sandbox", "packages/sandbox", "workspace-excluded"),
             ("acme-scripts", "packages/scripts", "virtual"),
             ("acme-tooling", "packages/tooling", "virtual"),
         ]
@@ -2301,5 +2306,73 @@ fn pdm_pep517_versions_from_scm_and_from_a_file_are_read() {
         "0.4.2",
         "0.4.3",
         &["fromold/fromold/__init__.py"],
+    );
+}
+
+#[test]
+fn projects_a_uv_workspace_excludes_are_named_and_released_only_when_the_policy_includes_them() {
+    let d = common::fixture("real-uv-exclude");
+    let json = |dir: &Path| -> serde_json::Value {
+        let out = common::pyrel(dir)
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[("acme-core", Some("2.3.0"), "packages/core")])
+    );
+    let skipped: Vec<(String, String)> = json(d.path())["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("acme-dev".to_string(), "virtual".to_string()),
+            ("acme-legacy".to_string(), "workspace-excluded".to_string()),
+            ("acme-sandbox".to_string(), "workspace-excluded".to_string()),
+        ]
+    );
+    let out = common::pyrel(d.path())
+        .args(["init", "--yes", "--dry-run"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("not released: acme-legacy (packages/legacy/pyproject.toml): excluded from the uv workspace"),
+        "{text}"
+    );
+    // Named by the policy: released, after the workspace package it pins.
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "packages = { include = [\"packages/core\", \"packages/legacy\"] }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("acme-core", Some("2.3.0"), "packages/core"),
+            ("acme-legacy", Some("2.3.0"), "packages/legacy"),
+        ])
+    );
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--no-changelog"],
+        "2.3.0",
+        "2.4.0",
+        &[
+            "packages/core/pyproject.toml",
+            "packages/legacy/pyproject.toml",
+        ],
     );
 }

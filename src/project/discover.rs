@@ -214,13 +214,22 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
     let mut known = HashSet::new();
     // (directory, whether it belongs to a uv workspace), root first.
     let mut dirs: Vec<(PathBuf, bool)> = vec![(PathBuf::new(), workspace.is_some())];
+    // Projects a workspace's `exclude` took out: read, and released only when the
+    // policy's `packages.include` names them (uv excludes a package that needs its own
+    // environment, and also a directory that is no real package).
+    let mut ws_excluded: BTreeSet<PathBuf> = BTreeSet::new();
     let layout = if let Some(ws) = &workspace {
+        let (members, excluded) = workspace_members(root, Path::new(""), ws, &mut known)?;
         dirs.extend(
-            workspace_members(root, Path::new(""), ws, &mut known)?
+            members
                 .into_iter()
                 .filter(|d| !d.as_os_str().is_empty())
                 .map(|d| (d, true)),
         );
+        for d in excluded {
+            dirs.push((d.clone(), false));
+            ws_excluded.insert(d);
+        }
         Layout::UvWorkspace
     } else {
         let walked = project_dirs(root)?;
@@ -230,11 +239,10 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         for rel in &walked {
             if let Ok(Some(pp)) = pyproject::load(&root.join(rel).join("pyproject.toml")) {
                 if let Some(ws) = pp.workspace() {
-                    let mut members: BTreeSet<PathBuf> =
-                        workspace_members(root, rel, &ws, &mut known)?
-                            .into_iter()
-                            .collect();
+                    let (members, excluded) = workspace_members(root, rel, &ws, &mut known)?;
+                    let mut members: BTreeSet<PathBuf> = members.into_iter().collect();
                     members.insert(rel.clone());
+                    ws_excluded.extend(excluded);
                     ws_roots.push((rel.clone(), members));
                 }
             }
@@ -246,6 +254,7 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
                 .filter(|(w, _)| rel.starts_with(w))
                 .max_by_key(|(w, _)| w.components().count());
             match owner {
+                Some(_) if ws_excluded.contains(&rel) => dirs.push((rel.clone(), false)),
                 Some((_, members)) if !members.contains(&rel) => continue,
                 Some(_) => dirs.push((rel.clone(), true)),
                 None => dirs.push((rel.clone(), false)),
@@ -270,13 +279,22 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         mut skipped,
         mut problems,
     } = read_dirs(root, &dirs, root_pyproject.as_ref(), known)?;
-    let (drafts, excluded): (Vec<Draft>, Vec<Draft>) =
-        drafts.into_iter().partition(|d| filter.allows(&d.dir));
-    skipped.extend(excluded.into_iter().map(|d| Skipped {
+    let (drafts, left_out): (Vec<Draft>, Vec<Draft>) = drafts.into_iter().partition(|d| {
+        if ws_excluded.contains(&d.dir) {
+            filter.names(&d.dir)
+        } else {
+            filter.allows(&d.dir)
+        }
+    });
+    skipped.extend(left_out.into_iter().map(|d| Skipped {
+        reason: if ws_excluded.contains(&d.dir) {
+            SkipReason::WorkspaceExcluded
+        } else {
+            SkipReason::Excluded
+        },
         name: d.name,
         dir: d.dir,
         manifest: d.manifest,
-        reason: SkipReason::Excluded,
     }));
     skipped.sort_by(|a, b| a.dir.cmp(&b.dir));
     problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
@@ -428,6 +446,12 @@ impl PackageFilter {
         })
     }
 
+    /// Whether `include` names `dir` (and `exclude` does not): what a project outside
+    /// the usual places needs to be released.
+    fn names(&self, dir: &Path) -> bool {
+        self.include.is_some() && self.allows(dir)
+    }
+
     fn allows(&self, dir: &Path) -> bool {
         let s = crate::workspace_fs::slash(dir);
         let s = if s.is_empty() { ".".to_string() } else { s };
@@ -566,13 +590,14 @@ fn subdirs_and_links(
 }
 
 /// Directories matching the workspace's `members` globs and none of its `exclude`
-/// globs, walking only as deep as the patterns reach.
+/// globs, walking only as deep as the patterns reach; then the projects its `exclude`
+/// globs took out (directories a member glob matches, with a `pyproject.toml`).
 fn workspace_members(
     repo_root: &Path,
     ws_dir: &Path,
     ws: &Workspace,
     known: &mut HashSet<PathBuf>,
-) -> Result<Vec<PathBuf>> {
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let root = &repo_root.join(ws_dir);
     let clean = |p: &str| p.trim_start_matches("./").trim_end_matches('/').to_string();
     let build = |pats: &[String]| -> Result<GlobSet> {
@@ -601,6 +626,7 @@ fn workspace_members(
     let members = build(&ws.members)?;
     let exclude = build(&ws.exclude)?;
     let mut found = BTreeSet::new();
+    let mut excluded = BTreeSet::new();
     for raw in &ws.members {
         let pat = clean(raw);
         let before = found.len();
@@ -619,8 +645,12 @@ fn workspace_members(
         if !outside {
             walk_dirs(root, &base, depth, &mut |rel: &Path| {
                 let s = crate::workspace_fs::slash(rel);
-                if members.is_match(&s) && !exclude.is_match(&s) {
-                    found.insert(rel.to_path_buf());
+                if members.is_match(&s) {
+                    if exclude.is_match(&s) {
+                        excluded.insert(rel.to_path_buf());
+                    } else {
+                        found.insert(rel.to_path_buf());
+                    }
                 }
             })?;
         }
@@ -642,11 +672,14 @@ fn workspace_members(
             });
         }
     }
-    let members: Vec<PathBuf> = found
-        .into_iter()
-        .filter(|rel: &PathBuf| root.join(rel).join("pyproject.toml").is_file())
-        .map(|rel| ws_dir.join(rel))
-        .collect();
+    let projects = |dirs: BTreeSet<PathBuf>| -> Vec<PathBuf> {
+        dirs.into_iter()
+            .filter(|rel: &PathBuf| root.join(rel).join("pyproject.toml").is_file())
+            .map(|rel| ws_dir.join(rel))
+            .collect()
+    };
+    let members = projects(found);
+    let excluded = projects(excluded);
     for m in &members {
         check_package_dir(
             repo_root,
@@ -656,7 +689,7 @@ fn workspace_members(
             known,
         )?;
     }
-    Ok(members)
+    Ok((members, excluded))
 }
 
 fn walk_dirs(root: &Path, rel: &Path, depth: usize, f: &mut dyn FnMut(&Path)) -> Result<()> {

@@ -88,6 +88,9 @@ pub enum SkipReason {
     Private,
     /// Left out by the policy's `packages` include/exclude globs.
     Excluded,
+    /// Taken out of its uv workspace by `[tool.uv.workspace] exclude`, and not named by
+    /// the policy's `packages.include`.
+    WorkspaceExcluded,
 }
 
 impl SkipReason {
@@ -96,6 +99,9 @@ impl SkipReason {
             SkipReason::Virtual => "virtual project (not built)",
             SkipReason::Private => "classifier `Private :: Do Not Upload`",
             SkipReason::Excluded => "excluded by the policy's `packages` globs",
+            SkipReason::WorkspaceExcluded => {
+                "excluded from the uv workspace (name its directory in the policy's `packages.include` to release it)"
+            }
         }
     }
 }
