@@ -2376,3 +2376,57 @@ fn projects_a_uv_workspace_excludes_are_named_and_released_only_when_the_policy_
         ],
     );
 }
+
+#[test]
+fn flit_modules_inside_a_namespace_package_carry_the_version() {
+    let d = common::fixture("real-flit-namespace");
+    let v: serde_json::Value = serde_json::from_slice(
+        &common::pyrel(d.path())
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let sources: Vec<(&str, &str, &str)> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["sources"].as_array().unwrap().iter().map(move |s| {
+                (
+                    p["name"].as_str().unwrap(),
+                    s["path"].as_str().unwrap(),
+                    s["value"].as_str().unwrap(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("acme-ns-gadgets", "gadgets/src/acme_ns/gadgets.py", "0.9.1"),
+            (
+                "acme-ns-widgets",
+                "widgets/acme_ns/widgets/__init__.py",
+                "2.0.0"
+            ),
+        ]
+    );
+    // A module name that is no dotted identifier is that package's problem, read nowhere.
+    let problems = v["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["package"], "acme-dotty");
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--package", "acme-ns-widgets", "--no-changelog"],
+        "2.0.0",
+        "2.1.0",
+        &["widgets/acme_ns/widgets/__init__.py"],
+    );
+}

@@ -945,13 +945,24 @@ fn read_package_dir(
             PyVersion::Flit(module) => {
                 let module =
                     module.unwrap_or_else(|| normalize_name(&name.value).replace('-', "_"));
-                let target = [rel.join(&module), rel.join("src").join(&module)]
+                // A dotted name is a module inside a namespace package
+                // (`sphinxcontrib.serializinghtml` is `sphinxcontrib/serializinghtml`);
+                // only identifiers, so the path stays inside the package.
+                let parts: Vec<&str> = module.split('.').collect();
+                let identifiers = parts.iter().all(|p| {
+                    !p.is_empty()
+                        && !p.starts_with(|c: char| c.is_ascii_digit())
+                        && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                });
+                let path: PathBuf = parts.iter().collect();
+                let target = [rel.join(&path), rel.join("src").join(&path)]
                     .into_iter()
                     .map(|d| d.join("__init__.py"))
                     .chain([
-                        rel.join(format!("{module}.py")),
-                        rel.join("src").join(format!("{module}.py")),
+                        rel.join(&path).with_extension("py"),
+                        rel.join("src").join(&path).with_extension("py"),
                     ])
+                    .filter(|_| identifiers)
                     .find(|f| root.join(f).is_file());
                 match target {
                     Some(f) => module_version(root, &f, SourceKind::FlitModule, &mut problem),
