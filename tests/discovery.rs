@@ -2430,3 +2430,66 @@ fn flit_modules_inside_a_namespace_package_carry_the_version() {
         &["widgets/acme_ns/widgets/__init__.py"],
     );
 }
+
+#[test]
+fn changelog_headings_that_are_tags_name_their_version_for_pyrel_and_the_script() {
+    let d = committed_fixture("real-vcs-dirtags");
+    for tag in ["integrations/alpha-v1.0.0", "integrations/alpha-v1.1.0"] {
+        common::git(d.path(), &["tag", tag]);
+    }
+    common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    common::git(d.path(), &["add", "-A"]);
+    common::git(d.path(), &["commit", "-qm", "init"]);
+    let log = d.path().join("integrations/alpha/CHANGELOG.md");
+    let before = std::fs::read_to_string(&log).unwrap();
+    // Doctor reads the tag-headed sections as releases 1.1.0 and 1.0.0.
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.1 == "integrations/alpha/CHANGELOG.md"),
+        "{findings:?}"
+    );
+    // The next version gets its section above them, the same from both tools.
+    let bump = |args: &[&str]| {
+        common::git(d.path(), &["checkout", "-q", "--", "."]);
+        let out = common::pyrel(d.path())
+            .args(["bump", "patch", "--package", "acme-alpha-ext"])
+            .env("PYREL_TODAY", "2026-01-02")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let by_pyrel = std::fs::read_to_string(&log).unwrap();
+        common::git(d.path(), &["checkout", "-q", "--", "."]);
+        let python = common::require_tools_python().unwrap();
+        let out = std::process::Command::new(python)
+            .arg("scripts/bump_version.py")
+            .args(args)
+            .env("PYREL_TODAY", "2026-01-02")
+            .current_dir(d.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (by_pyrel, std::fs::read_to_string(&log).unwrap())
+    };
+    let (by_pyrel, by_script) = bump(&["bump", "patch", "--package", "acme-alpha-ext"]);
+    assert_eq!(by_pyrel, by_script);
+    assert!(by_pyrel.contains("## [1.1.1] - 2026-01-02"), "{by_pyrel}");
+    let old = &before[before.find("## [integrations").unwrap()..];
+    assert!(by_pyrel.contains(old), "{by_pyrel}");
+    assert!(
+        by_pyrel.find("## [1.1.1]").unwrap() < by_pyrel.find(old).unwrap(),
+        "{by_pyrel}"
+    );
+}
