@@ -2493,3 +2493,70 @@ fn changelog_headings_that_are_tags_name_their_version_for_pyrel_and_the_script(
         "{by_pyrel}"
     );
 }
+
+#[test]
+fn a_distributions_package_inside_a_namespace_package_carries_its_version() {
+    let d = committed_fixture("real-namespace-dunder");
+    let v: serde_json::Value = serde_json::from_slice(
+        &common::pyrel(d.path())
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let sources: Vec<(&str, &str, &str)> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["sources"].as_array().unwrap().iter().map(move |s| {
+                (
+                    p["name"].as_str().unwrap(),
+                    s["path"].as_str().unwrap(),
+                    s["value"].as_str().unwrap(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("acme-ns-gears", "gears/pyproject.toml", "1.0.0"),
+            (
+                "acme-ns-gears",
+                "gears/src/acme_ns/gears/__init__.py",
+                "0.9.0"
+            ),
+            ("acme-ns-widgets", "widgets/pyproject.toml", "3.1.0"),
+            (
+                "acme-ns-widgets",
+                "widgets/acme_ns/widgets/__init__.py",
+                "3.1.0"
+            ),
+        ]
+    );
+    // The stale one is found before a release ships it.
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        findings
+            .iter()
+            .any(|(sev, path, _)| sev == "error" && path == "gears/src/acme_ns/gears/__init__.py"),
+        "{findings:?}"
+    );
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--package", "acme-ns-widgets", "--no-changelog"],
+        "3.1.0",
+        "3.2.0",
+        &[
+            "widgets/pyproject.toml",
+            "widgets/acme_ns/widgets/__init__.py",
+        ],
+    );
+}

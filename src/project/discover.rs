@@ -1441,7 +1441,8 @@ fn import_targets(
             named.push((name.clone(), bases("")));
         }
     }
-    if named.is_empty() {
+    let guessed = named.is_empty();
+    if guessed {
         named.push((normalize_name(dist).replace('-', "_"), bases("")));
     }
     let mut out = Vec::new();
@@ -1463,7 +1464,51 @@ fn import_targets(
             }
         }
     }
+    // The distribution's own package inside a namespace package, named by its words:
+    // `acme-ns-widgets` ships `acme_ns/widgets` (or `acme/ns/widgets`, ...), the words
+    // joined by `/` where the namespace ends and by `_` inside a name.
+    if guessed && out.is_empty() {
+        out.extend(namespace_target(root, &bases(""), dist));
+    }
     out
+}
+
+/// The first `A/B/.../__init__.py` below one of `bases` whose path is the words of the
+/// distribution name with some separators turned into `/` (at least one), the rest `_`;
+/// fewer levels first. At most 5 words are tried (16 paths).
+fn namespace_target(root: &Path, bases: &[PathBuf], dist: &str) -> Option<(String, PathBuf)> {
+    let normalized = normalize_name(dist);
+    let words: Vec<&str> = normalized.split('-').collect();
+    if words.len() < 2
+        || words.len() > 5
+        || !words
+            .iter()
+            .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return None;
+    }
+    let gaps = words.len() - 1;
+    let mut splits: Vec<u32> = (1..(1u32 << gaps)).collect();
+    splits.sort_by_key(|m| (m.count_ones(), std::cmp::Reverse(*m)));
+    for mask in splits {
+        let mut parts: Vec<String> = vec![words[0].to_string()];
+        for (i, w) in words[1..].iter().enumerate() {
+            if mask & (1 << (gaps - 1 - i)) != 0 {
+                parts.push((*w).to_string());
+            } else if let Some(last) = parts.last_mut() {
+                last.push('_');
+                last.push_str(w);
+            }
+        }
+        let rel: PathBuf = parts.iter().collect();
+        for base in bases {
+            let d = base.join(&rel);
+            if root.join(&d).join("__init__.py").is_file() {
+                return Some((parts.join("."), d));
+            }
+        }
+    }
+    None
 }
 
 fn source(kind: SourceKind, path: &Path, lit: Literal) -> VersionSource {
