@@ -2560,3 +2560,39 @@ fn a_distributions_package_inside_a_namespace_package_carries_its_version() {
         ],
     );
 }
+
+#[test]
+fn setup_py_f_string_requirements_order_the_release_and_plain_ones_beside_them_are_read() {
+    let d = common::fixture("real-setup-fstring");
+    let dirs =
+        |dir: &Path| -> Vec<String> { cli_versions(dir).into_iter().map(|(n, _, _)| n).collect() };
+    // Each package after the ones its f-strings name (alphabetical would be reversed).
+    assert_eq!(
+        dirs(d.path()),
+        ["acme-d-pipes", "acme-c-core", "acme-b-graph", "acme-a-web"]
+    );
+    // The plain sibling requirement next to an f-string is read: a bump moves its pin.
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--package", "acme-d-pipes", "--no-changelog"],
+        "1.4.0",
+        "1.5.0",
+        &[
+            "acme-d-pipes/acme_d_pipes/version.py",
+            "acme-a-web/setup.py",
+        ],
+    );
+    // A computed pin is no unpinned sibling.
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings
+            .iter()
+            .any(|(_, _, m)| m.contains("without a version constraint")),
+        "{findings:?}"
+    );
+}

@@ -202,6 +202,8 @@ struct Draft {
     deps: Vec<(PathBuf, DepLit)>,
     import_name: Option<String>,
     wheels: Option<(WheelTool, &'static str)>,
+    /// Normalized names of computed requirements (`f"core{pin}"`): order only.
+    computed_requires: Vec<String>,
 }
 
 fn scan(root: &Path, git_root: &Path) -> Result<Project> {
@@ -1080,6 +1082,15 @@ fn read_package_dir(
         deps,
         import_name: targets.into_iter().next().map(|(n, _)| n),
         wheels: wheel_build(pp, setup_text.as_deref()),
+        computed_requires: setup
+            .as_ref()
+            .map(|s| {
+                s.computed_requires
+                    .iter()
+                    .map(|n| normalize_name(n))
+                    .collect()
+            })
+            .unwrap_or_default(),
     });
     Ok(())
 }
@@ -1878,6 +1889,12 @@ fn link(drafts: Vec<Draft>) -> Result<Vec<Package>> {
                 span: dep.lit.span,
             });
         }
+        let mut order_after: Vec<String> = d
+            .computed_requires
+            .into_iter()
+            .filter(|n| *n != normalized && by_name.contains_key(n))
+            .collect();
+        order_after.dedup();
         out.push(Package {
             normalized,
             dir: d.dir,
@@ -1886,6 +1903,7 @@ fn link(drafts: Vec<Draft>) -> Result<Vec<Package>> {
             scheme: d.scheme,
             version_sources: d.sources,
             siblings,
+            order_after,
             name: d.name,
             wheels: d.wheels,
         });
@@ -1932,6 +1950,15 @@ pub fn order(pkgs: Vec<Package>) -> Result<Vec<Package>> {
     // deps[i]: (j, hard) for every sibling j that i depends on.
     let mut deps: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n];
     for (i, p) in pkgs.iter().enumerate() {
+        // Computed requirements (`f"core{pin}"` in setup.py): their pin is unknown, so
+        // they order the release as softly as an extra and never close a cycle.
+        for name in &p.order_after {
+            if let Some(&j) = index.get(name.as_str()) {
+                if j != i {
+                    deps[i].push((j, false));
+                }
+            }
+        }
         for s in &p.siblings {
             if let Some(&j) = index.get(s.name.as_str()) {
                 if j != i {

@@ -150,6 +150,10 @@ pub struct Package {
     pub version_sources: Vec<VersionSource>,
     /// Dependencies on other packages of this repository.
     pub siblings: Vec<SiblingDep>,
+    /// Packages of this repository it requires through a computed requirement
+    /// (`f"core{pin}"` in setup.py), normalized: released after them, no pin to check.
+    #[serde(skip)]
+    pub order_after: Vec<String>,
     /// How its wheels are built when it has compiled code (`None`: pure Python), and what
     /// gave that away; read from the manifests discovery already parsed.
     pub wheels: Option<(WheelTool, &'static str)>,
