@@ -54,6 +54,7 @@ fn graph(n: usize) -> (Vec<Package>, usize) {
                 scheme: VersionScheme::Static,
                 version_sources: Vec::new(),
                 siblings,
+                order_after: Vec::new(),
                 wheels: None,
             }
         })

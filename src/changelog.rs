@@ -754,6 +754,23 @@ fn trailing_link_block(kinds: &[Kind]) -> Option<usize> {
     start
 }
 
+/// The version a tag name ends with: `integrations/chroma-v0.20.1` → `0.20.1`. The
+/// text before it is a tag prefix (letters, digits, `-`, `_`, `.`, `/`, `@`, `=`) that
+/// does not end in a digit.
+fn tag_version(tag: &str) -> Option<&str> {
+    let start = tag
+        .char_indices()
+        .filter(|&(i, c)| c.is_ascii_digit() && i > 0 && !tag.as_bytes()[i - 1].is_ascii_digit())
+        .map(|(i, _)| i)
+        .find(|&i| Version::from_str(&tag[i..]).is_ok())?;
+    let prefix = &tag[..start];
+    let tag_like = prefix
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '@' | '='));
+    let separated = prefix.ends_with(['-', '_', '/', '@', '=', 'v', 'V']);
+    (tag_like && separated).then(|| &tag[start..])
+}
+
 struct Heading {
     version: Option<String>,
     parsed: Option<Version>,
@@ -809,9 +826,16 @@ fn parse_heading(text: &str) -> Result<Heading, String> {
             yanked,
         });
     }
-    let parsed = Version::from_str(version).map_err(|e| {
-        format!("release heading `## {text}`: `{version}` is not a PEP 440 version ({e})")
-    })?;
+    let (version, parsed) = match Version::from_str(version) {
+        Ok(v) => (version, v),
+        // A tag as the heading, as git-cliff writes in a monorepo
+        // (`[integrations/chroma-v0.20.1]`): the version it ends with.
+        Err(e) => tag_version(version)
+            .and_then(|v| Version::from_str(v).ok().map(|p| (v, p)))
+            .ok_or_else(|| {
+                format!("release heading `## {text}`: `{version}` is not a PEP 440 version ({e})")
+            })?,
+    };
 
     let date = after
         .trim()
@@ -1115,6 +1139,24 @@ All notable changes to this project will be documented in this file.
         assert!(err.message.contains("first is on line 3"), "{err}");
         assert!(err.hint.is_some());
         assert!(section_notes(text, "1.0.0").is_none());
+    }
+
+    #[test]
+    fn a_tag_as_the_heading_names_the_version_it_ends_with() {
+        for (tag, version) in [
+            ("integrations/chroma-v0.20.1", Some("0.20.1")),
+            ("release/1.2.3rc1", Some("1.2.3rc1")),
+            ("acme-core==0.3.1", Some("0.3.1")),
+            ("v2", Some("2")),
+            ("python3.10", None),
+            ("a b-1.0", None),
+            ("banana", None),
+        ] {
+            assert_eq!(tag_version(tag), version, "{tag}");
+        }
+        let log = parse("# C\n\n## [integrations/chroma-v0.20.1] - 2024-07-15\n\n- x\n").unwrap();
+        assert_eq!(log.releases[0].version.as_deref(), Some("0.20.1"));
+        assert_eq!(log.releases[0].date.as_deref(), Some("2024-07-15"));
     }
 
     #[test]

@@ -428,9 +428,11 @@ impl TagFormat {
 
     /// The format an existing tag follows: `v1.2.3` → `v{version}`; `core-lib-v1.2.3` →
     /// `{name}-v{version}` when `core-lib` is one of `names` (the longest named in the
-    /// tag). The version is the first PEP 440 version starting at a digit; `None` when
-    /// there is none or the text around it would not make a valid format.
-    pub(crate) fn of_tag(tag: &str, names: &[String]) -> Option<TagFormat> {
+    /// tag); `integrations/chroma-v1.0` → `integrations/{dir}-v{version}` when no name is
+    /// in it but `chroma`, one of `dirs` (the words `{dir}` stands for), stands between
+    /// separators. The version is the first PEP 440 version starting at a digit; `None`
+    /// when there is none or the text around it would not make a valid format.
+    pub(crate) fn of_tag(tag: &str, names: &[String], dirs: &[String]) -> Option<TagFormat> {
         let start = tag
             .char_indices()
             .filter(|(i, c)| {
@@ -452,13 +454,33 @@ impl TagFormat {
                 best = Some(n);
             }
         }
+        // A directory word counts only as a whole word (`core` is no word of `scored-v`).
+        let word_at = |w: &str| -> Option<usize> {
+            let sep = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+            prefix.match_indices(w).map(|(at, _)| at).find(|&at| {
+                sep(prefix[..at].chars().next_back()) && sep(prefix[at + w.len()..].chars().next())
+            })
+        };
+        let dir = if best.is_none() {
+            dirs.iter()
+                .filter(|d| !d.is_empty())
+                .filter_map(|d| word_at(d).map(|at| (at, d.len())))
+                .max_by_key(|&(_, len)| len)
+        } else {
+            None
+        };
         let source = match best.and_then(|n| lower.find(n.as_str()).map(|at| (at, n.len()))) {
             Some((at, len)) => format!(
                 "{}{{name}}{}{{version}}",
                 &prefix[..at],
                 &prefix[at + len..]
             ),
-            None => format!("{prefix}{{version}}"),
+            None => match dir {
+                Some((at, len)) => {
+                    format!("{}{{dir}}{}{{version}}", &prefix[..at], &prefix[at + len..])
+                }
+                None => format!("{prefix}{{version}}"),
+            },
         };
         TagFormat::new(&source).ok()
     }
@@ -869,7 +891,8 @@ mod tests {
     #[test]
     fn a_format_is_read_off_an_existing_tag() {
         let names = vec!["core-lib".to_string(), "core_lib".to_string()];
-        let of = |t: &str| TagFormat::of_tag(t, &names).map(|f| f.to_string());
+        let dirs = vec!["chroma".to_string(), "core".to_string()];
+        let of = |t: &str| TagFormat::of_tag(t, &names, &dirs).map(|f| f.to_string());
         assert_eq!(of("v1.2.3").as_deref(), Some("v{version}"));
         assert_eq!(of("1.2.3").as_deref(), Some("{version}"));
         assert_eq!(of("core-lib-v1.2.3").as_deref(), Some("{name}-v{version}"));
@@ -879,6 +902,12 @@ mod tests {
         );
         // `name==1.2.3`, as langchain-style monorepos tag.
         assert_eq!(of("core-lib==0.3.1").as_deref(), Some("{name}=={version}"));
+        // A directory's word, between separators, when no name is in the tag.
+        assert_eq!(
+            of("integrations/chroma-v1.0.0").as_deref(),
+            Some("integrations/{dir}-v{version}")
+        );
+        assert_eq!(of("scored-v1.0.0").as_deref(), Some("scored-v{version}"));
         assert_eq!(of("nightly"), None);
         assert_eq!(of("x$(id)1.0"), None);
         assert_eq!(of("{dir}1.0"), None);

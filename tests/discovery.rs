@@ -761,10 +761,14 @@ fn uv_virtual_root_and_members_are_not_released() {
     assert_eq!(
         skipped,
         [
-            ("acme-workspace", "virtual uv project (not built)"),
+            ("acme-workspace", "virtual project (not built)"),
             ("acme-internal", "classifier `Private :: Do Not Upload`"),
-            ("acme-scripts", "virtual uv project (not built)"),
-            ("acme-tooling", "virtual uv project (not built)"),
+            (
+                "acme-sandbox",
+                "excluded from the uv workspace (name its directory in the policy's `packages.include` to release it)"
+            ),
+            ("acme-scripts", "virtual project (not built)"),
+            ("acme-tooling", "virtual project (not built)"),
         ]
     );
     assert_eq!(
@@ -1880,6 +1884,7 @@ fn version_json_lists_skipped_projects_and_unreadable_packages_with_why() {
         [
             ("acme-workspace", "", "virtual"),
             ("acme-internal", "packages/internal", "private"),
+            ("acme-sandbox", "packages/sandbox", "workspace-excluded"),
             ("acme-scripts", "packages/scripts", "virtual"),
             ("acme-tooling", "packages/tooling", "virtual"),
         ]
@@ -2046,4 +2051,548 @@ fn hatch_code_source_with_the_default_expression_reads_the_literal() {
     assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
     assert_eq!(p.problems[0].package.as_deref(), Some("codeexpr"));
     assert!(p.problems[0].message.contains("source = \"code\""));
+}
+
+#[test]
+fn hatch_toml_configures_the_version_and_its_lowercase_version_literal_is_read() {
+    let d = common::fixture("real-hatch-toml");
+    let v: serde_json::Value = serde_json::from_slice(
+        &common::pyrel(d.path())
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let sources: Vec<(&str, &str, &str)> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["sources"].as_array().unwrap().iter().map(move |s| {
+                (
+                    p["name"].as_str().unwrap(),
+                    s["path"].as_str().unwrap(),
+                    s["value"].as_str().unwrap(),
+                )
+            })
+        })
+        .collect();
+    // hatch.toml's `[version] path` wins over a `[tool.hatch.version]` in pyproject.toml.
+    assert_eq!(
+        sources,
+        [
+            (
+                "acme-adapters",
+                "acme-adapters/src/acme/adapters/__about__.py",
+                "1.4.0"
+            ),
+            (
+                "acme-postgres",
+                "acme-postgres/src/acme/adapters/postgres/__version__.py",
+                "1.2.0a1"
+            ),
+        ]
+    );
+    // A version hatch.toml computes with code is named in hatch.toml, at its line.
+    assert_eq!(
+        v["problems"],
+        serde_json::json!([{
+            "package": "acme-codever",
+            "path": "acme-codever/hatch.toml",
+            "line": 4,
+            "message": "[version] source = \"code\" runs Python to get the version",
+        }])
+    );
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--package", "acme-postgres", "--no-changelog"],
+        "1.2.0a1",
+        "1.3.0",
+        &["acme-postgres/src/acme/adapters/postgres/__version__.py"],
+    );
+}
+
+#[test]
+fn a_poetry_root_in_non_package_mode_is_not_released() {
+    let d = common::fixture("real-poetry-mono");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("acme-core", Some("0.2.5"), "libs/core"),
+            ("acme-kit", Some("0.1.8"), "libs/kit"),
+        ])
+    );
+    let out = common::pyrel(d.path())
+        .args(["version", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["skipped"],
+        serde_json::json!([{
+            "name": "acme-monorepo",
+            "dir": "",
+            "reason": "virtual",
+            "why": "virtual project (not built)",
+        }])
+    );
+    let out = common::pyrel(d.path())
+        .args(["init", "--yes", "--dry-run"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("not released: acme-monorepo (pyproject.toml): virtual project (not built)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_committed_publisher_at_pyrels_own_workflow_path_is_taken_over_and_a_modified_one_refused() {
+    // The most common name of a publishing workflow is pyrel's own default path.
+    let d = committed_fixture("real-test-suite");
+    common::git(
+        d.path(),
+        &[
+            "mv",
+            ".github/workflows/publish.yml",
+            ".github/workflows/release.yml",
+        ],
+    );
+    common::git(d.path(), &["commit", "-qm", "rename"]);
+    let wf = d.path().join(".github/workflows/release.yml");
+    let original = std::fs::read_to_string(&wf).unwrap();
+
+    // Modified: refused as a second publisher would be, nothing written.
+    std::fs::write(&wf, original.replace("Publish", "Publish to PyPI")).unwrap();
+    let before = common::snapshot_tree(d.path());
+    let out = common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(".github/workflows/release.yml already publishes to PyPI")
+            && text.contains("commit it unmodified"),
+        "{text}"
+    );
+    assert_eq!(before, common::snapshot_tree(d.path()), "nothing written");
+
+    // Committed and unmodified: taken over at its path, without --force.
+    std::fs::write(&wf, &original).unwrap();
+    let out = common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .output()
+        .unwrap();
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{summary}");
+    assert!(
+        summary.contains(".github/workflows/release.yml already publishes to PyPI: pyrel's release workflow takes it over"),
+        "{summary}"
+    );
+    let release = std::fs::read_to_string(&wf).unwrap();
+    assert!(release.starts_with("# Generated by pyrel"), "{release}");
+    common::pyrel(d.path())
+        .args(["generate", "--check"])
+        .assert()
+        .success();
+    // pyrel's own workflow at that path is no second publisher for doctor either.
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings
+            .iter()
+            .any(|(_, p, _)| p.starts_with(".github/workflows/")),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn tags_naming_the_package_directory_make_vcs_versioned_packages_independent() {
+    let d = committed_fixture("real-vcs-dirtags");
+    for tag in [
+        "integrations/alpha-v1.0.0",
+        "integrations/beta-v0.3.1",
+        "integrations/gamma_db-v2.0.0",
+        "integrations/alpha-v1.1.0",
+    ] {
+        common::git(d.path(), &["tag", tag]);
+    }
+    let out = common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .output()
+        .unwrap();
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{summary}");
+    assert!(
+        summary.contains("independent versions, tags `integrations/{dir}-v{version}`"),
+        "{summary}"
+    );
+    let policy = std::fs::read_to_string(d.path().join("pyrel.toml")).unwrap();
+    assert!(
+        policy.contains("tag-format = \"integrations/{dir}-v{version}\"")
+            && policy.contains("versioning = \"independent\""),
+        "{policy}"
+    );
+    common::pyrel(d.path())
+        .args(["generate", "--check"])
+        .assert()
+        .success();
+    // The format gives back each package's own tags.
+    for (tag, ok) in [
+        ("integrations/gamma_db-v2.0.0", true),
+        ("integrations/gamma-v2.0.0", false),
+    ] {
+        let out = common::pyrel(d.path())
+            .args(["version", "--check-tag", tag])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "{tag}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn pdm_pep517_versions_from_scm_and_from_a_file_are_read() {
+    let d = common::fixture("real-pdm-legacy");
+    let v: serde_json::Value = serde_json::from_slice(
+        &common::pyrel(d.path())
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(v["problems"], serde_json::json!([]));
+    let got: Vec<(&str, &str, Option<&str>)> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap(),
+                p["scheme"]["kind"].as_str().unwrap(),
+                p["version"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("fromold", "static", Some("0.4.2")),
+            ("scmold", "vcs", None)
+        ]
+    );
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    bump_moves_exactly(
+        d.path(),
+        &["patch", "--package", "fromold", "--no-changelog"],
+        "0.4.2",
+        "0.4.3",
+        &["fromold/fromold/__init__.py"],
+    );
+}
+
+#[test]
+fn projects_a_uv_workspace_excludes_are_named_and_released_only_when_the_policy_includes_them() {
+    let d = common::fixture("real-uv-exclude");
+    let json = |dir: &Path| -> serde_json::Value {
+        let out = common::pyrel(dir)
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[("acme-core", Some("2.3.0"), "packages/core")])
+    );
+    let skipped: Vec<(String, String)> = json(d.path())["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("acme-dev".to_string(), "virtual".to_string()),
+            ("acme-legacy".to_string(), "workspace-excluded".to_string()),
+            ("acme-sandbox".to_string(), "workspace-excluded".to_string()),
+        ]
+    );
+    let out = common::pyrel(d.path())
+        .args(["init", "--yes", "--dry-run"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("not released: acme-legacy (packages/legacy/pyproject.toml): excluded from the uv workspace"),
+        "{text}"
+    );
+    // Named by the policy: released, after the workspace package it pins.
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "packages = { include = [\"packages/core\", \"packages/legacy\"] }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[
+            ("acme-core", Some("2.3.0"), "packages/core"),
+            ("acme-legacy", Some("2.3.0"), "packages/legacy"),
+        ])
+    );
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--no-changelog"],
+        "2.3.0",
+        "2.4.0",
+        &[
+            "packages/core/pyproject.toml",
+            "packages/legacy/pyproject.toml",
+        ],
+    );
+}
+
+#[test]
+fn flit_modules_inside_a_namespace_package_carry_the_version() {
+    let d = common::fixture("real-flit-namespace");
+    let v: serde_json::Value = serde_json::from_slice(
+        &common::pyrel(d.path())
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let sources: Vec<(&str, &str, &str)> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["sources"].as_array().unwrap().iter().map(move |s| {
+                (
+                    p["name"].as_str().unwrap(),
+                    s["path"].as_str().unwrap(),
+                    s["value"].as_str().unwrap(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("acme-ns-gadgets", "gadgets/src/acme_ns/gadgets.py", "0.9.1"),
+            (
+                "acme-ns-widgets",
+                "widgets/acme_ns/widgets/__init__.py",
+                "2.0.0"
+            ),
+        ]
+    );
+    // A module name that is no dotted identifier is that package's problem, read nowhere.
+    let problems = v["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["package"], "acme-dotty");
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--package", "acme-ns-widgets", "--no-changelog"],
+        "2.0.0",
+        "2.1.0",
+        &["widgets/acme_ns/widgets/__init__.py"],
+    );
+}
+
+#[test]
+fn changelog_headings_that_are_tags_name_their_version_for_pyrel_and_the_script() {
+    let d = committed_fixture("real-vcs-dirtags");
+    for tag in ["integrations/alpha-v1.0.0", "integrations/alpha-v1.1.0"] {
+        common::git(d.path(), &["tag", tag]);
+    }
+    common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    common::git(d.path(), &["add", "-A"]);
+    common::git(d.path(), &["commit", "-qm", "init"]);
+    let log = d.path().join("integrations/alpha/CHANGELOG.md");
+    let before = std::fs::read_to_string(&log).unwrap();
+    // Doctor reads the tag-headed sections as releases 1.1.0 and 1.0.0.
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.1 == "integrations/alpha/CHANGELOG.md"),
+        "{findings:?}"
+    );
+    // The next version gets its section above them, the same from both tools.
+    let bump = |args: &[&str]| {
+        common::git(d.path(), &["checkout", "-q", "--", "."]);
+        let out = common::pyrel(d.path())
+            .args(["bump", "patch", "--package", "acme-alpha-ext"])
+            .env("PYREL_TODAY", "2026-01-02")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let by_pyrel = std::fs::read_to_string(&log).unwrap();
+        common::git(d.path(), &["checkout", "-q", "--", "."]);
+        let python = common::require_tools_python().unwrap();
+        let out = std::process::Command::new(python)
+            .arg("scripts/bump_version.py")
+            .args(args)
+            .env("PYREL_TODAY", "2026-01-02")
+            .current_dir(d.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (by_pyrel, std::fs::read_to_string(&log).unwrap())
+    };
+    let (by_pyrel, by_script) = bump(&["bump", "patch", "--package", "acme-alpha-ext"]);
+    assert_eq!(by_pyrel, by_script);
+    assert!(by_pyrel.contains("## [1.1.1] - 2026-01-02"), "{by_pyrel}");
+    let old = &before[before.find("## [integrations").unwrap()..];
+    assert!(by_pyrel.contains(old), "{by_pyrel}");
+    assert!(
+        by_pyrel.find("## [1.1.1]").unwrap() < by_pyrel.find(old).unwrap(),
+        "{by_pyrel}"
+    );
+}
+
+#[test]
+fn a_distributions_package_inside_a_namespace_package_carries_its_version() {
+    let d = committed_fixture("real-namespace-dunder");
+    let v: serde_json::Value = serde_json::from_slice(
+        &common::pyrel(d.path())
+            .args(["version", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let sources: Vec<(&str, &str, &str)> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["sources"].as_array().unwrap().iter().map(move |s| {
+                (
+                    p["name"].as_str().unwrap(),
+                    s["path"].as_str().unwrap(),
+                    s["value"].as_str().unwrap(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("acme-ns-gears", "gears/pyproject.toml", "1.0.0"),
+            (
+                "acme-ns-gears",
+                "gears/src/acme_ns/gears/__init__.py",
+                "0.9.0"
+            ),
+            ("acme-ns-widgets", "widgets/pyproject.toml", "3.1.0"),
+            (
+                "acme-ns-widgets",
+                "widgets/acme_ns/widgets/__init__.py",
+                "3.1.0"
+            ),
+        ]
+    );
+    // The stale one is found before a release ships it.
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        findings
+            .iter()
+            .any(|(sev, path, _)| sev == "error" && path == "gears/src/acme_ns/gears/__init__.py"),
+        "{findings:?}"
+    );
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--package", "acme-ns-widgets", "--no-changelog"],
+        "3.1.0",
+        "3.2.0",
+        &[
+            "widgets/pyproject.toml",
+            "widgets/acme_ns/widgets/__init__.py",
+        ],
+    );
+}
+
+#[test]
+fn setup_py_f_string_requirements_order_the_release_and_plain_ones_beside_them_are_read() {
+    let d = common::fixture("real-setup-fstring");
+    let dirs =
+        |dir: &Path| -> Vec<String> { cli_versions(dir).into_iter().map(|(n, _, _)| n).collect() };
+    // Each package after the ones its f-strings name (alphabetical would be reversed).
+    assert_eq!(
+        dirs(d.path()),
+        ["acme-d-pipes", "acme-c-core", "acme-b-graph", "acme-a-web"]
+    );
+    // The plain sibling requirement next to an f-string is read: a bump moves its pin.
+    std::fs::write(
+        d.path().join("pyrel.toml"),
+        "versioning = \"independent\"\ntag-format = \"{name}-v{version}\"\n",
+    )
+    .unwrap();
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--package", "acme-d-pipes", "--no-changelog"],
+        "1.4.0",
+        "1.5.0",
+        &[
+            "acme-d-pipes/acme_d_pipes/version.py",
+            "acme-a-web/setup.py",
+        ],
+    );
+    // A computed pin is no unpinned sibling.
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings
+            .iter()
+            .any(|(_, _, m)| m.contains("without a version constraint")),
+        "{findings:?}"
+    );
 }

@@ -253,11 +253,17 @@ fn existing_publisher(
     policy: &mut Policy,
     c: &choices::Choices,
 ) -> std::result::Result<Option<std::path::PathBuf>, String> {
-    let (others, apart) = choices::publishers_beside(
-        &c.publishers,
-        policy.files.release_workflow.as_deref(),
-        &policy.release_triggers(),
-    );
+    // pyrel's own release workflow is no second publisher; a publisher the repository
+    // already has at that very path (`.github/workflows/release.yml` is a common name)
+    // is one, taken over like a publisher anywhere else.
+    let ours = policy.files.release_workflow.as_deref().filter(|rel| {
+        crate::workspace_fs::read_text_opt(&project.root.join(rel))
+            .ok()
+            .flatten()
+            .is_some_and(|text| crate::sync::removable(&slash(rel), &text))
+    });
+    let (others, apart) =
+        choices::publishers_beside(&c.publishers, ours, &policy.release_triggers());
     for p in apart {
         outln!(
             "  {} also publishes to PyPI, on other events than pyrel's release tags; it is left as it is",

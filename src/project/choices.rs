@@ -191,12 +191,19 @@ pub(crate) fn choose(project: &Project, today: &str) -> Choices {
         .collect();
     versions.sort_unstable();
     versions.dedup();
-    let independent = versions.len() > 1;
+    let formats = tag_formats(project);
+    // Versions that differ make the packages independent. Without a literal version
+    // to compare (every version from git tags), the tags say it: tags that name the
+    // package (`integrations/{dir}-v{version}`) are one package's releases each.
+    let independent = versions.len() > 1
+        || (versions.is_empty()
+            && project.packages.len() > 1
+            && most_common(&formats, |_| true).is_some_and(TagFormat::names_package));
     let (existing_checks, publishers) =
         workflows(project, |rel| Workflow::read(&project.root, rel));
     Choices {
         independent,
-        tag_format: tag_format(project, independent),
+        tag_format: most_common(&formats, |f| f.names_package() == independent).cloned(),
         python_versions: python_matrix(project, today),
         existing_checks,
         publishers,
@@ -338,18 +345,34 @@ pub(crate) fn tags(root: &Path) -> Vec<String> {
     out
 }
 
-/// The tag format most existing tags follow: the tag with its version replaced by
-/// `{version}` and a package name by `{name}`. Lockstep needs a format without
-/// `{name}`, independent versioning one with it.
-fn tag_format(project: &Project, independent: bool) -> Option<TagFormat> {
+/// The formats existing tags follow, each with how many tags follow it: the tag with
+/// its version replaced by `{version}`, a package name by `{name}`, or else the word of
+/// a package directory by `{dir}` (only words that name one package's directory).
+fn tag_formats(project: &Project) -> BTreeMap<String, (usize, TagFormat)> {
     let names: Vec<String> = project
         .packages
         .iter()
         .flat_map(|p| [p.normalized.clone(), p.normalized.replace('-', "_")])
         .collect();
+    let mut words: BTreeMap<String, usize> = BTreeMap::new();
+    for p in project
+        .packages
+        .iter()
+        .filter(|p| !p.dir.as_os_str().is_empty())
+    {
+        let dir = crate::workspace_fs::slash(&p.dir);
+        *words
+            .entry(crate::grammar::dir_word(&p.name, &dir).to_string())
+            .or_default() += 1;
+    }
+    let dirs: Vec<String> = words
+        .into_iter()
+        .filter(|(_, n)| *n == 1)
+        .map(|(w, _)| w)
+        .collect();
     let mut counts: BTreeMap<String, (usize, TagFormat)> = BTreeMap::new();
     for tag in tags(&project.root) {
-        let Some(format) = TagFormat::of_tag(&tag, &names) else {
+        let Some(format) = TagFormat::of_tag(&tag, &names, &dirs) else {
             continue;
         };
         counts
@@ -357,11 +380,21 @@ fn tag_format(project: &Project, independent: bool) -> Option<TagFormat> {
             .or_insert((0, format))
             .0 += 1;
     }
-    let (_, (_, format)) = counts
-        .into_iter()
-        .filter(|(_, (_, f))| f.names_package() == independent)
-        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(&a.0)))?;
-    Some(format)
+    counts
+}
+
+/// The format most tags follow among those `keep` accepts (on a tie, the first in text
+/// order). Lockstep needs a format without `{name}`/`{dir}`, independent versioning one
+/// with it.
+fn most_common(
+    counts: &BTreeMap<String, (usize, TagFormat)>,
+    keep: impl Fn(&TagFormat) -> bool,
+) -> Option<&TagFormat> {
+    counts
+        .iter()
+        .filter(|(_, (_, f))| keep(f))
+        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(a.0)))
+        .map(|(_, (_, f))| f)
 }
 
 /// Commands that upload distributions to PyPI.

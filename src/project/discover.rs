@@ -202,6 +202,8 @@ struct Draft {
     deps: Vec<(PathBuf, DepLit)>,
     import_name: Option<String>,
     wheels: Option<(WheelTool, &'static str)>,
+    /// Normalized names of computed requirements (`f"core{pin}"`): order only.
+    computed_requires: Vec<String>,
 }
 
 fn scan(root: &Path, git_root: &Path) -> Result<Project> {
@@ -214,13 +216,22 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
     let mut known = HashSet::new();
     // (directory, whether it belongs to a uv workspace), root first.
     let mut dirs: Vec<(PathBuf, bool)> = vec![(PathBuf::new(), workspace.is_some())];
+    // Projects a workspace's `exclude` took out: read, and released only when the
+    // policy's `packages.include` names them (uv excludes a package that needs its own
+    // environment, and also a directory that is no real package).
+    let mut ws_excluded: BTreeSet<PathBuf> = BTreeSet::new();
     let layout = if let Some(ws) = &workspace {
+        let (members, excluded) = workspace_members(root, Path::new(""), ws, &mut known)?;
         dirs.extend(
-            workspace_members(root, Path::new(""), ws, &mut known)?
+            members
                 .into_iter()
                 .filter(|d| !d.as_os_str().is_empty())
                 .map(|d| (d, true)),
         );
+        for d in excluded {
+            dirs.push((d.clone(), false));
+            ws_excluded.insert(d);
+        }
         Layout::UvWorkspace
     } else {
         let walked = project_dirs(root)?;
@@ -230,11 +241,10 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         for rel in &walked {
             if let Ok(Some(pp)) = pyproject::load(&root.join(rel).join("pyproject.toml")) {
                 if let Some(ws) = pp.workspace() {
-                    let mut members: BTreeSet<PathBuf> =
-                        workspace_members(root, rel, &ws, &mut known)?
-                            .into_iter()
-                            .collect();
+                    let (members, excluded) = workspace_members(root, rel, &ws, &mut known)?;
+                    let mut members: BTreeSet<PathBuf> = members.into_iter().collect();
                     members.insert(rel.clone());
+                    ws_excluded.extend(excluded);
                     ws_roots.push((rel.clone(), members));
                 }
             }
@@ -246,6 +256,7 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
                 .filter(|(w, _)| rel.starts_with(w))
                 .max_by_key(|(w, _)| w.components().count());
             match owner {
+                Some(_) if ws_excluded.contains(&rel) => dirs.push((rel.clone(), false)),
                 Some((_, members)) if !members.contains(&rel) => continue,
                 Some(_) => dirs.push((rel.clone(), true)),
                 None => dirs.push((rel.clone(), false)),
@@ -270,13 +281,22 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         mut skipped,
         mut problems,
     } = read_dirs(root, &dirs, root_pyproject.as_ref(), known)?;
-    let (drafts, excluded): (Vec<Draft>, Vec<Draft>) =
-        drafts.into_iter().partition(|d| filter.allows(&d.dir));
-    skipped.extend(excluded.into_iter().map(|d| Skipped {
+    let (drafts, left_out): (Vec<Draft>, Vec<Draft>) = drafts.into_iter().partition(|d| {
+        if ws_excluded.contains(&d.dir) {
+            filter.names(&d.dir)
+        } else {
+            filter.allows(&d.dir)
+        }
+    });
+    skipped.extend(left_out.into_iter().map(|d| Skipped {
+        reason: if ws_excluded.contains(&d.dir) {
+            SkipReason::WorkspaceExcluded
+        } else {
+            SkipReason::Excluded
+        },
         name: d.name,
         dir: d.dir,
         manifest: d.manifest,
-        reason: SkipReason::Excluded,
     }));
     skipped.sort_by(|a, b| a.dir.cmp(&b.dir));
     problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
@@ -428,6 +448,12 @@ impl PackageFilter {
         })
     }
 
+    /// Whether `include` names `dir` (and `exclude` does not): what a project outside
+    /// the usual places needs to be released.
+    fn names(&self, dir: &Path) -> bool {
+        self.include.is_some() && self.allows(dir)
+    }
+
     fn allows(&self, dir: &Path) -> bool {
         let s = crate::workspace_fs::slash(dir);
         let s = if s.is_empty() { ".".to_string() } else { s };
@@ -566,13 +592,14 @@ fn subdirs_and_links(
 }
 
 /// Directories matching the workspace's `members` globs and none of its `exclude`
-/// globs, walking only as deep as the patterns reach.
+/// globs, walking only as deep as the patterns reach; then the projects its `exclude`
+/// globs took out (directories a member glob matches, with a `pyproject.toml`).
 fn workspace_members(
     repo_root: &Path,
     ws_dir: &Path,
     ws: &Workspace,
     known: &mut HashSet<PathBuf>,
-) -> Result<Vec<PathBuf>> {
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let root = &repo_root.join(ws_dir);
     let clean = |p: &str| p.trim_start_matches("./").trim_end_matches('/').to_string();
     let build = |pats: &[String]| -> Result<GlobSet> {
@@ -601,6 +628,7 @@ fn workspace_members(
     let members = build(&ws.members)?;
     let exclude = build(&ws.exclude)?;
     let mut found = BTreeSet::new();
+    let mut excluded = BTreeSet::new();
     for raw in &ws.members {
         let pat = clean(raw);
         let before = found.len();
@@ -619,8 +647,12 @@ fn workspace_members(
         if !outside {
             walk_dirs(root, &base, depth, &mut |rel: &Path| {
                 let s = crate::workspace_fs::slash(rel);
-                if members.is_match(&s) && !exclude.is_match(&s) {
-                    found.insert(rel.to_path_buf());
+                if members.is_match(&s) {
+                    if exclude.is_match(&s) {
+                        excluded.insert(rel.to_path_buf());
+                    } else {
+                        found.insert(rel.to_path_buf());
+                    }
                 }
             })?;
         }
@@ -642,11 +674,14 @@ fn workspace_members(
             });
         }
     }
-    let members: Vec<PathBuf> = found
-        .into_iter()
-        .filter(|rel: &PathBuf| root.join(rel).join("pyproject.toml").is_file())
-        .map(|rel| ws_dir.join(rel))
-        .collect();
+    let projects = |dirs: BTreeSet<PathBuf>| -> Vec<PathBuf> {
+        dirs.into_iter()
+            .filter(|rel: &PathBuf| root.join(rel).join("pyproject.toml").is_file())
+            .map(|rel| ws_dir.join(rel))
+            .collect()
+    };
+    let members = projects(found);
+    let excluded = projects(excluded);
     for m in &members {
         check_package_dir(
             repo_root,
@@ -656,7 +691,7 @@ fn workspace_members(
             known,
         )?;
     }
-    Ok(members)
+    Ok((members, excluded))
 }
 
 fn walk_dirs(root: &Path, rel: &Path, depth: usize, f: &mut dyn FnMut(&Path)) -> Result<()> {
@@ -912,13 +947,24 @@ fn read_package_dir(
             PyVersion::Flit(module) => {
                 let module =
                     module.unwrap_or_else(|| normalize_name(&name.value).replace('-', "_"));
-                let target = [rel.join(&module), rel.join("src").join(&module)]
+                // A dotted name is a module inside a namespace package
+                // (`sphinxcontrib.serializinghtml` is `sphinxcontrib/serializinghtml`);
+                // only identifiers, so the path stays inside the package.
+                let parts: Vec<&str> = module.split('.').collect();
+                let identifiers = parts.iter().all(|p| {
+                    !p.is_empty()
+                        && !p.starts_with(|c: char| c.is_ascii_digit())
+                        && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                });
+                let path: PathBuf = parts.iter().collect();
+                let target = [rel.join(&path), rel.join("src").join(&path)]
                     .into_iter()
                     .map(|d| d.join("__init__.py"))
                     .chain([
-                        rel.join(format!("{module}.py")),
-                        rel.join("src").join(format!("{module}.py")),
+                        rel.join(&path).with_extension("py"),
+                        rel.join("src").join(&path).with_extension("py"),
                     ])
+                    .filter(|_| identifiers)
                     .find(|f| root.join(f).is_file());
                 match target {
                     Some(f) => module_version(root, &f, SourceKind::FlitModule, &mut problem),
@@ -937,9 +983,9 @@ fn read_package_dir(
             PyVersion::Attr(spec) => {
                 static_or_missing(resolve_attr(root, rel, package_root.as_deref(), &spec)?)
             }
-            PyVersion::Unreadable(message, line) => {
+            PyVersion::Unreadable(message, path, line) => {
                 problem = Some(Error::Parse {
-                    path: pp.path.clone(),
+                    path,
                     line: Some(line),
                     column: None,
                     message,
@@ -1036,6 +1082,15 @@ fn read_package_dir(
         deps,
         import_name: targets.into_iter().next().map(|(n, _)| n),
         wheels: wheel_build(pp, setup_text.as_deref()),
+        computed_requires: setup
+            .as_ref()
+            .map(|s| {
+                s.computed_requires
+                    .iter()
+                    .map(|n| normalize_name(n))
+                    .collect()
+            })
+            .unwrap_or_default(),
     });
     Ok(())
 }
@@ -1063,7 +1118,14 @@ fn module_version(
     kind: SourceKind,
     problem: &mut Option<Error>,
 ) -> (VersionScheme, Vec<VersionSource>) {
-    match literal_in(root, file, &["__version__", "VERSION"]) {
+    // hatch's regex source matches `__version__` or `version` in any case
+    // (`(?i)^(__version__|VERSION) *= *...`): dbt-style `version = "1.2.3"` files.
+    let names: &[&str] = if kind == SourceKind::HatchPath {
+        &["__version__", "VERSION", "version", "Version"]
+    } else {
+        &["__version__", "VERSION"]
+    };
+    match literal_in(root, file, names) {
         Ok(Some(l)) => (VersionScheme::Static, vec![source(kind, file, l)]),
         Ok(None) => {
             *problem = Some(Error::Parse {
@@ -1390,7 +1452,8 @@ fn import_targets(
             named.push((name.clone(), bases("")));
         }
     }
-    if named.is_empty() {
+    let guessed = named.is_empty();
+    if guessed {
         named.push((normalize_name(dist).replace('-', "_"), bases("")));
     }
     let mut out = Vec::new();
@@ -1412,7 +1475,51 @@ fn import_targets(
             }
         }
     }
+    // The distribution's own package inside a namespace package, named by its words:
+    // `acme-ns-widgets` ships `acme_ns/widgets` (or `acme/ns/widgets`, ...), the words
+    // joined by `/` where the namespace ends and by `_` inside a name.
+    if guessed && out.is_empty() {
+        out.extend(namespace_target(root, &bases(""), dist));
+    }
     out
+}
+
+/// The first `A/B/.../__init__.py` below one of `bases` whose path is the words of the
+/// distribution name with some separators turned into `/` (at least one), the rest `_`;
+/// fewer levels first. At most 5 words are tried (16 paths).
+fn namespace_target(root: &Path, bases: &[PathBuf], dist: &str) -> Option<(String, PathBuf)> {
+    let normalized = normalize_name(dist);
+    let words: Vec<&str> = normalized.split('-').collect();
+    if words.len() < 2
+        || words.len() > 5
+        || !words
+            .iter()
+            .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return None;
+    }
+    let gaps = words.len() - 1;
+    let mut splits: Vec<u32> = (1..(1u32 << gaps)).collect();
+    splits.sort_by_key(|m| (m.count_ones(), std::cmp::Reverse(*m)));
+    for mask in splits {
+        let mut parts: Vec<String> = vec![words[0].to_string()];
+        for (i, w) in words[1..].iter().enumerate() {
+            if mask & (1 << (gaps - 1 - i)) != 0 {
+                parts.push((*w).to_string());
+            } else if let Some(last) = parts.last_mut() {
+                last.push('_');
+                last.push_str(w);
+            }
+        }
+        let rel: PathBuf = parts.iter().collect();
+        for base in bases {
+            let d = base.join(&rel);
+            if root.join(&d).join("__init__.py").is_file() {
+                return Some((parts.join("."), d));
+            }
+        }
+    }
+    None
 }
 
 fn source(kind: SourceKind, path: &Path, lit: Literal) -> VersionSource {
@@ -1782,6 +1889,12 @@ fn link(drafts: Vec<Draft>) -> Result<Vec<Package>> {
                 span: dep.lit.span,
             });
         }
+        let mut order_after: Vec<String> = d
+            .computed_requires
+            .into_iter()
+            .filter(|n| *n != normalized && by_name.contains_key(n))
+            .collect();
+        order_after.dedup();
         out.push(Package {
             normalized,
             dir: d.dir,
@@ -1790,6 +1903,7 @@ fn link(drafts: Vec<Draft>) -> Result<Vec<Package>> {
             scheme: d.scheme,
             version_sources: d.sources,
             siblings,
+            order_after,
             name: d.name,
             wheels: d.wheels,
         });
@@ -1836,6 +1950,15 @@ pub fn order(pkgs: Vec<Package>) -> Result<Vec<Package>> {
     // deps[i]: (j, hard) for every sibling j that i depends on.
     let mut deps: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n];
     for (i, p) in pkgs.iter().enumerate() {
+        // Computed requirements (`f"core{pin}"` in setup.py): their pin is unknown, so
+        // they order the release as softly as an extra and never close a cycle.
+        for name in &p.order_after {
+            if let Some(&j) = index.get(name.as_str()) {
+                if j != i {
+                    deps[i].push((j, false));
+                }
+            }
+        }
         for s in &p.siblings {
             if let Some(&j) = index.get(s.name.as_str()) {
                 if j != i {

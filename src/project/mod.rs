@@ -80,21 +80,28 @@ pub struct Skipped {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SkipReason {
-    /// A uv virtual project: `[tool.uv] package = false`, or no `[build-system]` inside a
-    /// uv workspace (a virtual workspace root is the workspace itself).
+    /// A virtual project, never built: `[tool.uv] package = false`, poetry's
+    /// `package-mode = false`, or no `[build-system]` inside a uv workspace (a virtual
+    /// workspace root is the workspace itself).
     Virtual,
     /// The classifier `Private :: Do Not Upload`: PyPI refuses the upload.
     Private,
     /// Left out by the policy's `packages` include/exclude globs.
     Excluded,
+    /// Taken out of its uv workspace by `[tool.uv.workspace] exclude`, and not named by
+    /// the policy's `packages.include`.
+    WorkspaceExcluded,
 }
 
 impl SkipReason {
     pub fn describe(self) -> &'static str {
         match self {
-            SkipReason::Virtual => "virtual uv project (not built)",
+            SkipReason::Virtual => "virtual project (not built)",
             SkipReason::Private => "classifier `Private :: Do Not Upload`",
             SkipReason::Excluded => "excluded by the policy's `packages` globs",
+            SkipReason::WorkspaceExcluded => {
+                "excluded from the uv workspace (name its directory in the policy's `packages.include` to release it)"
+            }
         }
     }
 }
@@ -143,6 +150,10 @@ pub struct Package {
     pub version_sources: Vec<VersionSource>,
     /// Dependencies on other packages of this repository.
     pub siblings: Vec<SiblingDep>,
+    /// Packages of this repository it requires through a computed requirement
+    /// (`f"core{pin}"` in setup.py), normalized: released after them, no pin to check.
+    #[serde(skip)]
+    pub order_after: Vec<String>,
     /// How its wheels are built when it has compiled code (`None`: pure Python), and what
     /// gave that away; read from the manifests discovery already parsed.
     pub wheels: Option<(WheelTool, &'static str)>,

@@ -61,6 +61,15 @@ impl Token {
             _ => None,
         }
     }
+    /// The literal text of an f-string before its first `{` (`f"core{pin}"` → `core`).
+    pub(crate) fn fstring_head(&self) -> Option<&str> {
+        match &self.tok {
+            Tok::Str(s) if s.prefix.contains('f') && !s.prefix.contains('b') => {
+                s.raw.split('{').next()
+            }
+            _ => None,
+        }
+    }
     pub(crate) fn text_str(&self) -> Option<&PyStr> {
         match &self.tok {
             Tok::Str(s) if s.is_text() => Some(s),

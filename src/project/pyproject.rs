@@ -18,6 +18,17 @@ pub(crate) struct Pyproject {
     pub(crate) path: PathBuf,
     text: String,
     doc: ImDocument<String>,
+    /// `hatch.toml` beside it: hatch's own configuration file, whose tables are the
+    /// `[tool.hatch]` ones without the prefix (`[version]` is `[tool.hatch.version]`).
+    /// Hatchling reads it too, and its tables take precedence.
+    hatch: Option<HatchToml>,
+}
+
+/// A parsed `hatch.toml`.
+struct HatchToml {
+    path: PathBuf,
+    text: String,
+    doc: ImDocument<String>,
 }
 
 /// How `pyproject.toml` says the version is defined.
@@ -38,8 +49,9 @@ pub(crate) enum PyVersion {
     Maturin(Option<String>),
     /// flit: `__version__` of the module it builds (`[tool.flit.module] name`).
     Flit(Option<String>),
-    /// A dynamic version pyrel cannot read (a hook that runs code): why, and the line.
-    Unreadable(String, usize),
+    /// A dynamic version pyrel cannot read (a hook that runs code): why, the file that
+    /// configures it (`pyproject.toml` or `hatch.toml`) and the line.
+    Unreadable(String, PathBuf, usize),
     /// Declared dynamic without a configuration pyrel knows: setuptools then reads
     /// `setup.cfg` / `setup.py`, which the caller looks at.
     Dynamic,
@@ -71,6 +83,28 @@ pub(crate) struct Workspace {
 /// Loads and parses `path`; `Ok(None)` when there is no such file. Malformed TOML is
 /// an error with the line and column of the problem.
 pub(crate) fn load(path: &Path) -> Result<Option<Pyproject>> {
+    let Some((text, doc)) = parse_toml(path)? else {
+        return Ok(None);
+    };
+    // Only beside a project: a `hatch.toml` alone does not make a directory a project.
+    let hatch = match path.parent() {
+        Some(dir) => parse_toml(&dir.join("hatch.toml"))?.map(|(text, doc)| HatchToml {
+            path: dir.join("hatch.toml"),
+            text,
+            doc,
+        }),
+        None => None,
+    };
+    Ok(Some(Pyproject {
+        path: path.to_path_buf(),
+        text,
+        doc,
+        hatch,
+    }))
+}
+
+/// Reads and parses a TOML file; `Ok(None)` when there is no such file.
+fn parse_toml(path: &Path) -> Result<Option<(String, ImDocument<String>)>> {
     let Some(text) = read_text_opt(path)? else {
         return Ok(None);
     };
@@ -87,21 +121,35 @@ pub(crate) fn load(path: &Path) -> Result<Option<Pyproject>> {
             hint: Some("fix the TOML syntax; pyrel never edits a file it cannot parse".into()),
         }
     })?;
-    Ok(Some(Pyproject {
-        path: path.to_path_buf(),
-        text,
-        doc,
-    }))
+    Ok(Some((text, doc)))
 }
 
 impl Pyproject {
-    /// The table at a dotted path (`tool.hatch.version`), regular or inline.
+    /// The table at a dotted path (`tool.hatch.version`), regular or inline. A
+    /// `[tool.hatch...]` table comes from `hatch.toml` when that file has it.
     fn table(&self, dotted: &str) -> Option<&dyn TableLike> {
-        let mut cur: &dyn TableLike = self.doc.as_table();
-        for key in dotted.split('.') {
-            cur = cur.get(key)?.as_table_like()?;
+        self.located_table(dotted).map(|(t, _, _)| t)
+    }
+
+    /// [`Self::table`] with the text and path of the file it was found in.
+    fn located_table(&self, dotted: &str) -> Option<(&dyn TableLike, &str, &Path)> {
+        fn walk<'a>(doc: &'a ImDocument<String>, dotted: &str) -> Option<&'a dyn TableLike> {
+            let mut cur: &dyn TableLike = doc.as_table();
+            for key in dotted.split('.').filter(|k| !k.is_empty()) {
+                cur = cur.get(key)?.as_table_like()?;
+            }
+            Some(cur)
         }
-        Some(cur)
+        if let (Some(h), Some(rest)) = (&self.hatch, dotted.strip_prefix("tool.hatch")) {
+            if rest.is_empty() || rest.starts_with('.') {
+                if let Some(t) = walk(&h.doc, rest) {
+                    if !rest.is_empty() {
+                        return Some((t, &h.text, &h.path));
+                    }
+                }
+            }
+        }
+        walk(&self.doc, dotted).map(|t| (t, self.text.as_str(), self.path.as_path()))
     }
 
     fn value<'a>(&'a self, table: &'a dyn TableLike, key: &str) -> Option<&'a Value> {
@@ -188,13 +236,15 @@ impl Pyproject {
         self.table("build-system").is_some()
     }
 
-    /// `[tool.uv] package = true|false`, when set; pdm's `[tool.pdm] distribution`
-    /// means the same for pdm projects.
+    /// `[tool.uv] package = true|false`, when set; pdm's `[tool.pdm] distribution` and
+    /// poetry's `[tool.poetry] package-mode` mean the same for their projects (a poetry
+    /// monorepo's root that only holds the dev environment).
     pub(crate) fn uv_package(&self) -> Option<bool> {
         self.table("tool.uv")
             .and_then(|t| t.get("package"))
             .and_then(Item::as_bool)
             .or_else(|| self.table("tool.pdm")?.get("distribution")?.as_bool())
+            .or_else(|| self.table("tool.poetry")?.get("package-mode")?.as_bool())
     }
 
     /// The classifier `Private :: Do Not Upload` is declared (PyPI refuses the upload).
@@ -212,12 +262,30 @@ impl Pyproject {
             })
     }
 
-    /// The 1-based line where a dotted table starts or a key is, for findings.
-    fn line_of(&self, dotted: &str, key: &str) -> usize {
-        self.table(dotted)
-            .and_then(|t| t.get_key_value(key))
-            .and_then(|(k, _)| k.span())
-            .map_or(1, |s| line_col(&self.text, s.start).0)
+    /// The file a dotted table is read from and the 1-based line of its `key`, for
+    /// findings.
+    fn line_of(&self, dotted: &str, key: &str) -> (PathBuf, usize) {
+        match self.located_table(dotted) {
+            Some((t, text, path)) => (
+                path.to_path_buf(),
+                t.get_key_value(key)
+                    .and_then(|(k, _)| k.span())
+                    .map_or(1, |s| line_col(text, s.start).0),
+            ),
+            None => (self.path.clone(), 1),
+        }
+    }
+
+    /// [`PyVersion::Unreadable`] pointing at `key` of the dotted table.
+    fn unreadable(&self, message: String, dotted: &str, key: &str) -> PyVersion {
+        let (path, line) = self.line_of(dotted, key);
+        // In hatch.toml the table is named without the `tool.hatch.` prefix.
+        let message = if path.ends_with("hatch.toml") {
+            message.replace("[tool.hatch.", "[")
+        } else {
+            message
+        };
+        PyVersion::Unreadable(message, path, line)
     }
 
     /// The top-level import packages or modules the build backend ships, as configured
@@ -384,24 +452,40 @@ impl Pyproject {
                     }
                 }
                 Some("code") => {
-                    return PyVersion::Unreadable(
+                    return self.unreadable(
                         "[tool.hatch.version] source = \"code\" runs Python to get the version"
                             .into(),
-                        self.line_of("tool.hatch.version", "source"),
+                        "tool.hatch.version",
+                        "source",
                     )
                 }
                 Some(other) if other != "regex" => {
-                    return PyVersion::Unreadable(
+                    return self.unreadable(
                         format!(
                         "[tool.hatch.version] source = \"{other}\" is a plugin pyrel does not know"
                     ),
-                        self.line_of("tool.hatch.version", "source"),
+                        "tool.hatch.version",
+                        "source",
                     )
                 }
                 _ => {}
             }
             if let Some(p) = h.get("path").and_then(Item::as_str) {
                 return PyVersion::HatchPath(p.to_string());
+            }
+        }
+        // pdm-pep517, pdm-backend's predecessor: `[tool.pdm] version = {use_scm = true}`
+        // or `{from = "pkg/__init__.py"}` (its `__version__`).
+        if let Some(v) = self
+            .table("tool.pdm")
+            .and_then(|p| p.get("version"))
+            .and_then(Item::as_table_like)
+        {
+            if v.get("use_scm").and_then(Item::as_bool) == Some(true) {
+                return PyVersion::Vcs(VcsTool::PdmScm);
+            }
+            if let Some(path) = v.get("from").and_then(Item::as_str) {
+                return PyVersion::PdmPath(path.to_string());
             }
         }
         if let Some(p) = self.table("tool.pdm.version") {
@@ -413,10 +497,11 @@ impl Pyproject {
                     }
                 }
                 Some("call") => {
-                    return PyVersion::Unreadable(
+                    return self.unreadable(
                         "[tool.pdm.version] source = \"call\" runs Python to get the version"
                             .into(),
-                        self.line_of("tool.pdm.version", "source"),
+                        "tool.pdm.version",
+                        "source",
                     )
                 }
                 _ => {}
@@ -883,6 +968,14 @@ mod tests {
             (
                 "[tool.pdm.version]\nsource = \"scm\"\n",
                 PyVersion::Vcs(VcsTool::PdmScm),
+            ),
+            (
+                "[tool.pdm]\nversion = {use_scm = true}\n",
+                PyVersion::Vcs(VcsTool::PdmScm),
+            ),
+            (
+                "[tool.pdm]\nversion = {from = \"p/__init__.py\"}\n",
+                PyVersion::PdmPath("p/__init__.py".into()),
             ),
             ("", PyVersion::Dynamic),
         ];

@@ -22,6 +22,9 @@ pub(crate) struct SetupPy {
     /// `version=versioneer.get_version()`: versioneer derives it from git tags.
     pub(crate) versioneer: bool,
     pub(crate) install_requires: Vec<Literal>,
+    /// Names of `install_requires` entries that are f-strings (`f"core{pin}"`): the
+    /// requirement is computed, so only the name is known, for the release order.
+    pub(crate) computed_requires: Vec<String>,
     /// `(extra, requirement)` pairs from `extras_require={...}`.
     pub(crate) extras_require: Vec<(String, Literal)>,
     /// `name=` / `version=` that are computed (an `exec` of `__about__.py`, an f-string,
@@ -117,7 +120,14 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
             }
             "install_requires" => {
                 let value = indirect(value, &resolve);
-                out.install_requires = string_list(value).unwrap_or_default();
+                match string_list(value) {
+                    Some(list) => out.install_requires = list,
+                    None => {
+                        let (list, computed) = requirement_list(value);
+                        out.install_requires = list;
+                        out.computed_requires = computed;
+                    }
+                }
             }
             "extras_require" => {
                 let value = indirect(value, &resolve);
@@ -298,6 +308,39 @@ fn string_list(value: &[Token]) -> Option<Vec<Literal>> {
     Some(out)
 }
 
+/// A requirement list with computed entries: the string literals, and the names f-strings
+/// start with (`f"core{pin}"`, `f"core=={VERSION}"`); any other entry is left out.
+fn requirement_list(value: &[Token]) -> (Vec<Literal>, Vec<String>) {
+    let (mut literals, mut computed) = (Vec::new(), Vec::new());
+    let closes = match (value.first(), value.last()) {
+        (Some(f), Some(l)) if value.len() >= 2 => {
+            (f.is_op("[") && l.is_op("]")) || (f.is_op("(") && l.is_op(")"))
+        }
+        _ => false,
+    };
+    if !closes {
+        return (literals, computed);
+    }
+    for chunk in value[1..value.len() - 1].split(|t| t.is_op(",")) {
+        if let Some(lit) = literal_str(chunk) {
+            if let Some(v) = chunk[0].text_str() {
+                literals.push(Literal {
+                    value: v.value.clone(),
+                    ..lit
+                });
+            }
+        } else if let [t] = chunk {
+            if let Some(head) = t.fstring_head() {
+                let name = super::pyproject::name_prefix(head);
+                if !name.is_empty() {
+                    computed.push(name.to_string());
+                }
+            }
+        }
+    }
+    (literals, computed)
+}
+
 /// `{"extra": [...], ...}` or `dict(extra=[...])`; entries that are not literal lists
 /// (e.g. computed from other lists) are skipped: they can name no sibling pyrel could edit.
 fn string_list_dict<'t>(
@@ -431,6 +474,15 @@ mod tests {
         );
         let s = p("setup(name=NAME, version='1')\n");
         assert!(s.name.is_none() && s.computed_error("name", Path::new("s")).is_some());
+    }
+
+    #[test]
+    fn f_string_requirements_give_their_name_and_plain_ones_stay() {
+        let t = "pin = f'=={ver}'\nsetup(name='web', install_requires=[f\"core{pin}\", 'x>=1', EXTRA, f'pipes=={ver}', f'{dyn}'])\n";
+        let s = p(t);
+        let reqs: Vec<&str> = s.install_requires.iter().map(|l| at(t, l)).collect();
+        assert_eq!(reqs, ["x>=1"]);
+        assert_eq!(s.computed_requires, ["core", "pipes"]);
     }
 
     #[test]

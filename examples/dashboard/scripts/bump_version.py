@@ -618,8 +618,32 @@ def _heading_version(text):
             version = words[1].split(None, 1)[0]
     if version.lower() == "unreleased":
         return None
-    parse(version)
+    try:
+        parse(version)
+    except VersionError:
+        # A tag as the heading, as git-cliff writes in a monorepo
+        # (`[integrations/chroma-v0.20.1]`): the version it ends with.
+        tagged = _tag_version(version)
+        if tagged is None:
+            raise
+        version = tagged
     return version
+
+
+_TAG_PREFIX = re.compile(r"[A-Za-z0-9._/@=-]*[-_/@=vV]\Z")
+
+
+def _tag_version(tag):
+    """The version a tag name ends with (`integrations/chroma-v0.20.1` -> `0.20.1`), after a
+    tag prefix that does not end in a digit; None when there is none. As pyrel reads it."""
+    for i, c in enumerate(tag):
+        if c.isdigit() and c.isascii() and i > 0 and not tag[i - 1].isdigit():
+            try:
+                parse(tag[i:])
+            except VersionError:
+                continue
+            return tag[i:] if _TAG_PREFIX.match(tag[:i]) else None
+    return None
 
 
 def _read_changelog(text):
