@@ -2596,3 +2596,25 @@ fn setup_py_f_string_requirements_order_the_release_and_plain_ones_beside_them_a
         "{findings:?}"
     );
 }
+
+#[test]
+fn setup_py_naming_the_package_leaves_python_requires_to_setup_cfg() {
+    // setuptools merges the two files: setup.py names the package and its requirements,
+    // setup.cfg holds `python_requires` (a common split in older setuptools projects).
+    let d = common::fixture("real-setup-cfg-split");
+    common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    let policy = std::fs::read_to_string(d.path().join("pyrel.toml")).unwrap();
+    let line = policy
+        .lines()
+        .find(|l| l.starts_with("python-versions"))
+        .unwrap();
+    // `python_requires = >= 3.9` in setup.cfg: the lowest supported version is tested.
+    assert!(line.starts_with("python-versions = [\"3.9\", "), "{line}");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[("acme-cli", Some("2.0.4"), "")])
+    );
+}
