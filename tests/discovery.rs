@@ -2618,3 +2618,42 @@ fn setup_py_naming_the_package_leaves_python_requires_to_setup_cfg() {
         rows(&[("acme-cli", Some("2.0.4"), "")])
     );
 }
+
+#[test]
+fn format_and_percent_pins_order_the_meta_package_last() {
+    let d = common::fixture("real-setup-format");
+    let names =
+        |dir: &Path| -> Vec<String> { cli_versions(dir).into_iter().map(|(n, _, _)| n).collect() };
+    assert_eq!(names(d.path()), ["acme-core", "acme-pg", "acme"]);
+    // The computed pins follow the version variable the bump moves: no unpinned sibling.
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings
+            .iter()
+            .any(|(_, _, m)| m.contains("without a version constraint")),
+        "{findings:?}"
+    );
+    // The rendered script releases in the same order.
+    common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    let out = std::process::Command::new("python3")
+        .args(["scripts/bump_version.py", "packages", "--json"])
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let order: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["acme-core", "acme-pg", "acme"]);
+}
