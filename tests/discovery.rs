@@ -2657,3 +2657,48 @@ fn format_and_percent_pins_order_the_meta_package_last() {
         .collect();
     assert_eq!(order, ["acme-core", "acme-pg", "acme"]);
 }
+
+#[test]
+fn a_version_heading_marked_unreleased_is_the_unreleased_section() {
+    let d = common::fixture("real-changelog-next-unreleased");
+    common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    common::git(d.path(), &["add", "-A"]);
+    common::git(d.path(), &["commit", "-qm", "init"]);
+    let script_dir = tempfile::tempdir().unwrap();
+    common::copy_dir(d.path(), script_dir.path());
+    let out = common::pyrel(d.path())
+        .args(["bump", "minor"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // Its entries were no empty release: no "released without notes" warning.
+    assert!(!stderr.contains("without notes"), "{stderr}");
+    let ours = std::fs::read_to_string(d.path().join("CHANGELOG.md")).unwrap();
+    let notes = ours
+        .split_once("## [1.33.0] - ")
+        .unwrap_or_else(|| panic!("{ours}"))
+        .1
+        .split_once("## 1.32.0")
+        .unwrap()
+        .0;
+    assert!(notes.contains("- Fixed a retry bug."), "{ours}");
+    // 1.32.1 was never released: nothing compares from it.
+    assert!(!ours.contains("1.32.1..."), "{ours}");
+    // The rendered script reads the heading the same way and writes the same file.
+    let out = std::process::Command::new("python3")
+        .args(["scripts/bump_version.py", "bump", "minor", "--allow-dirty"])
+        .current_dir(script_dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs = std::fs::read_to_string(script_dir.path().join("CHANGELOG.md")).unwrap();
+    assert_eq!(ours, theirs);
+}
