@@ -2702,3 +2702,33 @@ fn a_version_heading_marked_unreleased_is_the_unreleased_section() {
     let theirs = std::fs::read_to_string(script_dir.path().join("CHANGELOG.md")).unwrap();
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn a_version_file_shared_through_a_symlink_is_an_error_before_any_bump() {
+    let d = common::fixture("real-shared-version-link");
+    for p in ["acme-env", "acme-repl"] {
+        std::os::unix::fs::symlink(
+            "../../src/VERSION.txt",
+            d.path().join("pkgs").join(p).join("VERSION.txt"),
+        )
+        .unwrap();
+    }
+    let (findings, code) = cli_doctor(d.path());
+    assert_eq!(code, 1, "{findings:?}");
+    for p in ["acme-env", "acme-repl"] {
+        let path = format!("pkgs/{p}/VERSION.txt");
+        assert!(
+            findings
+                .iter()
+                .any(|(sev, at, m)| sev == "error" && *at == path && m.contains("symbolic link")),
+            "{p}: {findings:?}"
+        );
+    }
+    // What doctor announces is what bump does: it refuses and writes nothing.
+    common::pyrel(d.path())
+        .args(["bump", "patch", "--no-changelog", "--allow-dirty"])
+        .assert()
+        .failure();
+    let shared = std::fs::read_to_string(d.path().join("src/VERSION.txt")).unwrap();
+    assert_eq!(shared, "10.5\n");
+}
