@@ -818,7 +818,18 @@ fn parse_heading(text: &str) -> Result<Heading, String> {
         (first, after)
     };
 
-    if version.eq_ignore_ascii_case("unreleased") {
+    let date = after
+        .trim()
+        .trim_start_matches(['-', '\u{2013}', '\u{2014}', ':'])
+        .trim();
+    let date = date
+        .strip_prefix('(')
+        .map(|d| d.trim_end().trim_end_matches(')'))
+        .unwrap_or(date)
+        .trim();
+    // `## 1.32.1 (Unreleased)` (the Azure SDK's style, among others): the section of the
+    // next release, not a release.
+    if version.eq_ignore_ascii_case("unreleased") || date.eq_ignore_ascii_case("unreleased") {
         return Ok(Heading {
             version: None,
             parsed: None,
@@ -837,15 +848,6 @@ fn parse_heading(text: &str) -> Result<Heading, String> {
             })?,
     };
 
-    let date = after
-        .trim()
-        .trim_start_matches(['-', '\u{2013}', '\u{2014}', ':'])
-        .trim();
-    let date = date
-        .strip_prefix('(')
-        .map(|d| d.trim_end().trim_end_matches(')'))
-        .unwrap_or(date)
-        .trim();
     // `2024-01-01 - Codename`: the date is the ISO part.
     let date = match date.get(..10) {
         Some(iso) if is_iso_date(iso) => iso,

@@ -960,8 +960,7 @@ pub(crate) fn parse(source: &PolicySource, text: &str) -> Result<Policy> {
             continue;
         }
         let Some(spec) = KEYS.iter().find(|k| k.key == key) else {
-            let hint = did_you_mean(key, KEYS.iter().map(|k| k.key).chain(["files"]))
-                .map(|k| format!("did you mean `{k}`?"));
+            let hint = did_you_mean(key, accepted_keys()).map(|k| format!("did you mean `{k}`?"));
             return Err(policy_err(
                 path,
                 text,
@@ -1099,12 +1098,14 @@ fn policy_err(
     }
 }
 
+/// Every top-level key the policy accepts: the schema, the `files` table and the
+/// `packages` globs (read by discovery).
+pub(crate) fn accepted_keys() -> impl Iterator<Item = &'static str> {
+    KEYS.iter().map(|k| k.key).chain(["files", "packages"])
+}
+
 fn known_keys() -> String {
-    KEYS.iter()
-        .map(|k| k.key)
-        .chain(["files"])
-        .collect::<Vec<_>>()
-        .join(", ")
+    accepted_keys().collect::<Vec<_>>().join(", ")
 }
 
 /// Applies a `--set key=value` override. The value is TOML (`true`, `["3.12"]`,

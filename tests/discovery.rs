@@ -2596,3 +2596,139 @@ fn setup_py_f_string_requirements_order_the_release_and_plain_ones_beside_them_a
         "{findings:?}"
     );
 }
+
+#[test]
+fn setup_py_naming_the_package_leaves_python_requires_to_setup_cfg() {
+    // setuptools merges the two files: setup.py names the package and its requirements,
+    // setup.cfg holds `python_requires` (a common split in older setuptools projects).
+    let d = common::fixture("real-setup-cfg-split");
+    common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    let policy = std::fs::read_to_string(d.path().join("pyrel.toml")).unwrap();
+    let line = policy
+        .lines()
+        .find(|l| l.starts_with("python-versions"))
+        .unwrap();
+    // `python_requires = >= 3.9` in setup.cfg: the lowest supported version is tested.
+    assert!(line.starts_with("python-versions = [\"3.9\", "), "{line}");
+    assert_eq!(
+        cli_versions(d.path()),
+        rows(&[("acme-cli", Some("2.0.4"), "")])
+    );
+}
+
+#[test]
+fn format_and_percent_pins_order_the_meta_package_last() {
+    let d = common::fixture("real-setup-format");
+    let names =
+        |dir: &Path| -> Vec<String> { cli_versions(dir).into_iter().map(|(n, _, _)| n).collect() };
+    assert_eq!(names(d.path()), ["acme-core", "acme-pg", "acme"]);
+    // The computed pins follow the version variable the bump moves: no unpinned sibling.
+    let (findings, _) = cli_doctor(d.path());
+    assert!(
+        !findings
+            .iter()
+            .any(|(_, _, m)| m.contains("without a version constraint")),
+        "{findings:?}"
+    );
+    // The rendered script releases in the same order.
+    common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    let out = std::process::Command::new("python3")
+        .args(["scripts/bump_version.py", "packages", "--json"])
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let order: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["acme-core", "acme-pg", "acme"]);
+}
+
+#[test]
+fn a_version_heading_marked_unreleased_is_the_unreleased_section() {
+    let d = common::fixture("real-changelog-next-unreleased");
+    common::pyrel(d.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
+    common::git(d.path(), &["add", "-A"]);
+    common::git(d.path(), &["commit", "-qm", "init"]);
+    let script_dir = tempfile::tempdir().unwrap();
+    common::copy_dir(d.path(), script_dir.path());
+    let out = common::pyrel(d.path())
+        .args(["bump", "minor"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // Its entries were no empty release: no "released without notes" warning.
+    assert!(!stderr.contains("without notes"), "{stderr}");
+    let ours = std::fs::read_to_string(d.path().join("CHANGELOG.md")).unwrap();
+    let notes = ours
+        .split_once("## [1.33.0] - ")
+        .unwrap_or_else(|| panic!("{ours}"))
+        .1
+        .split_once("## 1.32.0")
+        .unwrap()
+        .0;
+    assert!(notes.contains("- Fixed a retry bug."), "{ours}");
+    // 1.32.1 was never released: nothing compares from it.
+    assert!(!ours.contains("1.32.1..."), "{ours}");
+    // The rendered script reads the heading the same way and writes the same file.
+    let out = std::process::Command::new("python3")
+        .args(["scripts/bump_version.py", "bump", "minor", "--allow-dirty"])
+        .current_dir(script_dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs = std::fs::read_to_string(script_dir.path().join("CHANGELOG.md")).unwrap();
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn a_version_file_shared_through_a_symlink_is_an_error_before_any_bump() {
+    let d = common::fixture("real-shared-version-link");
+    for p in ["acme-env", "acme-repl"] {
+        std::os::unix::fs::symlink(
+            "../../src/VERSION.txt",
+            d.path().join("pkgs").join(p).join("VERSION.txt"),
+        )
+        .unwrap();
+    }
+    let (findings, code) = cli_doctor(d.path());
+    assert_eq!(code, 1, "{findings:?}");
+    for p in ["acme-env", "acme-repl"] {
+        let path = format!("pkgs/{p}/VERSION.txt");
+        assert!(
+            findings
+                .iter()
+                .any(|(sev, at, m)| sev == "error" && *at == path && m.contains("symbolic link")),
+            "{p}: {findings:?}"
+        );
+    }
+    // What doctor announces is what bump does: it refuses and writes nothing.
+    common::pyrel(d.path())
+        .args(["bump", "patch", "--no-changelog", "--allow-dirty"])
+        .assert()
+        .failure();
+    let shared = std::fs::read_to_string(d.path().join("src/VERSION.txt")).unwrap();
+    assert_eq!(shared, "10.5\n");
+}

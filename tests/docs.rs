@@ -189,3 +189,61 @@ fn completions_for_every_shell_and_a_man_page() {
         assert!(text.contains(verb), "man page lacks {verb}");
     }
 }
+
+/// The keys the policy parser accepts, as its "known keys" hint names them.
+fn accepted_policy_keys() -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[project]\nname = \"acme-keys\"\nversion = \"1.0.0\"\n\n[tool.pyrel]\nzzzz-not-a-key = 1\n",
+    )
+    .unwrap();
+    let out = pyrel(dir.path())
+        .args(["generate", "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let list = stderr
+        .split_once("known keys: ")
+        .unwrap_or_else(|| panic!("no known keys in: {stderr}"))
+        .1
+        .lines()
+        .next()
+        .unwrap();
+    list.split(", ").map(|k| k.trim().to_string()).collect()
+}
+
+#[test]
+fn every_key_the_policy_accepts_is_documented_and_nothing_else() {
+    let accepted = accepted_policy_keys();
+    assert!(accepted.iter().any(|k| k == "packages"), "{accepted:?}");
+    let reference = std::fs::read_to_string(docs_dir().join("policy.md")).unwrap();
+    for key in &accepted {
+        let documented = if key == "files" {
+            reference.contains("## `[tool.pyrel.files]`")
+        } else {
+            reference.contains(&format!("| `{key}` |"))
+        };
+        assert!(documented, "policy key `{key}` is not in docs/policy.md");
+    }
+    // The main table documents no key the parser would refuse.
+    let main = reference
+        .split_once("| key | default | meaning |")
+        .unwrap()
+        .1
+        .split_once("\n## ")
+        .unwrap()
+        .0;
+    let rows: Vec<&str> = main
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `")?.split_once("` |").map(|(k, _)| k))
+        .collect();
+    assert!(rows.len() > 15, "{rows:?}");
+    for key in rows {
+        assert!(
+            accepted.iter().any(|k| k == key),
+            "docs/policy.md documents `{key}`, which the policy refuses"
+        );
+    }
+}

@@ -255,7 +255,41 @@ pub(crate) fn python_matrix(project: &Project, today: &str) -> Option<Vec<String
 
 /// The `requires-python` of a package as a PEP 440 specifier: `[project]`, poetry's
 /// `python = "^3.9"`, setup.py's `python_requires`, or setup.cfg's.
+///
+/// setuptools merges setup.cfg and setup.py: a `setup.py` that names the package often
+/// leaves `python_requires` to setup.cfg beside it (and the other way round), and a
+/// pyproject.toml without `[project]` leaves all metadata to them. So when the manifest
+/// does not say, the setuptools files of the same directory are asked.
 fn requires_python(manifest: &Path) -> Option<String> {
+    if let Some(spec) = requires_python_of(manifest) {
+        return Some(spec);
+    }
+    if manifest.file_name().and_then(|n| n.to_str()) == Some("pyproject.toml")
+        && pyproject_has_metadata(manifest)
+    {
+        return None;
+    }
+    let dir = manifest.parent()?;
+    ["setup.cfg", "setup.py"]
+        .iter()
+        .map(|n| dir.join(n))
+        .filter(|p| p != manifest)
+        .find_map(|p| requires_python_of(&p))
+}
+
+/// A pyproject.toml whose `[project]` or `[tool.poetry]` holds the metadata: setuptools
+/// then ignores setup.cfg's, so it is not asked.
+fn pyproject_has_metadata(manifest: &Path) -> bool {
+    let Ok(text) = crate::workspace_fs::read_regular_string(manifest) else {
+        return false;
+    };
+    let Ok(doc) = toml_edit::ImDocument::parse(text) else {
+        return false;
+    };
+    doc.get("project").is_some() || doc.get("tool").and_then(|t| t.get("poetry")).is_some()
+}
+
+fn requires_python_of(manifest: &Path) -> Option<String> {
     let text = crate::workspace_fs::read_regular_string(manifest).ok()?;
     let name = manifest.file_name()?.to_str()?;
     match name {

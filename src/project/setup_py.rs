@@ -329,16 +329,36 @@ fn requirement_list(value: &[Token]) -> (Vec<Literal>, Vec<String>) {
                     ..lit
                 });
             }
-        } else if let [t] = chunk {
-            if let Some(head) = t.fstring_head() {
-                let name = super::pyproject::name_prefix(head);
-                if !name.is_empty() {
-                    computed.push(name.to_string());
-                }
-            }
+        } else if let Some(name) = computed_head(chunk).and_then(computed_name) {
+            computed.push(name.to_string());
         }
     }
     (literals, computed)
+}
+
+/// The literal text a computed requirement starts with, up to its first placeholder:
+/// `f"core{pin}"`, `"core=={}".format(v)` and `"core==%s" % v` all start with `core`.
+fn computed_head(chunk: &[Token]) -> Option<&str> {
+    match chunk {
+        [t] => t.fstring_head(),
+        [s, dot, f, open, ..]
+            if dot.is_op(".") && f.name() == Some("format") && open.is_op("(") =>
+        {
+            s.text_str().and_then(|s| s.value.split('{').next())
+        }
+        [s, pct, _, ..] if pct.is_op("%") => s.text_str().and_then(|s| s.value.split('%').next()),
+        _ => None,
+    }
+}
+
+/// The distribution name a computed requirement's head gives, when the placeholder comes
+/// after the whole name: `core{pin}` and `core=={}` name `core`, but `acme-{}` names no
+/// one (the placeholder completes the name).
+fn computed_name(head: &str) -> Option<&str> {
+    let head = head.trim_start();
+    let name = super::pyproject::name_prefix(head);
+    let rest = &head[name.len()..];
+    (!name.is_empty() && !rest.starts_with(['-', '_', '.'])).then_some(name)
 }
 
 /// `{"extra": [...], ...}` or `dict(extra=[...])`; entries that are not literal lists
@@ -483,6 +503,15 @@ mod tests {
         let reqs: Vec<&str> = s.install_requires.iter().map(|l| at(t, l)).collect();
         assert_eq!(reqs, ["x>=1"]);
         assert_eq!(s.computed_requires, ["core", "pipes"]);
+    }
+
+    #[test]
+    fn format_and_percent_requirements_give_their_name_unless_the_name_is_computed() {
+        let t = "v = '1.0'\nsetup(name='meta', install_requires=['x>=1', 'acme-core=={}'.format(v), \"acme-pg==%s\" % v, '{}~=2.8'.format(PG), 'acme-{}'.format(ADAPTER), f'acme-{A}=={v}', 'plain'.upper()])\n";
+        let s = p(t);
+        let reqs: Vec<&str> = s.install_requires.iter().map(|l| at(t, l)).collect();
+        assert_eq!(reqs, ["x>=1"]);
+        assert_eq!(s.computed_requires, ["acme-core", "acme-pg"]);
     }
 
     #[test]

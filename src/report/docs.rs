@@ -117,6 +117,36 @@ pub(crate) fn policy_reference() -> String {
             comment.clear();
         }
     }
+    // `packages` is read by discovery (every verb discovers first), not written by init.
+    row(
+        &mut out,
+        "packages",
+        "(unset)",
+        "Which package directories are released: { include = [...], exclude = [...] }, see below.",
+    );
+    out.push_str(
+        "\n## `packages`\n\n\
+         Globs over package directories, relative to the repository root and `/`-separated\n\
+         (`.` is the root; `*` does not cross a `/`). Unset, pyrel releases every package it\n\
+         finds. `include` keeps only the packages whose directory matches one of its globs,\n\
+         and also releases a project found outside the usual places (for instance one a uv\n\
+         workspace's `exclude` took out); `exclude` drops the packages whose directory matches.\n\
+         A glob with `..`, a leading `/` or a control character is refused.\n\n\
+         ```toml\n[tool.pyrel]\npackages = { include = [\"libs/*\"], exclude = [\"libs/internal\"] }\n```\n\n\
+         | key | default | meaning |\n|---|---|---|\n",
+    );
+    row(
+        &mut out,
+        "include",
+        "(unset)",
+        "Only these package directories are released (and those outside the usual places too).",
+    );
+    row(
+        &mut out,
+        "exclude",
+        "(unset)",
+        "These package directories are not released.",
+    );
     out.push_str(
         "\n## `[tool.pyrel.files]`\n\nWhere each managed file goes; `false` stops managing it.\n\n\
          | key | default | file |\n|---|---|---|\n",

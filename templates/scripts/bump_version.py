@@ -610,13 +610,22 @@ def _heading_version(text):
     if rest.upper().endswith("[YANKED]"):
         rest = rest[:-8].rstrip()
     if rest.startswith("["):
-        version = rest[1:rest.find("]")].strip()
+        close = rest.find("]")
+        version, after = rest[1:close].strip(), rest[close + 1:]
+        for open_, shut in (("(", ")"), ("[", "]")):
+            if after.startswith(open_) and shut in after[1:]:
+                after = after[after.find(shut, 1) + 1:]
     else:
         words = rest.split(None, 1)
-        version = words[0] if words else ""
+        version, after = (words[0] if words else ""), (words[1] if len(words) > 1 else "")
         if version.lower() in ("version", "release") and len(words) > 1:
-            version = words[1].split(None, 1)[0]
-    if version.lower() == "unreleased":
+            again = words[1].split(None, 1)
+            version, after = again[0], (again[1] if len(again) > 1 else "")
+    date = after.strip().lstrip("-\u2013\u2014:").strip()
+    if date.startswith("("):
+        date = date[1:].rstrip().rstrip(")")
+    # `## 1.32.1 (Unreleased)`: the section of the next release, not a release.
+    if version.lower() == "unreleased" or date.strip().lower() == "unreleased":
         return None
     try:
         parse(version)

@@ -18,7 +18,8 @@ What it checks
   Every literal version of every package (pyproject, setup.py, setup.cfg, __version__,
   hatch version files) parses as a PEP 440 version, is not a local version (`+abc`),
   and is written in the normalized spelling (`1.0.0rc1`, not `1.0.0-RC1`). A package
-  without any version is reported too.
+  without any version is reported too, and so is a version file reached through a
+  symbolic link, which a bump refuses to write.
 
 Why it matters
   PyPI refuses invalid and local versions, so the release fails after the tag is pushed.
@@ -64,6 +65,21 @@ fn run(ctx: &Context) -> Outcome {
         for src in &pkg.version_sources {
             seen += 1;
             let at = |b: FindingBuilder| b.at(src.path.clone(), Some(src.line));
+            // A version file shared through a symlink (every package's VERSION.txt
+            // pointing at one file) reads fine, but a bump never writes through a link.
+            if let Err(m) = crate::workspace_fs::no_symlink_below(&ctx.project.root, &src.path) {
+                out.push(
+                    at(finding(
+                        Code::VersionFormat,
+                        Severity::Error,
+                        format!(
+                            "package {}: {m}, so `pyrel bump` and the bump script refuse to write its version",
+                            pkg.name
+                        ),
+                    ))
+                    .hint("replace the symlink with a real file (one per package), then `pyrel bump` keeps them in step"),
+                );
+            }
             match version::parse(&src.value) {
                 Err(e) => out.push(
                     at(finding(Code::VersionFormat, Severity::Error, e.to_string())).hint(e.hint()),
