@@ -940,3 +940,36 @@ fn a_pack_entry_with_an_overflowing_base_offset_does_not_panic() {
     );
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+/// With an index pyrel cannot read and `git ls-files` failing on it too, the credential
+/// scan reported "pass" over the walked files alone (git's exit status was ignored):
+/// a token in a tracked file that is now ignored was never looked at. The check now
+/// answers `unknown` and says why.
+#[test]
+fn a_failing_git_ls_files_makes_the_credential_scan_unknown_not_pass() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "init"]);
+    let index = repo.path().join(".git/index");
+    let mut data = std::fs::read(&index).unwrap();
+    data[..4].copy_from_slice(b"XXXX");
+    std::fs::write(&index, data).unwrap();
+    let ls = Command::new("git")
+        .args(["ls-files"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(!ls.status.success(), "git must refuse the corrupt index");
+    let out = run(repo.path(), &["doctor", "--offline", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "committed-credential")
+        .unwrap_or_else(|| panic!("no credential check: {report}"));
+    assert_eq!(check["status"], "unknown", "{check}");
+    let reason = check["reason"].as_str().unwrap();
+    assert!(reason.contains("git index"), "{reason}");
+}
