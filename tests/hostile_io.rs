@@ -973,3 +973,47 @@ fn a_failing_git_ls_files_makes_the_credential_scan_unknown_not_pass() {
     let reason = check["reason"].as_str().unwrap();
     assert!(reason.contains("git index"), "{reason}");
 }
+
+/// A `.git` file whose `gitdir:` names a directory that is no git directory (a home, a
+/// shared directory) made pyrel and the bump script create and truncate `pyrel.lock`
+/// there. The lock goes into a git directory only (the one of a real linked worktree
+/// still works); elsewhere it is the lock of a repository without git.
+#[test]
+fn a_gitdir_naming_a_plain_directory_never_gets_the_lock() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::remove_dir_all(repo.path().join(".git")).unwrap();
+    std::fs::write(
+        repo.path().join(".git"),
+        format!("gitdir: {}\n", outside.path().display()),
+    )
+    .unwrap();
+    let out = run(repo.path(), &["bump", "patch"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let python = Command::new("python3")
+        .args(["scripts/bump_version.py", "bump", "patch"])
+        .current_dir(repo.path())
+        .env("PYREL_TODAY", "2024-05-01")
+        .output()
+        .unwrap();
+    assert!(python.status.success(), "{}", stderr(&python));
+    assert_eq!(versions(repo.path()), ["1.4.2"]);
+    let left: Vec<_> = std::fs::read_dir(outside.path()).unwrap().collect();
+    assert!(left.is_empty(), "written outside the repository: {left:?}");
+
+    // A linked worktree's gitdir is a git directory: the lock is taken there.
+    let main = fixture("single-flat");
+    init(main.path());
+    git(main.path(), &["add", "-A"]);
+    git(main.path(), &["commit", "-qm", "init"]);
+    let wt = tempfile::tempdir().unwrap();
+    let wt = wt.path().join("wt");
+    git(
+        main.path(),
+        &["worktree", "add", "-q", wt.to_str().unwrap(), "-b", "side"],
+    );
+    let out = run(&wt, &["bump", "patch"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(main.path().join(".git/worktrees/wt/pyrel.lock").is_file());
+}

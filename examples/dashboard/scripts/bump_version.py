@@ -1184,6 +1184,16 @@ def apply_edits(edits):
         raise
 
 
+def is_git_directory(path):
+    """A `HEAD` file, and `objects/` or a `commondir` file (a linked worktree), as pyrel asks."""
+    def kind(name):
+        try:
+            return os.lstat(str(path / name)).st_mode
+        except OSError:
+            return 0
+    return stat.S_ISREG(kind("HEAD")) and (stat.S_ISDIR(kind("objects")) or stat.S_ISREG(kind("commondir")))
+
+
 def lock_path():
     """pyrel's lock file: `pyrel.lock` in the git directory (`.git/`, or the directory a
     `.git` file's `gitdir:` names); outside git, TMPDIR/pyrel-<sha256(root)[:16]>.lock."""
@@ -1198,7 +1208,7 @@ def lock_path():
         text = read_text(dot).strip()
         if text.startswith("gitdir:"):
             gitdir = ROOT / text[len("gitdir:"):].strip()  # an absolute gitdir replaces ROOT
-            if gitdir.is_dir():
+            if is_git_directory(gitdir):  # never a file in any other directory it names
                 return gitdir / "pyrel.lock"
     digest = hashlib.sha256(str(ROOT).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / ("pyrel-%s.lock" % digest)
