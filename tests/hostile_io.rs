@@ -1017,3 +1017,43 @@ fn a_gitdir_naming_a_plain_directory_never_gets_the_lock() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(main.path().join(".git/worktrees/wt/pyrel.lock").is_file());
 }
+
+/// `.github/pyrel.lock` was read through a symlink: a link to a TOML file elsewhere
+/// showed that file's lines in a parse error (and a valid one would be trusted as
+/// pyrel's record). The lock is refused like any managed file; nothing is written.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_lock_is_refused_and_never_read() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    let outside = tempfile::tempdir().unwrap();
+    let elsewhere = outside.path().join("private.toml");
+    std::fs::write(&elsewhere, "private_marker_line = = 1\n").unwrap();
+    let lock = repo.path().join(".github/pyrel.lock");
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &lock).unwrap();
+    let before = snapshot_tree_but(repo.path(), ".github/pyrel.lock");
+    for args in [
+        &["generate"][..],
+        &["generate", "--check"],
+        &["generate", "--dry-run"],
+    ] {
+        let out = run(repo.path(), args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("symbolic link"), "{args:?}: {err}");
+        assert!(!err.contains("private_marker"), "{args:?}: {err}");
+    }
+    let out = run(repo.path(), &["doctor", "--offline"]);
+    assert!(
+        !stdout(&out).contains("private_marker") && !stderr(&out).contains("private_marker"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(std::fs::symlink_metadata(&lock).unwrap().is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&elsewhere).unwrap(),
+        "private_marker_line = = 1\n"
+    );
+    assert!(snapshot_tree_but(repo.path(), ".github/pyrel.lock") == before);
+}
