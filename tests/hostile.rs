@@ -812,3 +812,37 @@ fn escape_sequences_from_a_repository_never_reach_the_terminal() {
     let out = run(repo.path(), &["version"]);
     assert_refused(&out, 2, "w\\u001b[2Jx");
 }
+
+/// The bump script took `"1.4.0" "x"` (two literals, one Python constant) as one string
+/// and replaced everything between the first and the last quote: the `"x"` and any code
+/// between were lost. Like pyrel, it now edits only a one-piece literal: the file is
+/// refused as holding no version, and nothing is written.
+#[test]
+fn the_script_never_rewrites_an_implicitly_concatenated_version() {
+    for dunder in [
+        "__version__ = \"1.4.0\" \"+acme\"\n",
+        "__version__ = (\n    \"1.4.0\"  # base\n    \".post1\"\n)\n",
+    ] {
+        let repo = fixture("single-flat");
+        let out = run(repo.path(), &["init", "--yes"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        write(&repo.path().join("widgets/__init__.py"), dunder);
+        let before = snapshot_tree(repo.path());
+        let out = Command::new("python3")
+            .args(["scripts/bump_version.py", "bump", "patch"])
+            .current_dir(repo.path())
+            .env("PYREL_TODAY", "2024-05-01")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{dunder:?}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("widgets/__init__.py"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            snapshot_tree(repo.path()) == before,
+            "{dunder:?} was edited"
+        );
+    }
+}

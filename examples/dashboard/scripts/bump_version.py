@@ -23,6 +23,7 @@ import datetime
 import difflib
 import errno
 import hashlib
+import io
 import json
 import os
 import random
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tokenize
 from pathlib import Path
 
 # The one generated line: a JSON document as an ASCII-only Python string literal, written by
@@ -387,6 +389,16 @@ def _cfg(text):
     return version, reqs
 
 
+def _one_string_token(lit):
+    """Whether `lit` is one string literal, not an implicit concatenation: the span between
+    the first and the last quote of `"1.4.0" "x"` would rewrite both and the code between."""
+    try:
+        kinds = [t.type for t in tokenize.generate_tokens(io.StringIO("(" + lit + ")").readline)]
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return kinds.count(tokenize.STRING) == 1 and tokenize.COMMENT not in kinds
+
+
 def _python(text, setup):
     """setup.py: the `version=` string and the requirement strings of `install_requires` and
     `extras_require` of its `setup(...)` call (through module-level names); another Python file:
@@ -414,6 +426,8 @@ def _python(text, setup):
             return None
         start, end = at(node.lineno, node.col_offset), at(node.end_lineno, node.end_col_offset)
         lit = text[start:end]
+        if not _one_string_token(lit):  # "1.4.0" "rc1" is one Constant of two literals
+            return None
         i = next((k for k, ch in enumerate(lit) if ch in "'\""), len(lit))
         q = lit[i:i + 3] if lit[i:i + 3] in ('"""', "'''") else lit[i:i + 1]
         return (start + i + len(q), end - len(q))
