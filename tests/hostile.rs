@@ -846,3 +846,42 @@ fn the_script_never_rewrites_an_implicitly_concatenated_version() {
         );
     }
 }
+
+/// A setup.cfg version with a continuation line (`1.4.0`, then `    .post1` indented)
+/// is no version setuptools can use, and pyrel refuses it; the bump script took the
+/// first line alone and rewrote it. Both refuse now, writing nothing.
+#[test]
+fn a_setup_cfg_version_with_continuation_lines_is_refused_by_pyrel_and_the_script() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    write(
+        &root.join("pyproject.toml"),
+        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n",
+    );
+    let cfg = "[metadata]\nname = acme-cfg\nversion = 1.4.0\n\n[options]\npackages = find:\n";
+    write(&root.join("setup.cfg"), cfg);
+    write(
+        &root.join("setup.py"),
+        "from setuptools import setup\nsetup()\n",
+    );
+    write(&root.join("acme_cfg/__init__.py"), "");
+    git(root, &["init", "-q", "-b", "main"]);
+    let out = run(root, &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    write(
+        &root.join("setup.cfg"),
+        &cfg.replace("version = 1.4.0\n", "version = 1.4.0\n    .post1\n"),
+    );
+    let before = snapshot_tree(root);
+    let out = run(root, &["bump", "patch"]);
+    assert!(!out.status.success(), "pyrel: {}", stdout(&out));
+    let out = Command::new("python3")
+        .args(["scripts/bump_version.py", "bump", "patch"])
+        .current_dir(root)
+        .env("PYREL_TODAY", "2024-05-01")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "script: {}", stdout(&out));
+    assert!(stderr(&out).contains("setup.cfg"), "{}", stderr(&out));
+    assert!(snapshot_tree(root) == before, "setup.cfg was edited");
+}

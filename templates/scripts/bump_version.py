@@ -356,8 +356,8 @@ def _cfg(text):
     """`[metadata] version`, and the requirement lines of `[options] install_requires` and
     `[options.extras_require]`, read as pyrel reads setup.cfg: `=` or `:`, keys in any case and
     with `-` for `_`, values on the key's line and on indented continuation lines."""
-    version, reqs = None, []
-    section, key, start = None, None, 0
+    versions, reqs = [], []  # the value lines of the first [metadata] version
+    section, key, start, entry, version_entry = None, None, 0, 0, None
     for line in text.split("\n"):
         at, start = start, start + len(line) + 1
         body = line.rstrip("\r")
@@ -376,17 +376,21 @@ def _cfg(text):
             if not m:
                 continue
             key = m.group(1).strip().lower().replace("-", "_")
+            entry += 1
             at += m.end()
             value = body[m.end():].strip()
             if not value:
                 continue
         span = (at, at + len(value))
-        if section == "metadata" and key == "version" and version is None:
-            version = span
+        if section == "metadata" and key == "version" and version_entry in (None, entry):
+            version_entry = entry
+            versions.append(span)
         elif ((section == "options" and key == "install_requires") or section == "options.extras_require") \
                 and not value.startswith("file:"):
             reqs.append(span)
-    return version, reqs
+    # A version with continuation lines (`1.4.0` then `    extra`) is no version, as
+    # for pyrel: its first line alone is not what setuptools reads.
+    return (versions[0] if len(versions) == 1 else None), reqs
 
 
 def _one_string_token(lit):
