@@ -885,3 +885,43 @@ fn a_setup_cfg_version_with_continuation_lines_is_refused_by_pyrel_and_the_scrip
     assert!(stderr(&out).contains("setup.cfg"), "{}", stderr(&out));
     assert!(snapshot_tree(root) == before, "setup.cfg was edited");
 }
+
+/// Each release heading was compared with every earlier one to find a duplicate: a
+/// changelog of 100 000 headings held `doctor` and `bump` for minutes (a pre-commit
+/// hook that never ends). The check is one lookup per heading now.
+#[test]
+fn a_changelog_of_a_hundred_thousand_releases_is_read_in_linear_time() {
+    let repo = fixture("single-flat");
+    let out = run(repo.path(), &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let n = 100_000;
+    let mut text = String::from("# Changelog\n\n## [Unreleased]\n\n- acme\n\n");
+    for i in (1..=n).rev() {
+        text.push_str(&format!("## [1.4.{i}] - 2024-01-01\n\n- fix\n\n"));
+    }
+    text.push_str("## [1.4.0] - 2024-01-01\n");
+    write(&repo.path().join("CHANGELOG.md"), &text);
+    let toml = repo.path().join("pyproject.toml");
+    let pyproject = std::fs::read_to_string(&toml).unwrap();
+    write(
+        &toml,
+        &pyproject.replace("version = \"1.4.0\"", &format!("version = \"1.4.{n}\"")),
+    );
+    write(
+        &repo.path().join("widgets/__init__.py"),
+        &format!("__version__ = \"1.4.{n}\"\n"),
+    );
+    for args in [&["doctor", "--offline"][..], &["bump", "patch"]] {
+        let start = std::time::Instant::now();
+        let out = run(repo.path(), args);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        let took = start.elapsed();
+        assert!(took.as_secs() < 10, "{args:?} took {took:?}");
+    }
+    let changelog = std::fs::read_to_string(repo.path().join("CHANGELOG.md")).unwrap();
+    assert!(changelog.contains(&format!("## [1.4.{}] - ", n + 1)));
+}
