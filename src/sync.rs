@@ -23,6 +23,17 @@ pub(crate) struct Lock {
 
 impl Lock {
     pub(crate) fn load(root: &Path) -> Result<Lock> {
+        // pyrel owns the lock like a managed file: a symlink on the way would show
+        // (in a parse error) and trust the hashes of a file elsewhere.
+        crate::workspace_fs::no_symlink_below(root, Path::new(LOCK_PATH)).map_err(|m| {
+            Error::Usage {
+                message: format!("refusing {LOCK_PATH}: {m}; nothing was written"),
+                hint: Some(
+                    "replace the symlink with a real file inside the repository (or remove it: pyrel writes it again)"
+                        .into(),
+                ),
+            }
+        })?;
         let path = root.join(LOCK_PATH);
         let Some(text) = read_text_opt(&path)? else {
             return Ok(Lock::default());

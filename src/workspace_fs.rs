@@ -227,7 +227,10 @@ impl WriteLock {
                         } else {
                             root.join(dir)
                         };
-                        if dir.is_dir() {
+                        // Only a git directory: a crafted `gitdir:` naming any other
+                        // directory (a home, a system directory) would get a file
+                        // created there. git itself refuses such a `.git` file.
+                        if is_git_directory(&dir) {
                             return dir.join("pyrel.lock");
                         }
                     }
@@ -275,6 +278,21 @@ impl WriteLock {
         let _ = (&file).write_all(format!("{}\n", std::process::id()).as_bytes());
         Ok(WriteLock { _file: file })
     }
+}
+
+/// Whether `dir` is a git directory as git tells one: a `HEAD` file, and an object
+/// store of its own or a `commondir` file naming the shared one (a linked worktree).
+fn is_git_directory(dir: &Path) -> bool {
+    let is = |name: &str, dir_wanted: bool| {
+        std::fs::symlink_metadata(dir.join(name)).is_ok_and(|m| {
+            if dir_wanted {
+                m.is_dir()
+            } else {
+                m.is_file()
+            }
+        })
+    };
+    is("HEAD", false) && (is("objects", true) || is("commondir", false))
 }
 
 #[cfg(unix)]

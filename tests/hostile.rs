@@ -812,3 +812,116 @@ fn escape_sequences_from_a_repository_never_reach_the_terminal() {
     let out = run(repo.path(), &["version"]);
     assert_refused(&out, 2, "w\\u001b[2Jx");
 }
+
+/// The bump script took `"1.4.0" "x"` (two literals, one Python constant) as one string
+/// and replaced everything between the first and the last quote: the `"x"` and any code
+/// between were lost. Like pyrel, it now edits only a one-piece literal: the file is
+/// refused as holding no version, and nothing is written.
+#[test]
+fn the_script_never_rewrites_an_implicitly_concatenated_version() {
+    for dunder in [
+        "__version__ = \"1.4.0\" \"+acme\"\n",
+        "__version__ = (\n    \"1.4.0\"  # base\n    \".post1\"\n)\n",
+    ] {
+        let repo = fixture("single-flat");
+        let out = run(repo.path(), &["init", "--yes"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        write(&repo.path().join("widgets/__init__.py"), dunder);
+        let before = snapshot_tree(repo.path());
+        let out = Command::new("python3")
+            .args(["scripts/bump_version.py", "bump", "patch"])
+            .current_dir(repo.path())
+            .env("PYREL_TODAY", "2024-05-01")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{dunder:?}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("widgets/__init__.py"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            snapshot_tree(repo.path()) == before,
+            "{dunder:?} was edited"
+        );
+    }
+}
+
+/// A setup.cfg version with a continuation line (`1.4.0`, then `    .post1` indented)
+/// is no version setuptools can use, and pyrel refuses it; the bump script took the
+/// first line alone and rewrote it. Both refuse now, writing nothing.
+#[test]
+fn a_setup_cfg_version_with_continuation_lines_is_refused_by_pyrel_and_the_script() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    write(
+        &root.join("pyproject.toml"),
+        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n",
+    );
+    let cfg = "[metadata]\nname = acme-cfg\nversion = 1.4.0\n\n[options]\npackages = find:\n";
+    write(&root.join("setup.cfg"), cfg);
+    write(
+        &root.join("setup.py"),
+        "from setuptools import setup\nsetup()\n",
+    );
+    write(&root.join("acme_cfg/__init__.py"), "");
+    git(root, &["init", "-q", "-b", "main"]);
+    let out = run(root, &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    write(
+        &root.join("setup.cfg"),
+        &cfg.replace("version = 1.4.0\n", "version = 1.4.0\n    .post1\n"),
+    );
+    let before = snapshot_tree(root);
+    let out = run(root, &["bump", "patch"]);
+    assert!(!out.status.success(), "pyrel: {}", stdout(&out));
+    let out = Command::new("python3")
+        .args(["scripts/bump_version.py", "bump", "patch"])
+        .current_dir(root)
+        .env("PYREL_TODAY", "2024-05-01")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "script: {}", stdout(&out));
+    assert!(stderr(&out).contains("setup.cfg"), "{}", stderr(&out));
+    assert!(snapshot_tree(root) == before, "setup.cfg was edited");
+}
+
+/// Each release heading was compared with every earlier one to find a duplicate: a
+/// changelog of 100 000 headings held `doctor` and `bump` for minutes (a pre-commit
+/// hook that never ends). The check is one lookup per heading now.
+#[test]
+fn a_changelog_of_a_hundred_thousand_releases_is_read_in_linear_time() {
+    let repo = fixture("single-flat");
+    let out = run(repo.path(), &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let n = 100_000;
+    let mut text = String::from("# Changelog\n\n## [Unreleased]\n\n- acme\n\n");
+    for i in (1..=n).rev() {
+        text.push_str(&format!("## [1.4.{i}] - 2024-01-01\n\n- fix\n\n"));
+    }
+    text.push_str("## [1.4.0] - 2024-01-01\n");
+    write(&repo.path().join("CHANGELOG.md"), &text);
+    let toml = repo.path().join("pyproject.toml");
+    let pyproject = std::fs::read_to_string(&toml).unwrap();
+    write(
+        &toml,
+        &pyproject.replace("version = \"1.4.0\"", &format!("version = \"1.4.{n}\"")),
+    );
+    write(
+        &repo.path().join("widgets/__init__.py"),
+        &format!("__version__ = \"1.4.{n}\"\n"),
+    );
+    for args in [&["doctor", "--offline"][..], &["bump", "patch"]] {
+        let start = std::time::Instant::now();
+        let out = run(repo.path(), args);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        let took = start.elapsed();
+        assert!(took.as_secs() < 10, "{args:?} took {took:?}");
+    }
+    let changelog = std::fs::read_to_string(repo.path().join("CHANGELOG.md")).unwrap();
+    assert!(changelog.contains(&format!("## [1.4.{}] - ", n + 1)));
+}

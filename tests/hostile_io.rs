@@ -940,3 +940,120 @@ fn a_pack_entry_with_an_overflowing_base_offset_does_not_panic() {
     );
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+/// With an index pyrel cannot read and `git ls-files` failing on it too, the credential
+/// scan reported "pass" over the walked files alone (git's exit status was ignored):
+/// a token in a tracked file that is now ignored was never looked at. The check now
+/// answers `unknown` and says why.
+#[test]
+fn a_failing_git_ls_files_makes_the_credential_scan_unknown_not_pass() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "init"]);
+    let index = repo.path().join(".git/index");
+    let mut data = std::fs::read(&index).unwrap();
+    data[..4].copy_from_slice(b"XXXX");
+    std::fs::write(&index, data).unwrap();
+    let ls = Command::new("git")
+        .args(["ls-files"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(!ls.status.success(), "git must refuse the corrupt index");
+    let out = run(repo.path(), &["doctor", "--offline", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "committed-credential")
+        .unwrap_or_else(|| panic!("no credential check: {report}"));
+    assert_eq!(check["status"], "unknown", "{check}");
+    let reason = check["reason"].as_str().unwrap();
+    assert!(reason.contains("git index"), "{reason}");
+}
+
+/// A `.git` file whose `gitdir:` names a directory that is no git directory (a home, a
+/// shared directory) made pyrel and the bump script create and truncate `pyrel.lock`
+/// there. The lock goes into a git directory only (the one of a real linked worktree
+/// still works); elsewhere it is the lock of a repository without git.
+#[test]
+fn a_gitdir_naming_a_plain_directory_never_gets_the_lock() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::remove_dir_all(repo.path().join(".git")).unwrap();
+    std::fs::write(
+        repo.path().join(".git"),
+        format!("gitdir: {}\n", outside.path().display()),
+    )
+    .unwrap();
+    let out = run(repo.path(), &["bump", "patch"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let python = Command::new("python3")
+        .args(["scripts/bump_version.py", "bump", "patch"])
+        .current_dir(repo.path())
+        .env("PYREL_TODAY", "2024-05-01")
+        .output()
+        .unwrap();
+    assert!(python.status.success(), "{}", stderr(&python));
+    assert_eq!(versions(repo.path()), ["1.4.2"]);
+    let left: Vec<_> = std::fs::read_dir(outside.path()).unwrap().collect();
+    assert!(left.is_empty(), "written outside the repository: {left:?}");
+
+    // A linked worktree's gitdir is a git directory: the lock is taken there.
+    let main = fixture("single-flat");
+    init(main.path());
+    git(main.path(), &["add", "-A"]);
+    git(main.path(), &["commit", "-qm", "init"]);
+    let wt = tempfile::tempdir().unwrap();
+    let wt = wt.path().join("wt");
+    git(
+        main.path(),
+        &["worktree", "add", "-q", wt.to_str().unwrap(), "-b", "side"],
+    );
+    let out = run(&wt, &["bump", "patch"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(main.path().join(".git/worktrees/wt/pyrel.lock").is_file());
+}
+
+/// `.github/pyrel.lock` was read through a symlink: a link to a TOML file elsewhere
+/// showed that file's lines in a parse error (and a valid one would be trusted as
+/// pyrel's record). The lock is refused like any managed file; nothing is written.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_lock_is_refused_and_never_read() {
+    let repo = fixture("single-flat");
+    init(repo.path());
+    let outside = tempfile::tempdir().unwrap();
+    let elsewhere = outside.path().join("private.toml");
+    std::fs::write(&elsewhere, "private_marker_line = = 1\n").unwrap();
+    let lock = repo.path().join(".github/pyrel.lock");
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &lock).unwrap();
+    let before = snapshot_tree_but(repo.path(), ".github/pyrel.lock");
+    for args in [
+        &["generate"][..],
+        &["generate", "--check"],
+        &["generate", "--dry-run"],
+    ] {
+        let out = run(repo.path(), args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("symbolic link"), "{args:?}: {err}");
+        assert!(!err.contains("private_marker"), "{args:?}: {err}");
+    }
+    let out = run(repo.path(), &["doctor", "--offline"]);
+    assert!(
+        !stdout(&out).contains("private_marker") && !stderr(&out).contains("private_marker"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(std::fs::symlink_metadata(&lock).unwrap().is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&elsewhere).unwrap(),
+        "private_marker_line = = 1\n"
+    );
+    assert!(snapshot_tree_but(repo.path(), ".github/pyrel.lock") == before);
+}

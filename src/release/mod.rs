@@ -586,7 +586,7 @@ impl Progress {
 
     fn show(&mut self, text: &str) {
         if self.on {
-            eprint!("\r\x1b[2K{text}");
+            eprint!("{}", progress_line(text));
             self.shown = true;
         }
     }
@@ -597,6 +597,13 @@ impl Progress {
             self.shown = false;
         }
     }
+}
+
+/// The in-place line: pyrel's own erase sequence, then the text (a run status from the
+/// server) with its controls escaped, as every other line on the terminal is: `eprint!`
+/// bypasses the escaping of `errln!`.
+fn progress_line(text: &str) -> String {
+    format!("\r\x1b[2K{}", crate::commands::output::terminal_safe(text))
 }
 
 /// Looks the new versions up on their indexes (retrying while the upload propagates)
@@ -677,6 +684,12 @@ pub(crate) fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_status_from_the_server_reaches_the_progress_line_escaped() {
+        let line = progress_line("in_progress\u{1b}]0;owned\u{7}\u{202e}");
+        assert_eq!(line, "\r\u{1b}[2Kin_progress\\u001b]0;owned\\u0007\\u202e");
+    }
 
     fn labels(policy: &Policy, version: &str) -> Vec<&'static str> {
         indexes_for(policy, version)

@@ -23,6 +23,7 @@ import datetime
 import difflib
 import errno
 import hashlib
+import io
 import json
 import os
 import random
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tokenize
 from pathlib import Path
 
 # The one generated line: a JSON document as an ASCII-only Python string literal, written by
@@ -354,8 +356,8 @@ def _cfg(text):
     """`[metadata] version`, and the requirement lines of `[options] install_requires` and
     `[options.extras_require]`, read as pyrel reads setup.cfg: `=` or `:`, keys in any case and
     with `-` for `_`, values on the key's line and on indented continuation lines."""
-    version, reqs = None, []
-    section, key, start = None, None, 0
+    versions, reqs = [], []  # the value lines of the first [metadata] version
+    section, key, start, entry, version_entry = None, None, 0, 0, None
     for line in text.split("\n"):
         at, start = start, start + len(line) + 1
         body = line.rstrip("\r")
@@ -374,17 +376,31 @@ def _cfg(text):
             if not m:
                 continue
             key = m.group(1).strip().lower().replace("-", "_")
+            entry += 1
             at += m.end()
             value = body[m.end():].strip()
             if not value:
                 continue
         span = (at, at + len(value))
-        if section == "metadata" and key == "version" and version is None:
-            version = span
+        if section == "metadata" and key == "version" and version_entry in (None, entry):
+            version_entry = entry
+            versions.append(span)
         elif ((section == "options" and key == "install_requires") or section == "options.extras_require") \
                 and not value.startswith("file:"):
             reqs.append(span)
-    return version, reqs
+    # A version with continuation lines (`1.4.0` then `    extra`) is no version, as
+    # for pyrel: its first line alone is not what setuptools reads.
+    return (versions[0] if len(versions) == 1 else None), reqs
+
+
+def _one_string_token(lit):
+    """Whether `lit` is one string literal, not an implicit concatenation: the span between
+    the first and the last quote of `"1.4.0" "x"` would rewrite both and the code between."""
+    try:
+        kinds = [t.type for t in tokenize.generate_tokens(io.StringIO("(" + lit + ")").readline)]
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return kinds.count(tokenize.STRING) == 1 and tokenize.COMMENT not in kinds
 
 
 def _python(text, setup):
@@ -414,6 +430,8 @@ def _python(text, setup):
             return None
         start, end = at(node.lineno, node.col_offset), at(node.end_lineno, node.end_col_offset)
         lit = text[start:end]
+        if not _one_string_token(lit):  # "1.4.0" "rc1" is one Constant of two literals
+            return None
         i = next((k for k, ch in enumerate(lit) if ch in "'\""), len(lit))
         q = lit[i:i + 3] if lit[i:i + 3] in ('"""', "'''") else lit[i:i + 1]
         return (start + i + len(q), end - len(q))
@@ -1184,6 +1202,16 @@ def apply_edits(edits):
         raise
 
 
+def is_git_directory(path):
+    """A `HEAD` file, and `objects/` or a `commondir` file (a linked worktree), as pyrel asks."""
+    def kind(name):
+        try:
+            return os.lstat(str(path / name)).st_mode
+        except OSError:
+            return 0
+    return stat.S_ISREG(kind("HEAD")) and (stat.S_ISDIR(kind("objects")) or stat.S_ISREG(kind("commondir")))
+
+
 def lock_path():
     """pyrel's lock file: `pyrel.lock` in the git directory (`.git/`, or the directory a
     `.git` file's `gitdir:` names); outside git, TMPDIR/pyrel-<sha256(root)[:16]>.lock."""
@@ -1198,7 +1226,7 @@ def lock_path():
         text = read_text(dot).strip()
         if text.startswith("gitdir:"):
             gitdir = ROOT / text[len("gitdir:"):].strip()  # an absolute gitdir replaces ROOT
-            if gitdir.is_dir():
+            if is_git_directory(gitdir):  # never a file in any other directory it names
                 return gitdir / "pyrel.lock"
     digest = hashlib.sha256(str(ROOT).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / ("pyrel-%s.lock" % digest)

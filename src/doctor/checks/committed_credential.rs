@@ -425,6 +425,21 @@ fn ls_files(root: &Path) -> Result<Vec<PathBuf>, String> {
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("could not run git: {e}"))?;
+    // A failed `git ls-files` (a corrupt index) lists nothing or part of the index:
+    // scanning only the walked files would be reported as a pass over the whole index.
+    if !output.status.success() {
+        let why = String::from_utf8_lossy(&output.stderr);
+        let why = why
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        return Err(format!(
+            "the git index could not be read (git ls-files failed{}{}): tracked files were not scanned",
+            if why.is_empty() { "" } else { ": " },
+            why
+        ));
+    }
     Ok(output
         .stdout
         .split(|b| *b == 0)
