@@ -448,16 +448,38 @@ fn ls_files(root: &Path) -> Result<Vec<PathBuf>, String> {
         .collect())
 }
 
-/// Whether `n` threads can be started now. The parallel walk panics when one of its
-/// threads cannot be started, and then waits forever for it (a low process limit): it
-/// runs only where that will not happen, and the walk is one thread elsewhere.
+/// Whether `n` threads can be started now, with room to spare. The parallel walk panics
+/// when one of its threads cannot be started, and then waits forever for it: it runs only
+/// where the per-user process limit (`ulimit -u`, which counts threads) is generous and
+/// `n` threads start; the walk is one thread elsewhere. (A probe alone is not enough:
+/// a joined thread may still count against the limit for a moment.)
 fn can_start(n: usize) -> bool {
+    if !process_limit_is_generous() {
+        return false;
+    }
     std::thread::scope(|s| {
         let started: Vec<_> = (0..n)
             .map_while(|_| std::thread::Builder::new().spawn_scoped(s, || ()).ok())
             .collect();
         started.len() == n
     })
+}
+
+/// The soft `RLIMIT_NPROC` is unlimited or at least 1,024.
+#[cfg(unix)]
+fn process_limit_is_generous() -> bool {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one `rlimit` through a pointer to a live local.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut limit) };
+    rc == 0 && (limit.rlim_cur == libc::RLIM_INFINITY || limit.rlim_cur >= 1024)
+}
+
+#[cfg(not(unix))]
+fn process_limit_is_generous() -> bool {
+    true
 }
 
 fn threads() -> usize {
