@@ -21,7 +21,14 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
 /// walkers (the `ignore` crate) open these without asking what they are, so each walk
 /// asks first, for every directory it enters.
 pub(crate) fn irregular_ignore_file(dir: &Path) -> Option<PathBuf> {
-    [".gitignore", ".ignore", ".git/info/exclude"]
+    irregular_file_in(dir, &[".gitignore", ".ignore", ".git/info/exclude"])
+}
+
+/// The first of `names` in `dir` that exists and is neither a regular file nor a directory
+/// (followed through links). A walk that reads only `.gitignore` below its root asks only
+/// about that (a stat per directory counts at thousands of packages).
+pub(crate) fn irregular_file_in(dir: &Path, names: &[&str]) -> Option<PathBuf> {
+    names
         .iter()
         .map(|name| dir.join(name))
         // Through links: what the walker would open. A dangling link or a directory

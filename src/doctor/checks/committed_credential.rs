@@ -352,6 +352,7 @@ pub(crate) fn scan(root: &Path) -> Result<Scanned, String> {
     let found_irregular = std::sync::Arc::clone(&irregular);
     let mut walk = ignore::WalkBuilder::new(root);
     walk.hidden(false)
+        .ignore(false)
         .git_ignore(true)
         .git_exclude(true)
         .git_global(false)
@@ -363,8 +364,10 @@ pub(crate) fn scan(root: &Path) -> Result<Scanned, String> {
             if !e.file_type().is_some_and(|t| t.is_dir()) {
                 return true;
             }
-            // Asked before the walker opens the directory's ignore files.
-            match crate::workspace_fs::irregular_ignore_file(e.path()) {
+            // Asked before the walker opens the directory's ignore file. Below the root it
+            // reads `.gitignore` only: `.ignore` is not git's, and a nested repository's
+            // `.git/info/exclude` is not in any commit.
+            match crate::workspace_fs::irregular_file_in(e.path(), &[".gitignore"]) {
                 Some(bad) => {
                     *found_irregular.lock().unwrap_or_else(|e| e.into_inner()) = Some(bad);
                     false

@@ -34,6 +34,8 @@ How to fix
 fn run(ctx: &Context) -> Outcome {
     let mut out: Vec<FindingBuilder> = Vec::new();
     let mut seen = 0;
+    // Directories found not to be symlinks: packages share their parents.
+    let mut dirs = std::collections::HashSet::new();
     for pkg in &ctx.project.packages {
         let problem = ctx
             .project
@@ -67,7 +69,9 @@ fn run(ctx: &Context) -> Outcome {
             let at = |b: FindingBuilder| b.at(src.path.clone(), Some(src.line));
             // A version file shared through a symlink (every package's VERSION.txt
             // pointing at one file) reads fine, but a bump never writes through a link.
-            if let Err(m) = crate::workspace_fs::no_symlink_below(&ctx.project.root, &src.path) {
+            if let Err(m) =
+                crate::workspace_fs::no_symlink_below_known(&ctx.project.root, &src.path, &mut dirs)
+            {
                 out.push(
                     at(finding(
                         Code::VersionFormat,
