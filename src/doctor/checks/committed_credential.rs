@@ -497,11 +497,23 @@ fn scan_file(root: &Path, rel: &Path) -> Option<Vec<FindingBuilder>> {
     if len > MAX_SIZE {
         return None;
     }
-    let mut bytes = Vec::with_capacity(len as usize + 1);
-    (&mut file)
-        .take(MAX_SIZE + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
+    // One read of the size the file had, asking one byte more: a file read to its end
+    // needs no second call to learn it (thousands of files per scan). A short read, or a
+    // file that grew since, reads the rest as before.
+    let mut bytes = vec![0u8; len as usize + 1];
+    let n = loop {
+        match file.read(&mut bytes) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => break other.ok()?,
+        }
+    };
+    bytes.truncate(n);
+    if n as u64 != len {
+        (&mut file)
+            .take(MAX_SIZE + 1 - n as u64)
+            .read_to_end(&mut bytes)
+            .ok()?;
+    }
     if bytes.len() as u64 > MAX_SIZE || memchr::memchr(0, &bytes).is_some() {
         return None;
     }
@@ -543,6 +555,28 @@ mod tests {
             "{}",
             found[0].message
         );
+    }
+
+    #[test]
+    fn a_file_is_read_to_its_end_and_one_over_the_cap_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        // The token is in the last line of a file larger than any single read buffer.
+        let mut text = "x = 1\n".repeat(50_000);
+        text.push_str(&format!("TOKEN = \"{FAKE}\"\n"));
+        std::fs::write(dir.path().join("big.py"), &text).unwrap();
+        let found = scan_file(dir.path(), Path::new("big.py")).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].clone().build().unwrap().location.line,
+            Some(50_001)
+        );
+        std::fs::write(dir.path().join("empty.py"), "").unwrap();
+        assert!(scan_file(dir.path(), Path::new("empty.py"))
+            .unwrap()
+            .is_empty());
+        let over = "a".repeat(MAX_SIZE as usize + 1);
+        std::fs::write(dir.path().join("over.txt"), over).unwrap();
+        assert!(scan_file(dir.path(), Path::new("over.txt")).is_none());
     }
 
     #[test]
