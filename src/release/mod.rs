@@ -6,6 +6,8 @@
 //! command, so a pushed tag is never left unexplained.
 
 pub(crate) mod git;
+pub(crate) mod pr;
+pub(crate) mod state;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -25,7 +27,7 @@ pub(crate) struct Stopped {
 }
 
 impl Stopped {
-    fn new(what: impl Into<String>, next: impl Into<String>) -> Self {
+    pub(crate) fn new(what: impl Into<String>, next: impl Into<String>) -> Self {
         Stopped {
             what: what.into(),
             details: Vec::new(),
@@ -33,7 +35,7 @@ impl Stopped {
         }
     }
 
-    fn details(mut self, details: Vec<String>) -> Self {
+    pub(crate) fn details(mut self, details: Vec<String>) -> Self {
         self.details = details;
         self
     }
@@ -136,12 +138,25 @@ pub(crate) struct Released {
 pub(crate) struct Preflight<'a> {
     pub(crate) project: &'a Project,
     pub(crate) policy: &'a Policy,
-    pub(crate) gh: &'a GithubClient,
+    /// `None`: no GitHub token (a dry run): the GitHub checks say `unknown`.
+    pub(crate) gh: Option<&'a GithubClient>,
     pub(crate) released: &'a [Released],
     /// The tag the release will create.
     pub(crate) tag: &'a str,
     /// The command to run again once the problem is fixed.
     pub(crate) again: &'a str,
+    /// A dry run: every command a hint names keeps `--dry-run`.
+    pub(crate) dry_run: bool,
+}
+
+impl Preflight<'_> {
+    /// `pyrel release ARGS`, with `--dry-run` in a dry run.
+    fn release_cmd(&self, args: &str) -> String {
+        format!(
+            "`pyrel release {args}{}`",
+            if self.dry_run { " --dry-run" } else { "" }
+        )
+    }
 }
 
 /// Prints `preflight: NAME ... ok` for each step; stops at the first that fails.
@@ -225,38 +240,50 @@ pub(crate) fn preflight(p: &Preflight<'_>) -> Step {
                 "the tag {tag} already exists{}",
                 if on_origin { " on origin" } else { " locally" }
             ),
-            "if its release is under way, `pyrel release --resume` on its commit; else release another version",
+            if p.dry_run {
+                format!(
+                    "if its release is under way, `pyrel release --resume` continues it; else try another version, e.g. {}",
+                    p.release_cmd("minor")
+                )
+            } else {
+                "if its release is under way, `pyrel release --resume` on its commit; else release another version".to_owned()
+            },
         ));
     }
     ok("tag is new", format!("{tag} neither local nor on origin"));
 
     let head = git::head(root)
         .map_err(|e| Stopped::new(format!("cannot read HEAD: {e}"), p.again.to_owned()))?;
-    checks_green(p, &head)?;
+    match p.gh {
+        Some(gh) => checks_green(p, gh, &head)?,
+        None => outln!(
+            "preflight: {:<16} unknown (no GitHub token: export GH_TOKEN or `gh auth login` to ask GitHub)",
+            "checks"
+        ),
+    }
     not_on_index(p)?;
     doctor_clean(p)?;
     Ok(())
 }
 
 /// The status checks HEAD needs: the protection file's, else the policy's.
-fn required_checks(p: &Preflight<'_>) -> Vec<String> {
-    let from_file = p
-        .policy
+pub(crate) fn required_checks(project: &Project, policy: &Policy) -> Vec<String> {
+    let from_file = policy
         .files
         .branch_protection
         .as_ref()
-        .and_then(|rel| crate::workspace_fs::read_regular_string(p.project.root.join(rel)).ok())
+        .and_then(|rel| crate::workspace_fs::read_regular_string(project.root.join(rel)).ok())
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .map(|v| crate::github_apply::wanted_checks(&v))
         .unwrap_or_default();
     if from_file.is_empty() {
-        p.policy.required_checks.clone()
+        policy.required_checks.clone()
     } else {
         from_file
     }
 }
 
-fn remote_stop(e: &RemoteError, again: &str) -> Stopped {
+pub(crate) fn remote_stop(e: &RemoteError, again: &str) -> Stopped {
     let mut s = Stopped::new(e.to_string(), again.to_owned());
     if let Some(h) = e.hint() {
         s.details.push(format!("hint: {h}"));
@@ -277,11 +304,9 @@ fn lost_contact(e: &RemoteError, tag: &str) -> Stopped {
     s
 }
 
-fn checks_green(p: &Preflight<'_>, head: &str) -> Step {
-    let runs =
-        p.gh.check_runs(head)
-            .map_err(|e| remote_stop(&e, p.again))?;
-    let required = required_checks(p);
+fn checks_green(p: &Preflight<'_>, gh: &GithubClient, head: &str) -> Step {
+    let runs = gh.check_runs(head).map_err(|e| remote_stop(&e, p.again))?;
+    let required = required_checks(p.project, p.policy);
     let short = &head[..head.len().min(12)];
     let mut problems = Vec::new();
     let names: Vec<String> = if required.is_empty() {
@@ -302,7 +327,7 @@ fn checks_green(p: &Preflight<'_>, head: &str) -> Step {
             None => {
                 if statuses.is_none() {
                     statuses = Some(
-                        p.gh.commit_statuses(head)
+                        gh.commit_statuses(head)
                             .map_err(|e| remote_stop(&e, p.again))?,
                     );
                 }
@@ -363,8 +388,14 @@ fn not_on_index(p: &Preflight<'_>) -> Step {
             match index.client.release_exists(&r.name, &r.version) {
                 Ok(PypiAnswer::VersionExists) => {
                     return Err(Stopped::new(
-                        format!("{} {} is already on {}: an index never takes the same version twice", r.name, r.version, index.label),
-                        "release another version, e.g. `pyrel release patch`, or pass an explicit version".to_owned(),
+                        format!(
+                            "{} {} is already on {}: an index never takes the same version twice",
+                            r.name, r.version, index.label
+                        ),
+                        format!(
+                            "release another version, e.g. {}, or pass an explicit version",
+                            p.release_cmd("minor")
+                        ),
                     )
                     .details(vec![index.page(&r.name, &r.version)]));
                 }
@@ -465,19 +496,30 @@ pub(crate) fn watch(
         gh.config().repo
     );
     let mut announced_wait = false;
+    let mut announced_other = false;
     let mut run = loop {
         let runs = gh.runs_for_tag(tag).map_err(|e| lost_contact(&e, tag))?;
-        // A run of this tag's commit first; a re-pushed tag of the same name may
-        // have older runs.
-        if let Some(run) = runs
+        let (ours, others): (Vec<WorkflowRun>, Vec<WorkflowRun>) = runs
             .into_iter()
             .filter(|r| {
                 r.head_branch.as_deref() == Some(tag)
                     && workflow.is_none_or(|w| r.path.is_empty() || r.path.starts_with(w))
             })
-            .max_by_key(|r| (r.head_sha == sha, r.id))
-        {
+            .partition(|r| r.head_sha == sha);
+        // Only a run of the release commit is the release run: a run of a tag of the
+        // same name on another commit (re-pushed, or a teammate's) never is.
+        if let Some(run) = ours.into_iter().max_by_key(|r| r.id) {
             break run;
+        }
+        if let Some(other) = others.first().filter(|_| !announced_other) {
+            outln!(
+                "watch: {} is a run of {} on another commit ({}), not of the release commit {}: not watched",
+                other.html_url,
+                tag,
+                &other.head_sha[..other.head_sha.len().min(12)],
+                &sha[..sha.len().min(12)]
+            );
+            announced_other = true;
         }
         if !announced_wait {
             outln!("watch: waiting for the release run of {tag} to start");
