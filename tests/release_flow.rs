@@ -24,9 +24,16 @@ struct Repo {
     remote: tempfile::TempDir,
 }
 
+thread_local! {
+    /// The bare `origin` of the test's latest repository: the fake GitHub answers with
+    /// the commits its tags point at.
+    static REMOTE: std::cell::RefCell<Option<std::path::PathBuf>> = const { std::cell::RefCell::new(None) };
+}
+
 fn repo() -> Repo {
     let dir = fixture("single-flat");
     let remote = tempfile::tempdir().unwrap();
+    REMOTE.with(|r| *r.borrow_mut() = Some(remote.path().to_path_buf()));
     git(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
     let url = remote.path().to_str().unwrap();
     git(dir.path(), &["remote", "set-url", "origin", url]);
@@ -79,7 +86,7 @@ fn run_body(status: &str, conclusion: Option<&str>) -> Value {
 fn run_body_for(tag: &str, status: &str, conclusion: Option<&str>) -> Value {
     json!({
         "id": RUN_ID, "name": "Release", "node_id": "WFR_77", "head_branch": tag,
-        "head_sha": "0000000000000000000000000000000000000000", "path": ".github/workflows/release.yml",
+        "head_sha": format!("sha-of:{tag}"), "path": ".github/workflows/release.yml",
         "run_number": 3, "event": "push", "display_title": "Release 1.5.0",
         "status": status, "conclusion": conclusion, "workflow_id": 159038, "run_attempt": 1,
         "url": format!("https://api.github.com/repos/octocat/Hello-World/actions/runs/{RUN_ID}"),
@@ -101,6 +108,37 @@ fn docs_run() -> Value {
     run
 }
 
+/// Replaces `sha-of:TAG` in a reply with the commit `TAG` points at on `remote` (the
+/// commit GitHub would report as the run's `head_sha`).
+fn tag_commits(remote: std::path::PathBuf) -> fake::Rewrite {
+    std::sync::Arc::new(move |body: &str| {
+        let mut out = String::new();
+        let mut rest = body;
+        while let Some(at) = rest.find("sha-of:") {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + "sha-of:".len()..];
+            let end = after.find('"').unwrap_or(after.len());
+            let tag = &after[..end];
+            let sha = output(&remote, &["rev-parse", &format!("refs/tags/{tag}^{{commit}}")]);
+            out.push_str(if sha.len() == 40 { &sha } else { "0000000000000000000000000000000000000000" });
+            rest = &after[end..];
+        }
+        out.push_str(rest);
+        out
+    })
+}
+
+/// `GET /repos/{o}/{r}/branches/main` (branch-with-protection).
+fn branch_body(protected: bool) -> Value {
+    json!({
+        "name": "main", "protected": protected,
+        "commit": {"sha": "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d", "url": "https://api.github.com/repos/octocat/Hello-World/commits/7fd1a60b01f91b314f59955a4e4d4e80d8edf11d"},
+        "_links": {"self": "https://api.github.com/repos/octocat/Hello-World/branches/main", "html": "https://github.com/octocat/Hello-World/tree/main"},
+        "protection": {"enabled": protected, "required_status_checks": {"enforcement_level": "non_admins", "contexts": []}},
+        "protection_url": "https://api.github.com/repos/octocat/Hello-World/branches/main/protection",
+    })
+}
+
 fn runs_list(runs: &[Value]) -> Reply {
     Reply::json(
         200,
@@ -115,7 +153,15 @@ fn github(check: &str, statuses: &[(&str, Option<&str>)]) -> Routes {
         .iter()
         .map(|(s, c)| Reply::json(200, &run_body(s, *c)))
         .collect();
+    let remote = REMOTE.with(|r| r.borrow().clone()).expect("repo() first");
     Routes::new()
+        .rewrite(tag_commits(remote))
+        .route(
+            "GET",
+            &path("/branches/main"),
+            Reply::json(200, &branch_body(false)),
+        )
+        .route("GET", &path("/rules/branches/main"), Reply::json(200, &json!([])))
         .route("GET", &path("/commits/*"), check_runs(check))
         .route_seq(
             "GET",
@@ -256,7 +302,7 @@ fn happy_path_bumps_tags_pushes_watches_and_verifies() {
     .start();
     // Preflight: not there yet; verify: not yet, then there.
     let index = pypi_routes(vec![&["1.4.0"], &["1.4.0"], &["1.4.0", "1.5.0"]]).start();
-    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    let ran = release(&repo, &gh, &index, &["minor", "--direct"], 10);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     for needle in [
         "release: widgets 1.4.0 -> 1.5.0 (tag v1.5.0)",
@@ -350,7 +396,7 @@ fn a_pending_approval_is_announced_with_the_url_once() {
     )
     .start();
     let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
-    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    let ran = release(&repo, &gh, &index, &["minor", "--direct"], 10);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     let line = "watch: waiting for approval of environment `pypi` by octocat: approve at https://github.com/octocat/Hello-World/actions/runs/77";
     assert_eq!(ran.stdout.matches(line).count(), 1, "{}", ran.stdout);
@@ -360,7 +406,7 @@ fn a_pending_approval_is_announced_with_the_url_once() {
     let repo = repo_again();
     let gh = github("success", &[("waiting", None)]).start();
     let index = pypi_routes(vec![&["1.4.0"]]).start();
-    let ran = release(&repo, &gh, &index, &["minor"], 1);
+    let ran = release(&repo, &gh, &index, &["minor", "--direct"], 1);
     assert_eq!(ran.code, 1);
     has(&ran, line);
     has(&ran, "stopped: the release run is still waiting after 1 s: https://github.com/octocat/Hello-World/actions/runs/77");
@@ -381,7 +427,7 @@ fn a_failing_run_names_the_rerun_and_resume_commands() {
     )
     .start();
     let index = pypi_routes(vec![&["1.4.0"]]).start();
-    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    let ran = release(&repo, &gh, &index, &["minor", "--direct"], 10);
     assert_eq!(ran.code, 1);
     has(&ran, "stopped: the release run ended `failure`: https://github.com/octocat/Hello-World/actions/runs/77 (the tag v1.5.0 is pushed)");
     has(
@@ -396,7 +442,7 @@ fn a_version_that_never_appears_stops_after_the_retries() {
     let repo = repo();
     let gh = github("success", &[("completed", Some("success"))]).start();
     let index = pypi_routes(vec![&["1.4.0"]]).start();
-    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    let ran = release(&repo, &gh, &index, &["minor", "--direct"], 10);
     assert_eq!(ran.code, 1);
     has(&ran, "stopped: widgets 1.5.0 is not on PyPI after 3 look-up(s), though the run succeeded (https://github.com/octocat/Hello-World/actions/runs/77)");
     has(&ran, "`pyrel release --resume`");
@@ -410,7 +456,7 @@ fn dry_run_checks_and_shows_every_step_without_writing() {
     let before = snapshot_tree(repo.dir.path());
     let gh = github("success", &[("completed", Some("success"))]).start();
     let index = pypi_routes(vec![&["1.4.0"]]).start();
-    let ran = release(&repo, &gh, &index, &["minor", "--dry-run"], 10);
+    let ran = release(&repo, &gh, &index, &["minor", "--dry-run", "--direct"], 10);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     for needle in [
         "preflight: checks",
@@ -461,7 +507,7 @@ fn no_push_stops_with_the_command_and_resume_goes_on() {
     let repo = repo();
     let gh = github("success", &[("completed", Some("success"))]).start();
     let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
-    let ran = release(&repo, &gh, &index, &["minor", "--no-push"], 10);
+    let ran = release(&repo, &gh, &index, &["minor", "--no-push", "--direct"], 10);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     has(
         &ran,
@@ -510,7 +556,7 @@ fn no_watch_stops_after_the_push() {
     let repo = repo();
     let gh = github("success", &[("completed", Some("success"))]).start();
     let index = pypi_routes(vec![&["1.4.0"]]).start();
-    let ran = release(&repo, &gh, &index, &["patch", "--no-watch"], 10);
+    let ran = release(&repo, &gh, &index, &["patch", "--no-watch", "--direct"], 10);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     has(&ran, "pushed: main and v1.4.1 to origin");
     has(&ran, "not watching (--no-watch)");
@@ -535,7 +581,7 @@ fn a_rejected_push_explains_the_local_tag_and_resume_pushes_it() {
     }
     let gh = github("success", &[("completed", Some("success"))]).start();
     let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
-    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    let ran = release(&repo, &gh, &index, &["minor", "--direct"], 10);
     assert_eq!(ran.code, 1);
     has(&ran, "stopped: the push failed:");
     has(&ran, "pushes are frozen");
@@ -604,7 +650,7 @@ fn a_prerelease_is_checked_and_verified_on_testpypi_only() {
     let pypi_index = pypi_routes(vec![&["1.4.0", "1.5.0rc1"]]).start();
     let testpypi = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0rc1"]]).start();
     let out = pyrel(repo.dir.path())
-        .args(["release", "1.5.0rc1"])
+        .args(["release", "1.5.0rc1", "--direct"])
         .envs(gh.github_env(TOKEN))
         .envs(pypi_index.pypi_env())
         .env("PYREL_TESTPYPI_URL", testpypi.url())
@@ -690,7 +736,7 @@ fn github_failing_after_the_push_explains_the_pushed_tag() {
         )
         .start();
     let index = pypi_routes(vec![&["1.4.0"]]).start();
-    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    let ran = release(&repo, &gh, &index, &["minor", "--direct"], 10);
     assert_eq!(ran.code, 1);
     has(
         &ran,
@@ -747,7 +793,7 @@ fn an_empty_answer_is_never_taken_for_a_release() {
         )
         .start();
     let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
-    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    let ran = release(&repo, &gh, &index, &["minor", "--direct"], 10);
     assert_eq!(ran.code, 1);
     has(&ran, "stopped: GET /repos/octocat/Hello-World/releases/tags/v1.5.0: unexpected response: the answer is an empty object");
     has(&ran, "the tag v1.5.0 is pushed");
