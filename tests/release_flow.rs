@@ -119,8 +119,15 @@ fn tag_commits(remote: std::path::PathBuf) -> fake::Rewrite {
             let after = &rest[at + "sha-of:".len()..];
             let end = after.find('"').unwrap_or(after.len());
             let tag = &after[..end];
-            let sha = output(&remote, &["rev-parse", &format!("refs/tags/{tag}^{{commit}}")]);
-            out.push_str(if sha.len() == 40 { &sha } else { "0000000000000000000000000000000000000000" });
+            let sha = output(
+                &remote,
+                &["rev-parse", &format!("refs/tags/{tag}^{{commit}}")],
+            );
+            out.push_str(if sha.len() == 40 {
+                &sha
+            } else {
+                "0000000000000000000000000000000000000000"
+            });
             rest = &after[end..];
         }
         out.push_str(rest);
@@ -797,4 +804,444 @@ fn an_empty_answer_is_never_taken_for_a_release() {
     assert_eq!(ran.code, 1);
     has(&ran, "stopped: GET /repos/octocat/Hello-World/releases/tags/v1.5.0: unexpected response: the answer is an empty object");
     has(&ran, "the tag v1.5.0 is pushed");
+}
+
+// ---- Releases through a pull request, and what --resume refuses ----
+
+/// A fake of GitHub's pull requests for one repository whose `main` lives in the bare
+/// `origin` of the test: `POST .../pulls` opens #12 from the pushed release branch,
+/// `PUT .../pulls/12/merge` answers 405 (a review is missing) `refusals` times, then
+/// merges the way GitHub does (a merge commit on `main` of origin, parents `main` and
+/// the head) and names the merge commit.
+#[derive(Default)]
+struct Pulls {
+    remote: std::path::PathBuf,
+    refusals: usize,
+    created: Option<Value>,
+    merge_requests: Vec<Value>,
+    merged: Option<String>,
+}
+
+const PULL: u64 = 12;
+
+fn pull_body(p: &Pulls) -> Value {
+    let created = p.created.clone().unwrap_or_default();
+    let head = created["head"].as_str().unwrap_or_default().to_owned();
+    let head_sha = output(&p.remote, &["rev-parse", &format!("refs/heads/{head}")]);
+    json!({
+        "id": 1, "node_id": "PR_1", "number": PULL,
+        "url": format!("https://api.github.com/repos/octocat/Hello-World/pulls/{PULL}"),
+        "html_url": format!("https://github.com/octocat/Hello-World/pull/{PULL}"),
+        "state": if p.merged.is_some() { "closed" } else { "open" },
+        "title": created["title"], "body": created["body"],
+        "merged": p.merged.is_some(), "merge_commit_sha": p.merged,
+        "mergeable": true, "mergeable_state": if p.refusals > 0 { "blocked" } else { "clean" },
+        "head": {"label": format!("octocat:{head}"), "ref": head, "sha": head_sha},
+        "base": {"label": "octocat:main", "ref": created["base"], "sha": output(&p.remote, &["rev-parse", "refs/heads/main"])},
+    })
+}
+
+fn pulls_handler(state: std::sync::Arc<std::sync::Mutex<Pulls>>) -> fake::Handler {
+    std::sync::Arc::new(move |r: &fake::Recorded| {
+        let mut p = state.lock().unwrap();
+        let pull = path(&format!("/pulls/{PULL}"));
+        match (r.method.as_str(), r.path()) {
+            ("POST", x) if x == path("/pulls") => {
+                p.created = Some(serde_json::from_str(&r.body).unwrap());
+                Some(Reply::json(201, &pull_body(&p)))
+            }
+            ("GET", x) if x == pull => Some(Reply::json(200, &pull_body(&p))),
+            ("PUT", x) if x == format!("{pull}/merge") => {
+                let body: Value = serde_json::from_str(&r.body).unwrap();
+                p.merge_requests.push(body.clone());
+                if p.refusals > 0 {
+                    p.refusals -= 1;
+                    return Some(Reply::error(
+                        405,
+                        "At least 1 approving review is required by reviewers with write access.",
+                    ));
+                }
+                let head = pull_body(&p)["head"]["sha"].as_str().unwrap().to_owned();
+                if body["sha"] != json!(head) {
+                    return Some(Reply::error(
+                        409,
+                        "Head branch was modified. Review and try the merge again.",
+                    ));
+                }
+                let main = output(&p.remote, &["rev-parse", "refs/heads/main"]);
+                let tree = output(&p.remote, &["rev-parse", &format!("{head}^{{tree}}")]);
+                let out = Command::new("git")
+                    .args([
+                        "commit-tree",
+                        &tree,
+                        "-p",
+                        &main,
+                        "-p",
+                        &head,
+                        "-m",
+                        &format!("Merge pull request #{PULL}"),
+                    ])
+                    .current_dir(&p.remote)
+                    .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                    .env("GIT_AUTHOR_NAME", "GitHub")
+                    .env("GIT_AUTHOR_EMAIL", "noreply@example.invalid")
+                    .env("GIT_COMMITTER_NAME", "GitHub")
+                    .env("GIT_COMMITTER_EMAIL", "noreply@example.invalid")
+                    .output()
+                    .unwrap();
+                let merge = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+                git(&p.remote, &["update-ref", "refs/heads/main", &merge]);
+                p.merged = Some(merge.clone());
+                Some(Reply::json(
+                    200,
+                    &json!({"sha": merge, "merged": true, "message": "Pull Request successfully merged"}),
+                ))
+            }
+            _ => None,
+        }
+    })
+}
+
+/// The rules a ruleset like pyrel's puts on `main`: pull requests with one approval,
+/// `build` required.
+fn protected_rules() -> Value {
+    json!([
+        {"type": "pull_request", "ruleset_source_type": "Repository", "ruleset_source": "octocat/Hello-World", "ruleset_id": 42,
+         "parameters": {"required_approving_review_count": 1, "dismiss_stale_reviews_on_push": true,
+            "require_code_owner_review": false, "require_last_push_approval": false,
+            "required_review_thread_resolution": false, "allowed_merge_methods": ["merge", "squash", "rebase"]}},
+        {"type": "required_status_checks", "ruleset_source_type": "Repository", "ruleset_source": "octocat/Hello-World", "ruleset_id": 42,
+         "parameters": {"strict_required_status_checks_policy": true, "required_status_checks": [{"context": "build"}]}},
+        {"type": "deletion", "ruleset_source_type": "Repository", "ruleset_source": "octocat/Hello-World", "ruleset_id": 42},
+    ])
+}
+
+fn protected(routes: Routes, pulls: &std::sync::Arc<std::sync::Mutex<Pulls>>) -> Routes {
+    routes
+        .route(
+            "GET",
+            &path("/branches/main"),
+            Reply::json(200, &branch_body(true)),
+        )
+        .route(
+            "GET",
+            &path("/rules/branches/main"),
+            Reply::json(200, &protected_rules()),
+        )
+        .route(
+            "GET",
+            &path(""),
+            Reply::json(200, &fake::github::repo_body()),
+        )
+        .handler(pulls_handler(std::sync::Arc::clone(pulls)))
+}
+
+/// A pre-receive hook on origin that refuses every push to `main` (GitHub's GH006).
+fn refuse_pushes_to_main(remote: &Path) {
+    let hook = remote.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nwhile read old new ref; do\n  if [ \"$ref\" = refs/heads/main ]; then echo 'GH006: Protected branch update failed' >&2; exit 1; fi\ndone\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn a_protected_branch_is_released_through_a_pull_request() {
+    let repo = repo();
+    let log = repo.dir.path().join("CHANGELOG.md");
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(
+        &log,
+        text.replacen(
+            "## [Unreleased]\n",
+            "## [Unreleased]\n\n### Added\n\n- Export to CSV.\n",
+            1,
+        ),
+    )
+    .unwrap();
+    git(
+        repo.dir.path(),
+        &["commit", "-q", "-am", "Note the CSV export"],
+    );
+    git(repo.dir.path(), &["push", "-q", "origin", "main"]);
+    refuse_pushes_to_main(repo.remote.path());
+    let main_before = output(repo.remote.path(), &["rev-parse", "main"]);
+    let pulls = std::sync::Arc::new(std::sync::Mutex::new(Pulls {
+        remote: repo.remote.path().to_path_buf(),
+        refusals: 1,
+        ..Pulls::default()
+    }));
+    let running = |status: &str| {
+        let mut reply = check_runs("success");
+        reply.body = reply
+            .body
+            .replace(
+                "\"status\":\"completed\"",
+                &format!("\"status\":\"{status}\""),
+            )
+            .replace("\"conclusion\":\"success\"", "\"conclusion\":null");
+        reply
+    };
+    // HEAD green (preflight), then the release commit: queued, then green.
+    let gh = protected(
+        github(
+            "success",
+            &[("in_progress", None), ("completed", Some("success"))],
+        ),
+        &pulls,
+    )
+    .route_seq(
+        "GET",
+        &path("/commits/*"),
+        vec![
+            check_runs("success"),
+            running("queued"),
+            check_runs("success"),
+        ],
+    )
+    .start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0"], &["1.4.0", "1.5.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    // The review is missing: stop with the pull request's URL and the resume command.
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    for needle in [
+        "preflight: protection       ok (`main` is protected: classic branch protection, ruleset rule `pull_request`, ruleset rule `required_status_checks`)",
+        "pushed: release/v1.5.0 to origin",
+        "pull request: #12 https://github.com/octocat/Hello-World/pull/12",
+        "checks: waiting for build on",
+        "checks: build green on",
+        "stopped: pull request #12 cannot be merged yet (GitHub: At least 1 approving review is required",
+        "next: get it reviewed and approved at https://github.com/octocat/Hello-World/pull/12, then `pyrel release --resume`",
+    ] {
+        has(&ran, needle);
+    }
+    assert_eq!(remote_tag(&repo), "", "no tag before the merge");
+    assert_eq!(
+        output(repo.remote.path(), &["rev-parse", "main"]),
+        main_before
+    );
+    let release_commit = output(repo.remote.path(), &["rev-parse", "release/v1.5.0"]);
+    assert_eq!(
+        output(repo.dir.path(), &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "main",
+        "the user is back on main"
+    );
+    {
+        let p = pulls.lock().unwrap();
+        let created = p.created.as_ref().unwrap();
+        assert_eq!(created["head"], "release/v1.5.0");
+        assert_eq!(created["base"], "main");
+        assert_eq!(created["title"], "Release 1.5.0");
+        assert_eq!(
+            created["body"].as_str().unwrap().trim(),
+            "### Added\n\n- Export to CSV.",
+            "the changelog section is the body"
+        );
+        assert_eq!(p.merge_requests[0]["sha"], json!(release_commit));
+    }
+
+    // Approved: --resume merges, tags the merge commit and pushes the tag alone.
+    let ran = release(&repo, &gh, &index, &["--resume"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let merge = pulls.lock().unwrap().merged.clone().unwrap();
+    for needle in [
+        "resume: v1.5.0",
+        &format!("merged: #12 into main as {} (merge)", &merge[..12]),
+        &format!("tagged v1.5.0 on {} (annotated)", &merge[..12]),
+        "pushed: v1.5.0 to origin (the tag only)",
+        "watch: release run https://github.com/octocat/Hello-World/actions/runs/77",
+        "released v1.5.0",
+    ] {
+        has(&ran, needle);
+    }
+    assert_eq!(
+        output(repo.remote.path(), &["rev-parse", "v1.5.0^{commit}"]),
+        merge
+    );
+    assert_eq!(output(repo.remote.path(), &["cat-file", "-t", TAG]), "tag");
+    assert_eq!(output(repo.remote.path(), &["rev-parse", "main"]), merge);
+    assert_eq!(
+        output(repo.dir.path(), &["rev-parse", "main"]),
+        merge,
+        "local main caught up"
+    );
+    // Each resume asked the same pull request; one pull request was opened.
+    assert_eq!(gh.hits("POST", &path("/pulls")), 1);
+    assert!(
+        !repo.dir.path().join(".git/pyrel-release.json").exists(),
+        "state forgotten once released"
+    );
+}
+
+#[test]
+fn direct_on_a_protected_branch_is_refused_before_anything_is_written() {
+    let repo = repo();
+    let before = snapshot_tree(repo.dir.path());
+    let pulls = std::sync::Arc::new(std::sync::Mutex::new(Pulls::default()));
+    let gh = protected(github("success", &[("completed", Some("success"))]), &pulls).start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor", "--direct"], 10);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    has(
+        &ran,
+        "stopped: `main` is protected: GitHub refuses a direct push to it",
+    );
+    has(&ran, "ruleset rule `pull_request`");
+    has(
+        &ran,
+        "next: release through a pull request: `pyrel release minor`",
+    );
+    nothing_happened(&repo, &before);
+}
+
+#[test]
+fn resume_refuses_a_tag_moved_on_origin_and_never_watches_its_run() {
+    let repo = repo();
+    let gh = github("success", &[("completed", Some("success"))]).start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor", "--no-push", "--direct"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let ours = output(repo.dir.path(), &["rev-parse", "v1.5.0^{commit}"]);
+    // A teammate pushes their own v1.5.0 on another commit.
+    let other = tempfile::tempdir().unwrap();
+    git(
+        other.path(),
+        &["clone", "-q", repo.remote.path().to_str().unwrap(), "."],
+    );
+    std::fs::write(other.path().join("NOTES.md"), "theirs\n").unwrap();
+    git(other.path(), &["add", "NOTES.md"]);
+    git(other.path(), &["commit", "-q", "-m", "Their release"]);
+    git(other.path(), &["tag", "-a", TAG, "-m", "Theirs"]);
+    git(other.path(), &["push", "-q", "origin", TAG]);
+    let theirs = output(other.path(), &["rev-parse", "HEAD"]);
+    let ran = release(&repo, &gh, &index, &["--resume"], 10);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    has(
+        &ran,
+        &format!(
+            "stopped: the tag v1.5.0 on origin is at {} but pyrel left it at {}",
+            &theirs[..12],
+            &ours[..12]
+        ),
+    );
+    has(&ran, &format!("now: {theirs}"));
+    has(&ran, &format!("ours: {ours}"));
+    assert!(!ran.stdout.contains("released"), "{}", ran.stdout);
+    assert_eq!(
+        gh.hits("GET", &path("/actions/runs")),
+        0,
+        "their run is not watched"
+    );
+}
+
+#[test]
+fn a_run_of_another_commit_is_never_taken_for_the_release_run() {
+    let repo = repo();
+    let mut theirs = run_body("completed", Some("success"));
+    theirs["head_sha"] = json!("1111111111111111111111111111111111111111");
+    let gh = github("success", &[("completed", Some("success"))])
+        .route_seq("GET", &path("/actions/runs"), vec![runs_list(&[theirs])])
+        .start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor", "--direct"], 1);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    has(
+        &ran,
+        "is a run of v1.5.0 on another commit (111111111111), not of the release commit",
+    );
+    has(&ran, "stopped: no workflow run started for the tag v1.5.0");
+    assert!(!ran.stdout.contains("released v1.5.0"), "{}", ran.stdout);
+    assert_eq!(
+        index.hits("GET", "/pypi/widgets/json"),
+        1,
+        "nothing verified"
+    );
+}
+
+#[test]
+fn after_a_tag_only_push_resume_gets_the_release_commit_onto_main() {
+    let repo = repo();
+    let gh = github("success", &[("completed", Some("success"))]).start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor", "--no-push", "--direct"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    // Only the tag went out: the release commit is on no branch of origin.
+    git(repo.dir.path(), &["push", "-q", "origin", TAG]);
+    let commit = output(repo.dir.path(), &["rev-parse", "HEAD"]);
+    // Pushes to main are refused: resume says exactly what is missing.
+    refuse_pushes_to_main(repo.remote.path());
+    let ran = release(&repo, &gh, &index, &["--resume"], 10);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    has(
+        &ran,
+        &format!(
+            "stopped: the tag v1.5.0 is on origin but `main` of origin lacks its commit {}",
+            &commit[..12]
+        ),
+    );
+    has(&ran, "GH006");
+    has(
+        &ran,
+        &format!("`git push origin {commit}:refs/heads/release/v1.5.0`"),
+    );
+    assert_eq!(gh.hits("GET", &path("/actions/runs")), 0);
+    // Pushes allowed again: resume pushes main and finishes.
+    std::fs::remove_file(repo.remote.path().join("hooks/pre-receive")).unwrap();
+    let ran = release(&repo, &gh, &index, &["--resume"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "pushed: main to origin (the release commit");
+    has(&ran, "released v1.5.0");
+    assert_eq!(output(repo.remote.path(), &["rev-parse", "main"]), commit);
+}
+
+#[test]
+fn dry_run_alone_needs_no_version_and_no_token() {
+    let repo = repo();
+    let before = snapshot_tree(repo.dir.path());
+    let gh = github("success", &[("completed", Some("success"))]).start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    let run = |repo: &Repo| {
+        let out = pyrel(repo.dir.path())
+            .args(["release", "--dry-run"])
+            .env("GITHUB_API_URL", gh.url())
+            .envs(index.pypi_env())
+            .env("PYREL_TODAY", "2026-01-02")
+            .output()
+            .unwrap();
+        Ran {
+            code: out.status.code().unwrap(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    };
+    let ran = run(&repo);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    for needle in [
+        "release: widgets 1.4.0 -> 1.4.1 (tag v1.4.1)",
+        "preflight: checks           unknown (no GitHub token",
+        "preflight: protection       unknown (no GitHub token",
+        "preflight: version is new   ok (widgets 1.4.1 not on PyPI)",
+        "would create branch: release/v1.4.1",
+        "would open: a pull request release/v1.4.1 -> main titled `Release 1.4.1`",
+        "would tag: v1.4.1 on the merge commit and push the tag alone",
+        "dry run: nothing written, committed or pushed",
+    ] {
+        has(&ran, needle);
+    }
+    nothing_happened(&repo, &before);
+    assert!(gh.requests().is_empty(), "no token: GitHub is not asked");
+    // Its hints keep --dry-run.
+    std::fs::write(repo.dir.path().join("README.md"), "edited\n").unwrap();
+    let ran = run(&repo);
+    assert_eq!(ran.code, 1);
+    has(
+        &ran,
+        "next: commit or stash them, then `pyrel release patch --dry-run`",
+    );
 }

@@ -269,17 +269,18 @@ pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
             return Err(e);
         }
     }
-    let (head, ()) =
-        match (head, back) {
-            (Ok(h), Ok(())) => (h, ()),
-            (Err(e), _) | (_, Err(e)) => return Ok(stopped(&Stopped {
+    let (head, ()) = match (head, back) {
+        (Ok(h), Ok(())) => (h, ()),
+        (Err(e), _) | (_, Err(e)) => {
+            return Ok(stopped(&Stopped {
                 what: format!("git failed after the release commit: {e}"),
                 details: Vec::new(),
                 next: format!(
                     "check `git status`, switch back to `{branch}`, then `pyrel release --resume`"
                 ),
-            })),
-        };
+            }))
+        }
+    };
     let mut s = State::new(Mode::PullRequest, &plan.tag, &plan.subject, branch, &head);
     s.packages = released
         .iter()
@@ -336,7 +337,8 @@ fn notes(project: &Project, policy: &Policy, plan: &bump::Plan) -> String {
     bump::changelog_path(policy, package)
         .and_then(|rel| crate::workspace_fs::read_regular_string(project.root.join(rel)).ok())
         .and_then(|text| crate::changelog::section_notes(&text, &plan.version))
-        .unwrap_or_else(|| format!("{}.", plan.subject))
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| format!("{}: no changelog section.", plan.subject))
 }
 
 #[allow(clippy::too_many_arguments)]

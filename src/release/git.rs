@@ -157,14 +157,16 @@ pub(crate) fn remote_branch_commit(root: &Path, branch: &str) -> Result<Option<S
 /// origin has no such tag.
 pub(crate) fn remote_tag_commit(root: &Path, tag: &str) -> Result<Option<String>, String> {
     let name = format!("refs/tags/{tag}");
-    let out = git(root, &["ls-remote", "--tags", "origin", &name])?;
+    // The peeled line (`refs/tags/T^{}`) is listed only when asked for by name.
+    let peeled = format!("{name}^{{}}");
+    let out = git(root, &["ls-remote", "--tags", "origin", &name, &peeled])?;
     let mut direct = None;
     for line in out.lines() {
         let mut parts = line.split_whitespace();
         let (Some(sha), Some(r)) = (parts.next(), parts.next()) else {
             continue;
         };
-        if r == format!("{name}^{{}}") {
+        if r == peeled {
             return Ok(Some(sha.to_owned()));
         }
         if r == name {

@@ -286,10 +286,7 @@ fn wait_checks(f: &Flow<'_>, sha: &str) -> Step {
         let mut failed = Vec::new();
         let mut statuses = None;
         for name in &f.required {
-            let latest = runs
-                .iter()
-                .filter(|r| r.name == *name && (r.head_sha.is_empty() || r.head_sha == sha))
-                .max_by_key(|r| r.id);
+            let latest = runs.iter().filter(|r| r.name == *name).max_by_key(|r| r.id);
             match latest {
                 Some(r) if r.passed() => {}
                 Some(r) if r.status != "completed" => pending.push(name.clone()),
