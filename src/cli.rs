@@ -176,6 +176,12 @@ pub(crate) struct GithubApplyArgs {
     /// be sent; send no write.
     #[arg(long)]
     pub(crate) dry_run: bool,
+
+    /// Output format: `json` (schema pyrel-github-apply/1, docs/github-apply-schema.json)
+    /// prints one document: each item and how it ended, the writes (with --dry-run, their
+    /// requests), the failure, the secrets to set.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +218,12 @@ pub(crate) struct ReleaseArgs {
     /// Stop after the push: do not watch the release run or verify the upload.
     #[arg(long)]
     pub(crate) no_watch: bool,
+
+    /// Output format: `json` (schema pyrel-release/1, docs/release-schema.json) prints one
+    /// document at the end: the outcome, the tag, the pull request, the commits, the run,
+    /// why it stopped and every step's line.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
 
     /// Continue the release under way from the step it stopped at (push, pull request,
     /// checks, merge, tag, watch, verify); refuses when the tag or the release branch no

@@ -1245,3 +1245,68 @@ fn dry_run_alone_needs_no_version_and_no_token() {
         "next: commit or stash them, then `pyrel release patch --dry-run`",
     );
 }
+
+#[test]
+fn json_reports_the_release_and_quiet_prints_only_the_last_line() {
+    // Direct, quiet: the final line only (the bump's lines and every step are dropped).
+    let repo = repo();
+    let gh = github("success", &[("completed", Some("success"))]).start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["-q", "minor", "--direct"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.stdout, "released v1.5.0\n");
+
+    // Through a pull request that waits for a review, as JSON.
+    let repo = repo_again();
+    let pulls = std::sync::Arc::new(std::sync::Mutex::new(Pulls {
+        remote: repo.remote.path().to_path_buf(),
+        refusals: 1,
+        ..Pulls::default()
+    }));
+    let gh = protected(github("success", &[("completed", Some("success"))]), &pulls).start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor", "--format", "json"], 10);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    common::validate_json_schema(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/release-schema.json"),
+        &ran.stdout,
+    );
+    let doc: Value = serde_json::from_str(&ran.stdout).expect("one JSON document");
+    assert_eq!(doc["outcome"], "stopped");
+    assert_eq!(doc["mode"], "pull_request");
+    assert_eq!(doc["tag"], TAG);
+    assert_eq!(
+        doc["packages"],
+        json!([{"name": "widgets", "version": "1.5.0"}])
+    );
+    assert_eq!(
+        doc["pull_request"],
+        "https://github.com/octocat/Hello-World/pull/12"
+    );
+    assert_eq!(
+        doc["release_commit"],
+        json!(output(repo.remote.path(), &["rev-parse", "release/v1.5.0"]))
+    );
+    assert!(doc["stopped"]["next"]
+        .as_str()
+        .unwrap()
+        .contains("`pyrel release --resume`"));
+    assert!(doc["log"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("pushed: release/v1.5.0 to origin")));
+    // Resumed as JSON: released, with the merge commit and the run.
+    let ran = release(&repo, &gh, &index, &["--resume", "--format", "json"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let doc: Value = serde_json::from_str(&ran.stdout).expect("one JSON document");
+    assert_eq!(doc["outcome"], "released");
+    assert_eq!(
+        doc["tag_commit"],
+        json!(pulls.lock().unwrap().merged.clone().unwrap())
+    );
+    assert_eq!(
+        doc["run"],
+        "https://github.com/octocat/Hello-World/actions/runs/77"
+    );
+    assert_eq!(doc["stopped"], Value::Null);
+}

@@ -15,8 +15,82 @@ use crate::remote::GithubClient;
 use crate::{github_apply, policy, project};
 
 fn stopped(s: &Stopped) -> Outcome {
+    release::note(|f| {
+        f.outcome = Some("stopped");
+        f.stopped = Some(release::StoppedJson {
+            what: s.what.clone(),
+            details: s.details.clone(),
+            next: s.next.clone(),
+        });
+    });
     super::output::print_stop("stopped:", &s.what, &s.details, Some(("next:", &s.next)));
     Outcome::Failure
+}
+
+/// The bump of `pyrel bump`, its lines dropped with `--quiet` (the release's own lines
+/// say what matters), kept in the log with `--format json`.
+fn bump_step(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
+    let silence = crate::report::quiet() && !super::output::capturing();
+    if silence {
+        super::output::capture_start();
+    }
+    let result = super::bump::run(dir, args);
+    if silence {
+        let _ = super::output::capture_take();
+    }
+    result
+}
+
+fn outcome(word: &'static str) {
+    release::note(|f| f.outcome = Some(word));
+}
+
+/// Records the release under way (from a plan or a saved state).
+fn note_state(s: &State) {
+    release::note(|f| {
+        f.mode = Some(match s.mode {
+            Mode::PullRequest => "pull_request",
+            Mode::Direct => "direct",
+        });
+        f.tag = Some(s.tag.clone());
+        f.packages = s.packages.clone();
+        f.release_commit = Some(s.release_commit.clone()).filter(|c| !c.is_empty());
+        if s.pull_url.is_some() {
+            f.pull_request = s.pull_url.clone();
+        }
+        if s.tag_commit.is_some() {
+            f.tag_commit = s.tag_commit.clone();
+        }
+    });
+}
+
+pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
+    let json = args.format == crate::cli::Format::Json;
+    if json {
+        super::output::capture_start();
+    }
+    let result = run_steps(dir, args);
+    if json {
+        let log = super::output::capture_take();
+        if result.is_ok() {
+            let facts = release::facts();
+            let doc = serde_json::json!({
+                "schema": "pyrel-release/1",
+                "outcome": facts.outcome.unwrap_or("stopped"),
+                "mode": facts.mode,
+                "tag": facts.tag,
+                "packages": facts.packages,
+                "release_commit": facts.release_commit,
+                "pull_request": facts.pull_request,
+                "tag_commit": facts.tag_commit,
+                "run": facts.run,
+                "stopped": facts.stopped,
+                "log": log,
+            });
+            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+    }
+    result
 }
 
 /// The command line that starts this release again.
@@ -54,7 +128,7 @@ fn bump_args(args: &ReleaseArgs, spec: &str, dry_run: bool, tag: bool) -> BumpAr
     }
 }
 
-pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
+fn run_steps(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
     let (policy, _) = policy::load(&project)?;
     let timing = Timing::from_env();
@@ -109,7 +183,22 @@ pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
             version: b.new.clone(),
         })
         .collect();
-    outln!(
+    release::note(|f| {
+        f.mode = Some(if args.direct {
+            "direct"
+        } else {
+            "pull_request"
+        });
+        f.tag = Some(plan.tag.clone());
+        f.packages = released
+            .iter()
+            .map(|r| state::Package {
+                name: r.name.clone(),
+                version: r.version.clone(),
+            })
+            .collect();
+    });
+    step!(
         "release: {} (tag {})",
         plan.bumps
             .iter()
@@ -159,7 +248,7 @@ pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
     let branch = &policy.default_branch;
     let protection = match &gh {
         None => {
-            outln!(
+            step!(
                 "preflight: {:<16} unknown (no GitHub token: the pull request is the safe default)",
                 "protection"
             );
@@ -167,7 +256,7 @@ pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
         }
         Some(gh) => match pr::protection(gh, branch) {
             Ok(p) => {
-                outln!(
+                step!(
                     "preflight: {:<16} ok ({})",
                     "protection",
                     if p.protected() {
@@ -179,7 +268,7 @@ pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
                 Some(p)
             }
             Err(e) if args.dry_run => {
-                outln!("preflight: {:<16} unknown ({e})", "protection");
+                step!("preflight: {:<16} unknown ({e})", "protection");
                 None
             }
             Err(e) => return Ok(stopped(&release::remote_stop(&e, &again))),
@@ -215,7 +304,7 @@ pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
                 ),
             }));
         }
-        outln!(
+        step!(
             "preflight: {:<16} ok ({release_branch} is new)",
             "release branch"
         );
@@ -246,7 +335,7 @@ pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
             next: format!("fix the cause, then {again}"),
         }));
     }
-    let bumped = super::bump::run(dir, &bump_args(args, &spec, false, false));
+    let bumped = bump_step(dir, &bump_args(args, &spec, false, false));
     let head = git::head(root);
     let notes = notes(&project, &policy, &plan);
     let back = git::switch(root, branch);
@@ -291,6 +380,7 @@ pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
         .collect();
     s.branch = Some(release_branch.clone());
     s.notes = notes;
+    note_state(&s);
     if let Err(e) = state::save(root, &s) {
         return Ok(stopped(&Stopped {
             what: format!("cannot save where the release stands: {e}"),
@@ -298,11 +388,12 @@ pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
             next: format!("fix the cause, delete the branch {release_branch}, then {again}"),
         }));
     }
-    outln!(
+    step!(
         "release commit: {} on {release_branch}",
         &head[..head.len().min(12)]
     );
     if args.no_push {
+        outcome("committed");
         outln!(
             "stopped before the push (--no-push); next: `pyrel release --resume` pushes {release_branch} and opens the pull request"
         );
@@ -353,35 +444,36 @@ fn dry_run(
 ) -> Result<Outcome> {
     let branch = &policy.default_branch;
     if args.direct {
-        outln!("would run: pyrel bump {spec} --commit --tag");
+        step!("would run: pyrel bump {spec} --commit --tag");
     } else {
-        outln!("would create branch: {release_branch}");
-        outln!("would run: pyrel bump {spec} --commit");
+        step!("would create branch: {release_branch}");
+        step!("would run: pyrel bump {spec} --commit");
     }
-    if super::bump::run(dir, &bump_args(args, spec, true, args.direct))? == Outcome::Failure {
+    if bump_step(dir, &bump_args(args, spec, true, args.direct))? == Outcome::Failure {
         return Ok(Outcome::Failure);
     }
     if args.direct {
-        outln!("would push: git push --atomic origin {branch} {}", plan.tag);
+        step!("would push: git push --atomic origin {branch} {}", plan.tag);
     } else {
-        outln!("would push: {release_branch} to origin");
-        outln!(
+        step!("would push: {release_branch} to origin");
+        step!(
             "would open: a pull request {release_branch} -> {branch} titled `{}`",
             plan.subject
         );
-        outln!("would wait: for the required checks of the release commit, then merge (after the review the protection asks for)");
-        outln!(
+        step!("would wait: for the required checks of the release commit, then merge (after the review the protection asks for)");
+        step!(
             "would tag: {} on the merge commit and push the tag alone",
             plan.tag
         );
     }
-    outln!("would watch: the release run of {}", plan.tag);
+    step!("would watch: the release run of {}", plan.tag);
     for r in released {
         for index in release::indexes_for(policy, &r.version) {
-            outln!("would verify: {}", index.page(&r.name, &r.version));
+            step!("would verify: {}", index.page(&r.name, &r.version));
         }
     }
-    outln!("would verify: the GitHub Release {}", plan.tag);
+    step!("would verify: the GitHub Release {}", plan.tag);
+    outcome("dry_run");
     outln!("dry run: nothing written, committed or pushed");
     Ok(Outcome::Success)
 }
@@ -400,7 +492,7 @@ fn direct(
 ) -> Result<Outcome> {
     let branch = &policy.default_branch;
     let root = &project::discover(dir)?.root;
-    if super::bump::run(dir, &bump_args(args, spec, false, true))? == Outcome::Failure {
+    if bump_step(dir, &bump_args(args, spec, false, true))? == Outcome::Failure {
         return Ok(stopped(&Stopped {
             what: "the bump was refused; nothing was committed, tagged or pushed".into(),
             details: Vec::new(),
@@ -422,6 +514,7 @@ fn direct(
     };
     let mut s = State::new(Mode::Direct, &plan.tag, &plan.subject, branch, &sha);
     s.tag_commit = Some(sha.clone());
+    note_state(&s);
     s.packages = released
         .iter()
         .map(|r| state::Package {
@@ -440,6 +533,7 @@ fn direct(
         }));
     }
     if args.no_push {
+        outcome("committed");
         outln!(
             "stopped before the push (--no-push); next: `git push --atomic origin {branch} {}`, then `pyrel release --resume`",
             plan.tag
@@ -494,7 +588,7 @@ fn pull_request_flow(
         && crate::bump::git::dirty(root).is_ok_and(|d| d.is_empty())
         && git::fast_forward(root).is_ok()
     {
-        outln!("updated: {} to origin/{}", s.base, s.base);
+        step!("updated: {} to origin/{}", s.base, s.base);
     }
     if let Some(b) = &s.branch {
         let _ = git::delete_branch(root, b);
@@ -543,6 +637,7 @@ fn after_push(
     timing: &Timing,
 ) -> Outcome {
     if no_watch {
+        outcome("pushed");
         outln!(
             "not watching (--no-watch): the release run of {tag} is at https://github.com/{}/{}/actions; `pyrel release --resume` watches it and verifies the upload",
             gh.config().owner,
@@ -562,6 +657,7 @@ fn after_push(
     if let Err(s) = release::verify(gh, policy, released, tag, &run.html_url, timing) {
         return stopped(&s);
     }
+    outcome("released");
     outln!("released {tag}");
     Outcome::Success
 }
@@ -636,7 +732,8 @@ fn resume(
             s
         }
     };
-    outln!("resume: {}", s.tag);
+    note_state(&s);
+    step!("resume: {}", s.tag);
     if s.mode == Mode::PullRequest {
         let protection = match pr::protection(gh, &s.base) {
             Ok(p) => p,
@@ -720,6 +817,6 @@ fn direct_on_base(root: &Path, s: &State, commit: &str) -> std::result::Result<(
         details: Vec::new(),
         next: format!("merge {short} into `{base}` through a pull request (`git push origin {commit}:refs/heads/release/{}`, then merge it with a merge commit), then `pyrel release --resume`", s.tag),
     })?;
-    outln!("pushed: {base} to origin (the release commit {short} was on no branch of origin)");
+    step!("pushed: {base} to origin (the release commit {short} was on no branch of origin)");
     Ok(())
 }

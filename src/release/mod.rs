@@ -43,6 +43,49 @@ impl Stopped {
 
 pub(crate) type Step<T = ()> = std::result::Result<T, Stopped>;
 
+/// What a release did, as `pyrel release --format json` reports it (schema
+/// `pyrel-release/1`, docs/release-schema.json): filled in by the steps as they go.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub(crate) struct Facts {
+    /// `released`, `pushed` (--no-watch), `committed` (--no-push), `dry_run`, `stopped`.
+    pub(crate) outcome: Option<&'static str>,
+    /// `pull_request` or `direct`.
+    pub(crate) mode: Option<&'static str>,
+    pub(crate) tag: Option<String>,
+    pub(crate) packages: Vec<state::Package>,
+    pub(crate) release_commit: Option<String>,
+    pub(crate) pull_request: Option<String>,
+    pub(crate) tag_commit: Option<String>,
+    pub(crate) run: Option<String>,
+    pub(crate) stopped: Option<StoppedJson>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub(crate) struct StoppedJson {
+    pub(crate) what: String,
+    pub(crate) details: Vec<String>,
+    pub(crate) next: String,
+}
+
+static FACTS: std::sync::Mutex<Option<Facts>> = std::sync::Mutex::new(None);
+
+/// Records what a step did.
+pub(crate) fn note(f: impl FnOnce(&mut Facts)) {
+    let mut facts = FACTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    f(facts.get_or_insert_with(Facts::default));
+}
+
+/// Everything recorded so far.
+pub(crate) fn facts() -> Facts {
+    FACTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+        .unwrap_or_default()
+}
+
 /// Timing of the watch and verify loops, from the environment (tests make them short).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Timing {
@@ -163,7 +206,7 @@ impl Preflight<'_> {
 pub(crate) fn preflight(p: &Preflight<'_>) -> Step {
     let root = &p.project.root;
     let branch = &p.policy.default_branch;
-    let ok = |name: &str, detail: String| outln!("preflight: {name:<16} ok ({detail})");
+    let ok = |name: &str, detail: String| step!("preflight: {name:<16} ok ({detail})");
 
     let current = git::current_branch(root).unwrap_or_default();
     if current != *branch {
@@ -256,7 +299,7 @@ pub(crate) fn preflight(p: &Preflight<'_>) -> Step {
         .map_err(|e| Stopped::new(format!("cannot read HEAD: {e}"), p.again.to_owned()))?;
     match p.gh {
         Some(gh) => checks_green(p, gh, &head)?,
-        None => outln!(
+        None => step!(
             "preflight: {:<16} unknown (no GitHub token: export GH_TOKEN or `gh auth login` to ask GitHub)",
             "checks"
         ),
@@ -369,7 +412,7 @@ fn checks_green(p: &Preflight<'_>, gh: &GithubClient, head: &str) -> Step {
         )
         .details(problems));
     }
-    outln!(
+    step!(
         "preflight: {:<16} ok ({} green on {short})",
         "checks",
         if names.is_empty() {
@@ -404,7 +447,7 @@ fn not_on_index(p: &Preflight<'_>) -> Step {
             }
         }
     }
-    outln!(
+    step!(
         "preflight: {:<16} ok ({})",
         "version is new",
         seen.join(", ")
@@ -455,7 +498,7 @@ fn doctor_clean(p: &Preflight<'_>) -> Step {
         )
         .details(errors));
     }
-    outln!(
+    step!(
         "preflight: {:<16} ok ({} finding(s), no error)",
         "doctor --offline",
         report.findings().count()
@@ -473,7 +516,7 @@ pub(crate) fn push(root: &Path, branch: &str, tag: &str) -> Step {
             "fix the cause, then `pyrel release --resume` (it pushes the tag and goes on)",
         )
     })?;
-    outln!("pushed: {branch} and {tag} to origin");
+    step!("pushed: {branch} and {tag} to origin");
     Ok(())
 }
 
@@ -512,7 +555,7 @@ pub(crate) fn watch(
             break run;
         }
         if let Some(other) = others.first().filter(|_| !announced_other) {
-            outln!(
+            step!(
                 "watch: {} is a run of {} on another commit ({}), not of the release commit {}: not watched",
                 other.html_url,
                 tag,
@@ -522,7 +565,7 @@ pub(crate) fn watch(
             announced_other = true;
         }
         if !announced_wait {
-            outln!("watch: waiting for the release run of {tag} to start");
+            step!("watch: waiting for the release run of {tag} to start");
             announced_wait = true;
         }
         if started.elapsed() >= timing.timeout {
@@ -534,7 +577,8 @@ pub(crate) fn watch(
         std::thread::sleep(wait);
         wait = timing.next(wait);
     };
-    outln!("watch: release run {}", run.html_url);
+    note(|f| f.run = Some(run.html_url.clone()));
+    step!("watch: release run {}", run.html_url);
     let mut last_status = String::new();
     let mut progress = Progress::new();
     let mut announced: Vec<String> = Vec::new();
@@ -546,7 +590,7 @@ pub(crate) fn watch(
         }
         if status != last_status {
             progress.clear();
-            outln!("watch: run {status}");
+            step!("watch: run {status}");
             last_status.clone_from(&status);
         }
         if status == "waiting" {
@@ -593,7 +637,7 @@ pub(crate) fn watch(
     }
     match run.conclusion.as_deref() {
         Some("success") => {
-            outln!("watch: run succeeded");
+            step!("watch: run succeeded");
             Ok(run)
         }
         other => Err(Stopped::new(
@@ -690,7 +734,7 @@ pub(crate) fn verify(
                     "check the publish job's log of the run; if the upload did happen, wait and run `pyrel release --resume`",
                 ));
             }
-            outln!(
+            step!(
                 "verify: {} {} is on {}: {}",
                 r.name,
                 r.version,
@@ -703,7 +747,7 @@ pub(crate) fn verify(
     for attempt in 1..=timing.verify_tries {
         match gh.release_by_tag(tag) {
             Ok(Some(release)) => {
-                outln!("verify: GitHub Release {tag}: {}", release.html_url);
+                step!("verify: GitHub Release {tag}: {}", release.html_url);
                 return Ok(());
             }
             Ok(None) => {}

@@ -191,6 +191,7 @@ pub(crate) fn drive(f: &Flow<'_>, s: &mut State) -> Step<String> {
         save(f.root, s)?;
     }
     let commit = s.tag_commit.clone().unwrap_or_default();
+    super::note(|n| n.tag_commit = Some(commit.clone()));
     on_base(f.root, s, &commit)?;
     tag_and_push(f.root, s, &commit, false)?;
     Ok(commit)
@@ -249,7 +250,7 @@ fn push_release_branch(f: &Flow<'_>, s: &mut State, branch: &str) -> Step {
                     format!("fix the cause, then {RESUME}"),
                 )
             })?;
-            outln!("pushed: {branch} to origin");
+            step!("pushed: {branch} to origin");
             Ok(())
         }
     }
@@ -262,7 +263,8 @@ fn open_pull(f: &Flow<'_>, s: &mut State, branch: &str) -> Step<crate::remote::P
     let pull =
         f.gh.create_pull(&s.subject, branch, &s.base, &s.notes)
             .map_err(|e| remote_stop(&e, RESUME))?;
-    outln!("pull request: #{} {}", pull.number, pull.html_url);
+    super::note(|f| f.pull_request = Some(pull.html_url.clone()));
+    step!("pull request: #{} {}", pull.number, pull.html_url);
     s.pull_number = Some(pull.number);
     s.pull_url = Some(pull.html_url.clone());
     s.branch = Some(branch.to_owned());
@@ -274,7 +276,7 @@ fn open_pull(f: &Flow<'_>, s: &mut State, branch: &str) -> Step<crate::remote::P
 /// required check passed; stops at the first failure or at the timeout.
 fn wait_checks(f: &Flow<'_>, sha: &str) -> Step {
     if f.required.is_empty() {
-        outln!("checks: none required");
+        step!("checks: none required");
         return Ok(());
     }
     let started = Instant::now();
@@ -329,11 +331,11 @@ fn wait_checks(f: &Flow<'_>, sha: &str) -> Step {
             .details(failed));
         }
         if pending.is_empty() {
-            outln!("checks: {} green on {}", f.required.join(", "), short(sha));
+            step!("checks: {} green on {}", f.required.join(", "), short(sha));
             return Ok(());
         }
         if !announced {
-            outln!(
+            step!(
                 "checks: waiting for {} on {}",
                 pending.join(", "),
                 short(sha)
@@ -371,7 +373,7 @@ fn merge(f: &Flow<'_>, s: &State, pull: &crate::remote::PullRequest) -> Step<Str
         .merge_pull(pull.number, &s.release_commit, method, &s.subject)
     {
         Ok(m) if m.merged && !m.sha.is_empty() => {
-            outln!(
+            step!(
                 "merged: #{} into {} as {} ({method})",
                 pull.number,
                 s.base,
@@ -456,7 +458,7 @@ pub(crate) fn tag_and_push(root: &Path, s: &State, commit: &str, atomic_branch: 
                     format!("fix the cause, then {RESUME}"),
                 )
             })?;
-            outln!("tagged {tag} on {} (annotated)", short(commit));
+            step!("tagged {tag} on {} (annotated)", short(commit));
         }
     }
     let on_origin = git::remote_tag_commit(root, tag).map_err(|e| {
@@ -467,7 +469,7 @@ pub(crate) fn tag_and_push(root: &Path, s: &State, commit: &str, atomic_branch: 
     })?;
     match on_origin {
         Some(sha) if sha == commit => {
-            outln!("resume: {tag} is on origin at {}", short(commit));
+            step!("resume: {tag} is on origin at {}", short(commit));
             Ok(())
         }
         Some(sha) => Err(moved(&format!("the tag {tag} on origin"), &sha, commit)),
@@ -479,7 +481,7 @@ pub(crate) fn tag_and_push(root: &Path, s: &State, commit: &str, atomic_branch: 
                     format!("fix the cause (a tag ruleset must let you create release tags), then {RESUME}"),
                 )
             })?;
-            outln!("pushed: {tag} to origin (the tag only)");
+            step!("pushed: {tag} to origin (the tag only)");
             Ok(())
         }
     }
