@@ -708,3 +708,31 @@ fn json_says_what_the_lines_say_and_quiet_keeps_only_what_needs_attention() {
         "dry run: 6 write(s) not sent; 4 item(s) would change, 0 already as expected"
     );
 }
+
+/// `pyrel release` pushes the release tag with the release manager's own credentials: the
+/// tag ruleset apply creates keeps tags from moving or disappearing, but must not stop a
+/// maintainer (no admin bypass needed) from creating one.
+#[test]
+fn the_tag_ruleset_lets_the_release_manager_create_release_tags() {
+    let dir = repo(&[REVIEWERS]);
+    let live = Live::fresh();
+    let server = live.routes().start();
+    let ran = apply(dir.path(), &server, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let body = body_of(&server.requests(), "POST", &path("/rulesets"));
+    assert_eq!(body["target"], "tag");
+    let rules: Vec<&str> = body["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"update") && rules.contains(&"deletion"),
+        "{rules:?}"
+    );
+    assert!(
+        !rules.contains(&"creation"),
+        "a `creation` rule would refuse the release tag push: {rules:?}"
+    );
+}
