@@ -643,17 +643,6 @@ fn failure_hint(e: &RemoteError) -> Option<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_reach_paths_percent_encoded() {
-        assert_eq!(remote_segment("pypi"), "pypi");
-        assert_eq!(remote_segment("a/b c"), "a%2Fb%20c");
-    }
-}
-
 /// The run as `pyrel github apply --format json` prints it (schema `pyrel-github-apply/1`,
 /// docs/github-apply-schema.json): the same facts as [`report`]'s lines.
 pub(crate) fn summary_json(summary: &Summary, gh: &GithubClient, dry_run: bool) -> Value {
@@ -694,4 +683,15 @@ pub(crate) fn summary_json(summary: &Summary, gh: &GithubClient, dry_run: bool) 
         "not_attempted": summary.not_attempted,
         "missing_secrets": secrets,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_reach_paths_percent_encoded() {
+        assert_eq!(remote_segment("pypi"), "pypi");
+        assert_eq!(remote_segment("a/b c"), "a%2Fb%20c");
+    }
 }
