@@ -817,6 +817,8 @@ fn an_empty_answer_is_never_taken_for_a_release() {
 struct Pulls {
     remote: std::path::PathBuf,
     refusals: usize,
+    /// Merge methods the repository turned off (answered 405 "... not allowed").
+    disallowed: Vec<&'static str>,
     created: Option<Value>,
     merge_requests: Vec<Value>,
     merged: Option<String>,
@@ -854,6 +856,13 @@ fn pulls_handler(state: std::sync::Arc<std::sync::Mutex<Pulls>>) -> fake::Handle
             ("PUT", x) if x == format!("{pull}/merge") => {
                 let body: Value = serde_json::from_str(&r.body).unwrap();
                 p.merge_requests.push(body.clone());
+                let method = body["merge_method"].as_str().unwrap_or("merge").to_owned();
+                if p.disallowed.contains(&method.as_str()) {
+                    return Some(Reply::error(
+                        405,
+                        "Merge commits are not allowed on this repository.",
+                    ));
+                }
                 if p.refusals > 0 {
                     p.refusals -= 1;
                     return Some(Reply::error(
@@ -870,17 +879,14 @@ fn pulls_handler(state: std::sync::Arc<std::sync::Mutex<Pulls>>) -> fake::Handle
                 }
                 let main = output(&p.remote, &["rev-parse", "refs/heads/main"]);
                 let tree = output(&p.remote, &["rev-parse", &format!("{head}^{{tree}}")]);
+                // A merge commit has both parents; a squash only the base.
+                let mut args = vec!["commit-tree".to_owned(), tree, "-p".into(), main];
+                if method == "merge" {
+                    args.extend(["-p".to_owned(), head.clone()]);
+                }
+                args.extend(["-m".to_owned(), format!("Release (#{PULL})")]);
                 let out = Command::new("git")
-                    .args([
-                        "commit-tree",
-                        &tree,
-                        "-p",
-                        &main,
-                        "-p",
-                        &head,
-                        "-m",
-                        &format!("Merge pull request #{PULL}"),
-                    ])
+                    .args(&args)
                     .current_dir(&p.remote)
                     .env("GIT_CONFIG_GLOBAL", "/dev/null")
                     .env("GIT_AUTHOR_NAME", "GitHub")
@@ -1309,4 +1315,38 @@ fn json_reports_the_release_and_quiet_prints_only_the_last_line() {
         "https://github.com/octocat/Hello-World/actions/runs/77"
     );
     assert_eq!(doc["stopped"], Value::Null);
+}
+
+#[test]
+fn a_merge_method_the_repository_turned_off_moves_on_to_the_next() {
+    let repo = repo();
+    let pulls = std::sync::Arc::new(std::sync::Mutex::new(Pulls {
+        remote: repo.remote.path().to_path_buf(),
+        disallowed: vec!["merge"],
+        ..Pulls::default()
+    }));
+    let gh = protected(github("success", &[("completed", Some("success"))]), &pulls).start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let squashed = pulls.lock().unwrap().merged.clone().unwrap();
+    has(
+        &ran,
+        &format!("merged: #12 into main as {} (squash)", &squashed[..12]),
+    );
+    let methods: Vec<Value> = pulls
+        .lock()
+        .unwrap()
+        .merge_requests
+        .iter()
+        .map(|r| r["merge_method"].clone())
+        .collect();
+    assert_eq!(methods, [json!("merge"), json!("squash")]);
+    // The tag is on the squash commit, which is main on origin.
+    assert_eq!(
+        output(repo.remote.path(), &["rev-parse", "v1.5.0^{commit}"]),
+        squashed
+    );
+    assert_eq!(output(repo.remote.path(), &["rev-parse", "main"]), squashed);
+    has(&ran, "released v1.5.0");
 }

@@ -97,10 +97,22 @@ pub(crate) fn protection(gh: &GithubClient, branch: &str) -> Result<Protection, 
 
 /// The merge method: a merge commit where allowed, else squash, else rebase; `None`
 /// when the repository and its rules leave none.
-pub(crate) fn merge_method(
+#[cfg(test)]
+fn merge_method(
     settings: &crate::remote::MergeSettings,
     protection: &Protection,
 ) -> Option<&'static str> {
+    merge_methods(settings, protection).first().copied()
+}
+
+/// Every merge method the settings and the rules leave, in pyrel's order of preference
+/// (a merge commit, squash, rebase). The settings are optional in GitHub's schema
+/// (absent for a token without push access): absent means "try it", and GitHub's 405
+/// "... are not allowed on this repository" moves on to the next one.
+pub(crate) fn merge_methods(
+    settings: &crate::remote::MergeSettings,
+    protection: &Protection,
+) -> Vec<&'static str> {
     let candidates = [
         ("merge", settings.allow_merge_commit, !protection.linear),
         ("squash", settings.allow_squash_merge, true),
@@ -108,7 +120,7 @@ pub(crate) fn merge_method(
     ];
     candidates
         .into_iter()
-        .find(|(name, allowed, rules_ok)| {
+        .filter(|(name, allowed, rules_ok)| {
             *rules_ok
                 && allowed.unwrap_or(true)
                 && protection
@@ -117,6 +129,15 @@ pub(crate) fn merge_method(
                     .is_none_or(|a| a.iter().any(|m| m == name))
         })
         .map(|(name, _, _)| name)
+        .collect()
+}
+
+/// GitHub's 405 for a merge method the repository turned off ("Merge commits are not
+/// allowed on this repository."), as opposed to a pull request that is not mergeable yet.
+fn method_refused(message: &str) -> bool {
+    message
+        .to_ascii_lowercase()
+        .contains("not allowed on this repository")
 }
 
 /// The release branch of a tag.
@@ -359,37 +380,45 @@ fn wait_checks(f: &Flow<'_>, sha: &str) -> Step {
 
 fn merge(f: &Flow<'_>, s: &State, pull: &crate::remote::PullRequest) -> Step<String> {
     let settings = f.gh.merge_settings().map_err(|e| remote_stop(&e, RESUME))?;
-    let Some(method) = merge_method(&settings, &f.protection) else {
-        return Err(Stopped::new(
-            "the repository allows no merge method pyrel can use for the pull request",
-            format!(
-                "merge {} yourself, then {RESUME} (it tags the merge commit)",
-                pull.html_url
-            ),
-        ));
-    };
-    match f
-        .gh
-        .merge_pull(pull.number, &s.release_commit, method, &s.subject)
-    {
-        Ok(m) if m.merged && !m.sha.is_empty() => {
-            step!(
-                "merged: #{} into {} as {} ({method})",
-                pull.number,
-                s.base,
-                short(&m.sha)
-            );
-            Ok(m.sha)
+    for method in merge_methods(&settings, &f.protection) {
+        match f
+            .gh
+            .merge_pull(pull.number, &s.release_commit, method, &s.subject)
+        {
+            Ok(m) if m.merged && !m.sha.is_empty() => {
+                step!(
+                    "merged: #{} into {} as {} ({method})",
+                    pull.number,
+                    s.base,
+                    short(&m.sha)
+                );
+                return Ok(m.sha);
+            }
+            Ok(m) => return Err(not_merged(pull, &m.message)),
+            // This method is off for the repository: the next one.
+            Err(RemoteError::Status {
+                status: 405,
+                message,
+                ..
+            }) if method_refused(&message) => continue,
+            Err(RemoteError::Status {
+                status: 405 | 409 | 422,
+                message,
+                ..
+            })
+            | Err(RemoteError::Forbidden { message, .. }) => {
+                return Err(not_merged(pull, &message))
+            }
+            Err(e) => return Err(remote_stop(&e, RESUME)),
         }
-        Ok(m) => Err(not_merged(pull, &m.message)),
-        Err(RemoteError::Status {
-            status: 405 | 409 | 422,
-            message,
-            ..
-        })
-        | Err(RemoteError::Forbidden { message, .. }) => Err(not_merged(pull, &message)),
-        Err(e) => Err(remote_stop(&e, RESUME)),
     }
+    Err(Stopped::new(
+        "the repository allows no merge method pyrel can use for the pull request",
+        format!(
+            "merge {} yourself, then {RESUME} (it tags the merge commit)",
+            pull.html_url
+        ),
+    ))
 }
 
 fn not_merged(pull: &crate::remote::PullRequest, said: &str) -> Stopped {
