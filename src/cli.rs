@@ -207,7 +207,10 @@ pub(crate) struct ReleaseArgs {
 
     /// Push the release commit and the tag straight to the default branch (one atomic
     /// push) instead of going through a pull request. Refused when the branch is
-    /// protected (GitHub would refuse the push).
+    /// protected, which GitHub would refuse too: protected means GitHub reports classic
+    /// branch protection for it, or a ruleset rule on it that refuses a plain push
+    /// (`pull_request`, `required_status_checks`, `update`, `required_deployments`,
+    /// `merge_queue`).
     #[arg(long)]
     pub(crate) direct: bool,
 

@@ -1350,3 +1350,70 @@ fn a_merge_method_the_repository_turned_off_moves_on_to_the_next() {
     assert_eq!(output(repo.remote.path(), &["rev-parse", "main"]), squashed);
     has(&ran, "released v1.5.0");
 }
+
+#[test]
+fn resume_refuses_a_release_branch_someone_else_moved() {
+    let repo = repo();
+    let pulls = std::sync::Arc::new(std::sync::Mutex::new(Pulls {
+        remote: repo.remote.path().to_path_buf(),
+        refusals: 1,
+        ..Pulls::default()
+    }));
+    let gh = protected(github("success", &[("completed", Some("success"))]), &pulls).start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "cannot be merged yet");
+    let ours = output(repo.remote.path(), &["rev-parse", "release/v1.5.0"]);
+    // Someone adds a commit to the release branch while it waits for review.
+    let other = tempfile::tempdir().unwrap();
+    git(
+        other.path(),
+        &[
+            "clone",
+            "-q",
+            "-b",
+            "release/v1.5.0",
+            repo.remote.path().to_str().unwrap(),
+            ".",
+        ],
+    );
+    std::fs::write(other.path().join("NOTES.md"), "sneaked in\n").unwrap();
+    git(other.path(), &["add", "NOTES.md"]);
+    git(other.path(), &["commit", "-q", "-m", "One more thing"]);
+    git(other.path(), &["push", "-q", "origin", "release/v1.5.0"]);
+    let theirs = output(other.path(), &["rev-parse", "HEAD"]);
+    let ran = release(&repo, &gh, &index, &["--resume"], 10);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    has(
+        &ran,
+        &format!(
+            "stopped: the branch release/v1.5.0 on origin is at {} but pyrel left it at {}",
+            &theirs[..12],
+            &ours[..12]
+        ),
+    );
+    assert_eq!(
+        pulls.lock().unwrap().merge_requests.len(),
+        1,
+        "no second merge attempt"
+    );
+    assert_eq!(remote_tag(&repo), "");
+}
+
+#[test]
+fn a_broken_release_state_is_an_input_error_naming_the_file_and_line() {
+    let repo = repo();
+    let gh = github("success", &[("completed", Some("success"))]).start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    std::fs::write(
+        repo.dir.path().join(".git/pyrel-release.json"),
+        "{\n  \"schema\": 7\n}\n",
+    )
+    .unwrap();
+    let ran = release(&repo, &gh, &index, &["--resume"], 10);
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "pyrel-release.json: line 2");
+    assert!(gh.requests().is_empty());
+    assert_eq!(remote_tag(&repo), "");
+}
