@@ -1417,3 +1417,41 @@ fn a_broken_release_state_is_an_input_error_naming_the_file_and_line() {
     assert!(gh.requests().is_empty());
     assert_eq!(remote_tag(&repo), "");
 }
+
+#[test]
+fn no_push_through_a_pull_request_then_resume_opens_merges_and_tags() {
+    let repo = repo();
+    let pulls = std::sync::Arc::new(std::sync::Mutex::new(Pulls {
+        remote: repo.remote.path().to_path_buf(),
+        ..Pulls::default()
+    }));
+    let gh = protected(github("success", &[("completed", Some("success"))]), &pulls).start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor", "--no-push"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "release commit: ");
+    has(
+        &ran,
+        "next: `pyrel release --resume` pushes release/v1.5.0 and opens the pull request",
+    );
+    assert_eq!(output(repo.remote.path(), &["branch", "--list"]), "* main");
+    assert_eq!(gh.hits("POST", &path("/pulls")), 0);
+    let release_commit = output(repo.dir.path(), &["rev-parse", "release/v1.5.0"]);
+
+    let ran = release(&repo, &gh, &index, &["--resume"], 10);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "pushed: release/v1.5.0 to origin");
+    has(&ran, "pull request: #12");
+    has(&ran, "released v1.5.0");
+    let p = pulls.lock().unwrap();
+    assert_eq!(p.merge_requests[0]["sha"], json!(release_commit));
+    assert_eq!(
+        output(repo.remote.path(), &["rev-parse", "v1.5.0^{commit}"]),
+        p.merged.clone().unwrap()
+    );
+    // The local release branch is gone once merged.
+    assert_eq!(
+        output(repo.dir.path(), &["branch", "--list", "release/*"]),
+        ""
+    );
+}
