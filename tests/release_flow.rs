@@ -819,6 +819,8 @@ struct Pulls {
     refusals: usize,
     /// Merge methods the repository turned off (answered 405 "... not allowed").
     disallowed: Vec<&'static str>,
+    /// Answer the merge with a commit origin never gets.
+    phantom: bool,
     created: Option<Value>,
     merge_requests: Vec<Value>,
     merged: Option<String>,
@@ -879,6 +881,14 @@ fn pulls_handler(state: std::sync::Arc<std::sync::Mutex<Pulls>>) -> fake::Handle
                 }
                 let main = output(&p.remote, &["rev-parse", "refs/heads/main"]);
                 let tree = output(&p.remote, &["rev-parse", &format!("{head}^{{tree}}")]);
+                if p.phantom {
+                    let sha = "2222222222222222222222222222222222222222".to_owned();
+                    p.merged = Some(sha.clone());
+                    return Some(Reply::json(
+                        200,
+                        &json!({"sha": sha, "merged": true, "message": "Pull Request successfully merged"}),
+                    ));
+                }
                 // A merge commit has both parents; a squash only the base.
                 let mut args = vec!["commit-tree".to_owned(), tree, "-p".into(), main];
                 if method == "merge" {
@@ -1454,4 +1464,27 @@ fn no_push_through_a_pull_request_then_resume_opens_merges_and_tags() {
         output(repo.dir.path(), &["branch", "--list", "release/*"]),
         ""
     );
+}
+
+#[test]
+fn a_merge_commit_origin_does_not_have_is_never_tagged() {
+    let repo = repo();
+    let pulls = std::sync::Arc::new(std::sync::Mutex::new(Pulls {
+        remote: repo.remote.path().to_path_buf(),
+        phantom: true,
+        ..Pulls::default()
+    }));
+    let gh = protected(github("success", &[("completed", Some("success"))]), &pulls).start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "merged: #12 into main as 222222222222");
+    has(
+        &ran,
+        "stopped: the merge commit 222222222222 is not on `main` of origin",
+    );
+    has(&ran, "`git fetch origin main`");
+    assert_eq!(output(repo.dir.path(), &["tag", "--list"]), "");
+    assert_eq!(remote_tag(&repo), "");
+    assert_eq!(gh.hits("GET", &path("/actions/runs")), 0);
 }

@@ -213,7 +213,17 @@ pub(crate) fn drive(f: &Flow<'_>, s: &mut State) -> Step<String> {
     }
     let commit = s.tag_commit.clone().unwrap_or_default();
     super::note(|n| n.tag_commit = Some(commit.clone()));
-    on_base(f.root, s, &commit)?;
+    // Right after a merge, a fetch may not see it yet: asked again a few times.
+    let mut wait = f.timing.poll;
+    let mut tries = f.timing.verify_tries;
+    while let Err(stop) = on_base(f.root, s, &commit) {
+        tries -= 1;
+        if tries == 0 {
+            return Err(stop);
+        }
+        std::thread::sleep(wait);
+        wait = f.timing.next(wait);
+    }
     tag_and_push(f.root, s, &commit, false)?;
     Ok(commit)
 }
@@ -453,7 +463,11 @@ fn on_base(root: &Path, s: &State, commit: &str) -> Step {
     }
     Err(Stopped::new(
         format!(
-            "the release commit {} is not on `{}` of origin",
+            "the {} {} is not on `{}` of origin",
+            match s.mode {
+                Mode::Direct => "release commit",
+                Mode::PullRequest => "merge commit",
+            },
             short(commit),
             s.base
         ),
@@ -463,11 +477,13 @@ fn on_base(root: &Path, s: &State, commit: &str) -> Step {
                 s.base
             ),
             Mode::PullRequest => format!(
-                "merge the release pull request{}, then {RESUME}",
+                "GitHub named it as the merge of the release pull request{}: wait until a fetch of `{}` shows it (`git fetch origin {}`), then {RESUME}",
                 s.pull_url
                     .as_deref()
                     .map(|u| format!(" ({u})"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                s.base,
+                s.base
             ),
         },
     ))
