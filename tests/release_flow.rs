@@ -168,6 +168,11 @@ fn github(check: &str, statuses: &[(&str, Option<&str>)]) -> Routes {
             &path("/branches/main"),
             Reply::json(200, &branch_body(false)),
         )
+        .route(
+            "GET",
+            &path("/branches/main/protection"),
+            Reply::error(404, "Branch not protected"),
+        )
         .route("GET", &path("/rules/branches/main"), Reply::json(200, &json!([])))
         .route("GET", &path("/commits/*"), check_runs(check))
         .route_seq(
@@ -941,6 +946,17 @@ fn protected(routes: Routes, pulls: &std::sync::Arc<std::sync::Mutex<Pulls>>) ->
         )
         .route(
             "GET",
+            &path("/branches/main/protection"),
+            Reply::json(200, &{
+                // GitHub's example requires a linear history (pyrel would squash); here
+                // merge commits are allowed.
+                let mut p = fake::github::protection_body();
+                p["required_linear_history"]["enabled"] = json!(false);
+                p
+            }),
+        )
+        .route(
+            "GET",
             &path("/rules/branches/main"),
             Reply::json(200, &protected_rules()),
         )
@@ -1100,7 +1116,15 @@ fn direct_on_a_protected_branch_is_refused_before_anything_is_written() {
     let repo = repo();
     let before = snapshot_tree(repo.dir.path());
     let pulls = std::sync::Arc::new(std::sync::Mutex::new(Pulls::default()));
-    let gh = protected(github("success", &[("completed", Some("success"))]), &pulls).start();
+    // A maintainer's token may not read the protection (admin only): the branch's own
+    // `protected` flag answers.
+    let gh = protected(github("success", &[("completed", Some("success"))]), &pulls)
+        .route(
+            "GET",
+            &path("/branches/main/protection"),
+            Reply::error(403, "Resource not accessible by integration"),
+        )
+        .start();
     let index = pypi_routes(vec![&["1.4.0"]]).start();
     let ran = release(&repo, &gh, &index, &["minor", "--direct"], 10);
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
@@ -1108,7 +1132,13 @@ fn direct_on_a_protected_branch_is_refused_before_anything_is_written() {
         &ran,
         "stopped: `main` is protected: GitHub refuses a direct push to it",
     );
+    has(&ran, "classic branch protection");
     has(&ran, "ruleset rule `pull_request`");
+    assert_eq!(
+        gh.hits("GET", &path("/branches/main")),
+        1,
+        "the fallback was asked"
+    );
     has(
         &ran,
         "next: release through a pull request: `pyrel release minor`",

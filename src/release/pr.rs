@@ -54,10 +54,28 @@ impl Protection {
     }
 }
 
-/// Reads the branch and the rules that apply to it.
+/// Reads the branch's classic protection and the ruleset rules that apply to it. The
+/// protection endpoint needs admin access: without it (403, or GitHub's 404 for what a
+/// token may not see), the branch's own `protected` flag says whether there is one.
 pub(crate) fn protection(gh: &GithubClient, branch: &str) -> Result<Protection, RemoteError> {
     let mut p = Protection::default();
-    if gh.branch(branch)?.protected {
+    let classic = match gh.branch_protection(branch) {
+        Ok(Some(classic)) => {
+            for c in classic.required_checks() {
+                if !p.required_checks.iter().any(|k| k == c) {
+                    p.required_checks.push(c.to_owned());
+                }
+            }
+            p.linear = classic.required_linear_history.is_some_and(|f| f.enabled);
+            true
+        }
+        Ok(None) => false,
+        Err(RemoteError::Forbidden { .. } | RemoteError::NotFound { .. }) => {
+            gh.branch(branch)?.protected
+        }
+        Err(e) => return Err(e),
+    };
+    if classic {
         p.reasons.push("classic branch protection".into());
     }
     for rule in gh.rules_for_branch(branch)? {
