@@ -41,20 +41,25 @@ fn every_test_file_is_in_a_test_binary() {
             .collect()
     };
     let (cli, tools) = (declared("cli.rs"), declared("tools.rs"));
-    let manifest =
-        std::fs::read_to_string(dir.parent().unwrap().join("Cargo.toml")).unwrap();
+    let manifest = std::fs::read_to_string(dir.parent().unwrap().join("Cargo.toml")).unwrap();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         let Some(stem) = name.strip_suffix(".rs") else {
             continue;
         };
         if matches!(stem, "cli" | "tools") {
-            assert!(manifest.contains(&format!("path = \"tests/{name}\"")), "{name}");
+            assert!(
+                manifest.contains(&format!("path = \"tests/{name}\"")),
+                "{name}"
+            );
             continue;
         }
         let places = usize::from(cli.iter().any(|m| m == stem))
             + usize::from(tools.iter().any(|m| m == stem))
             + usize::from(manifest.contains(&format!("path = \"tests/{name}\"")));
-        assert_eq!(places, 1, "tests/{name} must be declared in exactly one test binary");
+        assert_eq!(
+            places, 1,
+            "tests/{name} must be declared in exactly one test binary"
+        );
     }
 }
