@@ -1456,6 +1456,27 @@ fn a_broken_release_state_is_an_input_error_naming_the_file_and_line() {
     has(&ran, "pyrel-release.json: line 2");
     assert!(gh.requests().is_empty());
     assert_eq!(remote_tag(&repo), "");
+    // Well-formed, but a value that would reach git as an option is refused.
+    let state = json!({
+        "schema": "pyrel-release-state/1", "mode": "direct", "tag": "v1.5.0",
+        "subject": "Release 1.5.0", "packages": [{"name": "widgets", "version": "1.5.0"}],
+        "base": "main", "branch": null,
+        "release_commit": "--upload-pack=touch owned", "pull_number": null, "pull_url": null,
+        "tag_commit": null, "notes": "",
+    });
+    std::fs::write(
+        repo.dir.path().join(".git/pyrel-release.json"),
+        state.to_string(),
+    )
+    .unwrap();
+    let ran = release(&repo, &gh, &index, &["--resume"], 10);
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    has(
+        &ran,
+        "pyrel-release.json: `release_commit` is `--upload-pack=touch owned`, not a full commit id",
+    );
+    assert!(!repo.dir.path().join("owned").exists());
+    assert!(gh.requests().is_empty());
 }
 
 #[test]

@@ -95,7 +95,49 @@ pub(crate) fn load(root: &Path) -> Result<Option<State>, String> {
             state.schema
         ));
     }
+    state
+        .validate()
+        .map_err(|why| format!("{}: {why}", path.display()))?;
     Ok(Some(state))
+}
+
+/// A full commit id: 40 (SHA-1) or 64 (SHA-256) lowercase hex digits.
+fn commit_id(s: &str) -> bool {
+    matches!(s.len(), 40 | 64) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+impl State {
+    /// Every value that reaches a git command or a request is checked where it enters:
+    /// refs by git's ref grammar, commits as full ids, the release branch as pyrel names
+    /// it. A file that does not match is refused, never repaired.
+    fn validate(&self) -> Result<(), String> {
+        crate::grammar::branch_name(&self.tag).map_err(|e| format!("`tag`: {e}"))?;
+        crate::grammar::branch_name(&self.base).map_err(|e| format!("`base`: {e}"))?;
+        if let Some(b) = &self.branch {
+            if *b != super::pr::branch_name(&self.tag) {
+                return Err(format!(
+                    "`branch` is `{}`, not the release branch of {} (`{}`)",
+                    crate::grammar::shown(b),
+                    self.tag,
+                    super::pr::branch_name(&self.tag)
+                ));
+            }
+        }
+        for (key, value) in [
+            ("release_commit", Some(&self.release_commit)),
+            ("tag_commit", self.tag_commit.as_ref()),
+        ] {
+            if let Some(v) = value.filter(|v| !commit_id(v)) {
+                return Err(format!(
+                    "`{key}` is `{}`, not a full commit id",
+                    crate::grammar::shown(v)
+                ));
+            }
+        }
+        crate::grammar::printable_text(&self.subject, 200)
+            .map_err(|e| format!("`subject`: {e}"))?;
+        Ok(())
+    }
 }
 
 /// Saves the state in one atomic write.
