@@ -231,7 +231,8 @@ pub(crate) struct ReleaseArgs {
     /// Continue the release under way from the step it stopped at (push, pull request,
     /// checks, merge, tag, watch, verify); refuses when the tag or the release branch no
     /// longer points where pyrel left it.
-    #[arg(long, conflicts_with_all = ["bump", "dry_run", "no_push", "direct"])]
+    /// With --dry-run: where the release stands and the steps a resume would take.
+    #[arg(long, conflicts_with_all = ["bump", "no_push", "direct"])]
     pub(crate) resume: bool,
 }
 

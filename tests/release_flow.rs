@@ -1078,6 +1078,48 @@ fn a_protected_branch_is_released_through_a_pull_request() {
         assert_eq!(p.merge_requests[0]["sha"], json!(release_commit));
     }
 
+    // A dry run, without a token: where the release stands and what a resume would do.
+    let requests_before = gh.requests().len();
+    let dry = |args: &[&str]| {
+        let out = pyrel(repo.dir.path())
+            .arg("release")
+            .args(args)
+            .env("GITHUB_API_URL", gh.url())
+            .envs(index.pypi_env())
+            .env("PYREL_TODAY", "2026-01-02")
+            .output()
+            .unwrap();
+        Ran {
+            code: out.status.code().unwrap(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    };
+    let ran = dry(&["--dry-run"]);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "stopped: the release of v1.5.0 is under way");
+    has(
+        &ran,
+        "next: `pyrel release --resume --dry-run` shows where it stands",
+    );
+    let ran = dry(&["--resume", "--dry-run"]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "resume: v1.5.0 (through a pull request)");
+    has(
+        &ran,
+        "would read: pull request https://github.com/octocat/Hello-World/pull/12",
+    );
+    has(
+        &ran,
+        "would tag: v1.5.0 on the merge commit and push the tag alone",
+    );
+    has(&ran, "dry run: nothing written, committed or pushed");
+    assert_eq!(
+        gh.requests().len(),
+        requests_before,
+        "a dry run asks GitHub nothing"
+    );
+
     // Approved: --resume merges, tags the merge commit and pushes the tag alone.
     let ran = release(&repo, &gh, &index, &["--resume"], 10);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);

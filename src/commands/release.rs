@@ -132,6 +132,9 @@ fn run_steps(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
     let (policy, _) = policy::load(&project)?;
     let timing = Timing::from_env();
+    if args.resume && args.dry_run {
+        return resume_dry_run(&project, &policy);
+    }
     if args.resume {
         let (gh, _token) = github_apply::client(&project, &policy)?;
         return resume(&project, &policy, &gh, args, &timing);
@@ -224,7 +227,12 @@ fn run_steps(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
                     .iter()
                     .map(|u| format!("pull request: {u}"))
                     .collect(),
-                next: "`pyrel release --resume` continues it".into(),
+                next: if args.dry_run {
+                    "`pyrel release --resume --dry-run` shows where it stands and its next steps"
+                        .into()
+                } else {
+                    "`pyrel release --resume` continues it".into()
+                },
             }))
         }
         Err(e) => {
@@ -781,6 +789,88 @@ fn resume(
         args.no_watch,
         timing,
     ))
+}
+
+/// `--resume --dry-run`: where the release stands (from the state in the git directory,
+/// or the tag on HEAD) and the steps a resume would take; no request, no write.
+fn resume_dry_run(project: &Project, policy: &Policy) -> Result<Outcome> {
+    let root = &project.root;
+    let saved = state::load(root).map_err(|e| {
+        Error::usage(
+            e,
+            Some("fix or remove that file (pyrel writes it during a release)"),
+        )
+    })?;
+    let s = match saved {
+        Some(s) => s,
+        None => {
+            let Some((tag, _)) = tag_at_head(project, policy) else {
+                return Err(Error::usage(
+                    "no release is under way and HEAD has no release tag: nothing to resume",
+                    Some("start with `pyrel release --dry-run`"),
+                ));
+            };
+            let sha = git::tag_commit(root, &tag).unwrap_or_default();
+            let mut s = State::new(Mode::Direct, &tag, "", &policy.default_branch, &sha);
+            s.tag_commit = Some(sha);
+            s
+        }
+    };
+    let short = |c: &str| c[..c.len().min(12)].to_owned();
+    note_state(&s);
+    step!(
+        "resume: {} ({})",
+        s.tag,
+        match s.mode {
+            Mode::PullRequest => "through a pull request",
+            Mode::Direct => "direct push",
+        }
+    );
+    match (s.mode, &s.tag_commit) {
+        (Mode::PullRequest, None) => {
+            let branch = s.branch.clone().unwrap_or_else(|| pr::branch_name(&s.tag));
+            match &s.pull_url {
+                None => {
+                    outln!(
+                        "would push: {branch} to origin (release commit {})",
+                        short(&s.release_commit)
+                    );
+                    outln!(
+                        "would open: a pull request {branch} -> {} titled `{}`",
+                        s.base,
+                        s.subject
+                    );
+                }
+                Some(url) => outln!("would read: pull request {url}"),
+            }
+            outln!(
+                "would wait: for the required checks of {}, then merge (after the review the protection asks for)",
+                short(&s.release_commit)
+            );
+            outln!(
+                "would tag: {} on the merge commit and push the tag alone",
+                s.tag
+            );
+        }
+        (_, Some(commit)) => {
+            outln!(
+                "would tag: {} on {} unless it is there, and push it unless origin has it{}",
+                s.tag,
+                short(commit),
+                if s.mode == Mode::Direct {
+                    format!(" (with `{}`, atomically)", s.base)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        (Mode::Direct, None) => {}
+    }
+    outln!("would watch: the release run of {}", s.tag);
+    outln!("would verify: the upload and the GitHub Release {}", s.tag);
+    outcome("dry_run");
+    outln!("dry run: nothing written, committed or pushed");
+    Ok(Outcome::Success)
 }
 
 /// After a tag-only push the release commit may be on no branch of origin: the direct
