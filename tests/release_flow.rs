@@ -629,6 +629,8 @@ fn a_tag_already_on_origin_is_refused_in_the_preflight() {
     let ran = release(&repo, &gh, &index, &["minor", "--dry-run"], 10);
     assert_eq!(ran.code, 1);
     has(&ran, "stopped: the tag v1.5.0 already exists on origin");
+    // A dry run's hints stay dry runs.
+    has(&ran, "`pyrel release --resume --dry-run` shows where it stands; else try another version, e.g. `pyrel release minor --dry-run`");
     assert_eq!(&snapshot_tree(repo.dir.path()), &before);
     assert_eq!(output(repo.dir.path(), &["tag", "--list"]), "");
 }

@@ -285,7 +285,7 @@ pub(crate) fn preflight(p: &Preflight<'_>) -> Step {
             ),
             if p.dry_run {
                 format!(
-                    "if its release is under way, `pyrel release --resume` continues it; else try another version, e.g. {}",
+                    "if its release is under way, `pyrel release --resume --dry-run` shows where it stands; else try another version, e.g. {}",
                     p.release_cmd("minor")
                 )
             } else {
