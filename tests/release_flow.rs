@@ -1583,3 +1583,37 @@ fn a_merge_commit_origin_does_not_have_is_never_tagged() {
     assert_eq!(remote_tag(&repo), "");
     assert_eq!(gh.hits("GET", &path("/actions/runs")), 0);
 }
+
+#[test]
+fn a_failing_check_on_the_release_commit_stops_before_the_merge() {
+    let repo = repo();
+    let pulls = std::sync::Arc::new(std::sync::Mutex::new(Pulls {
+        remote: repo.remote.path().to_path_buf(),
+        ..Pulls::default()
+    }));
+    // HEAD green (preflight), the release commit red.
+    let gh = protected(github("success", &[("completed", Some("success"))]), &pulls)
+        .route_seq(
+            "GET",
+            &path("/commits/*"),
+            vec![check_runs("success"), check_runs("failure")],
+        )
+        .start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    let ran = release(&repo, &gh, &index, &["minor"], 10);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    has(
+        &ran,
+        "stopped: the required checks failed on the release commit",
+    );
+    has(
+        &ran,
+        "`build`: failure (https://github.com/octocat/Hello-World/runs/4)",
+    );
+    has(&ran, "then `pyrel release --resume`");
+    assert!(
+        pulls.lock().unwrap().merge_requests.is_empty(),
+        "no merge attempted"
+    );
+    assert_eq!(remote_tag(&repo), "");
+}
