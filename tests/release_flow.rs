@@ -828,6 +828,8 @@ struct Pulls {
     disallowed: Vec<&'static str>,
     /// Answer the merge with a commit origin never gets.
     phantom: bool,
+    /// The pull request's `html_url` carries the token (a server that reflects it).
+    reflect_token: bool,
     created: Option<Value>,
     merge_requests: Vec<Value>,
     merged: Option<String>,
@@ -842,7 +844,11 @@ fn pull_body(p: &Pulls) -> Value {
     json!({
         "id": 1, "node_id": "PR_1", "number": PULL,
         "url": format!("https://api.github.com/repos/octocat/Hello-World/pulls/{PULL}"),
-        "html_url": format!("https://github.com/octocat/Hello-World/pull/{PULL}"),
+        "html_url": if p.reflect_token {
+            format!("https://github.com/octocat/Hello-World/pull/{PULL}?t={TOKEN}")
+        } else {
+            format!("https://github.com/octocat/Hello-World/pull/{PULL}")
+        },
         "state": if p.merged.is_some() { "closed" } else { "open" },
         "title": created["title"], "body": created["body"],
         "merged": p.merged.is_some(), "merge_commit_sha": p.merged,
@@ -1616,4 +1622,23 @@ fn a_failing_check_on_the_release_commit_stops_before_the_merge() {
         "no merge attempted"
     );
     assert_eq!(remote_tag(&repo), "");
+}
+
+#[test]
+fn a_token_reflected_in_the_pull_requests_url_is_never_printed_or_kept() {
+    let repo = repo();
+    let pulls = std::sync::Arc::new(std::sync::Mutex::new(Pulls {
+        remote: repo.remote.path().to_path_buf(),
+        refusals: 1,
+        reflect_token: true,
+        ..Pulls::default()
+    }));
+    let gh = protected(github("success", &[("completed", Some("success"))]), &pulls).start();
+    let index = pypi_routes(vec![&["1.4.0"]]).start();
+    // `release` itself fails the test when the token reaches stdout or stderr.
+    let ran = release(&repo, &gh, &index, &["minor", "--format", "json"], 10);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    has(&ran, "https://github.com/octocat/Hello-World/pull/12?t=***");
+    let state = std::fs::read_to_string(repo.dir.path().join(".git/pyrel-release.json")).unwrap();
+    assert!(!state.contains(TOKEN), "{state}");
 }

@@ -305,13 +305,23 @@ fn push_release_branch(f: &Flow<'_>, s: &mut State, branch: &str) -> Step {
     }
 }
 
+/// Text from a successful answer, before it is printed or kept: the token (and any
+/// token shape) masked, as error bodies are.
+fn clean(gh: &GithubClient, text: &str) -> String {
+    let secrets: Vec<&crate::remote::Secret> = gh.config().token.iter().collect();
+    crate::remote::redact(text, &secrets)
+}
+
 fn open_pull(f: &Flow<'_>, s: &mut State, branch: &str) -> Step<crate::remote::PullRequest> {
     if let Some(n) = s.pull_number {
-        return f.gh.pull(n).map_err(|e| remote_stop(&e, RESUME));
+        let mut pull = f.gh.pull(n).map_err(|e| remote_stop(&e, RESUME))?;
+        pull.html_url = clean(f.gh, &pull.html_url);
+        return Ok(pull);
     }
-    let pull =
+    let mut pull =
         f.gh.create_pull(&s.subject, branch, &s.base, &s.notes)
             .map_err(|e| remote_stop(&e, RESUME))?;
+    pull.html_url = clean(f.gh, &pull.html_url);
     super::note(|f| f.pull_request = Some(pull.html_url.clone()));
     step!("pull request: #{} {}", pull.number, pull.html_url);
     s.pull_number = Some(pull.number);
@@ -422,7 +432,7 @@ fn merge(f: &Flow<'_>, s: &State, pull: &crate::remote::PullRequest) -> Step<Str
                 );
                 return Ok(m.sha);
             }
-            Ok(m) => return Err(not_merged(pull, &m.message)),
+            Ok(m) => return Err(not_merged(pull, &clean(f.gh, &m.message))),
             // This method is off for the repository: the next one.
             Err(RemoteError::Status {
                 status: 405,
