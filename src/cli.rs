@@ -105,16 +105,21 @@ pub(crate) enum Command {
     /// Apply the settings pyrel expects to the live GitHub repository.
     #[command(subcommand)]
     Github(GithubCommand),
-    /// Release from one command: preflight, bump, commit, tag, push, watch the release
-    /// run, verify the upload.
+    /// Release from one command: preflight, bump, a pull request, merge, tag, watch the
+    /// release run, verify the upload.
     ///
     /// Preflight: on the default branch, clean work tree, up to date with `origin`, the
     /// required checks green for HEAD, the new version not yet on the index it goes to
     /// (PyPI; TestPyPI for pre-releases, and for finals too with `testpypi = "all"`), the
-    /// offline doctor clean. Then the bump, commit and annotated tag of
-    /// `pyrel bump` with --commit --tag, an atomic push of the branch and the tag, the release
-    /// workflow run of the tag watched to its end (including the wait for environment
-    /// approval), and the version looked up on the index and the GitHub Release.
+    /// offline doctor clean, and the branch's protection read from GitHub. Then the
+    /// release commit of `pyrel bump --commit` on a branch `release/TAG`, pushed, a pull
+    /// request to the default branch (the changelog section as its body), its required
+    /// checks waited for, the merge when the protection allows it (else pyrel stops with
+    /// the pull request's URL: `--resume` after the review), the annotated tag on the merge
+    /// commit and a push of the tag alone, with your own git credentials. With --direct
+    /// (unprotected branches only) the commit and the tag go in one atomic push instead.
+    /// Then the release workflow run of the tag watched to its end (including the wait for
+    /// environment approval), and the version looked up on the index and the GitHub Release.
     ///
     /// The poll interval is PYREL_RELEASE_POLL_MS (default 5000, doubling up to 30 s), the
     /// whole watch is bounded by PYREL_RELEASE_TIMEOUT_SECS (default 3600), and the index
@@ -171,13 +176,20 @@ pub(crate) struct GithubApplyArgs {
     /// be sent; send no write.
     #[arg(long)]
     pub(crate) dry_run: bool,
+
+    /// Output format: `json` (schema pyrel-github-apply/1, docs/github-apply-schema.json)
+    /// prints one document: each item and how it ended, the writes (with --dry-run, their
+    /// requests), the failure, the secrets to set.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ReleaseArgs {
     /// What to release: a bump (`patch`, `minor`, `major`, `minor,beta`, `rc`, ...) or an
-    /// explicit version (`2.1.0`), as `pyrel bump` takes it.
-    #[arg(value_name = "BUMP", required_unless_present = "resume")]
+    /// explicit version (`2.1.0`), as `pyrel bump` takes it. With --dry-run it may be left
+    /// out: the dry run then shows the next `patch`.
+    #[arg(value_name = "BUMP", required_unless_present_any = ["resume", "dry_run"])]
     pub(crate) bump: Option<String>,
 
     /// The pre-release stage for `prerelease`: alpha, beta or rc.
@@ -188,11 +200,21 @@ pub(crate) struct ReleaseArgs {
     #[arg(long, short = 'p', value_name = "NAME")]
     pub(crate) package: Option<String>,
 
-    /// Run the preflight and show every later step; write, commit and push nothing.
+    /// Run the preflight and show every later step; write, commit and push nothing. Needs
+    /// no GitHub token: without one the GitHub checks say `unknown`.
     #[arg(long)]
     pub(crate) dry_run: bool,
 
-    /// Stop after the commit and the tag, and print the push command.
+    /// Push the release commit and the tag straight to the default branch (one atomic
+    /// push) instead of going through a pull request. Refused when the branch is
+    /// protected, which GitHub would refuse too: protected means GitHub reports classic
+    /// branch protection for it, or a ruleset rule on it that refuses a plain push
+    /// (`pull_request`, `required_status_checks`, `update`, `required_deployments`,
+    /// `merge_queue`).
+    #[arg(long)]
+    pub(crate) direct: bool,
+
+    /// Stop after the release commit (and, with --direct, the tag), before any push.
     #[arg(long)]
     pub(crate) no_push: bool,
 
@@ -200,8 +222,17 @@ pub(crate) struct ReleaseArgs {
     #[arg(long)]
     pub(crate) no_watch: bool,
 
-    /// Continue the release of the tag on HEAD: push it if needed, watch its run, verify.
-    #[arg(long, conflicts_with_all = ["bump", "dry_run", "no_push"])]
+    /// Output format: `json` (schema pyrel-release/1, docs/release-schema.json) prints one
+    /// document at the end: the outcome, the tag, the pull request, the commits, the run,
+    /// why it stopped and every step's line.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+
+    /// Continue the release under way from the step it stopped at (push, pull request,
+    /// checks, merge, tag, watch, verify); refuses when the tag or the release branch no
+    /// longer points where pyrel left it.
+    /// With --dry-run: where the release stands and the steps a resume would take.
+    #[arg(long, conflicts_with_all = ["bump", "no_push", "direct"])]
     pub(crate) resume: bool,
 }
 

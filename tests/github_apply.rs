@@ -621,3 +621,118 @@ fn a_failure_inside_an_item_reports_the_part_already_applied() {
         assert!(ran.stdout.contains(needle), "{needle}:\n{}", ran.stdout);
     }
 }
+
+#[test]
+fn json_says_what_the_lines_say_and_quiet_keeps_only_what_needs_attention() {
+    // --dry-run --format json: one document, every would-be write with its body, no line.
+    let dir = repo(&[REVIEWERS]);
+    let live = Live::fresh();
+    let server = live.routes().start();
+    let ran = apply(dir.path(), &server, &["--dry-run", "--format", "json"]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    common::validate_json_schema(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/github-apply-schema.json"),
+        &ran.stdout,
+    );
+    let doc: Value = serde_json::from_str(&ran.stdout).expect("one JSON document");
+    assert_eq!(doc["schema"], "pyrel-github-apply/1");
+    assert_eq!(doc["repository"], "octocat/Hello-World");
+    assert_eq!(doc["dry_run"], true);
+    assert_eq!(doc["writes"], 6);
+    let requests = doc["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 6);
+    assert!(requests.iter().any(|r| r["method"] == "POST"
+        && r["path"] == "/repos/octocat/Hello-World/rulesets"
+        && r["body"]["name"] == "pyrel: release tags"));
+    assert!(doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["status"] == "would_change"));
+    assert_eq!(writes(&server.requests()), Vec::<(String, String)>::new());
+
+    // A failure in JSON: the item, GitHub's message, the hint, what was not applied.
+    let live = Live::fresh();
+    live.fail(
+        "PUT",
+        "/branches/main/protection",
+        Reply::error(403, "Resource not accessible by integration")
+            .header("X-Accepted-GitHub-Permissions", "administration=write"),
+    );
+    let server = live.routes().start();
+    let ran = apply(dir.path(), &server, &["--format", "json"]);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    let doc: Value = serde_json::from_str(&ran.stdout).expect("one JSON document");
+    assert_eq!(doc["failure"]["item"], "protection of `main`");
+    assert!(doc["failure"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("administration: write"));
+    assert_eq!(doc["not_attempted"], json!(["release tag ruleset"]));
+    assert_eq!(doc["requests"], json!([]));
+
+    // -q: the failure, what was not applied and the summary; no item, no header.
+    let live = Live::fresh();
+    live.fail(
+        "PUT",
+        "/branches/main/protection",
+        Reply::error(403, "Resource not accessible by integration"),
+    );
+    let server = live.routes().start();
+    let ran = apply(dir.path(), &server, &["-q"]);
+    assert_eq!(ran.code, 1);
+    let lines: Vec<&str> = ran.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("failed       protection of `main`"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("not applied  release tag ruleset"));
+    assert!(lines
+        .last()
+        .unwrap()
+        .starts_with("summary: 2 item(s) changed"));
+    for gone in ["github apply:", "changed ", "unchanged "] {
+        assert!(
+            !lines.iter().any(|l| l.starts_with(gone)),
+            "{gone}:\n{}",
+            ran.stdout
+        );
+    }
+    // -q --dry-run: no request bodies, the summary line only.
+    let server = Live::fresh().routes().start();
+    let ran = apply(dir.path(), &server, &["-q", "--dry-run"]);
+    assert_eq!(ran.code, 0);
+    assert_eq!(
+        ran.stdout.trim(),
+        "dry run: 6 write(s) not sent; 4 item(s) would change, 0 already as expected"
+    );
+}
+
+/// `pyrel release` pushes the release tag with the release manager's own credentials: the
+/// tag ruleset apply creates keeps tags from moving or disappearing, but must not stop a
+/// maintainer (no admin bypass needed) from creating one.
+#[test]
+fn the_tag_ruleset_lets_the_release_manager_create_release_tags() {
+    let dir = repo(&[REVIEWERS]);
+    let live = Live::fresh();
+    let server = live.routes().start();
+    let ran = apply(dir.path(), &server, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let body = body_of(&server.requests(), "POST", &path("/rulesets"));
+    assert_eq!(body["target"], "tag");
+    let rules: Vec<&str> = body["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"update") && rules.contains(&"deletion"),
+        "{rules:?}"
+    );
+    assert!(
+        !rules.contains(&"creation"),
+        "a `creation` rule would refuse the release tag push: {rules:?}"
+    );
+}

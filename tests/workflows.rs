@@ -1623,7 +1623,11 @@ fn releasing_guide_names_the_trusted_publisher_values_of_every_package() {
         "pending publisher",
         "https://pypi.org/manage/account/publishing/",
         "https://test.pypi.org/manage/account/publishing/",
-        "pyrel bump release --commit --tag",
+        "pyrel release release --dry-run",
+        // The release flow through a pull request, resumable, and the explicit direct push.
+        "pyrel release patch",
+        "pyrel release --resume",
+        "`--direct`",
     ] {
         assert!(guide.contains(needle), "guide lacks {needle}");
     }

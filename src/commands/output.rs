@@ -62,8 +62,49 @@ pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// While set, stdout is collected here instead of written (`--format json` of the verbs
+/// whose steps print as they go: the JSON document then carries them as its log).
+static CAPTURE: Mutex<Option<String>> = Mutex::new(None);
+
+/// Collects stdout from now on, until [`capture_take`].
+pub(crate) fn capture_start() {
+    let mut c = CAPTURE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if c.is_none() {
+        *c = Some(String::new());
+    }
+}
+
+/// Whether stdout is being collected.
+pub(crate) fn capturing() -> bool {
+    CAPTURE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .is_some()
+}
+
+/// Ends the collection; the lines written meanwhile.
+pub(crate) fn capture_take() -> Vec<String> {
+    CAPTURE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take()
+        .map(|text| text.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 /// Writes to stdout; after the first failure everything is dropped.
 pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
+    {
+        let mut c = CAPTURE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(buffer) = c.as_mut() {
+            let _ = buffer.write_fmt(args);
+            return;
+        }
+    }
     let mut failed = STDOUT_FAILURE
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -121,6 +162,16 @@ macro_rules! outln {
     ($($arg:tt)*) => {{
         $crate::commands::output::write_out(format_args!($($arg)*));
         $crate::commands::output::write_out(format_args!("\n"));
+    }};
+}
+
+/// A progress line of a long verb (`release`): dropped with `--quiet`, kept in the log
+/// of `--format json`.
+macro_rules! step {
+    ($($arg:tt)*) => {{
+        if !$crate::report::quiet() || $crate::commands::output::capturing() {
+            outln!($($arg)*);
+        }
     }};
 }
 

@@ -76,6 +76,8 @@ pub(crate) struct Summary {
     pub(crate) missing_secrets: Vec<(String, String)>,
     /// Writes sent (or, with `--dry-run`, printed).
     pub(crate) writes: usize,
+    /// With `--dry-run`: each write that would be sent, `{method, path, body}`.
+    pub(crate) requests: Vec<Value>,
 }
 
 impl Summary {
@@ -109,6 +111,9 @@ impl Run<'_> {
         send: impl FnOnce(&GithubClient, &Value) -> std::result::Result<(), RemoteError>,
     ) -> std::result::Result<(), RemoteError> {
         if self.dry_run {
+            self.summary.requests.push(json!({
+                "method": request.method, "path": request.path, "body": request.body,
+            }));
             self.out
                 .line(&format!("would send {} {}", request.method, request.path));
             let body = serde_json::to_string_pretty(&request.body).unwrap_or_default();
@@ -636,6 +641,48 @@ fn failure_hint(e: &RemoteError) -> Option<String> {
         RemoteError::Status { status: 422, .. } => Some("fix what GitHub names in the policy or .github/branch-protection.json, then run `pyrel github apply` again".into()),
         other => other.hint(),
     }
+}
+
+/// The run as `pyrel github apply --format json` prints it (schema `pyrel-github-apply/1`,
+/// docs/github-apply-schema.json): the same facts as [`report`]'s lines.
+pub(crate) fn summary_json(summary: &Summary, gh: &GithubClient, dry_run: bool) -> Value {
+    let config = gh.config();
+    let items: Vec<Value> = summary
+        .items
+        .iter()
+        .map(|(item, done)| {
+            let (status, detail) = match done {
+                Done::Changed(t) => ("changed", t),
+                Done::WouldChange(t) => ("would_change", t),
+                Done::Unchanged(t) => ("unchanged", t),
+            };
+            json!({"item": item, "status": status, "detail": detail})
+        })
+        .collect();
+    let failure = summary.failure.as_ref().map(
+        |(item, e)| json!({"item": item, "message": failure_text(e), "hint": failure_hint(e)}),
+    );
+    let secrets: Vec<Value> = summary
+        .missing_secrets
+        .iter()
+        .map(|(env, secret)| {
+            json!({
+                "environment": env, "secret": secret,
+                "command": format!("gh secret set {secret} --env {env} --repo {}/{}", config.owner, config.repo),
+            })
+        })
+        .collect();
+    json!({
+        "schema": "pyrel-github-apply/1",
+        "repository": format!("{}/{}", config.owner, config.repo),
+        "dry_run": dry_run,
+        "items": items,
+        "writes": summary.writes,
+        "requests": summary.requests,
+        "failure": failure,
+        "not_attempted": summary.not_attempted,
+        "missing_secrets": secrets,
+    })
 }
 
 #[cfg(test)]

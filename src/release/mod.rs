@@ -6,6 +6,8 @@
 //! command, so a pushed tag is never left unexplained.
 
 pub(crate) mod git;
+pub(crate) mod pr;
+pub(crate) mod state;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -25,7 +27,7 @@ pub(crate) struct Stopped {
 }
 
 impl Stopped {
-    fn new(what: impl Into<String>, next: impl Into<String>) -> Self {
+    pub(crate) fn new(what: impl Into<String>, next: impl Into<String>) -> Self {
         Stopped {
             what: what.into(),
             details: Vec::new(),
@@ -33,13 +35,56 @@ impl Stopped {
         }
     }
 
-    fn details(mut self, details: Vec<String>) -> Self {
+    pub(crate) fn details(mut self, details: Vec<String>) -> Self {
         self.details = details;
         self
     }
 }
 
 pub(crate) type Step<T = ()> = std::result::Result<T, Stopped>;
+
+/// What a release did, as `pyrel release --format json` reports it (schema
+/// `pyrel-release/1`, docs/release-schema.json): filled in by the steps as they go.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub(crate) struct Facts {
+    /// `released`, `pushed` (--no-watch), `committed` (--no-push), `dry_run`, `stopped`.
+    pub(crate) outcome: Option<&'static str>,
+    /// `pull_request` or `direct`.
+    pub(crate) mode: Option<&'static str>,
+    pub(crate) tag: Option<String>,
+    pub(crate) packages: Vec<state::Package>,
+    pub(crate) release_commit: Option<String>,
+    pub(crate) pull_request: Option<String>,
+    pub(crate) tag_commit: Option<String>,
+    pub(crate) run: Option<String>,
+    pub(crate) stopped: Option<StoppedJson>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub(crate) struct StoppedJson {
+    pub(crate) what: String,
+    pub(crate) details: Vec<String>,
+    pub(crate) next: String,
+}
+
+static FACTS: std::sync::Mutex<Option<Facts>> = std::sync::Mutex::new(None);
+
+/// Records what a step did.
+pub(crate) fn note(f: impl FnOnce(&mut Facts)) {
+    let mut facts = FACTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    f(facts.get_or_insert_with(Facts::default));
+}
+
+/// Everything recorded so far.
+pub(crate) fn facts() -> Facts {
+    FACTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+        .unwrap_or_default()
+}
 
 /// Timing of the watch and verify loops, from the environment (tests make them short).
 #[derive(Debug, Clone, Copy)]
@@ -136,19 +181,32 @@ pub(crate) struct Released {
 pub(crate) struct Preflight<'a> {
     pub(crate) project: &'a Project,
     pub(crate) policy: &'a Policy,
-    pub(crate) gh: &'a GithubClient,
+    /// `None`: no GitHub token (a dry run): the GitHub checks say `unknown`.
+    pub(crate) gh: Option<&'a GithubClient>,
     pub(crate) released: &'a [Released],
     /// The tag the release will create.
     pub(crate) tag: &'a str,
     /// The command to run again once the problem is fixed.
     pub(crate) again: &'a str,
+    /// A dry run: every command a hint names keeps `--dry-run`.
+    pub(crate) dry_run: bool,
+}
+
+impl Preflight<'_> {
+    /// `pyrel release ARGS`, with `--dry-run` in a dry run.
+    fn release_cmd(&self, args: &str) -> String {
+        format!(
+            "`pyrel release {args}{}`",
+            if self.dry_run { " --dry-run" } else { "" }
+        )
+    }
 }
 
 /// Prints `preflight: NAME ... ok` for each step; stops at the first that fails.
 pub(crate) fn preflight(p: &Preflight<'_>) -> Step {
     let root = &p.project.root;
     let branch = &p.policy.default_branch;
-    let ok = |name: &str, detail: String| outln!("preflight: {name:<16} ok ({detail})");
+    let ok = |name: &str, detail: String| step!("preflight: {name:<16} ok ({detail})");
 
     let current = git::current_branch(root).unwrap_or_default();
     if current != *branch {
@@ -225,38 +283,50 @@ pub(crate) fn preflight(p: &Preflight<'_>) -> Step {
                 "the tag {tag} already exists{}",
                 if on_origin { " on origin" } else { " locally" }
             ),
-            "if its release is under way, `pyrel release --resume` on its commit; else release another version",
+            if p.dry_run {
+                format!(
+                    "if its release is under way, `pyrel release --resume --dry-run` shows where it stands; else try another version, e.g. {}",
+                    p.release_cmd("minor")
+                )
+            } else {
+                "if its release is under way, `pyrel release --resume` on its commit; else release another version".to_owned()
+            },
         ));
     }
     ok("tag is new", format!("{tag} neither local nor on origin"));
 
     let head = git::head(root)
         .map_err(|e| Stopped::new(format!("cannot read HEAD: {e}"), p.again.to_owned()))?;
-    checks_green(p, &head)?;
+    match p.gh {
+        Some(gh) => checks_green(p, gh, &head)?,
+        None => step!(
+            "preflight: {:<16} unknown (no GitHub token: export GH_TOKEN or `gh auth login` to ask GitHub)",
+            "checks"
+        ),
+    }
     not_on_index(p)?;
     doctor_clean(p)?;
     Ok(())
 }
 
 /// The status checks HEAD needs: the protection file's, else the policy's.
-fn required_checks(p: &Preflight<'_>) -> Vec<String> {
-    let from_file = p
-        .policy
+pub(crate) fn required_checks(project: &Project, policy: &Policy) -> Vec<String> {
+    let from_file = policy
         .files
         .branch_protection
         .as_ref()
-        .and_then(|rel| crate::workspace_fs::read_regular_string(p.project.root.join(rel)).ok())
+        .and_then(|rel| crate::workspace_fs::read_regular_string(project.root.join(rel)).ok())
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .map(|v| crate::github_apply::wanted_checks(&v))
         .unwrap_or_default();
     if from_file.is_empty() {
-        p.policy.required_checks.clone()
+        policy.required_checks.clone()
     } else {
         from_file
     }
 }
 
-fn remote_stop(e: &RemoteError, again: &str) -> Stopped {
+pub(crate) fn remote_stop(e: &RemoteError, again: &str) -> Stopped {
     let mut s = Stopped::new(e.to_string(), again.to_owned());
     if let Some(h) = e.hint() {
         s.details.push(format!("hint: {h}"));
@@ -277,11 +347,9 @@ fn lost_contact(e: &RemoteError, tag: &str) -> Stopped {
     s
 }
 
-fn checks_green(p: &Preflight<'_>, head: &str) -> Step {
-    let runs =
-        p.gh.check_runs(head)
-            .map_err(|e| remote_stop(&e, p.again))?;
-    let required = required_checks(p);
+fn checks_green(p: &Preflight<'_>, gh: &GithubClient, head: &str) -> Step {
+    let runs = gh.check_runs(head).map_err(|e| remote_stop(&e, p.again))?;
+    let required = required_checks(p.project, p.policy);
     let short = &head[..head.len().min(12)];
     let mut problems = Vec::new();
     let names: Vec<String> = if required.is_empty() {
@@ -302,7 +370,7 @@ fn checks_green(p: &Preflight<'_>, head: &str) -> Step {
             None => {
                 if statuses.is_none() {
                     statuses = Some(
-                        p.gh.commit_statuses(head)
+                        gh.commit_statuses(head)
                             .map_err(|e| remote_stop(&e, p.again))?,
                     );
                 }
@@ -344,7 +412,7 @@ fn checks_green(p: &Preflight<'_>, head: &str) -> Step {
         )
         .details(problems));
     }
-    outln!(
+    step!(
         "preflight: {:<16} ok ({} green on {short})",
         "checks",
         if names.is_empty() {
@@ -363,8 +431,14 @@ fn not_on_index(p: &Preflight<'_>) -> Step {
             match index.client.release_exists(&r.name, &r.version) {
                 Ok(PypiAnswer::VersionExists) => {
                     return Err(Stopped::new(
-                        format!("{} {} is already on {}: an index never takes the same version twice", r.name, r.version, index.label),
-                        "release another version, e.g. `pyrel release patch`, or pass an explicit version".to_owned(),
+                        format!(
+                            "{} {} is already on {}: an index never takes the same version twice",
+                            r.name, r.version, index.label
+                        ),
+                        format!(
+                            "release another version, e.g. {}, or pass an explicit version",
+                            p.release_cmd("minor")
+                        ),
                     )
                     .details(vec![index.page(&r.name, &r.version)]));
                 }
@@ -373,7 +447,7 @@ fn not_on_index(p: &Preflight<'_>) -> Step {
             }
         }
     }
-    outln!(
+    step!(
         "preflight: {:<16} ok ({})",
         "version is new",
         seen.join(", ")
@@ -424,7 +498,7 @@ fn doctor_clean(p: &Preflight<'_>) -> Step {
         )
         .details(errors));
     }
-    outln!(
+    step!(
         "preflight: {:<16} ok ({} finding(s), no error)",
         "doctor --offline",
         report.findings().count()
@@ -442,7 +516,7 @@ pub(crate) fn push(root: &Path, branch: &str, tag: &str) -> Step {
             "fix the cause, then `pyrel release --resume` (it pushes the tag and goes on)",
         )
     })?;
-    outln!("pushed: {branch} and {tag} to origin");
+    step!("pushed: {branch} and {tag} to origin");
     Ok(())
 }
 
@@ -465,22 +539,33 @@ pub(crate) fn watch(
         gh.config().repo
     );
     let mut announced_wait = false;
+    let mut announced_other = false;
     let mut run = loop {
         let runs = gh.runs_for_tag(tag).map_err(|e| lost_contact(&e, tag))?;
-        // A run of this tag's commit first; a re-pushed tag of the same name may
-        // have older runs.
-        if let Some(run) = runs
+        let (ours, others): (Vec<WorkflowRun>, Vec<WorkflowRun>) = runs
             .into_iter()
             .filter(|r| {
                 r.head_branch.as_deref() == Some(tag)
                     && workflow.is_none_or(|w| r.path.is_empty() || r.path.starts_with(w))
             })
-            .max_by_key(|r| (r.head_sha == sha, r.id))
-        {
+            .partition(|r| r.head_sha == sha);
+        // Only a run of the release commit is the release run: a run of a tag of the
+        // same name on another commit (re-pushed, or a teammate's) never is.
+        if let Some(run) = ours.into_iter().max_by_key(|r| r.id) {
             break run;
         }
+        if let Some(other) = others.first().filter(|_| !announced_other) {
+            step!(
+                "watch: {} is a run of {} on another commit ({}), not of the release commit {}: not watched",
+                other.html_url,
+                tag,
+                &other.head_sha[..other.head_sha.len().min(12)],
+                &sha[..sha.len().min(12)]
+            );
+            announced_other = true;
+        }
         if !announced_wait {
-            outln!("watch: waiting for the release run of {tag} to start");
+            step!("watch: waiting for the release run of {tag} to start");
             announced_wait = true;
         }
         if started.elapsed() >= timing.timeout {
@@ -492,7 +577,8 @@ pub(crate) fn watch(
         std::thread::sleep(wait);
         wait = timing.next(wait);
     };
-    outln!("watch: release run {}", run.html_url);
+    note(|f| f.run = Some(run.html_url.clone()));
+    step!("watch: release run {}", run.html_url);
     let mut last_status = String::new();
     let mut progress = Progress::new();
     let mut announced: Vec<String> = Vec::new();
@@ -504,7 +590,7 @@ pub(crate) fn watch(
         }
         if status != last_status {
             progress.clear();
-            outln!("watch: run {status}");
+            step!("watch: run {status}");
             last_status.clone_from(&status);
         }
         if status == "waiting" {
@@ -551,7 +637,7 @@ pub(crate) fn watch(
     }
     match run.conclusion.as_deref() {
         Some("success") => {
-            outln!("watch: run succeeded");
+            step!("watch: run succeeded");
             Ok(run)
         }
         other => Err(Stopped::new(
@@ -648,7 +734,7 @@ pub(crate) fn verify(
                     "check the publish job's log of the run; if the upload did happen, wait and run `pyrel release --resume`",
                 ));
             }
-            outln!(
+            step!(
                 "verify: {} {} is on {}: {}",
                 r.name,
                 r.version,
@@ -661,7 +747,7 @@ pub(crate) fn verify(
     for attempt in 1..=timing.verify_tries {
         match gh.release_by_tag(tag) {
             Ok(Some(release)) => {
-                outln!("verify: GitHub Release {tag}: {}", release.html_url);
+                step!("verify: GitHub Release {tag}: {}", release.html_url);
                 return Ok(());
             }
             Ok(None) => {}

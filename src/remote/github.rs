@@ -12,7 +12,9 @@ use super::github_types::{
 use super::http::{Answer, Call, Http};
 use super::{RemoteError, Secret, DEFAULT_RETRY_CAP, DEFAULT_TIMEOUT};
 
-// The calls of `github apply` and `release` (a child module: it shares `send`).
+// The calls of `github apply` and `release` (child modules: they share `send`).
+mod pulls;
+pub(crate) use pulls::{MergeSettings, PullRequest};
 mod write;
 
 /// The public API base; GitHub Enterprise and tests override it with `GITHUB_API_URL`.

@@ -20,6 +20,7 @@ mod secret;
 pub use error::RemoteError;
 pub(crate) use github::token_from_env_only;
 pub use github::{token_from_env, GithubClient, GithubConfig, TokenSource};
+pub(crate) use github::{MergeSettings, PullRequest};
 pub use github_types::RuleKind;
 pub(crate) use github_types::{
     BranchProtection, Enabled, Environment, Ruleset, RulesetDetail, WorkflowRun,

@@ -93,6 +93,19 @@ pub type Handler = Arc<dyn Fn(&Recorded) -> Option<Reply> + Send + Sync>;
 #[derive(Clone, Default)]
 struct HandlerSlot(Option<Handler>);
 
+/// Rewrites every reply body just before it is sent (values known only at request
+/// time, such as the commit a pushed tag points at).
+pub type Rewrite = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
+#[derive(Clone, Default)]
+struct RewriteSlot(Option<Rewrite>);
+
+impl std::fmt::Debug for RewriteSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "rewrite" } else { "none" })
+    }
+}
+
 impl std::fmt::Debug for HandlerSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(if self.0.is_some() { "handler" } else { "none" })
@@ -131,6 +144,7 @@ pub struct Routes {
     delay: Duration,
     /// Consulted after `first`/`always`, before the routes.
     handler: HandlerSlot,
+    rewrite: RewriteSlot,
 }
 
 impl Routes {
@@ -190,6 +204,12 @@ impl Routes {
         self
     }
 
+    /// Every reply body passes through `rewrite` before it is sent.
+    pub fn rewrite(mut self, rewrite: Rewrite) -> Self {
+        self.rewrite = RewriteSlot(Some(rewrite));
+        self
+    }
+
     /// Every reply waits `delay` first.
     pub fn delay_all(mut self, delay: Duration) -> Self {
         self.delay = delay;
@@ -217,6 +237,9 @@ impl Routes {
             Reply::error(404, "Not Found")
         };
         reply.delay += self.delay;
+        if let Some(rewrite) = &self.rewrite.0 {
+            reply.body = rewrite(&reply.body);
+        }
         reply
     }
 
