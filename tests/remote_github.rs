@@ -471,7 +471,8 @@ fn pages_are_followed_on_the_same_host_only() {
         ]
     );
 
-    // A next link to another host is not followed: the token stays home.
+    // A next link to another host is not followed: the token stays home, and the
+    // first page is not taken for the whole list.
     let elsewhere = Reply::json(200, &gh::environments_body(&["pypi"])).header(
         "Link",
         "<http://elsewhere.invalid/environments?page=2>; rel=\"next\"",
@@ -479,7 +480,12 @@ fn pages_are_followed_on_the_same_host_only() {
     let server = gh::all_good()
         .route("GET", &path("/environments"), elsewhere)
         .start();
-    assert_eq!(client(&server).environments().unwrap().len(), 1);
+    let err = client(&server).environments().unwrap_err();
+    assert!(
+        matches!(err, RemoteError::Incomplete { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("leaves the API base"), "{err}");
     assert_eq!(server.requests().len(), 1);
 }
 

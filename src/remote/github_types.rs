@@ -152,6 +152,12 @@ pub(crate) struct Enabled {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct BranchProtection {
+    /// Optional in the schema, like every field here; typed so that an answer giving
+    /// them another type is a decode error rather than "protected with nothing".
+    #[allow(dead_code)]
+    pub(crate) url: Option<String>,
+    #[allow(dead_code)]
+    pub(crate) name: Option<String>,
     pub required_status_checks: Option<RequiredStatusChecks>,
     pub required_pull_request_reviews: Option<RequiredReviews>,
     pub(crate) enforce_admins: Option<Enabled>,

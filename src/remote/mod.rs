@@ -26,7 +26,7 @@ pub(crate) use github_types::{
 };
 pub(crate) use pypi::normalize_project_name;
 pub use pypi::{PypiAnswer, PypiClient};
-pub(crate) use secret::redact;
+pub(crate) use secret::{clean_json, redact, redact_known, remember, server_text};
 pub use secret::Secret;
 
 use std::collections::VecDeque;
