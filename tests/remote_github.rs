@@ -481,10 +481,7 @@ fn pages_are_followed_on_the_same_host_only() {
         .route("GET", &path("/environments"), elsewhere)
         .start();
     let err = client(&server).environments().unwrap_err();
-    assert!(
-        matches!(err, RemoteError::Incomplete { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, RemoteError::Incomplete { .. }), "{err:?}");
     assert!(err.to_string().contains("leaves the API base"), "{err}");
     assert_eq!(server.requests().len(), 1);
 }

@@ -282,9 +282,7 @@ impl GithubClient {
                     };
                 }
                 Some(next) if !next.starts_with(&format!("{}/", self.config.api_base)) => {
-                    return Err(incomplete(
-                        "a `next` page link leaves the API base".into(),
-                    ));
+                    return Err(incomplete("a `next` page link leaves the API base".into()));
                 }
                 Some(next) if seen.contains(&next) => {
                     return Err(incomplete(
@@ -297,9 +295,7 @@ impl GithubClient {
                 }
             }
         }
-        Err(incomplete(format!(
-            "more than {MAX_PAGES} pages of 100"
-        )))
+        Err(incomplete(format!("more than {MAX_PAGES} pages of 100")))
     }
 
     /// `GET /repos/{owner}/{repo}`.

@@ -26,8 +26,8 @@ pub(crate) use github_types::{
 };
 pub(crate) use pypi::normalize_project_name;
 pub use pypi::{PypiAnswer, PypiClient};
-pub(crate) use secret::{clean_json, redact, redact_known, remember, server_text};
 pub use secret::Secret;
+pub(crate) use secret::{clean_json, redact, redact_known, remember, server_text};
 
 use std::collections::VecDeque;
 use std::sync::Mutex;

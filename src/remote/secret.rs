@@ -176,7 +176,9 @@ pub(crate) fn remember(secret: &Secret) {
     if secret.is_empty() {
         return;
     }
-    let mut known = KNOWN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut known = KNOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !known.contains(secret) {
         known.push(secret.clone());
     }
@@ -187,7 +189,9 @@ pub(crate) fn remember(secret: &Secret) {
 pub(crate) fn redact_known(text: &str) -> String {
     static FROM_ENV: std::sync::OnceLock<Option<Secret>> = std::sync::OnceLock::new();
     let env = FROM_ENV.get_or_init(super::token_from_env_only);
-    let known = KNOWN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let known = KNOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let secrets: Vec<&Secret> = env.iter().chain(known.iter()).collect();
     redact(text, &secrets)
 }
@@ -261,6 +265,45 @@ mod tests {
             "uses pypa/gh-action-pypi-publish and ghp_short"
         );
         assert_eq!(redact("naïve ✓ text", &[]), "naïve ✓ text");
+    }
+
+    #[test]
+    fn a_secret_is_masked_in_every_spelling() {
+        let s = Secret::new("fake token/+x");
+        for spelling in [
+            "fake token/+x",
+            "fake%20token%2F%2Bx",
+            "fake+token%2f%2bx",
+            "%66%61%6B%65%20%74%6F%6B%65%6E%2F%2B%78",
+            "%66%61%6b%65+%74%6f%6b%65%6e%2f%2b%78",
+        ] {
+            assert_eq!(
+                redact(&format!("https://x/runs/77?t={spelling}&u=1"), &[&s]),
+                "https://x/runs/77?t=***&u=1",
+                "{spelling}"
+            );
+        }
+        // A lone `%`, a broken escape or a near miss stay as they are.
+        for text in ["100%", "%zz fake", "fake token/+", "%66ake tokeN/+x"] {
+            assert_eq!(redact(text, &[&s]), text);
+        }
+        assert_eq!(redact("é fake token/+x é", &[&s]), "é *** é");
+    }
+
+    #[test]
+    fn server_text_is_one_line_of_inert_text() {
+        assert_eq!(
+            server_text("ok\n\u{1b}[32mreleased\u{1b}[0m\r\t\u{202e}", &[]),
+            "ok\\u000a\\u001b[32mreleased\\u001b[0m\\u000d\\u0009\\u202e"
+        );
+        assert_eq!(server_text("naïve ✓ text", &[]), "naïve ✓ text");
+        let mut v =
+            serde_json::json!({"a\nb": ["x\u{7}", 1, {"c": "ghp_FAKE0000000000000000000000"}]});
+        clean_json(&mut v, &[]);
+        assert_eq!(
+            v,
+            serde_json::json!({"a\\u000ab": ["x\\u0007", 1, {"c": "***"}]})
+        );
     }
 
     /// The first implementation, character by character: the oracle for the one that

@@ -277,6 +277,11 @@ fn applies_to_branch(r: &Value, branch: &str) -> bool {
             })
 }
 
+/// The answer the state gives `r`, for a test's own handler around the live fake.
+pub fn answer(s: &mut State, r: &Recorded) -> Reply {
+    handle(s, r)
+}
+
 fn handle(s: &mut State, r: &Recorded) -> Reply {
     let full = r.path().to_owned();
     if let Some((_, _, reply)) = s
