@@ -111,9 +111,11 @@ impl Run<'_> {
         if self.dry_run {
             self.out
                 .line(&format!("would send {} {}", request.method, request.path));
-            let body = serde_json::to_string_pretty(&request.body).unwrap_or_default();
-            for l in body.lines() {
-                self.out.line(&format!("  {l}"));
+            if !request.body.is_null() {
+                let body = serde_json::to_string_pretty(&request.body).unwrap_or_default();
+                for l in body.lines() {
+                    self.out.line(&format!("  {l}"));
+                }
             }
         } else {
             send(self.gh, &request.body)?;
@@ -206,6 +208,33 @@ pub(crate) fn tag_patterns(project: &Project, policy: &Policy) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Tags no release has: a tag rule of a publishing environment matching one of them
+/// lets more than the release tags deploy.
+const NOT_RELEASE_TAGS: &[&str] = &["latest", "nightly", "0", "x"];
+
+/// Why a deployment policy does not belong on a publishing environment, if it does not:
+/// a branch rule (a publishing environment deploys from release tags only; the one
+/// exception is the default branch on TestPyPI when the policy builds dev releases), or
+/// a tag rule that also matches tags no release has. The one rule for `pyrel doctor`
+/// (PR301) and `pyrel github apply`, which removes what this names.
+pub(crate) fn unwanted_policy(
+    policy: &Policy,
+    is_testpypi: bool,
+    rule: &crate::remote::DeploymentBranchPolicy,
+) -> Option<String> {
+    if rule.is_branch() {
+        if is_testpypi && policy.dev_builds && rule.name == policy.default_branch {
+            return None;
+        }
+        return Some(format!("branch rule `{}` lets a branch deploy", rule.name));
+    }
+    let glob = globset::Glob::new(&rule.name).ok()?.compile_matcher();
+    NOT_RELEASE_TAGS
+        .iter()
+        .find(|t| glob.is_match(t))
+        .map(|t| format!("tag rule `{}` also lets a tag like `{t}` deploy", rule.name))
 }
 
 /// The environment labels and the protection and ruleset labels, in the order applied.
@@ -480,6 +509,36 @@ fn environment(
             Err(e) => return Err(e),
         }
     };
+    for rule in &existing {
+        let Some(why) = unwanted_policy(policy, is_testpypi, rule) else {
+            continue;
+        };
+        let Some(id) = rule.id else {
+            return Err(RemoteError::Decode {
+                endpoint: format!(
+                    "GET {}",
+                    gh.repo_endpoint(&format!(
+                        "/environments/{}/deployment-branch-policies",
+                        remote_segment(name)
+                    ))
+                ),
+                message: format!("the {why}, and GitHub gave it no `id` to remove it by"),
+            });
+        };
+        let path = gh.repo_endpoint(&format!(
+            "/environments/{}/deployment-branch-policies/{id}",
+            remote_segment(name)
+        ));
+        run.write(
+            format!("{why}: removed"),
+            Request {
+                method: "DELETE",
+                path,
+                body: Value::Null,
+            },
+            |gh, _| gh.delete_deployment_branch_policy(name, id),
+        )?;
+    }
     let mut wanted: Vec<(String, &str)> = patterns.iter().map(|p| (p.clone(), "tag")).collect();
     // Dev builds deploy to TestPyPI from pushes to the default branch.
     if is_testpypi && policy.dev_builds {

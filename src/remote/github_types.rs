@@ -122,7 +122,9 @@ pub struct DeploymentBranchPolicySetting {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct DeploymentBranchPolicy {
-    pub(crate) id: u64,
+    /// Optional in the schema (and so is `name`): a policy without an id cannot be
+    /// removed by `github apply`, one without a name matches no ref.
+    pub(crate) id: Option<u64>,
     pub name: String,
     /// `branch` or `tag`; GitHub omits it for policies created before tag policies
     /// existed, and those are branch policies.

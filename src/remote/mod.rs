@@ -22,7 +22,8 @@ pub(crate) use github::token_from_env_only;
 pub use github::{token_from_env, GithubClient, GithubConfig, TokenSource};
 pub use github_types::RuleKind;
 pub(crate) use github_types::{
-    BranchProtection, Enabled, Environment, Ruleset, RulesetDetail, WorkflowRun,
+    BranchProtection, BranchRule, DeploymentBranchPolicy, Enabled, Environment, Ruleset,
+    RulesetDetail, WorkflowRun,
 };
 pub(crate) use pypi::normalize_project_name;
 pub use pypi::{PypiAnswer, PypiClient};

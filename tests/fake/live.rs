@@ -411,6 +411,22 @@ fn handle(s: &mut State, r: &Recorded) -> Reply {
             s.next_id += 1;
             ok(policy_json(id, pattern, kind))
         }
+        ("DELETE", ["environments", name, "deployment-branch-policies", id]) => {
+            let Some(e) = s.envs.get_mut(*name) else {
+                return not_found();
+            };
+            let before = e.branch_policies.len();
+            e.branch_policies.retain(|(i, _, _)| i.to_string() != *id);
+            if e.branch_policies.len() == before {
+                return not_found();
+            }
+            Reply {
+                status: 204,
+                headers: Vec::new(),
+                body: String::new(),
+                delay: std::time::Duration::ZERO,
+            }
+        }
         ("GET", ["branches", branch, "protection"]) if *branch == BRANCH => match &s.protection {
             Some(p) => ok(p.clone()),
             None => Reply::json(

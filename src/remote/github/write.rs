@@ -99,7 +99,24 @@ impl GithubClient {
             self.repo_path(),
             encode_segment(environment)
         );
-        self.write("POST", &path, body, &["id", "name"])
+        // The schema requires no field of a policy; `{}` is still refused.
+        self.write("POST", &path, body, &[])
+    }
+
+    /// `DELETE /repos/{owner}/{repo}/environments/{name}/deployment-branch-policies/{id}`
+    /// (204, no body).
+    pub(crate) fn delete_deployment_branch_policy(
+        &self,
+        environment: &str,
+        id: u64,
+    ) -> Result<(), RemoteError> {
+        let path = format!(
+            "{}/environments/{}/deployment-branch-policies/{id}",
+            self.repo_path(),
+            encode_segment(environment)
+        );
+        let url = format!("{}{path}", self.config.api_base);
+        self.send("DELETE", &url, &path, None).map(|_| ())
     }
 
     /// `GET /users/{username}`.
