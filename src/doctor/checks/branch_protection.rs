@@ -15,6 +15,10 @@ What it checks
   protection of the default branch on GitHub, classic branch protection and rulesets
   together, and reports each thing the live side lacks: a required status check, the
   number of approving reviews, admins included, force pushes and deletions blocked.
+  Each ruleset is read whole for its bypass actors: a rule the admin role or the
+  organization admins may bypass (in any bypass mode) does not count as applying to
+  admins, and a bypass list the token cannot see makes the check unknown. Rulesets in
+  `evaluate` mode enforce nothing and do not count.
 
 Why it matters
   The release trusts the default branch: tags are cut from it and the release gates on
