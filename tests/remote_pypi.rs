@@ -44,8 +44,22 @@ fn existing_versions_compare_by_pep440() {
             latest: Some("2.0.0rc1".into())
         }
     );
+    // Each version's own document first (PEP 440 normal form), then the project's.
+    let urls: Vec<String> = server.requests().iter().map(|r| r.url.clone()).collect();
+    assert_eq!(
+        urls[..4],
+        [
+            "/pypi/pyrel-demo/1.0.0/json",
+            "/pypi/pyrel-demo/json",
+            "/pypi/pyrel-demo/1.0/json",
+            "/pypi/pyrel-demo/json"
+        ]
+    );
+    assert!(
+        urls.contains(&"/pypi/pyrel-demo/2.0.0rc1/json".to_owned()),
+        "{urls:?}"
+    );
     for r in server.requests() {
-        assert_eq!(r.url, "/pypi/pyrel-demo/json");
         assert_eq!(
             r.header("authorization"),
             None,
@@ -64,7 +78,8 @@ fn project_names_are_normalized_before_asking() {
             .unwrap(),
         PypiAnswer::VersionExists
     );
-    assert_eq!(server.requests()[0].url, "/pypi/pyrel-demo/json");
+    assert_eq!(server.requests()[0].url, "/pypi/pyrel-demo/1.0.0/json");
+    assert_eq!(server.requests()[1].url, "/pypi/pyrel-demo/json");
 }
 
 #[test]
@@ -101,7 +116,7 @@ fn server_error_names_the_endpoint() {
     assert_eq!(
         err,
         RemoteError::Server {
-            endpoint: "GET /pypi/pyrel-demo/json".into(),
+            endpoint: "GET /pypi/pyrel-demo/1.0.0/json".into(),
             status: 500,
             // An HTML error page is not worth quoting.
             message: String::new(),
@@ -109,7 +124,7 @@ fn server_error_names_the_endpoint() {
     );
     assert_eq!(
         err.to_string(),
-        "GET /pypi/pyrel-demo/json: server error 500"
+        "GET /pypi/pyrel-demo/1.0.0/json: server error 500"
     );
 }
 
@@ -125,7 +140,7 @@ fn slow_index_times_out_fast() {
     assert_eq!(
         err,
         RemoteError::Timeout {
-            endpoint: "GET /pypi/pyrel-demo/json".into(),
+            endpoint: "GET /pypi/pyrel-demo/1.0.0/json".into(),
             after: Duration::from_millis(300)
         }
     );

@@ -63,3 +63,57 @@ pub fn server_500() -> Routes {
         delay: std::time::Duration::ZERO,
     })
 }
+
+/// The project document as the JSON API documents it today: `info` and `urls` of the
+/// latest version, no deprecated `releases` key. `project_urls` as given.
+pub fn project_body_documented(name: &str, latest: &str, project_urls: Value) -> Value {
+    json!({
+        "info": {
+            "name": name,
+            "version": latest,
+            "summary": "A fake project",
+            "requires_python": ">=3.9",
+            "home_page": null,
+            "project_urls": project_urls,
+            "yanked": false,
+        },
+        "last_serial": 1,
+        "urls": [],
+        "vulnerabilities": [],
+    })
+}
+
+/// `GET /pypi/{name}/{version}/json`: the document of one version.
+pub fn version_body(name: &str, version: &str) -> Value {
+    let mut body = project_body_documented(name, version, Value::Null);
+    body["urls"] = json!([{
+        "filename": format!("{}-{version}-py3-none-any.whl", name.replace('-', "_")),
+        "packagetype": "bdist_wheel",
+        "url": format!("https://files.example.invalid/{name}-{version}-py3-none-any.whl"),
+        "yanked": false,
+        "digests": {"sha256": "0".repeat(64)},
+    }]);
+    body
+}
+
+/// An index that follows the documented API only: the project documents without
+/// `releases`, each of `versions` at its own endpoint, anything else 404.
+pub fn documented_index(projects: &[(&str, &[&str], Value)]) -> Routes {
+    let mut routes = Routes::new();
+    for (name, versions, urls) in projects {
+        let latest = versions.last().copied().unwrap_or("0");
+        routes = routes.route(
+            "GET",
+            &format!("/pypi/{name}/json"),
+            Reply::json(200, &project_body_documented(name, latest, urls.clone())),
+        );
+        for v in *versions {
+            routes = routes.route(
+                "GET",
+                &format!("/pypi/{name}/{v}/json"),
+                Reply::json(200, &version_body(name, v)),
+            );
+        }
+    }
+    routes
+}

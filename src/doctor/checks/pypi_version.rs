@@ -16,8 +16,11 @@ pub(crate) const CHECK: Check = Check {
 const DOCS: &str = "
 What it checks
   Asks the PyPI JSON API (`PYREL_PYPI_URL` overrides the index) whether each package's
-  current version already exists there, comparing by PEP 440. A package PyPI does not
-  know yet is reported as a first release (info). Versions derived from tags are skipped.
+  current version already exists there: the version's own document
+  (`/pypi/NAME/VERSION/json`, 404 = not there), then the project's (`/pypi/NAME/json`,
+  404 = no such project). The deprecated `releases` key is read when the index still
+  sends it and never required; versions compare by PEP 440. A package PyPI does not know
+  yet is reported as a first release (info). Versions derived from tags are skipped.
 
 Why it matters
   PyPI never accepts the same version twice, even after deletion: a release of an
