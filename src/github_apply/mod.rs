@@ -9,7 +9,7 @@
 //! run, and the summary says what was changed and what was not.
 
 mod rulesets;
-pub(crate) use rulesets::wanted_checks;
+pub(crate) use rulesets::{tag_ruleset_body, wanted_checks};
 
 use std::path::{Path, PathBuf};
 
@@ -210,6 +210,72 @@ pub(crate) fn tag_patterns(project: &Project, policy: &Policy) -> Vec<String> {
     out
 }
 
+/// The body of `PUT /repos/{owner}/{repo}/environments/{name}` pyrel starts from for a
+/// publishing environment: deployments only from the selected refs (the rules of
+/// [`deployment_rules`]). `github apply` adds the reviewers and keeps a wait timer; the
+/// guide (docs/RELEASING.md) shows this body as is. One definition for both.
+pub(crate) fn environment_body() -> Value {
+    json!({
+        "deployment_branch_policy": {"protected_branches": false, "custom_branch_policies": true},
+    })
+}
+
+/// The deployment rules a publishing environment gets, `(pattern, "tag" | "branch")`: the
+/// release tags, and on TestPyPI the default branch when the policy builds dev releases.
+pub(crate) fn deployment_rules(
+    project: &Project,
+    policy: &Policy,
+    is_testpypi: bool,
+) -> Vec<(String, &'static str)> {
+    let mut wanted: Vec<(String, &'static str)> = tag_patterns(project, policy)
+        .into_iter()
+        .map(|p| (p, "tag"))
+        .collect();
+    // Dev builds deploy to TestPyPI from pushes to the default branch.
+    if is_testpypi && policy.dev_builds {
+        wanted.push((policy.default_branch.clone(), "branch"));
+    }
+    wanted
+}
+
+/// The body of `POST .../environments/{name}/deployment-branch-policies`.
+pub(crate) fn deployment_rule_body(pattern: &str, kind: &str) -> Value {
+    json!({"name": pattern, "type": kind})
+}
+
+/// The requests that set a fresh repository up as pyrel wants it, `(method, path after
+/// /repos/{owner}/{repo}, body)`, in the order `github apply` sends them when the policy
+/// names no reviewer: what docs/RELEASING.md renders, so following the guide and running
+/// apply end in the same state (tests/remote_guide.rs proves the bodies equal).
+pub(crate) fn guide_requests(
+    project: &Project,
+    policy: &Policy,
+) -> Vec<(&'static str, String, Value)> {
+    let mut out = Vec::new();
+    for env in environments(policy) {
+        let is_testpypi = env != policy.pypi_environment;
+        let segment = remote_segment(&env);
+        out.push((
+            "PUT",
+            format!("/environments/{segment}"),
+            environment_body(),
+        ));
+        for (pattern, kind) in deployment_rules(project, policy, is_testpypi) {
+            out.push((
+                "POST",
+                format!("/environments/{segment}/deployment-branch-policies"),
+                deployment_rule_body(&pattern, kind),
+            ));
+        }
+    }
+    out.push((
+        "POST",
+        "/rulesets".to_owned(),
+        rulesets::tag_ruleset_body(&tag_patterns(project, policy)),
+    ));
+    out
+}
+
 /// Tags no release has: a tag rule of a publishing environment matching one of them
 /// lets more than the release tags deploy.
 const NOT_RELEASE_TAGS: &[&str] = &["latest", "nightly", "0", "x"];
@@ -322,10 +388,10 @@ fn steps(
         let is_testpypi = env != policy.pypi_environment;
         environment(
             run,
+            project,
             policy,
             &env,
             reviewers.as_deref(),
-            &patterns,
             is_testpypi,
         )
         .map_err(at(&item))?;
@@ -420,10 +486,10 @@ fn live_reviewers(env: &Environment) -> Vec<ReviewerId> {
 
 fn environment(
     run: &mut Run<'_>,
+    project: &Project,
     policy: &Policy,
     name: &str,
     reviewers: Option<&[ReviewerId]>,
-    patterns: &[String],
     is_testpypi: bool,
 ) -> std::result::Result<(), RemoteError> {
     let gh = run.gh;
@@ -473,9 +539,7 @@ fn environment(
         why.push(format!("prevent_self_review {want_prevent}"));
     }
     if !why.is_empty() {
-        let mut body = json!({
-            "deployment_branch_policy": {"protected_branches": false, "custom_branch_policies": true},
-        });
+        let mut body = environment_body();
         if let Some(wait) = live.as_ref().and_then(Environment::wait_timer) {
             body["wait_timer"] = json!(wait);
         }
@@ -539,12 +603,7 @@ fn environment(
             |gh, _| gh.delete_deployment_branch_policy(name, id),
         )?;
     }
-    let mut wanted: Vec<(String, &str)> = patterns.iter().map(|p| (p.clone(), "tag")).collect();
-    // Dev builds deploy to TestPyPI from pushes to the default branch.
-    if is_testpypi && policy.dev_builds {
-        wanted.push((policy.default_branch.clone(), "branch"));
-    }
-    for (pattern, kind) in wanted {
+    for (pattern, kind) in deployment_rules(project, policy, is_testpypi) {
         let present = existing.iter().any(|p| {
             p.name == pattern
                 && (if kind == "tag" {
@@ -565,7 +624,7 @@ fn environment(
             Request {
                 method: "POST",
                 path,
-                body: json!({"name": pattern, "type": kind}),
+                body: deployment_rule_body(&pattern, kind),
             },
             |gh, body| gh.create_deployment_branch_policy(name, body).map(|_| ()),
         )?;

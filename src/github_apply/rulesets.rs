@@ -149,8 +149,11 @@ fn branch_ruleset_body(policy: &Policy, want: &Value) -> Value {
     })
 }
 
-/// The ruleset that keeps release tags from being moved or deleted.
-fn tag_ruleset_body(patterns: &[String]) -> Value {
+/// The ruleset that keeps release tags from being moved or deleted, by anyone: no
+/// bypass actor, admins included. Creating a release tag stays open (the release
+/// manager pushes it; the environment's reviewers gate the upload). The one definition
+/// `github apply` sends and docs/RELEASING.md renders.
+pub(crate) fn tag_ruleset_body(patterns: &[String]) -> Value {
     json!({
         "name": TAG_RULESET,
         "target": "tag",
