@@ -664,7 +664,8 @@ fn remote_segment(name: &str) -> String {
 }
 
 /// Prints the closing lines: missing secrets with the command that sets each, the
-/// failure with its hint, and what was not applied.
+/// failure with its hint, and what was not applied (docs/security.md: a stop after a
+/// partial remote change).
 pub(crate) fn report(summary: &Summary, gh: &GithubClient, dry_run: bool, out: &mut dyn Out) {
     let config = gh.config();
     for (env, secret) in &summary.missing_secrets {

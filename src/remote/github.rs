@@ -242,7 +242,7 @@ impl GithubClient {
     /// still follows after [`MAX_PAGES`] pages, and a list shorter than the
     /// `total_count` its pages announce, are [`RemoteError::Incomplete`]. Doctor makes
     /// that `unknown`, `github apply` and `release` stop: nothing decides on part of a
-    /// list.
+    /// list (docs/security.md, Lists).
     pub(super) fn get_all<P: DeserializeOwned, T>(
         &self,
         path: &str,

@@ -96,7 +96,8 @@ impl Http {
     /// redirect anywhere else is followed without it. A read follows any redirect; a
     /// write (anything but `GET`/`HEAD`) follows only a same-origin 307 or 308, which
     /// keep its method and body: a 301/302/303 would be replayed as a GET and its answer
-    /// taken for the write's, so it is a [`RemoteError::Redirected`] instead.
+    /// taken for the write's, so it is a [`RemoteError::Redirected`] instead. The rule of
+    /// docs/security.md (Redirects).
     fn once(&self, call: &Call<'_>) -> Result<Answer, RemoteError> {
         let origin = origin_of(call.url);
         let mut url = call.url.to_owned();
