@@ -108,8 +108,8 @@ fn version_existence_comes_from_the_version_document_not_releases() {
         ]
     );
     assert_eq!(index.hits("GET", "/pypi/dashboard-core/2.0.0/json"), 1);
-    // A version found at its own endpoint needs no project document.
-    assert_eq!(index.hits("GET", "/pypi/dashboard-core/json"), 0);
+    // The project document is asked once, for whose the name is.
+    assert_eq!(index.hits("GET", "/pypi/dashboard-core/json"), 1);
     assert_eq!(index.hits("GET", "/pypi/dashboard-api/2.0.0/json"), 1);
 }
 
@@ -150,4 +150,67 @@ fn a_version_document_naming_another_version_is_unknown() {
     let (status, _) = pypi_check(dir.path(), &index);
     assert!(status.starts_with("unknown"), "{status}");
     assert!(status.contains("names version 1.0.0"), "{status}");
+}
+
+const FOREIGN: &str = "the name dashboard on PyPI looks like another project's (latest 0.0.6): its project URLs do not point at github.com/octocat/Hello-World and none of the versions this repository tagged is there";
+
+#[test]
+fn a_name_that_belongs_to_another_project_is_a_warning() {
+    let dir = repo();
+    // `dashboard` on PyPI is an unrelated project: another repository (one whose name
+    // only starts like ours), none of our versions.
+    let index = pypi::documented_index(&[
+        ("dashboard-core", &["1.5.0"], ours()),
+        (
+            "dashboard",
+            &["0.0.5", "0.0.6"],
+            json!({"Homepage": "https://github.com/octocat/Hello-World-fork", "Docs": null}),
+        ),
+    ])
+    .start();
+    let (status, findings) = pypi_check(dir.path(), &index);
+    assert!(status.starts_with("warn"), "{status}");
+    assert_eq!(
+        findings,
+        [
+            (
+                "info".to_owned(),
+                "dashboard-api is not on PyPI yet: 2.0.0 will be its first release".to_owned()
+            ),
+            ("warning".to_owned(), FOREIGN.to_owned()),
+        ]
+    );
+
+    // The same URLs, but a version this repository tagged is there: the name is ours.
+    git(dir.path(), &["add", "-A"]);
+    git(
+        dir.path(),
+        &[
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.invalid",
+            "commit",
+            "-q",
+            "-m",
+            "Release 0.0.6",
+        ],
+    );
+    git(dir.path(), &["tag", "v0.0.6"]);
+    let (status, findings) = pypi_check(dir.path(), &index);
+    assert!(status.starts_with("pass"), "{status} {findings:?}");
+
+    // Its URLs naming this repository are enough, whatever the tags.
+    git(dir.path(), &["tag", "-d", "v0.0.6"]);
+    let index = pypi::documented_index(&[
+        ("dashboard-core", &["1.5.0"], ours()),
+        (
+            "dashboard",
+            &["0.0.6"],
+            json!({"Repository": "https://GitHub.com/octocat/Hello-World.git"}),
+        ),
+    ])
+    .start();
+    let (status, findings) = pypi_check(dir.path(), &index);
+    assert!(status.starts_with("pass"), "{status} {findings:?}");
 }

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 
 use super::{Reply, Routes};
 
-/// A project JSON document with the given releases; the last one is `info.version`.
+/// A project JSON document with the given releases; the last one is `info.version`. Its
+/// project URLs name the fake GitHub's repository (`octocat/Hello-World`).
 pub fn project_body(name: &str, versions: &[&str]) -> Value {
     let releases: serde_json::Map<String, Value> = versions
         .iter()
@@ -32,6 +33,8 @@ pub fn project_body(name: &str, versions: &[&str]) -> Value {
             "summary": "A fake project",
             "requires_python": ">=3.9",
             "yanked": false,
+            // The project of the fake GitHub's repository: the name is ours.
+            "project_urls": {"Source": "https://github.com/octocat/Hello-World"},
         },
         "last_serial": 1,
         "releases": releases,
