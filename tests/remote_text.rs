@@ -435,3 +435,147 @@ fn a_redirected_write_is_a_failure_unless_it_keeps_the_method() {
         true
     );
 }
+
+/// A release run, its URL carrying the token as the server reflects it.
+fn run_body(status: &str, conclusion: Option<&str>, html_url: &str) -> Value {
+    json!({
+        "id": 77, "name": "Release", "node_id": "WFR_77", "head_branch": "v1.5.0",
+        "head_sha": "0000000000000000000000000000000000000000",
+        "path": ".github/workflows/release.yml", "run_number": 3, "event": "push",
+        "display_title": "Release 1.5.0", "status": status, "conclusion": conclusion,
+        "workflow_id": 159038, "run_attempt": 1,
+        "url": "https://api.github.com/repos/octocat/Hello-World/actions/runs/77",
+        "html_url": html_url,
+        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:01:00Z",
+    })
+}
+
+/// The watch and verify lines print the run's and the release's URLs from the server
+/// with the token masked, whatever its spelling.
+#[test]
+fn a_token_reflected_in_the_run_url_is_masked_on_the_watch_line() {
+    let repo = released_repo();
+    let s = spellings(ODD_TOKEN);
+    let run_url = format!(
+        "https://github.com/octocat/Hello-World/actions/runs/77?t={}&u={}",
+        s[1], s[3]
+    );
+    let runs = |runs: Vec<Value>| {
+        Reply::json(
+            200,
+            &json!({"total_count": runs.len(), "workflow_runs": runs}),
+        )
+    };
+    let gh = Routes::new()
+        .route(
+            "GET",
+            &path("/commits/*"),
+            check_runs_page(
+                vec![check_run(4, "build", "success", "https://github.com/octocat/Hello-World/runs/4")],
+                1,
+            ),
+        )
+        .route_seq(
+            "GET",
+            &path("/actions/runs"),
+            vec![runs(vec![run_body("in_progress", None, &run_url)])],
+        )
+        .route(
+            "GET",
+            &path("/actions/runs/77"),
+            Reply::json(200, &run_body("completed", Some("success"), &run_url)),
+        )
+        .route(
+            "GET",
+            &path("/actions/runs/77/pending_deployments"),
+            Reply::json(200, &json!([])),
+        )
+        .route(
+            "GET",
+            &path("/releases/tags/v1.5.0"),
+            Reply::json(
+                200,
+                &json!({"id": 1, "tag_name": "v1.5.0", "name": "1.5.0", "draft": false, "prerelease": false,
+                    "html_url": format!("https://github.com/octocat/Hello-World/releases/tag/v1.5.0?token={ODD_TOKEN}")}),
+            ),
+        )
+        .start();
+    let index = Routes::new()
+        .route_seq(
+            "GET",
+            "/pypi/widgets/json",
+            vec![
+                Reply::json(200, &pypi::project_body("widgets", &["1.4.0"])),
+                Reply::json(200, &pypi::project_body("widgets", &["1.4.0", "1.5.0"])),
+            ],
+        )
+        .start();
+    let ran = run(
+        repo.dir.path(),
+        &["release", "minor"],
+        release_env(&gh, &index, ODD_TOKEN),
+        ODD_TOKEN,
+    );
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    ran.has(
+        "watch: release run https://github.com/octocat/Hello-World/actions/runs/77?t=***&u=***",
+    );
+    ran.has("verify: GitHub Release v1.5.0: https://github.com/octocat/Hello-World/releases/tag/v1.5.0?token=***");
+}
+
+/// Doctor on a list without end: `unknown`, never a decision on the pages it read.
+#[test]
+fn an_endless_environment_list_is_unknown_in_doctor() {
+    let dir = apply_repo();
+    let gh = fake::github::all_good()
+        .handler(std::sync::Arc::new(|r: &fake::Recorded| {
+            (r.path() == path("/environments")).then(|| {
+                let page: u64 = r
+                    .url
+                    .rsplit("page=")
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(1);
+                Reply::json(200, &fake::github::environments_body(&["pypi", "testpypi"])).header(
+                    "Link",
+                    &format!(
+                        "<{{base}}{}?per_page=100&page={}>; rel=\"next\"",
+                        r.path(),
+                        page + 1
+                    ),
+                )
+            })
+        }))
+        .start();
+    let mut env = gh.github_env(TOKEN);
+    env.push(("PYREL_NO_GH".into(), "1".into()));
+    let ran = run(
+        dir.path(),
+        &[
+            "doctor",
+            "--format",
+            "json",
+            "--select",
+            "github-environments",
+            "--timeout",
+            "2000",
+        ],
+        env,
+        TOKEN,
+    );
+    let report: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "github-environments")
+        .unwrap();
+    assert_eq!(check["status"], "unknown", "{check}");
+    assert!(
+        check["reason"]
+            .as_str()
+            .unwrap()
+            .contains("GET /repos/octocat/Hello-World/environments: the list was not read to its end (more than 20 pages of 100)"),
+        "{check}"
+    );
+}
