@@ -161,3 +161,77 @@ fn base_url_trailing_slash_is_tolerated() {
         PypiAnswer::VersionExists
     );
 }
+
+/// A provenance object as the Integrity API answers it, one bundle by this publisher.
+fn provenance(repository: &str, workflow: &str) -> serde_json::Value {
+    serde_json::json!({
+        "version": 1,
+        "attestation_bundles": [{
+            "publisher": {"kind": "GitHub", "claims": null, "repository": repository,
+                          "workflow": workflow, "environment": "pypi"},
+            "attestations": [{"version": 1, "verification_material": {}, "envelope": {}}]
+        }]
+    })
+}
+
+#[test]
+fn provenance_names_each_file_not_published_by_this_workflow() {
+    let wheel = "acme_widgets-1.5.0-py3-none-any.whl";
+    let sdist = "acme_widgets-1.5.0.tar.gz";
+    let mut version = pypi::version_body("acme-widgets", "1.5.0");
+    version["urls"] = serde_json::json!([{"filename": wheel}, {"filename": sdist}]);
+    let routes = fake::Routes::new().route(
+        "GET",
+        "/pypi/acme-widgets/1.5.0/json",
+        fake::Reply::json(200, &version),
+    );
+    let integrity = |file: &str| format!("/integrity/acme-widgets/1.5.0/{file}/provenance");
+
+    // Both files attested by the repository's release workflow (any case of the name).
+    let server = routes
+        .clone()
+        .route(
+            "GET",
+            &integrity(wheel),
+            fake::Reply::json(200, &provenance("Acme/Widgets", "release.yml")),
+        )
+        .route(
+            "GET",
+            &integrity(sdist),
+            fake::Reply::json(200, &provenance("acme/widgets", "release.yml")),
+        )
+        .start();
+    let c = client(&server);
+    assert_eq!(
+        c.provenance_problems("acme_widgets", "1.5.0", "acme/widgets", "release.yml")
+            .unwrap(),
+        Vec::<String>::new()
+    );
+    let asked = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path() == integrity(wheel))
+        .unwrap();
+    assert_eq!(
+        asked.header("accept"),
+        Some("application/vnd.pypi.integrity.v1+json")
+    );
+
+    // The wheel from another workflow, the sdist without any attestation (404).
+    let server = routes
+        .route(
+            "GET",
+            &integrity(wheel),
+            fake::Reply::json(200, &provenance("acme/widgets", "other.yml")),
+        )
+        .start();
+    assert_eq!(
+        client(&server)
+            .provenance_problems("acme-widgets", "1.5.0", "acme/widgets", "release.yml")
+            .unwrap(),
+        [
+            format!("{wheel}: no attestation published by acme/widgets's release.yml (publishers: GitHub acme/widgets other.yml)"),
+            format!("{sdist}: no provenance (the file was uploaded without a publish attestation)"),
+        ]
+    );
+}

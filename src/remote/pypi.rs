@@ -49,6 +49,37 @@ struct ProjectJson {
     info: ProjectInfo,
     #[serde(default)]
     releases: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// The files of the version (of the latest one, in the project document).
+    #[serde(default)]
+    urls: Vec<FileEntry>,
+}
+
+#[derive(Deserialize)]
+struct FileEntry {
+    filename: String,
+}
+
+/// The Integrity API's provenance of one file (`version` 1): attestation bundles, each
+/// with the Trusted Publisher that produced it.
+#[derive(Deserialize)]
+struct Provenance {
+    attestation_bundles: Vec<AttestationBundle>,
+}
+
+#[derive(Deserialize)]
+struct AttestationBundle {
+    publisher: Publisher,
+    #[serde(default)]
+    attestations: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Publisher {
+    kind: String,
+    #[serde(default)]
+    repository: Option<String>,
+    #[serde(default)]
+    workflow: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -89,13 +120,21 @@ impl PypiClient {
         &self,
         path: &str,
     ) -> Result<Option<T>, RemoteError> {
+        self.get_json_as(path, "application/json")
+    }
+
+    fn get_json_as<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        accept: &str,
+    ) -> Result<Option<T>, RemoteError> {
         let url = format!("{}{path}", self.base);
         let endpoint = format!("GET {path}");
         let answer = match self.http.0.call(&Call {
             method: "GET",
             url: &url,
             endpoint: &endpoint,
-            headers: &[("Accept", "application/json".to_owned())],
+            headers: &[("Accept", accept.to_owned())],
             body: None,
             secrets: &[],
             authenticated: false,
@@ -175,6 +214,80 @@ impl PypiClient {
         Ok(self
             .get_json::<ProjectJson>(&format!("/pypi/{name}/json"))?
             .map(|p| p.info))
+    }
+
+    /// What keeps a published version from being this repository's release, by the
+    /// Integrity API (PEP 740): each file of the version (its document's `urls`) must
+    /// have a provenance (`GET {base}/integrity/{name}/{version}/{file}/provenance`) with
+    /// an attestation bundle of the GitHub publisher `repository` (`owner/repo`, any
+    /// case) and `workflow` (the workflow's file name). One line per file that fails;
+    /// empty when every file passes. The attestations' signatures are the index's to
+    /// verify at upload; this reads which publisher it recorded.
+    pub fn provenance_problems(
+        &self,
+        project: &str,
+        version: &str,
+        repository: &str,
+        workflow: &str,
+    ) -> Result<Vec<String>, RemoteError> {
+        let name = super::github::encode_segment(&normalize_project_name(project));
+        let version = super::github::encode_segment(&normalize_version(version));
+        let Some(doc) = self.get_json::<ProjectJson>(&format!("/pypi/{name}/{version}/json"))?
+        else {
+            return Ok(vec![format!("{project} {version} is not on the index")]);
+        };
+        if doc.urls.is_empty() {
+            return Ok(vec![format!("{project} {version} has no files")]);
+        }
+        let mut problems = Vec::new();
+        for file in &doc.urls {
+            let path = format!(
+                "/integrity/{name}/{version}/{}/provenance",
+                super::github::encode_segment(&file.filename)
+            );
+            let provenance =
+                self.get_json_as::<Provenance>(&path, "application/vnd.pypi.integrity.v1+json")?;
+            let Some(provenance) = provenance else {
+                problems.push(format!(
+                    "{}: no provenance (the file was uploaded without a publish attestation)",
+                    file.filename
+                ));
+                continue;
+            };
+            let ours = provenance.attestation_bundles.iter().any(|b| {
+                !b.attestations.is_empty()
+                    && b.publisher.kind.eq_ignore_ascii_case("GitHub")
+                    && b.publisher
+                        .repository
+                        .as_deref()
+                        .is_some_and(|r| r.eq_ignore_ascii_case(repository))
+                    && b.publisher.workflow.as_deref() == Some(workflow)
+            });
+            if !ours {
+                let seen: Vec<String> = provenance
+                    .attestation_bundles
+                    .iter()
+                    .map(|b| {
+                        format!(
+                            "{} {} {}",
+                            b.publisher.kind,
+                            b.publisher.repository.as_deref().unwrap_or("?"),
+                            b.publisher.workflow.as_deref().unwrap_or("?")
+                        )
+                    })
+                    .collect();
+                problems.push(format!(
+                    "{}: no attestation published by {repository}'s {workflow} (publishers: {})",
+                    file.filename,
+                    if seen.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        seen.join(", ")
+                    }
+                ));
+            }
+        }
+        Ok(problems)
     }
 
     /// Whether `version` of `project` is on the index (the version's document answers).
