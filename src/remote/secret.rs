@@ -36,7 +36,10 @@ impl fmt::Display for Secret {
 }
 
 /// Prefixes of GitHub and PyPI credentials. A server may echo a token we never held
-/// (e.g. a misconfigured proxy reflecting headers), so these are masked too.
+/// (e.g. a misconfigured proxy reflecting headers), so these are masked too. A PyPI
+/// token is `pypi-` and a macaroon whose serialization always begins `AgE` (version 2,
+/// then the location's short length): requiring it keeps package names such as
+/// `pypi-simple-index-client` readable in everything pyrel prints.
 const TOKEN_PREFIXES: &[&str] = &[
     "github_pat_",
     "ghp_",
@@ -44,7 +47,7 @@ const TOKEN_PREFIXES: &[&str] = &[
     "ghu_",
     "ghs_",
     "ghr_",
-    "pypi-",
+    "pypi-AgE",
 ];
 
 /// Shortest run after a prefix that is treated as a token: keeps ordinary words such
@@ -263,6 +266,10 @@ mod tests {
         assert_eq!(
             redact("uses pypa/gh-action-pypi-publish and ghp_short", &[]),
             "uses pypa/gh-action-pypi-publish and ghp_short"
+        );
+        assert_eq!(
+            redact("pypi-simple-index-client-tools 1.0", &[]),
+            "pypi-simple-index-client-tools 1.0"
         );
         assert_eq!(redact("naïve ✓ text", &[]), "naïve ✓ text");
     }
