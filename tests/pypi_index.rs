@@ -3,8 +3,8 @@
 //! there), a missing project 404. `pyrel doctor`'s PyPI check against a fake index on
 //! 127.0.0.1.
 
-mod common;
-mod fake;
+use crate::common;
+use crate::fake;
 
 use std::path::Path;
 

@@ -3,8 +3,8 @@
 //! `pyrel github apply` removes the branch rules and bypass actors it did not ask for,
 //! printing each (and `--dry-run` shows them). Against the stateful fake on 127.0.0.1.
 
-mod common;
-mod fake;
+use crate::common;
+use crate::fake;
 
 use std::path::Path;
 

@@ -3,8 +3,8 @@
 //! repository (method, path and JSON body), so following the guide and then running
 //! apply changes nothing and leaves no second ruleset.
 
-mod common;
-mod fake;
+use crate::common;
+use crate::fake;
 
 use std::path::Path;
 

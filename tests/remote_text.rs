@@ -4,8 +4,8 @@
 //! a list is read to its end or nothing is decided on it. The real binary against fakes
 //! on 127.0.0.1.
 
-mod common;
-mod fake;
+use crate::common;
+use crate::fake;
 
 use std::path::Path;
 
