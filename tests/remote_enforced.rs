@@ -335,3 +335,46 @@ fn server_named_rules_are_printed_escaped_and_masked() {
     );
     assert!(!ran.all().contains('\u{1b}'));
 }
+
+/// With bare-version tags (`tag-format = "{version}"`) the release tag rule is `*`: what
+/// pyrel asks for is never "more than release tags", so apply keeps it and doctor passes.
+#[test]
+fn the_rule_pyrel_asks_for_is_never_removed() {
+    let dir = fixture("uv-workspace");
+    pyrel(dir.path())
+        .args([
+            "init",
+            "--yes",
+            "--set",
+            "required-checks=[\"build\"]",
+            "--set",
+            "tag-format=\"{version}\"",
+        ])
+        .assert()
+        .success();
+    git(
+        dir.path(),
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "https://github.com/octocat/Hello-World.git",
+        ],
+    );
+    let live = Live::fresh();
+    let server = live.routes().start();
+    let ran = pyrel_against(dir.path(), &server, &["github", "apply"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    ran.has("tag rule `*` added");
+    let before = server.requests().len();
+    let ran = pyrel_against(dir.path(), &server, &["github", "apply"]);
+    ran.has("unchanged    environment `pypi`: already as expected");
+    assert!(server.requests()[before..]
+        .iter()
+        .all(|r| r.method == "GET"));
+    live.with(|s| {
+        s.envs.get_mut("pypi").unwrap().reviewers = vec![("User".into(), 1)];
+    });
+    let (status, reason, messages) = doctor_check(dir.path(), &server, "github-environments");
+    assert_eq!(status, "pass", "{reason} {messages:?}");
+}

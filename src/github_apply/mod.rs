@@ -286,14 +286,21 @@ const NOT_RELEASE_TAGS: &[&str] = &["latest", "nightly", "0", "x"];
 /// a tag rule that also matches tags no release has. The one rule for `pyrel doctor`
 /// (PR301) and `pyrel github apply`, which removes what this names.
 pub(crate) fn unwanted_policy(
+    project: &Project,
     policy: &Policy,
     is_testpypi: bool,
     rule: &crate::remote::DeploymentBranchPolicy,
 ) -> Option<String> {
+    // What pyrel itself asks for is never unwanted (with tag-format "{version}" the
+    // release tag rule is `*`).
+    let kind = if rule.is_tag() { "tag" } else { "branch" };
+    if deployment_rules(project, policy, is_testpypi)
+        .iter()
+        .any(|(pattern, k)| *pattern == rule.name && *k == kind)
+    {
+        return None;
+    }
     if rule.is_branch() {
-        if is_testpypi && policy.dev_builds && rule.name == policy.default_branch {
-            return None;
-        }
         return Some(format!("branch rule `{}` lets a branch deploy", rule.name));
     }
     let glob = globset::Glob::new(&rule.name).ok()?.compile_matcher();
@@ -574,7 +581,7 @@ fn environment(
         }
     };
     for rule in &existing {
-        let Some(why) = unwanted_policy(policy, is_testpypi, rule) else {
+        let Some(why) = unwanted_policy(project, policy, is_testpypi, rule) else {
             continue;
         };
         let Some(id) = rule.id else {

@@ -93,7 +93,9 @@ fn run(ctx: &Context) -> Outcome {
                 // rule `*` beside it harmless.
                 for why in policies
                     .iter()
-                    .filter_map(|pol| crate::github_apply::unwanted_policy(p, false, pol))
+                    .filter_map(|pol| {
+                        crate::github_apply::unwanted_policy(&ctx.project, p, false, pol)
+                    })
                 {
                     out.push(
                         finding(
