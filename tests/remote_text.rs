@@ -366,7 +366,10 @@ fn a_redirected_write_is_a_failure_unless_it_keeps_the_method() {
         live.fail(
             "PUT",
             "/environments/pypi",
-            Reply::json(status, &json!({})).header("Location", "{base}/moved/environments/pypi"),
+            Reply::json(status, &json!({})).header(
+                "Location",
+                &format!("{{base}}/moved/environments/pypi?t={TOKEN}"),
+            ),
         );
         let server = live.routes().start();
         let mut env = server.github_env(TOKEN);
@@ -374,7 +377,7 @@ fn a_redirected_write_is_a_failure_unless_it_keeps_the_method() {
         let ran = run(dir.path(), &["github", "apply"], env, TOKEN);
         assert_eq!(ran.code, 1, "{status}: {}", ran.all());
         ran.has(&format!(
-            "PUT /repos/octocat/Hello-World/environments/pypi: answered {status} with a redirect to {}/moved/environments/pypi: not followed",
+            "PUT /repos/octocat/Hello-World/environments/pypi: answered {status} with a redirect to {}/moved/environments/pypi?t=***: not followed",
             server.url()
         ));
         assert!(
