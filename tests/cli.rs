@@ -22,10 +22,14 @@ mod hostile;
 mod hostile_io;
 mod hostile_remote;
 mod init_generate;
+mod pypi_index;
 mod release;
 mod release_flow;
+mod remote_enforced;
 mod remote_github;
+mod remote_guide;
 mod remote_pypi;
+mod remote_text;
 mod speed_paths;
 
 /// Every `tests/*.rs` file is a module of one test binary (`autotests = false` in

@@ -44,8 +44,22 @@ fn existing_versions_compare_by_pep440() {
             latest: Some("2.0.0rc1".into())
         }
     );
+    // Each version's own document first (PEP 440 normal form), then the project's.
+    let urls: Vec<String> = server.requests().iter().map(|r| r.url.clone()).collect();
+    assert_eq!(
+        urls[..4],
+        [
+            "/pypi/pyrel-demo/1.0.0/json",
+            "/pypi/pyrel-demo/json",
+            "/pypi/pyrel-demo/1.0/json",
+            "/pypi/pyrel-demo/json"
+        ]
+    );
+    assert!(
+        urls.contains(&"/pypi/pyrel-demo/2.0.0rc1/json".to_owned()),
+        "{urls:?}"
+    );
     for r in server.requests() {
-        assert_eq!(r.url, "/pypi/pyrel-demo/json");
         assert_eq!(
             r.header("authorization"),
             None,
@@ -64,7 +78,8 @@ fn project_names_are_normalized_before_asking() {
             .unwrap(),
         PypiAnswer::VersionExists
     );
-    assert_eq!(server.requests()[0].url, "/pypi/pyrel-demo/json");
+    assert_eq!(server.requests()[0].url, "/pypi/pyrel-demo/1.0.0/json");
+    assert_eq!(server.requests()[1].url, "/pypi/pyrel-demo/json");
 }
 
 #[test]
@@ -101,7 +116,7 @@ fn server_error_names_the_endpoint() {
     assert_eq!(
         err,
         RemoteError::Server {
-            endpoint: "GET /pypi/pyrel-demo/json".into(),
+            endpoint: "GET /pypi/pyrel-demo/1.0.0/json".into(),
             status: 500,
             // An HTML error page is not worth quoting.
             message: String::new(),
@@ -109,7 +124,7 @@ fn server_error_names_the_endpoint() {
     );
     assert_eq!(
         err.to_string(),
-        "GET /pypi/pyrel-demo/json: server error 500"
+        "GET /pypi/pyrel-demo/1.0.0/json: server error 500"
     );
 }
 
@@ -125,7 +140,7 @@ fn slow_index_times_out_fast() {
     assert_eq!(
         err,
         RemoteError::Timeout {
-            endpoint: "GET /pypi/pyrel-demo/json".into(),
+            endpoint: "GET /pypi/pyrel-demo/1.0.0/json".into(),
             after: Duration::from_millis(300)
         }
     );
@@ -144,5 +159,79 @@ fn base_url_trailing_slash_is_tolerated() {
     assert_eq!(
         c.release_exists("pyrel-demo", "1.0.0").unwrap(),
         PypiAnswer::VersionExists
+    );
+}
+
+/// A provenance object as the Integrity API answers it, one bundle by this publisher.
+fn provenance(repository: &str, workflow: &str) -> serde_json::Value {
+    serde_json::json!({
+        "version": 1,
+        "attestation_bundles": [{
+            "publisher": {"kind": "GitHub", "claims": null, "repository": repository,
+                          "workflow": workflow, "environment": "pypi"},
+            "attestations": [{"version": 1, "verification_material": {}, "envelope": {}}]
+        }]
+    })
+}
+
+#[test]
+fn provenance_names_each_file_not_published_by_this_workflow() {
+    let wheel = "acme_widgets-1.5.0-py3-none-any.whl";
+    let sdist = "acme_widgets-1.5.0.tar.gz";
+    let mut version = pypi::version_body("acme-widgets", "1.5.0");
+    version["urls"] = serde_json::json!([{"filename": wheel}, {"filename": sdist}]);
+    let routes = fake::Routes::new().route(
+        "GET",
+        "/pypi/acme-widgets/1.5.0/json",
+        fake::Reply::json(200, &version),
+    );
+    let integrity = |file: &str| format!("/integrity/acme-widgets/1.5.0/{file}/provenance");
+
+    // Both files attested by the repository's release workflow (any case of the name).
+    let server = routes
+        .clone()
+        .route(
+            "GET",
+            &integrity(wheel),
+            fake::Reply::json(200, &provenance("Acme/Widgets", "release.yml")),
+        )
+        .route(
+            "GET",
+            &integrity(sdist),
+            fake::Reply::json(200, &provenance("acme/widgets", "release.yml")),
+        )
+        .start();
+    let c = client(&server);
+    assert_eq!(
+        c.provenance_problems("acme_widgets", "1.5.0", "acme/widgets", "release.yml")
+            .unwrap(),
+        Vec::<String>::new()
+    );
+    let asked = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path() == integrity(wheel))
+        .unwrap();
+    assert_eq!(
+        asked.header("accept"),
+        Some("application/vnd.pypi.integrity.v1+json")
+    );
+
+    // The wheel from another workflow, the sdist without any attestation (404).
+    let server = routes
+        .route(
+            "GET",
+            &integrity(wheel),
+            fake::Reply::json(200, &provenance("acme/widgets", "other.yml")),
+        )
+        .start();
+    assert_eq!(
+        client(&server)
+            .provenance_problems("acme-widgets", "1.5.0", "acme/widgets", "release.yml")
+            .unwrap(),
+        [
+            format!("{wheel}: no attestation published by acme/widgets's release.yml (publishers: GitHub acme/widgets other.yml)"),
+            format!("{sdist}: no provenance (the file was uploaded without a publish attestation)"),
+        ]
     );
 }

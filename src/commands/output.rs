@@ -94,14 +94,20 @@ pub(crate) fn capture_take() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Writes to stdout; after the first failure everything is dropped.
+/// Writes to stdout; after the first failure everything is dropped. Every text is
+/// redacted (the tokens of the run, any token shape) and made terminal-safe here: the
+/// one exit of pyrel's output (docs/security.md).
 pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
     {
         let mut c = CAPTURE
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(buffer) = c.as_mut() {
-            let _ = buffer.write_fmt(args);
+            // Collected lines reach the JSON document: redacted like every other output.
+            let text = args
+                .as_str()
+                .map_or_else(|| args.to_string(), str::to_owned);
+            buffer.push_str(&crate::remote::redact_known(&text));
             return;
         }
     }
@@ -114,6 +120,7 @@ pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
     let text = args
         .as_str()
         .map_or_else(|| args.to_string(), str::to_owned);
+    let text = crate::remote::redact_known(&text);
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(terminal_safe(&text).as_bytes()) {
         *failed = Some(e);
@@ -138,6 +145,7 @@ pub(crate) fn write_err(args: std::fmt::Arguments<'_>) {
     let text = args
         .as_str()
         .map_or_else(|| args.to_string(), str::to_owned);
+    let text = crate::remote::redact_known(&text);
     let _ = std::io::stderr()
         .lock()
         .write_all(terminal_safe(&text).as_bytes());
@@ -216,9 +224,7 @@ pub(crate) fn print_diff(entry: &Entry) {
 /// redacted first: a token committed in a file (or the GitHub token of the
 /// environment) never reaches the terminal or a CI log through a diff.
 pub(crate) fn print_unified(diff: &str) {
-    let env_token = crate::remote::token_from_env_only();
-    let secrets: Vec<&crate::remote::Secret> = env_token.iter().collect();
-    let diff = crate::remote::redact(diff, &secrets);
+    let diff = crate::remote::redact_known(diff);
     let (add, del, hunk, head) = (
         Style::new().green(),
         Style::new().red(),

@@ -9,7 +9,7 @@
 //! run, and the summary says what was changed and what was not.
 
 mod rulesets;
-pub(crate) use rulesets::wanted_checks;
+pub(crate) use rulesets::{tag_ruleset_body, wanted_checks};
 
 use std::path::{Path, PathBuf};
 
@@ -116,9 +116,11 @@ impl Run<'_> {
             }));
             self.out
                 .line(&format!("would send {} {}", request.method, request.path));
-            let body = serde_json::to_string_pretty(&request.body).unwrap_or_default();
-            for l in body.lines() {
-                self.out.line(&format!("  {l}"));
+            if !request.body.is_null() {
+                let body = serde_json::to_string_pretty(&request.body).unwrap_or_default();
+                for l in body.lines() {
+                    self.out.line(&format!("  {l}"));
+                }
             }
         } else {
             send(self.gh, &request.body)?;
@@ -213,6 +215,106 @@ pub(crate) fn tag_patterns(project: &Project, policy: &Policy) -> Vec<String> {
     out
 }
 
+/// The body of `PUT /repos/{owner}/{repo}/environments/{name}` pyrel starts from for a
+/// publishing environment: deployments only from the selected refs (the rules of
+/// [`deployment_rules`]). `github apply` adds the reviewers and keeps a wait timer; the
+/// guide (docs/RELEASING.md) shows this body as is. One definition for both.
+pub(crate) fn environment_body() -> Value {
+    json!({
+        "deployment_branch_policy": {"protected_branches": false, "custom_branch_policies": true},
+    })
+}
+
+/// The deployment rules a publishing environment gets, `(pattern, "tag" | "branch")`: the
+/// release tags, and on TestPyPI the default branch when the policy builds dev releases.
+pub(crate) fn deployment_rules(
+    project: &Project,
+    policy: &Policy,
+    is_testpypi: bool,
+) -> Vec<(String, &'static str)> {
+    let mut wanted: Vec<(String, &'static str)> = tag_patterns(project, policy)
+        .into_iter()
+        .map(|p| (p, "tag"))
+        .collect();
+    // Dev builds deploy to TestPyPI from pushes to the default branch.
+    if is_testpypi && policy.dev_builds {
+        wanted.push((policy.default_branch.clone(), "branch"));
+    }
+    wanted
+}
+
+/// The body of `POST .../environments/{name}/deployment-branch-policies`.
+pub(crate) fn deployment_rule_body(pattern: &str, kind: &str) -> Value {
+    json!({"name": pattern, "type": kind})
+}
+
+/// The requests that set a fresh repository up as pyrel wants it, `(method, path after
+/// /repos/{owner}/{repo}, body)`, in the order `github apply` sends them when the policy
+/// names no reviewer: what docs/RELEASING.md renders, so following the guide and running
+/// apply end in the same state (tests/remote_guide.rs proves the bodies equal).
+pub(crate) fn guide_requests(
+    project: &Project,
+    policy: &Policy,
+) -> Vec<(&'static str, String, Value)> {
+    let mut out = Vec::new();
+    for env in environments(policy) {
+        let is_testpypi = env != policy.pypi_environment;
+        let segment = remote_segment(&env);
+        out.push((
+            "PUT",
+            format!("/environments/{segment}"),
+            environment_body(),
+        ));
+        for (pattern, kind) in deployment_rules(project, policy, is_testpypi) {
+            out.push((
+                "POST",
+                format!("/environments/{segment}/deployment-branch-policies"),
+                deployment_rule_body(&pattern, kind),
+            ));
+        }
+    }
+    out.push((
+        "POST",
+        "/rulesets".to_owned(),
+        rulesets::tag_ruleset_body(&tag_patterns(project, policy)),
+    ));
+    out
+}
+
+/// Tags no release has: a tag rule of a publishing environment matching one of them
+/// lets more than the release tags deploy.
+const NOT_RELEASE_TAGS: &[&str] = &["latest", "nightly", "0", "x"];
+
+/// Why a deployment policy does not belong on a publishing environment, if it does not:
+/// a branch rule (a publishing environment deploys from release tags only; the one
+/// exception is the default branch on TestPyPI when the policy builds dev releases), or
+/// a tag rule that also matches tags no release has. The one rule for `pyrel doctor`
+/// (PR301) and `pyrel github apply`, which removes what this names.
+pub(crate) fn unwanted_policy(
+    project: &Project,
+    policy: &Policy,
+    is_testpypi: bool,
+    rule: &crate::remote::DeploymentBranchPolicy,
+) -> Option<String> {
+    // What pyrel itself asks for is never unwanted (with tag-format "{version}" the
+    // release tag rule is `*`).
+    let kind = if rule.is_tag() { "tag" } else { "branch" };
+    if deployment_rules(project, policy, is_testpypi)
+        .iter()
+        .any(|(pattern, k)| *pattern == rule.name && *k == kind)
+    {
+        return None;
+    }
+    if rule.is_branch() {
+        return Some(format!("branch rule `{}` lets a branch deploy", rule.name));
+    }
+    let glob = globset::Glob::new(&rule.name).ok()?.compile_matcher();
+    NOT_RELEASE_TAGS
+        .iter()
+        .find(|t| glob.is_match(t))
+        .map(|t| format!("tag rule `{}` also lets a tag like `{t}` deploy", rule.name))
+}
+
 /// The environment labels and the protection and ruleset labels, in the order applied.
 fn item_labels(policy: &Policy, inputs: &Inputs) -> Vec<String> {
     let mut items: Vec<String> = environments(policy)
@@ -298,10 +400,10 @@ fn steps(
         let is_testpypi = env != policy.pypi_environment;
         environment(
             run,
+            project,
             policy,
             &env,
             reviewers.as_deref(),
-            &patterns,
             is_testpypi,
         )
         .map_err(at(&item))?;
@@ -396,10 +498,10 @@ fn live_reviewers(env: &Environment) -> Vec<ReviewerId> {
 
 fn environment(
     run: &mut Run<'_>,
+    project: &Project,
     policy: &Policy,
     name: &str,
     reviewers: Option<&[ReviewerId]>,
-    patterns: &[String],
     is_testpypi: bool,
 ) -> std::result::Result<(), RemoteError> {
     let gh = run.gh;
@@ -449,9 +551,7 @@ fn environment(
         why.push(format!("prevent_self_review {want_prevent}"));
     }
     if !why.is_empty() {
-        let mut body = json!({
-            "deployment_branch_policy": {"protected_branches": false, "custom_branch_policies": true},
-        });
+        let mut body = environment_body();
         if let Some(wait) = live.as_ref().and_then(Environment::wait_timer) {
             body["wait_timer"] = json!(wait);
         }
@@ -485,12 +585,37 @@ fn environment(
             Err(e) => return Err(e),
         }
     };
-    let mut wanted: Vec<(String, &str)> = patterns.iter().map(|p| (p.clone(), "tag")).collect();
-    // Dev builds deploy to TestPyPI from pushes to the default branch.
-    if is_testpypi && policy.dev_builds {
-        wanted.push((policy.default_branch.clone(), "branch"));
+    for rule in &existing {
+        let Some(why) = unwanted_policy(project, policy, is_testpypi, rule) else {
+            continue;
+        };
+        let Some(id) = rule.id else {
+            return Err(RemoteError::Decode {
+                endpoint: format!(
+                    "GET {}",
+                    gh.repo_endpoint(&format!(
+                        "/environments/{}/deployment-branch-policies",
+                        remote_segment(name)
+                    ))
+                ),
+                message: format!("the {why}, and GitHub gave it no `id` to remove it by"),
+            });
+        };
+        let path = gh.repo_endpoint(&format!(
+            "/environments/{}/deployment-branch-policies/{id}",
+            remote_segment(name)
+        ));
+        run.write(
+            format!("{why}: removed"),
+            Request {
+                method: "DELETE",
+                path,
+                body: Value::Null,
+            },
+            |gh, _| gh.delete_deployment_branch_policy(name, id),
+        )?;
     }
-    for (pattern, kind) in wanted {
+    for (pattern, kind) in deployment_rules(project, policy, is_testpypi) {
         let present = existing.iter().any(|p| {
             p.name == pattern
                 && (if kind == "tag" {
@@ -511,7 +636,7 @@ fn environment(
             Request {
                 method: "POST",
                 path,
-                body: json!({"name": pattern, "type": kind}),
+                body: deployment_rule_body(&pattern, kind),
             },
             |gh, body| gh.create_deployment_branch_policy(name, body).map(|_| ()),
         )?;
@@ -551,7 +676,8 @@ fn remote_segment(name: &str) -> String {
 }
 
 /// Prints the closing lines: missing secrets with the command that sets each, the
-/// failure with its hint, and what was not applied.
+/// failure with its hint, and what was not applied (docs/security.md: a stop after a
+/// partial remote change).
 pub(crate) fn report(summary: &Summary, gh: &GithubClient, dry_run: bool, out: &mut dyn Out) {
     let config = gh.config();
     for (env, secret) in &summary.missing_secrets {

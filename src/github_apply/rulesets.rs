@@ -149,8 +149,11 @@ fn branch_ruleset_body(policy: &Policy, want: &Value) -> Value {
     })
 }
 
-/// The ruleset that keeps release tags from being moved or deleted.
-fn tag_ruleset_body(patterns: &[String]) -> Value {
+/// The ruleset that keeps release tags from being moved or deleted, by anyone: no
+/// bypass actor, admins included. Creating a release tag stays open (the release
+/// manager pushes it; the environment's reviewers gate the upload). The one definition
+/// `github apply` sends and docs/RELEASING.md renders.
+pub(crate) fn tag_ruleset_body(patterns: &[String]) -> Value {
     json!({
         "name": TAG_RULESET,
         "target": "tag",
@@ -195,6 +198,46 @@ fn rules_cover(want: &Value, live: &RulesetDetail) -> bool {
         })
     });
     target_ok && conditions_ok && enforcement_ok && rules_ok
+}
+
+/// The bypass actors of `live` that `want` does not ask for, described (`admin role
+/// (always)`). A ruleset whose bypass list the token cannot see counts as one unknown
+/// actor: the write that sets the list is sent rather than a pass assumed.
+fn extra_bypass(want: &Value, live: &RulesetDetail) -> Vec<String> {
+    let wanted = want["bypass_actors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let Some(actors) = &live.bypass_actors else {
+        return vec!["(not visible to the token)".into()];
+    };
+    actors
+        .iter()
+        .filter(|a| {
+            !wanted.iter().any(|w| {
+                w["actor_type"] == a["actor_type"]
+                    && w["actor_id"] == a["actor_id"]
+                    && w["bypass_mode"] == a["bypass_mode"]
+            })
+        })
+        .map(describe_actor)
+        .collect()
+}
+
+fn describe_actor(actor: &Value) -> String {
+    let kind = actor["actor_type"].as_str().unwrap_or("actor");
+    let who = match (kind, actor["actor_id"].as_u64()) {
+        ("RepositoryRole", Some(5)) => "admin role".to_owned(),
+        ("RepositoryRole", Some(4)) => "write role".to_owned(),
+        ("RepositoryRole", Some(2)) => "maintain role".to_owned(),
+        ("OrganizationAdmin", _) => "organization admins".to_owned(),
+        (kind, Some(id)) => format!("{kind} {id}"),
+        (kind, None) => kind.to_owned(),
+    };
+    match actor["bypass_mode"].as_str() {
+        Some(mode) => format!("{who} ({mode})"),
+        None => who,
+    }
 }
 
 /// Parameters compare as JSON, except lists of status checks, which compare by context
@@ -244,12 +287,17 @@ fn ensure_ruleset(
         ),
         Some(r) => {
             let live = gh.ruleset(r.id)?;
-            if rules_cover(&want, &live) {
+            let extra = extra_bypass(&want, &live);
+            if rules_cover(&want, &live) && extra.is_empty() {
                 return Ok(());
             }
             let id = r.id;
+            let mut text = format!("{what} ruleset `{name}` updated");
+            if !extra.is_empty() {
+                text.push_str(&format!(" (bypass actor(s) removed: {})", extra.join(", ")));
+            }
             run.write(
-                format!("{what} ruleset `{name}` updated"),
+                text,
                 Request {
                     method: "PUT",
                     path: gh.repo_endpoint(&format!("/rulesets/{id}")),

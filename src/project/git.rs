@@ -325,6 +325,33 @@ impl Refs {
     }
 }
 
+/// Every tag of the repository, as `git tag --list` lists them, sorted by name; empty
+/// outside a git repository. Read from `.git` directly; `git` is asked only for layouts
+/// this reader does not cover.
+pub(crate) fn all_tags(start: &Path) -> Result<Vec<String>, String> {
+    let Some(git) = git_dir(start) else {
+        return Ok(Vec::new());
+    };
+    if let Ok(refs) = Refs::open(git) {
+        return Ok(refs.tags().into_iter().map(|t| t.name).collect());
+    }
+    let output = std::process::Command::new("git")
+        .args(["tag", "--list"])
+        .current_dir(start)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("could not run git: {e}"))?;
+    if !output.status.success() {
+        return Err("`git tag --list` failed".into());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
 /// The tags on HEAD (annotated tags peeled), as `git tag --points-at HEAD` lists them,
 /// sorted by name; `Ok(None)` when this is not a git repository or HEAD has no commit.
 /// Read from `.git` directly; `git` is asked only for layouts this reader does not cover.

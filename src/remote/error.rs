@@ -63,6 +63,23 @@ pub enum RemoteError {
         message: String,
     },
 
+    /// A write answered with a redirect pyrel does not follow: 301, 302 and 303 would
+    /// turn it into a GET (nothing written), and a 307/308 to another origin would lose
+    /// the token. Only a same-origin 307/308 is followed for a write.
+    #[error("{endpoint}: answered {status} with a redirect to {location}: not followed, nothing was written there{}", redirect_reason(*status))]
+    Redirected {
+        endpoint: String,
+        status: u16,
+        /// The `Location`, through `server_text` (redacted, escaped).
+        location: String,
+    },
+
+    /// A list whose end pyrel did not reach: more pages than the bound, a `next` link
+    /// that loops or leaves the API's origin, or fewer items than `total_count`. Nothing
+    /// is decided on part of a list.
+    #[error("{endpoint}: the list was not read to its end ({reason}); pyrel decides nothing on part of a list")]
+    Incomplete { endpoint: String, reason: String },
+
     /// No answer within the configured timeout.
     #[error("{endpoint}: no answer within {} ms", after.as_millis())]
     Timeout { endpoint: String, after: Duration },
@@ -97,6 +114,13 @@ fn said(message: &str) -> String {
         String::new()
     } else {
         format!(" (server said: {message})")
+    }
+}
+
+fn redirect_reason(status: u16) -> &'static str {
+    match status {
+        301..=303 => " (a write follows only 307 and 308, which keep the method and body)",
+        _ => " (the redirect leaves the API's origin, where the token is not sent)",
     }
 }
 
@@ -154,6 +178,13 @@ impl RemoteError {
             }
             RemoteError::Server { .. } => "the service had a problem; try again later".into(),
             RemoteError::Status { .. } => return None,
+            RemoteError::Redirected { endpoint, .. } => format!(
+                "check {} and the repository's owner/name (a renamed or moved repository redirects); nothing was changed by this request",
+                base_variable(endpoint)
+            ),
+            RemoteError::Incomplete { .. } => {
+                "the answer may be incomplete or the server misbehaving; try again later, or check it with `gh api --paginate`".into()
+            }
             RemoteError::Network { endpoint, message } if is_certificate_error(message) => format!(
                 "pyrel trusts the operating system's certificate store, as curl does; behind a TLS-inspecting proxy, export SSL_CERT_FILE=/path/to/its-ca-bundle.pem (and check {} if set)",
                 base_variable(endpoint)

@@ -20,9 +20,10 @@ mod write;
 /// The public API base; GitHub Enterprise and tests override it with `GITHUB_API_URL`.
 pub(crate) const DEFAULT_API_BASE: &str = "https://api.github.com";
 
-/// Pages followed for one list. 10 pages of 100 covers any sane repository and keeps
-/// a misbehaving server (a `Link: rel=next` loop) from running forever.
-const MAX_PAGES: usize = 10;
+/// Pages followed for one list. 20 pages of 100 covers any sane repository and keeps
+/// a misbehaving server (an endless `Link: rel=next` chain) from running forever; a
+/// list longer than that is [`RemoteError::Incomplete`], never taken as complete.
+const MAX_PAGES: usize = 20;
 
 /// Where to reach GitHub and as whom.
 #[derive(Debug, Clone)]
@@ -165,6 +166,7 @@ impl GithubClient {
             ("X-GitHub-Api-Version", "2022-11-28".to_owned()),
         ];
         if let Some(token) = &config.token {
+            super::remember(token);
             headers.push(("Authorization", format!("Bearer {}", token.expose())));
         }
         let http = Http::new(config.timeout, config.retry_cap);
@@ -236,29 +238,66 @@ impl GithubClient {
         Self::decode(path, "GET", &answer.body, shape)
     }
 
-    /// Every page of a list endpoint, each decoded as `P` and flattened by `items`.
-    /// Only `next` links on the configured API base are followed, so the token is
-    /// never sent to another host.
-    fn get_all<P: DeserializeOwned, T>(
+    /// Every page of a list endpoint, each decoded as `P` and flattened by `items`,
+    /// read to its end or not at all: a `next` link that leaves the configured API base
+    /// (where the token must not go), that comes back to a page already read, or that
+    /// still follows after [`MAX_PAGES`] pages, and a list shorter than the
+    /// `total_count` its pages announce, are [`RemoteError::Incomplete`]. Doctor makes
+    /// that `unknown`, `github apply` and `release` stop: nothing decides on part of a
+    /// list (docs/security.md, Lists).
+    pub(super) fn get_all<P: DeserializeOwned, T>(
         &self,
         path: &str,
         shape: Shape,
         items: impl Fn(P) -> Vec<T>,
     ) -> Result<Vec<T>, RemoteError> {
-        let path = format!("{path}?per_page=100");
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let path = format!("{path}{sep}per_page=100");
         let mut url = format!("{}{path}", self.config.api_base);
+        let endpoint = format!("GET {}", path.split('?').next().unwrap_or(&path));
+        let incomplete = |reason: String| RemoteError::Incomplete {
+            endpoint: endpoint.clone(),
+            reason,
+        };
         let mut all = Vec::new();
+        let mut seen = vec![url.clone()];
+        let mut announced: Option<u64> = None;
         for _ in 0..MAX_PAGES {
             let answer = self.send("GET", &url, &path, None)?;
-            all.extend(items(Self::decode(&path, "GET", &answer.body, shape)?));
+            let value: serde_json::Value = Self::decode(&path, "GET", &answer.body, shape)?;
+            if let Some(n) = value.get("total_count").and_then(serde_json::Value::as_u64) {
+                announced = Some(announced.map_or(n, |a| a.max(n)));
+            }
+            let page: P = serde_json::from_value(value).map_err(|e| RemoteError::Decode {
+                endpoint: endpoint.clone(),
+                message: e.to_string(),
+            })?;
+            all.extend(items(page));
             match answer.next {
-                Some(next) if next.starts_with(&format!("{}/", self.config.api_base)) => {
+                None => {
+                    return match announced {
+                        Some(n) if (all.len() as u64) < n => Err(incomplete(format!(
+                            "`total_count` is {n}, the pages held {}",
+                            all.len()
+                        ))),
+                        _ => Ok(all),
+                    };
+                }
+                Some(next) if !next.starts_with(&format!("{}/", self.config.api_base)) => {
+                    return Err(incomplete("a `next` page link leaves the API base".into()));
+                }
+                Some(next) if seen.contains(&next) => {
+                    return Err(incomplete(
+                        "a `next` page link leads back to a page already read".into(),
+                    ));
+                }
+                Some(next) => {
+                    seen.push(next.clone());
                     url = next;
                 }
-                _ => break,
             }
         }
-        Ok(all)
+        Err(incomplete(format!("more than {MAX_PAGES} pages of 100")))
     }
 
     /// `GET /repos/{owner}/{repo}`.
@@ -325,7 +364,9 @@ impl GithubClient {
         );
         self.get_all(
             &path,
-            Shape::Page("branch_policies", &["name"]),
+            // `id` and `name` are optional in the schema: a policy without a name
+            // matches nothing and is still a policy (see the environments check).
+            Shape::Page("branch_policies", &[]),
             |p: BranchPoliciesPage| p.branch_policies,
         )
     }
@@ -339,7 +380,9 @@ impl GithubClient {
             self.repo_path(),
             encode_multi_segment(branch)
         );
-        match self.get(&path, Shape::Object(&["url"])) {
+        // The schema of the GET requires no field (`url` included); an empty object
+        // is still refused, as everywhere.
+        match self.get(&path, Shape::Object(&[])) {
             Ok(protection) => Ok(Some(protection)),
             Err(RemoteError::NotFound { message, .. })
                 if message.contains("Branch not protected") =>
@@ -388,10 +431,10 @@ impl GithubClient {
 /// The documented shape of an answer: an object with these keys, or a list of such
 /// objects.
 #[derive(Debug, Clone, Copy)]
-enum Shape {
+pub(super) enum Shape {
     Object(&'static [&'static str]),
     List(&'static [&'static str]),
-    /// `{"total_count": N, "<list>": [ {<keys>}, ... ]}`.
+    /// `{"total_count": N, "<list>": [ {<keys>}, ... ]}`, `total_count` optional.
     Page(&'static str, &'static [&'static str]),
 }
 
@@ -409,6 +452,9 @@ fn check_shape(value: &serde_json::Value, shape: Shape) -> Result<(), String> {
         Ok(())
     };
     match (shape, value) {
+        (Shape::Object(_), Value::Object(o)) if o.is_empty() => {
+            Err("the answer is an empty object `{}`, not the documented shape".into())
+        }
         (Shape::Object(required), Value::Object(o)) => object(o, required),
         (Shape::Object(_), _) => Err("the answer is not a JSON object as documented".into()),
         (Shape::List(required), Value::Array(items)) => {
@@ -422,8 +468,10 @@ fn check_shape(value: &serde_json::Value, shape: Shape) -> Result<(), String> {
             if o.is_empty() {
                 return Err("the answer is an empty object `{}`, not the documented shape".into());
             }
-            if !o.get("total_count").is_some_and(Value::is_u64) {
-                return Err("the answer lacks the documented number `total_count`".into());
+            // `total_count` is optional in some list schemas (environments); when
+            // present it must be a count, and `get_all` holds the list to it.
+            if o.get("total_count").is_some_and(|n| !n.is_u64()) {
+                return Err("`total_count` is not a number as documented".into());
             }
             match o.get(list) {
                 Some(Value::Array(items)) => items.iter().try_for_each(|item| match item {

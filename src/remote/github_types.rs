@@ -122,7 +122,9 @@ pub struct DeploymentBranchPolicySetting {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct DeploymentBranchPolicy {
-    pub(crate) id: u64,
+    /// Optional in the schema (and so is `name`): a policy without an id cannot be
+    /// removed by `github apply`, one without a name matches no ref.
+    pub(crate) id: Option<u64>,
     pub name: String,
     /// `branch` or `tag`; GitHub omits it for policies created before tag policies
     /// existed, and those are branch policies.
@@ -152,6 +154,12 @@ pub(crate) struct Enabled {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct BranchProtection {
+    /// Optional in the schema, like every field here; typed so that an answer giving
+    /// them another type is a decode error rather than "protected with nothing".
+    #[allow(dead_code)]
+    pub(crate) url: Option<String>,
+    #[allow(dead_code)]
+    pub(crate) name: Option<String>,
     pub required_status_checks: Option<RequiredStatusChecks>,
     pub required_pull_request_reviews: Option<RequiredReviews>,
     pub(crate) enforce_admins: Option<Enabled>,

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use super::{redact, RemoteError, Secret};
+use super::{clean_json, server_text, RemoteError, Secret};
 
 /// Longest server text kept in an error message: enough for GitHub's one-line
 /// messages, short enough that an HTML error page does not flood the terminal.
 const MAX_MESSAGE_CHARS: usize = 300;
 
-/// Redirects followed for one request (a renamed repository answers 301).
+/// Redirects followed for one request (a renamed repository answers 301 to a read and
+/// 307 to a write).
 const MAX_REDIRECTS: usize = 5;
 
 /// `(scheme, host, port)` of a URL, the port made explicit.
@@ -92,22 +93,25 @@ impl Http {
 
     /// One request, following at most [`MAX_REDIRECTS`] redirects. The `Authorization`
     /// header goes only to the origin (scheme, host and port) of the first URL: a
-    /// redirect anywhere else is followed without it.
+    /// redirect anywhere else is followed without it. A read follows any redirect; a
+    /// write (anything but `GET`/`HEAD`) follows only a same-origin 307 or 308, which
+    /// keep its method and body: a 301/302/303 would be replayed as a GET and its answer
+    /// taken for the write's, so it is a [`RemoteError::Redirected`] instead. The rule of
+    /// docs/security.md (Redirects).
     fn once(&self, call: &Call<'_>) -> Result<Answer, RemoteError> {
         let origin = origin_of(call.url);
         let mut url = call.url.to_owned();
-        let mut method = call.method;
-        let mut body = call.body;
+        let is_read = matches!(call.method, "GET" | "HEAD");
         for _ in 0..=MAX_REDIRECTS {
             let same_origin = origin.is_some() && origin_of(&url) == origin;
-            let mut request = self.agent().request(method, &url);
+            let mut request = self.agent().request(call.method, &url);
             for (name, value) in call.headers {
                 if !same_origin && name.eq_ignore_ascii_case("authorization") {
                     continue;
                 }
                 request = request.set(name, value);
             }
-            let result = match body {
+            let result = match call.body {
                 Some(b) => request.send_json(b),
                 None => request.call(),
             };
@@ -116,8 +120,9 @@ impl Http {
                 other => return self.finish(call, other),
             };
             let status = response.status();
-            let Some(next) = response
-                .header("location")
+            let location = response.header("location").map(str::to_owned);
+            let Some(next) = location
+                .as_deref()
                 .and_then(|l| url::Url::parse(&url).ok()?.join(l).ok())
                 .filter(|u| matches!(u.scheme(), "http" | "https"))
             else {
@@ -127,10 +132,13 @@ impl Http {
                     message: "redirect without a usable Location".into(),
                 });
             };
-            // 303 (and 301/302 for anything but GET, as browsers do) continue as GET.
-            if status == 303 || (matches!(status, 301 | 302) && method != "GET") {
-                method = "GET";
-                body = None;
+            let keeps_method = matches!(status, 307 | 308);
+            if !is_read && (!keeps_method || origin_of(next.as_str()) != origin) {
+                return Err(RemoteError::Redirected {
+                    endpoint: call.endpoint.to_owned(),
+                    status,
+                    location: server_text(next.as_str(), call.secrets),
+                });
             }
             url = next.to_string();
         }
@@ -152,7 +160,10 @@ impl Http {
                 let body = response
                     .into_string()
                     .map_err(|e| self.io_error(call, &e))?;
-                Ok(Answer { body, next })
+                Ok(Answer {
+                    body: clean_body(body, call.secrets),
+                    next,
+                })
             }
             Err(ureq::Error::Status(status, response)) => Err(status_error(call, status, response)),
             Err(ureq::Error::Transport(transport)) => Err(self.transport_error(call, &transport)),
@@ -168,7 +179,7 @@ impl Http {
         } else {
             RemoteError::Network {
                 endpoint: call.endpoint.to_owned(),
-                message: redact(&error.to_string(), call.secrets),
+                message: server_text(&error.to_string(), call.secrets),
             }
         }
     }
@@ -197,7 +208,7 @@ impl Http {
         }
         RemoteError::Network {
             endpoint: call.endpoint.to_owned(),
-            message: redact(&message, call.secrets),
+            message: server_text(&message, call.secrets),
         }
     }
 }
@@ -222,7 +233,7 @@ fn status_error(call: &Call<'_>, status: u16, response: ureq::Response) -> Remot
     let reset = header("x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok());
     let permission = header("x-accepted-github-permissions")
         .or_else(|| header("x-accepted-oauth-scopes"))
-        .map(|p| redact(&p, call.secrets));
+        .map(|p| server_text(&p, call.secrets));
     let body = response.into_string().unwrap_or_default();
     let message = error_message(&body, call.secrets);
     let endpoint = call.endpoint.to_owned();
@@ -276,6 +287,20 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
     Some(Duration::from_secs(u64::try_from(wait).unwrap_or(0)))
 }
 
+/// A success's body as the clients decode it: when it is JSON, every string in it has
+/// been through [`server_text`] (redacted, nothing that steers a terminal), so whatever
+/// field a caller prints later is already safe. A body that is not JSON is left as is:
+/// the decoders refuse it, and their messages never quote it.
+fn clean_body(body: String, secrets: &[&Secret]) -> String {
+    match serde_json::from_str::<serde_json::Value>(&body) {
+        Ok(mut value) => {
+            clean_json(&mut value, secrets);
+            value.to_string()
+        }
+        Err(_) => body,
+    }
+}
+
 /// The `rel="next"` URL of a `Link` header.
 fn link_next(link: &str) -> Option<String> {
     link.split(',').find_map(|part| {
@@ -324,7 +349,7 @@ fn error_message(body: &str, secrets: &[&Secret]) -> String {
         _ if body.trim_start().starts_with('<') => String::new(),
         _ => body.trim().to_owned(),
     };
-    let text = redact(
+    let text = server_text(
         &text.split_whitespace().collect::<Vec<_>>().join(" "),
         secrets,
     );

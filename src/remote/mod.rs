@@ -3,8 +3,9 @@
 //! The clients are blocking (ureq) and `Sync`, so doctor can run its remote checks
 //! on plain threads ([`run_concurrently`]) without an async runtime. Every request
 //! has a timeout, every failure is a [`RemoteError`] naming the endpoint, and no
-//! message ever carries a token: error bodies pass through [`redact`] before they
-//! are stored, and [`Secret`] prints as `***` in Display and Debug alike.
+//! message ever carries a token: every string of an answer passes through
+//! [`server_text`] (redacted, escaped) where it enters, and [`Secret`] prints as `***`
+//! in Display and Debug alike. The rules are stated in docs/security.md.
 //!
 //! Environment overrides (see DESIGN.md): `GITHUB_API_URL`, `GH_TOKEN` /
 //! `GITHUB_TOKEN` (then `gh auth token` unless `PYREL_NO_GH` is set),
@@ -23,12 +24,13 @@ pub use github::{token_from_env, GithubClient, GithubConfig, TokenSource};
 pub(crate) use github::{MergeSettings, PullRequest};
 pub use github_types::RuleKind;
 pub(crate) use github_types::{
-    BranchProtection, Enabled, Environment, Ruleset, RulesetDetail, WorkflowRun,
+    BranchProtection, BranchRule, DeploymentBranchPolicy, Enabled, Environment, Ruleset,
+    RulesetDetail, WorkflowRun,
 };
 pub(crate) use pypi::normalize_project_name;
 pub use pypi::{PypiAnswer, PypiClient};
-pub(crate) use secret::redact;
 pub use secret::Secret;
+pub(crate) use secret::{clean_json, redact, redact_known, remember, server_text};
 
 use std::collections::VecDeque;
 use std::sync::Mutex;

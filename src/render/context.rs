@@ -66,8 +66,14 @@ pub(crate) struct Context {
     pub(crate) compiled_names: String,
     pub(crate) any_cibuildwheel: bool,
     pub(crate) any_maturin: bool,
-    /// The body of GitHub's create-ruleset request for the release tags (in the guide).
+    /// The body of GitHub's create-ruleset request for the release tags (in the guide):
+    /// the one `pyrel github apply` sends.
     pub(crate) tag_ruleset: String,
+    /// The `gh api` commands that set up the environments, with the bodies
+    /// `pyrel github apply` sends (`github_apply::guide_requests`).
+    pub(crate) environment_setup: String,
+    /// The deployment tag rules of the publishing environments (`v*`).
+    pub(crate) release_tag_rules: Vec<String>,
     /// The uv release pinned in setup-uv.
     pub(crate) uv_version: &'static str,
     /// The release tools' requirement lines (version and hashes), for `--require-hashes`.
@@ -214,7 +220,9 @@ impl Context {
             any_maturin: compiled
                 .iter()
                 .any(|c| c.tool == super::compiled::WheelTool::Maturin),
-            tag_ruleset: tag_ruleset_json(&tag_globs)?,
+            tag_ruleset: tag_ruleset_json(project, policy)?,
+            environment_setup: environment_setup(project, policy, &owner, &repo)?,
+            release_tag_rules: crate::github_apply::tag_patterns(project, policy),
             compiled,
             compiled_names,
             pyrel_version: env!("CARGO_PKG_VERSION"),
@@ -342,29 +350,36 @@ fn refuse_expressions(project: &Project, policy: &Policy) -> Result<()> {
     }
 }
 
-/// The body of `POST /repos/{owner}/{repo}/rulesets` for the release tags: only
-/// repository admins (role 5) may create, move or delete a tag the workflow releases.
-pub(crate) fn tag_ruleset_json(tag_globs: &[String]) -> Result<String> {
-    let body = serde_json::json!({
-        "name": "release tags",
-        "target": "tag",
-        "enforcement": "active",
-        "bypass_actors": [
-            { "actor_id": 5, "actor_type": "RepositoryRole", "bypass_mode": "always" }
-        ],
-        "conditions": { "ref_name": {
-            "include": tag_globs.iter().map(|g| format!("refs/tags/{g}")).collect::<Vec<_>>(),
-            "exclude": [],
-        } },
-        "rules": [
-            { "type": "creation" },
-            { "type": "update" },
-            { "type": "deletion" },
-            { "type": "non_fast_forward" },
-        ],
-    });
-    serde_json::to_string_pretty(&body)
+/// The body of `POST /repos/{owner}/{repo}/rulesets` for the release tags, as
+/// `pyrel github apply` sends it.
+pub(crate) fn tag_ruleset_json(project: &Project, policy: &Policy) -> Result<String> {
+    let patterns = crate::github_apply::tag_patterns(project, policy);
+    serde_json::to_string_pretty(&crate::github_apply::tag_ruleset_body(&patterns))
         .map_err(|e| Error::usage(format!("internal error: {e}"), None))
+}
+
+/// The guide's environment commands: each request of `github_apply::guide_requests`
+/// but the ruleset's (shown apart), as `gh api` with its JSON body on standard input.
+/// Names and patterns are checked by the policy's grammar; the heredoc is quoted, so
+/// the shell expands nothing in the body.
+fn environment_setup(
+    project: &Project,
+    policy: &Policy,
+    owner: &str,
+    repo: &str,
+) -> Result<String> {
+    let mut out = String::new();
+    for (method, path, body) in crate::github_apply::guide_requests(project, policy) {
+        if path == "/rulesets" {
+            continue;
+        }
+        let body = serde_json::to_string_pretty(&body)
+            .map_err(|e| Error::usage(format!("internal error: {e}"), None))?;
+        out.push_str(&format!(
+            "gh api -X {method} repos/{owner}/{repo}{path} --input - <<'JSON'\n{body}\nJSON\n"
+        ));
+    }
+    Ok(out.trim_end().to_owned())
 }
 
 /// The body of `PUT /repos/{owner}/{repo}/branches/{branch}/protection`.

@@ -3,7 +3,8 @@
 //! The repository is `octocat/Hello-World` (as in the examples), its default branch
 //! `main`, and it has the two environments a pyrel release workflow uses: `pypi` and
 //! `testpypi`. In [`all_good`] both require a reviewer, allow deployments only from
-//! custom policies, and have a tag policy `v*` plus a branch policy `main`; the
+//! custom policies, and have a tag policy `v*` (TestPyPI also a branch policy `main`,
+//! for dev builds; a publishing environment open to a branch is a failure); the
 //! default branch is protected (reviews, status checks, admins included, no force
 //! pushes, no deletions).
 
@@ -200,7 +201,11 @@ pub fn all_good() -> Routes {
             .route(
                 "GET",
                 &path(&format!("/environments/{env}/deployment-branch-policies")),
-                ok(branch_policies_body(&[("v*", "tag"), (BRANCH, "branch")])),
+                ok(if *env == "pypi" {
+                    branch_policies_body(&[("v*", "tag")])
+                } else {
+                    branch_policies_body(&[("v*", "tag"), (BRANCH, "branch")])
+                }),
             );
     }
     routes
@@ -240,13 +245,13 @@ pub fn environment_missing() -> Routes {
         )
 }
 
-/// The `pypi` environment only allows the branch `main`: no tag policy, so a
-/// tag-triggered release cannot deploy.
+/// The `pypi` environment's only rule is a tag rule for other tags (`docs-*`): none
+/// matches the release tags, so a tag-triggered release cannot deploy.
 pub fn no_tag_policy() -> Routes {
     all_good().route(
         "GET",
         &path("/environments/pypi/deployment-branch-policies"),
-        ok(branch_policies_body(&[(BRANCH, "branch")])),
+        ok(branch_policies_body(&[("docs-*", "tag")])),
     )
 }
 

@@ -277,6 +277,11 @@ fn applies_to_branch(r: &Value, branch: &str) -> bool {
             })
 }
 
+/// The answer the state gives `r`, for a test's own handler around the live fake.
+pub fn answer(s: &mut State, r: &Recorded) -> Reply {
+    handle(s, r)
+}
+
 fn handle(s: &mut State, r: &Recorded) -> Reply {
     let full = r.path().to_owned();
     if let Some((_, _, reply)) = s
@@ -405,6 +410,22 @@ fn handle(s: &mut State, r: &Recorded) -> Reply {
                 .push((id, pattern.to_owned(), kind.to_owned()));
             s.next_id += 1;
             ok(policy_json(id, pattern, kind))
+        }
+        ("DELETE", ["environments", name, "deployment-branch-policies", id]) => {
+            let Some(e) = s.envs.get_mut(*name) else {
+                return not_found();
+            };
+            let before = e.branch_policies.len();
+            e.branch_policies.retain(|(i, _, _)| i.to_string() != *id);
+            if e.branch_policies.len() == before {
+                return not_found();
+            }
+            Reply {
+                status: 204,
+                headers: Vec::new(),
+                body: String::new(),
+                delay: std::time::Duration::ZERO,
+            }
         }
         ("GET", ["branches", branch, "protection"]) if *branch == BRANCH => match &s.protection {
             Some(p) => ok(p.clone()),

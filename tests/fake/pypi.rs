@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 
 use super::{Reply, Routes};
 
-/// A project JSON document with the given releases; the last one is `info.version`.
+/// A project JSON document with the given releases; the last one is `info.version`. Its
+/// project URLs name the fake GitHub's repository (`octocat/Hello-World`).
 pub fn project_body(name: &str, versions: &[&str]) -> Value {
     let releases: serde_json::Map<String, Value> = versions
         .iter()
@@ -32,6 +33,8 @@ pub fn project_body(name: &str, versions: &[&str]) -> Value {
             "summary": "A fake project",
             "requires_python": ">=3.9",
             "yanked": false,
+            // The project of the fake GitHub's repository: the name is ours.
+            "project_urls": {"Source": "https://github.com/octocat/Hello-World"},
         },
         "last_serial": 1,
         "releases": releases,
@@ -62,4 +65,58 @@ pub fn server_500() -> Routes {
         body: "<html><body><h1>500 Internal Server Error</h1></body></html>".into(),
         delay: std::time::Duration::ZERO,
     })
+}
+
+/// The project document as the JSON API documents it today: `info` and `urls` of the
+/// latest version, no deprecated `releases` key. `project_urls` as given.
+pub fn project_body_documented(name: &str, latest: &str, project_urls: Value) -> Value {
+    json!({
+        "info": {
+            "name": name,
+            "version": latest,
+            "summary": "A fake project",
+            "requires_python": ">=3.9",
+            "home_page": null,
+            "project_urls": project_urls,
+            "yanked": false,
+        },
+        "last_serial": 1,
+        "urls": [],
+        "vulnerabilities": [],
+    })
+}
+
+/// `GET /pypi/{name}/{version}/json`: the document of one version.
+pub fn version_body(name: &str, version: &str) -> Value {
+    let mut body = project_body_documented(name, version, Value::Null);
+    body["urls"] = json!([{
+        "filename": format!("{}-{version}-py3-none-any.whl", name.replace('-', "_")),
+        "packagetype": "bdist_wheel",
+        "url": format!("https://files.example.invalid/{name}-{version}-py3-none-any.whl"),
+        "yanked": false,
+        "digests": {"sha256": "0".repeat(64)},
+    }]);
+    body
+}
+
+/// An index that follows the documented API only: the project documents without
+/// `releases`, each of `versions` at its own endpoint, anything else 404.
+pub fn documented_index(projects: &[(&str, &[&str], Value)]) -> Routes {
+    let mut routes = Routes::new();
+    for (name, versions, urls) in projects {
+        let latest = versions.last().copied().unwrap_or("0");
+        routes = routes.route(
+            "GET",
+            &format!("/pypi/{name}/json"),
+            Reply::json(200, &project_body_documented(name, latest, urls.clone())),
+        );
+        for v in *versions {
+            routes = routes.route(
+                "GET",
+                &format!("/pypi/{name}/{v}/json"),
+                Reply::json(200, &version_body(name, v)),
+            );
+        }
+    }
+    routes
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{github, unknown, Check};
 use crate::doctor::{find_line, finding, Code, Context, FindingBuilder, Outcome, Severity};
-use crate::remote::{RemoteError, RuleKind};
+use crate::remote::{BranchRule, RemoteError, RuleKind, RulesetDetail};
 
 pub(crate) const CHECK: Check = Check { code: Code::BranchProtection, online: true, summary: "The default branch's live protection (classic or rulesets) is at least what .github/branch-protection.json asks.", docs: DOCS, run };
 
@@ -15,6 +15,10 @@ What it checks
   protection of the default branch on GitHub, classic branch protection and rulesets
   together, and reports each thing the live side lacks: a required status check, the
   number of approving reviews, admins included, force pushes and deletions blocked.
+  Each ruleset is read whole for its bypass actors: a rule the admin role or the
+  organization admins may bypass (in any bypass mode) does not count as applying to
+  admins, and a bypass list the token cannot see makes the check unknown. Rulesets in
+  `evaluate` mode enforce nothing and do not count.
 
 Why it matters
   The release trusts the default branch: tags are cut from it and the release gates on
@@ -72,6 +76,18 @@ fn expected(v: &Value) -> Expected {
     }
 }
 
+/// Whether a ruleset's bypass actor lets repository or organization admins past its
+/// rules, in any bypass mode (`always` and `pull_request` both exempt them from what a
+/// pull request must satisfy): the admin repository role (id 5) or the organization
+/// admin.
+pub(crate) fn is_admin_bypass(actor: &Value) -> bool {
+    match actor["actor_type"].as_str() {
+        Some("OrganizationAdmin") => true,
+        Some("RepositoryRole") => actor["actor_id"].as_u64() == Some(5),
+        _ => false,
+    }
+}
+
 fn run(ctx: &Context) -> Outcome {
     let Some(rel) = ctx.policy.files.branch_protection.clone() else {
         return Outcome::Skip("the policy manages no branch-protection.json".into());
@@ -125,6 +141,23 @@ fn run(ctx: &Context) -> Outcome {
         );
         return Outcome::from_builders(out, format!("`{branch}` has no protection"));
     }
+    // Each ruleset a rule comes from, read whole: the rules-for-a-branch answer carries
+    // no bypass list, the ruleset does. A rule bypassed by admins holds for everyone
+    // else only.
+    let mut rulesets: Vec<RulesetDetail> = Vec::new();
+    for rule in rules
+        .iter()
+        .filter(|r| !matches!(r.kind(), RuleKind::Other(_)))
+    {
+        if rulesets.iter().any(|r| r.id == rule.ruleset_id) {
+            continue;
+        }
+        match gh.ruleset(rule.ruleset_id) {
+            Ok(r) => rulesets.push(r),
+            Err(e) => return unknown(&e),
+        }
+    }
+    let ruleset_of = |rule: &BranchRule| rulesets.iter().find(|r| r.id == rule.ruleset_id);
     let mut live_checks: Vec<String> = classic
         .as_ref()
         .map(|c| c.required_checks().into_iter().map(str::to_owned).collect())
@@ -133,25 +166,45 @@ fn run(ctx: &Context) -> Outcome {
     let mut admins = classic.as_ref().is_some_and(|c| c.enforces_admins());
     let mut no_force = classic.as_ref().is_some_and(|c| !c.allows_force_pushes());
     let mut no_delete = classic.as_ref().is_some_and(|c| !c.allows_deletions());
+    // A ruleset whose bypass list the token cannot see may exempt admins or not.
+    let mut admins_unknown = false;
     for rule in &rules {
-        // Ruleset rules apply to admins too, unless a bypass list says otherwise.
+        let Some(set) = ruleset_of(rule) else {
+            continue;
+        };
+        // An `evaluate` (or disabled) ruleset reports, it enforces nothing.
+        if !matches!(set.enforcement.as_str(), "active" | "enabled") {
+            continue;
+        }
+        let holds_for_admins = match set.bypass_actors.as_deref() {
+            Some(actors) => !actors.iter().any(is_admin_bypass),
+            None => {
+                admins_unknown = true;
+                false
+            }
+        };
         match rule.kind() {
             RuleKind::PullRequest => {
                 if let Some(pr) = rule.pull_request() {
                     approvals = approvals.max(pr.required_approving_review_count);
                 }
-                admins = true;
+                admins |= holds_for_admins;
             }
             RuleKind::RequiredStatusChecks => {
                 if let Some(sc) = rule.status_checks() {
                     live_checks.extend(sc.required_status_checks.into_iter().map(|c| c.context));
                 }
-                admins = true;
+                admins |= holds_for_admins;
             }
             RuleKind::NonFastForward => no_force = true,
             RuleKind::Deletion => no_delete = true,
             _ => {}
         }
+    }
+    if want.admins && !admins && admins_unknown {
+        return Outcome::Unknown(format!(
+            "`{branch}`'s rules come from a ruleset whose bypass actors the token cannot see: whether they apply to admins is unknown; use a token with the `administration: read` permission"
+        ));
     }
     let shortfall = |msg: String, key: &str, hint: &str| {
         finding(Code::BranchProtection, Severity::Error, msg)
@@ -178,10 +231,23 @@ fn run(ctx: &Context) -> Outcome {
         ));
     }
     if want.admins && !admins {
+        let bypassed: Vec<String> = rulesets
+            .iter()
+            .filter(|r| r.bypass_actors.iter().flatten().any(is_admin_bypass))
+            .map(|r| format!("`{}`", r.name))
+            .collect();
+        let message = if bypassed.is_empty() {
+            format!("`{branch}`'s protection does not apply to admins")
+        } else {
+            format!(
+                "`{branch}`'s protection does not apply to admins: ruleset {} lets the admin role bypass it",
+                bypassed.join(", ")
+            )
+        };
         out.push(shortfall(
-            format!("`{branch}`'s protection does not apply to admins"),
+            message,
             "enforce_admins",
-            "enable \"Do not allow bypassing the above settings\" (enforce_admins)",
+            "enable \"Do not allow bypassing the above settings\" (enforce_admins), or remove the admin role from the ruleset's bypass list (`pyrel github apply` does so for its own rulesets)",
         ));
     }
     if want.no_force_push && !no_force {

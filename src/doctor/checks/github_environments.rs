@@ -13,8 +13,10 @@ What it checks
   On GitHub: the policy's PyPI environment (and the TestPyPI one unless testpypi =
   \"never\") exists; the PyPI environment limits deployments to selected refs with a tag
   rule that matches the release tags (an environment open to every branch is an error,
-  one without a tag rule cannot deploy a tag-triggered release); and it requires a
-  reviewer (a warning when it does not).
+  one without a tag rule cannot deploy a tag-triggered release); every one of its
+  deployment rules is read, and a branch rule (even beside the tag rule) or a tag rule
+  that also matches tags no release has (`*`) is an error; and it requires a reviewer
+  (a warning when it does not).
 
 Why it matters
   The environment is the gate between a pushed tag and PyPI. Trusted publishers on PyPI
@@ -87,6 +89,24 @@ fn run(ctx: &Context) -> Outcome {
                 let matches = policies.iter().filter(|pol| pol.is_tag()).any(|pol| {
                     Glob::new(&pol.name).is_ok_and(|g| g.compile_matcher().is_match(&example))
                 });
+                // Every rule counts: a tag rule for the releases does not make a branch
+                // rule `*` beside it harmless.
+                for why in policies
+                    .iter()
+                    .filter_map(|pol| {
+                        crate::github_apply::unwanted_policy(&ctx.project, p, false, pol)
+                    })
+                {
+                    out.push(
+                        finding(
+                            Code::GithubEnvironments,
+                            Severity::Error,
+                            format!("environment `{name}` deploys from more than release tags: its {why}"),
+                        )
+                        .at(path.clone(), line)
+                        .hint("run `pyrel github apply` (it removes the rule), or remove it under the environment's deployment branches and tags"),
+                    );
+                }
                 if !matches {
                     out.push(
                         finding(

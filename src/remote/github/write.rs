@@ -9,7 +9,7 @@
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::{encode_multi_segment, encode_segment, GithubClient};
+use super::{encode_multi_segment, encode_segment, GithubClient, Shape};
 use crate::remote::github_types::{
     Account, CheckRun, CommitStatus, DeploymentBranchPolicy, Environment, PendingDeployment,
     Release, RulesetDetail, Team, WorkflowRun,
@@ -99,7 +99,24 @@ impl GithubClient {
             self.repo_path(),
             encode_segment(environment)
         );
-        self.write("POST", &path, body, &["id", "name"])
+        // The schema requires no field of a policy; `{}` is still refused.
+        self.write("POST", &path, body, &[])
+    }
+
+    /// `DELETE /repos/{owner}/{repo}/environments/{name}/deployment-branch-policies/{id}`
+    /// (204, no body).
+    pub(crate) fn delete_deployment_branch_policy(
+        &self,
+        environment: &str,
+        id: u64,
+    ) -> Result<(), RemoteError> {
+        let path = format!(
+            "{}/environments/{}/deployment-branch-policies/{id}",
+            self.repo_path(),
+            encode_segment(environment)
+        );
+        let url = format!("{}{path}", self.config.api_base);
+        self.send("DELETE", &url, &path, None).map(|_| ())
     }
 
     /// `GET /users/{username}`.
@@ -157,43 +174,49 @@ impl GithubClient {
         )
     }
 
-    /// `GET /repos/{owner}/{repo}/commits/{ref}/check-runs`: every check run of a commit.
+    /// `GET /repos/{owner}/{repo}/commits/{ref}/check-runs`: every check run of a commit,
+    /// every page (a commit with more than 100 check runs is common in a matrix).
     pub(crate) fn check_runs(&self, git_ref: &str) -> Result<Vec<CheckRun>, RemoteError> {
         let path = format!(
             "{}/commits/{}/check-runs",
             self.repo_path(),
             encode_multi_segment(git_ref)
         );
-        let page: CheckRunsPage = self.read(
-            &format!("{path}?per_page=100"),
-            &["total_count", "check_runs"],
-        )?;
-        Ok(page.check_runs)
+        self.get_all(
+            &path,
+            Shape::Page("check_runs", &["id", "name", "status"]),
+            |p: CheckRunsPage| p.check_runs,
+        )
     }
 
     /// `GET /repos/{owner}/{repo}/commits/{ref}/status`: the latest status of each
-    /// context (the combined status's `statuses`).
+    /// context (the combined status's `statuses`, every page).
     pub(crate) fn commit_statuses(&self, git_ref: &str) -> Result<Vec<CommitStatus>, RemoteError> {
         let path = format!(
             "{}/commits/{}/status",
             self.repo_path(),
             encode_multi_segment(git_ref)
         );
-        let status: CombinedStatus =
-            self.read(&format!("{path}?per_page=100"), &["state", "statuses"])?;
-        Ok(status.statuses)
+        self.get_all(
+            &path,
+            Shape::Page("statuses", &["context", "state"]),
+            |s: CombinedStatus| s.statuses,
+        )
     }
 
     /// `GET /repos/{owner}/{repo}/actions/runs?event=push&branch={tag}`: the runs a pushed
-    /// tag started (for a tag push, GitHub reports the tag as `head_branch`).
+    /// tag started (for a tag push, GitHub reports the tag as `head_branch`), every page.
     pub(crate) fn runs_for_tag(&self, tag: &str) -> Result<Vec<WorkflowRun>, RemoteError> {
         let path = format!(
-            "{}/actions/runs?event=push&branch={}&per_page=20",
+            "{}/actions/runs?event=push&branch={}",
             self.repo_path(),
             encode_segment(tag)
         );
-        let page: WorkflowRunsPage = self.read(&path, &["total_count", "workflow_runs"])?;
-        Ok(page.workflow_runs)
+        self.get_all(
+            &path,
+            Shape::Page("workflow_runs", &["id", "head_sha"]),
+            |p: WorkflowRunsPage| p.workflow_runs,
+        )
     }
 
     /// `GET /repos/{owner}/{repo}/actions/runs/{run_id}`.
