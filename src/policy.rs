@@ -1207,6 +1207,21 @@ pub(crate) fn render_body(policy: &Policy) -> String {
     out
 }
 
+/// The `packages` key init writes for the directories it left out, or nothing.
+pub(crate) fn render_packages(exclude: &[String]) -> String {
+    if exclude.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = exclude
+        .iter()
+        .map(|d| Value::from(if d.is_empty() { "." } else { d.as_str() }).to_string())
+        .collect();
+    format!(
+        "# Projects declaring the name of a released package, left out by `pyrel init`.\npackages = {{ exclude = [{}] }}\n",
+        list.join(", ")
+    )
+}
+
 /// The `files` sub-table body.
 pub(crate) fn render_files(policy: &Policy) -> String {
     let mut files = policy.files.clone();
@@ -1226,7 +1241,14 @@ pub(crate) fn render_files(policy: &Policy) -> String {
 /// Writes the policy into its file: a new `[tool.pyrel]` block appended to the root
 /// pyproject.toml (everything else byte-identical), or a new `pyrel.toml`. Returns the
 /// path (relative) and the new full text.
-pub(crate) fn render_into(root: &Path, policy: &Policy) -> Result<(PathBuf, String)> {
+/// `exclude` lists project directories init left out for the evidence it read (a
+/// duplicate name settled by a workflow pyrel is about to replace): written as the
+/// policy's `packages.exclude`, so the decision outlives that evidence.
+pub(crate) fn render_into(
+    root: &Path,
+    policy: &Policy,
+    exclude: &[String],
+) -> Result<(PathBuf, String)> {
     let pyproject = root.join("pyproject.toml");
     let header = "# pyrel: release policy. Change a value, then run `pyrel generate`.\n";
     if pyproject.is_file() {
@@ -1242,12 +1264,14 @@ pub(crate) fn render_into(root: &Path, policy: &Policy) -> Result<(PathBuf, Stri
         out.push_str(header);
         out.push_str("[tool.pyrel]\n");
         out.push_str(&render_body(policy));
+        out.push_str(&render_packages(exclude));
         out.push_str("\n[tool.pyrel.files]\n");
         out.push_str(&render_files(policy));
         Ok(("pyproject.toml".into(), out))
     } else {
         let mut out = String::from(header);
         out.push_str(&render_body(policy));
+        out.push_str(&render_packages(exclude));
         out.push_str("\n[files]\n");
         out.push_str(&render_files(policy));
         Ok(("pyrel.toml".into(), out))

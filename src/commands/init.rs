@@ -74,7 +74,15 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
 
     // The policy goes through the same loader `generate` uses, so what init writes is
     // exactly what later runs read back.
-    let (policy_path, policy_text) = policy::render_into(&project.root, &policy)?;
+    // A duplicate name settled by evidence is written down: the workflow that settled it
+    // may be the one pyrel's release workflow replaces.
+    let exclude: Vec<String> = project
+        .skipped
+        .iter()
+        .filter(|s| s.reason == project::SkipReason::Duplicate)
+        .map(|s| slash(&s.dir))
+        .collect();
+    let (policy_path, policy_text) = policy::render_into(&project.root, &policy, &exclude)?;
     let source = if policy_path == Path::new("pyproject.toml") {
         policy::PolicySource::Pyproject(policy_path.clone())
     } else {
@@ -122,7 +130,15 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             "Dry run: would write the policy to {}:",
             policy_path.display()
         );
-        outln!("{}", policy::render_body(&reread).trim_end());
+        outln!(
+            "{}",
+            format!(
+                "{}{}",
+                policy::render_body(&reread),
+                policy::render_packages(&exclude)
+            )
+            .trim_end()
+        );
         for e in status.stale() {
             outln!(
                 "would write {} ({})",

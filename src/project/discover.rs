@@ -204,6 +204,8 @@ struct Draft {
     wheels: Option<(WheelTool, &'static str)>,
     /// Normalized names of computed requirements (`f"core{pin}"`): order only.
     computed_requires: Vec<String>,
+    /// A uv workspace root or member.
+    in_workspace: bool,
 }
 
 fn scan(root: &Path, git_root: &Path) -> Result<Project> {
@@ -298,6 +300,9 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         dir: d.dir,
         manifest: d.manifest,
     }));
+    let workflows = workflows(root)?;
+    let publishing = super::evidence::Publishing::read(root, &workflows);
+    let drafts = settle_duplicates(root, drafts, &publishing, &mut skipped, &mut problems);
     skipped.sort_by(|a, b| a.dir.cmp(&b.dir));
     problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     let layout = match (layout, drafts.as_slice()) {
@@ -318,7 +323,7 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
             .is_file()
             .then(|| PathBuf::from("pyrel.toml")),
         remote,
-        workflows: workflows(root)?,
+        workflows,
         skipped,
         problems,
     })
@@ -1082,6 +1087,7 @@ fn read_package_dir(
         deps,
         import_name: targets.into_iter().next().map(|(n, _)| n),
         wheels: wheel_build(pp, setup_text.as_deref()),
+        in_workspace,
         computed_requires: setup
             .as_ref()
             .map(|s| {
@@ -1842,6 +1848,106 @@ fn parse_requirement(req: &str) -> Option<(String, String)> {
         spec.trim_start_matches('(').trim_end_matches(')').trim()
     };
     Some((normalize_name(&name), spec.to_string()))
+}
+
+/// Two or more projects declaring one distribution name: the evidence decides which one
+/// is released (test/example material never is; then one a publishing workflow builds;
+/// then a uv workspace member), the others are skipped. When nothing decides, none is
+/// released and the pair is one problem naming every manifest; the rest of the
+/// repository is not held up (`packages.exclude` settles it).
+fn settle_duplicates(
+    root: &Path,
+    drafts: Vec<Draft>,
+    publishing: &super::evidence::Publishing,
+    skipped: &mut Vec<Skipped>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Draft> {
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, d) in drafts.iter().enumerate() {
+        groups.entry(normalize_name(&d.name)).or_default().push(i);
+    }
+    // (index, reason) of every draft that is not released.
+    let mut out: HashMap<usize, SkipReason> = HashMap::new();
+    for group in groups.values().filter(|g| g.len() > 1) {
+        let dirs: Vec<&Path> = group.iter().map(|&i| drafts[i].dir.as_path()).collect();
+        let built = |i: usize| {
+            let d = &drafts[i].dir;
+            if d.as_os_str().is_empty() {
+                publishing.builds_root(&dirs)
+            } else {
+                publishing.builds(d)
+            }
+        };
+        let mut left: Vec<usize> = group.clone();
+        let narrow = |left: &mut Vec<usize>,
+                      out: &mut HashMap<usize, SkipReason>,
+                      keep: &dyn Fn(usize) -> bool,
+                      all_out: Option<SkipReason>| {
+            let (kept, dropped): (Vec<usize>, Vec<usize>) = left.iter().partition(|&&i| keep(i));
+            if kept.is_empty() {
+                if let Some(reason) = all_out {
+                    for &i in &dropped {
+                        out.insert(i, reason);
+                    }
+                    left.clear();
+                }
+                return;
+            }
+            for &i in &dropped {
+                out.insert(i, SkipReason::Duplicate);
+            }
+            *left = kept;
+        };
+        // Material is never released, even when every copy is material.
+        narrow(
+            &mut left,
+            &mut out,
+            &|i| !super::evidence::is_material(&drafts[i].dir),
+            Some(SkipReason::Material),
+        );
+        narrow(&mut left, &mut out, &built, None);
+        narrow(&mut left, &mut out, &|i| drafts[i].in_workspace, None);
+        if left.len() > 1 {
+            let first = &drafts[left[0]];
+            let others: Vec<String> = left[1..]
+                .iter()
+                .map(|&i| crate::workspace_fs::slash(&drafts[i].manifest))
+                .collect();
+            problems.push(Problem {
+                package: None,
+                path: first
+                    .name_path
+                    .strip_prefix(root)
+                    .unwrap_or(&first.name_path)
+                    .to_path_buf(),
+                line: Some(first.name_line),
+                message: format!(
+                    "package `{}` is also declared in {}, and nothing says which one is released (neither is a uv workspace member or built by a publishing workflow)",
+                    first.name,
+                    others.join(", ")
+                ),
+                hint: Some(
+                    "name the one not released in the policy's `packages.exclude` (e.g. `packages = { exclude = [\"path/to/dir\"] }`)".into(),
+                ),
+            });
+            for &i in &left {
+                out.insert(i, SkipReason::Ambiguous);
+            }
+        }
+    }
+    let mut kept = Vec::with_capacity(drafts.len());
+    for (i, d) in drafts.into_iter().enumerate() {
+        match out.get(&i) {
+            Some(&reason) => skipped.push(Skipped {
+                reason,
+                name: d.name,
+                dir: d.dir,
+                manifest: d.manifest,
+            }),
+            None => kept.push(d),
+        }
+    }
+    kept
 }
 
 /// Turns drafts into packages: siblings matched by normalized name, import names found.

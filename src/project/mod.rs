@@ -10,6 +10,7 @@ use serde::Serialize;
 
 pub(crate) mod choices;
 mod discover;
+pub(crate) mod evidence;
 pub(crate) mod git;
 pub(crate) mod pyfile;
 pub(crate) mod pyproject;
@@ -91,6 +92,17 @@ pub enum SkipReason {
     /// Taken out of its uv workspace by `[tool.uv.workspace] exclude`, and not named by
     /// the policy's `packages.include`.
     WorkspaceExcluded,
+    /// Declares the name of a project with more evidence of being the release (a uv
+    /// workspace member, built by one of the repository's publishing workflows, not
+    /// under test or example material).
+    Duplicate,
+    /// Declares the same name as another project and nothing says which one is
+    /// released: a problem of the repository until `packages.exclude` names one.
+    Ambiguous,
+    /// Test, example, sample or internal-tool material by its directory's name, next to
+    /// the packages the repository publishes, and built by none of its publishing
+    /// workflows.
+    Material,
 }
 
 impl SkipReason {
@@ -101,6 +113,15 @@ impl SkipReason {
             SkipReason::Excluded => "excluded by the policy's `packages` globs",
             SkipReason::WorkspaceExcluded => {
                 "excluded from the uv workspace (name its directory in the policy's `packages.include` to release it)"
+            }
+            SkipReason::Duplicate => {
+                "another project declares the same name and is the one released (workspace member, built by a publishing workflow, or not test/example material)"
+            }
+            SkipReason::Ambiguous => {
+                "another project declares the same name and nothing says which is released (name one in the policy's `packages.exclude`)"
+            }
+            SkipReason::Material => {
+                "test, example or internal-tool material that no publishing workflow builds (name its directory in the policy's `packages.include` to release it)"
             }
         }
     }
