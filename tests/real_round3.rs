@@ -91,9 +91,51 @@ fn init_and_check(dir: &Path) -> String {
         .args(["generate", "--check"])
         .assert()
         .success();
+    // The changelog gets an entry, so a release would have notes.
+    let log = dir.join("CHANGELOG.md");
+    if let Ok(text) = std::fs::read_to_string(&log) {
+        std::fs::write(
+            &log,
+            text.replacen(
+                "## [Unreleased]\n",
+                "## [Unreleased]\n\n### Added\n\n- Everything.\n",
+                1,
+            ),
+        )
+        .unwrap();
+    }
     common::git(dir, &["add", "-A"]);
     common::git(dir, &["commit", "-qm", "init"]);
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `pyrel bump ARGS` and checks that exactly the `expected` files changed (besides
+/// the changelog and pyrel's own files), each only by `from` → `to` replacements.
+fn bump_moves_exactly(dir: &Path, args: &[&str], from: &str, to: &str, expected: &[&str]) {
+    let before = common::snapshot_tree(dir);
+    let out = common::pyrel(dir).arg("bump").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "bump: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = common::snapshot_tree(dir);
+    let mut changed: Vec<String> = after
+        .iter()
+        .filter(|(p, b)| before.get(*p) != Some(*b))
+        .map(|(p, _)| p.to_string_lossy().replace('\\', "/"))
+        .filter(|p| p != "CHANGELOG.md" && !p.starts_with(".github/"))
+        .collect();
+    changed.sort();
+    let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(changed, want);
+    for p in expected {
+        let old = String::from_utf8(before[Path::new(p)].clone()).unwrap();
+        let new = String::from_utf8(after[Path::new(p)].clone()).unwrap();
+        assert_eq!(new, old.replace(from, to), "{p}");
+    }
 }
 
 #[test]
@@ -172,4 +214,40 @@ fn duplicate_names_are_settled_by_evidence_or_reported_once() {
         "2.0.5".into(),
         "backend/api/v2/python_http_client".into()
     )));
+}
+
+#[test]
+fn setup_py_names_versions_and_requirements_computed_from_constants_are_read() {
+    let d = common::fixture("real3-setup-computed");
+    let (packages, skipped, problems) = versions(d.path());
+    // `f"acmeplugins-{PLUGIN_NAME}"`, `"%s-%s" % (PREFIX, PLUGIN)`; the requirements
+    // `f"acme-kit=={VERSION}"` and `"acmeplugins-" + "alpha"` order the release.
+    assert_eq!(
+        packages,
+        triples(&[
+            ("acme-kit", "1.4.0", ""),
+            ("acmeplugins-alpha", "1.4.0", "plugins/acme-plugin-alpha"),
+            ("acmeplugins-beta", "1.4.0", "plugins/acme-plugin-beta"),
+        ])
+    );
+    assert!(
+        skipped.is_empty() && problems.is_empty(),
+        "{skipped:?} {problems:?}"
+    );
+    init_and_check(d.path());
+    let (findings, code) = doctor(d.path());
+    assert_eq!(code, 0, "{findings:?}");
+    // The version constants (`__version__ = ...`, `VERSION = ...` behind `f"{VERSION}"`)
+    // and the pin held in a constant list move; the f-string pin follows its constant.
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--no-changelog"],
+        "1.4.0",
+        "1.5.0",
+        &[
+            "setup.py",
+            "plugins/acme-plugin-alpha/setup.py",
+            "plugins/acme-plugin-beta/setup.py",
+        ],
+    );
 }
