@@ -138,6 +138,51 @@ fn bump_moves_exactly(dir: &Path, args: &[&str], from: &str, to: &str, expected:
     }
 }
 
+/// After init: `pyrel bump ARGS` and the generated `scripts/bump_version.py bump ARGS` on a
+/// copy leave the same tree.
+fn script_agrees(dir: &Path, args: &[&str]) {
+    let python = common::require_tool("python3").expect("python3");
+    let copy = tempfile::tempdir().unwrap();
+    common::copy_dir(dir, copy.path());
+    common::pyrel(dir)
+        .env("PYREL_TODAY", "2024-05-01")
+        .arg("bump")
+        .args(args)
+        .assert()
+        .success();
+    let out = std::process::Command::new(python)
+        .arg("scripts/bump_version.py")
+        .arg("bump")
+        .args(args)
+        .current_dir(copy.path())
+        .env("PYREL_TODAY", "2024-05-01")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GITHUB_REF_TYPE")
+        .env_remove("GITHUB_REF_NAME")
+        .env_remove("GITHUB_EVENT_NAME")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "script: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (a, b) = (
+        common::snapshot_tree(dir),
+        common::snapshot_tree(copy.path()),
+    );
+    let differ: Vec<_> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "pyrel and the script differ in {differ:?}"
+    );
+}
+
 #[test]
 fn duplicate_names_are_settled_by_evidence_or_reported_once() {
     let d = common::fixture("real3-dup-names");
@@ -250,4 +295,6 @@ fn setup_py_names_versions_and_requirements_computed_from_constants_are_read() {
             "plugins/acme-plugin-beta/setup.py",
         ],
     );
+    // The bump script reads and moves the same constants.
+    script_agrees(d.path(), &["minor"]);
 }

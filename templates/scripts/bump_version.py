@@ -418,7 +418,18 @@ def _python(text, setup):
                 assigns[t.id] = stmt.value
 
     def resolve(node):
-        return assigns.get(node.id, node) if isinstance(node, ast.Name) else node
+        """A module-level name to its value, and `f"{NAME}"` to NAME's, a few hops deep (as
+        pyrel follows them; a loop stops)."""
+        for _ in range(8):
+            if isinstance(node, ast.Name) and node.id in assigns:
+                node = assigns[node.id]
+            elif isinstance(node, ast.JoinedStr) and len(node.values) == 1 and isinstance(
+                    node.values[0], ast.FormattedValue) and node.values[0].conversion == -1 \
+                    and node.values[0].format_spec is None:
+                node = node.values[0].value
+            else:
+                break
+        return node
 
     def at(line, col):  # AST columns count UTF-8 bytes
         s = starts[line - 1]
@@ -452,8 +463,9 @@ def _python(text, setup):
     elif isinstance(extras, ast.Call) and isinstance(extras.func, ast.Name) and extras.func.id == "dict":
         lists.extend(k.value for k in extras.keywords)
     reqs = [s for node in map(resolve, lists) if isinstance(node, (ast.List, ast.Tuple))
-            for s in map(span, node.elts) if s]
-    return span(kw.get("version")), reqs
+            for s in (span(resolve(e)) for e in node.elts) if s]
+    # One constant named twice is edited once.
+    return span(kw.get("version")), list(dict.fromkeys(reqs))
 
 
 def _normalize_name(name):
