@@ -298,3 +298,76 @@ fn setup_py_names_versions_and_requirements_computed_from_constants_are_read() {
     // The bump script reads and moves the same constants.
     script_agrees(d.path(), &["minor"]);
 }
+
+/// (package, kind, path, value) of every version source `version --format json` lists.
+fn sources(dir: &Path) -> Vec<(String, String, String, String)> {
+    let (v, code) = json(dir, &["version", "--format", "json"]);
+    assert_eq!(code, 0, "{v}");
+    let s = |x: &Value| x.as_str().unwrap_or("-").to_string();
+    v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["sources"].as_array().unwrap().iter().map(move |src| {
+                (
+                    s(&p["name"]),
+                    s(&src["kind"]),
+                    s(&src["path"]),
+                    s(&src["value"]),
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn hatch_pattern_and_code_sources_are_read_and_bumped_by_pyrel_and_the_script() {
+    let d = common::fixture("real3-hatch-sources");
+    let q = |a: &str, b: &str, c: &str, e: &str| (a.into(), b.into(), c.into(), e.into());
+    assert_eq!(
+        sources(d.path()),
+        vec![
+            // `source = "code"` whose module imports the version (`search-paths`).
+            q(
+                "acme-engine",
+                "hatch-code",
+                "packages/acme-engine/src/acme_engine/_meta.py",
+                "0.8.0"
+            ),
+            // `expression = "RELEASE"`.
+            q(
+                "acme-cli",
+                "hatch-code",
+                "packages/acme-cli/acme_cli/about.py",
+                "0.8.0"
+            ),
+            // `pattern` over a package.json.
+            q(
+                "acme-widgets",
+                "hatch-pattern",
+                "packages/acme-widgets/package.json",
+                "0.8.0"
+            ),
+        ]
+    );
+    let (_, _, problems) = versions(d.path());
+    assert!(problems.is_empty(), "{problems:?}");
+    init_and_check(d.path());
+    let (findings, code) = doctor(d.path());
+    assert_eq!(code, 0, "{findings:?}");
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--no-changelog"],
+        "0.8.0",
+        "0.9.0",
+        &[
+            "packages/acme-cli/acme_cli/about.py",
+            "packages/acme-cli/pyproject.toml",
+            "packages/acme-engine/src/acme_engine/_meta.py",
+            "packages/acme-widgets/package.json",
+            "packages/acme-widgets/pyproject.toml",
+        ],
+    );
+    script_agrees(d.path(), &["minor"]);
+}

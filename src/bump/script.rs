@@ -62,6 +62,10 @@ pub(crate) struct ScriptPackage {
 pub(crate) struct ScriptSource {
     pub(crate) kind: SourceKind,
     pub(crate) path: String,
+    /// The hatch `pattern` or code `expression` variable that finds the version in the
+    /// file (validated where discovery reads it); absent for every other kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) locator: Option<String>,
 }
 
 /// The data block of a project under a policy. `script` is the script's path.
@@ -86,6 +90,7 @@ pub(crate) fn data(project: &Project, policy: &Policy, script: &std::path::Path)
                     .map(|s| ScriptSource {
                         kind: s.kind,
                         path: slash(&s.path),
+                        locator: s.locator.clone(),
                     })
                     .collect(),
                 dep_files,

@@ -933,6 +933,18 @@ fn read_package_dir(
                 inside(root, &manifest, "[tool.hatch.version] path", &p)?;
                 module_version(root, &rel.join(&p), SourceKind::HatchPath, &mut problem)
             }
+            PyVersion::HatchPattern(p, pattern) => {
+                inside(root, &manifest, "[tool.hatch.version] path", &p)?;
+                hatch_pattern(root, &rel.join(&p), &pattern, &mut problem)?
+            }
+            PyVersion::HatchCode {
+                path,
+                expression,
+                search_paths,
+            } => {
+                inside(root, &manifest, "[tool.hatch.version] path", &path)?;
+                hatch_code(root, rel, &path, &expression, &search_paths, &mut problem)?
+            }
             PyVersion::PdmPath(p) => {
                 inside(root, &manifest, "[tool.pdm.version] path", &p)?;
                 module_version(root, &rel.join(&p), SourceKind::PdmPath, &mut problem)
@@ -1156,6 +1168,164 @@ fn module_version(
     }
 }
 
+/// The `version` group of a hatch `pattern` in `file` (hatch searches the whole file
+/// with `re.MULTILINE`; so does the bump script).
+fn hatch_pattern(
+    root: &Path,
+    file: &Path,
+    pattern: &str,
+    problem: &mut Option<Error>,
+) -> Result<(VersionScheme, Vec<VersionSource>)> {
+    let fail = |problem: &mut Option<Error>, line: Option<usize>, message: String| {
+        *problem = Some(Error::Parse {
+            path: root.join(file),
+            line,
+            column: None,
+            message,
+            hint: Some("write a `pattern` with a `(?P<version>...)` group that matches the file, without look-around".into()),
+        });
+        Ok((VersionScheme::Missing, vec![]))
+    };
+    if let Err(m) = crate::grammar::hatch_pattern(pattern) {
+        return fail(problem, None, format!("[tool.hatch.version] pattern: {m}"));
+    }
+    let Some(text) = read_text_opt(&root.join(file))? else {
+        return fail(
+            problem,
+            None,
+            format!("the version file {} does not exist", file.display()),
+        );
+    };
+    let re = regex::RegexBuilder::new(pattern)
+        .multi_line(true)
+        .build()
+        .ok();
+    let found = re
+        .as_ref()
+        .and_then(|re| re.captures(&text))
+        .and_then(|c| c.name("version"));
+    let Some(m) = found else {
+        return fail(
+            problem,
+            None,
+            format!(
+                "the [tool.hatch.version] pattern matches nothing in {}",
+                file.display()
+            ),
+        );
+    };
+    Ok((
+        VersionScheme::Static,
+        vec![VersionSource {
+            kind: SourceKind::HatchPattern,
+            path: file.to_path_buf(),
+            line: text[..m.start()].matches('\n').count() + 1,
+            span: m.range(),
+            value: m.as_str().to_string(),
+            locator: Some(pattern.to_string()),
+        }],
+    ))
+}
+
+/// hatch's code source: the literal of the variable `expression` names in the module at
+/// `path`, or in the module it imports it from (`from acme._version import __version__`,
+/// found beside the module or under one of `search_paths`).
+fn hatch_code(
+    root: &Path,
+    rel: &Path,
+    path: &str,
+    expression: &str,
+    search_paths: &[String],
+    problem: &mut Option<Error>,
+) -> Result<(VersionScheme, Vec<VersionSource>)> {
+    let file = rel.join(path);
+    let code = |file: &Path, l: Literal| VersionSource {
+        locator: Some(expression.to_string()),
+        ..source(SourceKind::HatchCode, file, l)
+    };
+    if let Some(l) = literal_in(root, &file, &[expression])? {
+        return Ok((VersionScheme::Static, vec![code(&file, l)]));
+    }
+    if let Some(text) = read_text_opt(&root.join(&file))? {
+        if let Some((module, original)) = imported_from(&text, expression) {
+            let (dots, name) = (
+                module.len() - module.trim_start_matches('.').len(),
+                module.trim_start_matches('.'),
+            );
+            let parts: Vec<&str> = name.split('.').filter(|p| !p.is_empty()).collect();
+            let safe = parts
+                .iter()
+                .all(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+            let mut bases: Vec<PathBuf> = Vec::new();
+            if dots > 0 {
+                let mut b = file.parent().map(Path::to_path_buf).unwrap_or_default();
+                for _ in 1..dots {
+                    b = b.parent().map(Path::to_path_buf).unwrap_or_default();
+                }
+                bases.push(b);
+            } else {
+                for sp in search_paths {
+                    if is_inside(Path::new(sp.trim_start_matches("./"))) {
+                        bases.push(rel.join(sp.trim_start_matches("./")));
+                    }
+                }
+                bases.push(rel.to_path_buf());
+                bases.push(rel.join("src"));
+            }
+            for base in bases.iter().filter(|b| safe && b.starts_with(rel)) {
+                let m: PathBuf = parts.iter().fold(base.clone(), |p, c| p.join(c));
+                for f in [m.with_extension("py"), m.join("__init__.py")] {
+                    if let Some(l) = literal_in(root, &f, &[original.as_str()])? {
+                        return Ok((
+                            VersionScheme::Static,
+                            vec![VersionSource {
+                                locator: Some(original.clone()),
+                                ..source(SourceKind::HatchCode, &f, l)
+                            }],
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    *problem = Some(Error::Parse {
+        path: root.join(&file),
+        line: None,
+        column: None,
+        message: if root.join(&file).is_file() {
+            format!(
+                "{} has no literal `{expression} = \"...\"` for hatch's code source",
+                file.display()
+            )
+        } else {
+            format!("the version file {} does not exist", file.display())
+        },
+        hint: Some(format!(
+            "write the version as a string literal: `{expression} = \"1.2.3\"`"
+        )),
+    });
+    Ok((VersionScheme::Missing, vec![]))
+}
+
+/// The module a top-level `from MODULE import NAME` (or `... import X as NAME`) takes
+/// `name` from, and the name it has there.
+fn imported_from(text: &str, name: &str) -> Option<(String, String)> {
+    text.lines().find_map(|line| {
+        let rest = line.strip_prefix("from ")?;
+        let (module, names) = rest.split_once(" import ")?;
+        let names = names.trim().trim_start_matches('(').trim_end_matches(')');
+        names.split(',').find_map(|n| {
+            let n = n.trim();
+            let original = match n.rsplit_once(" as ") {
+                Some((o, a)) if a.trim() == name => o.trim(),
+                None if n == name => n,
+                _ => return None,
+            };
+            Some((module.trim().to_string(), original.to_string()))
+        })
+    })
+}
+
 /// A plain text file holding the version (`VERSION`, `version.txt`).
 fn version_file(
     root: &Path,
@@ -1193,6 +1363,7 @@ fn version_file(
             line,
             span: lead..lead + value.len(),
             value: value.to_string(),
+            locator: None,
         }],
     ))
 }
@@ -1234,6 +1405,7 @@ fn meson_version(
                 line: line_of(span.start),
                 value: text[span.clone()].to_string(),
                 span,
+                locator: None,
             }],
         )),
         MesonVersion::File(name) => {
@@ -1535,6 +1707,7 @@ fn source(kind: SourceKind, path: &Path, lit: Literal) -> VersionSource {
         line: lit.line,
         span: lit.span,
         value: lit.value,
+        locator: None,
     }
 }
 

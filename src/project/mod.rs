@@ -238,6 +238,11 @@ pub struct VersionSource {
     pub span: Range<usize>,
     /// The version text as written.
     pub value: String,
+    /// What finds the version in the file when its kind alone does not: the hatch
+    /// `pattern` of a [`SourceKind::HatchPattern`], the variable of a
+    /// [`SourceKind::HatchCode`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locator: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -253,6 +258,11 @@ pub enum SourceKind {
     SetupPy,
     /// The file `[tool.hatch.version] path` points to.
     HatchPath,
+    /// The `version` group of `[tool.hatch.version] pattern` in the file `path` points
+    /// to (any file: `package.json`).
+    HatchPattern,
+    /// The variable `[tool.hatch.version] expression` names, with `source = "code"`.
+    HatchCode,
     /// The attribute a setuptools `version = {attr = "..."}` / `attr:` points to.
     Attr,
     /// A `__version__ = "..."` literal in `__init__.py`, `__about__.py` or `_version.py`

@@ -39,6 +39,16 @@ pub(crate) enum PyVersion {
     Vcs(VcsTool),
     /// `[tool.hatch.version] path`, relative to the package directory.
     HatchPath(String),
+    /// `[tool.hatch.version] path` and `pattern`: the regex's `version` group in that file
+    /// (any file: a `package.json`'s `"version": "..."`).
+    HatchPattern(String, String),
+    /// `[tool.hatch.version] source = "code"`: the `path`, the variable `expression`
+    /// names, and `search-paths` (directories the module's imports are found in).
+    HatchCode {
+        path: String,
+        expression: String,
+        search_paths: Vec<String>,
+    },
     /// `[tool.setuptools.dynamic] version = {attr = "..."}`.
     Attr(String),
     /// `[tool.pdm.version] source = "file"`: the file's `__version__`.
@@ -438,26 +448,49 @@ impl Pyproject {
                     return PyVersion::Vcs(VcsTool::UvDynamicVersioning)
                 }
                 Some("versioningit") => return PyVersion::Vcs(VcsTool::Versioningit),
-                // hatch's code source imports `path` and reads `expression`
-                // (`__version__` by default): with the default, a literal `__version__`
-                // in that file is the version, read like the regex source.
-                Some("code")
-                    if h.get("expression")
-                        .and_then(Item::as_str)
-                        .is_none_or(|e| e.trim() == "__version__")
-                        && h.get("path").and_then(Item::as_str).is_some() =>
-                {
-                    if let Some(p) = h.get("path").and_then(Item::as_str) {
-                        return PyVersion::HatchPath(p.to_string());
-                    }
-                }
+                // hatch's code source imports `path` and evaluates `expression`
+                // (`__version__` by default): a variable's literal in that module (or in
+                // the module it imports it from) is the version. A call or any other
+                // expression runs code.
                 Some("code") => {
-                    return self.unreadable(
-                        "[tool.hatch.version] source = \"code\" runs Python to get the version"
-                            .into(),
-                        "tool.hatch.version",
-                        "source",
-                    )
+                    let expression = h
+                        .get("expression")
+                        .and_then(Item::as_str)
+                        .unwrap_or("__version__")
+                        .trim()
+                        .to_string();
+                    let identifier = !expression.is_empty()
+                        && !expression.starts_with(|c: char| c.is_ascii_digit())
+                        && expression
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    let path = h.get("path").and_then(Item::as_str);
+                    return match path {
+                        Some(path) if identifier => PyVersion::HatchCode {
+                            path: path.to_string(),
+                            expression,
+                            search_paths: h
+                                .get("search-paths")
+                                .and_then(Item::as_array)
+                                .map(|a| {
+                                    a.iter()
+                                        .filter_map(|v| v.as_str().map(str::to_owned))
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                        },
+                        Some(_) => self.unreadable(
+                            "[tool.hatch.version] source = \"code\" runs Python to get the version"
+                                .into(),
+                            "tool.hatch.version",
+                            "source",
+                        ),
+                        None => self.unreadable(
+                            "[tool.hatch.version] source = \"code\" has no `path`".into(),
+                            "tool.hatch.version",
+                            "source",
+                        ),
+                    };
                 }
                 Some(other) if other != "regex" => {
                     return self.unreadable(
@@ -471,6 +504,9 @@ impl Pyproject {
                 _ => {}
             }
             if let Some(p) = h.get("path").and_then(Item::as_str) {
+                if let Some(pattern) = h.get("pattern").and_then(Item::as_str) {
+                    return PyVersion::HatchPattern(p.to_string(), pattern.to_string());
+                }
                 return PyVersion::HatchPath(p.to_string());
             }
         }

@@ -277,15 +277,22 @@ def read_text(path):
         return f.read()
 
 
-def spans(kind, text):
+def spans(kind, text, locator=None):
     """(span of the version token or None, spans of the requirement strings) of one file.
     `kind` is a version source kind; a file read for its requirements has the kind its name
-    says (`project`, `setup-py`, `setup-cfg`). A UTF-8 byte order mark is kept in the file
-    (as pyrel keeps it) but is not part of what it holds: spans are found after it."""
+    says (`project`, `setup-py`, `setup-cfg`). `locator` is the hatch pattern of a
+    `hatch-pattern` source, the variable of a `hatch-code` one. A UTF-8 byte order mark is
+    kept in the file (as pyrel keeps it) but is not part of what it holds: spans are found
+    after it."""
     bom = 1 if text.startswith("\ufeff") else 0
     text = text[bom:]
     version, reqs = None, []
-    if kind in _TOML_TABLE:
+    if kind == "hatch-pattern":
+        m = re.search(locator, text, re.MULTILINE)
+        version = m.span("version") if m and m.group("version") is not None else None
+    elif kind == "hatch-code":
+        version, reqs = _python(text, False, (locator,))
+    elif kind in _TOML_TABLE:
         version, reqs = _toml(text, _TOML_TABLE[kind])
     elif kind == "setup-cfg":
         version, reqs = _cfg(text)
@@ -403,7 +410,7 @@ def _one_string_token(lit):
     return kinds.count(tokenize.STRING) == 1 and tokenize.COMMENT not in kinds
 
 
-def _python(text, setup):
+def _python(text, setup, names=("__version__", "VERSION", "version", "__VERSION__")):
     """setup.py: the `version=` string and the requirement strings of `install_requires` and
     `extras_require` of its `setup(...)` call (through module-level names); another Python file:
     its module-level `__version__` (or `VERSION`, `version`, `__VERSION__`) string."""
@@ -448,7 +455,7 @@ def _python(text, setup):
         return (start + i + len(q), end - len(q))
 
     if not setup:
-        for name in ("__version__", "VERSION", "version", "__VERSION__"):
+        for name in names:
             found = span(assigns.get(name))
             if found:
                 return found, []
@@ -836,7 +843,7 @@ def sources_of(pkgs, read=read_text):
     for p in pkgs:
         for src in p["sources"]:
             text = read(src["path"])
-            span = spans(src["kind"], text)[0]
+            span = spans(src["kind"], text, src.get("locator"))[0]
             if span is None:
                 raise VersionError("%s: no version found (%s)" % (src["path"], src["kind"]))
             line = text.count("\n", 0, span[0]) + 1
