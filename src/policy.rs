@@ -1207,18 +1207,29 @@ pub(crate) fn render_body(policy: &Policy) -> String {
     out
 }
 
-/// The `packages` key init writes for the directories it left out, or nothing.
-pub(crate) fn render_packages(exclude: &[String]) -> String {
-    if exclude.is_empty() {
+/// The `packages` key init writes, or nothing: `include` lists every released package
+/// directory when a publishing workflow alone decided one of them, `exclude` the
+/// directories of duplicate names it left out.
+pub(crate) fn render_packages(include: &[String], exclude: &[String]) -> String {
+    let list = |dirs: &[String]| -> String {
+        dirs.iter()
+            .map(|d| Value::from(if d.is_empty() { "." } else { d.as_str() }).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !include.is_empty() {
+        parts.push(format!("include = [{}]", list(include)));
+    }
+    if !exclude.is_empty() {
+        parts.push(format!("exclude = [{}]", list(exclude)));
+    }
+    if parts.is_empty() {
         return String::new();
     }
-    let list: Vec<String> = exclude
-        .iter()
-        .map(|d| Value::from(if d.is_empty() { "." } else { d.as_str() }).to_string())
-        .collect();
     format!(
-        "# Projects declaring the name of a released package, left out by `pyrel init`.\npackages = {{ exclude = [{}] }}\n",
-        list.join(", ")
+        "# What `pyrel init` decided from the repository's publishing workflows and duplicate names.\npackages = {{ {} }}\n",
+        parts.join(", ")
     )
 }
 
@@ -1241,13 +1252,12 @@ pub(crate) fn render_files(policy: &Policy) -> String {
 /// Writes the policy into its file: a new `[tool.pyrel]` block appended to the root
 /// pyproject.toml (everything else byte-identical), or a new `pyrel.toml`. Returns the
 /// path (relative) and the new full text.
-/// `exclude` lists project directories init left out for the evidence it read (a
-/// duplicate name settled by a workflow pyrel is about to replace): written as the
-/// policy's `packages.exclude`, so the decision outlives that evidence.
+/// `include` and `exclude` are what init decided from evidence a replaced workflow may
+/// take away (see [`render_packages`]): written down, the decision outlives it.
 pub(crate) fn render_into(
     root: &Path,
     policy: &Policy,
-    exclude: &[String],
+    (include, exclude): (&[String], &[String]),
 ) -> Result<(PathBuf, String)> {
     let pyproject = root.join("pyproject.toml");
     let header = "# pyrel: release policy. Change a value, then run `pyrel generate`.\n";
@@ -1264,14 +1274,14 @@ pub(crate) fn render_into(
         out.push_str(header);
         out.push_str("[tool.pyrel]\n");
         out.push_str(&render_body(policy));
-        out.push_str(&render_packages(exclude));
+        out.push_str(&render_packages(include, exclude));
         out.push_str("\n[tool.pyrel.files]\n");
         out.push_str(&render_files(policy));
         Ok(("pyproject.toml".into(), out))
     } else {
         let mut out = String::from(header);
         out.push_str(&render_body(policy));
-        out.push_str(&render_packages(exclude));
+        out.push_str(&render_packages(include, exclude));
         out.push_str("\n[files]\n");
         out.push_str(&render_files(policy));
         Ok(("pyrel.toml".into(), out))

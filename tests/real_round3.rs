@@ -242,13 +242,13 @@ fn duplicate_names_are_settled_by_evidence_or_reported_once() {
     // init wrote down what the replaced workflow had settled; `packages.exclude` settles
     // the rest: the other client is released.
     let pp = std::fs::read_to_string(d.path().join("pyproject.toml")).unwrap();
-    let line = "packages = { exclude = [\".\", \"legacy/acme-plugin\"] }\n";
+    let line = "packages = { include = [\"crates/acme-py\", \"python/acme-plugin\", \"backend/api/v1/python_http_client\", \"backend/api/v2/python_http_client\"], exclude = [\".\", \"legacy/acme-plugin\"] }\n";
     assert!(pp.contains(line), "{pp}");
     std::fs::write(
         d.path().join("pyproject.toml"),
         pp.replace(
             line,
-            "packages = { exclude = [\".\", \"legacy/acme-plugin\", \"backend/api/v1/*\"] }\n",
+            "packages = { include = [\"crates/acme-py\", \"python/acme-plugin\", \"backend/api/v2/*\"] }\n",
         ),
     )
     .unwrap();
@@ -370,4 +370,55 @@ fn hatch_pattern_and_code_sources_are_read_and_bumped_by_pyrel_and_the_script() 
         ],
     );
     script_agrees(d.path(), &["minor"]);
+}
+
+#[test]
+fn what_the_publishing_workflows_build_is_released_and_sample_apps_are_not() {
+    let d = common::fixture("real3-publish-evidence");
+    let released = triples(&[
+        // maturin with `[tool.uv] package = false`: the wheels workflow builds it.
+        ("acme-fast", "2.1.0", ""),
+        ("acme-client", "2.1.0", "packages/acme-client"),
+        // Outside the uv workspace, with its own publish workflow.
+        ("acme-plugin-s3", "0.3.0", "plugins/acme-plugin-s3"),
+    ]);
+    let (packages, skipped, problems) = versions(d.path());
+    assert_eq!(packages, released);
+    assert_eq!(
+        skipped,
+        triples(&[("acme-sample-app", "packages/sample-app", "material")])
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    // Without its workflow the plugin is no project of the workspace, and without the
+    // wheels workflow the maturin root is what its metadata says: not built.
+    let wheels = d.path().join(".github/workflows/wheels.yml");
+    let text = std::fs::read_to_string(&wheels).unwrap();
+    std::fs::remove_file(d.path().join(".github/workflows/plugin-s3.yml")).unwrap();
+    std::fs::remove_file(&wheels).unwrap();
+    let (packages, skipped, _) = versions(d.path());
+    assert_eq!(
+        packages,
+        triples(&[("acme-client", "2.1.0", "packages/acme-client")])
+    );
+    assert!(skipped.contains(&("acme-fast".into(), "".into(), "virtual".into())));
+    // One publishing workflow for both: init takes it over and writes down what it built.
+    std::fs::write(
+        &wheels,
+        format!(
+            "{text}  plugin:\n    runs-on: ubuntu-latest\n    environment: pypi\n    permissions:\n      id-token: write\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n      - run: pipx run build plugins/acme-plugin-s3\n      - uses: pypa/gh-action-pypi-publish@release/v1\n        with:\n          packages-dir: plugins/acme-plugin-s3/dist\n"
+        ),
+    )
+    .unwrap();
+    assert_eq!(versions(d.path()).0, released);
+    common::git(d.path(), &["add", "-A"]);
+    common::git(d.path(), &["commit", "-qm", "start"]);
+    let summary = init_and_check(d.path());
+    assert!(
+        summary.contains("not released: acme-sample-app (packages/sample-app/pyproject.toml)"),
+        "{summary}"
+    );
+    let (packages, _, _) = versions(d.path());
+    assert_eq!(packages, released);
+    let (findings, code) = doctor(d.path());
+    assert_eq!(code, 0, "{findings:?}");
 }

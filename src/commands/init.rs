@@ -82,7 +82,24 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         .filter(|s| s.reason == project::SkipReason::Duplicate)
         .map(|s| slash(&s.dir))
         .collect();
-    let (policy_path, policy_text) = policy::render_into(&project.root, &policy, &exclude)?;
+    // A package released because a publishing workflow builds it: every released
+    // directory is listed, so the release set stays when pyrel's workflow replaces that
+    // one; so are the pairs nothing settled, which stay a problem for the user to decide.
+    let include: Vec<String> = if project.by_workflow.is_empty() {
+        Vec::new()
+    } else {
+        let mut dirs: Vec<String> = project.packages.iter().map(|p| slash(&p.dir)).collect();
+        dirs.extend(
+            project
+                .skipped
+                .iter()
+                .filter(|s| s.reason == project::SkipReason::Ambiguous)
+                .map(|s| slash(&s.dir)),
+        );
+        dirs
+    };
+    let (policy_path, policy_text) =
+        policy::render_into(&project.root, &policy, (&include, &exclude))?;
     let source = if policy_path == Path::new("pyproject.toml") {
         policy::PolicySource::Pyproject(policy_path.clone())
     } else {
@@ -135,7 +152,7 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             format!(
                 "{}{}",
                 policy::render_body(&reread),
-                policy::render_packages(&exclude)
+                policy::render_packages(&include, &exclude)
             )
             .trim_end()
         );

@@ -210,6 +210,8 @@ struct Draft {
 
 fn scan(root: &Path, git_root: &Path) -> Result<Project> {
     let root_pyproject = pyproject::load(&root.join("pyproject.toml"))?;
+    let workflows = workflows(root)?;
+    let publishing = super::evidence::Publishing::read(root, &workflows);
     let filter = PackageFilter::load(root, root_pyproject.as_ref())?;
     let workspace = root_pyproject
         .as_ref()
@@ -222,6 +224,8 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
     // policy's `packages.include` names them (uv excludes a package that needs its own
     // environment, and also a directory that is no real package).
     let mut ws_excluded: BTreeSet<PathBuf> = BTreeSet::new();
+    // Projects outside the root's uv workspace found through a publishing workflow.
+    let mut outside_ws: Vec<PathBuf> = Vec::new();
     let layout = if let Some(ws) = &workspace {
         let (members, excluded) = workspace_members(root, Path::new(""), ws, &mut known)?;
         dirs.extend(
@@ -233,6 +237,20 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         for d in excluded {
             dirs.push((d.clone(), false));
             ws_excluded.insert(d);
+        }
+        // A project outside the workspace that a publishing workflow builds (a plugin
+        // with its own publish job), or that the policy's `packages.include` names by
+        // its path, is the repository's too.
+        for d in publishing.named_dirs(root) {
+            if !dirs.iter().any(|(x, _)| *x == d) {
+                outside_ws.push(d.clone());
+                dirs.push((d, false));
+            }
+        }
+        for d in filter.literal_includes(root) {
+            if !dirs.iter().any(|(x, _)| *x == d) {
+                dirs.push((d, false));
+            }
         }
         Layout::UvWorkspace
     } else {
@@ -282,7 +300,15 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         drafts,
         mut skipped,
         mut problems,
-    } = read_dirs(root, &dirs, root_pyproject.as_ref(), known)?;
+        mut by_workflow,
+    } = read_dirs(
+        root,
+        &dirs,
+        root_pyproject.as_ref(),
+        known,
+        &publishing,
+        &filter,
+    )?;
     let (drafts, left_out): (Vec<Draft>, Vec<Draft>) = drafts.into_iter().partition(|d| {
         if ws_excluded.contains(&d.dir) {
             filter.names(&d.dir)
@@ -300,9 +326,22 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         dir: d.dir,
         manifest: d.manifest,
     }));
-    let workflows = workflows(root)?;
-    let publishing = super::evidence::Publishing::read(root, &workflows);
-    let drafts = settle_duplicates(root, drafts, &publishing, &mut skipped, &mut problems);
+    let drafts = settle_duplicates(
+        root,
+        drafts,
+        &publishing,
+        &mut skipped,
+        &mut problems,
+        &mut by_workflow,
+    );
+    let drafts = leave_out_material(drafts, &publishing, &filter, &mut skipped);
+    by_workflow.extend(
+        outside_ws
+            .into_iter()
+            .filter(|d| drafts.iter().any(|x| x.dir == *d) && !filter.names(d)),
+    );
+    by_workflow.sort();
+    by_workflow.dedup();
     skipped.sort_by(|a, b| a.dir.cmp(&b.dir));
     problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     let layout = match (layout, drafts.as_slice()) {
@@ -326,6 +365,7 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         workflows,
         skipped,
         problems,
+        by_workflow,
     })
 }
 
@@ -335,6 +375,8 @@ struct Found {
     drafts: Vec<Draft>,
     skipped: Vec<Skipped>,
     problems: Vec<Problem>,
+    /// Directories released only because a publishing workflow builds them.
+    by_workflow: Vec<PathBuf>,
 }
 
 /// Reads every candidate directory ([`read_package_dir`]), in order; the first error in
@@ -345,6 +387,8 @@ fn read_dirs(
     dirs: &[(PathBuf, bool)],
     root_pyproject: Option<&pyproject::Pyproject>,
     known: HashSet<PathBuf>,
+    publishing: &super::evidence::Publishing,
+    filter: &PackageFilter,
 ) -> Result<Found> {
     let read = |slice: &[(PathBuf, bool)], mut known: HashSet<PathBuf>| -> Result<Found> {
         let mut found = Found::default();
@@ -354,7 +398,15 @@ fn read_dirs(
             } else {
                 None
             };
-            read_package_dir(root, rel, preloaded, *in_ws, &mut found, &mut known)?;
+            read_package_dir(
+                root,
+                rel,
+                preloaded,
+                *in_ws,
+                (publishing, filter),
+                &mut found,
+                &mut known,
+            )?;
         }
         Ok(found)
     };
@@ -393,6 +445,7 @@ fn read_dirs(
         all.drafts.extend(part.drafts);
         all.skipped.extend(part.skipped);
         all.problems.extend(part.problems);
+        all.by_workflow.extend(part.by_workflow);
     }
     Ok(all)
 }
@@ -403,6 +456,8 @@ fn read_dirs(
 pub(crate) struct PackageFilter {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
+    /// The `include` entries without a wildcard: directories named outright.
+    literal: Vec<String>,
 }
 
 impl PackageFilter {
@@ -447,9 +502,20 @@ impl PackageFilter {
                 hint: None,
             })
         };
+        let literal = lists
+            .0
+            .as_ref()
+            .map(|(pats, _)| {
+                pats.iter()
+                    .map(|p| p.trim_start_matches("./").trim_end_matches('/').to_string())
+                    .filter(|p| !p.contains(['*', '?', '[', '{']))
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Self {
             include: build(&lists.0)?,
             exclude: build(&lists.1)?,
+            literal,
         })
     }
 
@@ -457,6 +523,22 @@ impl PackageFilter {
     /// the usual places needs to be released.
     fn names(&self, dir: &Path) -> bool {
         self.include.is_some() && self.allows(dir)
+    }
+
+    /// Project directories the `include` globs name literally (no wildcard), when they
+    /// hold a `pyproject.toml` or `setup.py`.
+    fn literal_includes(&self, root: &Path) -> Vec<PathBuf> {
+        self.literal
+            .iter()
+            .map(PathBuf::from)
+            .filter(|d| {
+                !d.as_os_str().is_empty()
+                    && is_inside(d)
+                    && (root.join(d).join("pyproject.toml").is_file()
+                        || root.join(d).join("setup.py").is_file())
+                    && crate::grammar::package_dir(&crate::workspace_fs::slash(d)).is_ok()
+            })
+            .collect()
     }
 
     fn allows(&self, dir: &Path) -> bool {
@@ -813,6 +895,7 @@ fn read_package_dir(
     rel: &Path,
     preloaded: Option<&pyproject::Pyproject>,
     in_workspace: bool,
+    (publishing, filter): (&super::evidence::Publishing, &PackageFilter),
     found: &mut Found,
     known: &mut HashSet<PathBuf>,
 ) -> Result<()> {
@@ -902,8 +985,22 @@ fn read_package_dir(
 
     // Which projects are released at all.
     if let Some((pp, _, _)) = &identity {
+        // `[tool.uv] package = false` only keeps uv from installing the project into the
+        // development environment: one the repository's publishing workflow builds (a
+        // maturin package the wheel job builds) is released all the same.
+        let named = filter.names(rel);
+        let published = pp.has_build_system()
+            && if rel.as_os_str().is_empty() {
+                pp.build_backend() == Some("maturin") && publishing.runs("maturin")
+            } else {
+                publishing.builds(rel)
+            };
+        let not_built = pp.uv_package() == Some(false);
+        if not_built && published && !named {
+            found.by_workflow.push(rel.to_path_buf());
+        }
         let reason = if match pp.uv_package() {
-            Some(package) => !package,
+            Some(package) => !package && !published && !named,
             None => in_workspace && !pp.has_build_system(),
         } {
             Some(SkipReason::Virtual)
@@ -2034,6 +2131,7 @@ fn settle_duplicates(
     publishing: &super::evidence::Publishing,
     skipped: &mut Vec<Skipped>,
     problems: &mut Vec<Problem>,
+    by_workflow: &mut Vec<PathBuf>,
 ) -> Vec<Draft> {
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, d) in drafts.iter().enumerate() {
@@ -2046,7 +2144,7 @@ fn settle_duplicates(
         let built = |i: usize| {
             let d = &drafts[i].dir;
             if d.as_os_str().is_empty() {
-                publishing.builds_root(&dirs)
+                publishing.builds_at_root(&dirs)
             } else {
                 publishing.builds(d)
             }
@@ -2078,7 +2176,11 @@ fn settle_duplicates(
             &|i| !super::evidence::is_material(&drafts[i].dir),
             Some(SkipReason::Material),
         );
+        let before = left.len();
         narrow(&mut left, &mut out, &built, None);
+        if left.len() == 1 && before > 1 {
+            by_workflow.push(drafts[left[0]].dir.clone());
+        }
         narrow(&mut left, &mut out, &|i| drafts[i].in_workspace, None);
         if left.len() > 1 {
             let first = &drafts[left[0]];
@@ -2120,6 +2222,35 @@ fn settle_duplicates(
             None => kept.push(d),
         }
     }
+    kept
+}
+
+/// A project whose directory name says it is no release (`sample-app`,
+/// `integration-tests`, `internal-tools`), that no publishing workflow builds and the
+/// policy's `packages.include` does not name, next to packages that are released: left
+/// out, listed in init's summary with how to release it.
+fn leave_out_material(
+    drafts: Vec<Draft>,
+    publishing: &super::evidence::Publishing,
+    filter: &PackageFilter,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<Draft> {
+    let material = |d: &Draft| {
+        !d.dir.as_os_str().is_empty()
+            && super::evidence::says_not_released(&d.dir)
+            && !publishing.builds(&d.dir)
+            && !filter.names(&d.dir)
+    };
+    if drafts.iter().all(material) {
+        return drafts;
+    }
+    let (out, kept): (Vec<Draft>, Vec<Draft>) = drafts.into_iter().partition(material);
+    skipped.extend(out.into_iter().map(|d| Skipped {
+        reason: SkipReason::Material,
+        name: d.name,
+        dir: d.dir,
+        manifest: d.manifest,
+    }));
     kept
 }
 

@@ -49,13 +49,72 @@ impl Publishing {
         self.texts.iter().any(|t| names_path(t, &d))
     }
 
-    /// Whether a publishing workflow exists that names none of `others` (the root is what
-    /// such a workflow builds: `uv build`, `python -m build` at the checkout).
-    pub(crate) fn builds_root(&self, others: &[&Path]) -> bool {
+    /// Whether a publishing workflow runs `tool` (`maturin`: PyO3's maturin action or the
+    /// command).
+    pub(crate) fn runs(&self, tool: &str) -> bool {
+        self.texts.iter().any(|t| t.contains(tool))
+    }
+
+    /// Project directories the publishing workflows name by path (`working-directory:
+    /// plugins/acme-x`, `packages-dir: plugins/acme-x/dist`): each a directory below
+    /// `root` with a `pyproject.toml` or `setup.py`, its path a plain package directory.
+    pub(crate) fn named_dirs(&self, root: &Path) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = Vec::new();
+        for t in &self.texts {
+            for word in t.split(|c: char| {
+                c.is_whitespace()
+                    || matches!(
+                        c,
+                        '"' | '\''
+                            | '='
+                            | ','
+                            | '['
+                            | ']'
+                            | '('
+                            | ')'
+                            | '{'
+                            | '}'
+                            | ';'
+                            | '&'
+                            | '|'
+                    )
+            }) {
+                let w = word.trim_start_matches("./").trim_end_matches('/');
+                if !w.contains('/') || w.len() > 200 || crate::grammar::repo_path(w).is_err() {
+                    continue;
+                }
+                // The path or one of its ancestors (`plugins/acme-x/dist`).
+                let mut p = PathBuf::from(w);
+                loop {
+                    let dir = root.join(&p);
+                    let project =
+                        dir.join("pyproject.toml").is_file() || dir.join("setup.py").is_file();
+                    if project
+                        && !out.contains(&p)
+                        && crate::grammar::package_dir(&slash(&p)).is_ok()
+                    {
+                        out.push(p.clone());
+                        break;
+                    }
+                    if !p.pop() || p.as_os_str().is_empty() {
+                        break;
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Whether a publishing workflow builds at the checkout: one runs a build command
+    /// ([`BUILD_COMMANDS`]) and names none of `others` (the root is what such a workflow
+    /// builds: `uv build`, `python -m build`).
+    pub(crate) fn builds_at_root(&self, others: &[&Path]) -> bool {
         self.texts.iter().any(|t| {
-            others
-                .iter()
-                .all(|o| slash(o).is_empty() || !names_path(t, &slash(o)))
+            BUILD_COMMANDS.iter().any(|c| t.contains(c))
+                && others
+                    .iter()
+                    .all(|o| slash(o).is_empty() || !names_path(t, &slash(o)))
         })
     }
 }
@@ -103,12 +162,10 @@ const MATERIAL_WORDS: &[&str] = &[
     "tutorials",
 ];
 
-/// Words that, in a directory name next to a published package, say internal tooling.
-const TOOLING_WORDS: &[&str] = &["internal", "tools", "tooling", "dev", "devtools", "ci"];
-
 /// Whether a path component of `dir` names test, example or fixture material
 /// (`truth/`, `uv-examples/`, `python-monorepo-example/`, `sample-app`,
-/// `integration-tests`): its words, split at `-`, `_` and `.`, include one.
+/// `integration-tests`): its words, split at `-`, `_` and `.`, include one. Used where
+/// two projects declare one name.
 pub(crate) fn is_material(dir: &Path) -> bool {
     dir.components().any(|c| {
         let name = c.as_os_str().to_string_lossy().to_ascii_lowercase();
@@ -117,15 +174,48 @@ pub(crate) fn is_material(dir: &Path) -> bool {
     })
 }
 
-/// Whether the last component of `dir` says internal tooling (`internal-tools`,
-/// `dev_tools`, `ci`).
-pub(crate) fn is_tooling(dir: &Path) -> bool {
-    dir.file_name().is_some_and(|n| {
-        let name = n.to_string_lossy().to_ascii_lowercase();
-        name.split(['-', '_', '.'])
-            .any(|w| TOOLING_WORDS.contains(&w))
-    })
+/// Whether the name of the project's own directory says it is no release, by itself
+/// (`sample-app`, `acme-examples`, `integration-tests`, `e2e-suite`, `internal-tools`,
+/// `devtools`): narrower than [`is_material`], because a project alone in its name is
+/// often a published one (`acme-testing`, `pytest-acme`, `acme-tools`).
+pub(crate) fn says_not_released(dir: &Path) -> bool {
+    let Some(name) = dir.file_name() else {
+        return false;
+    };
+    let name = name.to_string_lossy().to_ascii_lowercase();
+    let words: Vec<&str> = name.split(['-', '_', '.']).collect();
+    let has = |ws: &[&str]| words.iter().any(|w| ws.contains(w));
+    has(&[
+        "sample",
+        "samples",
+        "example",
+        "examples",
+        "demo",
+        "demos",
+        "playground",
+        "e2e",
+    ]) || has(&["integration", "functional", "system", "smoke", "acceptance"])
+        && has(&["test", "tests", "testing"])
+        || has(&["internal"])
+        || matches!(
+            name.as_str(),
+            "tooling" | "devtools" | "dev-tools" | "dev_tools"
+        )
 }
+
+/// Build commands: a publishing workflow that runs one at the checkout builds the root.
+const BUILD_COMMANDS: &[&str] = &[
+    "maturin",
+    "uv build",
+    "python -m build",
+    "pyproject-build",
+    "hatch build",
+    "poetry build",
+    "pdm build",
+    "flit build",
+    "cibuildwheel",
+    "pip wheel",
+];
 
 #[cfg(test)]
 mod tests {
@@ -161,7 +251,24 @@ mod tests {
         for d in ["libs/acme-core", "crates/acme-py", "contest", "latest"] {
             assert!(!is_material(Path::new(d)), "{d}");
         }
-        assert!(is_tooling(Path::new("internal-tools")));
-        assert!(!is_tooling(Path::new("acme-toolbox")));
+        for d in [
+            "apps/sample-app",
+            "integration-tests",
+            "internal-tools",
+            "devtools",
+            "acme-examples",
+        ] {
+            assert!(says_not_released(Path::new(d)), "{d}");
+        }
+        for d in [
+            "acme-testing",
+            "pytest-acme",
+            "acme-tools",
+            "libs/testkit",
+            "src/integrations/slack",
+            "examples/x/acme-core",
+        ] {
+            assert!(!says_not_released(Path::new(d)), "{d}");
+        }
     }
 }

@@ -43,6 +43,10 @@ pub struct Project {
     /// What discovery could not read, one entry per package: the rest of the repository
     /// still works, and doctor reports each as a finding naming file and line.
     pub problems: Vec<Problem>,
+    /// Package directories released on the evidence of a publishing workflow alone (a
+    /// project outside the uv workspace, `[tool.uv] package = false`, one of two with one
+    /// name): init writes them down, as the workflow may be the one pyrel replaces.
+    pub(crate) by_workflow: Vec<PathBuf>,
 }
 
 impl Project {

@@ -277,15 +277,22 @@ def read_text(path):
         return f.read()
 
 
-def spans(kind, text):
+def spans(kind, text, locator=None):
     """(span of the version token or None, spans of the requirement strings) of one file.
     `kind` is a version source kind; a file read for its requirements has the kind its name
-    says (`project`, `setup-py`, `setup-cfg`). A UTF-8 byte order mark is kept in the file
-    (as pyrel keeps it) but is not part of what it holds: spans are found after it."""
+    says (`project`, `setup-py`, `setup-cfg`). `locator` is the hatch pattern of a
+    `hatch-pattern` source, the variable of a `hatch-code` one. A UTF-8 byte order mark is
+    kept in the file (as pyrel keeps it) but is not part of what it holds: spans are found
+    after it."""
     bom = 1 if text.startswith("\ufeff") else 0
     text = text[bom:]
     version, reqs = None, []
-    if kind in _TOML_TABLE:
+    if kind == "hatch-pattern":
+        m = re.search(locator, text, re.MULTILINE)
+        version = m.span("version") if m and m.group("version") is not None else None
+    elif kind == "hatch-code":
+        version, reqs = _python(text, False, (locator,))
+    elif kind in _TOML_TABLE:
         version, reqs = _toml(text, _TOML_TABLE[kind])
     elif kind == "setup-cfg":
         version, reqs = _cfg(text)
@@ -403,7 +410,7 @@ def _one_string_token(lit):
     return kinds.count(tokenize.STRING) == 1 and tokenize.COMMENT not in kinds
 
 
-def _python(text, setup):
+def _python(text, setup, names=("__version__", "VERSION", "version", "__VERSION__")):
     """setup.py: the `version=` string and the requirement strings of `install_requires` and
     `extras_require` of its `setup(...)` call (through module-level names); another Python file:
     its module-level `__version__` (or `VERSION`, `version`, `__VERSION__`) string."""
@@ -418,7 +425,18 @@ def _python(text, setup):
                 assigns[t.id] = stmt.value
 
     def resolve(node):
-        return assigns.get(node.id, node) if isinstance(node, ast.Name) else node
+        """A module-level name to its value, and `f"{NAME}"` to NAME's, a few hops deep (as
+        pyrel follows them; a loop stops)."""
+        for _ in range(8):
+            if isinstance(node, ast.Name) and node.id in assigns:
+                node = assigns[node.id]
+            elif isinstance(node, ast.JoinedStr) and len(node.values) == 1 and isinstance(
+                    node.values[0], ast.FormattedValue) and node.values[0].conversion == -1 \
+                    and node.values[0].format_spec is None:
+                node = node.values[0].value
+            else:
+                break
+        return node
 
     def at(line, col):  # AST columns count UTF-8 bytes
         s = starts[line - 1]
@@ -437,7 +455,7 @@ def _python(text, setup):
         return (start + i + len(q), end - len(q))
 
     if not setup:
-        for name in ("__version__", "VERSION", "version", "__VERSION__"):
+        for name in names:
             found = span(assigns.get(name))
             if found:
                 return found, []
@@ -452,8 +470,9 @@ def _python(text, setup):
     elif isinstance(extras, ast.Call) and isinstance(extras.func, ast.Name) and extras.func.id == "dict":
         lists.extend(k.value for k in extras.keywords)
     reqs = [s for node in map(resolve, lists) if isinstance(node, (ast.List, ast.Tuple))
-            for s in map(span, node.elts) if s]
-    return span(kw.get("version")), reqs
+            for s in (span(resolve(e)) for e in node.elts) if s]
+    # One constant named twice is edited once.
+    return span(kw.get("version")), list(dict.fromkeys(reqs))
 
 
 def _normalize_name(name):
@@ -824,7 +843,7 @@ def sources_of(pkgs, read=read_text):
     for p in pkgs:
         for src in p["sources"]:
             text = read(src["path"])
-            span = spans(src["kind"], text)[0]
+            span = spans(src["kind"], text, src.get("locator"))[0]
             if span is None:
                 raise VersionError("%s: no version found (%s)" % (src["path"], src["kind"]))
             line = text.count("\n", 0, span[0]) + 1
