@@ -422,3 +422,47 @@ fn what_the_publishing_workflows_build_is_released_and_sample_apps_are_not() {
     let (findings, code) = doctor(d.path());
     assert_eq!(code, 0, "{findings:?}");
 }
+
+#[test]
+fn a_version_in_the_init_py_beside_the_manifest_is_a_source_bumped_and_checked() {
+    let d = common::fixture("real3-dir-init");
+    let q = |a: &str, b: &str, c: &str| (a.into(), b.into(), c.into(), "4.2.0".into());
+    assert_eq!(
+        sources(d.path()),
+        vec![
+            q("acme-core", "setup-py", "core/setup.py"),
+            q("acme-core", "dunder-version", "core/__init__.py"),
+            q("acme-aws", "setup-py", "vendors/aws/setup.py"),
+            q("acme-aws", "dunder-version", "vendors/aws/__init__.py"),
+            q("acme-docker", "setup-py", "docker/setup.py"),
+            q("acme-docker", "dunder-version", "docker/__init__.py"),
+        ]
+    );
+    init_and_check(d.path());
+    let (findings, code) = doctor(d.path());
+    assert_eq!(code, 0, "{findings:?}");
+    // A hand-kept copy that fell behind is named.
+    let init = d.path().join("docker/__init__.py");
+    std::fs::write(&init, "__version__ = \"4.1.0\"\n").unwrap();
+    let (findings, code) = doctor(d.path());
+    let errs = errors(&findings);
+    assert_eq!(code, 1);
+    assert_eq!(errs.len(), 1, "{findings:?}");
+    assert_eq!(errs[0].1, "docker/__init__.py", "{errs:?}");
+    std::fs::write(&init, "__version__ = \"4.2.0\"\n").unwrap();
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--no-changelog"],
+        "4.2.0",
+        "4.3.0",
+        &[
+            "core/__init__.py",
+            "core/setup.py",
+            "docker/__init__.py",
+            "docker/setup.py",
+            "vendors/aws/__init__.py",
+            "vendors/aws/setup.py",
+        ],
+    );
+    script_agrees(d.path(), &["minor"]);
+}

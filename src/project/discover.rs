@@ -1155,6 +1155,12 @@ fn read_package_dir(
         for (_, target) in &targets {
             add_dunder_sources(root, target, &mut sources)?;
         }
+        // The `__init__.py` beside the manifest: a project directory that is itself the
+        // import package (`vendors/aws/__init__.py` next to `vendors/aws/setup.py`)
+        // keeps the version there too.
+        if !rel.as_os_str().is_empty() {
+            add_dunder_sources(root, &rel.join("__init__.py"), &mut sources)?;
+        }
     }
     // Every file a bump writes reaches the bump script's data and pyrel's writes: it
     // must be a plain repository path too (a crafted hatch `path` is refused here).
