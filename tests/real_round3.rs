@@ -466,3 +466,41 @@ fn a_version_in_the_init_py_beside_the_manifest_is_a_source_bumped_and_checked()
     );
     script_agrees(d.path(), &["minor"]);
 }
+
+#[test]
+fn requirements_files_order_the_release_and_their_pins_move() {
+    let d = common::fixture("real3-requirements-files");
+    let (packages, skipped, problems) = versions(d.path());
+    // `acme_client==1.6.0` in the hatch-requirements-txt file, `acme-core >= 1.6.0` in
+    // the setuptools dynamic file and in the `oauth` extra's file.
+    assert_eq!(
+        packages,
+        triples(&[
+            ("acme-core", "1.6.0", "libs/core"),
+            ("acme_client", "1.6.0", "client/python"),
+            ("acme-ui", "1.6.0", ""),
+        ])
+    );
+    assert!(
+        skipped.is_empty() && problems.is_empty(),
+        "{skipped:?} {problems:?}"
+    );
+    init_and_check(d.path());
+    let (findings, code) = doctor(d.path());
+    assert_eq!(code, 0, "{findings:?}");
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--no-changelog"],
+        "1.6.0",
+        "1.7.0",
+        &[
+            "acme_ui/__init__.py",
+            "client/python/pyproject.toml",
+            "client/python/requirements.txt",
+            "libs/core/pyproject.toml",
+            "requirements-oauth.txt",
+            "requirements.txt",
+        ],
+    );
+    script_agrees(d.path(), &["minor"]);
+}

@@ -78,6 +78,14 @@ pub(crate) fn data(project: &Project, policy: &Policy, script: &std::path::Path)
             if p.manifest.file_name().is_some_and(|n| n == "setup.py") {
                 dep_files.push(slash(&p.dir.join("setup.cfg")));
             }
+            // Every other file holding a sibling requirement (a requirements file, a
+            // setup.py next to a static pyproject).
+            for s in &p.siblings {
+                let f = slash(&s.path);
+                if !dep_files.contains(&f) {
+                    dep_files.push(f);
+                }
+            }
             let dir = slash(&p.dir);
             ScriptPackage {
                 name: p.name.clone(),

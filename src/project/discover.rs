@@ -1131,6 +1131,7 @@ fn read_package_dir(
         if pp.dynamic("dependencies") || pp.dynamic("optional-dependencies") {
             deps.extend(legacy.deps());
         }
+        deps.extend(requirement_file_deps(root, rel, &pp.requirement_files())?);
         (scheme, sources, deps)
     } else {
         let (scheme, sources) = legacy.version(&mut problem)?;
@@ -1269,6 +1270,76 @@ fn module_version(
             (VersionScheme::Missing, vec![])
         }
     }
+}
+
+/// The requirement lines of the requirements files that fill a package's dynamic
+/// dependencies (`gradio_client==2.6.0` in `requirements.txt`): each with its section and
+/// the span a bump edits. A file outside the package, at a path that is no plain
+/// repository path, or missing gives nothing.
+fn requirement_file_deps(
+    root: &Path,
+    rel: &Path,
+    files: &[(String, String)],
+) -> Result<Vec<(PathBuf, DepLit)>> {
+    let mut out = Vec::new();
+    for (section, f) in files {
+        let f = f.trim_start_matches("./");
+        let file = rel.join(f);
+        if !is_inside(Path::new(f))
+            || crate::grammar::repo_path(&crate::workspace_fs::slash(&file)).is_err()
+        {
+            continue;
+        }
+        let Some(text) = read_text_opt(&root.join(&file))? else {
+            continue;
+        };
+        for lit in requirement_lines(&text) {
+            out.push((
+                file.clone(),
+                DepLit {
+                    section: section.clone(),
+                    lit,
+                    poetry_name: None,
+                    unpinned: false,
+                },
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The requirements of a requirements file, as pip reads the plain ones: a line without
+/// its comment (`#` at the start or after a space), trimmed; options (`-r`, `-e`,
+/// `--hash`), paths, URLs and continued lines (`\` at the end) are left out. The bump
+/// script reads the file the same way.
+fn requirement_lines(text: &str) -> Vec<Literal> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (i, line) in text.split('\n').enumerate() {
+        let start = at;
+        at += line.len() + 1;
+        let body = line.strip_suffix('\r').unwrap_or(line);
+        let cut = body
+            .char_indices()
+            .find(|&(k, c)| c == '#' && (k == 0 || body[..k].ends_with(char::is_whitespace)))
+            .map_or(body.len(), |(k, _)| k);
+        let body = &body[..cut];
+        let value = body.trim();
+        if value.is_empty()
+            || value.starts_with(['-', '.', '/'])
+            || value.contains("://")
+            || value.ends_with('\\')
+        {
+            continue;
+        }
+        let lead = body.len() - body.trim_start().len();
+        out.push(Literal {
+            line: i + 1,
+            span: start + lead..start + lead + value.len(),
+            value: value.to_string(),
+        });
+    }
+    out
 }
 
 /// The `version` group of a hatch `pattern` in `file` (hatch searches the whole file

@@ -604,6 +604,79 @@ impl Pyproject {
         PyVersion::Dynamic
     }
 
+    /// Requirements files that fill dynamic dependencies, `(section, file)` with the file
+    /// relative to the package: setuptools' `[tool.setuptools.dynamic] dependencies =
+    /// {file = [...]}` (and `optional-dependencies.EXTRA`), and the hatch-requirements-txt
+    /// metadata hook (`files`/`filename`, `requirements.txt` by default, and its
+    /// `optional-dependencies` table).
+    pub(crate) fn requirement_files(&self) -> Vec<(String, String)> {
+        let strings = |item: Option<&Item>| -> Vec<String> {
+            match item {
+                Some(i) if i.as_str().is_some() => {
+                    i.as_str().map(str::to_owned).into_iter().collect()
+                }
+                Some(i) => i
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            }
+        };
+        let mut out = Vec::new();
+        let deps = self.dynamic("dependencies");
+        let extras = self.dynamic("optional-dependencies");
+        if let Some(d) = self.table("tool.setuptools.dynamic") {
+            if deps {
+                let file = d
+                    .get("dependencies")
+                    .and_then(Item::as_table_like)
+                    .and_then(|t| t.get("file"));
+                for f in strings(file) {
+                    out.push(("dependencies".to_string(), f));
+                }
+            }
+            if let (true, Some(opt)) = (
+                extras,
+                d.get("optional-dependencies").and_then(Item::as_table_like),
+            ) {
+                for (extra, item) in opt.iter() {
+                    let file = item.as_table_like().and_then(|t| t.get("file"));
+                    for f in strings(file) {
+                        out.push((format!("optional-dependencies.{extra}"), f));
+                    }
+                }
+            }
+        }
+        if let Some(hook) = self.table("tool.hatch.metadata.hooks.requirements_txt") {
+            if deps {
+                let mut files = strings(hook.get("files"));
+                files.extend(strings(hook.get("filename")));
+                if files.is_empty() {
+                    files.push("requirements.txt".to_string());
+                }
+                for f in files {
+                    out.push(("dependencies".to_string(), f));
+                }
+            }
+            if let (true, Some(opt)) = (
+                extras,
+                hook.get("optional-dependencies")
+                    .and_then(Item::as_table_like),
+            ) {
+                for (extra, item) in opt.iter() {
+                    for f in strings(Some(item)) {
+                        out.push((format!("optional-dependencies.{extra}"), f));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Every requirement string of the package, with its section.
     pub(crate) fn deps(&self) -> Vec<DepLit> {
         let mut out = Vec::new();

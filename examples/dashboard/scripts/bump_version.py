@@ -296,6 +296,8 @@ def spans(kind, text, locator=None):
         version, reqs = _toml(text, _TOML_TABLE[kind])
     elif kind == "setup-cfg":
         version, reqs = _cfg(text)
+    elif kind == "requirements":
+        reqs = _requirements(text)
     elif kind == "version-file":
         v = text.strip()
         version = (text.find(v), text.find(v) + len(v)) if v else None
@@ -398,6 +400,25 @@ def _cfg(text):
     # A version with continuation lines (`1.4.0` then `    extra`) is no version, as
     # for pyrel: its first line alone is not what setuptools reads.
     return (versions[0] if len(versions) == 1 else None), reqs
+
+
+def _requirements(text):
+    """The requirement lines of a requirements file, as pyrel reads them: a line without its
+    comment (`#` at the start or after a space), trimmed; options (`-r`, `-e`), paths, URLs
+    and continued lines are left out."""
+    reqs, at = [], 0
+    for line in text.split("\n"):
+        start, at = at, at + len(line) + 1
+        body = line[:-1] if line.endswith("\r") else line
+        m = re.search(r"(^|\s)#", body)
+        if m:
+            body = body[:m.start() + len(m.group(1))]
+        value = body.strip()
+        if not value or value[0] in "-./" or "://" in value or value.endswith("\\"):
+            continue
+        lead = len(body) - len(body.lstrip())
+        reqs.append((start + lead, start + lead + len(value)))
+    return reqs
 
 
 def _one_string_token(lit):
@@ -1090,7 +1111,8 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
                 if not (ROOT / path).is_file():
                     continue
                 text = text_of(path)
-                kind = "project" if path.endswith(".toml") else "setup-py" if path.endswith(".py") else "setup-cfg"
+                kind = "project" if path.endswith(".toml") else "setup-py" if path.endswith(".py") \
+                    else "setup-cfg" if path.endswith(".cfg") else "requirements"
                 for span in spans(kind, text)[1]:
                     req = text[span[0]:span[1]]
                     if requirement_name(req) not in bumped:
