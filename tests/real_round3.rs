@@ -504,3 +504,44 @@ fn requirements_files_order_the_release_and_their_pins_move() {
     );
     script_agrees(d.path(), &["minor"]);
 }
+
+#[test]
+fn setup_py_requirements_setuptools_ignores_are_warned_about_and_still_order_and_move() {
+    let d = common::fixture("real3-setup-ignored");
+    let (packages, _, problems) = versions(d.path());
+    // The meta-package after the siblings its setup.py pins (by name it would be first).
+    assert_eq!(
+        packages,
+        triples(&[
+            ("acme-a", "3.0.0", "libs/acme-a"),
+            ("acme-b", "3.0.0", "libs/acme-b"),
+            ("acme-c", "3.0.0", "libs/acme-c"),
+            ("acme-all", "3.0.0", "meta"),
+        ])
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    init_and_check(d.path());
+    let (findings, code) = doctor(d.path());
+    assert_eq!(code, 0, "{findings:?}");
+    let warnings: Vec<_> = findings.iter().filter(|f| f.0 == "warning").collect();
+    assert_eq!(warnings.len(), 1, "{findings:?}");
+    assert_eq!(warnings[0].1, "meta/setup.py");
+    assert!(
+        warnings[0].2.contains("`install_requires`") && warnings[0].2.contains("only `click>=8`"),
+        "{warnings:?}"
+    );
+    bump_moves_exactly(
+        d.path(),
+        &["minor", "--no-changelog"],
+        "3.0.0",
+        "3.1.0",
+        &[
+            "libs/acme-a/pyproject.toml",
+            "libs/acme-b/pyproject.toml",
+            "libs/acme-c/pyproject.toml",
+            "meta/pyproject.toml",
+            "meta/setup.py",
+        ],
+    );
+    script_agrees(d.path(), &["minor"]);
+}

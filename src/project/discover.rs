@@ -301,6 +301,7 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         mut skipped,
         mut problems,
         mut by_workflow,
+        ignored_requires,
     } = read_dirs(
         root,
         &dirs,
@@ -351,6 +352,15 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         _ => Layout::Multi,
     };
     let packages = order(link(drafts)?)?;
+    // Only for packages that are released.
+    let ignored_requires: Vec<Problem> = ignored_requires
+        .into_iter()
+        .filter(|i| {
+            packages
+                .iter()
+                .any(|p| Some(p.name.as_str()) == i.package.as_deref())
+        })
+        .collect();
     let remote = git::origin_url(git_root).and_then(|u| git::parse_remote(&u));
     Ok(Project {
         root: root.to_path_buf(),
@@ -366,6 +376,7 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         skipped,
         problems,
         by_workflow,
+        ignored_requires,
     })
 }
 
@@ -377,6 +388,8 @@ struct Found {
     problems: Vec<Problem>,
     /// Directories released only because a publishing workflow builds them.
     by_workflow: Vec<PathBuf>,
+    /// setup.py requirements setuptools overrides with a static `[project]`.
+    ignored_requires: Vec<Problem>,
 }
 
 /// Reads every candidate directory ([`read_package_dir`]), in order; the first error in
@@ -446,6 +459,7 @@ fn read_dirs(
         all.skipped.extend(part.skipped);
         all.problems.extend(part.problems);
         all.by_workflow.extend(part.by_workflow);
+        all.ignored_requires.extend(part.ignored_requires);
     }
     Ok(all)
 }
@@ -1130,6 +1144,62 @@ fn read_package_dir(
             .collect();
         if pp.dynamic("dependencies") || pp.dynamic("optional-dependencies") {
             deps.extend(legacy.deps());
+        } else if let (Some(s), true) = (setup.as_ref(), pp.table_exists("project")) {
+            // setuptools overrides setup.py's requirements with a static `[project]`
+            // ("`install_requires` overwritten in `pyproject.toml`"): the published
+            // metadata lacks them. They are the maintainers' declared intent all the same:
+            // they order the release and move on bump; doctor names them.
+            let setuptools = pp
+                .build_backend()
+                .is_none_or(|b| b.starts_with("setuptools"));
+            if setuptools && !s.requires_lines.is_empty() {
+                let legacy_deps = legacy.deps();
+                let from_setup: Vec<(PathBuf, DepLit)> = legacy_deps
+                    .into_iter()
+                    .filter(|(p, _)| p.file_name().is_some_and(|n| n == "setup.py"))
+                    .collect();
+                for (key, line) in &s.requires_lines {
+                    let extras = key == "extras_require";
+                    let mut kept: Vec<String> = deps
+                        .iter()
+                        .filter(|(_, d)| {
+                            if extras {
+                                d.section.starts_with("optional-dependencies.")
+                            } else {
+                                d.section == "dependencies"
+                            }
+                        })
+                        .map(|(_, d)| {
+                            if extras {
+                                d.section["optional-dependencies.".len()..].to_string()
+                            } else {
+                                format!("`{}`", d.lit.value)
+                            }
+                        })
+                        .collect();
+                    kept.dedup();
+                    let published = match (kept.is_empty(), extras) {
+                        (true, false) => "no requirement".to_string(),
+                        (true, true) => "no extra".to_string(),
+                        (false, false) => format!("only {}", kept.join(", ")),
+                        (false, true) => format!("only the extras {}", kept.join(", ")),
+                    };
+                    found.ignored_requires.push(Problem {
+                        package: Some(name.value.clone()),
+                        path: rel.join("setup.py"),
+                        line: Some(*line),
+                        message: format!(
+                            "package {}: setuptools ignores setup.py's `{key}` because pyproject.toml's [project] is static; the published metadata has {published}",
+                            name.value
+                        ),
+                        hint: Some(format!(
+                            "move the requirements into [project] in {}, or list `dependencies` in [project] `dynamic`",
+                            crate::workspace_fs::slash(&manifest)
+                        )),
+                    });
+                }
+                deps.extend(from_setup);
+            }
         }
         deps.extend(requirement_file_deps(root, rel, &pp.requirement_files())?);
         (scheme, sources, deps)

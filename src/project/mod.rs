@@ -47,6 +47,10 @@ pub struct Project {
     /// project outside the uv workspace, `[tool.uv] package = false`, one of two with one
     /// name): init writes them down, as the workflow may be the one pyrel replaces.
     pub(crate) by_workflow: Vec<PathBuf>,
+    /// Requirements a package declares where its build backend ignores them (setup.py's
+    /// `install_requires` next to a static `[project]`): still ordering the release and
+    /// moved on bump, and named by doctor as missing from the published metadata.
+    pub(crate) ignored_requires: Vec<Problem>,
 }
 
 impl Project {

@@ -242,6 +242,11 @@ impl Pyproject {
     }
 
     /// Whether there is a `[build-system]` table.
+    /// Whether the file has the table at `dotted` (`project`).
+    pub(crate) fn table_exists(&self, dotted: &str) -> bool {
+        self.table(dotted).is_some()
+    }
+
     pub(crate) fn has_build_system(&self) -> bool {
         self.table("build-system").is_some()
     }

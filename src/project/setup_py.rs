@@ -29,6 +29,8 @@ pub(crate) struct SetupPy {
     pub(crate) computed_requires: Vec<String>,
     /// `(extra, requirement)` pairs from `extras_require={...}`.
     pub(crate) extras_require: Vec<(String, Literal)>,
+    /// Lines of the `install_requires=` and `extras_require=` keywords, when passed.
+    pub(crate) requires_lines: Vec<(String, usize)>,
     /// `name=` / `version=` that are computed (an `exec` of `__about__.py`, an f-string,
     /// an imported constant): `(argument, line, column)`. Never executed; the package is
     /// then "version unreadable" and the rest of the repository still works.
@@ -133,6 +135,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
                 out.use_scm_version = !matches!(value, [t] if t.name() == Some("False"));
             }
             "install_requires" => {
+                out.requires_lines.push((key.clone(), key_tok.line));
                 let value = indirect(value, &resolve);
                 match string_list(value) {
                     Some(list) => out.install_requires = list,
@@ -144,6 +147,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
                 }
             }
             "extras_require" => {
+                out.requires_lines.push((key.clone(), key_tok.line));
                 let value = indirect(value, &resolve);
                 out.extras_require = string_list_dict(value, &resolve);
             }
