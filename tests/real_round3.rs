@@ -545,3 +545,63 @@ fn setup_py_requirements_setuptools_ignores_are_warned_about_and_still_order_and
     );
     script_agrees(d.path(), &["minor"]);
 }
+
+#[test]
+fn doctor_before_a_policy_judges_no_names_it_would_choose_and_knows_release_flows() {
+    let d = common::fixture("real3-doctor-quiet");
+    // Online, against nothing listening: the GitHub checks that need the policy skip
+    // before asking anything.
+    let out = common::pyrel(d.path())
+        .args(["doctor", "--format", "json"])
+        .env("GITHUB_API_URL", "http://127.0.0.1:9")
+        .env("PYREL_PYPI_URL", "http://127.0.0.1:9")
+        .env("GH_TOKEN", "ghp_FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE")
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |id: &str| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["status"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(status("PR301").as_deref(), Some("skip"), "{v}");
+    assert_eq!(status("PR302").as_deref(), Some("skip"), "{v}");
+    // The release-please job gates its upload steps on `release_created`; the other
+    // workflow's `deploy` environment and token secret are not the default policy's to
+    // judge; Cargo's `0.4.0-beta.1` is no spelling to fix.
+    let findings: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap_or("").to_string(),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    for id in ["PR003", "PR101", "PR102", "PR104"] {
+        assert!(!findings.iter().any(|f| f.0 == id), "{id}: {findings:?}");
+    }
+    // A workflow that really publishes from any branch push is still named.
+    let wf = d.path().join(".github/workflows/release-please.yml");
+    let text = std::fs::read_to_string(&wf).unwrap();
+    std::fs::write(
+        &wf,
+        text.replace(
+            "      - uses: pypa/gh-action-pypi-publish@release/v1\n        if: ${{ steps.release.outputs.release_created }}\n",
+            "      - uses: pypa/gh-action-pypi-publish@release/v1\n",
+        ),
+    )
+    .unwrap();
+    let (findings, _) = doctor(d.path());
+    let gating: Vec<_> = findings
+        .iter()
+        .filter(|f| f.2.contains("without being gated on a release tag"))
+        .collect();
+    assert_eq!(gating.len(), 1, "{findings:?}");
+    assert_eq!(gating[0].1, ".github/workflows/release-please.yml");
+}
