@@ -471,17 +471,36 @@ pub(crate) fn eval_static<'t>(
     resolve: &dyn Fn(&str) -> Option<&'t [Token]>,
     depth: usize,
 ) -> Option<Static> {
-    if depth > MAX_DEPTH || value.is_empty() {
+    let budget = std::cell::Cell::new(MAX_STEPS);
+    eval_inner(value, resolve, depth, &budget).filter(|v| v.value.len() <= MAX_LEN)
+}
+
+/// How many expressions one evaluation may look at, and how long its value may grow: a
+/// crafted setup.py (`A = B + B`, `B = C + C`, ...) stays cheap.
+const MAX_STEPS: usize = 4096;
+const MAX_LEN: usize = 4096;
+
+fn eval_inner<'t>(
+    value: &'t [Token],
+    resolve: &dyn Fn(&str) -> Option<&'t [Token]>,
+    depth: usize,
+    budget: &std::cell::Cell<usize>,
+) -> Option<Static> {
+    if depth > MAX_DEPTH || value.is_empty() || budget.get() == 0 {
         return None;
     }
+    budget.set(budget.get() - 1);
     if let Some(inner) = parenthesized(value) {
-        return eval_static(inner, resolve, depth + 1);
+        return eval_inner(inner, resolve, depth + 1, budget);
     }
     let terms = split_op(value, "+");
     if terms.len() > 1 {
         let mut out = String::new();
         for t in terms {
-            out.push_str(&eval_static(t, resolve, depth + 1)?.value);
+            out.push_str(&eval_inner(t, resolve, depth + 1, budget)?.value);
+            if out.len() > MAX_LEN {
+                return None;
+            }
         }
         return Some(Static {
             value: out,
@@ -501,11 +520,11 @@ pub(crate) fn eval_static<'t>(
                 });
             }
             if let Some(name) = t.name() {
-                return eval_static(resolve(name)?, resolve, depth + 1);
+                return eval_inner(resolve(name)?, resolve, depth + 1, budget);
             }
             match &t.tok {
                 Tok::Str(s) if s.prefix.contains('f') && !s.prefix.contains('b') => {
-                    eval_fstring(&s.raw, !s.prefix.contains('r'), resolve, depth)
+                    eval_fstring_inner(&s.raw, !s.prefix.contains('r'), resolve, depth, budget)
                 }
                 _ => None,
             }
@@ -518,7 +537,7 @@ pub(crate) fn eval_static<'t>(
             };
             let mut values = args
                 .into_iter()
-                .map(|a| eval_static(a, resolve, depth + 1).map(|v| v.value));
+                .map(|a| eval_inner(a, resolve, depth + 1, budget).map(|v| v.value));
             let mut out = String::new();
             let mut chars = fmt.value.chars();
             while let Some(c) = chars.next() {
@@ -551,10 +570,10 @@ pub(crate) fn eval_static<'t>(
                     [k, eq, v @ ..] if k.name().is_some() && eq.is_op("=") => {
                         named.push((
                             k.name()?.to_string(),
-                            eval_static(v, resolve, depth + 1)?.value,
+                            eval_inner(v, resolve, depth + 1, budget)?.value,
                         ));
                     }
-                    _ => positional.push(eval_static(a, resolve, depth + 1)?.value),
+                    _ => positional.push(eval_inner(a, resolve, depth + 1, budget)?.value),
                 }
             }
             let mut next = 0;
@@ -585,7 +604,7 @@ pub(crate) fn eval_static<'t>(
         {
             let parts = split_top(args)
                 .into_iter()
-                .map(|a| eval_static(a, resolve, depth + 1).map(|v| v.value))
+                .map(|a| eval_inner(a, resolve, depth + 1, budget).map(|v| v.value))
                 .collect::<Option<Vec<String>>>()?;
             Some(Static {
                 value: parts.join("/"),
@@ -599,11 +618,12 @@ pub(crate) fn eval_static<'t>(
 /// An f-string's value when every placeholder is a plain name (`{NAME}`, `{NAME!s}`);
 /// `{{`/`}}` are braces. `escapes`: the string is not raw (a backslash is then refused,
 /// as its decoding is not worth guessing).
-fn eval_fstring<'t>(
+fn eval_fstring_inner<'t>(
     raw: &str,
     escapes: bool,
     resolve: &dyn Fn(&str) -> Option<&'t [Token]>,
     depth: usize,
+    budget: &std::cell::Cell<usize>,
 ) -> Option<Static> {
     if escapes && raw.contains('\\') {
         return None;
@@ -614,14 +634,14 @@ fn eval_fstring<'t>(
         .and_then(|r| r.strip_suffix('}'))
         .filter(|n| is_identifier(n));
     if let Some(name) = whole {
-        return eval_static(resolve(name)?, resolve, depth + 1);
+        return eval_inner(resolve(name)?, resolve, depth + 1, budget);
     }
     let value = substitute(raw, |field| {
         let name = field.strip_suffix("!s").unwrap_or(field).trim();
         if !is_identifier(name) {
             return None;
         }
-        eval_static(resolve(name)?, resolve, depth + 1).map(|v| v.value)
+        eval_inner(resolve(name)?, resolve, depth + 1, budget).map(|v| v.value)
     })?;
     Some(Static {
         value,
@@ -895,6 +915,19 @@ mod tests {
         for (src, want) in cases {
             assert_eq!(eval(src).as_deref(), want, "{src}");
         }
+    }
+
+    #[test]
+    fn crafted_expressions_stay_cheap() {
+        // Each name doubles the one before: 2^30 terms unless the budget stops it.
+        let mut src = String::from("A0 = 'xxxxxxxx'\n");
+        for i in 1..=30 {
+            src.push_str(&format!("A{i} = A{} + A{}\n", i - 1, i - 1));
+        }
+        src.push_str("X = A30");
+        let start = std::time::Instant::now();
+        assert_eq!(eval(&src), None);
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
