@@ -20,6 +20,8 @@ impl Publishing {
     /// Reads `workflows` (relative to `root`); an unreadable one is no evidence.
     pub(crate) fn read(root: &Path, workflows: &[PathBuf]) -> Self {
         let mut texts = Vec::new();
+        let mut others: Vec<String> = Vec::new();
+        let mut publishers: Vec<String> = Vec::new();
         for wf in workflows {
             let Ok(Some(text)) = read_text_opt(&root.join(wf)) else {
                 continue;
@@ -32,6 +34,17 @@ impl Publishing {
             };
             if publishes || PUBLISH_MARKERS.iter().any(|m| scripts.contains(m)) {
                 texts.push(format!("{text}\n{scripts}"));
+                publishers.push(slash(wf));
+            } else {
+                others.push(text);
+            }
+        }
+        // A workflow that calls a publishing reusable workflow (`uses:
+        // ./.github/workflows/publish.yml` with `build_dir: clients/acme`) names what
+        // that one builds.
+        for text in others {
+            if publishers.iter().any(|p| text.contains(&format!("./{p}"))) {
+                texts.push(text);
             }
         }
         Self { texts }
@@ -235,6 +248,35 @@ mod tests {
         assert!(!names_path("cd plugins/acme-xy", "plugins/acme-x"));
         assert!(!names_path("cd myplugins/acme-x", "plugins/acme-x"));
         assert!(names_path("dir: plugins/acme-x.", "plugins/acme-x"));
+    }
+
+    #[test]
+    fn a_caller_of_a_publishing_reusable_workflow_is_evidence_too() {
+        let t = tempfile::tempdir().unwrap();
+        let wf = t.path().join(".github/workflows");
+        std::fs::create_dir_all(&wf).unwrap();
+        std::fs::write(
+            wf.join("publish-reusable.yml"),
+            "on: workflow_call\njobs:\n  p:\n    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            wf.join("release.yml"),
+            "jobs:\n  api:\n    uses: ./.github/workflows/publish-reusable.yml\n    with:\n      build_dir: clients/v2/acme_http\n",
+        )
+        .unwrap();
+        std::fs::write(
+            wf.join("ci.yml"),
+            "jobs:\n  t:\n    run: cd clients/v1/acme_http\n",
+        )
+        .unwrap();
+        let files: Vec<PathBuf> = ["ci.yml", "publish-reusable.yml", "release.yml"]
+            .iter()
+            .map(|f| PathBuf::from(".github/workflows").join(f))
+            .collect();
+        let p = Publishing::read(t.path(), &files);
+        assert!(p.builds(Path::new("clients/v2/acme_http")));
+        assert!(!p.builds(Path::new("clients/v1/acme_http")));
     }
 
     #[test]
