@@ -2,7 +2,7 @@
 //! `tests/fixtures/real3-*` is our own small reproduction of a pattern read in public
 //! repositories.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
