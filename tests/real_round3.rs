@@ -1,5 +1,5 @@
 //! Real repositories, round 3 (issue 22), through the real binary. Each fixture under
-//! `tests/fixtures/real3-*` is our own small reproduction of a pattern read in public
+//! `tests/fixtures/real-r3-*` is our own small reproduction of a pattern read in public
 //! repositories.
 
 use crate::common;
@@ -185,7 +185,7 @@ fn script_agrees(dir: &Path, args: &[&str]) {
 
 #[test]
 fn duplicate_names_are_settled_by_evidence_or_reported_once() {
-    let d = common::fixture("real3-dup-names");
+    let d = common::fixture("real-r3-dup-names");
     let (packages, skipped, problems) = versions(d.path());
     // The copy a publishing workflow builds, and the uv workspace member, are released.
     assert_eq!(
@@ -263,7 +263,7 @@ fn duplicate_names_are_settled_by_evidence_or_reported_once() {
 
 #[test]
 fn setup_py_names_versions_and_requirements_computed_from_constants_are_read() {
-    let d = common::fixture("real3-setup-computed");
+    let d = common::fixture("real-r3-setup-computed");
     let (packages, skipped, problems) = versions(d.path());
     // `f"acmeplugins-{PLUGIN_NAME}"`, `"%s-%s" % (PREFIX, PLUGIN)`; the requirements
     // `f"acme-kit=={VERSION}"` and `"acmeplugins-" + "alpha"` order the release.
@@ -323,7 +323,7 @@ fn sources(dir: &Path) -> Vec<(String, String, String, String)> {
 
 #[test]
 fn hatch_pattern_and_code_sources_are_read_and_bumped_by_pyrel_and_the_script() {
-    let d = common::fixture("real3-hatch-sources");
+    let d = common::fixture("real-r3-hatch-sources");
     let q = |a: &str, b: &str, c: &str, e: &str| (a.into(), b.into(), c.into(), e.into());
     assert_eq!(
         sources(d.path()),
@@ -374,7 +374,7 @@ fn hatch_pattern_and_code_sources_are_read_and_bumped_by_pyrel_and_the_script() 
 
 #[test]
 fn what_the_publishing_workflows_build_is_released_and_sample_apps_are_not() {
-    let d = common::fixture("real3-publish-evidence");
+    let d = common::fixture("real-r3-publish-evidence");
     let released = triples(&[
         // maturin with `[tool.uv] package = false`: the wheels workflow builds it.
         ("acme-fast", "2.1.0", ""),
@@ -425,7 +425,7 @@ fn what_the_publishing_workflows_build_is_released_and_sample_apps_are_not() {
 
 #[test]
 fn a_version_in_the_init_py_beside_the_manifest_is_a_source_bumped_and_checked() {
-    let d = common::fixture("real3-dir-init");
+    let d = common::fixture("real-r3-dir-init");
     let q = |a: &str, b: &str, c: &str| (a.into(), b.into(), c.into(), "4.2.0".into());
     assert_eq!(
         sources(d.path()),
@@ -469,7 +469,7 @@ fn a_version_in_the_init_py_beside_the_manifest_is_a_source_bumped_and_checked()
 
 #[test]
 fn requirements_files_order_the_release_and_their_pins_move() {
-    let d = common::fixture("real3-requirements-files");
+    let d = common::fixture("real-r3-requirements-files");
     let (packages, skipped, problems) = versions(d.path());
     // `acme_client==1.6.0` in the hatch-requirements-txt file, `acme-core >= 1.6.0` in
     // the setuptools dynamic file and in the `oauth` extra's file.
@@ -507,7 +507,7 @@ fn requirements_files_order_the_release_and_their_pins_move() {
 
 #[test]
 fn setup_py_requirements_setuptools_ignores_are_warned_about_and_still_order_and_move() {
-    let d = common::fixture("real3-setup-ignored");
+    let d = common::fixture("real-r3-setup-ignored");
     let (packages, _, problems) = versions(d.path());
     // The meta-package after the siblings its setup.py pins (by name it would be first).
     assert_eq!(
@@ -548,7 +548,7 @@ fn setup_py_requirements_setuptools_ignores_are_warned_about_and_still_order_and
 
 #[test]
 fn doctor_before_a_policy_judges_no_names_it_would_choose_and_knows_release_flows() {
-    let d = common::fixture("real3-doctor-quiet");
+    let d = common::fixture("real-r3-doctor-quiet");
     // Online, against nothing listening: the GitHub checks that need the policy skip
     // before asking anything.
     let out = common::pyrel(d.path())
