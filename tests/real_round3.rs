@@ -605,3 +605,49 @@ fn doctor_before_a_policy_judges_no_names_it_would_choose_and_knows_release_flow
     assert_eq!(gating.len(), 1, "{findings:?}");
     assert_eq!(gating[0].1, ".github/workflows/release-please.yml");
 }
+
+#[test]
+fn cargo_toml_keeps_cargos_spelling_through_a_bump() {
+    let d = common::fixture("real-r3-doctor-quiet");
+    std::fs::remove_file(d.path().join(".github/workflows/legacy-upload.yml")).unwrap();
+    common::git(d.path(), &["add", "-A"]);
+    common::git(d.path(), &["commit", "-qm", "start"]);
+    init_and_check(d.path());
+    let cargo = || std::fs::read_to_string(d.path().join("Cargo.toml")).unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    common::copy_dir(d.path(), copy.path());
+    script_agrees(d.path(), &["prerelease", "--pre", "beta", "--no-changelog"]);
+    assert!(
+        cargo().contains("version = \"0.4.0-beta.2\"\n"),
+        "{}",
+        cargo()
+    );
+    // Beta to release candidate, then the final version: still SemVer in Cargo.toml.
+    script_agrees(d.path(), &["prerelease", "--pre", "rc", "--no-changelog"]);
+    assert!(
+        cargo().contains("version = \"0.4.0-rc.1\"\n"),
+        "{}",
+        cargo()
+    );
+    script_agrees(d.path(), &["0.4.0", "--no-changelog"]);
+    assert!(cargo().contains("version = \"0.4.0\"\n"), "{}", cargo());
+    // A post release has no SemVer spelling: refused, nothing written.
+    let before = common::snapshot_tree(d.path());
+    let out = common::pyrel(d.path())
+        .args(["bump", "0.4.0.post1", "--no-changelog"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Cargo versions are SemVer")
+            || String::from_utf8_lossy(&out.stderr).contains("Cargo versions are SemVer"),
+        "{out:?}"
+    );
+    assert!(common::snapshot_tree(d.path()) == before);
+    drop(copy);
+}

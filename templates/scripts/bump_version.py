@@ -136,6 +136,22 @@ def _key(text):
             inf if dev is None else (0, dev), (neg,) if local is None else local)
 
 
+def cargo_spelling(text):
+    """The version as Cargo spells it (SemVer), which maturin reads back as this version
+    (`1.2.0a1` is `1.2.0-alpha.1`); None for an epoch, a post release, a local part or
+    more than three release numbers."""
+    epoch, release, pre, post, dev, local = parse(text)
+    if epoch or post is not None or local or len(release) > 3:
+        return None
+    out = ".".join(str(n) for n in (list(release) + [0, 0, 0])[:3])
+    tail = []
+    if pre is not None:
+        tail.append("%s.%d" % ({"a": "alpha", "b": "beta", "rc": "rc"}[pre[0]], pre[1]))
+    if dev is not None:
+        tail.append("dev.%d" % dev)
+    return out + ("-" + ".".join(tail) if tail else "")
+
+
 def same_version(a, b):
     """PEP 440 equality (trailing zeros do not matter: 1.0 == 1.0.0)."""
     return _key(a) == _key(b)
@@ -1099,8 +1115,16 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
     if spec[0] == "release" and tag_exists(tag):
         raise Refused("%s is already released: the tag %s exists" % (new, tag), (),
                       "bump to the next version instead, e.g. `bump patch`")
+    cargo = {s["path"] for p in statics for s in p["sources"] if s["kind"] in ("cargo", "cargo-workspace")}
     for _, path, _, _, span in found:
-        add(path, span, new)
+        if path in cargo:
+            spelled = cargo_spelling(new)
+            if spelled is None:
+                raise Refused("%s cannot hold %s: Cargo versions are SemVer" % (path, new), (),
+                              "bump to a version with at most three numbers and an alpha, beta, rc or dev part")
+            add(path, span, spelled)
+        else:
+            add(path, span, new)
 
     warnings = ["repaired a stale version source: %s (now %s)" % (pl, new) for pl in stale]
     broken = []
