@@ -493,7 +493,7 @@ def _python(text, setup, names=("__version__", "VERSION", "version", "__VERSION_
 
     if not setup:
         for name in names:
-            found = span(assigns.get(name))
+            found = span(resolve(assigns.get(name)))
             if found:
                 return found, []
         return None, []
