@@ -175,6 +175,28 @@ pub(crate) fn check_name(s: &str) -> Result<(), Invalid> {
     printable_text(s, 255).map_err(|why| format!("check name `{}`: {why}", shown(s)))
 }
 
+/// A hatch `[tool.hatch.version] pattern`, which reaches the bump script's data: printable
+/// ASCII on one line, at most 512 characters, with the named group `version` hatch reads
+/// (`(?P<version>...)`), and a regex both pyrel and Python's `re` read alike (no
+/// look-around, no backreference: what Rust's `regex` compiles).
+pub(crate) fn hatch_pattern(s: &str) -> Result<(), Invalid> {
+    if s.len() > 512 {
+        return Err("the pattern is longer than 512 characters".into());
+    }
+    if !s.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+        return Err("the pattern must be printable ASCII on one line".into());
+    }
+    if !s.contains("(?P<version>") {
+        return Err("the pattern has no `(?P<version>...)` group".into());
+    }
+    regex::Regex::new(s).map(|_| ()).map_err(|e| {
+        format!(
+            "the pattern is not a regex pyrel can read: {}",
+            e.to_string().lines().last().unwrap_or("")
+        )
+    })
+}
+
 /// Free text that reaches a workflow (a pre-build command, a check name): printable,
 /// one line, no `${{`, bounded.
 pub(crate) fn printable_text(s: &str, max: usize) -> Result<(), String> {
@@ -655,6 +677,20 @@ pub(crate) fn dir_word<'a>(name: &'a str, dir: &'a str) -> &'a str {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn hatch_patterns() {
+        assert!(hatch_pattern(r#""version": "(?P<version>[^"]+)""#).is_ok());
+        assert!(hatch_pattern(r#"^VERSION = '(?P<version>.+)'$"#).is_ok());
+        for bad in [
+            r#"version = "(.+)""#,
+            r#"(?<=v)(?P<version>\d+)"#,
+            "(?P<version>.+)\n",
+            "(?P<version>[",
+        ] {
+            assert!(hatch_pattern(bad).is_err(), "{bad}");
+        }
+    }
     use super::*;
 
     #[test]

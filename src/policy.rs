@@ -1207,6 +1207,32 @@ pub(crate) fn render_body(policy: &Policy) -> String {
     out
 }
 
+/// The `packages` key init writes, or nothing: `include` lists every released package
+/// directory when a publishing workflow alone decided one of them, `exclude` the
+/// directories of duplicate names it left out.
+pub(crate) fn render_packages(include: &[String], exclude: &[String]) -> String {
+    let list = |dirs: &[String]| -> String {
+        dirs.iter()
+            .map(|d| Value::from(if d.is_empty() { "." } else { d.as_str() }).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !include.is_empty() {
+        parts.push(format!("include = [{}]", list(include)));
+    }
+    if !exclude.is_empty() {
+        parts.push(format!("exclude = [{}]", list(exclude)));
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "# What `pyrel init` decided from the repository's publishing workflows and duplicate names.\npackages = {{ {} }}\n",
+        parts.join(", ")
+    )
+}
+
 /// The `files` sub-table body.
 pub(crate) fn render_files(policy: &Policy) -> String {
     let mut files = policy.files.clone();
@@ -1226,7 +1252,13 @@ pub(crate) fn render_files(policy: &Policy) -> String {
 /// Writes the policy into its file: a new `[tool.pyrel]` block appended to the root
 /// pyproject.toml (everything else byte-identical), or a new `pyrel.toml`. Returns the
 /// path (relative) and the new full text.
-pub(crate) fn render_into(root: &Path, policy: &Policy) -> Result<(PathBuf, String)> {
+/// `include` and `exclude` are what init decided from evidence a replaced workflow may
+/// take away (see [`render_packages`]): written down, the decision outlives it.
+pub(crate) fn render_into(
+    root: &Path,
+    policy: &Policy,
+    (include, exclude): (&[String], &[String]),
+) -> Result<(PathBuf, String)> {
     let pyproject = root.join("pyproject.toml");
     let header = "# pyrel: release policy. Change a value, then run `pyrel generate`.\n";
     if pyproject.is_file() {
@@ -1242,12 +1274,14 @@ pub(crate) fn render_into(root: &Path, policy: &Policy) -> Result<(PathBuf, Stri
         out.push_str(header);
         out.push_str("[tool.pyrel]\n");
         out.push_str(&render_body(policy));
+        out.push_str(&render_packages(include, exclude));
         out.push_str("\n[tool.pyrel.files]\n");
         out.push_str(&render_files(policy));
         Ok(("pyproject.toml".into(), out))
     } else {
         let mut out = String::from(header);
         out.push_str(&render_body(policy));
+        out.push_str(&render_packages(include, exclude));
         out.push_str("\n[files]\n");
         out.push_str(&render_files(policy));
         Ok(("pyrel.toml".into(), out))

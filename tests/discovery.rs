@@ -609,15 +609,23 @@ fn uv_workspace_root_package_and_poetry_siblings() {
 }
 
 #[test]
-fn duplicate_names_are_refused() {
+fn duplicate_names_without_evidence_are_one_problem_and_released_by_neither() {
     let t = repo(&[
         (
             "a/pyproject.toml",
             b"[project]\nname = \"same\"\nversion = \"1\"\n",
         ),
         ("b/setup.py", b"setup(name='Same', version='1')\n"),
+        (
+            "c/pyproject.toml",
+            b"[project]\nname = \"other\"\nversion = \"1\"\n",
+        ),
     ]);
-    assert!(matches!(discover(t.path()), Err(Error::Parse { .. })));
+    let p = discover(t.path()).unwrap();
+    assert_eq!(names(&p), ["other"]);
+    assert_eq!(p.problems.len(), 1);
+    assert_eq!(p.problems[0].path, pb("a/pyproject.toml"));
+    assert!(p.problems[0].message.contains("b/setup.py"));
 }
 
 #[test]

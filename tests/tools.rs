@@ -9,6 +9,7 @@ mod bench_speed;
 mod changelog_keepachangelog;
 mod dist;
 mod precommit;
+mod real_round3;
 mod script;
 mod self_release;
 mod tls;

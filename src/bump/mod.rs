@@ -554,7 +554,25 @@ pub(crate) fn plan(
     for p in &statics {
         for s in &p.version_sources {
             splices.text(root, &s.path)?;
-            splices.add(&s.path, s.span.clone(), new_text.clone());
+            // Cargo.toml holds Cargo's spelling of the version (maturin reads it back).
+            let text = if matches!(
+                s.kind,
+                crate::project::SourceKind::Cargo | crate::project::SourceKind::CargoWorkspace
+            ) {
+                match new.cargo_spelling() {
+                    Some(t) => t,
+                    None => {
+                        return Err(refuse(
+                            format!("{} cannot hold {new_text}: Cargo versions are SemVer", slash(&s.path)),
+                            Vec::new(),
+                            Some("bump to a version with at most three numbers and an alpha, beta, rc or dev part".into()),
+                        ))
+                    }
+                }
+            } else {
+                new_text.clone()
+            };
+            splices.add(&s.path, s.span.clone(), text);
         }
     }
 

@@ -62,6 +62,10 @@ pub(crate) struct ScriptPackage {
 pub(crate) struct ScriptSource {
     pub(crate) kind: SourceKind,
     pub(crate) path: String,
+    /// The hatch `pattern` or code `expression` variable that finds the version in the
+    /// file (validated where discovery reads it); absent for every other kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) locator: Option<String>,
 }
 
 /// The data block of a project under a policy. `script` is the script's path.
@@ -73,6 +77,14 @@ pub(crate) fn data(project: &Project, policy: &Policy, script: &std::path::Path)
             let mut dep_files = vec![slash(&p.manifest)];
             if p.manifest.file_name().is_some_and(|n| n == "setup.py") {
                 dep_files.push(slash(&p.dir.join("setup.cfg")));
+            }
+            // Every other file holding a sibling requirement (a requirements file, a
+            // setup.py next to a static pyproject).
+            for s in &p.siblings {
+                let f = slash(&s.path);
+                if !dep_files.contains(&f) {
+                    dep_files.push(f);
+                }
             }
             let dir = slash(&p.dir);
             ScriptPackage {
@@ -86,6 +98,7 @@ pub(crate) fn data(project: &Project, policy: &Policy, script: &std::path::Path)
                     .map(|s| ScriptSource {
                         kind: s.kind,
                         path: slash(&s.path),
+                        locator: s.locator.clone(),
                     })
                     .collect(),
                 dep_files,

@@ -74,7 +74,32 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
 
     // The policy goes through the same loader `generate` uses, so what init writes is
     // exactly what later runs read back.
-    let (policy_path, policy_text) = policy::render_into(&project.root, &policy)?;
+    // A duplicate name settled by evidence is written down: the workflow that settled it
+    // may be the one pyrel's release workflow replaces.
+    let exclude: Vec<String> = project
+        .skipped
+        .iter()
+        .filter(|s| s.reason == project::SkipReason::Duplicate)
+        .map(|s| slash(&s.dir))
+        .collect();
+    // A package released because a publishing workflow builds it: every released
+    // directory is listed, so the release set stays when pyrel's workflow replaces that
+    // one; so are the pairs nothing settled, which stay a problem for the user to decide.
+    let include: Vec<String> = if project.by_workflow.is_empty() {
+        Vec::new()
+    } else {
+        let mut dirs: Vec<String> = project.packages.iter().map(|p| slash(&p.dir)).collect();
+        dirs.extend(
+            project
+                .skipped
+                .iter()
+                .filter(|s| s.reason == project::SkipReason::Ambiguous)
+                .map(|s| slash(&s.dir)),
+        );
+        dirs
+    };
+    let (policy_path, policy_text) =
+        policy::render_into(&project.root, &policy, (&include, &exclude))?;
     let source = if policy_path == Path::new("pyproject.toml") {
         policy::PolicySource::Pyproject(policy_path.clone())
     } else {
@@ -122,7 +147,15 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             "Dry run: would write the policy to {}:",
             policy_path.display()
         );
-        outln!("{}", policy::render_body(&reread).trim_end());
+        outln!(
+            "{}",
+            format!(
+                "{}{}",
+                policy::render_body(&reread),
+                policy::render_packages(&include, &exclude)
+            )
+            .trim_end()
+        );
         for e in status.stale() {
             outln!(
                 "would write {} ({})",

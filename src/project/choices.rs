@@ -432,7 +432,7 @@ fn most_common(
 }
 
 /// Commands that upload distributions to PyPI.
-const PUBLISH_MARKERS: &[&str] = &[
+pub(crate) const PUBLISH_MARKERS: &[&str] = &[
     "pypa/gh-action-pypi-publish",
     "twine upload",
     "uv publish",
@@ -550,7 +550,7 @@ fn workflows(
 
 /// The text of repository scripts a workflow runs (`run: ./scripts/release.sh`,
 /// `python scripts/publish.py`), so a publish hidden in a script is seen.
-fn local_scripts(root: &Path, workflow: &str) -> String {
+pub(crate) fn local_scripts(root: &Path, workflow: &str) -> String {
     let mut out = String::new();
     let mut read = std::collections::HashSet::new();
     for word in workflow.split(|c: char| c.is_whitespace() || c == '"' || c == '\'') {

@@ -204,10 +204,14 @@ struct Draft {
     wheels: Option<(WheelTool, &'static str)>,
     /// Normalized names of computed requirements (`f"core{pin}"`): order only.
     computed_requires: Vec<String>,
+    /// A uv workspace root or member.
+    in_workspace: bool,
 }
 
 fn scan(root: &Path, git_root: &Path) -> Result<Project> {
     let root_pyproject = pyproject::load(&root.join("pyproject.toml"))?;
+    let workflows = workflows(root)?;
+    let publishing = super::evidence::Publishing::read(root, &workflows);
     let filter = PackageFilter::load(root, root_pyproject.as_ref())?;
     let workspace = root_pyproject
         .as_ref()
@@ -220,6 +224,8 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
     // policy's `packages.include` names them (uv excludes a package that needs its own
     // environment, and also a directory that is no real package).
     let mut ws_excluded: BTreeSet<PathBuf> = BTreeSet::new();
+    // Projects outside the root's uv workspace found through a publishing workflow.
+    let mut outside_ws: Vec<PathBuf> = Vec::new();
     let layout = if let Some(ws) = &workspace {
         let (members, excluded) = workspace_members(root, Path::new(""), ws, &mut known)?;
         dirs.extend(
@@ -231,6 +237,20 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         for d in excluded {
             dirs.push((d.clone(), false));
             ws_excluded.insert(d);
+        }
+        // A project outside the workspace that a publishing workflow builds (a plugin
+        // with its own publish job), or that the policy's `packages.include` names by
+        // its path, is the repository's too.
+        for d in publishing.named_dirs(root) {
+            if !dirs.iter().any(|(x, _)| *x == d) {
+                outside_ws.push(d.clone());
+                dirs.push((d, false));
+            }
+        }
+        for d in filter.literal_includes(root) {
+            if !dirs.iter().any(|(x, _)| *x == d) {
+                dirs.push((d, false));
+            }
         }
         Layout::UvWorkspace
     } else {
@@ -280,7 +300,16 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         drafts,
         mut skipped,
         mut problems,
-    } = read_dirs(root, &dirs, root_pyproject.as_ref(), known)?;
+        mut by_workflow,
+        ignored_requires,
+    } = read_dirs(
+        root,
+        &dirs,
+        root_pyproject.as_ref(),
+        known,
+        &publishing,
+        &filter,
+    )?;
     let (drafts, left_out): (Vec<Draft>, Vec<Draft>) = drafts.into_iter().partition(|d| {
         if ws_excluded.contains(&d.dir) {
             filter.names(&d.dir)
@@ -298,6 +327,22 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         dir: d.dir,
         manifest: d.manifest,
     }));
+    let drafts = settle_duplicates(
+        root,
+        drafts,
+        &publishing,
+        &mut skipped,
+        &mut problems,
+        &mut by_workflow,
+    );
+    let drafts = leave_out_material(drafts, &publishing, &filter, &mut skipped);
+    by_workflow.extend(
+        outside_ws
+            .into_iter()
+            .filter(|d| drafts.iter().any(|x| x.dir == *d) && !filter.names(d)),
+    );
+    by_workflow.sort();
+    by_workflow.dedup();
     skipped.sort_by(|a, b| a.dir.cmp(&b.dir));
     problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     let layout = match (layout, drafts.as_slice()) {
@@ -307,6 +352,15 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         _ => Layout::Multi,
     };
     let packages = order(link(drafts)?)?;
+    // Only for packages that are released.
+    let ignored_requires: Vec<Problem> = ignored_requires
+        .into_iter()
+        .filter(|i| {
+            packages
+                .iter()
+                .any(|p| Some(p.name.as_str()) == i.package.as_deref())
+        })
+        .collect();
     let remote = git::origin_url(git_root).and_then(|u| git::parse_remote(&u));
     Ok(Project {
         root: root.to_path_buf(),
@@ -318,9 +372,11 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
             .is_file()
             .then(|| PathBuf::from("pyrel.toml")),
         remote,
-        workflows: workflows(root)?,
+        workflows,
         skipped,
         problems,
+        by_workflow,
+        ignored_requires,
     })
 }
 
@@ -330,6 +386,10 @@ struct Found {
     drafts: Vec<Draft>,
     skipped: Vec<Skipped>,
     problems: Vec<Problem>,
+    /// Directories released only because a publishing workflow builds them.
+    by_workflow: Vec<PathBuf>,
+    /// setup.py requirements setuptools overrides with a static `[project]`.
+    ignored_requires: Vec<Problem>,
 }
 
 /// Reads every candidate directory ([`read_package_dir`]), in order; the first error in
@@ -340,6 +400,8 @@ fn read_dirs(
     dirs: &[(PathBuf, bool)],
     root_pyproject: Option<&pyproject::Pyproject>,
     known: HashSet<PathBuf>,
+    publishing: &super::evidence::Publishing,
+    filter: &PackageFilter,
 ) -> Result<Found> {
     let read = |slice: &[(PathBuf, bool)], mut known: HashSet<PathBuf>| -> Result<Found> {
         let mut found = Found::default();
@@ -349,7 +411,15 @@ fn read_dirs(
             } else {
                 None
             };
-            read_package_dir(root, rel, preloaded, *in_ws, &mut found, &mut known)?;
+            read_package_dir(
+                root,
+                rel,
+                preloaded,
+                *in_ws,
+                (publishing, filter),
+                &mut found,
+                &mut known,
+            )?;
         }
         Ok(found)
     };
@@ -388,6 +458,8 @@ fn read_dirs(
         all.drafts.extend(part.drafts);
         all.skipped.extend(part.skipped);
         all.problems.extend(part.problems);
+        all.by_workflow.extend(part.by_workflow);
+        all.ignored_requires.extend(part.ignored_requires);
     }
     Ok(all)
 }
@@ -398,6 +470,8 @@ fn read_dirs(
 pub(crate) struct PackageFilter {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
+    /// The `include` entries without a wildcard: directories named outright.
+    literal: Vec<String>,
 }
 
 impl PackageFilter {
@@ -442,9 +516,20 @@ impl PackageFilter {
                 hint: None,
             })
         };
+        let literal = lists
+            .0
+            .as_ref()
+            .map(|(pats, _)| {
+                pats.iter()
+                    .map(|p| p.trim_start_matches("./").trim_end_matches('/').to_string())
+                    .filter(|p| !p.contains(['*', '?', '[', '{']))
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Self {
             include: build(&lists.0)?,
             exclude: build(&lists.1)?,
+            literal,
         })
     }
 
@@ -452,6 +537,22 @@ impl PackageFilter {
     /// the usual places needs to be released.
     fn names(&self, dir: &Path) -> bool {
         self.include.is_some() && self.allows(dir)
+    }
+
+    /// Project directories the `include` globs name literally (no wildcard), when they
+    /// hold a `pyproject.toml` or `setup.py`.
+    fn literal_includes(&self, root: &Path) -> Vec<PathBuf> {
+        self.literal
+            .iter()
+            .map(PathBuf::from)
+            .filter(|d| {
+                !d.as_os_str().is_empty()
+                    && is_inside(d)
+                    && (root.join(d).join("pyproject.toml").is_file()
+                        || root.join(d).join("setup.py").is_file())
+                    && crate::grammar::package_dir(&crate::workspace_fs::slash(d)).is_ok()
+            })
+            .collect()
     }
 
     fn allows(&self, dir: &Path) -> bool {
@@ -808,6 +909,7 @@ fn read_package_dir(
     rel: &Path,
     preloaded: Option<&pyproject::Pyproject>,
     in_workspace: bool,
+    (publishing, filter): (&super::evidence::Publishing, &PackageFilter),
     found: &mut Found,
     known: &mut HashSet<PathBuf>,
 ) -> Result<()> {
@@ -897,8 +999,22 @@ fn read_package_dir(
 
     // Which projects are released at all.
     if let Some((pp, _, _)) = &identity {
+        // `[tool.uv] package = false` only keeps uv from installing the project into the
+        // development environment: one the repository's publishing workflow builds (a
+        // maturin package the wheel job builds) is released all the same.
+        let named = filter.names(rel);
+        let published = pp.has_build_system()
+            && if rel.as_os_str().is_empty() {
+                pp.build_backend() == Some("maturin") && publishing.runs("maturin")
+            } else {
+                publishing.builds(rel)
+            };
+        let not_built = pp.uv_package() == Some(false);
+        if not_built && published && !named {
+            found.by_workflow.push(rel.to_path_buf());
+        }
         let reason = if match pp.uv_package() {
-            Some(package) => !package,
+            Some(package) => !package && !published && !named,
             None => in_workspace && !pp.has_build_system(),
         } {
             Some(SkipReason::Virtual)
@@ -927,6 +1043,18 @@ fn read_package_dir(
             PyVersion::HatchPath(p) => {
                 inside(root, &manifest, "[tool.hatch.version] path", &p)?;
                 module_version(root, &rel.join(&p), SourceKind::HatchPath, &mut problem)
+            }
+            PyVersion::HatchPattern(p, pattern) => {
+                inside(root, &manifest, "[tool.hatch.version] path", &p)?;
+                hatch_pattern(root, &rel.join(&p), &pattern, &mut problem)?
+            }
+            PyVersion::HatchCode {
+                path,
+                expression,
+                search_paths,
+            } => {
+                inside(root, &manifest, "[tool.hatch.version] path", &path)?;
+                hatch_code(root, rel, &path, &expression, &search_paths, &mut problem)?
             }
             PyVersion::PdmPath(p) => {
                 inside(root, &manifest, "[tool.pdm.version] path", &p)?;
@@ -1016,7 +1144,64 @@ fn read_package_dir(
             .collect();
         if pp.dynamic("dependencies") || pp.dynamic("optional-dependencies") {
             deps.extend(legacy.deps());
+        } else if let (Some(s), true) = (setup.as_ref(), pp.table_exists("project")) {
+            // setuptools overrides setup.py's requirements with a static `[project]`
+            // ("`install_requires` overwritten in `pyproject.toml`"): the published
+            // metadata lacks them. They are the maintainers' declared intent all the same:
+            // they order the release and move on bump; doctor names them.
+            let setuptools = pp
+                .build_backend()
+                .is_none_or(|b| b.starts_with("setuptools"));
+            if setuptools && !s.requires_lines.is_empty() {
+                let legacy_deps = legacy.deps();
+                let from_setup: Vec<(PathBuf, DepLit)> = legacy_deps
+                    .into_iter()
+                    .filter(|(p, _)| p.file_name().is_some_and(|n| n == "setup.py"))
+                    .collect();
+                for (key, line) in &s.requires_lines {
+                    let extras = key == "extras_require";
+                    let mut kept: Vec<String> = deps
+                        .iter()
+                        .filter(|(_, d)| {
+                            if extras {
+                                d.section.starts_with("optional-dependencies.")
+                            } else {
+                                d.section == "dependencies"
+                            }
+                        })
+                        .map(|(_, d)| {
+                            if extras {
+                                d.section["optional-dependencies.".len()..].to_string()
+                            } else {
+                                format!("`{}`", d.lit.value)
+                            }
+                        })
+                        .collect();
+                    kept.dedup();
+                    let published = match (kept.is_empty(), extras) {
+                        (true, false) => "no requirement".to_string(),
+                        (true, true) => "no extra".to_string(),
+                        (false, false) => format!("only {}", kept.join(", ")),
+                        (false, true) => format!("only the extras {}", kept.join(", ")),
+                    };
+                    found.ignored_requires.push(Problem {
+                        package: Some(name.value.clone()),
+                        path: rel.join("setup.py"),
+                        line: Some(*line),
+                        message: format!(
+                            "package {}: setuptools ignores setup.py's `{key}` because pyproject.toml's [project] is static; the published metadata has {published}",
+                            name.value
+                        ),
+                        hint: Some(format!(
+                            "move the requirements into [project] in {}, or list `dependencies` in [project] `dynamic`",
+                            crate::workspace_fs::slash(&manifest)
+                        )),
+                    });
+                }
+                deps.extend(from_setup);
+            }
         }
+        deps.extend(requirement_file_deps(root, rel, &pp.requirement_files())?);
         (scheme, sources, deps)
     } else {
         let (scheme, sources) = legacy.version(&mut problem)?;
@@ -1040,6 +1225,12 @@ fn read_package_dir(
     if scheme == VersionScheme::Static {
         for (_, target) in &targets {
             add_dunder_sources(root, target, &mut sources)?;
+        }
+        // The `__init__.py` beside the manifest: a project directory that is itself the
+        // import package (`vendors/aws/__init__.py` next to `vendors/aws/setup.py`)
+        // keeps the version there too.
+        if !rel.as_os_str().is_empty() {
+            add_dunder_sources(root, &rel.join("__init__.py"), &mut sources)?;
         }
     }
     // Every file a bump writes reaches the bump script's data and pyrel's writes: it
@@ -1082,6 +1273,7 @@ fn read_package_dir(
         deps,
         import_name: targets.into_iter().next().map(|(n, _)| n),
         wheels: wheel_build(pp, setup_text.as_deref()),
+        in_workspace,
         computed_requires: setup
             .as_ref()
             .map(|s| {
@@ -1150,6 +1342,234 @@ fn module_version(
     }
 }
 
+/// The requirement lines of the requirements files that fill a package's dynamic
+/// dependencies (`gradio_client==2.6.0` in `requirements.txt`): each with its section and
+/// the span a bump edits. A file outside the package, at a path that is no plain
+/// repository path, or missing gives nothing.
+fn requirement_file_deps(
+    root: &Path,
+    rel: &Path,
+    files: &[(String, String)],
+) -> Result<Vec<(PathBuf, DepLit)>> {
+    let mut out = Vec::new();
+    for (section, f) in files {
+        let f = f.trim_start_matches("./");
+        let file = rel.join(f);
+        if !is_inside(Path::new(f))
+            || crate::grammar::repo_path(&crate::workspace_fs::slash(&file)).is_err()
+        {
+            continue;
+        }
+        let Some(text) = read_text_opt(&root.join(&file))? else {
+            continue;
+        };
+        for lit in requirement_lines(&text) {
+            out.push((
+                file.clone(),
+                DepLit {
+                    section: section.clone(),
+                    lit,
+                    poetry_name: None,
+                    unpinned: false,
+                },
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The requirements of a requirements file, as pip reads the plain ones: a line without
+/// its comment (`#` at the start or after a space), trimmed; options (`-r`, `-e`,
+/// `--hash`), paths, URLs and continued lines (`\` at the end) are left out. The bump
+/// script reads the file the same way.
+fn requirement_lines(text: &str) -> Vec<Literal> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (i, line) in text.split('\n').enumerate() {
+        let start = at;
+        at += line.len() + 1;
+        let body = line.strip_suffix('\r').unwrap_or(line);
+        let cut = body
+            .char_indices()
+            .find(|&(k, c)| c == '#' && (k == 0 || body[..k].ends_with(char::is_whitespace)))
+            .map_or(body.len(), |(k, _)| k);
+        let body = &body[..cut];
+        let value = body.trim();
+        if value.is_empty()
+            || value.starts_with(['-', '.', '/'])
+            || value.contains("://")
+            || value.ends_with('\\')
+        {
+            continue;
+        }
+        let lead = body.len() - body.trim_start().len();
+        out.push(Literal {
+            line: i + 1,
+            span: start + lead..start + lead + value.len(),
+            value: value.to_string(),
+        });
+    }
+    out
+}
+
+/// The `version` group of a hatch `pattern` in `file` (hatch searches the whole file
+/// with `re.MULTILINE`; so does the bump script).
+fn hatch_pattern(
+    root: &Path,
+    file: &Path,
+    pattern: &str,
+    problem: &mut Option<Error>,
+) -> Result<(VersionScheme, Vec<VersionSource>)> {
+    let fail = |problem: &mut Option<Error>, line: Option<usize>, message: String| {
+        *problem = Some(Error::Parse {
+            path: root.join(file),
+            line,
+            column: None,
+            message,
+            hint: Some("write a `pattern` with a `(?P<version>...)` group that matches the file, without look-around".into()),
+        });
+        Ok((VersionScheme::Missing, vec![]))
+    };
+    if let Err(m) = crate::grammar::hatch_pattern(pattern) {
+        return fail(problem, None, format!("[tool.hatch.version] pattern: {m}"));
+    }
+    let Some(text) = read_text_opt(&root.join(file))? else {
+        return fail(
+            problem,
+            None,
+            format!("the version file {} does not exist", file.display()),
+        );
+    };
+    let re = regex::RegexBuilder::new(pattern)
+        .multi_line(true)
+        .build()
+        .ok();
+    let found = re
+        .as_ref()
+        .and_then(|re| re.captures(&text))
+        .and_then(|c| c.name("version"));
+    let Some(m) = found else {
+        return fail(
+            problem,
+            None,
+            format!(
+                "the [tool.hatch.version] pattern matches nothing in {}",
+                file.display()
+            ),
+        );
+    };
+    Ok((
+        VersionScheme::Static,
+        vec![VersionSource {
+            kind: SourceKind::HatchPattern,
+            path: file.to_path_buf(),
+            line: text[..m.start()].matches('\n').count() + 1,
+            span: m.range(),
+            value: m.as_str().to_string(),
+            locator: Some(pattern.to_string()),
+        }],
+    ))
+}
+
+/// hatch's code source: the literal of the variable `expression` names in the module at
+/// `path`, or in the module it imports it from (`from acme._version import __version__`,
+/// found beside the module or under one of `search_paths`).
+fn hatch_code(
+    root: &Path,
+    rel: &Path,
+    path: &str,
+    expression: &str,
+    search_paths: &[String],
+    problem: &mut Option<Error>,
+) -> Result<(VersionScheme, Vec<VersionSource>)> {
+    let file = rel.join(path);
+    let code = |file: &Path, l: Literal| VersionSource {
+        locator: Some(expression.to_string()),
+        ..source(SourceKind::HatchCode, file, l)
+    };
+    if let Some(l) = literal_in(root, &file, &[expression])? {
+        return Ok((VersionScheme::Static, vec![code(&file, l)]));
+    }
+    if let Some(text) = read_text_opt(&root.join(&file))? {
+        if let Some((module, original)) = imported_from(&text, expression) {
+            let (dots, name) = (
+                module.len() - module.trim_start_matches('.').len(),
+                module.trim_start_matches('.'),
+            );
+            let parts: Vec<&str> = name.split('.').filter(|p| !p.is_empty()).collect();
+            let safe = parts
+                .iter()
+                .all(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+            let mut bases: Vec<PathBuf> = Vec::new();
+            if dots > 0 {
+                let mut b = file.parent().map(Path::to_path_buf).unwrap_or_default();
+                for _ in 1..dots {
+                    b = b.parent().map(Path::to_path_buf).unwrap_or_default();
+                }
+                bases.push(b);
+            } else {
+                for sp in search_paths {
+                    if is_inside(Path::new(sp.trim_start_matches("./"))) {
+                        bases.push(rel.join(sp.trim_start_matches("./")));
+                    }
+                }
+                bases.push(rel.to_path_buf());
+                bases.push(rel.join("src"));
+            }
+            for base in bases.iter().filter(|b| safe && b.starts_with(rel)) {
+                let m: PathBuf = parts.iter().fold(base.clone(), |p, c| p.join(c));
+                for f in [m.with_extension("py"), m.join("__init__.py")] {
+                    if let Some(l) = literal_in(root, &f, &[original.as_str()])? {
+                        return Ok((
+                            VersionScheme::Static,
+                            vec![VersionSource {
+                                locator: Some(original.clone()),
+                                ..source(SourceKind::HatchCode, &f, l)
+                            }],
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    *problem = Some(Error::Parse {
+        path: root.join(&file),
+        line: None,
+        column: None,
+        message: if root.join(&file).is_file() {
+            format!(
+                "{} has no literal `{expression} = \"...\"` for hatch's code source",
+                file.display()
+            )
+        } else {
+            format!("the version file {} does not exist", file.display())
+        },
+        hint: Some(format!(
+            "write the version as a string literal: `{expression} = \"1.2.3\"`"
+        )),
+    });
+    Ok((VersionScheme::Missing, vec![]))
+}
+
+/// The module a top-level `from MODULE import NAME` (or `... import X as NAME`) takes
+/// `name` from, and the name it has there.
+fn imported_from(text: &str, name: &str) -> Option<(String, String)> {
+    text.lines().find_map(|line| {
+        let rest = line.strip_prefix("from ")?;
+        let (module, names) = rest.split_once(" import ")?;
+        let names = names.trim().trim_start_matches('(').trim_end_matches(')');
+        names.split(',').find_map(|n| {
+            let n = n.trim();
+            let original = match n.rsplit_once(" as ") {
+                Some((o, a)) if a.trim() == name => o.trim(),
+                None if n == name => n,
+                _ => return None,
+            };
+            Some((module.trim().to_string(), original.to_string()))
+        })
+    })
+}
+
 /// A plain text file holding the version (`VERSION`, `version.txt`).
 fn version_file(
     root: &Path,
@@ -1187,6 +1607,7 @@ fn version_file(
             line,
             span: lead..lead + value.len(),
             value: value.to_string(),
+            locator: None,
         }],
     ))
 }
@@ -1228,6 +1649,7 @@ fn meson_version(
                 line: line_of(span.start),
                 value: text[span.clone()].to_string(),
                 span,
+                locator: None,
             }],
         )),
         MesonVersion::File(name) => {
@@ -1529,6 +1951,7 @@ fn source(kind: SourceKind, path: &Path, lit: Literal) -> VersionSource {
         line: lit.line,
         span: lit.span,
         value: lit.value,
+        locator: None,
     }
 }
 
@@ -1842,6 +2265,140 @@ fn parse_requirement(req: &str) -> Option<(String, String)> {
         spec.trim_start_matches('(').trim_end_matches(')').trim()
     };
     Some((normalize_name(&name), spec.to_string()))
+}
+
+/// Two or more projects declaring one distribution name: the evidence decides which one
+/// is released (test/example material never is; then one a publishing workflow builds;
+/// then a uv workspace member), the others are skipped. When nothing decides, none is
+/// released and the pair is one problem naming every manifest; the rest of the
+/// repository is not held up (`packages.exclude` settles it).
+fn settle_duplicates(
+    root: &Path,
+    drafts: Vec<Draft>,
+    publishing: &super::evidence::Publishing,
+    skipped: &mut Vec<Skipped>,
+    problems: &mut Vec<Problem>,
+    by_workflow: &mut Vec<PathBuf>,
+) -> Vec<Draft> {
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, d) in drafts.iter().enumerate() {
+        groups.entry(normalize_name(&d.name)).or_default().push(i);
+    }
+    // (index, reason) of every draft that is not released.
+    let mut out: HashMap<usize, SkipReason> = HashMap::new();
+    for group in groups.values().filter(|g| g.len() > 1) {
+        let dirs: Vec<&Path> = group.iter().map(|&i| drafts[i].dir.as_path()).collect();
+        let built = |i: usize| {
+            let d = &drafts[i].dir;
+            if d.as_os_str().is_empty() {
+                publishing.builds_at_root(&dirs)
+            } else {
+                publishing.builds(d)
+            }
+        };
+        let mut left: Vec<usize> = group.clone();
+        let narrow = |left: &mut Vec<usize>,
+                      out: &mut HashMap<usize, SkipReason>,
+                      keep: &dyn Fn(usize) -> bool,
+                      all_out: Option<SkipReason>| {
+            let (kept, dropped): (Vec<usize>, Vec<usize>) = left.iter().partition(|&&i| keep(i));
+            if kept.is_empty() {
+                if let Some(reason) = all_out {
+                    for &i in &dropped {
+                        out.insert(i, reason);
+                    }
+                    left.clear();
+                }
+                return;
+            }
+            for &i in &dropped {
+                out.insert(i, SkipReason::Duplicate);
+            }
+            *left = kept;
+        };
+        // Material is never released, even when every copy is material.
+        narrow(
+            &mut left,
+            &mut out,
+            &|i| !super::evidence::is_material(&drafts[i].dir),
+            Some(SkipReason::Material),
+        );
+        let before = left.len();
+        narrow(&mut left, &mut out, &built, None);
+        if left.len() == 1 && before > 1 {
+            by_workflow.push(drafts[left[0]].dir.clone());
+        }
+        narrow(&mut left, &mut out, &|i| drafts[i].in_workspace, None);
+        if left.len() > 1 {
+            let first = &drafts[left[0]];
+            let others: Vec<String> = left[1..]
+                .iter()
+                .map(|&i| crate::workspace_fs::slash(&drafts[i].manifest))
+                .collect();
+            problems.push(Problem {
+                package: None,
+                path: first
+                    .name_path
+                    .strip_prefix(root)
+                    .unwrap_or(&first.name_path)
+                    .to_path_buf(),
+                line: Some(first.name_line),
+                message: format!(
+                    "package `{}` is also declared in {}, and nothing says which one is released (neither is a uv workspace member or built by a publishing workflow)",
+                    first.name,
+                    others.join(", ")
+                ),
+                hint: Some(
+                    "name the one not released in the policy's `packages.exclude` (e.g. `packages = { exclude = [\"path/to/dir\"] }`)".into(),
+                ),
+            });
+            for &i in &left {
+                out.insert(i, SkipReason::Ambiguous);
+            }
+        }
+    }
+    let mut kept = Vec::with_capacity(drafts.len());
+    for (i, d) in drafts.into_iter().enumerate() {
+        match out.get(&i) {
+            Some(&reason) => skipped.push(Skipped {
+                reason,
+                name: d.name,
+                dir: d.dir,
+                manifest: d.manifest,
+            }),
+            None => kept.push(d),
+        }
+    }
+    kept
+}
+
+/// A project whose directory name says it is no release (`sample-app`,
+/// `integration-tests`, `internal-tools`), that no publishing workflow builds and the
+/// policy's `packages.include` does not name, next to packages that are released: left
+/// out, listed in init's summary with how to release it.
+fn leave_out_material(
+    drafts: Vec<Draft>,
+    publishing: &super::evidence::Publishing,
+    filter: &PackageFilter,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<Draft> {
+    let material = |d: &Draft| {
+        !d.dir.as_os_str().is_empty()
+            && super::evidence::says_not_released(&d.dir)
+            && !publishing.builds(&d.dir)
+            && !filter.names(&d.dir)
+    };
+    if drafts.iter().all(material) {
+        return drafts;
+    }
+    let (out, kept): (Vec<Draft>, Vec<Draft>) = drafts.into_iter().partition(material);
+    skipped.extend(out.into_iter().map(|d| Skipped {
+        reason: SkipReason::Material,
+        name: d.name,
+        dir: d.dir,
+        manifest: d.manifest,
+    }));
+    kept
 }
 
 /// Turns drafts into packages: siblings matched by normalized name, import names found.

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 pub(crate) mod choices;
 mod discover;
+pub(crate) mod evidence;
 pub(crate) mod git;
 pub(crate) mod pyfile;
 pub(crate) mod pyproject;
@@ -42,6 +43,14 @@ pub struct Project {
     /// What discovery could not read, one entry per package: the rest of the repository
     /// still works, and doctor reports each as a finding naming file and line.
     pub problems: Vec<Problem>,
+    /// Package directories released on the evidence of a publishing workflow alone (a
+    /// project outside the uv workspace, `[tool.uv] package = false`, one of two with one
+    /// name): init writes them down, as the workflow may be the one pyrel replaces.
+    pub(crate) by_workflow: Vec<PathBuf>,
+    /// Requirements a package declares where its build backend ignores them (setup.py's
+    /// `install_requires` next to a static `[project]`): still ordering the release and
+    /// moved on bump, and named by doctor as missing from the published metadata.
+    pub(crate) ignored_requires: Vec<Problem>,
 }
 
 impl Project {
@@ -91,6 +100,17 @@ pub enum SkipReason {
     /// Taken out of its uv workspace by `[tool.uv.workspace] exclude`, and not named by
     /// the policy's `packages.include`.
     WorkspaceExcluded,
+    /// Declares the name of a project with more evidence of being the release (a uv
+    /// workspace member, built by one of the repository's publishing workflows, not
+    /// under test or example material).
+    Duplicate,
+    /// Declares the same name as another project and nothing says which one is
+    /// released: a problem of the repository until `packages.exclude` names one.
+    Ambiguous,
+    /// Test, example, sample or internal-tool material by its directory's name, next to
+    /// the packages the repository publishes, and built by none of its publishing
+    /// workflows.
+    Material,
 }
 
 impl SkipReason {
@@ -101,6 +121,15 @@ impl SkipReason {
             SkipReason::Excluded => "excluded by the policy's `packages` globs",
             SkipReason::WorkspaceExcluded => {
                 "excluded from the uv workspace (name its directory in the policy's `packages.include` to release it)"
+            }
+            SkipReason::Duplicate => {
+                "another project declares the same name and is the one released (workspace member, built by a publishing workflow, or not test/example material)"
+            }
+            SkipReason::Ambiguous => {
+                "another project declares the same name and nothing says which is released (name one in the policy's `packages.exclude`)"
+            }
+            SkipReason::Material => {
+                "test, example or internal-tool material that no publishing workflow builds (name its directory in the policy's `packages.include` to release it)"
             }
         }
     }
@@ -217,6 +246,11 @@ pub struct VersionSource {
     pub span: Range<usize>,
     /// The version text as written.
     pub value: String,
+    /// What finds the version in the file when its kind alone does not: the hatch
+    /// `pattern` of a [`SourceKind::HatchPattern`], the variable of a
+    /// [`SourceKind::HatchCode`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locator: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -232,6 +266,11 @@ pub enum SourceKind {
     SetupPy,
     /// The file `[tool.hatch.version] path` points to.
     HatchPath,
+    /// The `version` group of `[tool.hatch.version] pattern` in the file `path` points
+    /// to (any file: `package.json`).
+    HatchPattern,
+    /// The variable `[tool.hatch.version] expression` names, with `source = "code"`.
+    HatchCode,
     /// The attribute a setuptools `version = {attr = "..."}` / `attr:` points to.
     Attr,
     /// A `__version__ = "..."` literal in `__init__.py`, `__about__.py` or `_version.py`

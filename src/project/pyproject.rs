@@ -39,6 +39,16 @@ pub(crate) enum PyVersion {
     Vcs(VcsTool),
     /// `[tool.hatch.version] path`, relative to the package directory.
     HatchPath(String),
+    /// `[tool.hatch.version] path` and `pattern`: the regex's `version` group in that file
+    /// (any file: a `package.json`'s `"version": "..."`).
+    HatchPattern(String, String),
+    /// `[tool.hatch.version] source = "code"`: the `path`, the variable `expression`
+    /// names, and `search-paths` (directories the module's imports are found in).
+    HatchCode {
+        path: String,
+        expression: String,
+        search_paths: Vec<String>,
+    },
     /// `[tool.setuptools.dynamic] version = {attr = "..."}`.
     Attr(String),
     /// `[tool.pdm.version] source = "file"`: the file's `__version__`.
@@ -232,6 +242,11 @@ impl Pyproject {
     }
 
     /// Whether there is a `[build-system]` table.
+    /// Whether the file has the table at `dotted` (`project`).
+    pub(crate) fn table_exists(&self, dotted: &str) -> bool {
+        self.table(dotted).is_some()
+    }
+
     pub(crate) fn has_build_system(&self) -> bool {
         self.table("build-system").is_some()
     }
@@ -438,26 +453,49 @@ impl Pyproject {
                     return PyVersion::Vcs(VcsTool::UvDynamicVersioning)
                 }
                 Some("versioningit") => return PyVersion::Vcs(VcsTool::Versioningit),
-                // hatch's code source imports `path` and reads `expression`
-                // (`__version__` by default): with the default, a literal `__version__`
-                // in that file is the version, read like the regex source.
-                Some("code")
-                    if h.get("expression")
-                        .and_then(Item::as_str)
-                        .is_none_or(|e| e.trim() == "__version__")
-                        && h.get("path").and_then(Item::as_str).is_some() =>
-                {
-                    if let Some(p) = h.get("path").and_then(Item::as_str) {
-                        return PyVersion::HatchPath(p.to_string());
-                    }
-                }
+                // hatch's code source imports `path` and evaluates `expression`
+                // (`__version__` by default): a variable's literal in that module (or in
+                // the module it imports it from) is the version. A call or any other
+                // expression runs code.
                 Some("code") => {
-                    return self.unreadable(
-                        "[tool.hatch.version] source = \"code\" runs Python to get the version"
-                            .into(),
-                        "tool.hatch.version",
-                        "source",
-                    )
+                    let expression = h
+                        .get("expression")
+                        .and_then(Item::as_str)
+                        .unwrap_or("__version__")
+                        .trim()
+                        .to_string();
+                    let identifier = !expression.is_empty()
+                        && !expression.starts_with(|c: char| c.is_ascii_digit())
+                        && expression
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    let path = h.get("path").and_then(Item::as_str);
+                    return match path {
+                        Some(path) if identifier => PyVersion::HatchCode {
+                            path: path.to_string(),
+                            expression,
+                            search_paths: h
+                                .get("search-paths")
+                                .and_then(Item::as_array)
+                                .map(|a| {
+                                    a.iter()
+                                        .filter_map(|v| v.as_str().map(str::to_owned))
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                        },
+                        Some(_) => self.unreadable(
+                            "[tool.hatch.version] source = \"code\" runs Python to get the version"
+                                .into(),
+                            "tool.hatch.version",
+                            "source",
+                        ),
+                        None => self.unreadable(
+                            "[tool.hatch.version] source = \"code\" has no `path`".into(),
+                            "tool.hatch.version",
+                            "source",
+                        ),
+                    };
                 }
                 Some(other) if other != "regex" => {
                     return self.unreadable(
@@ -471,6 +509,9 @@ impl Pyproject {
                 _ => {}
             }
             if let Some(p) = h.get("path").and_then(Item::as_str) {
+                if let Some(pattern) = h.get("pattern").and_then(Item::as_str) {
+                    return PyVersion::HatchPattern(p.to_string(), pattern.to_string());
+                }
                 return PyVersion::HatchPath(p.to_string());
             }
         }
@@ -566,6 +607,79 @@ impl Pyproject {
             return PyVersion::Vcs(VcsTool::PoetryDynamic);
         }
         PyVersion::Dynamic
+    }
+
+    /// Requirements files that fill dynamic dependencies, `(section, file)` with the file
+    /// relative to the package: setuptools' `[tool.setuptools.dynamic] dependencies =
+    /// {file = [...]}` (and `optional-dependencies.EXTRA`), and the hatch-requirements-txt
+    /// metadata hook (`files`/`filename`, `requirements.txt` by default, and its
+    /// `optional-dependencies` table).
+    pub(crate) fn requirement_files(&self) -> Vec<(String, String)> {
+        let strings = |item: Option<&Item>| -> Vec<String> {
+            match item {
+                Some(i) if i.as_str().is_some() => {
+                    i.as_str().map(str::to_owned).into_iter().collect()
+                }
+                Some(i) => i
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            }
+        };
+        let mut out = Vec::new();
+        let deps = self.dynamic("dependencies");
+        let extras = self.dynamic("optional-dependencies");
+        if let Some(d) = self.table("tool.setuptools.dynamic") {
+            if deps {
+                let file = d
+                    .get("dependencies")
+                    .and_then(Item::as_table_like)
+                    .and_then(|t| t.get("file"));
+                for f in strings(file) {
+                    out.push(("dependencies".to_string(), f));
+                }
+            }
+            if let (true, Some(opt)) = (
+                extras,
+                d.get("optional-dependencies").and_then(Item::as_table_like),
+            ) {
+                for (extra, item) in opt.iter() {
+                    let file = item.as_table_like().and_then(|t| t.get("file"));
+                    for f in strings(file) {
+                        out.push((format!("optional-dependencies.{extra}"), f));
+                    }
+                }
+            }
+        }
+        if let Some(hook) = self.table("tool.hatch.metadata.hooks.requirements_txt") {
+            if deps {
+                let mut files = strings(hook.get("files"));
+                files.extend(strings(hook.get("filename")));
+                if files.is_empty() {
+                    files.push("requirements.txt".to_string());
+                }
+                for f in files {
+                    out.push(("dependencies".to_string(), f));
+                }
+            }
+            if let (true, Some(opt)) = (
+                extras,
+                hook.get("optional-dependencies")
+                    .and_then(Item::as_table_like),
+            ) {
+                for (extra, item) in opt.iter() {
+                    for f in strings(Some(item)) {
+                        out.push((format!("optional-dependencies.{extra}"), f));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Every requirement string of the package, with its section.

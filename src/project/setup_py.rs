@@ -1,9 +1,11 @@
 //! Reading `setup.py` without executing it.
 //!
 //! Only the `setup(...)` call's keyword arguments are read, with the tokenizer of
-//! [`super::pyfile`]. `name` and `version` must be literals (or a module-level variable
-//! assigned a literal, the common `VERSION = "1.0"` idiom): anything computed is an
-//! error, because pyrel could neither read nor bump it reliably.
+//! [`super::pyfile`]. What is plainly static is evaluated ([`eval_static`]): literals,
+//! module-level constants, f-strings, `+`, `%` and `.format` over them, `os.path.join`
+//! of literals (`name=f"acmeplugins-{PLUGIN_NAME}"`). A version must come down to one
+//! literal a bump can edit. Anything else computed is an error naming the line, because
+//! pyrel could neither read nor bump it reliably.
 
 use std::path::Path;
 
@@ -27,6 +29,8 @@ pub(crate) struct SetupPy {
     pub(crate) computed_requires: Vec<String>,
     /// `(extra, requirement)` pairs from `extras_require={...}`.
     pub(crate) extras_require: Vec<(String, Literal)>,
+    /// Lines of the `install_requires=` and `extras_require=` keywords, when passed.
+    pub(crate) requires_lines: Vec<(String, usize)>,
     /// `name=` / `version=` that are computed (an `exec` of `__about__.py`, an f-string,
     /// an imported constant): `(argument, line, column)`. Never executed; the package is
     /// then "version unreadable" and the rest of the repository still works.
@@ -86,12 +90,24 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
             "name" | "version" => {
                 let lit = match literal_str(value) {
                     Some(l) => Some(l),
-                    None => match value {
-                        [t] if t.name().is_some() => {
-                            t.name().and_then(resolve).and_then(literal_str)
-                        }
-                        _ => None,
-                    },
+                    None => eval_static(value, &resolve, 0).and_then(|v| match v.literal {
+                        // A version must be one literal a bump can edit; a name only
+                        // has to be known.
+                        Some(l) => Some(Literal {
+                            value: if key == "name" {
+                                v.value
+                            } else {
+                                l.value.clone()
+                            },
+                            ..l
+                        }),
+                        None if key == "name" => Some(Literal {
+                            line: key_tok.line,
+                            span: 0..0,
+                            value: v.value,
+                        }),
+                        None => None,
+                    }),
                 };
                 let Some(lit) = lit else {
                     if key == "version" && value.first().and_then(Token::name) == Some("versioneer")
@@ -119,25 +135,40 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Option<SetupPy>> {
                 out.use_scm_version = !matches!(value, [t] if t.name() == Some("False"));
             }
             "install_requires" => {
+                out.requires_lines.push((key.clone(), key_tok.line));
                 let value = indirect(value, &resolve);
                 match string_list(value) {
                     Some(list) => out.install_requires = list,
                     None => {
-                        let (list, computed) = requirement_list(value);
+                        let (list, computed) = requirement_list(value, &resolve);
                         out.install_requires = list;
                         out.computed_requires = computed;
                     }
                 }
             }
             "extras_require" => {
+                out.requires_lines.push((key.clone(), key_tok.line));
                 let value = indirect(value, &resolve);
                 out.extras_require = string_list_dict(value, &resolve);
             }
             "packages" | "py_modules" => {
                 let value = indirect(value, &resolve);
-                for l in string_list(value).unwrap_or_default() {
+                // Literal entries, or computed from constants (`f"acmeplugins.{NAME}"`).
+                let entries: Vec<String> = match (value.first(), value.last()) {
+                    (Some(f), Some(l))
+                        if value.len() >= 2
+                            && (f.is_op("[") && l.is_op("]") || f.is_op("(") && l.is_op(")")) =>
+                    {
+                        split_top(&value[1..value.len() - 1])
+                            .into_iter()
+                            .filter_map(|e| eval_static(e, &resolve, 0).map(|v| v.value))
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
+                for entry in entries {
                     // `pkg.sub` ships inside `pkg`: only the top level carries the version.
-                    let top = l.value.split('.').next().unwrap_or_default().to_string();
+                    let top = entry.split('.').next().unwrap_or_default().to_string();
                     if !top.is_empty() && !out.packages.contains(&top) {
                         out.packages.push(top);
                     }
@@ -308,9 +339,14 @@ fn string_list(value: &[Token]) -> Option<Vec<Literal>> {
     Some(out)
 }
 
-/// A requirement list with computed entries: the string literals, and the names f-strings
-/// start with (`f"core{pin}"`, `f"core=={VERSION}"`); any other entry is left out.
-fn requirement_list(value: &[Token]) -> (Vec<Literal>, Vec<String>) {
+/// A requirement list with computed entries: the string literals (also a constant named or
+/// wrapped in `f"{X}"`), the names of requirements computed from constants
+/// ([`eval_static`]), and the names f-strings start with (`f"core{pin}"`,
+/// `f"core=={VERSION}"`); any other entry is left out.
+fn requirement_list<'t>(
+    value: &'t [Token],
+    resolve: &dyn Fn(&str) -> Option<&'t [Token]>,
+) -> (Vec<Literal>, Vec<String>) {
     let (mut literals, mut computed) = (Vec::new(), Vec::new());
     let closes = match (value.first(), value.last()) {
         (Some(f), Some(l)) if value.len() >= 2 => {
@@ -328,6 +364,22 @@ fn requirement_list(value: &[Token]) -> (Vec<Literal>, Vec<String>) {
                     value: v.value.clone(),
                     ..lit
                 });
+            }
+        } else if let Some(v) = eval_static(chunk, resolve, 0) {
+            match v.literal {
+                // One constant named twice is edited once.
+                Some(l) if !literals.iter().any(|o: &Literal| o.span == l.span) => {
+                    literals.push(Literal {
+                        value: v.value,
+                        ..l
+                    });
+                }
+                _ => {
+                    let name = super::pyproject::name_prefix(v.value.trim_start());
+                    if !name.is_empty() {
+                        computed.push(name.to_string());
+                    }
+                }
             }
         } else if let Some(name) = computed_head(chunk).and_then(computed_name) {
             computed.push(name.to_string());
@@ -390,10 +442,291 @@ fn string_list_dict<'t>(
     };
     for (extra, v) in entries {
         let v = indirect(v, resolve);
-        for lit in string_list(v).unwrap_or_default() {
+        let list = string_list(v).unwrap_or_else(|| requirement_list(v, resolve).0);
+        for lit in list {
             out.push((extra.clone(), lit));
         }
     }
+    out
+}
+
+/// A string setup.py computes from what is plainly static, evaluated without running it.
+#[derive(Debug, Clone)]
+pub(crate) struct Static {
+    pub(crate) value: String,
+    /// The one string literal the whole value is (followed through names and `f"{X}"`):
+    /// what a bump can edit. `None` when the value is put together from parts.
+    pub(crate) literal: Option<Literal>,
+}
+
+/// How many names deep an evaluation follows (a name to a name to ...).
+const MAX_DEPTH: usize = 8;
+
+/// Evaluates a string expression over module-level constants: string literals, names
+/// assigned one, f-strings of names, `+`, `"..." % X` / `% (X, Y)` with `%s`,
+/// `"...".format(X, key=Y)` and `os.path.join` of such values. Anything else (a call,
+/// an attribute, a subscript, a number) is `None`: never guessed.
+pub(crate) fn eval_static<'t>(
+    value: &'t [Token],
+    resolve: &dyn Fn(&str) -> Option<&'t [Token]>,
+    depth: usize,
+) -> Option<Static> {
+    let budget = std::cell::Cell::new(MAX_STEPS);
+    eval_inner(value, resolve, depth, &budget).filter(|v| v.value.len() <= MAX_LEN)
+}
+
+/// How many expressions one evaluation may look at, and how long its value may grow: a
+/// crafted setup.py (`A = B + B`, `B = C + C`, ...) stays cheap.
+const MAX_STEPS: usize = 4096;
+const MAX_LEN: usize = 4096;
+
+fn eval_inner<'t>(
+    value: &'t [Token],
+    resolve: &dyn Fn(&str) -> Option<&'t [Token]>,
+    depth: usize,
+    budget: &std::cell::Cell<usize>,
+) -> Option<Static> {
+    if depth > MAX_DEPTH || value.is_empty() || budget.get() == 0 {
+        return None;
+    }
+    budget.set(budget.get() - 1);
+    if let Some(inner) = parenthesized(value) {
+        return eval_inner(inner, resolve, depth + 1, budget);
+    }
+    let terms = split_op(value, "+");
+    if terms.len() > 1 {
+        let mut out = String::new();
+        for t in terms {
+            out.push_str(&eval_inner(t, resolve, depth + 1, budget)?.value);
+            if out.len() > MAX_LEN {
+                return None;
+            }
+        }
+        return Some(Static {
+            value: out,
+            literal: None,
+        });
+    }
+    match value {
+        [t] => {
+            if let Some(s) = t.text_str() {
+                return Some(Static {
+                    value: s.value.clone(),
+                    literal: Some(Literal {
+                        line: t.line,
+                        span: s.inner.clone(),
+                        value: s.raw.clone(),
+                    }),
+                });
+            }
+            if let Some(name) = t.name() {
+                return eval_inner(resolve(name)?, resolve, depth + 1, budget);
+            }
+            match &t.tok {
+                Tok::Str(s) if s.prefix.contains('f') && !s.prefix.contains('b') => {
+                    eval_fstring_inner(&s.raw, !s.prefix.contains('r'), resolve, depth, budget)
+                }
+                _ => None,
+            }
+        }
+        [s, pct, rest @ ..] if pct.is_op("%") => {
+            let fmt = s.text_str()?;
+            let args: Vec<&[Token]> = match parenthesized(rest) {
+                Some(inner) => split_top(inner),
+                None => vec![rest],
+            };
+            let mut values = args
+                .into_iter()
+                .map(|a| eval_inner(a, resolve, depth + 1, budget).map(|v| v.value));
+            let mut out = String::new();
+            let mut chars = fmt.value.chars();
+            while let Some(c) = chars.next() {
+                if c != '%' {
+                    out.push(c);
+                    continue;
+                }
+                match chars.next()? {
+                    '%' => out.push('%'),
+                    's' => out.push_str(&values.next()??),
+                    _ => return None,
+                }
+            }
+            values.next().is_none().then_some(Static {
+                value: out,
+                literal: None,
+            })
+        }
+        [s, dot, format, open, args @ .., close]
+            if dot.is_op(".")
+                && format.name() == Some("format")
+                && open.is_op("(")
+                && close.is_op(")") =>
+        {
+            let fmt = s.text_str()?;
+            let mut positional = Vec::new();
+            let mut named = Vec::new();
+            for a in split_top(args) {
+                match a {
+                    [k, eq, v @ ..] if k.name().is_some() && eq.is_op("=") => {
+                        named.push((
+                            k.name()?.to_string(),
+                            eval_inner(v, resolve, depth + 1, budget)?.value,
+                        ));
+                    }
+                    _ => positional.push(eval_inner(a, resolve, depth + 1, budget)?.value),
+                }
+            }
+            let mut next = 0;
+            let value = substitute(&fmt.value, |field| {
+                let v = if field.is_empty() {
+                    next += 1;
+                    positional.get(next - 1)
+                } else if let Ok(i) = field.parse::<usize>() {
+                    positional.get(i)
+                } else {
+                    named.iter().find(|(k, _)| k == field).map(|(_, v)| v)
+                };
+                v.cloned()
+            })?;
+            Some(Static {
+                value,
+                literal: None,
+            })
+        }
+        [os, d1, path, d2, join, open, args @ .., close]
+            if os.name() == Some("os")
+                && d1.is_op(".")
+                && path.name() == Some("path")
+                && d2.is_op(".")
+                && join.name() == Some("join")
+                && open.is_op("(")
+                && close.is_op(")") =>
+        {
+            let parts = split_top(args)
+                .into_iter()
+                .map(|a| eval_inner(a, resolve, depth + 1, budget).map(|v| v.value))
+                .collect::<Option<Vec<String>>>()?;
+            Some(Static {
+                value: parts.join("/"),
+                literal: None,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// An f-string's value when every placeholder is a plain name (`{NAME}`, `{NAME!s}`);
+/// `{{`/`}}` are braces. `escapes`: the string is not raw (a backslash is then refused,
+/// as its decoding is not worth guessing).
+fn eval_fstring_inner<'t>(
+    raw: &str,
+    escapes: bool,
+    resolve: &dyn Fn(&str) -> Option<&'t [Token]>,
+    depth: usize,
+    budget: &std::cell::Cell<usize>,
+) -> Option<Static> {
+    if escapes && raw.contains('\\') {
+        return None;
+    }
+    // `f"{X}"` is X itself: its literal stays editable.
+    let whole = raw
+        .strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .filter(|n| is_identifier(n));
+    if let Some(name) = whole {
+        return eval_inner(resolve(name)?, resolve, depth + 1, budget);
+    }
+    let value = substitute(raw, |field| {
+        let name = field.strip_suffix("!s").unwrap_or(field).trim();
+        if !is_identifier(name) {
+            return None;
+        }
+        eval_inner(resolve(name)?, resolve, depth + 1, budget).map(|v| v.value)
+    })?;
+    Some(Static {
+        value,
+        literal: None,
+    })
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Replaces every `{field}` of a format string by `field_value(field)`; `{{` and `}}`
+/// are braces. A field with a format spec or conversion other than `!s`, or one
+/// `field_value` cannot give, makes the whole string unknown.
+fn substitute(fmt: &str, mut field_value: impl FnMut(&str) -> Option<String>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = fmt;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let c = rest.as_bytes()[i];
+        let after = &rest[i + 1..];
+        if after.starts_with(c as char) {
+            out.push(c as char);
+            rest = &after[1..];
+            continue;
+        }
+        if c == b'}' {
+            return None;
+        }
+        let end = after.find('}')?;
+        let field = &after[..end];
+        if field.contains(['{', ':']) {
+            return None;
+        }
+        out.push_str(&field_value(field)?);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The tokens inside `( ... )` when one pair of parentheses wraps the whole value.
+fn parenthesized(value: &[Token]) -> Option<&[Token]> {
+    let (first, rest) = value.split_first()?;
+    let (last, inner) = rest.split_last()?;
+    if !first.is_op("(") || !last.is_op(")") {
+        return None;
+    }
+    // The first `(` must close at the last token, not earlier (`(a) + (b)`).
+    let mut depth = 0usize;
+    for t in inner {
+        if let Tok::Op(o) = &t.tok {
+            match o.as_str() {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" if depth == 0 => return None,
+                ")" | "]" | "}" => depth -= 1,
+                _ => {}
+            }
+        }
+    }
+    // A one-element tuple `(X,)` is no string.
+    (!inner.last().is_some_and(|t| t.is_op(","))).then_some(inner)
+}
+
+/// Splits at top-level occurrences of the operator `op`.
+fn split_op<'t>(toks: &'t [Token], op: &str) -> Vec<&'t [Token]> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        if let Tok::Op(o) = &t.tok {
+            match o.as_str() {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => depth = depth.saturating_sub(1),
+                o if o == op && depth == 0 => {
+                    out.push(&toks[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    out.push(&toks[start..]);
     out
 }
 
@@ -550,6 +883,65 @@ mod tests {
         ] {
             let _ = parse(s, Path::new("setup.py"));
         }
+    }
+
+    fn eval(src: &str) -> Option<String> {
+        let text = format!("{src}\n");
+        let toks = tokenize(&text, Path::new("setup.py")).unwrap();
+        let assigns = module_assignments(&toks);
+        let resolve = |n: &str| assigns.iter().rfind(|a| a.name == n).map(|a| a.value);
+        let value = assigns.iter().rfind(|a| a.name == "X")?.value;
+        eval_static(value, &resolve, 0).map(|v| v.value)
+    }
+
+    #[test]
+    fn static_strings_are_evaluated_and_everything_else_is_not() {
+        let cases = [
+            ("P = 'air'\nX = f'acme-{P}'", Some("acme-air")),
+            ("P = 'air'\nX = f'acme-{P!s}-{{x}}'", Some("acme-air-{x}")),
+            ("A = 'a'\nB = A + '-' + 'b'\nX = (B + 'c')", Some("a-bc")),
+            ("A = 'a'\nX = 'acme-%s-%s%%' % (A, 'b')", Some("acme-a-b%")),
+            ("A = 'a'\nX = 'acme-%s' % A", Some("acme-a")),
+            ("A = 'a'\nX = '{}-{k}-{0}'.format(A, k='b')", Some("a-b-a")),
+            ("X = os.path.join('pkg', 'v.py')", Some("pkg/v.py")),
+            ("X = f'acme-{get()}'", None),
+            ("X = 'acme-%d' % 3", None),
+            ("X = '{:>3}'.format('a')", None),
+            ("X = name.upper()", None),
+            ("X = X + 'a'", None),
+            ("X = f'acme-{MISSING}'", None),
+            ("X = 'a' 'b' + 1", None),
+        ];
+        for (src, want) in cases {
+            assert_eq!(eval(src).as_deref(), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn crafted_expressions_stay_cheap() {
+        // Each name doubles the one before: 2^30 terms unless the budget stops it.
+        let mut src = String::from("A0 = 'xxxxxxxx'\n");
+        for i in 1..=30 {
+            src.push_str(&format!("A{i} = A{} + A{}\n", i - 1, i - 1));
+        }
+        src.push_str("X = A30");
+        let start = std::time::Instant::now();
+        assert_eq!(eval(&src), None);
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn computed_names_and_versions_from_constants() {
+        let t = "PLUGIN = 'air'\nV = '1.2.0'\nsetup(name=f'acme-{PLUGIN}', version=f'{V}', packages=[f'acmeplugins.{PLUGIN}'], install_requires=[f'acme-kit=={V}', 'acme-' + 'core', V])\n";
+        let s = p(t);
+        assert_eq!(s.name.as_ref().unwrap().value, "acme-air");
+        let v = s.version.unwrap();
+        assert_eq!((at(t, &v), v.line), ("1.2.0", 2));
+        assert_eq!(s.packages, ["acmeplugins"]);
+        assert_eq!(s.computed_requires, ["acme-kit", "acme-core"]);
+        // A version put together from parts is readable but no one literal: unreadable.
+        let s = p("MAJOR = '1'\nsetup(name='x', version=MAJOR + '.0')\n");
+        assert!(s.version.is_none() && s.computed_error("version", Path::new("s")).is_some());
     }
 
     #[test]

@@ -117,7 +117,8 @@ pub(crate) fn policy_reference() -> String {
             comment.clear();
         }
     }
-    // `packages` is read by discovery (every verb discovers first), not written by init.
+    // `packages` is read by discovery (every verb discovers first); init writes it only
+    // for what it settled from workflow evidence and duplicate names.
     row(
         &mut out,
         "packages",
@@ -132,6 +133,15 @@ pub(crate) fn policy_reference() -> String {
          and also releases a project found outside the usual places (for instance one a uv\n\
          workspace's `exclude` took out); `exclude` drops the packages whose directory matches.\n\
          A glob with `..`, a leading `/` or a control character is refused.\n\n\
+         Two projects declaring one distribution name are settled by evidence: test or example\n\
+         material (`truth/`, `uv-examples/`, `sample-app`) is never released, then the one a\n\
+         publishing workflow of the repository builds, then a uv workspace member; `init` writes\n\
+         the others into `exclude`. When nothing decides, neither is released and doctor reports\n\
+         the pair until `exclude` names one. When a publishing workflow alone decides that a\n\
+         project is released (one outside the uv workspace, or with `[tool.uv] package = false`),\n\
+         `init` lists every released directory in `include`, so the release set stays when\n\
+         pyrel's release workflow replaces that workflow; a directory `include` names outright\n\
+         is read even outside the workspace.\n\n\
          ```toml\n[tool.pyrel]\npackages = { include = [\"libs/*\"], exclude = [\"libs/internal\"] }\n```\n\n\
          | key | default | meaning |\n|---|---|---|\n",
     );

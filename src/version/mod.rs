@@ -116,6 +116,45 @@ impl Version {
     }
 
     /// The underlying `pep440_rs` version, for specifier matching.
+    /// The version as Cargo spells it (SemVer), which maturin reads back as this version:
+    /// `1.2.0`, `1.2.0-alpha.1` (`1.2.0a1`), `1.2.0-beta.2`, `1.2.0-rc.1`, `1.2.0-dev.3`.
+    /// `None` for what SemVer cannot say the same way (an epoch, a post release, a local
+    /// part, more than three release numbers).
+    pub fn cargo_spelling(&self) -> Option<String> {
+        let v = &self.0;
+        let release = v.release();
+        if v.epoch() != 0
+            || v.post().is_some()
+            || !v.local().is_empty()
+            || release.len() > 3
+            || release.is_empty()
+        {
+            return None;
+        }
+        let mut parts: Vec<String> = release.iter().map(u64::to_string).collect();
+        while parts.len() < 3 {
+            parts.push("0".into());
+        }
+        let mut out = parts.join(".");
+        let mut pre: Vec<String> = Vec::new();
+        if let Some(p) = v.pre() {
+            let word = match p.kind {
+                pep440_rs::PrereleaseKind::Alpha => "alpha",
+                pep440_rs::PrereleaseKind::Beta => "beta",
+                pep440_rs::PrereleaseKind::Rc => "rc",
+            };
+            pre.push(format!("{word}.{}", p.number));
+        }
+        if let Some(d) = v.dev() {
+            pre.push(format!("dev.{d}"));
+        }
+        if !pre.is_empty() {
+            out.push('-');
+            out.push_str(&pre.join("."));
+        }
+        Some(out)
+    }
+
     pub(crate) fn as_pep440(&self) -> &pep440_rs::Version {
         &self.0
     }
@@ -160,6 +199,28 @@ impl Ord for Version {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn cargo_spellings() {
+        for (pep, cargo) in [
+            ("1.2", Some("1.2.0")),
+            ("1.2.3a1", Some("1.2.3-alpha.1")),
+            ("1.2.3b2", Some("1.2.3-beta.2")),
+            ("1.2.3rc1", Some("1.2.3-rc.1")),
+            ("1.2.3.dev4", Some("1.2.3-dev.4")),
+            ("1.2.3rc1.dev2", Some("1.2.3-rc.1.dev.2")),
+            ("1.2.3.post1", None),
+            ("1!1.2.3", None),
+            ("1.2.3.4", None),
+        ] {
+            let v = parse(pep).unwrap();
+            assert_eq!(v.cargo_spelling().as_deref(), cargo, "{pep}");
+            // What maturin reads back from Cargo's spelling is the same version.
+            if let Some(c) = cargo {
+                assert_eq!(parse(c).unwrap(), v, "{c}");
+            }
+        }
+    }
     use super::*;
 
     fn n(s: &str) -> String {

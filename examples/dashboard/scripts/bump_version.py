@@ -136,6 +136,22 @@ def _key(text):
             inf if dev is None else (0, dev), (neg,) if local is None else local)
 
 
+def cargo_spelling(text):
+    """The version as Cargo spells it (SemVer), which maturin reads back as this version
+    (`1.2.0a1` is `1.2.0-alpha.1`); None for an epoch, a post release, a local part or
+    more than three release numbers."""
+    epoch, release, pre, post, dev, local = parse(text)
+    if epoch or post is not None or local or len(release) > 3:
+        return None
+    out = ".".join(str(n) for n in (list(release) + [0, 0, 0])[:3])
+    tail = []
+    if pre is not None:
+        tail.append("%s.%d" % ({"a": "alpha", "b": "beta", "rc": "rc"}[pre[0]], pre[1]))
+    if dev is not None:
+        tail.append("dev.%d" % dev)
+    return out + ("-" + ".".join(tail) if tail else "")
+
+
 def same_version(a, b):
     """PEP 440 equality (trailing zeros do not matter: 1.0 == 1.0.0)."""
     return _key(a) == _key(b)
@@ -277,18 +293,27 @@ def read_text(path):
         return f.read()
 
 
-def spans(kind, text):
+def spans(kind, text, locator=None):
     """(span of the version token or None, spans of the requirement strings) of one file.
     `kind` is a version source kind; a file read for its requirements has the kind its name
-    says (`project`, `setup-py`, `setup-cfg`). A UTF-8 byte order mark is kept in the file
-    (as pyrel keeps it) but is not part of what it holds: spans are found after it."""
+    says (`project`, `setup-py`, `setup-cfg`). `locator` is the hatch pattern of a
+    `hatch-pattern` source, the variable of a `hatch-code` one. A UTF-8 byte order mark is
+    kept in the file (as pyrel keeps it) but is not part of what it holds: spans are found
+    after it."""
     bom = 1 if text.startswith("\ufeff") else 0
     text = text[bom:]
     version, reqs = None, []
-    if kind in _TOML_TABLE:
+    if kind == "hatch-pattern":
+        m = re.search(locator, text, re.MULTILINE)
+        version = m.span("version") if m and m.group("version") is not None else None
+    elif kind == "hatch-code":
+        version, reqs = _python(text, False, (locator,))
+    elif kind in _TOML_TABLE:
         version, reqs = _toml(text, _TOML_TABLE[kind])
     elif kind == "setup-cfg":
         version, reqs = _cfg(text)
+    elif kind == "requirements":
+        reqs = _requirements(text)
     elif kind == "version-file":
         v = text.strip()
         version = (text.find(v), text.find(v) + len(v)) if v else None
@@ -393,6 +418,25 @@ def _cfg(text):
     return (versions[0] if len(versions) == 1 else None), reqs
 
 
+def _requirements(text):
+    """The requirement lines of a requirements file, as pyrel reads them: a line without its
+    comment (`#` at the start or after a space), trimmed; options (`-r`, `-e`), paths, URLs
+    and continued lines are left out."""
+    reqs, at = [], 0
+    for line in text.split("\n"):
+        start, at = at, at + len(line) + 1
+        body = line[:-1] if line.endswith("\r") else line
+        m = re.search(r"(^|\s)#", body)
+        if m:
+            body = body[:m.start() + len(m.group(1))]
+        value = body.strip()
+        if not value or value[0] in "-./" or "://" in value or value.endswith("\\"):
+            continue
+        lead = len(body) - len(body.lstrip())
+        reqs.append((start + lead, start + lead + len(value)))
+    return reqs
+
+
 def _one_string_token(lit):
     """Whether `lit` is one string literal, not an implicit concatenation: the span between
     the first and the last quote of `"1.4.0" "x"` would rewrite both and the code between."""
@@ -403,7 +447,7 @@ def _one_string_token(lit):
     return kinds.count(tokenize.STRING) == 1 and tokenize.COMMENT not in kinds
 
 
-def _python(text, setup):
+def _python(text, setup, names=("__version__", "VERSION", "version", "__VERSION__")):
     """setup.py: the `version=` string and the requirement strings of `install_requires` and
     `extras_require` of its `setup(...)` call (through module-level names); another Python file:
     its module-level `__version__` (or `VERSION`, `version`, `__VERSION__`) string."""
@@ -418,7 +462,18 @@ def _python(text, setup):
                 assigns[t.id] = stmt.value
 
     def resolve(node):
-        return assigns.get(node.id, node) if isinstance(node, ast.Name) else node
+        """A module-level name to its value, and `f"{NAME}"` to NAME's, a few hops deep (as
+        pyrel follows them; a loop stops)."""
+        for _ in range(8):
+            if isinstance(node, ast.Name) and node.id in assigns:
+                node = assigns[node.id]
+            elif isinstance(node, ast.JoinedStr) and len(node.values) == 1 and isinstance(
+                    node.values[0], ast.FormattedValue) and node.values[0].conversion == -1 \
+                    and node.values[0].format_spec is None:
+                node = node.values[0].value
+            else:
+                break
+        return node
 
     def at(line, col):  # AST columns count UTF-8 bytes
         s = starts[line - 1]
@@ -437,8 +492,8 @@ def _python(text, setup):
         return (start + i + len(q), end - len(q))
 
     if not setup:
-        for name in ("__version__", "VERSION", "version", "__VERSION__"):
-            found = span(assigns.get(name))
+        for name in names:
+            found = span(resolve(assigns.get(name)))
             if found:
                 return found, []
         return None, []
@@ -452,8 +507,9 @@ def _python(text, setup):
     elif isinstance(extras, ast.Call) and isinstance(extras.func, ast.Name) and extras.func.id == "dict":
         lists.extend(k.value for k in extras.keywords)
     reqs = [s for node in map(resolve, lists) if isinstance(node, (ast.List, ast.Tuple))
-            for s in map(span, node.elts) if s]
-    return span(kw.get("version")), reqs
+            for s in (span(resolve(e)) for e in node.elts) if s]
+    # One constant named twice is edited once.
+    return span(kw.get("version")), list(dict.fromkeys(reqs))
 
 
 def _normalize_name(name):
@@ -824,7 +880,7 @@ def sources_of(pkgs, read=read_text):
     for p in pkgs:
         for src in p["sources"]:
             text = read(src["path"])
-            span = spans(src["kind"], text)[0]
+            span = spans(src["kind"], text, src.get("locator"))[0]
             if span is None:
                 raise VersionError("%s: no version found (%s)" % (src["path"], src["kind"]))
             line = text.count("\n", 0, span[0]) + 1
@@ -1059,8 +1115,16 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
     if spec[0] == "release" and tag_exists(tag):
         raise Refused("%s is already released: the tag %s exists" % (new, tag), (),
                       "bump to the next version instead, e.g. `bump patch`")
+    cargo = {s["path"] for p in statics for s in p["sources"] if s["kind"] in ("cargo", "cargo-workspace")}
     for _, path, _, _, span in found:
-        add(path, span, new)
+        if path in cargo:
+            spelled = cargo_spelling(new)
+            if spelled is None:
+                raise Refused("%s cannot hold %s: Cargo versions are SemVer" % (path, new), (),
+                              "bump to a version with at most three numbers and an alpha, beta, rc or dev part")
+            add(path, span, spelled)
+        else:
+            add(path, span, new)
 
     warnings = ["repaired a stale version source: %s (now %s)" % (pl, new) for pl in stale]
     broken = []
@@ -1071,7 +1135,8 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
                 if not (ROOT / path).is_file():
                     continue
                 text = text_of(path)
-                kind = "project" if path.endswith(".toml") else "setup-py" if path.endswith(".py") else "setup-cfg"
+                kind = "project" if path.endswith(".toml") else "setup-py" if path.endswith(".py") \
+                    else "setup-cfg" if path.endswith(".cfg") else "requirements"
                 for span in spans(kind, text)[1]:
                     req = text[span[0]:span[1]]
                     if requirement_name(req) not in bumped:

@@ -31,6 +31,11 @@ How to fix
 ";
 
 fn run(ctx: &Context) -> Outcome {
+    if ctx.policy_source.is_none() {
+        return Outcome::Skip(
+            "no pyrel policy yet: the environments it names are checked after `pyrel init`".into(),
+        );
+    }
     let gh = match github(ctx) {
         Ok(c) => c,
         Err(o) => return o,

@@ -36,6 +36,11 @@ fn looks_like_pypi_token(name: &str) -> bool {
 }
 
 fn run(ctx: &Context) -> Outcome {
+    if ctx.policy_source.is_none() {
+        return Outcome::Skip(
+            "no pyrel policy yet: the secrets it names are checked after `pyrel init`".into(),
+        );
+    }
     let gh = match github(ctx) {
         Ok(c) => c,
         Err(o) => return o,

@@ -21,7 +21,11 @@ What it checks
   - token mode: the password comes from the secret the policy names;
   - the job runs in one of the policy's environments (`pypi`, `testpypi`);
   - publishing is gated on tags: the workflow only runs on tag pushes, releases or manual
-    dispatch, or the job's `if:` restricts it to tags (or to a planning job's decision).
+    dispatch, or the job's `if:` restricts it to tags (or to a planning job's decision),
+    or every upload step's `if:` waits for a release flow that creates the tag
+    (release-please's `release_created`, python-semantic-release's `released`).
+  Before there is a policy (`pyrel init`), the environment's name, the secret's name and
+  trusted-vs-token are not judged: they are what the policy will record.
 
 Why it matters
   Without id-token: write Trusted Publishing fails at upload time; without an environment
@@ -162,6 +166,23 @@ fn ungated_events(t: &Triggers) -> Vec<String> {
         .collect()
 }
 
+/// A step that only runs when a release was made: `if:` on a release flow's outputs
+/// (`steps.release.outputs.release_created`, `needs.release.outputs.released`) or a tag.
+fn step_if_gates(step: &Value) -> bool {
+    let cond = match step.get("if") {
+        Some(Value::String(s)) => s.clone(),
+        _ => return false,
+    };
+    [
+        "outputs.",
+        "refs/tags/",
+        "startsWith(github.ref",
+        "ref_type",
+    ]
+    .iter()
+    .any(|n| cond.contains(n))
+}
+
 fn job_if_gates_on_tags(job: &Value) -> bool {
     let cond = match job.get("if") {
         Some(Value::String(s)) => s.clone(),
@@ -173,6 +194,7 @@ fn job_if_gates_on_tags(job: &Value) -> bool {
         "ref_type",
         "startsWith(github.ref",
         "needs.",
+        "outputs.",
         "github.event_name",
     ]
     .iter()
@@ -210,12 +232,16 @@ fn check_workflow(
         let line = job_line(text, name);
         let at = |b: FindingBuilder| b.at(rel.to_path_buf(), line);
         let env = environment_name(job);
+        // Before there is a policy, its default environment and secret names are no
+        // yardstick for the repository's own workflow: only what holds for any policy
+        // is checked.
+        let policy = ctx.policy_source.is_some();
         match &env {
             None => out.push(
                 at(finding(Code::ReleaseWorkflow, Severity::Error, format!("job `{name}` publishes to PyPI outside a deployment environment")))
                     .hint(format!("add `environment: {}` to the job (and the same environment to the trusted publisher on PyPI)", p.pypi_environment)),
             ),
-            Some(e) if !e.contains("${{") && !envs.contains(e) => out.push(
+            Some(e) if policy && !e.contains("${{") && !envs.contains(e) => out.push(
                 at(finding(
                     Code::ReleaseWorkflow,
                     Severity::Error,
@@ -225,7 +251,10 @@ fn check_workflow(
             ),
             _ => {}
         }
-        if !ungated.is_empty() && !job_if_gates_on_tags(job) {
+        // A release flow that creates the tag itself (release-please, python-semantic-
+        // release) gates the upload steps on its outputs instead.
+        let steps_gated = publish_steps.iter().all(|s| step_if_gates(s));
+        if !ungated.is_empty() && !job_if_gates_on_tags(job) && !steps_gated {
             out.push(
                 at(finding(
                     Code::ReleaseWorkflow,
@@ -252,6 +281,8 @@ fn check_workflow(
             .collect();
         let password_line = line.and_then(|l| find_line(text, "password:", l));
         match p.publish {
+            // Trusted vs token and the secret's name are the policy's to decide.
+            _ if !policy => {}
             PublishMode::Trusted => {
                 let granted = grants_id_token(job.get("permissions"))
                     .or_else(|| grants_id_token(doc.get("permissions")))

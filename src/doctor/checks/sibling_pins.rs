@@ -19,7 +19,10 @@ const DOCS: &str = "
 What it checks
   For every dependency of one package on another package of this repository, that the
   version specifier admits the sibling's current version (error), and that a published
-  package pins its siblings at all (warning).
+  package pins its siblings at all (warning). Also that requirements are declared where
+  the build backend reads them: setup.py's `install_requires`/`extras_require` next to a
+  pyproject.toml with a static [project] are ignored by setuptools (warning); pyrel still
+  orders releases by them and moves their pins.
 
 Why it matters
   A pin that excludes the sibling's current version makes the released packages
@@ -46,6 +49,14 @@ fn run(ctx: &Context) -> Outcome {
     let mut by_name: HashMap<&str, &Package> = HashMap::new();
     for p in &ctx.project.packages {
         by_name.entry(p.normalized.as_str()).or_insert(p);
+    }
+    for ig in &ctx.project.ignored_requires {
+        let mut b = finding(Code::SiblingPins, Severity::Warning, ig.message.clone())
+            .at(ig.path.clone(), ig.line);
+        if let Some(h) = &ig.hint {
+            b = b.hint(h.clone());
+        }
+        out.push(b);
     }
     for pkg in &ctx.project.packages {
         for dep in &pkg.siblings {

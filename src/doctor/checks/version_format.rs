@@ -2,7 +2,7 @@
 
 use super::Check;
 use crate::doctor::{finding, Code, Context, FindingBuilder, Outcome, Severity};
-use crate::project::{SkipReason, VersionScheme};
+use crate::project::{SkipReason, SourceKind, VersionScheme};
 use crate::version;
 
 pub(crate) const CHECK: Check = Check {
@@ -99,17 +99,24 @@ fn run(ctx: &Context) -> Outcome {
                     ))
                     .hint("drop the `+...` part"),
                 ),
-                Ok(v) if !version::is_normalized(&src.value) => out.push(
-                    at(finding(
-                        Code::VersionFormat,
-                        Severity::Warning,
-                        format!(
-                            "`{}` is not in normalized form; PyPI will show `{v}`",
-                            src.value
-                        ),
-                    ))
-                    .hint(format!("write `{v}`")),
-                ),
+                // Cargo.toml holds Cargo's (SemVer) spelling, which maturin turns into
+                // PEP 440 (`1.0.0-beta.1` is `1.0.0b1`): no spelling to fix there.
+                Ok(v)
+                    if !version::is_normalized(&src.value)
+                        && !matches!(src.kind, SourceKind::Cargo | SourceKind::CargoWorkspace) =>
+                {
+                    out.push(
+                        at(finding(
+                            Code::VersionFormat,
+                            Severity::Warning,
+                            format!(
+                                "`{}` is not in normalized form; PyPI will show `{v}`",
+                                src.value
+                            ),
+                        ))
+                        .hint(format!("write `{v}`")),
+                    )
+                }
                 Ok(_) => {}
             }
         }
