@@ -112,7 +112,7 @@ pub(crate) enum Command {
     /// required checks green for HEAD, the new version not yet on the index it goes to
     /// (PyPI; TestPyPI for pre-releases, and for finals too with `testpypi = "all"`), the
     /// offline doctor clean, and the branch's protection read from GitHub. Then the
-    /// release commit of `pyrel bump --commit` on a branch `release/TAG`, pushed, a pull
+    /// release commit of `pyrel bump BUMP --commit` on a branch `release/TAG`, pushed, a pull
     /// request to the default branch (the changelog section as its body), its required
     /// checks waited for, the merge when the protection allows it (else pyrel stops with
     /// the pull request's URL: `--resume` after the review), the annotated tag on the merge

@@ -43,7 +43,7 @@ impl Stopped {
 
 pub(crate) type Step<T = ()> = std::result::Result<T, Stopped>;
 
-/// What a release did, as `pyrel release --format json` reports it (schema
+/// What a release did, as `pyrel release BUMP --format json` reports it (schema
 /// `pyrel-release/1`, docs/release-schema.json): filled in by the steps as they go.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub(crate) struct Facts {
