@@ -110,7 +110,7 @@ fn docs_run() -> Value {
 
 /// Replaces `sha-of:TAG` in a reply with the commit `TAG` points at on `remote` (the
 /// commit GitHub would report as the run's `head_sha`).
-fn tag_commits(remote: std::path::PathBuf) -> fake::Rewrite {
+pub(crate) fn tag_commits(remote: std::path::PathBuf) -> fake::Rewrite {
     std::sync::Arc::new(move |body: &str| {
         let mut out = String::new();
         let mut rest = body;
@@ -136,7 +136,7 @@ fn tag_commits(remote: std::path::PathBuf) -> fake::Rewrite {
 }
 
 /// `GET /repos/{o}/{r}/branches/main` (branch-with-protection).
-fn branch_body(protected: bool) -> Value {
+pub(crate) fn branch_body(protected: bool) -> Value {
     json!({
         "name": "main", "protected": protected,
         "commit": {"sha": "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d", "url": "https://api.github.com/repos/octocat/Hello-World/commits/7fd1a60b01f91b314f59955a4e4d4e80d8edf11d"},

@@ -22,6 +22,7 @@ const TOKEN: &str = fake::github::TOKEN;
 
 /// A released single-package repo (widgets 1.4.0) on a local bare `origin`.
 struct Repo {
+    remote_path: std::path::PathBuf,
     dir: tempfile::TempDir,
     _remote: tempfile::TempDir,
 }
@@ -55,6 +56,7 @@ fn released_repo() -> Repo {
     git(dir.path(), &["push", "-q", "origin", "main"]);
     Repo {
         dir,
+        remote_path: remote.path().to_path_buf(),
         _remote: remote,
     }
 }
@@ -443,7 +445,7 @@ fn a_redirected_write_is_a_failure_unless_it_keeps_the_method() {
 fn run_body(status: &str, conclusion: Option<&str>, html_url: &str) -> Value {
     json!({
         "id": 77, "name": "Release", "node_id": "WFR_77", "head_branch": "v1.5.0",
-        "head_sha": "0000000000000000000000000000000000000000",
+        "head_sha": "sha-of:v1.5.0",
         "path": ".github/workflows/release.yml", "run_number": 3, "event": "push",
         "display_title": "Release 1.5.0", "status": status, "conclusion": conclusion,
         "workflow_id": 159038, "run_attempt": 1,
@@ -469,7 +471,20 @@ fn a_token_reflected_in_the_run_url_is_masked_on_the_watch_line() {
             &json!({"total_count": runs.len(), "workflow_runs": runs}),
         )
     };
+    // An unprotected `main`, released with `--direct`; the run reports the tag's commit.
     let gh = Routes::new()
+        .rewrite(crate::release_flow::tag_commits(repo.remote_path.clone()))
+        .route(
+            "GET",
+            &path("/branches/main"),
+            Reply::json(200, &crate::release_flow::branch_body(false)),
+        )
+        .route(
+            "GET",
+            &path("/branches/main/protection"),
+            Reply::error(404, "Branch not protected"),
+        )
+        .route("GET", &path("/rules/branches/main"), Reply::json(200, &json!([])))
         .route(
             "GET",
             &path("/commits/*"),
@@ -515,7 +530,7 @@ fn a_token_reflected_in_the_run_url_is_masked_on_the_watch_line() {
         .start();
     let ran = run(
         repo.dir.path(),
-        &["release", "minor"],
+        &["release", "minor", "--direct"],
         release_env(&gh, &index, ODD_TOKEN),
         ODD_TOKEN,
     );
