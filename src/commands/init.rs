@@ -6,7 +6,7 @@ use std::path::Path;
 use console::Style;
 
 use super::generate::report_applied;
-use super::output::{print_diff, print_refused_files, state_word};
+use super::output::{print_diff, print_refused_files, show_diffs, state_word};
 use super::Outcome;
 use crate::cli::InitArgs;
 use crate::error::{Error, Result};
@@ -51,24 +51,27 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     if project.packages.is_empty() {
         return Err(nothing_to_release(&project));
     }
-    let takeover = match existing_publisher(&project, &mut policy, &choices) {
-        Ok(t) => t,
-        Err(message) => {
+    let interactive = !args.yes && !args.dry_run && std::io::stdin().is_terminal();
+    let adoption = match super::adopt::decide(&project, &mut policy, &choices, args, interactive)? {
+        Ok(a) => a,
+        Err(lines) => {
+            let mut lines = lines.into_iter();
             outln!(
-                "{} {message}",
-                Style::new().red().bold().apply_to("refused:")
+                "{} {}",
+                Style::new().red().bold().apply_to("refused:"),
+                lines.next().unwrap_or_default()
             );
+            for l in lines {
+                outln!("{l}");
+            }
             outln!("Nothing was written.");
             return Ok(Outcome::Failure);
         }
     };
-    if let Some(path) = &takeover {
-        outln!(
-            "  {} already publishes to PyPI: pyrel's release workflow takes it over and replaces it at that path",
-            slash(path)
-        );
+    for note in &adoption.notes {
+        outln!("  {note}");
     }
-    if !args.yes && !args.dry_run && std::io::stdin().is_terminal() {
+    if interactive {
         ask(&mut policy)?;
     }
 
@@ -94,25 +97,41 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let plan = render::plan(&project, &reread)?;
     let status = sync::status(&project.root, &plan)?;
 
-    let blocked: Vec<_> = status
-        .blocked()
-        .filter(|e| Some(&e.file.path) != takeover.as_ref())
-        .collect();
-    let force = args.force || takeover.is_some();
-    if !blocked.is_empty() && !args.force {
+    let refused = status.refused(args.force, &adoption.replace);
+    if !refused.is_empty() {
+        let diff = show_diffs(args.diff);
+        let protected: Vec<String> = refused
+            .iter()
+            .filter(|e| sync::protected(e))
+            .map(|e| slash(&e.file.path))
+            .collect();
+        let mut closing = String::from("Nothing was written.");
+        if !protected.is_empty() {
+            closing.push_str(&format!(
+                " pyrel replaces a workflow it did not write only when you name it: `pyrel init --yes --replace {}`, or point the policy elsewhere with --set files.KEY=PATH.",
+                protected.join(" --replace ")
+            ));
+        }
+        if protected.len() < refused.len() {
+            closing.push_str(
+                " Re-run with --force to replace the other files (keep a copy first), or point the policy elsewhere with --set files.KEY=PATH.",
+            );
+        }
+        if !diff {
+            closing.push_str(" `--diff` shows what pyrel would write.");
+        }
         print_refused_files(
-            &blocked,
+            &refused,
             |e| {
                 format!(
-                    "{} exists and was {}; pyrel would replace it with:",
+                    "{} exists and was {}; pyrel would replace it{}",
                     e.file.path.display(),
-                    state_word(e.state)
+                    state_word(e.state),
+                    if diff { " with:" } else { "" }
                 )
             },
-            &format!(
-                "Nothing was written. Re-run with --force to replace {} (keep a copy first), or point the policy elsewhere with --set files.KEY=PATH.",
-                if blocked.len() == 1 { "it" } else { "them" }
-            ),
+            &closing,
+            diff,
         );
         return Ok(Outcome::Failure);
     }
@@ -140,7 +159,8 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let applied = sync::apply(
         &project.root,
         &status,
-        force,
+        args.force,
+        &adoption.replace,
         Some((&policy_path, &policy_text)),
     )?;
     report_applied(&applied);
@@ -243,53 +263,6 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
             );
         }
     }
-}
-
-/// An existing workflow that publishes to PyPI is never silently joined by a second
-/// publisher: `--yes` takes over one that is committed and unmodified (pyrel's release
-/// workflow replaces it at its path); otherwise init stops, naming it.
-fn existing_publisher(
-    project: &Project,
-    policy: &mut Policy,
-    c: &choices::Choices,
-) -> std::result::Result<Option<std::path::PathBuf>, String> {
-    // pyrel's own release workflow is no second publisher; a publisher the repository
-    // already has at that very path (`.github/workflows/release.yml` is a common name)
-    // is one, taken over like a publisher anywhere else.
-    let ours = policy.files.release_workflow.as_deref().filter(|rel| {
-        crate::workspace_fs::read_text_opt(&project.root.join(rel))
-            .ok()
-            .flatten()
-            .is_some_and(|text| crate::sync::removable(&slash(rel), &text))
-    });
-    let (others, apart) =
-        choices::publishers_beside(&c.publishers, ours, &policy.release_triggers());
-    for p in apart {
-        outln!(
-            "  {} also publishes to PyPI, on other events than pyrel's release tags; it is left as it is",
-            slash(&p.path)
-        );
-    }
-    let Some(first) = others.first() else {
-        return Ok(None);
-    };
-    let names: Vec<String> = others.iter().map(|p| slash(&p.path)).collect();
-    let clean = others.len() == 1 && project::git::committed_unmodified(&project.root, &first.path);
-    if !clean {
-        return Err(format!(
-            "{} already publish{} to PyPI; pyrel will not add a second publisher next to {}. \
-             Either commit {} unmodified and re-run `pyrel init --yes` to let pyrel's release workflow replace {} at its path, \
-             or remove the publish step from {} and re-run `pyrel init`.",
-            names.join(" and "),
-            if others.len() == 1 { "es" } else { "" },
-            if others.len() == 1 { "it" } else { "them" },
-            if others.len() == 1 { "it" } else { "one of them" },
-            if others.len() == 1 { "it" } else { "that one" },
-            if others.len() == 1 { "it" } else { "the others" },
-        ));
-    }
-    policy.files.release_workflow = Some(first.path.clone());
-    Ok(Some(first.path.clone()))
 }
 
 /// Interactive questions, with the detected values as defaults.

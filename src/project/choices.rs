@@ -35,8 +35,11 @@ pub(crate) struct Choices {
     pub(crate) tag_format: Option<TagFormat>,
     /// The Python test matrix, when the packages' `requires-python` say something.
     pub(crate) python_versions: Option<Vec<String>>,
-    /// Check names of existing workflows that run the tests on push or pull request.
+    /// Check names of existing test jobs that report on every commit of the default
+    /// branch (unique, as GitHub names them).
     pub(crate) existing_checks: Vec<String>,
+    /// Test jobs left out of the gate, with why.
+    pub(crate) unfit_checks: Vec<CheckSource>,
     /// Workflows that already upload to PyPI, with the token secrets they use.
     pub(crate) publishers: Vec<Publisher>,
 }
@@ -44,10 +47,60 @@ pub(crate) struct Choices {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Publisher {
     pub(crate) path: PathBuf,
-    /// `secrets.NAME` used by the workflow (token mode), sorted.
+    /// Secrets that reach an upload (token publishing), sorted.
     pub(crate) secrets: Vec<String>,
-    /// The events that run it (manual runs and reusable calls left out).
+    /// The events that run it (reusable calls left out).
     pub(crate) triggers: Vec<Trigger>,
+    /// The jobs that upload.
+    pub(crate) jobs: Vec<super::publishing::PublishJob>,
+    /// It runs as CI too (pull requests, the merge queue, a schedule): never replaced.
+    pub(crate) ci: bool,
+    /// Every job id of the workflow.
+    pub(crate) job_ids: Vec<String>,
+    /// Jobs pyrel's release workflow would not do, with what they do.
+    pub(crate) foreign: Vec<(String, String)>,
+    /// pyrel generated it.
+    pub(crate) generated: bool,
+}
+
+impl Publisher {
+    /// `job `publish` (lines 40-58)` for each upload job.
+    pub(crate) fn jobs_described(&self) -> String {
+        self.jobs
+            .iter()
+            .map(|j| j.describe())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// How its upload jobs authenticate.
+    pub(crate) fn auth(&self) -> String {
+        let mut a: Vec<String> = self.jobs.iter().map(|j| j.auth()).collect();
+        a.dedup();
+        a.join("; ")
+    }
+
+    /// Its triggers in words.
+    pub(crate) fn on(&self) -> String {
+        if self.triggers.is_empty() {
+            return "calls from other workflows".into();
+        }
+        let mut t: Vec<String> = self.triggers.iter().map(Trigger::describe).collect();
+        t.dedup();
+        t.join(", ")
+    }
+
+    /// It can upload what pyrel's release workflow (on `planned`) uploads: on the same
+    /// tags, or on anything but tags of other packages (a manual run, a branch push, a
+    /// schedule can all upload the same version).
+    pub(crate) fn beside(&self, planned: &[Trigger]) -> bool {
+        if self.triggers.is_empty() {
+            return false;
+        }
+        self.triggers
+            .iter()
+            .any(|t| !matches!(t, Trigger::Tag(_)) || shared_trigger(std::slice::from_ref(t), planned).is_some())
+    }
 }
 
 /// An event that runs a workflow by itself. Patterns are kept as their literal prefix
@@ -61,6 +114,10 @@ pub(crate) enum Trigger {
     Branch(String),
     PullRequest,
     Schedule,
+    /// The merge queue (`merge_group`).
+    MergeGroup,
+    /// Run by hand (`workflow_dispatch`).
+    Manual,
 }
 
 impl Trigger {
@@ -82,7 +139,17 @@ impl Trigger {
             Trigger::Branch(p) => format!("branch `{p}*` pushes"),
             Trigger::PullRequest => "pull requests".into(),
             Trigger::Schedule => "a schedule".into(),
+            Trigger::MergeGroup => "the merge queue".into(),
+            Trigger::Manual => "manual runs".into(),
         }
+    }
+
+    /// An event CI runs on: a workflow with one is never replaced.
+    pub(crate) fn is_ci(&self) -> bool {
+        matches!(
+            self,
+            Trigger::PullRequest | Trigger::Schedule | Trigger::MergeGroup
+        )
     }
 }
 
@@ -91,22 +158,8 @@ pub(crate) fn shared_trigger<'a>(a: &'a [Trigger], b: &[Trigger]) -> Option<&'a 
     a.iter().find(|t| b.iter().any(|u| t.overlaps(u)))
 }
 
-/// The publishers other than pyrel's own workflow (`ours`), split into those that can run
-/// on one of pyrel's release triggers (`planned`: they would upload twice) and those that
-/// run apart from them (a manual or nightly upload).
-pub(crate) fn publishers_beside<'a>(
-    publishers: &'a [Publisher],
-    ours: Option<&Path>,
-    planned: &[Trigger],
-) -> (Vec<&'a Publisher>, Vec<&'a Publisher>) {
-    publishers
-        .iter()
-        .filter(|p| Some(p.path.as_path()) != ours)
-        .partition(|p| shared_trigger(&p.triggers, planned).is_some())
-}
-
-/// The triggers of a workflow's `on:`. `workflow_dispatch` and `workflow_call` runs are
-/// started by hand or by another workflow's job: they never fire by themselves.
+/// The triggers of a workflow's `on:`. `workflow_call` runs are started by another
+/// workflow's job (whose own triggers count); `workflow_dispatch` runs by hand.
 pub(crate) fn triggers(doc: &serde_yaml::Value) -> Vec<Trigger> {
     use serde_yaml::Value;
     let on = doc
@@ -159,6 +212,8 @@ pub(crate) fn triggers(doc: &serde_yaml::Value) -> Vec<Trigger> {
         "workflow_run" => out.push(Trigger::Branch(String::new())),
         "pull_request" | "pull_request_target" => out.push(Trigger::PullRequest),
         "schedule" => out.push(Trigger::Schedule),
+        "merge_group" => out.push(Trigger::MergeGroup),
+        "workflow_dispatch" | "repository_dispatch" => out.push(Trigger::Manual),
         _ => {}
     };
     match on {
@@ -181,8 +236,9 @@ pub(crate) fn triggers(doc: &serde_yaml::Value) -> Vec<Trigger> {
     out
 }
 
-/// Decides every choice for `project`; `today` is `YYYY-MM-DD`.
-pub(crate) fn choose(project: &Project, today: &str) -> Choices {
+/// Decides every choice for `project`; `today` is `YYYY-MM-DD`, `branch` the default
+/// branch.
+pub(crate) fn choose(project: &Project, today: &str, branch: &str) -> Choices {
     let mut versions: Vec<&str> = project
         .packages
         .iter()
@@ -199,13 +255,19 @@ pub(crate) fn choose(project: &Project, today: &str) -> Choices {
         || (versions.is_empty()
             && project.packages.len() > 1
             && most_common(&formats, |_| true).is_some_and(TagFormat::names_package));
-    let (existing_checks, publishers) =
-        workflows(project, |rel| Workflow::read(&project.root, rel));
+    let (sources, publishers) =
+        workflows(project, |rel| Workflow::read(&project.root, rel), branch);
+    let existing_checks = gate_checks(&sources);
+    let unfit_checks = sources
+        .into_iter()
+        .filter(|s| s.tests && s.unfit.is_some())
+        .collect();
     Choices {
         independent,
         tag_format: most_common(&formats, |f| f.names_package() == independent).cloned(),
         python_versions: python_matrix(project, today),
         existing_checks,
+        unfit_checks,
         publishers,
     }
 }
@@ -431,17 +493,6 @@ fn most_common(
         .map(|(_, (_, f))| f)
 }
 
-/// Commands that upload distributions to PyPI.
-const PUBLISH_MARKERS: &[&str] = &[
-    "pypa/gh-action-pypi-publish",
-    "twine upload",
-    "uv publish",
-    "poetry publish",
-    "flit publish",
-    "hatch publish",
-    "pdm publish",
-];
-
 /// Commands that run a test suite.
 const TEST_MARKERS: &[&str] = &[
     "pytest",
@@ -452,12 +503,12 @@ const TEST_MARKERS: &[&str] = &[
     "make test",
 ];
 
-/// Every workflow that uploads to PyPI (pyrel's own included), with its token secrets.
+/// Every workflow that uploads to PyPI (pyrel's own included), with its upload jobs.
 pub(crate) fn publishers(
     project: &Project,
     load: impl Fn(&Path) -> Option<Arc<Workflow>>,
 ) -> Vec<Publisher> {
-    workflows(project, load).1
+    workflows(project, load, "").1
 }
 
 /// A workflow file as read and parsed: shared by the checks that look at it (a release
@@ -475,14 +526,68 @@ impl Workflow {
         let doc = serde_yaml::from_str(&text);
         Some(Arc::new(Workflow { text, doc }))
     }
+
+    /// Whether pyrel generated it (its header says so).
+    pub(crate) fn generated(&self) -> bool {
+        self.text
+            .lines()
+            .take(3)
+            .any(|l| l.contains("Generated by pyrel"))
+    }
 }
 
-/// Reads the existing workflows (each through `load`): check names of jobs that run tests
-/// on push or pull request, and the workflows that publish to PyPI.
+/// Where a check name comes from, and why it may not report on every commit of the
+/// default branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CheckSource {
+    /// The check-run name, as GitHub shows it.
+    pub(crate) name: String,
+    pub(crate) workflow: PathBuf,
+    pub(crate) job: String,
+    /// Why the check can stay unreported (path filter, branch filter, `if:`); `None`
+    /// when it runs on every push to the default branch or every pull request to it.
+    pub(crate) unfit: Option<String>,
+    /// The job runs a test suite.
+    pub(crate) tests: bool,
+}
+
+/// Every check name of the repository's own workflows (pyrel's generated ones left
+/// out), with where it comes from; `branch` is the default branch.
+pub(crate) fn check_sources(
+    project: &Project,
+    load: impl Fn(&Path) -> Option<Arc<Workflow>>,
+    branch: &str,
+) -> Vec<CheckSource> {
+    workflows(project, load, branch).0
+}
+
+/// Unique check names of test jobs that report on every commit of the default branch,
+/// in the order found.
+pub(crate) fn gate_checks(sources: &[CheckSource]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let unfit: std::collections::HashSet<&str> = sources
+        .iter()
+        .filter(|s| s.unfit.is_some())
+        .map(|s| s.name.as_str())
+        .collect();
+    sources
+        .iter()
+        .filter(|s| s.tests && s.unfit.is_none())
+        // A name a conditional job also reports under is ambiguous: left out.
+        .filter(|s| !unfit.contains(s.name.as_str()))
+        .filter(|s| seen.insert(s.name.clone()))
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// Reads the existing workflows (each through `load`): the check names of their jobs
+/// with where they come from, and the workflows that upload to PyPI.
 fn workflows(
     project: &Project,
     load: impl Fn(&Path) -> Option<Arc<Workflow>>,
-) -> (Vec<String>, Vec<Publisher>) {
+    branch: &str,
+) -> (Vec<CheckSource>, Vec<Publisher>) {
+    let compiled = project.packages.iter().any(|p| p.wheels.is_some());
     let mut checks = Vec::new();
     let mut publishers = Vec::new();
     for wf in &project.workflows {
@@ -493,97 +598,285 @@ fn workflows(
             continue;
         };
         let text = &parsed.text;
-        let ours = text.starts_with("# Generated by pyrel");
-        // The scripts it runs are read only when the workflow itself does not upload.
-        let publishes = PUBLISH_MARKERS.iter().any(|m| text.contains(m)) || {
-            let scripts = local_scripts(&project.root, text);
-            PUBLISH_MARKERS.iter().any(|m| scripts.contains(m))
-        };
-        if publishes {
-            let mut secrets: Vec<String> = text
-                .match_indices("secrets.")
-                .map(|(i, _)| {
-                    text[i + 8..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                        .collect::<String>()
-                })
-                .filter(|s| !s.is_empty() && s != "GITHUB_TOKEN")
-                .collect();
+        let ours = parsed.generated();
+        let jobs = super::publishing::publish_jobs(&project.root, text, doc);
+        let all_jobs: Vec<(String, &serde_yaml::Value)> = doc
+            .get("jobs")
+            .and_then(|j| j.as_mapping())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| k.as_str().map(|k| (k.to_string(), v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !jobs.is_empty() {
+            let triggers = triggers(doc);
+            let ci = triggers.iter().any(Trigger::is_ci);
+            let mut secrets: Vec<String> =
+                jobs.iter().flat_map(|j| j.secrets.iter().cloned()).collect();
             secrets.sort();
             secrets.dedup();
+            let foreign = all_jobs
+                .iter()
+                .filter_map(|(id, job)| release_job_gap(job, compiled).map(|w| (id.clone(), w)))
+                .collect();
             publishers.push(Publisher {
                 path: wf.clone(),
                 secrets,
-                triggers: triggers(doc),
+                triggers,
+                jobs,
+                ci,
+                job_ids: all_jobs.iter().map(|(id, _)| id.clone()).collect(),
+                foreign,
+                generated: ours,
             });
         }
-        if ours || !on_push_or_pr(doc) {
+        if ours {
             continue;
         }
-        let Some(jobs) = doc.get("jobs").and_then(|j| j.as_mapping()) else {
-            continue;
-        };
-        for (id, job) in jobs {
-            let Some(id) = id.as_str() else { continue };
+        let runs = every_commit(doc, branch);
+        for (id, job) in &all_jobs {
             let steps = serde_yaml::to_string(job.get("steps").unwrap_or(&serde_yaml::Value::Null))
                 .unwrap_or_default();
-            let runs_tests = TEST_MARKERS.iter().any(|m| steps.contains(m));
-            if !runs_tests {
-                continue;
-            }
+            let tests = TEST_MARKERS.iter().any(|m| steps.contains(m));
+            let unfit = runs
+                .clone()
+                .err()
+                .or_else(|| conditional(doc, id).map(|j| {
+                    if j == *id {
+                        "a job-level `if:` can skip it".to_string()
+                    } else {
+                        format!("it needs job `{j}`, whose `if:` can skip it")
+                    }
+                }));
             // A name GitHub only knows at run time (`${{ ... }}` outside a matrix) or one
             // no policy could hold (a line break, an invisible character) is not a check
             // pyrel can require: it is left out here, where it enters, not refused later
             // as if the user had written it.
-            checks.extend(
-                check_names(id, job)
-                    .into_iter()
-                    .filter(|n| crate::grammar::check_name(n).is_ok()),
-            );
-        }
-    }
-    checks.dedup();
-    (checks, publishers)
-}
-
-/// The text of repository scripts a workflow runs (`run: ./scripts/release.sh`,
-/// `python scripts/publish.py`), so a publish hidden in a script is seen.
-fn local_scripts(root: &Path, workflow: &str) -> String {
-    let mut out = String::new();
-    let mut read = std::collections::HashSet::new();
-    for word in workflow.split(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
-        let w = word.trim_start_matches("./");
-        let plausible = (w.ends_with(".sh") || w.ends_with(".py"))
-            && !w.contains("..")
-            && !w.starts_with('/')
-            && w.len() < 200;
-        if plausible && read.insert(w) {
-            if let Ok(t) = crate::workspace_fs::read_regular_string(root.join(w)) {
-                out.push_str(&t);
+            for name in check_names(id, job)
+                .into_iter()
+                .filter(|n| crate::grammar::check_name(n).is_ok())
+            {
+                checks.push(CheckSource {
+                    name,
+                    workflow: wf.clone(),
+                    job: id.clone(),
+                    unfit: unfit.clone(),
+                    tests,
+                });
             }
         }
     }
-    out
+    (checks, publishers)
 }
 
-fn on_push_or_pr(doc: &serde_yaml::Value) -> bool {
-    // YAML 1.1 reads a bare `on:` key as the boolean true.
-    let on = doc.get("on").or_else(|| {
-        doc.as_mapping()
-            .and_then(|m| m.get(serde_yaml::Value::Bool(true)))
-    });
-    let has = |k: &str| match on {
-        Some(serde_yaml::Value::String(s)) => s == k,
-        Some(serde_yaml::Value::Sequence(s)) => s.iter().any(|v| v.as_str() == Some(k)),
-        Some(serde_yaml::Value::Mapping(m)) => m.contains_key(k),
-        _ => false,
+/// Actions a release workflow pyrel writes does the work of: checking out, setting up
+/// Python, building, moving artifacts, attesting, uploading, creating the GitHub release.
+const RELEASE_ACTIONS: &[&str] = &[
+    "actions/checkout",
+    "actions/setup-python",
+    "astral-sh/setup-uv",
+    "actions/upload-artifact",
+    "actions/download-artifact",
+    "actions/cache",
+    "pypa/gh-action-pypi-publish",
+    "softprops/action-gh-release",
+    "ncipollo/release-action",
+    "actions/create-release",
+    "actions/attest-build-provenance",
+    "sigstore/gh-action-sigstore-python",
+    "hynek/build-and-inspect-python-package",
+    "snok/install-poetry",
+    "pdm-project/setup-pdm",
+];
+
+/// Actions that build compiled wheels: what pyrel does only for a compiled project.
+const WHEEL_ACTIONS: &[&str] = &["pypa/cibuildwheel", "pyo3/maturin-action", "messense/maturin-action"];
+
+/// Programs of a `run:` line a release workflow pyrel writes does the work of.
+const RELEASE_PROGRAMS: &[&str] = &[
+    "python", "python3", "pip", "pip3", "pipx", "uv", "uvx", "twine", "hatch", "poetry",
+    "flit", "pdm", "build", "pytest", "tox", "nox", "ls", "echo", "cd", "mkdir", "rm", "cp",
+    "mv", "cat", "export", "set", "test", "true", "find", "sha256sum", "gh", "git",
+    "maturin", "cibuildwheel", "check-wheel-contents",
+];
+
+/// What in a job of a release workflow pyrel's release workflow does not do (a docker
+/// image, a docs deploy, compiled wheels of a pure project), `None` when it does all.
+pub(crate) fn release_job_gap(job: &serde_yaml::Value, compiled: bool) -> Option<String> {
+    if let Some(uses) = job.get("uses").and_then(|u| u.as_str()) {
+        return Some(format!("calls {uses}"));
+    }
+    let steps = job.get("steps").and_then(|s| s.as_sequence())?;
+    for step in steps {
+        if let Some(uses) = step.get("uses").and_then(|u| u.as_str()) {
+            let lower = uses.to_ascii_lowercase();
+            let known = RELEASE_ACTIONS.iter().any(|a| lower.starts_with(a))
+                || (compiled && WHEEL_ACTIONS.iter().any(|a| lower.starts_with(a)));
+            if !known {
+                return Some(format!("uses {}", uses.split('@').next().unwrap_or(uses)));
+            }
+        }
+        if let Some(run) = step.get("run").and_then(|r| r.as_str()) {
+            let run = super::publishing::strip_shell_comments(run);
+            for cmd in run.split(['\n', ';', '|']).flat_map(|l| l.split("&&")) {
+                let word = cmd
+                    .split_whitespace()
+                    .find(|w| !w.contains('='))
+                    .unwrap_or_default();
+                let program = word.rsplit('/').next().unwrap_or(word);
+                if !program.is_empty()
+                    && !RELEASE_PROGRAMS.contains(&program)
+                    && !matches!(program, "if" | "then" | "fi" | "else" | "do" | "done" | "for" | "{" | "}")
+                {
+                    return Some(format!("runs `{}`", program));
+                }
+                if program == "python" || program == "python3" {
+                    if let Some(m) = cmd.split("-m ").nth(1).and_then(|m| m.split_whitespace().next()) {
+                        if !matches!(m, "build" | "pip" | "twine" | "pytest" | "tox" | "nox" | "cibuildwheel") {
+                            return Some(format!("runs `python -m {m}`"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether a workflow runs on every push to `branch` or every pull request to it; the
+/// reason when it does not (empty `branch`: any branch counts).
+fn every_commit(doc: &serde_yaml::Value, branch: &str) -> std::result::Result<(), String> {
+    use serde_yaml::Value;
+    let on = doc
+        .get("on")
+        .or_else(|| doc.as_mapping().and_then(|m| m.get(Value::Bool(true))));
+    let events: Vec<(&str, Option<&Value>)> = match on {
+        Some(Value::String(s)) => vec![(s.as_str(), None)],
+        Some(Value::Sequence(s)) => s.iter().filter_map(|v| v.as_str().map(|k| (k, None))).collect(),
+        Some(Value::Mapping(m)) => m
+            .iter()
+            .filter_map(|(k, v)| k.as_str().map(|k| (k, Some(v))))
+            .collect(),
+        _ => Vec::new(),
     };
-    has("push") || has("pull_request")
+    let mut reason = None;
+    for (event, body) in events {
+        if !matches!(event, "push" | "pull_request" | "pull_request_target") {
+            continue;
+        }
+        let body = body.filter(|b| !b.is_null());
+        let get = |k: &str| body.and_then(|b| b.get(k));
+        let why = if get("paths").is_some() || get("paths-ignore").is_some() {
+            Some(format!("its `{event}` trigger has a paths filter: it does not run when other files change"))
+        } else if event == "push" && get("tags").is_some() && get("branches").is_none() {
+            Some("it runs on tag pushes only".to_string())
+        } else if !branch.is_empty()
+            && !branch_filter_admits(get("branches"), get("branches-ignore"), branch)
+        {
+            Some(format!("its `{event}` branch filter leaves out `{branch}`"))
+        } else {
+            None
+        };
+        match why {
+            None => return Ok(()),
+            Some(w) => {
+                reason.get_or_insert(w);
+            }
+        }
+    }
+    Err(reason.unwrap_or_else(|| "it does not run on pushes or pull requests".into()))
+}
+
+/// Whether a `branches` / `branches-ignore` filter lets `branch` through.
+fn branch_filter_admits(
+    branches: Option<&serde_yaml::Value>,
+    ignore: Option<&serde_yaml::Value>,
+    branch: &str,
+) -> bool {
+    let list = |v: &serde_yaml::Value| -> Vec<String> {
+        match v {
+            serde_yaml::Value::String(s) => vec![s.clone()],
+            serde_yaml::Value::Sequence(s) => {
+                s.iter().filter_map(|x| x.as_str().map(String::from)).collect()
+            }
+            _ => Vec::new(),
+        }
+    };
+    if let Some(b) = branches {
+        // Patterns in order, a later `!pattern` undoing an earlier match.
+        let mut admitted = false;
+        for p in list(b) {
+            match p.strip_prefix('!') {
+                Some(neg) if glob_match(neg, branch) => admitted = false,
+                None if glob_match(&p, branch) => admitted = true,
+                _ => {}
+            }
+        }
+        return admitted;
+    }
+    if let Some(i) = ignore {
+        return !list(i).iter().any(|p| glob_match(p, branch));
+    }
+    true
+}
+
+/// GitHub's filter patterns: `*` any run of characters but `/`, `**` any run; other
+/// characters literal (`?`, `+` and `[...]` are read as matching, erring to admit).
+fn glob_match(pattern: &str, text: &str) -> bool {
+    if pattern.contains(['?', '+', '[']) {
+        return true;
+    }
+    fn go(p: &[u8], t: &[u8]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some(b'*') => {
+                let (any_slash, rest) = if p.get(1) == Some(&b'*') {
+                    (true, &p[2..])
+                } else {
+                    (false, &p[1..])
+                };
+                (0..=t.len())
+                    .take_while(|&i| any_slash || i == 0 || t[i - 1] != b'/')
+                    .any(|i| go(rest, &t[i..]))
+            }
+            Some(c) => t.first() == Some(c) && go(&p[1..], &t[1..]),
+        }
+    }
+    go(pattern.as_bytes(), text.as_bytes())
+}
+
+/// The job (this one, or one it needs, transitively) whose `if:` can skip it.
+fn conditional(doc: &serde_yaml::Value, id: &str) -> Option<String> {
+    let jobs = doc.get("jobs")?.as_mapping()?;
+    let mut todo = vec![id.to_string()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(j) = todo.pop() {
+        if !seen.insert(j.clone()) {
+            continue;
+        }
+        let Some(job) = jobs.get(j.as_str()) else {
+            continue;
+        };
+        if job.get("if").is_some() {
+            return Some(j);
+        }
+        match job.get("needs") {
+            Some(serde_yaml::Value::String(n)) => todo.push(n.clone()),
+            Some(serde_yaml::Value::Sequence(s)) => {
+                todo.extend(s.iter().filter_map(|n| n.as_str().map(String::from)))
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The check names GitHub reports for a job: its name (or id), and with a matrix one
 /// per combination, `name (v1, v2)` unless the name uses `${{ matrix.* }}` itself.
+/// Combinations as GitHub builds them: the product of the keys, minus `exclude`, then
+/// each `include` entry added to every combination whose original values it does not
+/// overwrite (or appended as a combination of its own).
 fn check_names(id: &str, job: &serde_yaml::Value) -> Vec<String> {
     let name = job.get("name").and_then(|n| n.as_str()).unwrap_or(id);
     let matrix = job
@@ -593,19 +886,34 @@ fn check_names(id: &str, job: &serde_yaml::Value) -> Vec<String> {
     let Some(matrix) = matrix else {
         return vec![name.to_string()];
     };
-    let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    type Combo = Vec<(String, String)>;
+    let entries = |v: &serde_yaml::Value| -> Option<Vec<Combo>> {
+        v.as_sequence()?
+            .iter()
+            .map(|e| {
+                e.as_mapping()?
+                    .iter()
+                    .map(|(k, v)| Some((k.as_str()?.to_string(), scalar(v)?)))
+                    .collect::<Option<Combo>>()
+            })
+            .collect()
+    };
+    let mut combos: Vec<Combo> = vec![Vec::new()];
+    let mut original: Vec<String> = Vec::new();
     for (k, v) in matrix {
-        let (Some(k), Some(values)) = (k.as_str(), v.as_sequence()) else {
-            continue;
-        };
+        let Some(k) = k.as_str() else { continue };
         if k == "include" || k == "exclude" {
             continue;
         }
-        let values: Vec<String> = values.iter().filter_map(scalar).collect();
-        if values.is_empty() {
-            // A matrix from an expression: the names are not knowable statically.
+        // A matrix from an expression, or of objects: the names are not knowable.
+        let Some(values) = v
+            .as_sequence()
+            .and_then(|s| s.iter().map(scalar).collect::<Option<Vec<String>>>())
+            .filter(|v| !v.is_empty())
+        else {
             return Vec::new();
-        }
+        };
+        original.push(k.to_string());
         combos = combos
             .into_iter()
             .flat_map(|c| {
@@ -617,34 +925,79 @@ fn check_names(id: &str, job: &serde_yaml::Value) -> Vec<String> {
             })
             .collect();
     }
-    combos
-        .into_iter()
-        .map(|c| {
-            if name.contains("${{") {
-                let mut n = name.to_string();
-                for (k, v) in &c {
-                    for form in [
-                        format!("${{{{ matrix.{k} }}}}"),
-                        format!("${{{{matrix.{k}}}}}"),
-                    ] {
-                        n = n.replace(&form, v);
+    if original.is_empty() {
+        combos.clear();
+    }
+    if let Some(ex) = matrix.get("exclude") {
+        let Some(ex) = entries(ex) else {
+            return Vec::new();
+        };
+        combos.retain(|c| {
+            !ex.iter()
+                .any(|e| e.iter().all(|(k, v)| c.iter().any(|(ck, cv)| ck == k && cv == v)))
+        });
+    }
+    if let Some(inc) = matrix.get("include") {
+        let Some(inc) = entries(inc) else {
+            return Vec::new();
+        };
+        for e in inc {
+            let mut added = false;
+            for c in combos.iter_mut() {
+                let fits = e.iter().all(|(k, v)| {
+                    !original.contains(k) || c.iter().any(|(ck, cv)| ck == k && cv == v)
+                });
+                // Only combinations of the original product take an entry.
+                if fits && !original.is_empty() && c.len() >= original.len() {
+                    for (k, v) in &e {
+                        match c.iter_mut().find(|(ck, _)| ck == k) {
+                            Some(slot) if !original.contains(k) => slot.1 = v.clone(),
+                            Some(_) => {}
+                            None => c.push((k.clone(), v.clone())),
+                        }
                     }
+                    added = true;
                 }
-                n
-            } else if c.is_empty() {
-                name.to_string()
-            } else {
-                let vals: Vec<&str> = c.iter().map(|(_, v)| v.as_str()).collect();
-                format!("{name} ({})", vals.join(", "))
             }
-        })
-        .filter(|n| !n.contains("${{"))
-        .collect()
+            if !added {
+                combos.push(e);
+            }
+        }
+    }
+    if combos.is_empty() {
+        return vec![name.to_string()];
+    }
+    let mut out: Vec<String> = Vec::new();
+    for c in combos {
+        let n = if name.contains("${{") {
+            let mut n = name.to_string();
+            for (k, v) in &c {
+                for form in [
+                    format!("${{{{ matrix.{k} }}}}"),
+                    format!("${{{{matrix.{k}}}}}"),
+                ] {
+                    n = n.replace(&form, v);
+                }
+            }
+            n
+        } else if c.is_empty() {
+            name.to_string()
+        } else {
+            let vals: Vec<&str> = c.iter().map(|(_, v)| v.as_str()).collect();
+            format!("{name} ({})", vals.join(", "))
+        };
+        if !n.contains("${{") && !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
 }
 
 fn scalar(v: &serde_yaml::Value) -> Option<String> {
     match v {
         serde_yaml::Value::String(s) => Some(s.clone()),
+        // GitHub shows a number as YAML wrote it: `3.10` stays `3.10` only as a string;
+        // a bare 3.10 is the number 3.1.
         serde_yaml::Value::Number(n) => Some(n.to_string()),
         serde_yaml::Value::Bool(b) => Some(b.to_string()),
         _ => None,

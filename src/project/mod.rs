@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub(crate) mod choices;
+pub(crate) mod publishing;
 mod discover;
 pub(crate) mod git;
 pub(crate) mod pyfile;
