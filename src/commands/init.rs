@@ -253,6 +253,29 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
             "  tests: your existing workflows ({}), no second test workflow",
             policy.required_checks.join(", ")
         );
+    } else if !c.unfit_checks.is_empty() {
+        outln!(
+            "  tests: no existing test check runs on every commit of `{}`, so the release could never pass its gate on them: pyrel writes its test workflow",
+            policy.default_branch
+        );
+    }
+    // Each test job left out of the gate once, with why (a handful, then a count).
+    let mut seen = std::collections::HashSet::new();
+    let unfit: Vec<_> = c
+        .unfit_checks
+        .iter()
+        .filter(|s| seen.insert((s.job.clone(), s.workflow.clone())))
+        .collect();
+    for s in unfit.iter().take(5) {
+        outln!(
+            "  not gated on `{}` ({}): {}",
+            s.name,
+            slash(&s.workflow),
+            s.unfit.as_deref().unwrap_or_default()
+        );
+    }
+    if unfit.len() > 5 {
+        outln!("  ... and {} more test jobs not gated on", unfit.len() - 5);
     }
     for p in &c.publishers {
         if !p.secrets.is_empty() {

@@ -136,7 +136,7 @@ impl Trigger {
             Trigger::Tag(p) if p.is_empty() => "tag pushes / releases".into(),
             Trigger::Tag(p) => format!("tags `{p}*`"),
             Trigger::Branch(p) if p.is_empty() => "branch pushes".into(),
-            Trigger::Branch(p) => format!("branch `{p}*` pushes"),
+            Trigger::Branch(p) => format!("branch `{p}` pushes"),
             Trigger::PullRequest => "pull requests".into(),
             Trigger::Schedule => "a schedule".into(),
             Trigger::MergeGroup => "the merge queue".into(),

@@ -202,6 +202,15 @@ fn shell_uploads(root: &Path, shell: &str, depth: usize) -> Option<String> {
     {
         return Some((*cmd).to_string());
     }
+    // The same command as a Python argument list (`["twine", "upload", ...]`), as a
+    // script run by `python -c` or a heredoc spells it.
+    let listed = shell.replace(['\'', '"'], "").replace(", ", " ").replace(',', " ");
+    if let Some(cmd) = UPLOAD_COMMANDS
+        .iter()
+        .find(|c| contains_command(&listed, c))
+    {
+        return Some((*cmd).to_string());
+    }
     if depth >= MAX_DEPTH {
         return None;
     }
