@@ -104,7 +104,11 @@ fn a_ci_workflow_that_also_publishes_stays_and_pyrel_names_the_job_to_remove() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("it runs CI (on pull requests)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("it runs CI (on pull requests)"),
+        "{}",
+        r.stdout
+    );
     let ci = std::fs::read_to_string(d.path().join(".github/workflows/ci.yml")).unwrap();
     let lines: Vec<&str> = ci.lines().collect();
     assert_eq!(lines[53], "  publish:");
@@ -153,7 +157,8 @@ fn the_gate_holds_only_unique_checks_that_run_on_every_commit_named_as_github_na
         ["unit-tests (3.11)", "unit-tests (3.12)"]
     );
     assert!(
-        r.stdout.contains("not gated on `unit-tests` (.github/workflows/tests-cli.yml)")
+        r.stdout
+            .contains("not gated on `unit-tests` (.github/workflows/tests-cli.yml)")
             && r.stdout.contains("paths filter"),
         "{}",
         r.stdout
@@ -172,7 +177,8 @@ fn the_gate_holds_only_unique_checks_that_run_on_every_commit_named_as_github_na
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(policy_value(d.path(), "tests").as_str(), Some("generate"));
     assert!(
-        r.stdout.contains("no existing test check runs on every commit of `main`"),
+        r.stdout
+            .contains("no existing test check runs on every commit of `main`"),
         "{}",
         r.stdout
     );
@@ -186,7 +192,12 @@ fn a_composite_action_publisher_is_found_and_its_workflow_kept() {
     let r = run(d.path(), &["init", "--yes"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     for (path, bytes) in &before {
-        assert_eq!(workflows(d.path()).get(path), Some(bytes), "{}", path.display());
+        assert_eq!(
+            workflows(d.path()).get(path),
+            Some(bytes),
+            "{}",
+            path.display()
+        );
     }
     // release.yml is the user's: pyrel's goes to a free path and says so.
     assert!(
@@ -236,7 +247,12 @@ fn a_reusable_workflow_publisher_on_a_github_release_is_found() {
     let r = run(d.path(), &["init", "--yes"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     for (path, bytes) in &before {
-        assert_eq!(workflows(d.path()).get(path), Some(bytes), "{}", path.display());
+        assert_eq!(
+            workflows(d.path()).get(path),
+            Some(bytes),
+            "{}",
+            path.display()
+        );
     }
     assert!(
         r.stdout.contains(".github/workflows/publish.yml also publishes to PyPI (job `upload` (lines 9-12); on tag pushes / releases, manual runs; token secret ACME_UPLOAD_TOKEN)"),
@@ -272,9 +288,13 @@ fn scripts_and_make_targets_a_step_runs_publish_on_manual_runs_and_branch_pushes
     let (findings, _) = doctor(d.path());
     let errs = publisher_errors(&findings);
     assert_eq!(errs.len(), 2, "{findings:?}");
-    assert!(errs.iter().any(|e| e.contains("ship.yml (job `ship`")), "{errs:?}");
     assert!(
-        errs.iter().any(|e| e.contains("nightly.yml (job `nightly-upload`")),
+        errs.iter().any(|e| e.contains("ship.yml (job `ship`")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("nightly.yml (job `nightly-upload`")),
         "{errs:?}"
     );
 }
@@ -310,13 +330,22 @@ fn a_pure_release_publisher_is_replaced_only_when_named_and_refusals_are_short()
         ] {
             assert!(r.stdout.contains(want), "{want:?} not in:\n{}", r.stdout);
         }
-        assert!(!r.stdout.contains("@@"), "no diff without --diff:\n{}", r.stdout);
+        assert!(
+            !r.stdout.contains("@@"),
+            "no diff without --diff:\n{}",
+            r.stdout
+        );
         assert_eq!(before, common::snapshot_tree(d.path()), "nothing written");
     }
     // Named: replaced at its path; the summary lists the jobs it drops.
     let r = run(
         d.path(),
-        &["init", "--yes", "--replace", ".github/workflows/publish.yml"],
+        &[
+            "init",
+            "--yes",
+            "--replace",
+            ".github/workflows/publish.yml",
+        ],
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
@@ -339,11 +368,18 @@ fn a_ci_workflow_is_never_replaced_even_when_named() {
     let before = common::snapshot_tree(d.path());
     let r = run(
         d.path(),
-        &["init", "--yes", "--force", "--replace", ".github/workflows/ci.yml"],
+        &[
+            "init",
+            "--yes",
+            "--force",
+            "--replace",
+            ".github/workflows/ci.yml",
+        ],
     );
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stderr.contains("refusing --replace .github/workflows/ci.yml: it runs CI"),
+        r.stderr
+            .contains("refusing --replace .github/workflows/ci.yml: it runs CI"),
         "{}",
         r.stderr
     );
@@ -372,7 +408,8 @@ fn generate_never_overwrites_a_workflow_pyrel_did_not_write_even_with_force() {
     let r = run(d.path(), &["generate", "--force"]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("pyrel generate --replace .github/workflows/release.yml"),
+        r.stdout
+            .contains("pyrel generate --replace .github/workflows/release.yml"),
         "{}",
         r.stdout
     );
@@ -385,9 +422,14 @@ fn generate_never_overwrites_a_workflow_pyrel_did_not_write_even_with_force() {
     let r = run(d.path(), &["generate", "--diff"]);
     assert!(r.stdout.contains("@@"), "{}", r.stdout);
     // Named: written.
-    let r = run(d.path(), &["generate", "--replace", ".github/workflows/release.yml"]);
+    let r = run(
+        d.path(),
+        &["generate", "--replace", ".github/workflows/release.yml"],
+    );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(std::fs::read_to_string(d.path().join(".github/workflows/release.yml"))
-        .unwrap()
-        .starts_with("# Generated by pyrel"));
+    assert!(
+        std::fs::read_to_string(d.path().join(".github/workflows/release.yml"))
+            .unwrap()
+            .starts_with("# Generated by pyrel")
+    );
 }

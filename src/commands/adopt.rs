@@ -125,7 +125,10 @@ pub(crate) fn decide(
 
     let waiting: Vec<&&Publisher> = others
         .iter()
-        .filter(|p| not_replaceable(p).is_none() && Some(p.path.as_path()) != chosen.map(|c| c.path.as_path()))
+        .filter(|p| {
+            not_replaceable(p).is_none()
+                && Some(p.path.as_path()) != chosen.map(|c| c.path.as_path())
+        })
         .collect();
     if !waiting.is_empty() {
         return Ok(Err(refusal(&waiting, &others, &release_path)));
@@ -145,8 +148,13 @@ pub(crate) fn decide(
     let set_by_user = |key: &str| args.set.iter().any(|s| s.trim_start().starts_with(key));
     let named = |p: &Path| a.replace.iter().any(|r| slash(r) == slash(p));
     if let Some(path) = policy.files.release_workflow.clone() {
-        if users_workflow(project, &path) && !named(&path) && !set_by_user("files.release-workflow") {
-            let free = free_path(project, &["pypi-release.yml", "pyrel-release.yml"], "pyrel-release");
+        if users_workflow(project, &path) && !named(&path) && !set_by_user("files.release-workflow")
+        {
+            let free = free_path(
+                project,
+                &["pypi-release.yml", "pyrel-release.yml"],
+                "pyrel-release",
+            );
             a.notes.push(format!(
                 "{} is yours (pyrel did not write it) and stays; pyrel's release workflow goes to {}",
                 slash(&path),
@@ -157,8 +165,15 @@ pub(crate) fn decide(
     }
     if policy.tests == TestsMode::Generate {
         if let Some(path) = policy.files.test_workflow.clone() {
-            if users_workflow(project, &path) && !named(&path) && !set_by_user("files.test-workflow") {
-                let free = free_path(project, &["pyrel-test.yml", "pyrel-tests.yml"], "pyrel-test");
+            if users_workflow(project, &path)
+                && !named(&path)
+                && !set_by_user("files.test-workflow")
+            {
+                let free = free_path(
+                    project,
+                    &["pyrel-test.yml", "pyrel-tests.yml"],
+                    "pyrel-test",
+                );
                 a.notes.push(format!(
                     "{} is yours (pyrel did not write it) and stays; pyrel's test workflow goes to {}",
                     slash(&path),

@@ -97,9 +97,10 @@ impl Publisher {
         if self.triggers.is_empty() {
             return false;
         }
-        self.triggers
-            .iter()
-            .any(|t| !matches!(t, Trigger::Tag(_)) || shared_trigger(std::slice::from_ref(t), planned).is_some())
+        self.triggers.iter().any(|t| {
+            !matches!(t, Trigger::Tag(_))
+                || shared_trigger(std::slice::from_ref(t), planned).is_some()
+        })
     }
 }
 
@@ -612,8 +613,10 @@ fn workflows(
         if !jobs.is_empty() {
             let triggers = triggers(doc);
             let ci = triggers.iter().any(Trigger::is_ci);
-            let mut secrets: Vec<String> =
-                jobs.iter().flat_map(|j| j.secrets.iter().cloned()).collect();
+            let mut secrets: Vec<String> = jobs
+                .iter()
+                .flat_map(|j| j.secrets.iter().cloned())
+                .collect();
             secrets.sort();
             secrets.dedup();
             let foreign = all_jobs
@@ -639,16 +642,15 @@ fn workflows(
             let steps = serde_yaml::to_string(job.get("steps").unwrap_or(&serde_yaml::Value::Null))
                 .unwrap_or_default();
             let tests = TEST_MARKERS.iter().any(|m| steps.contains(m));
-            let unfit = runs
-                .clone()
-                .err()
-                .or_else(|| conditional(doc, id).map(|j| {
+            let unfit = runs.clone().err().or_else(|| {
+                conditional(doc, id).map(|j| {
                     if j == *id {
                         "a job-level `if:` can skip it".to_string()
                     } else {
                         format!("it needs job `{j}`, whose `if:` can skip it")
                     }
-                }));
+                })
+            });
             // A name GitHub only knows at run time (`${{ ... }}` outside a matrix) or one
             // no policy could hold (a line break, an invisible character) is not a check
             // pyrel can require: it is left out here, where it enters, not refused later
@@ -691,14 +693,49 @@ const RELEASE_ACTIONS: &[&str] = &[
 ];
 
 /// Actions that build compiled wheels: what pyrel does only for a compiled project.
-const WHEEL_ACTIONS: &[&str] = &["pypa/cibuildwheel", "pyo3/maturin-action", "messense/maturin-action"];
+const WHEEL_ACTIONS: &[&str] = &[
+    "pypa/cibuildwheel",
+    "pyo3/maturin-action",
+    "messense/maturin-action",
+];
 
 /// Programs of a `run:` line a release workflow pyrel writes does the work of.
 const RELEASE_PROGRAMS: &[&str] = &[
-    "python", "python3", "pip", "pip3", "pipx", "uv", "uvx", "twine", "hatch", "poetry",
-    "flit", "pdm", "build", "pytest", "tox", "nox", "ls", "echo", "cd", "mkdir", "rm", "cp",
-    "mv", "cat", "export", "set", "test", "true", "find", "sha256sum", "gh", "git",
-    "maturin", "cibuildwheel", "check-wheel-contents",
+    "python",
+    "python3",
+    "pip",
+    "pip3",
+    "pipx",
+    "uv",
+    "uvx",
+    "twine",
+    "hatch",
+    "poetry",
+    "flit",
+    "pdm",
+    "build",
+    "pytest",
+    "tox",
+    "nox",
+    "ls",
+    "echo",
+    "cd",
+    "mkdir",
+    "rm",
+    "cp",
+    "mv",
+    "cat",
+    "export",
+    "set",
+    "test",
+    "true",
+    "find",
+    "sha256sum",
+    "gh",
+    "git",
+    "maturin",
+    "cibuildwheel",
+    "check-wheel-contents",
 ];
 
 /// What in a job of a release workflow pyrel's release workflow does not do (a docker
@@ -727,13 +764,23 @@ pub(crate) fn release_job_gap(job: &serde_yaml::Value, compiled: bool) -> Option
                 let program = word.rsplit('/').next().unwrap_or(word);
                 if !program.is_empty()
                     && !RELEASE_PROGRAMS.contains(&program)
-                    && !matches!(program, "if" | "then" | "fi" | "else" | "do" | "done" | "for" | "{" | "}")
+                    && !matches!(
+                        program,
+                        "if" | "then" | "fi" | "else" | "do" | "done" | "for" | "{" | "}"
+                    )
                 {
                     return Some(format!("runs `{}`", program));
                 }
                 if program == "python" || program == "python3" {
-                    if let Some(m) = cmd.split("-m ").nth(1).and_then(|m| m.split_whitespace().next()) {
-                        if !matches!(m, "build" | "pip" | "twine" | "pytest" | "tox" | "nox" | "cibuildwheel") {
+                    if let Some(m) = cmd
+                        .split("-m ")
+                        .nth(1)
+                        .and_then(|m| m.split_whitespace().next())
+                    {
+                        if !matches!(
+                            m,
+                            "build" | "pip" | "twine" | "pytest" | "tox" | "nox" | "cibuildwheel"
+                        ) {
                             return Some(format!("runs `python -m {m}`"));
                         }
                     }
@@ -753,7 +800,10 @@ fn every_commit(doc: &serde_yaml::Value, branch: &str) -> std::result::Result<()
         .or_else(|| doc.as_mapping().and_then(|m| m.get(Value::Bool(true))));
     let events: Vec<(&str, Option<&Value>)> = match on {
         Some(Value::String(s)) => vec![(s.as_str(), None)],
-        Some(Value::Sequence(s)) => s.iter().filter_map(|v| v.as_str().map(|k| (k, None))).collect(),
+        Some(Value::Sequence(s)) => s
+            .iter()
+            .filter_map(|v| v.as_str().map(|k| (k, None)))
+            .collect(),
         Some(Value::Mapping(m)) => m
             .iter()
             .filter_map(|(k, v)| k.as_str().map(|k| (k, Some(v))))
@@ -768,7 +818,9 @@ fn every_commit(doc: &serde_yaml::Value, branch: &str) -> std::result::Result<()
         let body = body.filter(|b| !b.is_null());
         let get = |k: &str| body.and_then(|b| b.get(k));
         let why = if get("paths").is_some() || get("paths-ignore").is_some() {
-            Some(format!("its `{event}` trigger has a paths filter: it does not run when other files change"))
+            Some(format!(
+                "its `{event}` trigger has a paths filter: it does not run when other files change"
+            ))
         } else if event == "push" && get("tags").is_some() && get("branches").is_none() {
             Some("it runs on tag pushes only".to_string())
         } else if !branch.is_empty()
@@ -797,9 +849,10 @@ fn branch_filter_admits(
     let list = |v: &serde_yaml::Value| -> Vec<String> {
         match v {
             serde_yaml::Value::String(s) => vec![s.clone()],
-            serde_yaml::Value::Sequence(s) => {
-                s.iter().filter_map(|x| x.as_str().map(String::from)).collect()
-            }
+            serde_yaml::Value::Sequence(s) => s
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
             _ => Vec::new(),
         }
     };
@@ -933,8 +986,10 @@ fn check_names(id: &str, job: &serde_yaml::Value) -> Vec<String> {
             return Vec::new();
         };
         combos.retain(|c| {
-            !ex.iter()
-                .any(|e| e.iter().all(|(k, v)| c.iter().any(|(ck, cv)| ck == k && cv == v)))
+            !ex.iter().any(|e| {
+                e.iter()
+                    .all(|(k, v)| c.iter().any(|(ck, cv)| ck == k && cv == v))
+            })
         });
     }
     if let Some(inc) = matrix.get("include") {

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub(crate) mod choices;
-pub(crate) mod publishing;
 mod discover;
 pub(crate) mod git;
+pub(crate) mod publishing;
 pub(crate) mod pyfile;
 pub(crate) mod pyproject;
 pub(crate) mod setup_cfg;

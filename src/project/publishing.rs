@@ -196,15 +196,15 @@ fn step_uploads(root: &Path, step: &Value, depth: usize) -> Option<String> {
 /// Whether shell text (comments already stripped) uploads, directly or through a
 /// script or a make target it runs.
 fn shell_uploads(root: &Path, shell: &str, depth: usize) -> Option<String> {
-    if let Some(cmd) = UPLOAD_COMMANDS
-        .iter()
-        .find(|c| contains_command(shell, c))
-    {
+    if let Some(cmd) = UPLOAD_COMMANDS.iter().find(|c| contains_command(shell, c)) {
         return Some((*cmd).to_string());
     }
     // The same command as a Python argument list (`["twine", "upload", ...]`), as a
     // script run by `python -c` or a heredoc spells it.
-    let listed = shell.replace(['\'', '"'], "").replace(", ", " ").replace(',', " ");
+    let listed = shell
+        .replace(['\'', '"'], "")
+        .replace(", ", " ")
+        .replace(',', " ");
     if let Some(cmd) = UPLOAD_COMMANDS
         .iter()
         .find(|c| contains_command(&listed, c))
@@ -239,10 +239,16 @@ fn shell_uploads(root: &Path, shell: &str, depth: usize) -> Option<String> {
         let mut rest = words[i + 1..].iter();
         while let Some(a) = rest.next() {
             if *a == "-C" {
-                dir = rest.next().map(|d| d.trim_end_matches('/').to_string()).unwrap_or_default();
+                dir = rest
+                    .next()
+                    .map(|d| d.trim_end_matches('/').to_string())
+                    .unwrap_or_default();
             } else if a.starts_with('-') || a.contains('=') {
                 continue;
-            } else if a.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')) {
+            } else if a
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+            {
                 targets.push(*a);
             } else {
                 break;
@@ -426,9 +432,13 @@ mod tests {
 
     #[test]
     fn comments_are_not_commands_and_words_must_match_whole() {
-        let s = strip_shell_comments("# twine upload dist/*\npython -m build  # then twine upload\n");
+        let s =
+            strip_shell_comments("# twine upload dist/*\npython -m build  # then twine upload\n");
         assert!(!contains_command(&s, "twine upload"), "{s}");
-        assert!(contains_command("python -m twine upload dist/*", "twine upload"));
+        assert!(contains_command(
+            "python -m twine upload dist/*",
+            "twine upload"
+        ));
         assert!(!contains_command("mytwine uploader", "twine upload"));
     }
 

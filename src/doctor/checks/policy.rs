@@ -143,9 +143,9 @@ fn second_publishers(ctx: &Context) -> Vec<FindingBuilder> {
         return out;
     }
     let clash = others.iter().enumerate().find_map(|(i, a)| {
-        others[i + 1..].iter().find_map(|b| {
-            choices::shared_trigger(&a.triggers, &b.triggers).map(|t| (a, b, t))
-        })
+        others[i + 1..]
+            .iter()
+            .find_map(|b| choices::shared_trigger(&a.triggers, &b.triggers).map(|t| (a, b, t)))
     });
     if let Some((a, b, trigger)) = clash {
         out.push(
