@@ -562,6 +562,23 @@ pub(crate) fn check_sources(
     workflows(project, load, branch).0
 }
 
+/// When every job that reports the check `name` can stay unreported on a commit of the
+/// default branch: which job, of which workflow, and why (`None` when one always
+/// reports, or when no workflow of the repository names it).
+pub(crate) fn unfit_reason(sources: &[CheckSource], name: &str) -> Option<String> {
+    let of: Vec<&CheckSource> = sources.iter().filter(|s| s.name == name).collect();
+    if of.is_empty() || of.iter().any(|s| s.unfit.is_none()) {
+        return None;
+    }
+    let s = of[0];
+    Some(format!(
+        "job `{}` of {} may never report on a commit of the default branch: {}",
+        s.job,
+        crate::workspace_fs::slash(&s.workflow),
+        s.unfit.as_deref().unwrap_or_default()
+    ))
+}
+
 /// Unique check names of test jobs that report on every commit of the default branch,
 /// in the order found.
 pub(crate) fn gate_checks(sources: &[CheckSource]) -> Vec<String> {

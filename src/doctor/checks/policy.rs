@@ -17,7 +17,11 @@ const DOCS: &str = "
 What it checks
   That there is a policy ([tool.pyrel] in pyproject.toml, or pyrel.toml), that every key
   is known and well-typed, and that it fits the repository: packages exist, a release
-  gated on the repo's own checks names those checks, tag formats suit the versioning.
+  gated on the repo's own checks names those checks, and each of them comes from a job
+  that runs on every commit of the default branch (no paths filter, no branch filter
+  leaving it out, no job-level `if:`), tag formats suit the versioning, and no other
+  workflow uploads to PyPI beside pyrel's release workflow (unless `other-publishers`
+  acknowledges it): each is named with its upload jobs and their lines.
 
 Why it matters
   Every generated file and every other doctor check is derived from the policy. A typo
@@ -79,6 +83,24 @@ fn run(ctx: &Context) -> Outcome {
         out.push(b);
     }
     out.extend(second_publishers(ctx));
+    // A required check from a job that may not run on a release commit: the gate waits,
+    // then fails (and branch protection waits forever on such a pull request).
+    if ctx.policy.tests == crate::policy::TestsMode::Existing {
+        let sources = ctx.check_sources();
+        for name in &ctx.policy.required_checks {
+            if let Some(why) = crate::project::choices::unfit_reason(&sources, name) {
+                out.push(
+                    finding(
+                        Code::Policy,
+                        Severity::Error,
+                        format!("required check `{name}`: {why}; the release gate would wait for it, then fail"),
+                    )
+                    .at(path.clone(), ctx.policy_line("required-checks"))
+                    .hint("require only checks of jobs that run on every push to the default branch or every pull request to it (no paths filter, no branch filter leaving it out, no job-level `if:`), or set tests = \"generate\""),
+                );
+            }
+        }
+    }
     let n = ctx.project.packages.len();
     Outcome::from_builders(
         out,
