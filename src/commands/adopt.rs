@@ -106,10 +106,10 @@ pub(crate) fn decide(
     if chosen.is_none() && interactive {
         for p in others.iter().filter(|p| not_replaceable(p).is_none()) {
             let question = format!(
-                "{} already publishes to PyPI ({}). Replace it with pyrel's release workflow (its jobs {} are dropped)?",
+                "{} already publishes to PyPI ({}). Replace it with pyrel's release workflow ({} dropped)?",
                 slash(&p.path),
                 p.jobs_described(),
-                p.job_ids.join(", ")
+                jobs_named(&p.job_ids)
             );
             let yes = dialoguer::Confirm::new()
                 .with_prompt(question)
@@ -138,9 +138,9 @@ pub(crate) fn decide(
         policy.files.release_workflow = Some(p.path.clone());
         a.replace.push(p.path.clone());
         a.notes.push(format!(
-            "{} already publishes to PyPI: pyrel's release workflow replaces it at that path (as you asked); its jobs {} are dropped, pyrel's release workflow builds and uploads the same distributions",
+            "{} already publishes to PyPI: pyrel's release workflow replaces it at that path (as you asked); {} dropped, pyrel's release workflow builds and uploads the same distributions",
             slash(&p.path),
-            p.job_ids.join(", ")
+            jobs_named(&p.job_ids)
         ));
     }
 
@@ -312,4 +312,14 @@ fn free_path(project: &Project, names: &[&str], stem: &str) -> PathBuf {
         .find(|n| !taken(n))
         .map(|n| dir.join(n))
         .unwrap_or_else(|| dir.join(format!("{stem}.yml")))
+}
+
+/// `job `a` is` / `jobs `a`, `b` are`.
+fn jobs_named(ids: &[String]) -> String {
+    let named: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
+    if named.len() == 1 {
+        format!("its job {} is", named[0])
+    } else {
+        format!("its jobs {} are", named.join(", "))
+    }
 }

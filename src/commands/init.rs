@@ -71,6 +71,7 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     for note in &adoption.notes {
         outln!("  {note}");
     }
+    migration(&policy, &choices, &adoption.replace);
     if interactive {
         ask(&mut policy)?;
     }
@@ -277,15 +278,84 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
     if unfit.len() > 5 {
         outln!("  ... and {} more test jobs not gated on", unfit.len() - 5);
     }
-    for p in &c.publishers {
-        if !p.secrets.is_empty() {
+}
+
+/// From token publishing to Trusted Publishing, for this repository: which secrets
+/// reach an upload and where, what to register on PyPI, the trigger change, what to do
+/// with the old workflow, then revoking the token and deleting the secret.
+fn migration(policy: &Policy, c: &choices::Choices, replaced: &[std::path::PathBuf]) {
+    if policy.publish != PublishMode::Trusted {
+        return;
+    }
+    let olds: Vec<&choices::Publisher> = c
+        .publishers
+        .iter()
+        .filter(|p| !p.generated && !p.secrets.is_empty())
+        .collect();
+    if olds.is_empty() {
+        return;
+    }
+    let guide = policy
+        .files
+        .releasing_guide
+        .as_deref()
+        .map(slash)
+        .unwrap_or_else(|| "RELEASING.md".into());
+    outln!("  from API tokens to Trusted Publishing (the steps are in {guide}, \"Moving from API tokens\"):");
+    for p in &olds {
+        let jobs: Vec<String> = p.jobs.iter().map(|j| format!("`{}`", j.id)).collect();
+        outln!(
+            "    - token secret{} {} reach{} the upload in {} (job {}), run on {}",
+            if p.secrets.len() == 1 { "" } else { "s" },
+            p.secrets.join(", "),
+            if p.secrets.len() == 1 { "es" } else { "" },
+            slash(&p.path),
+            jobs.join(", "),
+            p.on()
+        );
+    }
+    let workflow = policy
+        .files
+        .release_workflow
+        .as_deref()
+        .and_then(|p| p.file_name())
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    outln!(
+        "    - on PyPI, add a Trusted Publisher (workflow `{workflow}`, environment `{}`) to each project that already exists; a pending publisher only for a new one",
+        policy.pypi_environment
+    );
+    outln!(
+        "    - releases start from a pushed tag (`{}`), no longer from the events above",
+        policy.tag_format
+    );
+    for p in &olds {
+        if replaced.iter().any(|r| slash(r) == slash(&p.path)) {
             outln!(
-                "  {} publishes with token secrets ({}); pyrel recommends Trusted Publishing, RELEASING.md explains the switch",
-                slash(&p.path),
-                p.secrets.join(", ")
+                "    - {} is replaced by pyrel's release workflow",
+                slash(&p.path)
+            );
+        } else {
+            outln!(
+                "    - remove the upload from {} once pyrel's workflow has released",
+                slash(&p.path)
             );
         }
     }
+    let mut secrets: Vec<&str> = olds
+        .iter()
+        .flat_map(|p| p.secrets.iter().map(String::as_str))
+        .collect();
+    secrets.sort_unstable();
+    secrets.dedup();
+    let deletes: Vec<String> = secrets
+        .iter()
+        .map(|s| format!("`gh secret delete {s}`"))
+        .collect();
+    outln!(
+        "    - then revoke the token on PyPI and delete the secret: {}",
+        deletes.join(", ")
+    );
 }
 
 /// Interactive questions, with the detected values as defaults.

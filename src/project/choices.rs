@@ -109,12 +109,14 @@ impl Publisher {
 /// when one prefix starts with the other.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Trigger {
-    /// A tag push matching the prefix, or a GitHub release (`""`: any tag).
+    /// A tag push matching the prefix (`""`: any tag).
     Tag(String),
     /// A branch push matching the prefix (`""`: any branch), or another workflow's run.
     Branch(String),
     PullRequest,
     Schedule,
+    /// A GitHub Release is published (or created): a tag of any name.
+    Release,
     /// The merge queue (`merge_group`).
     MergeGroup,
     /// Run by hand (`workflow_dispatch`).
@@ -124,7 +126,20 @@ pub(crate) enum Trigger {
 impl Trigger {
     fn overlaps(&self, other: &Trigger) -> bool {
         let prefixes = |a: &str, b: &str| a.starts_with(b) || b.starts_with(a);
-        match (self, other) {
+        let any_tag = Trigger::Tag(String::new());
+        let (this, other) = (
+            if *self == Trigger::Release {
+                &any_tag
+            } else {
+                self
+            },
+            if *other == Trigger::Release {
+                &any_tag
+            } else {
+                other
+            },
+        );
+        match (this, other) {
             (Trigger::Tag(a), Trigger::Tag(b)) | (Trigger::Branch(a), Trigger::Branch(b)) => {
                 prefixes(a, b)
             }
@@ -140,6 +155,7 @@ impl Trigger {
             Trigger::Branch(p) => format!("branch `{p}` pushes"),
             Trigger::PullRequest => "pull requests".into(),
             Trigger::Schedule => "a schedule".into(),
+            Trigger::Release => "a published GitHub Release".into(),
             Trigger::MergeGroup => "the merge queue".into(),
             Trigger::Manual => "manual runs".into(),
         }
@@ -209,7 +225,7 @@ pub(crate) fn triggers(doc: &serde_yaml::Value) -> Vec<Trigger> {
                 out.extend(pats.into_iter().map(Trigger::Branch));
             }
         }
-        "release" => out.push(Trigger::Tag(String::new())),
+        "release" => out.push(Trigger::Release),
         "workflow_run" => out.push(Trigger::Branch(String::new())),
         "pull_request" | "pull_request_target" => out.push(Trigger::PullRequest),
         "schedule" => out.push(Trigger::Schedule),
@@ -1086,7 +1102,7 @@ mod tests {
         use Trigger::*;
         assert_eq!(
             t("on: [push, workflow_dispatch]"),
-            [Tag(String::new()), Branch(String::new())]
+            [Tag(String::new()), Branch(String::new()), Manual]
         );
         assert_eq!(
             t("on:\n  push:\n    tags: ['v[0-9]*', 'cli-v*']"),
@@ -1096,13 +1112,48 @@ mod tests {
             t("on:\n  push:\n    branches: [main]\n  pull_request:"),
             [Branch("main".into()), PullRequest]
         );
-        assert_eq!(t("on:\n  workflow_dispatch:\n  workflow_call:"), []);
+        assert_eq!(t("on:\n  workflow_dispatch:\n  workflow_call:"), [Manual]);
+        assert_eq!(t("on:\n  workflow_call:"), []);
+        assert_eq!(t("on: [merge_group, release]"), [MergeGroup, Release]);
         assert!(shared_trigger(&t("on: release"), &t("on:\n  push:\n    tags: ['v*']")).is_some());
         assert!(shared_trigger(
             &t("on:\n  push:\n    tags: ['docs-*']"),
             &t("on:\n  push:\n    tags: ['v*']")
         )
         .is_none());
+    }
+
+    #[test]
+    fn matrix_include_exclude_as_github_expands_them() {
+        let job: serde_yaml::Value = serde_yaml::from_str(
+            "strategy:\n  matrix:\n    py: ['3.11', '3.12']\n    os: [a, b]\n    exclude:\n      - {py: '3.11', os: b}\n    include:\n      - {py: '3.12', os: a, extra: x}\n      - {py: '3.13', os: a}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            check_names("t", &job),
+            [
+                "t (3.11, a)",
+                "t (3.12, a, x)",
+                "t (3.12, b)",
+                "t (3.13, a)"
+            ]
+        );
+        let only_include: serde_yaml::Value =
+            serde_yaml::from_str("strategy:\n  matrix:\n    include:\n      - {py: '3.12'}\n")
+                .unwrap();
+        assert_eq!(check_names("t", &only_include), ["t (3.12)"]);
+    }
+
+    #[test]
+    fn branch_filters_and_globs() {
+        let on = |y: &str| every_commit(&serde_yaml::from_str(y).unwrap(), "main");
+        assert!(on("on: [push]").is_ok());
+        assert!(on("on:\n  push:\n    branches: ['release/**']\n").is_err());
+        assert!(on("on:\n  push:\n    branches: ['**', '!main']\n").is_err());
+        assert!(on("on:\n  push:\n    branches-ignore: [main]\n  pull_request:\n").is_ok());
+        assert!(on("on:\n  pull_request:\n    paths: ['src/**']\n").is_err());
+        assert!(on("on:\n  push:\n    tags: ['v*']\n").is_err());
+        assert!(glob_match("ma*", "main") && !glob_match("*", "a/b") && glob_match("**", "a/b"));
     }
 
     #[test]
