@@ -487,3 +487,112 @@ fn doctor_reports_a_required_check_from_a_path_filtered_or_conditional_job() {
         "{findings:?}"
     );
 }
+
+/// Commits everything, then tags the commit with each of `tags`.
+fn commit_and_tag(dir: &Path, message: &str, tags: &[&str]) {
+    common::git(dir, &["add", "-A"]);
+    common::git(dir, &["commit", "-qm", message]);
+    for t in tags {
+        common::git(dir, &["tag", t]);
+    }
+}
+
+fn set_version(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{text}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn the_tag_format_comes_from_tags_whose_versions_the_package_had() {
+    // A Python package (0.5.0, then 0.6.0 tagged `py-v…`) in a repository that tags its
+    // .NET SDK more often (`dotnet-1.x`): the Python package's own tags decide.
+    let d = common::fixture("adopt-commented");
+    set_version(d.path(), "pyproject.toml", "1.4.0", "0.5.0");
+    commit_and_tag(d.path(), "0.5.0", &["py-v0.5.0"]);
+    set_version(d.path(), "pyproject.toml", "0.5.0", "0.6.0");
+    commit_and_tag(d.path(), "0.6.0", &["py-v0.6.0", "dotnet-1.0.0"]);
+    std::fs::write(d.path().join("sdk.txt"), "dotnet\n").unwrap();
+    commit_and_tag(d.path(), "sdk", &["dotnet-1.1.0", "dotnet-1.2.0"]);
+    let r = run(d.path(), &["init", "--yes", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("tag-format = \"py-v{version}\""),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn two_tag_streams_mean_independent_versioning() {
+    // Two packages at the same version, each with its own tags.
+    let d = common::fixture("adopt-drift");
+    set_version(d.path(), "libs/eyelet/pyproject.toml", "1.9.0", "2.0.0");
+    for n in ["chisel", "drill", "eyelet"] {
+        std::fs::remove_dir_all(d.path().join("libs").join(n)).unwrap();
+    }
+    commit_and_tag(
+        d.path(),
+        "2.0.0",
+        &["acme-anvil-v2.0.0", "acme-bellows-v2.0.0"],
+    );
+    let r = run(d.path(), &["init", "--yes", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("versioning = \"independent\"")
+            && r.stdout.contains("tag-format = \"{name}-v{version}\""),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_lockstep_workspace_with_one_file_left_behind_stays_lockstep_and_the_drift_is_reported() {
+    // Four packages at 2.0.0, one pyproject.toml left at 1.9.0 whose __version__ says 2.0.0.
+    let d = committed("adopt-drift");
+    let r = run(d.path(), &["init", "--yes"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("lockstep: one shared version"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("version drift: acme-eyelet is 1.9.0 in libs/eyelet/pyproject.toml, but its other version sources and the other packages say 2.0.0"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        policy_value(d.path(), "versioning").as_str(),
+        Some("lockstep")
+    );
+    // doctor reports the same file.
+    let (findings, _) = doctor(d.path());
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["path"] == "libs/eyelet/pyproject.toml" && f["severity"] == "error"),
+        "{findings:?}"
+    );
+    // Two packages really apart are independent.
+    set_version(
+        d.path(),
+        "libs/eyelet/src/acme_eyelet/__init__.py",
+        "2.0.0",
+        "1.9.0",
+    );
+    let d2 = common::fixture("adopt-drift");
+    set_version(
+        d2.path(),
+        "libs/eyelet/src/acme_eyelet/__init__.py",
+        "2.0.0",
+        "1.9.0",
+    );
+    let r = run(d2.path(), &["init", "--yes", "--dry-run"]);
+    assert!(
+        r.stdout.contains("versioning = \"independent\""),
+        "{}",
+        r.stdout
+    );
+}

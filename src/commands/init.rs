@@ -245,6 +245,12 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
             pr.message
         );
     }
+    for (name, file, v, shared) in &c.drift {
+        outln!(
+            "  version drift: {name} is {v} in {}, but its other version sources and the other packages say {shared}: lockstep kept, `pyrel doctor` reports the file until it says {shared}",
+            slash(file)
+        );
+    }
     outln!(
         "  python versions tested: {}",
         policy.python_versions.join(", ")

@@ -31,6 +31,9 @@ const OLDEST_INSTALLABLE: u32 = 8;
 pub(crate) struct Choices {
     /// The released packages do not share one version.
     pub(crate) independent: bool,
+    /// Lockstep packages whose version of record differs from the others' while their
+    /// other version sources agree with them: `(package, file, its version, the shared one)`.
+    pub(crate) drift: Vec<(String, PathBuf, String, String)>,
     /// The tag format the repository's existing tags use, when they agree on one.
     pub(crate) tag_format: Option<TagFormat>,
     /// The Python test matrix, when the packages' `requires-python` say something.
@@ -264,14 +267,23 @@ pub(crate) fn choose(project: &Project, today: &str, branch: &str) -> Choices {
         .collect();
     versions.sort_unstable();
     versions.dedup();
-    let formats = tag_formats(project);
-    // Versions that differ make the packages independent. Without a literal version
-    // to compare (every version from git tags), the tags say it: tags that name the
+    // Only tag formats whose tags carry versions the package has had: a repository that
+    // also releases something else (`dotnet-1.4.0` beside a Python package at 0.6) is
+    // not read as the package's history.
+    let formats = with_history(project, tag_formats(project));
+    // A lockstep repository with one file left behind (its other sources agree with the
+    // others): lockstep, the drift reported.
+    let drift = lockstep_drift(project);
+    // Versions that differ make the packages independent. So do two tag streams (tags
+    // naming two packages each, `alpha-v…` and `beta-v…`). Without a literal version to
+    // compare (every version from git tags), the tags say it: tags that name the
     // package (`integrations/{dir}-v{version}`) are one package's releases each.
-    let independent = versions.len() > 1
-        || (versions.is_empty()
-            && project.packages.len() > 1
-            && most_common(&formats, |_| true).is_some_and(TagFormat::names_package));
+    let best = most_common(&formats, |_| true);
+    let streams = best.is_some_and(|f| {
+        f.names_package() && (versions.is_empty() || packages_tagged(project, f) > 1)
+    });
+    let independent =
+        (versions.len() > 1 && drift.is_empty()) || (project.packages.len() > 1 && streams);
     let (sources, publishers) =
         workflows(project, |rel| Workflow::read(&project.root, rel), branch);
     let existing_checks = gate_checks(&sources);
@@ -281,6 +293,7 @@ pub(crate) fn choose(project: &Project, today: &str, branch: &str) -> Choices {
         .collect();
     Choices {
         independent,
+        drift: if independent { Vec::new() } else { drift },
         tag_format: most_common(&formats, |f| f.names_package() == independent).cloned(),
         python_versions: python_matrix(project, today),
         existing_checks,
@@ -494,6 +507,154 @@ fn tag_formats(project: &Project) -> BTreeMap<String, (usize, TagFormat)> {
             .0 += 1;
     }
     counts
+}
+
+/// How many packages have tags in the format `f` (for `{name}`/`{dir}` formats).
+fn packages_tagged(project: &Project, f: &TagFormat) -> usize {
+    let tags = tags(&project.root);
+    project
+        .packages
+        .iter()
+        .filter(|p| {
+            name_variants(p).iter().any(|n| {
+                let pt = f.package(n, &crate::workspace_fs::slash(&p.dir));
+                tags.iter()
+                    .any(|t| pt.version_in(t).is_some_and(is_version))
+            })
+        })
+        .count()
+}
+
+fn name_variants(p: &super::Package) -> [String; 2] {
+    [p.normalized.clone(), p.normalized.replace('-', "_")]
+}
+
+fn is_version(v: &str) -> bool {
+    pep440_rs::Version::from_str(v).is_ok()
+}
+
+/// The lockstep packages left behind: when the static versions differ, the most common
+/// one is shared, and every package with another version has a second source that
+/// agrees with it. Empty when the versions agree, or when they really differ.
+fn lockstep_drift(project: &Project) -> Vec<(String, PathBuf, String, String)> {
+    let statics: Vec<&super::Package> = project
+        .packages
+        .iter()
+        .filter(|p| p.scheme == VersionScheme::Static && p.version().is_some())
+        .collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &statics {
+        *counts.entry(p.version().unwrap_or_default()).or_default() += 1;
+    }
+    if counts.len() < 2 {
+        return Vec::new();
+    }
+    let Some((&shared, &n)) = counts.iter().max_by_key(|(_, n)| **n) else {
+        return Vec::new();
+    };
+    if n * 2 <= statics.len() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for p in statics.iter().filter(|p| p.version() != Some(shared)) {
+        let agrees = p.version_sources.iter().skip(1).any(|s| s.value == shared);
+        if !agrees {
+            return Vec::new();
+        }
+        if let Some(first) = p.version_sources.first() {
+            out.push((
+                p.name.clone(),
+                first.path.clone(),
+                first.value.clone(),
+                shared.to_string(),
+            ));
+        }
+    }
+    out
+}
+
+/// The formats whose tags carry versions the packages have had: for some package, the
+/// latest tags of the format name a version that its version files held at that tag
+/// (`git show TAG:FILE`). A format with no such tag is dropped; when git cannot tell
+/// (no repository, no history), every format is kept.
+fn with_history(
+    project: &Project,
+    formats: BTreeMap<String, (usize, TagFormat)>,
+) -> BTreeMap<String, (usize, TagFormat)> {
+    // A version from git tags is, by definition, what the tags say.
+    if formats.len() < 2
+        || project
+            .packages
+            .iter()
+            .any(|p| matches!(p.scheme, VersionScheme::Vcs { .. }))
+    {
+        return formats;
+    }
+    let tags = tags(&project.root);
+    let mut kept = BTreeMap::new();
+    let mut answered = false;
+    for (key, (n, f)) in &formats {
+        let mut matched = false;
+        'packages: for p in project
+            .packages
+            .iter()
+            .filter(|p| p.scheme == VersionScheme::Static)
+        {
+            let mut files: Vec<&Path> =
+                p.version_sources.iter().map(|s| s.path.as_path()).collect();
+            files.push(&p.manifest);
+            files.dedup();
+            for name in name_variants(p) {
+                let pt = f.package(&name, &crate::workspace_fs::slash(&p.dir));
+                let mut own: Vec<(pep440_rs::Version, &String, &str)> = tags
+                    .iter()
+                    .filter_map(|t| {
+                        let v = pt.version_in(t)?;
+                        Some((pep440_rs::Version::from_str(v).ok()?, t, v))
+                    })
+                    .collect();
+                own.sort_by(|a, b| b.0.cmp(&a.0));
+                for (_, tag, version) in own.iter().take(3) {
+                    for file in &files {
+                        match file_at_tag(&project.root, tag, file) {
+                            Some(text) => {
+                                answered = true;
+                                if text.contains(version) {
+                                    matched = true;
+                                    break 'packages;
+                                }
+                            }
+                            None => continue,
+                        }
+                    }
+                }
+            }
+        }
+        if matched {
+            kept.insert(key.clone(), (*n, f.clone()));
+        }
+    }
+    if !answered || kept.is_empty() {
+        return formats;
+    }
+    kept
+}
+
+/// The text of `file` (relative to the root) at the tag, `None` when git cannot say.
+fn file_at_tag(root: &Path, tag: &str, file: &Path) -> Option<String> {
+    let rel = crate::workspace_fs::slash(file);
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .arg("show")
+        .arg(format!("refs/tags/{tag}:{rel}"))
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The format most tags follow among those `keep` accepts (on a tie, the first in text
