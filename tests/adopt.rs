@@ -614,3 +614,30 @@ fn a_lockstep_workspace_with_one_file_left_behind_stays_lockstep_and_the_drift_i
         r.stdout
     );
 }
+
+#[test]
+fn a_refusal_stays_short_however_many_packages_and_publishers() {
+    let d = common::fixture("adopt-drift");
+    let dir = d.path().join(".github/workflows");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..14 {
+        std::fs::write(
+            dir.join(format!("publish-{i}.yml")),
+            "on:\n  push:\n    tags: ['v*']\njobs:\n  up:\n    runs-on: ubuntu-latest\n    permissions:\n      id-token: write\n    steps:\n      - uses: actions/download-artifact@v4\n      - uses: pypa/gh-action-pypi-publish@release/v1\n",
+        )
+        .unwrap();
+    }
+    commit_and_tag(d.path(), "publishers", &[]);
+    let before = common::snapshot_tree(d.path());
+    let r = run(d.path(), &["init", "--yes"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let lines = r.stdout.lines().count();
+    assert!(lines <= 30, "{lines} lines:\n{}", r.stdout);
+    assert!(r.stdout.contains("... and 4 more"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(".github/workflows/publish-0.yml: job `up` (lines 5-11), on tags `v*`, pypa/gh-action-pypi-publish (Trusted Publishing)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(before, common::snapshot_tree(d.path()));
+}

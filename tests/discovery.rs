@@ -1235,14 +1235,17 @@ fn setup_py_shim_next_to_a_static_pyproject_is_never_read_as_the_version() {
 
 #[test]
 fn doctor_before_init_judges_as_init_would_and_never_hints_generate() {
-    // Packages at different versions: init would choose independent versioning, so
-    // doctor without a policy reports no lockstep disagreement.
+    // Two packages at 2.0.0 and one whose pyproject.toml says 2.1.0 while its own
+    // __version__ says 2.0.0: init keeps lockstep and names the drift, and doctor without
+    // a policy reports the same file as init would have it.
     let d = common::fixture("doctor-workspace-drift");
     let (findings, _) = cli_doctor(d.path());
-    assert!(
-        !findings.iter().any(|f| f.2.contains("lockstep")),
-        "{findings:?}"
-    );
+    let drift = |findings: &[(String, String, String)]| {
+        findings
+            .iter()
+            .any(|f| f.1 == "libs/core/pyproject.toml" && f.2.contains("(lockstep) is at 2.0.0"))
+    };
+    assert!(drift(&findings), "{findings:?}");
     let out = common::pyrel(d.path())
         .args(["doctor", "--offline"])
         .output()
@@ -1250,13 +1253,21 @@ fn doctor_before_init_judges_as_init_would_and_never_hints_generate() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("pyrel init"), "{text}");
     assert!(!text.contains("pyrel generate"), "{text}");
-    // With that policy written by init, the same repository has no version-sync error.
-    common::pyrel(d.path())
+    // init chooses the same: lockstep, the drift named.
+    let out = common::pyrel(d.path())
         .args(["init", "--yes"])
-        .assert()
-        .success();
+        .output()
+        .unwrap();
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{summary}");
+    assert!(
+        summary.contains("version drift: dashboard-core is 2.1.0 in libs/core/pyproject.toml"),
+        "{summary}"
+    );
     let policy = std::fs::read_to_string(d.path().join("pyproject.toml")).unwrap();
-    assert!(policy.contains("versioning = \"independent\""), "{policy}");
+    assert!(policy.contains("versioning = \"lockstep\""), "{policy}");
+    let (findings, _) = cli_doctor(d.path());
+    assert!(drift(&findings), "{findings:?}");
 }
 
 #[test]

@@ -241,7 +241,7 @@ fn refusal(waiting: &[&&Publisher], all: &[&Publisher], release_path: &Path) -> 
         if waiting.len() == 1 { "es" } else { "" },
         if waiting.len() == 1 { "it" } else { "them" }
     )];
-    for p in all {
+    for p in all.iter().take(10) {
         out.push(format!(
             "  {}: {}, on {}, {} ({})",
             slash(&p.path),
@@ -250,6 +250,9 @@ fn refusal(waiting: &[&&Publisher], all: &[&Publisher], release_path: &Path) -> 
             p.jobs.first().map(|j| j.how.as_str()).unwrap_or_default(),
             p.auth()
         ));
+    }
+    if all.len() > 10 {
+        out.push(format!("  ... and {} more", all.len() - 10));
     }
     out.push(format!(
         "pyrel would write its release workflow (build, test gate, upload, GitHub Release) at {}, replacing {} only if you name it.",
@@ -262,7 +265,7 @@ fn refusal(waiting: &[&&Publisher], all: &[&Publisher], release_path: &Path) -> 
         if waiting.len() == 1 { "it" } else { "the one you name" }
     ));
     out.push("To proceed, one of:".into());
-    for n in &names {
+    for n in names.iter().take(5) {
         out.push(format!(
             "  pyrel init --yes --replace {n}    (drops its jobs; pyrel's release workflow does them)"
         ));

@@ -47,14 +47,19 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         policy::apply_override(&mut policy, assignment)?;
     }
     policy::check_overrides(&policy)?;
-    summary(&project, &policy, &choices);
     if project.packages.is_empty() {
+        summary(&project, &policy, &choices);
         return Err(nothing_to_release(&project));
     }
     let interactive = !args.yes && !args.dry_run && std::io::stdin().is_terminal();
     let adoption = match super::adopt::decide(&project, &mut policy, &choices, args, interactive)? {
         Ok(a) => a,
         Err(lines) => {
+            outln!(
+                "pyrel found {} package{} to release.",
+                project.packages.len(),
+                if project.packages.len() == 1 { "" } else { "s" }
+            );
             let mut lines = lines.into_iter();
             outln!(
                 "{} {}",
@@ -68,6 +73,8 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             return Ok(Outcome::Failure);
         }
     };
+    // The summary after the decision about existing workflows: a refusal stays short.
+    summary(&project, &policy, &choices);
     for note in &adoption.notes {
         outln!("  {note}");
     }

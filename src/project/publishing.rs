@@ -443,6 +443,42 @@ mod tests {
     }
 
     #[test]
+    fn actions_that_upload() {
+        let root = Path::new("/nonexistent");
+        let step = |y: &str| step_uploads(root, &serde_yaml::from_str(y).unwrap(), 0);
+        assert_eq!(
+            step("uses: PyO3/maturin-action@v1\nwith:\n  command: upload\n  args: --skip-existing dist/*\n").as_deref(),
+            Some("maturin-action upload")
+        );
+        assert_eq!(
+            step("uses: PyO3/maturin-action@v1\nwith:\n  command: build\n"),
+            None
+        );
+        assert_eq!(
+            step("uses: jupyter-server/jupyter_releaser/.github/actions/publish-release@v2\n")
+                .as_deref(),
+            Some("jupyter-releaser publish-release")
+        );
+        assert_eq!(
+            step("uses: pypa/gh-action-pypi-publish@release/v1\n").as_deref(),
+            Some("pypa/gh-action-pypi-publish")
+        );
+        for cmd in [
+            "poetry publish --build",
+            "flit publish",
+            "hatch publish",
+            "pdm publish",
+            "maturin publish",
+            "uv publish",
+        ] {
+            assert!(step(&format!("run: {cmd}\n")).is_some(), "{cmd}");
+        }
+        assert_eq!(step("run: poetry build\n"), None);
+        // A path that leaves the repository is never read.
+        assert_eq!(step("uses: ./../outside\n"), None);
+    }
+
+    #[test]
     fn make_targets_and_job_lines() {
         let mk = "build:\n\tuv build\n\n# release\nrelease: build\n\t@twine upload dist/*\nclean:\n\trm -rf dist\n";
         assert!(make_recipe(mk, "release").contains("twine upload"));
