@@ -133,7 +133,11 @@ impl Status {
     /// unless `force` or `replace` names it.
     pub(crate) fn refused(&self, force: bool, replace: &[PathBuf]) -> Vec<&Entry> {
         self.blocked()
-            .filter(|e| !replace.iter().any(|r| slash(r) == slash(&e.file.path)))
+            .filter(|e| {
+                !replace
+                    .iter()
+                    .any(|r| slash(r).trim_start_matches("./") == slash(&e.file.path))
+            })
             .filter(|e| !force || protected(e))
             .collect()
     }

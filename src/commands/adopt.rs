@@ -62,7 +62,11 @@ pub(crate) fn decide(
     }
 
     // Every path the user named must be a workflow pyrel may replace.
-    let replace: Vec<String> = args.replace.iter().map(|r| slash(r)).collect();
+    let replace: Vec<String> = args
+        .replace
+        .iter()
+        .map(|r| slash(r).trim_start_matches("./").to_string())
+        .collect();
     let mut chosen: Option<&Publisher> = None;
     for r in &replace {
         if let Some(p) = others.iter().find(|p| slash(&p.path) == *r) {

@@ -951,10 +951,28 @@ pub(crate) fn release_job_gap(job: &serde_yaml::Value, compiled: bool) -> Option
         if let Some(run) = step.get("run").and_then(|r| r.as_str()) {
             let run = super::publishing::strip_shell_comments(run);
             for cmd in run.split(['\n', ';', '|']).flat_map(|l| l.split("&&")) {
-                let word = cmd
+                let words: Vec<&str> = cmd
                     .split_whitespace()
-                    .find(|w| !w.contains('='))
-                    .unwrap_or_default();
+                    .skip_while(|w| w.contains('='))
+                    .collect();
+                let mut word = words.first().copied().unwrap_or_default();
+                // A runner runs another program: that one is judged (`uv run mkdocs`).
+                let runner = word.rsplit('/').next().unwrap_or(word);
+                if matches!(runner, "uvx" | "pipx" | "uv" | "hatch" | "poetry" | "pdm") {
+                    let rest: Vec<&str> = words[1..]
+                        .iter()
+                        .copied()
+                        .filter(|w| !w.starts_with('-'))
+                        .collect();
+                    let run = match (runner, rest.first()) {
+                        ("uvx", Some(w)) => Some(*w),
+                        (_, Some(&"run")) => rest.get(1).copied(),
+                        _ => None,
+                    };
+                    if let Some(w) = run {
+                        word = w;
+                    }
+                }
                 let program = word.rsplit('/').next().unwrap_or(word);
                 if !program.is_empty()
                     && !RELEASE_PROGRAMS.contains(&program)
@@ -1303,6 +1321,34 @@ mod tests {
             serde_yaml::from_str("strategy:\n  matrix:\n    include:\n      - {py: '3.12'}\n")
                 .unwrap();
         assert_eq!(check_names("t", &only_include), ["t (3.12)"]);
+    }
+
+    #[test]
+    fn jobs_pyrel_release_workflow_does_or_not() {
+        let gap = |y: &str| release_job_gap(&serde_yaml::from_str(y).unwrap(), false);
+        assert_eq!(
+            gap("steps:\n  - uses: actions/checkout@v4\n  - run: python -m build && twine upload dist/*\n"),
+            None
+        );
+        assert_eq!(
+            gap("steps:\n  - run: uv run mkdocs gh-deploy\n").as_deref(),
+            Some("runs `mkdocs`")
+        );
+        assert_eq!(
+            gap("steps:\n  - uses: docker/build-push-action@v6\n").as_deref(),
+            Some("uses docker/build-push-action")
+        );
+        assert_eq!(
+            gap("steps:\n  - uses: pypa/cibuildwheel@v2\n").as_deref(),
+            Some("uses pypa/cibuildwheel")
+        );
+        assert_eq!(
+            release_job_gap(
+                &serde_yaml::from_str("steps:\n  - uses: pypa/cibuildwheel@v2\n").unwrap(),
+                true
+            ),
+            None
+        );
     }
 
     #[test]

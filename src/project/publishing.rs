@@ -121,10 +121,14 @@ fn job_uploads(root: &Path, job: &Value, depth: usize) -> Option<(String, Vec<St
         if depth >= MAX_DEPTH {
             return None;
         }
-        let (how, _) = inner
+        let (how, inner_secrets) = inner
             .values()
             .find_map(|j| job_uploads(root, j, depth + 1))?;
         let mut secrets = secrets_in(&yaml_text(job.get("secrets")));
+        // `secrets: inherit`: the called workflow reads the caller's secrets by name.
+        if job.get("secrets").and_then(Value::as_str) == Some("inherit") {
+            secrets.extend(inner_secrets);
+        }
         secrets.extend(secrets_in(&yaml_text(job.get("with"))));
         return Some((format!("reusable workflow {rel} ({how})"), secrets));
     }
