@@ -435,6 +435,42 @@ pub(crate) fn branch_protection_json(ctx: &Context) -> Result<String> {
     Ok(out)
 }
 
+/// Which workflow each required check comes from, as a JSON object: pyrel's test
+/// workflow when it writes one, else the repository's own workflow that reports it (one
+/// that runs on every commit first). Only plain repository paths enter.
+fn check_sources(
+    project: &Project,
+    policy: &Policy,
+    generate_tests: bool,
+    required: &[String],
+) -> String {
+    let mut map = serde_json::Map::new();
+    if generate_tests {
+        if let Some(path) = policy.files.test_workflow.as_deref() {
+            for name in required {
+                map.insert(name.clone(), crate::workspace_fs::slash(path).into());
+            }
+        }
+    } else {
+        let sources = crate::project::choices::check_sources(
+            project,
+            |rel| crate::project::choices::Workflow::read(&project.root, rel),
+            &policy.default_branch,
+        );
+        for name in required {
+            let mut of: Vec<_> = sources.iter().filter(|s| &s.name == name).collect();
+            of.sort_by_key(|s| s.unfit.is_some());
+            if let Some(s) = of.first() {
+                let path = crate::workspace_fs::slash(&s.workflow);
+                if crate::grammar::repo_path(&path).is_ok() {
+                    map.insert(name.clone(), path.into());
+                }
+            }
+        }
+    }
+    serde_json::Value::Object(map).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use crate::grammar::TagFormat;
@@ -474,40 +510,4 @@ mod tests {
             "libs/*-v[0-9]*"
         );
     }
-}
-
-/// Which workflow each required check comes from, as a JSON object: pyrel's test
-/// workflow when it writes one, else the repository's own workflow that reports it (one
-/// that runs on every commit first). Only plain repository paths enter.
-fn check_sources(
-    project: &Project,
-    policy: &Policy,
-    generate_tests: bool,
-    required: &[String],
-) -> String {
-    let mut map = serde_json::Map::new();
-    if generate_tests {
-        if let Some(path) = policy.files.test_workflow.as_deref() {
-            for name in required {
-                map.insert(name.clone(), crate::workspace_fs::slash(path).into());
-            }
-        }
-    } else {
-        let sources = crate::project::choices::check_sources(
-            project,
-            |rel| crate::project::choices::Workflow::read(&project.root, rel),
-            &policy.default_branch,
-        );
-        for name in required {
-            let mut of: Vec<_> = sources.iter().filter(|s| &s.name == name).collect();
-            of.sort_by_key(|s| s.unfit.is_some());
-            if let Some(s) = of.first() {
-                let path = crate::workspace_fs::slash(&s.workflow);
-                if crate::grammar::repo_path(&path).is_ok() {
-                    map.insert(name.clone(), path.into());
-                }
-            }
-        }
-    }
-    serde_json::Value::Object(map).to_string()
 }
