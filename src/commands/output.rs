@@ -237,7 +237,7 @@ pub(crate) fn print_refused_files(
 
 /// Whether a refusal shows its diffs: `--diff`, or `--verbose`.
 pub(crate) fn show_diffs(flag: bool) -> bool {
-    flag || crate::report::verbosity() == crate::report::Verbosity::Verbose
+    flag || crate::term::verbosity() == crate::term::Verbosity::Verbose
 }
 
 /// Prints every stale entry with its diff and every orphan; returns how many there were.
