@@ -150,7 +150,7 @@ fn the_gate_holds_only_unique_checks_that_run_on_every_commit_named_as_github_na
     // The release gate names the workflow each check is expected from when one never
     // reports.
     let release = std::fs::read_to_string(d.path().join(".github/workflows/release.yml")).unwrap();
-    let wf: serde_yaml::Value = serde_yaml::from_str(&release).unwrap();
+    let wf: serde_norway::Value = serde_norway::from_str(&release).unwrap();
     let env = &wf["jobs"]["tests"]["steps"][0]["env"];
     let sources: serde_json::Value =
         serde_json::from_str(env["CHECK_SOURCES"].as_str().unwrap()).unwrap();

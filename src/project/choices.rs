@@ -180,8 +180,8 @@ pub(crate) fn shared_trigger<'a>(a: &'a [Trigger], b: &[Trigger]) -> Option<&'a 
 
 /// The triggers of a workflow's `on:`. `workflow_call` runs are started by another
 /// workflow's job (whose own triggers count); `workflow_dispatch` runs by hand.
-pub(crate) fn triggers(doc: &serde_yaml::Value) -> Vec<Trigger> {
-    use serde_yaml::Value;
+pub(crate) fn triggers(doc: &serde_norway::Value) -> Vec<Trigger> {
+    use serde_norway::Value;
     let on = doc
         .get("on")
         .or_else(|| doc.as_mapping().and_then(|m| m.get(Value::Bool(true))));
@@ -694,14 +694,14 @@ pub(crate) fn publishers(
 #[derive(Debug)]
 pub(crate) struct Workflow {
     pub(crate) text: String,
-    pub(crate) doc: std::result::Result<serde_yaml::Value, serde_yaml::Error>,
+    pub(crate) doc: std::result::Result<serde_norway::Value, serde_norway::Error>,
 }
 
 impl Workflow {
     /// Reads and parses `rel` below `root`; `None` when it is missing or unreadable.
     pub(crate) fn read(root: &Path, rel: &Path) -> Option<Arc<Workflow>> {
         let text = crate::workspace_fs::read_text_opt(&root.join(rel)).ok()??;
-        let doc = serde_yaml::from_str(&text);
+        let doc = serde_norway::from_str(&text);
         Some(Arc::new(Workflow { text, doc }))
     }
 
@@ -795,7 +795,7 @@ fn workflows(
         let text = &parsed.text;
         let ours = parsed.generated();
         let jobs = super::publishing::publish_jobs(&project.root, text, doc);
-        let all_jobs: Vec<(String, &serde_yaml::Value)> = doc
+        let all_jobs: Vec<(String, &serde_norway::Value)> = doc
             .get("jobs")
             .and_then(|j| j.as_mapping())
             .map(|m| {
@@ -833,8 +833,9 @@ fn workflows(
         }
         let runs = every_commit(doc, branch);
         for (id, job) in &all_jobs {
-            let steps = serde_yaml::to_string(job.get("steps").unwrap_or(&serde_yaml::Value::Null))
-                .unwrap_or_default();
+            let steps =
+                serde_norway::to_string(job.get("steps").unwrap_or(&serde_norway::Value::Null))
+                    .unwrap_or_default();
             let tests = TEST_MARKERS.iter().any(|m| steps.contains(m));
             let unfit = runs.clone().err().or_else(|| {
                 conditional(doc, id).map(|j| {
@@ -934,7 +935,7 @@ const RELEASE_PROGRAMS: &[&str] = &[
 
 /// What in a job of a release workflow pyrel's release workflow does not do (a docker
 /// image, a docs deploy, compiled wheels of a pure project), `None` when it does all.
-pub(crate) fn release_job_gap(job: &serde_yaml::Value, compiled: bool) -> Option<String> {
+pub(crate) fn release_job_gap(job: &serde_norway::Value, compiled: bool) -> Option<String> {
     if let Some(uses) = job.get("uses").and_then(|u| u.as_str()) {
         return Some(format!("calls {uses}"));
     }
@@ -1005,8 +1006,8 @@ pub(crate) fn release_job_gap(job: &serde_yaml::Value, compiled: bool) -> Option
 
 /// Whether a workflow runs on every push to `branch` or every pull request to it; the
 /// reason when it does not (empty `branch`: any branch counts).
-fn every_commit(doc: &serde_yaml::Value, branch: &str) -> std::result::Result<(), String> {
-    use serde_yaml::Value;
+fn every_commit(doc: &serde_norway::Value, branch: &str) -> std::result::Result<(), String> {
+    use serde_norway::Value;
     let on = doc
         .get("on")
         .or_else(|| doc.as_mapping().and_then(|m| m.get(Value::Bool(true))));
@@ -1054,14 +1055,14 @@ fn every_commit(doc: &serde_yaml::Value, branch: &str) -> std::result::Result<()
 
 /// Whether a `branches` / `branches-ignore` filter lets `branch` through.
 fn branch_filter_admits(
-    branches: Option<&serde_yaml::Value>,
-    ignore: Option<&serde_yaml::Value>,
+    branches: Option<&serde_norway::Value>,
+    ignore: Option<&serde_norway::Value>,
     branch: &str,
 ) -> bool {
-    let list = |v: &serde_yaml::Value| -> Vec<String> {
+    let list = |v: &serde_norway::Value| -> Vec<String> {
         match v {
-            serde_yaml::Value::String(s) => vec![s.clone()],
-            serde_yaml::Value::Sequence(s) => s
+            serde_norway::Value::String(s) => vec![s.clone()],
+            serde_norway::Value::Sequence(s) => s
                 .iter()
                 .filter_map(|x| x.as_str().map(String::from))
                 .collect(),
@@ -1112,7 +1113,7 @@ fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 /// The job (this one, or one it needs, transitively) whose `if:` can skip it.
-fn conditional(doc: &serde_yaml::Value, id: &str) -> Option<String> {
+fn conditional(doc: &serde_norway::Value, id: &str) -> Option<String> {
     let jobs = doc.get("jobs")?.as_mapping()?;
     let mut todo = vec![id.to_string()];
     let mut seen = std::collections::HashSet::new();
@@ -1127,8 +1128,8 @@ fn conditional(doc: &serde_yaml::Value, id: &str) -> Option<String> {
             return Some(j);
         }
         match job.get("needs") {
-            Some(serde_yaml::Value::String(n)) => todo.push(n.clone()),
-            Some(serde_yaml::Value::Sequence(s)) => {
+            Some(serde_norway::Value::String(n)) => todo.push(n.clone()),
+            Some(serde_norway::Value::Sequence(s)) => {
                 todo.extend(s.iter().filter_map(|n| n.as_str().map(String::from)))
             }
             _ => {}
@@ -1142,7 +1143,7 @@ fn conditional(doc: &serde_yaml::Value, id: &str) -> Option<String> {
 /// Combinations as GitHub builds them: the product of the keys, minus `exclude`, then
 /// each `include` entry added to every combination whose original values it does not
 /// overwrite (or appended as a combination of its own).
-fn check_names(id: &str, job: &serde_yaml::Value) -> Vec<String> {
+fn check_names(id: &str, job: &serde_norway::Value) -> Vec<String> {
     let name = job.get("name").and_then(|n| n.as_str()).unwrap_or(id);
     let matrix = job
         .get("strategy")
@@ -1152,7 +1153,7 @@ fn check_names(id: &str, job: &serde_yaml::Value) -> Vec<String> {
         return vec![name.to_string()];
     };
     type Combo = Vec<(String, String)>;
-    let entries = |v: &serde_yaml::Value| -> Option<Vec<Combo>> {
+    let entries = |v: &serde_norway::Value| -> Option<Vec<Combo>> {
         v.as_sequence()?
             .iter()
             .map(|e| {
@@ -1260,13 +1261,13 @@ fn check_names(id: &str, job: &serde_yaml::Value) -> Vec<String> {
     out
 }
 
-fn scalar(v: &serde_yaml::Value) -> Option<String> {
+fn scalar(v: &serde_norway::Value) -> Option<String> {
     match v {
-        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_norway::Value::String(s) => Some(s.clone()),
         // GitHub shows a number as YAML wrote it: `3.10` stays `3.10` only as a string;
         // a bare 3.10 is the number 3.1.
-        serde_yaml::Value::Number(n) => Some(n.to_string()),
-        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_norway::Value::Number(n) => Some(n.to_string()),
+        serde_norway::Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
@@ -1277,7 +1278,7 @@ mod tests {
 
     #[test]
     fn workflow_triggers() {
-        let t = |y: &str| triggers(&serde_yaml::from_str(y).unwrap());
+        let t = |y: &str| triggers(&serde_norway::from_str(y).unwrap());
         use Trigger::*;
         assert_eq!(
             t("on: [push, workflow_dispatch]"),
@@ -1304,7 +1305,7 @@ mod tests {
 
     #[test]
     fn matrix_include_exclude_as_github_expands_them() {
-        let job: serde_yaml::Value = serde_yaml::from_str(
+        let job: serde_norway::Value = serde_norway::from_str(
             "strategy:\n  matrix:\n    py: ['3.11', '3.12']\n    os: [a, b]\n    exclude:\n      - {py: '3.11', os: b}\n    include:\n      - {py: '3.12', os: a, extra: x}\n      - {py: '3.13', os: a}\n",
         )
         .unwrap();
@@ -1317,15 +1318,15 @@ mod tests {
                 "t (3.13, a)"
             ]
         );
-        let only_include: serde_yaml::Value =
-            serde_yaml::from_str("strategy:\n  matrix:\n    include:\n      - {py: '3.12'}\n")
+        let only_include: serde_norway::Value =
+            serde_norway::from_str("strategy:\n  matrix:\n    include:\n      - {py: '3.12'}\n")
                 .unwrap();
         assert_eq!(check_names("t", &only_include), ["t (3.12)"]);
     }
 
     #[test]
     fn jobs_pyrel_release_workflow_does_or_not() {
-        let gap = |y: &str| release_job_gap(&serde_yaml::from_str(y).unwrap(), false);
+        let gap = |y: &str| release_job_gap(&serde_norway::from_str(y).unwrap(), false);
         assert_eq!(
             gap("steps:\n  - uses: actions/checkout@v4\n  - run: python -m build && twine upload dist/*\n"),
             None
@@ -1344,7 +1345,7 @@ mod tests {
         );
         assert_eq!(
             release_job_gap(
-                &serde_yaml::from_str("steps:\n  - uses: pypa/cibuildwheel@v2\n").unwrap(),
+                &serde_norway::from_str("steps:\n  - uses: pypa/cibuildwheel@v2\n").unwrap(),
                 true
             ),
             None
@@ -1353,7 +1354,7 @@ mod tests {
 
     #[test]
     fn branch_filters_and_globs() {
-        let on = |y: &str| every_commit(&serde_yaml::from_str(y).unwrap(), "main");
+        let on = |y: &str| every_commit(&serde_norway::from_str(y).unwrap(), "main");
         assert!(on("on: [push]").is_ok());
         assert!(on("on:\n  push:\n    branches: ['release/**']\n").is_err());
         assert!(on("on:\n  push:\n    branches: ['**', '!main']\n").is_err());
@@ -1378,7 +1379,7 @@ mod tests {
 
     #[test]
     fn matrix_names() {
-        let job: serde_yaml::Value = serde_yaml::from_str(
+        let job: serde_norway::Value = serde_norway::from_str(
             "name: Test Suite\nstrategy:\n  matrix:\n    python-version: ['3.9', '3.10']\n",
         )
         .unwrap();
@@ -1386,7 +1387,7 @@ mod tests {
             check_names("test", &job),
             ["Test Suite (3.9)", "Test Suite (3.10)"]
         );
-        let job: serde_yaml::Value = serde_yaml::from_str(
+        let job: serde_norway::Value = serde_norway::from_str(
             "name: py ${{ matrix.py }}\nstrategy:\n  matrix:\n    py: [3.11]\n",
         )
         .unwrap();

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 /// Commands that upload distributions to PyPI, as they appear in a shell line.
 const UPLOAD_COMMANDS: &[&str] = &[
@@ -116,7 +116,7 @@ fn job_uploads(root: &Path, job: &Value, depth: usize) -> Option<(String, Vec<St
     if let Some(uses) = job.get("uses").and_then(Value::as_str) {
         let rel = local_path(uses)?;
         let text = read(root, rel)?;
-        let doc: Value = serde_yaml::from_str(&text).ok()?;
+        let doc: Value = serde_norway::from_str(&text).ok()?;
         let inner = doc.get("jobs")?.as_mapping()?;
         if depth >= MAX_DEPTH {
             return None;
@@ -186,7 +186,7 @@ fn step_uploads(root: &Path, step: &Value, depth: usize) -> Option<String> {
         let dir = rel.trim_end_matches('/');
         let text = read(root, &format!("{dir}/action.yml"))
             .or_else(|| read(root, &format!("{dir}/action.yaml")))?;
-        let doc: Value = serde_yaml::from_str(&text).ok()?;
+        let doc: Value = serde_norway::from_str(&text).ok()?;
         let steps = doc.get("runs")?.get("steps")?.as_sequence()?;
         let how = steps
             .iter()
@@ -347,7 +347,7 @@ fn read(root: &Path, rel: &str) -> Option<String> {
 }
 
 fn yaml_text(v: Option<&Value>) -> String {
-    v.and_then(|v| serde_yaml::to_string(v).ok())
+    v.and_then(|v| serde_norway::to_string(v).ok())
         .unwrap_or_default()
 }
 
@@ -449,7 +449,7 @@ mod tests {
     #[test]
     fn actions_that_upload() {
         let root = Path::new("/nonexistent");
-        let step = |y: &str| step_uploads(root, &serde_yaml::from_str(y).unwrap(), 0);
+        let step = |y: &str| step_uploads(root, &serde_norway::from_str(y).unwrap(), 0);
         assert_eq!(
             step("uses: PyO3/maturin-action@v1\nwith:\n  command: upload\n  args: --skip-existing dist/*\n").as_deref(),
             Some("maturin-action upload")
