@@ -302,9 +302,19 @@ pub(crate) struct InitArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) set: Vec<String>,
 
-    /// Overwrite existing files pyrel did not write.
+    /// Overwrite managed files edited by hand, and files pyrel did not write other than
+    /// workflows (a workflow pyrel did not write is replaced only when named by --replace).
     #[arg(long)]
     pub(crate) force: bool,
+
+    /// Let pyrel's release workflow replace this existing workflow (a release workflow
+    /// that publishes; never one that runs CI). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) replace: Vec<std::path::PathBuf>,
+
+    /// With a refusal, show the diff of each file pyrel would have written.
+    #[arg(long)]
+    pub(crate) diff: bool,
 
     /// Show what would be written; write nothing.
     #[arg(long)]
@@ -322,9 +332,19 @@ pub(crate) struct GenerateArgs {
     #[arg(long)]
     pub(crate) dry_run: bool,
 
-    /// Overwrite managed files that were edited by hand.
+    /// Overwrite managed files that were edited by hand (a workflow pyrel did not write
+    /// only when named by --replace).
     #[arg(long)]
     pub(crate) force: bool,
+
+    /// Let pyrel write its managed workflow over this existing workflow it did not
+    /// write. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) replace: Vec<std::path::PathBuf>,
+
+    /// With a refusal, show the diff of each file pyrel would have written.
+    #[arg(long)]
+    pub(crate) diff: bool,
 
     /// Output format: `json` (schema pyrel-generate/1, docs/generate-schema.json) needs
     /// --check or --dry-run and lists every stale file with its diff.

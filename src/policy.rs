@@ -167,6 +167,10 @@ pub struct Policy {
     pub(crate) reviewers: Vec<String>,
     /// Doctor checks turned off for this repository, each with the reason why.
     pub(crate) doctor_ignore: Vec<DoctorIgnore>,
+    /// Workflows that upload to PyPI on purpose beside pyrel's release workflow (a
+    /// nightly index, a second channel): doctor does not report them as a second
+    /// publisher. Repository paths.
+    pub(crate) other_publishers: Vec<String>,
     /// Environment variables of the generated test job (see `crate::render::overrides`).
     pub(crate) test_env: std::collections::BTreeMap<String, String>,
     /// Service containers of the generated test job.
@@ -208,6 +212,7 @@ impl Default for Policy {
             testpypi_token_secret: "TEST_PYPI_API_TOKEN".into(),
             reviewers: Vec::new(),
             doctor_ignore: Vec::new(),
+            other_publishers: Vec::new(),
             test_env: Default::default(),
             test_services: Default::default(),
             action_pins: Default::default(),
@@ -457,6 +462,19 @@ const KEYS: &[KeySpec] = &[
             Ok(())
         },
         show: |p| Some(string_array(&p.reviewers)),
+    },
+    KeySpec {
+        key: "other-publishers",
+        comment: "Workflows that upload to PyPI on purpose beside pyrel's release workflow (a nightly index), e.g. [\".github/workflows/nightly.yml\"].",
+        apply: |p, v| {
+            let list = string_list(v)?;
+            for s in &list {
+                grammar::repo_path(s)?;
+            }
+            p.other_publishers = list;
+            Ok(())
+        },
+        show: |p| Some(string_array(&p.other_publishers)),
     },
     KeySpec {
         key: "doctor-ignore",
@@ -1163,7 +1181,7 @@ pub(crate) fn proposed(project: &Project) -> (Policy, choices::Choices) {
         }
     }
     let today = jiff::Zoned::now().date().to_string();
-    let c = choices::choose(project, &today);
+    let c = choices::choose(project, &today, &policy.default_branch);
     if let Some(versions) = &c.python_versions {
         policy.python_versions = versions.clone();
     }

@@ -8,6 +8,7 @@
 mod common;
 mod fake;
 
+mod adopt;
 mod bump;
 mod cli_text;
 mod discovery;

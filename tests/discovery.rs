@@ -1243,14 +1243,17 @@ fn setup_py_shim_next_to_a_static_pyproject_is_never_read_as_the_version() {
 
 #[test]
 fn doctor_before_init_judges_as_init_would_and_never_hints_generate() {
-    // Packages at different versions: init would choose independent versioning, so
-    // doctor without a policy reports no lockstep disagreement.
+    // Two packages at 2.0.0 and one whose pyproject.toml says 2.1.0 while its own
+    // __version__ says 2.0.0: init keeps lockstep and names the drift, and doctor without
+    // a policy reports the same file as init would have it.
     let d = common::fixture("doctor-workspace-drift");
     let (findings, _) = cli_doctor(d.path());
-    assert!(
-        !findings.iter().any(|f| f.2.contains("lockstep")),
-        "{findings:?}"
-    );
+    let drift = |findings: &[(String, String, String)]| {
+        findings
+            .iter()
+            .any(|f| f.1 == "libs/core/pyproject.toml" && f.2.contains("(lockstep) is at 2.0.0"))
+    };
+    assert!(drift(&findings), "{findings:?}");
     let out = common::pyrel(d.path())
         .args(["doctor", "--offline"])
         .output()
@@ -1258,13 +1261,21 @@ fn doctor_before_init_judges_as_init_would_and_never_hints_generate() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("pyrel init"), "{text}");
     assert!(!text.contains("pyrel generate"), "{text}");
-    // With that policy written by init, the same repository has no version-sync error.
-    common::pyrel(d.path())
+    // init chooses the same: lockstep, the drift named.
+    let out = common::pyrel(d.path())
         .args(["init", "--yes"])
-        .assert()
-        .success();
+        .output()
+        .unwrap();
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{summary}");
+    assert!(
+        summary.contains("version drift: dashboard-core is 2.1.0 in libs/core/pyproject.toml"),
+        "{summary}"
+    );
     let policy = std::fs::read_to_string(d.path().join("pyproject.toml")).unwrap();
-    assert!(policy.contains("versioning = \"independent\""), "{policy}");
+    assert!(policy.contains("versioning = \"lockstep\""), "{policy}");
+    let (findings, _) = cli_doctor(d.path());
+    assert!(drift(&findings), "{findings:?}");
 }
 
 #[test]
@@ -1346,10 +1357,15 @@ fn committed_fixture(name: &str) -> tempfile::TempDir {
 }
 
 #[test]
-fn init_gates_on_existing_test_checks_and_takes_over_a_committed_publisher() {
+fn init_gates_on_existing_test_checks_and_replaces_a_named_publisher() {
     let d = committed_fixture("real-test-suite");
     let out = common::pyrel(d.path())
-        .args(["init", "--yes"])
+        .args([
+            "init",
+            "--yes",
+            "--replace",
+            ".github/workflows/publish.yml",
+        ])
         .output()
         .unwrap();
     assert!(
@@ -1372,7 +1388,7 @@ fn init_gates_on_existing_test_checks_and_takes_over_a_committed_publisher() {
     );
     // Replaced at its path, said plainly; the token secret it used is named.
     assert!(
-        summary.contains(".github/workflows/publish.yml already publishes to PyPI: pyrel's release workflow takes it over"),
+        summary.contains(".github/workflows/publish.yml already publishes to PyPI: pyrel's release workflow replaces it at that path"),
         "{summary}"
     );
     assert!(summary.contains("PYPI_API_TOKEN"), "{summary}");
@@ -1397,7 +1413,7 @@ fn init_gates_on_existing_test_checks_and_takes_over_a_committed_publisher() {
 }
 
 #[test]
-fn init_refuses_to_join_a_modified_publisher_and_names_the_ways_out() {
+fn init_refuses_to_join_a_publisher_and_names_the_ways_out() {
     let d = committed_fixture("real-test-suite");
     let wf = d.path().join(".github/workflows/publish.yml");
     let text = std::fs::read_to_string(&wf).unwrap();
@@ -1414,7 +1430,8 @@ fn init_refuses_to_join_a_modified_publisher_and_names_the_ways_out() {
         "{text}"
     );
     assert!(
-        text.contains("commit it unmodified") && text.contains("remove the publish step"),
+        text.contains("pyrel init --yes --replace .github/workflows/publish.yml")
+            && text.contains("remove the upload from .github/workflows/publish.yml"),
         "{text}"
     );
     assert_eq!(before, common::snapshot_tree(d.path()), "nothing written");
@@ -1542,12 +1559,22 @@ fn doctor_names_both_files_when_two_workflows_publish() {
     assert_eq!(two.len(), 1, "{findings:?}");
     assert_eq!(
         two[0].2,
-        "2 workflows publish to PyPI: .github/workflows/release.yml and .github/workflows/upload.yml, both on tags `v*`"
+        format!(
+            "2 workflows publish to PyPI: .github/workflows/release.yml ({}) and .github/workflows/upload.yml (job `up` (lines 6-9), on tags `v*`)",
+            // pyrel's own upload jobs, named with their lines like the other's.
+            two[0]
+                .2
+                .split_once(".github/workflows/release.yml (")
+                .and_then(|(_, rest)| rest.split_once(") and "))
+                .map(|(jobs, _)| jobs)
+                .filter(|jobs| jobs.starts_with("job `publish-"))
+                .unwrap_or("pyrel's jobs not named")
+        )
     );
 }
 
 #[test]
-fn publishers_on_other_events_than_the_release_tags_are_not_two_publishers() {
+fn publishers_on_other_events_are_named_and_reported_unless_acknowledged() {
     let d = common::fixture("single-src");
     let wf = |name: &str, on: &str| {
         let dir = d.path().join(".github/workflows");
@@ -1558,38 +1585,65 @@ fn publishers_on_other_events_than_the_release_tags_are_not_two_publishers() {
         )
         .unwrap();
     };
-    // A manual upload and a nightly one never run on a release tag.
+    // A manual upload and a nightly one can upload what a release tag does.
     wf("manual.yml", "  workflow_dispatch:\n");
     wf("nightly.yml", "  schedule:\n    - cron: '0 3 * * *'\n");
     common::git(d.path(), &["add", "-A"]);
     common::git(d.path(), &["commit", "-qm", "publishers"]);
+    // The manual one is a pure release workflow: replaced only when named, or kept when
+    // acknowledged. The nightly one runs on a schedule (CI): kept, its job named.
     let out = common::pyrel(d.path())
         .args(["init", "--yes"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("refused: .github/workflows/manual.yml already publishes to PyPI"),
+        "{stdout}"
+    );
+    let out = common::pyrel(d.path())
+        .args([
+            "init",
+            "--yes",
+            "--set",
+            "other-publishers=[\".github/workflows/manual.yml\"]",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(
-        stdout.contains(".github/workflows/manual.yml also publishes to PyPI, on other events"),
+        stdout.contains(
+            ".github/workflows/manual.yml also publishes to PyPI, acknowledged in other-publishers"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("remove job `up` (lines 6-9) from .github/workflows/nightly.yml"),
         "{stdout}"
     );
     assert!(d.path().join(".github/workflows/release.yml").is_file());
+    let (findings, code) = cli_doctor(d.path());
+    assert_eq!(code, 1);
+    let named: Vec<_> = findings
+        .iter()
+        .filter(|f| f.2.contains("publish to PyPI"))
+        .collect();
+    assert_eq!(named.len(), 1, "{findings:?}");
+    assert!(
+        named[0]
+            .2
+            .contains(".github/workflows/nightly.yml (job `up` (lines 6-9), on a schedule)"),
+        "{findings:?}"
+    );
+    std::fs::remove_file(d.path().join(".github/workflows/nightly.yml")).unwrap();
     let (findings, _) = cli_doctor(d.path());
     assert!(
         !findings.iter().any(|f| f.2.contains("publish to PyPI")),
         "{findings:?}"
     );
-    // A second nightly uploader shares the schedule with the first: named.
-    wf("nightly-2.yml", "  schedule:\n    - cron: '0 4 * * *'\n");
-    let (findings, code) = cli_doctor(d.path());
-    assert_eq!(code, 1);
-    assert!(
-        findings.iter().any(|f| f.2
-            == "2 workflows publish to PyPI: .github/workflows/nightly-2.yml and .github/workflows/nightly.yml, both on a schedule"),
-        "{findings:?}"
-    );
     // Tags of another package (`docs-v*`) do not overlap `v*`; a GitHub release does.
-    std::fs::remove_file(d.path().join(".github/workflows/nightly-2.yml")).unwrap();
     wf("docs.yml", "  push:\n    tags: ['docs-v*']\n");
     let (findings, _) = cli_doctor(d.path());
     assert!(
@@ -1599,9 +1653,11 @@ fn publishers_on_other_events_than_the_release_tags_are_not_two_publishers() {
     wf("on-release.yml", "  release:\n    types: [published]\n");
     let (findings, _) = cli_doctor(d.path());
     assert!(
-        findings.iter().any(|f| f.2.contains("on-release.yml")
-            && f.2.contains("release.yml")
-            && f.2.contains("both on")),
+        findings.iter().any(|f| f
+            .2
+            .contains("and .github/workflows/on-release.yml (job `up`")
+            && f.2
+                .contains("2 workflows publish to PyPI: .github/workflows/release.yml")),
         "{findings:?}"
     );
 }
@@ -2163,7 +2219,7 @@ fn a_poetry_root_in_non_package_mode_is_not_released() {
 }
 
 #[test]
-fn a_committed_publisher_at_pyrels_own_workflow_path_is_taken_over_and_a_modified_one_refused() {
+fn a_publisher_at_pyrels_own_workflow_path_is_replaced_only_when_named() {
     // The most common name of a publishing workflow is pyrel's own default path.
     let d = committed_fixture("real-test-suite");
     common::git(
@@ -2176,34 +2232,35 @@ fn a_committed_publisher_at_pyrels_own_workflow_path_is_taken_over_and_a_modifie
     );
     common::git(d.path(), &["commit", "-qm", "rename"]);
     let wf = d.path().join(".github/workflows/release.yml");
-    let original = std::fs::read_to_string(&wf).unwrap();
 
-    // Modified: refused as a second publisher would be, nothing written.
-    std::fs::write(&wf, original.replace("Publish", "Publish to PyPI")).unwrap();
-    let before = common::snapshot_tree(d.path());
-    let out = common::pyrel(d.path())
-        .args(["init", "--yes"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(
-        text.contains(".github/workflows/release.yml already publishes to PyPI")
-            && text.contains("commit it unmodified"),
-        "{text}"
-    );
-    assert_eq!(before, common::snapshot_tree(d.path()), "nothing written");
+    // --yes (committed or not, with --force or not) is no consent: refused, nothing written.
+    for args in [&["init", "--yes"][..], &["init", "--yes", "--force"][..]] {
+        let before = common::snapshot_tree(d.path());
+        let out = common::pyrel(d.path()).args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(
+            text.contains(".github/workflows/release.yml already publishes to PyPI")
+                && text.contains("--replace .github/workflows/release.yml"),
+            "{text}"
+        );
+        assert_eq!(before, common::snapshot_tree(d.path()), "nothing written");
+    }
 
-    // Committed and unmodified: taken over at its path, without --force.
-    std::fs::write(&wf, &original).unwrap();
+    // Named: replaced at its path.
     let out = common::pyrel(d.path())
-        .args(["init", "--yes"])
+        .args([
+            "init",
+            "--yes",
+            "--replace",
+            ".github/workflows/release.yml",
+        ])
         .output()
         .unwrap();
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{summary}");
     assert!(
-        summary.contains(".github/workflows/release.yml already publishes to PyPI: pyrel's release workflow takes it over"),
+        summary.contains(".github/workflows/release.yml already publishes to PyPI: pyrel's release workflow replaces it at that path"),
         "{summary}"
     );
     let release = std::fs::read_to_string(&wf).unwrap();

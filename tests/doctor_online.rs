@@ -431,3 +431,32 @@ fn offline_makes_no_request() {
     assert_eq!(statuses(&report), all("skip"));
     assert!(github.requests().is_empty() && index.requests().is_empty());
 }
+
+#[test]
+fn a_live_required_check_from_a_path_filtered_job_is_reported() {
+    let dir = repo(&[]);
+    let ci = dir.path().join(".github/workflows/ci.yml");
+    let body = |filter: &str| {
+        format!(
+            "name: ci\non:\n  push:\n    branches: [main]\n{filter}  pull_request:\n{filter}jobs:\n  {}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
+            gh::REQUIRED_CHECK
+        )
+    };
+    let (github, index) = (gh::all_good().start(), pypi_fine());
+    std::fs::write(&ci, body("")).unwrap();
+    let (report, _) = doctor(dir.path(), Some(&github), &index, &[]);
+    assert!(
+        messages(&report, "branch-protection", "error").is_empty(),
+        "{report}"
+    );
+    std::fs::write(&ci, body("    paths: [\"src/**\"]\n")).unwrap();
+    let (report, code) = doctor(dir.path(), Some(&github), &index, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        messages(&report, "branch-protection", "error"),
+        [format!(
+            "`{BRANCH}` requires the status check `{c}`, but job `{c}` of .github/workflows/ci.yml may never report on a commit of the default branch: its `push` trigger has a paths filter: it does not run when other files change",
+            c = gh::REQUIRED_CHECK
+        )]
+    );
+}

@@ -5,6 +5,7 @@
 mod common;
 mod fake;
 
+mod adopt_tools;
 mod bench_speed;
 mod changelog_keepachangelog;
 mod dist;

@@ -48,7 +48,10 @@ fn fixtures() -> Vec<String> {
         // Layout fixtures only: doctor-* are already initialised with planted problems;
         // real-* reproduce real repositories (existing publishers, uncommitted on purpose)
         // and tests/discovery.rs runs `init --yes` + `generate --check` on each.
-        .filter(|n| !n.starts_with("doctor-") && !n.starts_with("real-"))
+        // adopt-* hold workflows of their own (CI that publishes, composite actions): tests/adopt.rs.
+        .filter(|n| {
+            !n.starts_with("doctor-") && !n.starts_with("real-") && !n.starts_with("adopt-")
+        })
         .collect();
     names.sort();
     assert!(names.len() >= 9, "{names:?}");

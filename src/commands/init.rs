@@ -6,7 +6,7 @@ use std::path::Path;
 use console::Style;
 
 use super::generate::report_applied;
-use super::output::{print_diff, print_refused_files, state_word};
+use super::output::{print_diff, print_refused_files, show_diffs, state_word};
 use super::Outcome;
 use crate::cli::InitArgs;
 use crate::error::{Error, Result};
@@ -47,28 +47,39 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         policy::apply_override(&mut policy, assignment)?;
     }
     policy::check_overrides(&policy)?;
-    summary(&project, &policy, &choices);
     if project.packages.is_empty() {
+        summary(&project, &policy, &choices);
         return Err(nothing_to_release(&project));
     }
-    let takeover = match existing_publisher(&project, &mut policy, &choices) {
-        Ok(t) => t,
-        Err(message) => {
+    let interactive = !args.yes && !args.dry_run && std::io::stdin().is_terminal();
+    let adoption = match super::adopt::decide(&project, &mut policy, &choices, args, interactive)? {
+        Ok(a) => a,
+        Err(lines) => {
             outln!(
-                "{} {message}",
-                Style::new().red().bold().apply_to("refused:")
+                "pyrel found {} package{} to release.",
+                project.packages.len(),
+                if project.packages.len() == 1 { "" } else { "s" }
             );
+            let mut lines = lines.into_iter();
+            outln!(
+                "{} {}",
+                Style::new().red().bold().apply_to("refused:"),
+                lines.next().unwrap_or_default()
+            );
+            for l in lines {
+                outln!("{l}");
+            }
             outln!("Nothing was written.");
             return Ok(Outcome::Failure);
         }
     };
-    if let Some(path) = &takeover {
-        outln!(
-            "  {} already publishes to PyPI: pyrel's release workflow takes it over and replaces it at that path",
-            slash(path)
-        );
+    // The summary after the decision about existing workflows: a refusal stays short.
+    summary(&project, &policy, &choices);
+    for note in &adoption.notes {
+        outln!("  {note}");
     }
-    if !args.yes && !args.dry_run && std::io::stdin().is_terminal() {
+    migration(&policy, &choices, &adoption.replace);
+    if interactive {
         ask(&mut policy)?;
     }
 
@@ -119,25 +130,41 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let plan = render::plan(&project, &reread)?;
     let status = sync::status(&project.root, &plan)?;
 
-    let blocked: Vec<_> = status
-        .blocked()
-        .filter(|e| Some(&e.file.path) != takeover.as_ref())
-        .collect();
-    let force = args.force || takeover.is_some();
-    if !blocked.is_empty() && !args.force {
+    let refused = status.refused(args.force, &adoption.replace);
+    if !refused.is_empty() {
+        let diff = show_diffs(args.diff);
+        let protected: Vec<String> = refused
+            .iter()
+            .filter(|e| sync::protected(e))
+            .map(|e| slash(&e.file.path))
+            .collect();
+        let mut closing = String::from("Nothing was written.");
+        if !protected.is_empty() {
+            closing.push_str(&format!(
+                " pyrel replaces a workflow it did not write only when you name it: `pyrel init --yes --replace {}`, or point the policy elsewhere with --set files.KEY=PATH.",
+                protected.join(" --replace ")
+            ));
+        }
+        if protected.len() < refused.len() {
+            closing.push_str(
+                " Re-run with --force to replace the other files (keep a copy first), or point the policy elsewhere with --set files.KEY=PATH.",
+            );
+        }
+        if !diff {
+            closing.push_str(" `--diff` shows what pyrel would write.");
+        }
         print_refused_files(
-            &blocked,
+            &refused,
             |e| {
                 format!(
-                    "{} exists and was {}; pyrel would replace it with:",
+                    "{} exists and was {}; pyrel would replace it{}",
                     e.file.path.display(),
-                    state_word(e.state)
+                    state_word(e.state),
+                    if diff { " with:" } else { "" }
                 )
             },
-            &format!(
-                "Nothing was written. Re-run with --force to replace {} (keep a copy first), or point the policy elsewhere with --set files.KEY=PATH.",
-                if blocked.len() == 1 { "it" } else { "them" }
-            ),
+            &closing,
+            diff,
         );
         return Ok(Outcome::Failure);
     }
@@ -173,7 +200,8 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let applied = sync::apply(
         &project.root,
         &status,
-        force,
+        args.force,
+        &adoption.replace,
         Some((&policy_path, &policy_text)),
     )?;
     report_applied(&applied);
@@ -257,6 +285,12 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
             pr.message
         );
     }
+    for (name, file, v, shared) in &c.drift {
+        outln!(
+            "  version drift: {name} is {v} in {}, but its other version sources and the other packages say {shared}: lockstep kept, `pyrel doctor` reports the file until it says {shared}",
+            slash(file)
+        );
+    }
     outln!(
         "  python versions tested: {}",
         policy.python_versions.join(", ")
@@ -266,63 +300,108 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
             "  tests: your existing workflows ({}), no second test workflow",
             policy.required_checks.join(", ")
         );
+    } else if !c.unfit_checks.is_empty() {
+        outln!(
+            "  tests: no existing test check runs on every commit of `{}`, so the release could never pass its gate on them: pyrel writes its test workflow",
+            policy.default_branch
+        );
     }
-    for p in &c.publishers {
-        if !p.secrets.is_empty() {
-            outln!(
-                "  {} publishes with token secrets ({}); pyrel recommends Trusted Publishing, RELEASING.md explains the switch",
-                slash(&p.path),
-                p.secrets.join(", ")
-            );
-        }
+    // Each test job left out of the gate once, with why (a handful, then a count).
+    let mut seen = std::collections::HashSet::new();
+    let unfit: Vec<_> = c
+        .unfit_checks
+        .iter()
+        .filter(|s| seen.insert((s.job.clone(), s.workflow.clone())))
+        .collect();
+    for s in unfit.iter().take(5) {
+        outln!(
+            "  not gated on `{}` ({}): {}",
+            s.name,
+            slash(&s.workflow),
+            s.unfit.as_deref().unwrap_or_default()
+        );
+    }
+    if unfit.len() > 5 {
+        outln!("  ... and {} more test jobs not gated on", unfit.len() - 5);
     }
 }
 
-/// An existing workflow that publishes to PyPI is never silently joined by a second
-/// publisher: `--yes` takes over one that is committed and unmodified (pyrel's release
-/// workflow replaces it at its path); otherwise init stops, naming it.
-fn existing_publisher(
-    project: &Project,
-    policy: &mut Policy,
-    c: &choices::Choices,
-) -> std::result::Result<Option<std::path::PathBuf>, String> {
-    // pyrel's own release workflow is no second publisher; a publisher the repository
-    // already has at that very path (`.github/workflows/release.yml` is a common name)
-    // is one, taken over like a publisher anywhere else.
-    let ours = policy.files.release_workflow.as_deref().filter(|rel| {
-        crate::workspace_fs::read_text_opt(&project.root.join(rel))
-            .ok()
-            .flatten()
-            .is_some_and(|text| crate::sync::removable(&slash(rel), &text))
-    });
-    let (others, apart) =
-        choices::publishers_beside(&c.publishers, ours, &policy.release_triggers());
-    for p in apart {
+/// From token publishing to Trusted Publishing, for this repository: which secrets
+/// reach an upload and where, what to register on PyPI, the trigger change, what to do
+/// with the old workflow, then revoking the token and deleting the secret.
+fn migration(policy: &Policy, c: &choices::Choices, replaced: &[std::path::PathBuf]) {
+    if policy.publish != PublishMode::Trusted {
+        return;
+    }
+    let olds: Vec<&choices::Publisher> = c
+        .publishers
+        .iter()
+        .filter(|p| !p.generated && !p.secrets.is_empty())
+        .collect();
+    if olds.is_empty() {
+        return;
+    }
+    let guide = policy
+        .files
+        .releasing_guide
+        .as_deref()
+        .map(slash)
+        .unwrap_or_else(|| "RELEASING.md".into());
+    outln!("  from API tokens to Trusted Publishing (the steps are in {guide}, \"Moving from API tokens\"):");
+    for p in &olds {
+        let jobs: Vec<String> = p.jobs.iter().map(|j| format!("`{}`", j.id)).collect();
         outln!(
-            "  {} also publishes to PyPI, on other events than pyrel's release tags; it is left as it is",
-            slash(&p.path)
+            "    - token secret{} {} reach{} the upload in {} (job {}), run on {}",
+            if p.secrets.len() == 1 { "" } else { "s" },
+            p.secrets.join(", "),
+            if p.secrets.len() == 1 { "es" } else { "" },
+            slash(&p.path),
+            jobs.join(", "),
+            p.on()
         );
     }
-    let Some(first) = others.first() else {
-        return Ok(None);
-    };
-    let names: Vec<String> = others.iter().map(|p| slash(&p.path)).collect();
-    let clean = others.len() == 1 && project::git::committed_unmodified(&project.root, &first.path);
-    if !clean {
-        return Err(format!(
-            "{} already publish{} to PyPI; pyrel will not add a second publisher next to {}. \
-             Either commit {} unmodified and re-run `pyrel init --yes` to let pyrel's release workflow replace {} at its path, \
-             or remove the publish step from {} and re-run `pyrel init`.",
-            names.join(" and "),
-            if others.len() == 1 { "es" } else { "" },
-            if others.len() == 1 { "it" } else { "them" },
-            if others.len() == 1 { "it" } else { "one of them" },
-            if others.len() == 1 { "it" } else { "that one" },
-            if others.len() == 1 { "it" } else { "the others" },
-        ));
+    let workflow = policy
+        .files
+        .release_workflow
+        .as_deref()
+        .and_then(|p| p.file_name())
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    outln!(
+        "    - on PyPI, add a Trusted Publisher (workflow `{workflow}`, environment `{}`) to each project that already exists; a pending publisher only for a new one",
+        policy.pypi_environment
+    );
+    outln!(
+        "    - releases start from a pushed tag (`{}`), no longer from the events above",
+        policy.tag_format
+    );
+    for p in &olds {
+        if replaced.iter().any(|r| slash(r) == slash(&p.path)) {
+            outln!(
+                "    - {} is replaced by pyrel's release workflow",
+                slash(&p.path)
+            );
+        } else {
+            outln!(
+                "    - remove the upload from {} once pyrel's workflow has released",
+                slash(&p.path)
+            );
+        }
     }
-    policy.files.release_workflow = Some(first.path.clone());
-    Ok(Some(first.path.clone()))
+    let mut secrets: Vec<&str> = olds
+        .iter()
+        .flat_map(|p| p.secrets.iter().map(String::as_str))
+        .collect();
+    secrets.sort_unstable();
+    secrets.dedup();
+    let deletes: Vec<String> = secrets
+        .iter()
+        .map(|s| format!("`gh secret delete {s}`"))
+        .collect();
+    outln!(
+        "    - then revoke the token on PyPI and delete the secret: {}",
+        deletes.join(", ")
+    );
 }
 
 /// Interactive questions, with the detected values as defaults.

@@ -2,6 +2,7 @@
 
 #[macro_use]
 pub(crate) mod output;
+mod adopt;
 mod bump;
 mod doctor;
 mod generate;

@@ -270,12 +270,14 @@ pub(crate) fn print_stop(
 }
 
 /// Managed files a write would replace although they are not pyrel's (edited by hand,
-/// or not written by pyrel): each named with `says` and its diff, then `closing`. The
+/// or not written by pyrel): each named with `says` (and its diff with `diff`), then
+/// `closing`. The
 /// one refusal of `init` and `generate` when a file is in the way.
 pub(crate) fn print_refused_files(
     blocked: &[&Entry],
     says: impl Fn(&Entry) -> String,
     closing: &str,
+    diff: bool,
 ) {
     for e in blocked {
         outln!(
@@ -283,9 +285,16 @@ pub(crate) fn print_refused_files(
             Style::new().red().bold().apply_to("refused:"),
             says(e)
         );
-        print_diff(e);
+        if diff {
+            print_diff(e);
+        }
     }
     outln!("{closing}");
+}
+
+/// Whether a refusal shows its diffs: `--diff`, or `--verbose`.
+pub(crate) fn show_diffs(flag: bool) -> bool {
+    flag || crate::term::verbosity() == crate::term::Verbosity::Verbose
 }
 
 /// Prints every stale entry with its diff and every orphan; returns how many there were.

@@ -116,6 +116,15 @@ impl Context {
             .clone()
     }
 
+    /// Every check name the repository's own workflows report, with where from.
+    pub(crate) fn check_sources(&self) -> Vec<crate::project::choices::CheckSource> {
+        crate::project::choices::check_sources(
+            &self.project,
+            |rel| self.workflow(rel),
+            &self.policy.default_branch,
+        )
+    }
+
     /// The text of a file relative to the root, `None` when missing or unreadable.
     pub(crate) fn read(&self, rel: &std::path::Path) -> Option<String> {
         crate::workspace_fs::read_text_opt(&self.project.root.join(rel))

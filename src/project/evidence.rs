@@ -7,7 +7,6 @@
 
 use std::path::{Path, PathBuf};
 
-use super::choices::{local_scripts, PUBLISH_MARKERS};
 use crate::workspace_fs::{read_text_opt, slash};
 
 /// The text of every workflow that uploads to PyPI, with the repository scripts it runs.
@@ -229,6 +228,38 @@ const BUILD_COMMANDS: &[&str] = &[
     "cibuildwheel",
     "pip wheel",
 ];
+
+/// Commands that upload distributions to PyPI: a workflow holding one (or running a
+/// repository script that does) is a publishing workflow for this evidence.
+const PUBLISH_MARKERS: &[&str] = &[
+    "pypa/gh-action-pypi-publish",
+    "twine upload",
+    "uv publish",
+    "poetry publish",
+    "flit publish",
+    "hatch publish",
+    "pdm publish",
+];
+
+/// The text of repository scripts a workflow runs (`run: ./scripts/release.sh`,
+/// `python scripts/publish.py`), so a publish hidden in a script is seen.
+fn local_scripts(root: &Path, workflow: &str) -> String {
+    let mut out = String::new();
+    let mut read = std::collections::HashSet::new();
+    for word in workflow.split(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+        let w = word.trim_start_matches("./");
+        let plausible = (w.ends_with(".sh") || w.ends_with(".py"))
+            && !w.contains("..")
+            && !w.starts_with('/')
+            && w.len() < 200;
+        if plausible && read.insert(w) {
+            if let Ok(t) = crate::workspace_fs::read_regular_string(root.join(w)) {
+                out.push_str(&t);
+            }
+        }
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {

@@ -117,22 +117,6 @@ pub(crate) fn parse_remote(url: &str) -> Option<Remote> {
 }
 
 /// The default branch: `origin/HEAD` when known, else the checked-out branch.
-/// Tracked by git and identical to the committed version (`rel` relative to `root`).
-pub(crate) fn committed_unmodified(root: &Path, rel: &Path) -> bool {
-    let rel = crate::workspace_fs::slash(rel);
-    let run = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    run(&["ls-files", "--error-unmatch", "--", &rel])
-        && run(&["diff", "--quiet", "HEAD", "--", &rel])
-}
-
 pub(crate) fn default_branch(root: &Path) -> Option<String> {
     let git = root.join(".git");
     if !git.is_dir() {

@@ -12,6 +12,7 @@ pub(crate) mod choices;
 mod discover;
 pub(crate) mod evidence;
 pub(crate) mod git;
+pub(crate) mod publishing;
 pub(crate) mod pyfile;
 pub(crate) mod pyproject;
 pub(crate) mod setup_cfg;

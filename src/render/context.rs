@@ -40,6 +40,9 @@ pub(crate) struct Context {
     pub(crate) independent: bool,
     pub(crate) generate_tests: bool,
     pub(crate) required_checks: Vec<String>,
+    /// `{check name: workflow path}` as JSON: where the release gate expects each
+    /// required check from, named when one never reports.
+    pub(crate) check_sources: String,
     pub(crate) required_approvals: u32,
     pub(crate) uv: bool,
     pub(crate) runner: String,
@@ -146,6 +149,7 @@ impl Context {
                 Some("list the check names of your test workflow in required-checks, e.g. [\"test (3.12)\"]"),
             ));
         };
+        let check_sources = check_sources(project, policy, generate_tests, &required_checks);
         let lockstep = policy.versioning == Versioning::Lockstep;
         // One glob whatever the number of packages (the workflow's size must not grow with
         // them): with independent versioning `{name}` matches any name, and the plan job
@@ -254,6 +258,7 @@ impl Context {
             independent: !lockstep,
             generate_tests,
             required_checks,
+            check_sources,
             required_approvals: policy.required_approvals,
             uv: policy.build_tool == BuildTool::Uv,
             runner: policy.runner.clone(),
@@ -443,6 +448,42 @@ pub(crate) fn branch_protection_json(ctx: &Context) -> Result<String> {
         serde_json::to_string_pretty(&body).map_err(|e| Error::internal(e.to_string()))?;
     out.push('\n');
     Ok(out)
+}
+
+/// Which workflow each required check comes from, as a JSON object: pyrel's test
+/// workflow when it writes one, else the repository's own workflow that reports it (one
+/// that runs on every commit first). Only plain repository paths enter.
+fn check_sources(
+    project: &Project,
+    policy: &Policy,
+    generate_tests: bool,
+    required: &[String],
+) -> String {
+    let mut map = serde_json::Map::new();
+    if generate_tests {
+        if let Some(path) = policy.files.test_workflow.as_deref() {
+            for name in required {
+                map.insert(name.clone(), crate::workspace_fs::slash(path).into());
+            }
+        }
+    } else {
+        let sources = crate::project::choices::check_sources(
+            project,
+            |rel| crate::project::choices::Workflow::read(&project.root, rel),
+            &policy.default_branch,
+        );
+        for name in required {
+            let mut of: Vec<_> = sources.iter().filter(|s| &s.name == name).collect();
+            of.sort_by_key(|s| s.unfit.is_some());
+            if let Some(s) = of.first() {
+                let path = crate::workspace_fs::slash(&s.workflow);
+                if crate::grammar::repo_path(&path).is_ok() {
+                    map.insert(name.clone(), path.into());
+                }
+            }
+        }
+    }
+    serde_json::Value::Object(map).to_string()
 }
 
 #[cfg(test)]

@@ -158,6 +158,15 @@ pub(crate) fn policy_reference() -> String {
         "These package directories are not released.",
     );
     out.push_str(
+        "\n## `other-publishers`\n\n\
+         `pyrel doctor` reports every other workflow that uploads to PyPI beside pyrel's release\n\
+         workflow as an error (a release tag would be uploaded twice), naming each file and job,\n\
+         unless it runs only on tags of other releases. A second channel kept on purpose (a\n\
+         nightly upload to another index, a manual re-upload) is listed here, by path, and doctor\n\
+         stops reporting it. `pyrel init --set 'other-publishers=[\"PATH\"]'` sets it at init.\n\n\
+         ```toml\n[tool.pyrel]\nother-publishers = [\".github/workflows/nightly.yml\"]\n```\n",
+    );
+    out.push_str(
         "\n## `[tool.pyrel.files]`\n\nWhere each managed file goes; `false` stops managing it.\n\n\
          | key | default | file |\n|---|---|---|\n",
     );

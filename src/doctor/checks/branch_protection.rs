@@ -220,6 +220,19 @@ fn run(ctx: &Context) -> Outcome {
             ));
         }
     }
+    // A required check from a path-filtered or conditional job: pull requests that do
+    // not run it wait forever ("Expected — Waiting for status to be reported").
+    let sources = ctx.check_sources();
+    let mut seen = std::collections::HashSet::new();
+    for c in live_checks.iter().filter(|c| seen.insert(c.as_str())) {
+        if let Some(why) = crate::project::choices::unfit_reason(&sources, c) {
+            out.push(shortfall(
+                format!("`{branch}` requires the status check `{c}`, but {why}"),
+                "required_status_checks",
+                "require only checks of jobs that run on every push and pull request to the branch (no paths filter, no job-level `if:`)",
+            ));
+        }
+    }
     if approvals < want.approvals {
         out.push(shortfall(
             format!(

@@ -17,7 +17,11 @@ const DOCS: &str = "
 What it checks
   That there is a policy ([tool.pyrel] in pyproject.toml, or pyrel.toml), that every key
   is known and well-typed, and that it fits the repository: packages exist, a release
-  gated on the repo's own checks names those checks, tag formats suit the versioning.
+  gated on the repo's own checks names those checks, and each of them comes from a job
+  that runs on every commit of the default branch (no paths filter, no branch filter
+  leaving it out, no job-level `if:`), tag formats suit the versioning, and no other
+  workflow uploads to PyPI beside pyrel's release workflow (unless `other-publishers`
+  acknowledges it): each is named with its upload jobs and their lines.
 
 Why it matters
   Every generated file and every other doctor check is derived from the policy. A typo
@@ -78,37 +82,110 @@ fn run(ctx: &Context) -> Outcome {
         }
         out.push(b);
     }
-    // Two publishers: a release would upload twice (the second upload fails, or one
-    // publishes what the other did not check).
-    // Only publishers that can run on the same event: a manual-only upload next to a
-    // tag-triggered release, or two workflows for tags of different packages, is fine.
-    let publishers = crate::project::choices::publishers(&ctx.project, |rel| ctx.workflow(rel));
-    let clash = publishers.iter().enumerate().find_map(|(i, a)| {
-        publishers[i + 1..].iter().find_map(|b| {
-            crate::project::choices::shared_trigger(&a.triggers, &b.triggers).map(|t| (a, b, t))
-        })
-    });
-    if let Some((a, b, trigger)) = clash {
-        let (a_name, b_name) = (
-            crate::workspace_fs::slash(&a.path),
-            crate::workspace_fs::slash(&b.path),
-        );
-        out.push(
-            finding(
-                Code::Policy,
-                Severity::Error,
-                format!(
-                    "2 workflows publish to PyPI: {a_name} and {b_name}, both on {}",
-                    trigger.describe()
-                ),
-            )
-            .at(b.path.clone(), None)
-            .hint("keep one publisher: remove the upload from the others, or point files.release-workflow at the one pyrel should manage"),
-        );
+    out.extend(second_publishers(ctx));
+    // A required check from a job that may not run on a release commit: the gate waits,
+    // then fails (and branch protection waits forever on such a pull request).
+    if ctx.policy.tests == crate::policy::TestsMode::Existing {
+        let sources = ctx.check_sources();
+        for name in &ctx.policy.required_checks {
+            if let Some(why) = crate::project::choices::unfit_reason(&sources, name) {
+                out.push(
+                    finding(
+                        Code::Policy,
+                        Severity::Error,
+                        format!("required check `{name}`: {why}; the release gate would wait for it, then fail"),
+                    )
+                    .at(path.clone(), ctx.policy_line("required-checks"))
+                    .hint("require only checks of jobs that run on every push to the default branch or every pull request to it (no paths filter, no branch filter leaving it out, no job-level `if:`), or set tests = \"generate\""),
+                );
+            }
+        }
     }
     let n = ctx.project.packages.len();
     Outcome::from_builders(
         out,
         format!("policy in {} loads; {n} package(s)", path.display()),
     )
+}
+
+/// Two publishers: a release would upload twice (the second upload fails, or one
+/// publishes what the other did not check). Beside pyrel's release workflow, every other
+/// workflow that uploads counts unless it runs only on tags of other releases or the
+/// policy acknowledges it (`other-publishers`); without it, two that can run on the same
+/// event.
+fn second_publishers(ctx: &Context) -> Vec<FindingBuilder> {
+    use crate::project::choices;
+    use crate::workspace_fs::slash;
+    let publishers = choices::publishers(&ctx.project, |rel| ctx.workflow(rel));
+    let ours_path = ctx.policy.files.release_workflow.as_deref();
+    let acknowledged = |p: &choices::Publisher| {
+        ctx.policy
+            .other_publishers
+            .iter()
+            .any(|o| o.as_str() == slash(&p.path))
+    };
+    let others: Vec<&choices::Publisher> = publishers
+        .iter()
+        .filter(|p| Some(p.path.as_path()) != ours_path && !acknowledged(p))
+        .filter(|p| !p.triggers.is_empty())
+        .collect();
+    let line = |p: &choices::Publisher| p.jobs.first().and_then(|j| j.lines).map(|l| l.0);
+    let hint = |p: &choices::Publisher| {
+        format!(
+            "keep one publisher: remove {} from {}; a deliberate second channel is acknowledged with other-publishers = [\"{}\"] in the policy",
+            p.jobs_described(),
+            slash(&p.path),
+            slash(&p.path)
+        )
+    };
+    let mut out = Vec::new();
+    if let Some(ours) = publishers
+        .iter()
+        .find(|p| Some(p.path.as_path()) == ours_path)
+    {
+        let planned = ctx.policy.release_triggers();
+        for b in others.iter().filter(|b| b.beside(&planned)) {
+            out.push(
+                finding(
+                    Code::Policy,
+                    Severity::Error,
+                    format!(
+                        "2 workflows publish to PyPI: {} ({}) and {} ({}, on {})",
+                        slash(&ours.path),
+                        ours.jobs_described(),
+                        slash(&b.path),
+                        b.jobs_described(),
+                        b.on()
+                    ),
+                )
+                .at(b.path.clone(), line(b))
+                .hint(hint(b)),
+            );
+        }
+        return out;
+    }
+    let clash = others.iter().enumerate().find_map(|(i, a)| {
+        others[i + 1..]
+            .iter()
+            .find_map(|b| choices::shared_trigger(&a.triggers, &b.triggers).map(|t| (a, b, t)))
+    });
+    if let Some((a, b, trigger)) = clash {
+        out.push(
+            finding(
+                Code::Policy,
+                Severity::Error,
+                format!(
+                    "2 workflows publish to PyPI: {} ({}) and {} ({}), both on {}",
+                    slash(&a.path),
+                    a.jobs_described(),
+                    slash(&b.path),
+                    b.jobs_described(),
+                    trigger.describe()
+                ),
+            )
+            .at(b.path.clone(), line(b))
+            .hint(hint(b)),
+        );
+    }
+    out
 }
