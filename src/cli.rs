@@ -122,6 +122,21 @@ pub(crate) enum Command {
     /// stopped where asked), 1 a step failed (the output names the next command), 2 bad
     /// input.
     Release(ReleaseArgs),
+    /// Know before you tag: build, check and install every package the next release
+    /// publishes, exactly as the release workflow does.
+    ///
+    /// In release order, each package is built with `uv build --no-sources` (SOURCE_DATE_EPOCH
+    /// from HEAD) in a scratch copy of the work tree (the repository is never written to),
+    /// checked with the release's own `twine check --strict`, inspected (the version in every
+    /// file name is the version of record; the wheel is not empty, ships the declared import
+    /// package and no `tests/` or stray top-level package; license files travel; a compiled
+    /// package gives platform wheels; the sdist can be built on its own), installed into a
+    /// fresh virtual environment from the built files (dependencies from your configured
+    /// index) and run or imported as the release workflow's install check does.
+    ///
+    /// Needs uv on PATH (https://docs.astral.sh/uv/); twine is run through `uv tool run`.
+    /// Exit codes: 0 every package is ready, 1 a problem was found, 2 bad input or no uv.
+    Check(CheckArgs),
     /// Print the shell completion script for SHELL.
     ///
     /// bash: `pyrel completions bash > ~/.local/share/bash-completion/completions/pyrel`;
@@ -203,6 +218,21 @@ pub(crate) struct ReleaseArgs {
     /// Continue the release of the tag on HEAD: push it if needed, watch its run, verify.
     #[arg(long, conflicts_with_all = ["bump", "dry_run", "no_push"])]
     pub(crate) resume: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Check only this package.
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub(crate) package: Option<String>,
+
+    /// Build, twine-check and inspect only: do not install and import (needs no index).
+    #[arg(long)]
+    pub(crate) no_install: bool,
+
+    /// Output format: `json` (schema pyrel-check/1, docs/check-schema.json) for scripts.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 #[macro_use]
 pub(crate) mod output;
 mod bump;
+mod check;
 mod doctor;
 mod generate;
 mod github;
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Bump(args) => bump::run(&dir, &args),
         Command::Github(command) => github::run(&dir, &command),
         Command::Release(args) => release::run(&dir, &args),
+        Command::Check(args) => check::run(&dir, &args),
         Command::Completions(_) | Command::Man(_) => Ok(Outcome::Success),
     }
 }
