@@ -21,8 +21,14 @@ pub(crate) struct Member {
 
 /// An archive read into memory with its members listed.
 pub(crate) enum Archive {
-    Zip { bytes: Vec<u8>, entries: Vec<ZipEntry> },
-    Tar { data: Vec<u8>, entries: Vec<TarEntry> },
+    Zip {
+        bytes: Vec<u8>,
+        entries: Vec<ZipEntry>,
+    },
+    Tar {
+        data: Vec<u8>,
+        entries: Vec<TarEntry>,
+    },
 }
 
 pub(crate) struct ZipEntry {
@@ -127,7 +133,9 @@ impl Archive {
                 if u32_at(bytes, l)? != 0x0403_4b50 {
                     return None;
                 }
-                let start = l + 30 + usize::from(u16_at(bytes, l + 26)?)
+                let start = l
+                    + 30
+                    + usize::from(u16_at(bytes, l + 26)?)
                     + usize::from(u16_at(bytes, l + 28)?);
                 let raw = bytes.get(start..start + e.compressed)?;
                 match e.method {
@@ -289,10 +297,7 @@ mod tests {
         let entries = tar_entries(&tar).expect("tar");
         let names: Vec<&str> = entries.iter().map(|e| e.member.name.as_str()).collect();
         assert_eq!(names, ["a/PKG-INFO", "a/very/long/name"]);
-        let archive = Archive::Tar {
-            data: tar,
-            entries,
-        };
+        let archive = Archive::Tar { data: tar, entries };
         assert_eq!(archive.read_text("a/PKG-INFO").as_deref(), Some("hello"));
     }
 }

@@ -18,8 +18,9 @@ pub(crate) struct Expect {
     pub(crate) version_at: Option<(String, usize)>,
     /// The file that declares the package (relative to the root).
     pub(crate) manifest: String,
-    /// The import package the project declares (`src/acme_widgets/` → `acme_widgets`).
-    pub(crate) import_name: Option<String>,
+    /// The import packages the wheel must ship: the one the build configuration declares,
+    /// and the directory named after the project (`src/acme_widgets/`) when there is one.
+    pub(crate) imports: Vec<String>,
     /// Built by a compiled backend: its wheel must be a platform wheel.
     pub(crate) compiled: bool,
     /// License files found in the repository (basenames) and where (relative path), which
@@ -81,7 +82,10 @@ fn metadata_version(text: &str) -> Option<String> {
 }
 
 fn basename(path: &str) -> &str {
-    path.trim_end_matches('/').rsplit('/').next().unwrap_or(path)
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
 }
 
 /// The import names a wheel installs at the top level: directories, and modules
@@ -105,10 +109,8 @@ fn wheel_top_levels(members: &[&str]) -> BTreeSet<String> {
             [] => {}
             [file] => {
                 if let Some((stem, ext)) = file.split_once('.') {
-                    let ext_ok = ext == "py"
-                        || ext.ends_with("so")
-                        || ext.ends_with("pyd")
-                        || ext == "pyi";
+                    let ext_ok =
+                        ext == "py" || ext.ends_with("so") || ext.ends_with("pyd") || ext == "pyi";
                     if ext_ok && !stem.is_empty() {
                         out.insert(stem.to_owned());
                     }
@@ -173,7 +175,9 @@ pub(crate) fn inspect(expect: &Expect, built: &[Built]) -> Vec<Finding> {
                     ),
                 )
                 .at(&expect.manifest, None)
-                .hint("the name in the manifest and the one the build backend reads must be the same"),
+                .hint(
+                    "the name in the manifest and the one the build backend reads must be the same",
+                ),
             );
         }
         let wanted = match (&expect.version, &first_version) {
@@ -248,7 +252,10 @@ pub(crate) fn inspect(expect: &Expect, built: &[Built]) -> Vec<Finding> {
         if payload.is_empty() {
             out.push(at_manifest(
                 "empty-wheel",
-                format!("{} installs nothing: it holds only its metadata", w.file_name),
+                format!(
+                    "{} installs nothing: it holds only its metadata",
+                    w.file_name
+                ),
                 "tell the build backend where the package is (hatch: \
                  `[tool.hatch.build.targets.wheel] packages = [\"src/NAME\"]`; setuptools: \
                  `packages`/`package-dir` or `[tool.setuptools.packages.find]`)",
@@ -256,7 +263,7 @@ pub(crate) fn inspect(expect: &Expect, built: &[Built]) -> Vec<Finding> {
             continue;
         }
         let tops = wheel_top_levels(&payload);
-        if let Some(import) = &expect.import_name {
+        for import in &expect.imports {
             if !tops.contains(import) {
                 out.push(at_manifest(
                     "missing-package",
@@ -278,7 +285,7 @@ pub(crate) fn inspect(expect: &Expect, built: &[Built]) -> Vec<Finding> {
                      `find_packages(exclude=[\"tests*\"])`; hatch: \
                      `[tool.hatch.build.targets.wheel] packages`)",
                 ));
-            } else if STRAY.contains(&t.as_str()) && Some(t) != expect.import_name.as_ref() {
+            } else if STRAY.contains(&t.as_str()) && !expect.imports.contains(t) {
                 out.push(at_manifest(
                     "stray-top-level",
                     format!("{} installs a top-level `{t}`", w.file_name),

@@ -179,7 +179,8 @@ fn copy_into(root: &Path, rel: &str, dst_root: &Path) -> Result<()> {
 /// with the work tree's modified, new (not ignored) and deleted files applied; without
 /// git, the files `.gitignore` does not exclude.
 fn scratch_tree(root: &Path, dst: &Path) -> Result<()> {
-    let head = git(root, &["rev-parse", "--verify", "--quiet", "HEAD"]).map(|s| s.trim().to_owned());
+    let head =
+        git(root, &["rev-parse", "--verify", "--quiet", "HEAD"]).map(|s| s.trim().to_owned());
     if let Some(head) = head.filter(|h| !h.is_empty()) {
         let cloned = Command::new("git")
             .args(["clone", "--quiet", "--shared", "--no-checkout"])
@@ -191,12 +192,27 @@ fn scratch_tree(root: &Path, dst: &Path) -> Result<()> {
             .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
-            && git(dst, &["-c", "advice.detachedHead=false", "checkout", "--quiet", &head])
-                .is_some();
+            && git(
+                dst,
+                &[
+                    "-c",
+                    "advice.detachedHead=false",
+                    "checkout",
+                    "--quiet",
+                    &head,
+                ],
+            )
+            .is_some();
         if cloned {
             let changed = git(
                 root,
-                &["ls-files", "-z", "--modified", "--others", "--exclude-standard"],
+                &[
+                    "ls-files",
+                    "-z",
+                    "--modified",
+                    "--others",
+                    "--exclude-standard",
+                ],
             )
             .unwrap_or_default();
             for rel in changed.split('\0').filter(|s| !s.is_empty()) {
@@ -255,17 +271,44 @@ fn license_files(root: &Path, p: &Package) -> Vec<(String, String)> {
     }
 }
 
+/// The import packages a package's wheel must ship: the one discovery read from the build
+/// configuration, and the package directory named after the project when the repository
+/// has one (`src/acme_widgets/__init__.py` for `acme-widgets`).
+fn expected_imports(root: &Path, p: &Package) -> Vec<String> {
+    let mut out: Vec<String> = p.import_name.iter().cloned().collect();
+    let own = p.normalized.replace('-', "_");
+    let dir = root.join(&p.dir);
+    let exists = ["src", ""]
+        .iter()
+        .any(|base| dir.join(base).join(&own).join("__init__.py").is_file());
+    if exists && !out.contains(&own) {
+        out.push(own);
+    }
+    out
+}
+
 /// The line of the manifest that sets the long description (`readme`, `long_description`),
 /// where twine's findings point.
 fn description_line(root: &Path, manifest: &Path) -> Option<usize> {
     let text = std::fs::read_to_string(root.join(manifest)).ok()?;
-    let keys = ["long_description", "readme", "description-file", "long-description"];
-    text.lines().position(|l| {
-        let t = l.trim_start();
-        keys.iter().any(|k| t.starts_with(k))
-    })
-    .map(|i| i + 1)
-    .or_else(|| text.lines().position(|l| l.trim() == "[project]").map(|i| i + 1))
+    let keys = [
+        "long_description",
+        "readme",
+        "description-file",
+        "long-description",
+    ];
+    // The last one: in setup.py the keyword of the `setup()` call, after any read.
+    text.lines()
+        .rposition(|l| {
+            let t = l.trim_start();
+            keys.iter().any(|k| t.starts_with(k))
+        })
+        .map(|i| i + 1)
+        .or_else(|| {
+            text.lines()
+                .position(|l| l.trim() == "[project]")
+                .map(|i| i + 1)
+        })
 }
 
 /// `twine check --strict` on the built files, with the twine the release installs,
@@ -279,10 +322,12 @@ fn twine_check(
     let twine = crate::render::release_tool_version("twine")
         .map_or_else(|| "twine".to_owned(), |v| format!("twine=={v}"));
     let mut cmd = Command::new(uv);
-    cmd.args(["tool", "run", "--from", &twine, "twine", "check", "--strict"])
-        .args(files)
-        .env("NO_COLOR", "1")
-        .envs(env.iter().map(|(k, v)| (k, v)));
+    cmd.args([
+        "tool", "run", "--from", &twine, "twine", "check", "--strict",
+    ])
+    .args(files)
+    .env("NO_COLOR", "1")
+    .envs(env.iter().map(|(k, v)| (k, v)));
     let ran = run(&mut cmd)?;
     if ran.ok {
         return Ok(Vec::new());
@@ -311,14 +356,13 @@ fn twine_check(
         .at(at.0, at.1)
         .hint(hint)]);
     }
-    Ok(messages
-        .into_iter()
-        .map(|m| {
-            Finding::new("twine-check", format!("twine check --strict: {m}"))
-                .at(at.0, at.1)
-                .hint(hint)
-        })
-        .collect())
+    // One finding: the same messages come from every file of the package.
+    Ok(vec![Finding::new(
+        "twine-check",
+        format!("twine check --strict: {}", messages.join("; ")),
+    )
+    .at(at.0, at.1)
+    .hint(hint)])
 }
 
 /// Runs the check. `progress` is told each step ("building acme-widgets (1/3)").
@@ -368,7 +412,11 @@ pub(crate) fn check(
         };
         let mut report = PackageReport {
             name: p.name.clone(),
-            dir: if dir.is_empty() { ".".into() } else { dir.clone() },
+            dir: if dir.is_empty() {
+                ".".into()
+            } else {
+                dir.clone()
+            },
             version: version.clone(),
             files: Vec::new(),
             install: None,
@@ -388,17 +436,30 @@ pub(crate) fn check(
             .current_dir(&src)
             .envs(env.iter().map(|(k, v)| (k, v))))?;
         if !built.ok {
-            report.findings.push(
-                Finding::new(
+            let stderr = strip_ansi(&built.stderr);
+            // uv builds the wheel from the sdist and compares their versions: a file the
+            // version is read from that the sdist lacks shows up here.
+            let finding = match stderr
+                .lines()
+                .find(|l| l.contains("but the wheel declares version"))
+            {
+                Some(line) => Finding::new(
+                    "version-mismatch",
+                    format!("sdist and wheel disagree: {}", line.trim().trim_start_matches("cause: ")),
+                )
+                .at(&manifest, None)
+                .hint(
+                    "the wheel is built from the sdist: the sdist must carry every file the \
+                     version is read from (MANIFEST.in, the backend's include settings)",
+                ),
+                None => Finding::new(
                     "build-failed",
-                    format!(
-                        "uv build --no-sources failed:\n{}",
-                        tail(&strip_ansi(&built.stderr), 15)
-                    ),
+                    format!("uv build --no-sources failed:\n{}", tail(&stderr, 15)),
                 )
                 .at(&manifest, None)
                 .hint("run `uv build --no-sources` in the package's directory to see the whole output"),
-            );
+            };
+            report.findings.push(finding);
             reports.push(report);
             continue;
         }
@@ -433,7 +494,7 @@ pub(crate) fn check(
             version: version.clone(),
             version_at,
             manifest: manifest.clone(),
-            import_name: p.import_name.clone(),
+            imports: expected_imports(root, p),
             compiled: p.wheels.is_some(),
             licenses: license_files(root, p),
         };
@@ -491,7 +552,12 @@ fn install(
     };
     let links: Vec<std::ffi::OsString> = dists
         .iter()
-        .flat_map(|d| [std::ffi::OsString::from("--find-links"), d.clone().into_os_string()])
+        .flat_map(|d| {
+            [
+                std::ffi::OsString::from("--find-links"),
+                d.clone().into_os_string(),
+            ]
+        })
         .collect();
     let script = format!(
         "{}\nimport json\nfor name in json.loads(os.environ[\"PACKAGES\"]):\n    print(verify(name))\n",
@@ -499,7 +565,7 @@ fn install(
     );
     let total = reports.len();
     for (i, r) in reports.iter_mut().enumerate() {
-        if r.files.is_empty() || r.findings.iter().any(|f| f.id == "build-failed") {
+        if r.files.is_empty() {
             continue;
         }
         progress(&format!("installing {} ({}/{total})", r.name, i + 1));
@@ -524,8 +590,11 @@ fn install(
         }
         if let Some(why) = failed {
             r.findings.push(
-                Finding::new("install-failed", format!("`uv pip install {req}` failed:\n{why}"))
-                    .hint("the release's install check would fail the same way"),
+                Finding::new(
+                    "install-failed",
+                    format!("`uv pip install {req}` failed:\n{why}"),
+                )
+                .hint("the release's install check would fail the same way"),
             );
             continue;
         }

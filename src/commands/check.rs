@@ -82,7 +82,7 @@ fn print_human(reports: &[PackageReport], problems: usize, no_install: bool) {
     let red = console::Style::new().red().bold();
     let green = console::Style::new().green();
     for r in reports {
-        let version = r.version.as_deref().unwrap_or("(from git tags)");
+        let version = r.version.as_deref().unwrap_or("(version set by the build)");
         if r.findings.is_empty() {
             let how = match (&r.install, no_install) {
                 (_, true) => "install not checked (--no-install)".to_owned(),
@@ -105,11 +105,7 @@ fn print_human(reports: &[PackageReport], problems: usize, no_install: bool) {
                 _ => String::new(),
             };
             let mut lines = f.message.lines();
-            outln!(
-                "  {at}{} [{}]",
-                lines.next().unwrap_or(""),
-                f.id
-            );
+            outln!("  {at}{} [{}]", lines.next().unwrap_or(""), f.id);
             for l in lines {
                 outln!("      {l}");
             }
