@@ -298,7 +298,9 @@ fn description_line(root: &Path, manifest: &Path) -> Option<usize> {
         "long-description",
     ];
     // The last one: in setup.py the keyword of the `setup()` call, after any read.
-    text.lines()
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .iter()
         .rposition(|l| {
             let t = l.trim_start();
             keys.iter().any(|k| t.starts_with(k))
