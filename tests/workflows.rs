@@ -47,8 +47,9 @@ fn fixtures() -> Vec<String> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         // Layout fixtures only: doctor-* are already initialised with planted problems;
         // real-* reproduce real repositories (existing publishers, uncommitted on purpose)
-        // and tests/discovery.rs runs `init --yes` + `generate --check` on each.
-        .filter(|n| !n.starts_with("doctor-") && !n.starts_with("real-"))
+        // and tests/discovery.rs runs `init --yes` + `generate --check` on each; check-*
+        // plant packaging faults for tests/check.rs (one has no version pyrel can read).
+        .filter(|n| !n.starts_with("doctor-") && !n.starts_with("real-") && !n.starts_with("check-"))
         .collect();
     names.sort();
     assert!(names.len() >= 9, "{names:?}");
@@ -730,6 +731,23 @@ fn test_workflows_follow_the_hardening_rules() {
             .map(|v| format!("test ({})", v.as_str().unwrap()))
             .collect();
         assert_eq!(required, expected, "{}", r.label);
+        // Issue 25: every pull request builds and checks the packages with `pyrel check`,
+        // the pyrel that wrote the file, under the same pinned uv as the tests.
+        let package = &jobs(&wf)["package"];
+        assert_eq!(package["name"], "package check", "{}", r.label);
+        let check = steps(&wf, "package")
+            .iter()
+            .find(|s| s.get("run").is_some())
+            .unwrap();
+        assert_eq!(
+            check["run"],
+            r#"uv tool run --from "pyrel==$PYREL_VERSION" pyrel check"#
+        );
+        assert_eq!(check["env"]["PYREL_VERSION"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            step_using(&wf, "package", "astral-sh/setup-uv")[0]["with"]["version"],
+            pyrel::testing::render::pins::UV_VERSION
+        );
     }
 }
 
