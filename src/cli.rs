@@ -111,7 +111,8 @@ pub(crate) enum Command {
     /// Preflight: on the default branch, clean work tree, up to date with `origin`, the
     /// required checks green for HEAD, the new version not yet on the index it goes to
     /// (PyPI; TestPyPI for pre-releases, and for finals too with `testpypi = "all"`), the
-    /// offline doctor clean. Then the bump, commit and annotated tag of
+    /// offline doctor clean, and `pyrel check` clean on the released packages (needs uv;
+    /// --skip-check skips it). Then the bump, commit and annotated tag of
     /// `pyrel bump` with --commit --tag, an atomic push of the branch and the tag, the release
     /// workflow run of the tag watched to its end (including the wait for environment
     /// approval), and the version looked up on the index and the GitHub Release.
@@ -214,6 +215,12 @@ pub(crate) struct ReleaseArgs {
     /// Stop after the push: do not watch the release run or verify the upload.
     #[arg(long)]
     pub(crate) no_watch: bool,
+
+    /// Skip the package check of the preflight (`pyrel check`: building every released
+    /// package as the workflow does, twine check, inspecting the files, installing and
+    /// importing them). The release workflow still builds and checks them after the push.
+    #[arg(long)]
+    pub(crate) skip_check: bool,
 
     /// Continue the release of the tag on HEAD: push it if needed, watch its run, verify.
     #[arg(long, conflicts_with_all = ["bump", "dry_run", "no_push"])]

@@ -7,44 +7,17 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{fixture, git, pyrel, require_tool, tools_dir};
+use common::{fixture, git, pyrel};
 use serde_json::Value;
-
-/// The wheels uv may use (hatchling, setuptools, twine and their dependencies).
-fn wheels() -> PathBuf {
-    let dir = tools_dir().join("wheels");
-    assert!(
-        dir.read_dir().is_ok_and(|mut d| d.next().is_some()),
-        "no wheels in {}: run `bash .ci/install-tools.sh`",
-        dir.display()
-    );
-    dir
-}
 
 /// `pyrel check ARGS` in `dir` with uv on PATH and no network.
 fn check(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let uv = require_tool("uv").expect("uv");
-    let path = std::env::join_paths(
-        std::iter::once(uv.parent().expect("uv dir").to_path_buf()).chain(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        )),
-    )
-    .expect("PATH");
     let out = pyrel(dir)
         .arg("check")
         .args(args)
-        .env("PATH", path)
-        .env("UV_OFFLINE", "1")
-        .env("UV_NO_INDEX", "1")
-        .env("UV_NO_CONFIG", "1")
-        .env("UV_FIND_LINKS", wheels())
-        .env("UV_PYTHON_DOWNLOADS", "never")
-        .env(
-            "UV_CACHE_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("uv-cache"),
-        )
+        .envs(common::uv_offline_env())
         .output()
         .expect("pyrel");
     (

@@ -49,7 +49,9 @@ fn fixtures() -> Vec<String> {
         // real-* reproduce real repositories (existing publishers, uncommitted on purpose)
         // and tests/discovery.rs runs `init --yes` + `generate --check` on each; check-*
         // plant packaging faults for tests/check.rs (one has no version pyrel can read).
-        .filter(|n| !n.starts_with("doctor-") && !n.starts_with("real-") && !n.starts_with("check-"))
+        .filter(|n| {
+            !n.starts_with("doctor-") && !n.starts_with("real-") && !n.starts_with("check-")
+        })
         .collect();
     names.sort();
     assert!(names.len() >= 9, "{names:?}");

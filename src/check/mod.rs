@@ -73,8 +73,8 @@ pub(crate) struct PackageReport {
 
 /// What to check.
 pub(crate) struct Options<'a> {
-    /// Only this package (by name).
-    pub(crate) package: Option<&'a str>,
+    /// Only these packages (by name); all of them when empty.
+    pub(crate) packages: &'a [String],
     /// Install and import each package (needs its dependencies from the configured index).
     pub(crate) install: bool,
 }
@@ -375,9 +375,20 @@ pub(crate) fn check(
     progress: &dyn Fn(&str),
 ) -> Result<Vec<PackageReport>> {
     let uv = find_uv()?;
-    let chosen: Vec<&Package> = match opts.package {
-        Some(name) => vec![project.package_named(name)?],
-        None => project.packages.iter().collect(),
+    let chosen: Vec<&Package> = if opts.packages.is_empty() {
+        project.packages.iter().collect()
+    } else {
+        let wanted = opts
+            .packages
+            .iter()
+            .map(|n| project.package_named(n).map(|p| p.normalized.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        // In release order, whatever the order asked.
+        project
+            .packages
+            .iter()
+            .filter(|p| wanted.contains(&p.normalized))
+            .collect()
     };
     if chosen.is_empty() {
         return Err(Error::usage(
@@ -552,14 +563,19 @@ fn install(
     } else {
         venv.join("bin").join("python")
     };
+    // The built files, and the user's own UV_FIND_LINKS (a `--find-links` on the command
+    // line replaces the variable's list, it does not add to it).
+    let user_links: Vec<std::ffi::OsString> = std::env::var("UV_FIND_LINKS")
+        .unwrap_or_default()
+        .split([' ', ','])
+        .filter(|l| !l.is_empty())
+        .map(std::ffi::OsString::from)
+        .collect();
     let links: Vec<std::ffi::OsString> = dists
         .iter()
-        .flat_map(|d| {
-            [
-                std::ffi::OsString::from("--find-links"),
-                d.clone().into_os_string(),
-            ]
-        })
+        .map(|d| d.clone().into_os_string())
+        .chain(user_links)
+        .flat_map(|d| [std::ffi::OsString::from("--find-links"), d])
         .collect();
     let script = format!(
         "{}\nimport json\nfor name in json.loads(os.environ[\"PACKAGES\"]):\n    print(verify(name))\n",
@@ -620,6 +636,74 @@ fn install(
         }
     }
     Ok(())
+}
+
+/// `pyrel release`'s preflight step: `pyrel check` on the packages the release publishes.
+/// `Err` holds what stopped it and one line per finding.
+pub(crate) fn preflight(
+    project: &Project,
+    policy: &Policy,
+    packages: &[String],
+) -> std::result::Result<String, (String, Vec<String>)> {
+    let progress = std::cell::RefCell::new(None);
+    let step = |s: &str| {
+        progress.replace(None);
+        progress.replace(Some(crate::report::Progress::start(&format!(
+            "preflight: package check: {s}"
+        ))));
+    };
+    let reports = check(
+        project,
+        policy,
+        &Options {
+            packages,
+            install: true,
+        },
+        &step,
+    );
+    progress.replace(None);
+    let reports = reports.map_err(|e| {
+        let mut details = Vec::new();
+        if let Some(h) = e.hint() {
+            details.push(h);
+        }
+        (format!("pyrel check could not run: {e}"), details)
+    })?;
+    let details: Vec<String> = reports
+        .iter()
+        .flat_map(|r| {
+            r.findings.iter().map(move |f| {
+                let at = match (&f.path, f.line) {
+                    (Some(p), Some(l)) => format!("{p}:{l}: "),
+                    (Some(p), None) => format!("{p}: "),
+                    _ => String::new(),
+                };
+                // The first line, and the tool's last one when it says more.
+                let mut lines = f.message.lines().filter(|l| !l.trim().is_empty());
+                let first = lines.next().unwrap_or("");
+                let last = lines
+                    .last()
+                    .map(|l| format!(" … {}", l.trim()))
+                    .unwrap_or_default();
+                format!("{}: {at}{first}{last} [{}]", r.name, f.id)
+            })
+        })
+        .collect();
+    if details.is_empty() {
+        let files: usize = reports.iter().map(|r| r.files.len()).sum();
+        Ok(format!(
+            "{} package(s) built, {files} file(s) checked, installed and imported",
+            reports.len()
+        ))
+    } else {
+        Err((
+            format!(
+                "pyrel check found {} problem(s) in what this release would upload",
+                details.len()
+            ),
+            details,
+        ))
+    }
 }
 
 #[cfg(test)]

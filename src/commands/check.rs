@@ -49,7 +49,7 @@ pub(crate) fn run(dir: &Path, args: &CheckArgs) -> Result<Outcome> {
             &project,
             &policy,
             &Options {
-                package: args.package.as_deref(),
+                packages: &args.package.iter().cloned().collect::<Vec<_>>(),
                 install: !args.no_install,
             },
             &progress,

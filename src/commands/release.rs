@@ -117,6 +117,9 @@ pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
     }) {
         return Ok(stopped(&s));
     }
+    if let Err(s) = package_check(&project, &policy, &released, args, &again) {
+        return Ok(stopped(&s));
+    }
     let branch = &policy.default_branch;
     let root = &project.root;
     if args.dry_run {
@@ -175,6 +178,38 @@ pub(crate) fn run(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
         args.no_watch,
         &timing,
     ))
+}
+
+/// The preflight's last step: `pyrel check` on the released packages, before anything is
+/// written (issue 25: know before you tag).
+fn package_check(
+    project: &Project,
+    policy: &Policy,
+    released: &[Released],
+    args: &ReleaseArgs,
+    again: &str,
+) -> std::result::Result<(), Stopped> {
+    if args.skip_check {
+        outln!(
+            "preflight: {:<16} skipped (--skip-check: the packages were not built, twine-checked, inspected or installed)",
+            "package check"
+        );
+        return Ok(());
+    }
+    let names: Vec<String> = released.iter().map(|r| r.name.clone()).collect();
+    match crate::check::preflight(project, policy, &names) {
+        Ok(detail) => {
+            outln!("preflight: {:<16} ok ({detail})", "package check");
+            Ok(())
+        }
+        Err((what, details)) => Err(Stopped {
+            what,
+            details,
+            next: format!(
+                "fix them (`pyrel check` shows each with its hint), then {again}; or add --skip-check to release without the check"
+            ),
+        }),
+    }
 }
 
 fn after_push(
