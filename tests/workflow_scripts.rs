@@ -1,0 +1,233 @@
+//! The Python embedded in the generated release workflow, executed for real: the upload
+//! loop, taken from the rendered `release.yml`, runs the real twine against a stand-in
+//! index on 127.0.0.1 (its JSON API and its upload endpoint), on distributions uv built.
+//!
+//! Issue 25: every path of a release may meet files an earlier attempt uploaded (a re-run,
+//! a dispatch with target=pypi on a published tag, `pyrel release --resume`). The loop
+//! uploads only what the index lacks, skips a file it has byte for byte, and stops on a
+//! different file under the same name, naming it.
+
+mod common;
+mod fake;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{fixture, pyrel, require_tool};
+use fake::{FakeServer, Reply, Routes};
+use serde_json::json;
+
+const FAKE_TOKEN: &str = "pypi-FAKE-test-token-not-a-secret";
+
+/// The script of the step named `step` in `job` of the rendered release workflow: the
+/// text between `<<'PY'` and `PY`.
+fn embedded_script(release_yml: &Path, job: &str, step: &str) -> String {
+    let wf: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(release_yml).unwrap()).unwrap();
+    let run = wf["jobs"][job]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"].as_str() == Some(step))
+        .and_then(|s| s["run"].as_str())
+        .unwrap_or_else(|| panic!("no step {step:?} in {job}"))
+        .to_owned();
+    let start = run.find("<<'PY'\n").expect("heredoc") + "<<'PY'\n".len();
+    let end = run[start..].find("\nPY").expect("heredoc end") + start;
+    run[start..end].to_owned()
+}
+
+struct Setup {
+    _repo: tempfile::TempDir,
+    work: tempfile::TempDir,
+    python: PathBuf,
+    script: String,
+    wheel: String,
+    sdist: String,
+}
+
+/// check-clean initialised, its release workflow's upload loop, its distributions built
+/// by uv into dist/acme-anvil/, and a virtual environment with the release's twine.
+fn setup() -> Setup {
+    let repo = fixture("check-clean");
+    pyrel(repo.path())
+        .args(["init", "--yes", "--set", "repository=acme/anvil"])
+        .assert()
+        .success();
+    let script = embedded_script(
+        &repo.path().join(".github/workflows/release.yml"),
+        "publish-pypi",
+        "Upload every package in dependency order",
+    );
+    let env = common::uv_offline_env();
+    let uv = require_tool("uv").expect("uv");
+    let work = tempfile::tempdir().unwrap();
+    let run = |cmd: &mut Command| {
+        let out = cmd.envs(env.clone()).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd:?}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(Command::new(&uv)
+        .args(["build", "--quiet", "--no-sources", "--out-dir"])
+        .arg(work.path().join("dist/acme-anvil"))
+        .arg(repo.path()));
+    run(Command::new(&uv)
+        .args(["venv", "--quiet"])
+        .arg(work.path().join("venv")));
+    let python = work.path().join("venv/bin/python");
+    let twine = pyrel_twine();
+    run(Command::new(&uv)
+        .args(["pip", "install", "--quiet", "--python"])
+        .arg(&python)
+        .arg(&twine));
+    Setup {
+        _repo: repo,
+        work,
+        python,
+        script,
+        wheel: "acme_anvil-1.4.0-py3-none-any.whl".into(),
+        sdist: "acme_anvil-1.4.0.tar.gz".into(),
+    }
+}
+
+/// `twine==X` as templates/.github/release-requirements.txt pins it.
+fn pyrel_twine() -> String {
+    let reqs = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/.github/release-requirements.txt"),
+    )
+    .unwrap();
+    reqs.lines()
+        .find(|l| l.starts_with("twine=="))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned()
+}
+
+fn sha256(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// The index answering `GET /pypi/acme-anvil/1.4.0/json` with these files (404 when
+/// none) and accepting uploads at /legacy/.
+fn index(files: &[(&str, &str)]) -> FakeServer {
+    let json_reply = if files.is_empty() {
+        Reply::json(404, &json!({"message": "Not Found"}))
+    } else {
+        Reply::json(
+            200,
+            &json!({
+                "info": {"name": "acme-anvil", "version": "1.4.0"},
+                "urls": files.iter().map(|(name, sha)| json!({
+                    "filename": name, "digests": {"sha256": sha}, "packagetype": "bdist_wheel",
+                })).collect::<Vec<_>>(),
+            }),
+        )
+    };
+    Routes::new()
+        .route("GET", "/pypi/acme-anvil/1.4.0/json", json_reply)
+        .route(
+            "POST",
+            "/legacy/",
+            Reply {
+                status: 200,
+                headers: Vec::new(),
+                body: "OK".into(),
+                delay: std::time::Duration::ZERO,
+            },
+        )
+        .start()
+}
+
+/// Runs the upload loop against `server`: (exit code, stdout + stderr, uploaded names).
+fn upload(s: &Setup, server: &FakeServer) -> (i32, String, Vec<String>) {
+    let summary = s.work.path().join("summary.md");
+    let out = Command::new(&s.python)
+        .args(["-c", &s.script])
+        .current_dir(s.work.path())
+        .env("PACKAGES", r#"[{"name":"acme-anvil","dir":"."}]"#)
+        .env("VERSION", "1.4.0")
+        .env("INDEX", "PyPI")
+        .env("INDEX_BASE", server.url())
+        .env("TWINE_REPOSITORY_URL", format!("{}/legacy/", server.url()))
+        .env("TWINE_USERNAME", "__token__")
+        .env("TWINE_PASSWORD", FAKE_TOKEN)
+        .env("ATTEST", "false")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env_remove("TWINE_REPOSITORY")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(server.url().starts_with("http://127.0.0.1:"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let uploaded = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .filter_map(|r| {
+            let at = r.body.find("filename=\"")? + "filename=\"".len();
+            let end = r.body[at..].find('"')? + at;
+            Some(r.body[at..end].to_owned())
+        })
+        .collect();
+    (out.status.code().unwrap_or(-1), text, uploaded)
+}
+
+#[test]
+fn the_upload_loop_uploads_only_what_the_index_lacks_and_refuses_a_different_file() {
+    let s = setup();
+    let wheel_sha = sha256(&s.work.path().join("dist/acme-anvil").join(&s.wheel));
+
+    // A first release: the index has nothing, both files go up, wheel first.
+    let server = index(&[]);
+    let (code, text, uploaded) = upload(&s, &server);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(uploaded, [s.wheel.clone(), s.sdist.clone()], "{text}");
+    assert!(!text.contains(FAKE_TOKEN), "the token leaked");
+
+    // A retry after a partial failure (a dispatch on the published tag): the wheel is
+    // there, the same bytes; only the sdist goes up.
+    let server = index(&[(&s.wheel, &wheel_sha)]);
+    let (code, text, uploaded) = upload(&s, &server);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(uploaded, [s.sdist.clone()], "{text}");
+    assert!(
+        text.contains(&format!(
+            "{} is on PyPI already, the same file: skipped",
+            s.wheel
+        )),
+        "{text}"
+    );
+
+    // Everything there already: nothing is uploaded and the step succeeds.
+    let sdist_sha = sha256(&s.work.path().join("dist/acme-anvil").join(&s.sdist));
+    let server = index(&[(&s.wheel, &wheel_sha), (&s.sdist, &sdist_sha)]);
+    let (code, text, uploaded) = upload(&s, &server);
+    assert_eq!(code, 0, "{text}");
+    assert!(uploaded.is_empty(), "{uploaded:?}");
+
+    // A different wheel under the same name: an error naming it, nothing uploaded.
+    let other = "f".repeat(64);
+    let server = index(&[(&s.wheel, &other)]);
+    let (code, text, uploaded) = upload(&s, &server);
+    assert_ne!(code, 0, "{text}");
+    assert!(
+        text.contains(&format!(
+            "::error::PyPI already has {} with different contents (sha256 {other} there)",
+            s.wheel
+        )),
+        "{text}"
+    );
+    assert!(uploaded.is_empty(), "{uploaded:?}");
+}
