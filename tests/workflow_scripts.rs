@@ -201,7 +201,7 @@ fn the_upload_loop_uploads_only_what_the_index_lacks_and_refuses_a_different_fil
     let server = index(&[(&s.wheel, &wheel_sha)]);
     let (code, text, uploaded) = upload(&s, &server);
     assert_eq!(code, 0, "{text}");
-    assert_eq!(uploaded, [s.sdist.clone()], "{text}");
+    assert_eq!(uploaded, vec![s.sdist.clone()], "{text}");
     assert!(
         text.contains(&format!(
             "{} is on PyPI already, the same file: skipped",

@@ -682,7 +682,7 @@ pub(crate) fn preflight(
                 let mut lines = f.message.lines().filter(|l| !l.trim().is_empty());
                 let first = lines.next().unwrap_or("");
                 let last = lines
-                    .last()
+                    .next_back()
                     .map(|l| format!(" … {}", l.trim()))
                     .unwrap_or_default();
                 format!("{}: {at}{first}{last} [{}]", r.name, f.id)
