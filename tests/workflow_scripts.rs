@@ -1,6 +1,7 @@
-//! The Python embedded in the generated release workflow, executed for real: the upload
-//! loop, taken from the rendered `release.yml`, runs the real twine against a stand-in
-//! index on 127.0.0.1 (its JSON API and its upload endpoint), on distributions uv built.
+//! The Python embedded in the generated release workflow, executed for real, taken from the
+//! rendered `release.yml`: the upload loop runs the real twine against a stand-in index on
+//! 127.0.0.1 (its JSON API and its upload endpoint) on distributions uv built; the install
+//! check installs them with pip from a local simple index and runs them.
 //!
 //! Issue 25: every path of a release may meet files an earlier attempt uploaded (a re-run,
 //! a dispatch with target=pypi on a published tag, `pyrel release --resume`). The loop
@@ -230,4 +231,132 @@ fn the_upload_loop_uploads_only_what_the_index_lacks_and_refuses_a_different_fil
         "{text}"
     );
     assert!(uploaded.is_empty(), "{uploaded:?}");
+}
+
+/// A PEP 503 simple index on 127.0.0.1 serving `root` (a directory per project under
+/// `simple/`): Python's own http.server, whose directory listing is a page of links.
+/// Stopped (killed by its handle, then reaped) on drop.
+struct SimpleIndex {
+    child: std::process::Child,
+    url: String,
+}
+
+impl SimpleIndex {
+    fn start(root: &Path) -> SimpleIndex {
+        use std::io::BufRead;
+        let python = common::require_tools_python().expect("python");
+        let mut child = Command::new(python)
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(root)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        // "Serving HTTP on 127.0.0.1 port 43521 (http://127.0.0.1:43521/) ..."
+        let port: u16 = line
+            .split("port ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        SimpleIndex {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for SimpleIndex {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The release's install check, from the rendered release.yml, installs the published
+/// package from a local index into a fresh `python -m venv` (as the job does) and runs its
+/// command through the shared verify() that `pyrel check` runs too: the PyPI route (one
+/// index) and the TestPyPI route (the package alone from TestPyPI, dependencies from PyPI).
+#[test]
+fn the_install_check_installs_from_a_local_index_and_runs_the_package() {
+    let s = setup();
+    let repo_yml = s._repo.path().join(".github/workflows/release.yml");
+    let script = embedded_script(
+        &repo_yml,
+        "install-check",
+        "Install each published package from one index, then run or import it",
+    );
+    // The index: the built files under simple/acme-anvil/; an empty one for the route
+    // whose dependencies come from elsewhere.
+    let root = s.work.path().join("index");
+    let project = root.join("simple/acme-anvil");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(root.join("deps")).unwrap();
+    for f in [&s.wheel, &s.sdist] {
+        std::fs::copy(
+            s.work.path().join("dist/acme-anvil").join(f),
+            project.join(f),
+        )
+        .unwrap();
+    }
+    let index = SimpleIndex::start(&root);
+    assert!(index.url.starts_with("http://127.0.0.1:"));
+
+    for (on_pypi, pypi, testpypi, label) in [
+        ("true", "simple", "deps", "PyPI"),
+        ("false", "deps", "simple", "TestPyPI"),
+    ] {
+        let venv = s.work.path().join(format!("check-{label}"));
+        let python = common::require_tools_python().expect("python");
+        let made = Command::new(python)
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let summary = s.work.path().join(format!("summary-{label}.md"));
+        let out = Command::new(venv.join("bin/python"))
+            .args(["-c", &script])
+            .current_dir(s.work.path())
+            .env("PACKAGES", r#"[{"name":"acme-anvil","dir":"."}]"#)
+            .env("VERSION", "1.4.0")
+            .env("ON_PYPI", on_pypi)
+            .env("PYPI_SIMPLE", format!("{}/{pypi}/", index.url))
+            .env("TESTPYPI_SIMPLE", format!("{}/{testpypi}/", index.url))
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("PIP_NO_INPUT", "1")
+            .env_remove("PIP_INDEX_URL")
+            .env_remove("PIP_EXTRA_INDEX_URL")
+            .env_remove("PIP_FIND_LINKS")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{label}: {text}");
+        assert_eq!(
+            std::fs::read_to_string(&summary).unwrap(),
+            format!("## Install check ({label})\n\n- acme-anvil 1.4.0 runs `acme-anvil`\n"),
+            "{text}"
+        );
+        // The package came from the local index, not from a cache or elsewhere.
+        assert!(
+            text.contains(&index.url) || text.contains("Looking in indexes"),
+            "{text}"
+        );
+    }
 }
