@@ -1146,6 +1146,61 @@ fn the_plan_job_routes_a_tag_and_lists_its_packages_in_dependency_order() {
     );
 }
 
+/// Issue 25: a dispatch on the tag can release one named package (any spelling of its
+/// name), the bootstrap of several new projects; a name the tag does not release fails
+/// the plan.
+#[test]
+fn a_dispatch_on_the_tag_releases_the_one_package_it_names() {
+    let r = render("uv-workspace", &[]);
+    let root = r.path();
+    common::git(root, &["add", "-A"]);
+    common::git(root, &["commit", "-q", "-m", "init"]);
+    let out = identity(&mut common::pyrel(root))
+        .args(["bump", "minor", "--commit", "--tag"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let github = [
+        ("GITHUB_EVENT_NAME", "workflow_dispatch"),
+        ("GITHUB_REF_TYPE", "tag"),
+        ("GITHUB_REF_NAME", "v2.1.0"),
+        ("GITHUB_RUN_NUMBER", "8"),
+        ("GITHUB_RUN_ATTEMPT", "1"),
+    ];
+    let dispatch = |package: &str| {
+        run_plan(
+            root,
+            &github,
+            &[
+                ("target", "pypi"),
+                ("dry-run", "false"),
+                ("package", package),
+            ],
+        )
+    };
+    let outputs = dispatch("Dashboard_API");
+    assert_eq!(outputs["route"]["pypi"], "true");
+    let packages: serde_json::Value =
+        serde_json::from_str(&outputs["packages"]["packages"]).unwrap();
+    assert_eq!(
+        packages,
+        serde_json::json!([{"name": "dashboard-api", "dir": "libs/api"}])
+    );
+    // Empty: every package of the tag.
+    let all: Vec<serde_json::Value> =
+        serde_json::from_str(&dispatch("")["packages"]["packages"]).unwrap();
+    assert_eq!(all.len(), 3);
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch("acme-other")));
+    let message = refused
+        .err()
+        .and_then(|e| e.downcast_ref::<String>().cloned())
+        .expect("the plan fails");
+    assert!(
+        message.contains("::error::this run releases dashboard-core, dashboard-api, dashboard, not the package named by the dispatch"),
+        "{message}"
+    );
+}
+
 #[test]
 fn the_plan_job_of_a_thousand_packages_keeps_dependency_order() {
     let outputs = run_plan(
