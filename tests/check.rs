@@ -4,7 +4,7 @@
 //! Offline: uv builds with the backends and runs the twine that `.ci/install-tools.sh`
 //! downloads into `$PYREL_TOOLS_DIR/wheels` (UV_OFFLINE, UV_NO_INDEX, UV_FIND_LINKS).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

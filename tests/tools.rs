@@ -7,6 +7,7 @@ mod fake;
 
 mod bench_speed;
 mod changelog_keepachangelog;
+mod check;
 mod dist;
 mod precommit;
 mod script;
@@ -14,4 +15,5 @@ mod self_release;
 mod tls;
 mod vectors;
 mod version_differential;
+mod workflow_scripts;
 mod workflows;

@@ -8,8 +8,8 @@
 //! uploads only what the index lacks, skips a file it has byte for byte, and stops on a
 //! different file under the same name, naming it.
 
-mod common;
-mod fake;
+use crate::common;
+use crate::fake;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
