@@ -1,7 +1,8 @@
 //! The Python embedded in the generated release workflow, executed for real, taken from the
 //! rendered `release.yml`: the upload loop runs the real twine against a stand-in index on
 //! 127.0.0.1 (its JSON API and its upload endpoint) on distributions uv built; the install
-//! check installs them with pip from a local simple index and runs them.
+//! check installs them with pip from a local simple index and runs them; the build loop
+//! builds every package of a workspace twice, byte for byte the same.
 //!
 //! Issue 25: every path of a release may meet files an earlier attempt uploaded (a re-run,
 //! a dispatch with target=pypi on a published tag, `pyrel release --resume`). The loop
@@ -359,4 +360,71 @@ fn the_install_check_installs_from_a_local_index_and_runs_the_package() {
             "{text}"
         );
     }
+}
+
+/// The release's build loop, from the rendered release.yml, run twice at the commit's
+/// SOURCE_DATE_EPOCH with the real uv: the same files byte for byte. The upload loop's
+/// rule (a file the index has is skipped when its sha256 is the same, refused otherwise)
+/// rests on this.
+#[test]
+fn the_build_loop_builds_every_package_reproducibly() {
+    let repo = fixture("uv-workspace");
+    pyrel(repo.path())
+        .args(["init", "--yes", "--set", "repository=acme/dashboard"])
+        .assert()
+        .success();
+    common::git(repo.path(), &["add", "-A"]);
+    common::git(repo.path(), &["commit", "-qm", "init"]);
+    let script = embedded_script(
+        &repo.path().join(".github/workflows/release.yml"),
+        "build",
+        "Build the released packages in dependency order",
+    );
+    let packages = r#"[{"name":"dashboard-core","dir":"libs/core"},{"name":"dashboard-api","dir":"libs/api"},{"name":"dashboard","dir":"libs/dashboard"}]"#;
+    let python = common::require_tools_python().expect("python");
+    let build = |n: usize| -> Vec<(String, String)> {
+        let work = repo.path().join(format!("build-{n}"));
+        std::fs::create_dir_all(&work).unwrap();
+        // A checkout of the commit, as the job has.
+        common::git(
+            repo.path(),
+            &["worktree", "add", "-q", "--detach", work.to_str().unwrap()],
+        );
+        let out = Command::new(&python)
+            .args(["-c", &script])
+            .current_dir(&work)
+            .envs(common::uv_offline_env())
+            .env("PACKAGES", packages)
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut files = Vec::new();
+        for p in ["dashboard-core", "dashboard-api", "dashboard"] {
+            let dir = work.join("dist").join(p);
+            let mut names: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                // uv also writes a .gitignore into its output directory.
+                .filter(|n| n.ends_with(".whl") || n.ends_with(".tar.gz"))
+                .collect();
+            names.sort();
+            for name in names {
+                files.push((format!("{p}/{name}"), sha256(&dir.join(&name))));
+            }
+        }
+        files
+    };
+    let first = build(1);
+    // An sdist and a wheel of each package, under dist/<package>/.
+    assert_eq!(first.len(), 6, "{first:?}");
+    assert!(first
+        .iter()
+        .any(|(f, _)| f.starts_with("dashboard-core/") && f.ends_with(".whl")));
+    assert_eq!(build(2), first, "the build is not reproducible");
 }
