@@ -256,3 +256,34 @@ fn without_uv_it_says_how_to_get_it() {
     );
     assert!(err.contains("hint: install uv"), "{err}");
 }
+
+#[test]
+fn the_policys_pre_build_steps_run_first_in_the_scratch_copy() {
+    // The README is written by a pre-build step, as the release's build job would: with
+    // the step, twine check passes; the repository itself keeps its empty README.
+    let dir = fixture("check-empty-readme");
+    let pyproject = dir.path().join("pyproject.toml");
+    let text = std::fs::read_to_string(&pyproject).unwrap();
+    std::fs::write(
+        &pyproject,
+        format!("{text}\n[tool.pyrel]\npre-build = [\"printf '# acme-rocket\\\\n\\\\nRockets.\\\\n' > README.md\"]\n"),
+    )
+    .unwrap();
+    let (code, ids, doc) = findings(dir.path());
+    assert_eq!(ids, only(&[("acme-rocket", &[])]), "{doc:#}");
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("README.md")).unwrap(),
+        ""
+    );
+
+    // A failing step: exit 2, naming it.
+    let text = std::fs::read_to_string(&pyproject).unwrap();
+    std::fs::write(&pyproject, text.replace("printf", "false && printf")).unwrap();
+    let (code, _, stderr) = check(dir.path(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("pre-build step 0 of the policy failed"),
+        "{stderr}"
+    );
+}

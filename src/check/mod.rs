@@ -6,8 +6,9 @@
 //! (`templates/partials/verify_installed.py`).
 //!
 //! The build happens in a scratch checkout of HEAD with the work tree's changes laid over
-//! it: a build backend writes next to the sources (`*.egg-info`, `build/`), and the
-//! user's repository is never written to.
+//! it, after the policy's `pre-build` steps (as the build job runs them): a build backend
+//! writes next to the sources (`*.egg-info`, `build/`), and the user's repository is never
+//! written to.
 
 pub(crate) mod archive;
 pub(crate) mod inspect;
@@ -404,6 +405,22 @@ pub(crate) fn check(
     let src = scratch.path().join("src");
     progress("copying the work tree");
     scratch_tree(root, &src)?;
+    // The policy's pre-build steps, as the build job runs them before building.
+    for (i, step) in policy.pre_build.iter().enumerate() {
+        progress(&format!("pre-build step {i}"));
+        let ran = run(Command::new("bash")
+            .args(["-euo", "pipefail", "-c", step])
+            .current_dir(&src))?;
+        if !ran.ok {
+            return Err(Error::usage(
+                format!(
+                    "pre-build step {i} of the policy failed in a scratch copy of the work tree:\n{}",
+                    tail(&format!("{}\n{}", ran.stdout, ran.stderr), 10)
+                ),
+                Some("the release's build job runs the same step first: fix it, or the policy's `pre-build`"),
+            ));
+        }
+    }
     let mut env: Vec<(String, String)> = Vec::new();
     if let Some(epoch) = git(root, &["log", "-1", "--format=%ct"]) {
         if !epoch.trim().is_empty() {
