@@ -24,8 +24,8 @@ const FAKE_TOKEN: &str = "pypi-FAKE-test-token-not-a-secret";
 /// The script of the step named `step` in `job` of the rendered release workflow: the
 /// text between `<<'PY'` and `PY`.
 fn embedded_script(release_yml: &Path, job: &str, step: &str) -> String {
-    let wf: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(release_yml).unwrap()).unwrap();
+    let wf: serde_norway::Value =
+        serde_norway::from_str(&std::fs::read_to_string(release_yml).unwrap()).unwrap();
     let run = wf["jobs"][job]["steps"]
         .as_sequence()
         .unwrap()

@@ -665,7 +665,7 @@ pub(crate) fn preflight(
     let progress = std::cell::RefCell::new(None);
     let step = |s: &str| {
         progress.replace(None);
-        progress.replace(Some(crate::report::Progress::start(&format!(
+        progress.replace(Some(crate::term::Progress::start(&format!(
             "preflight: package check: {s}"
         ))));
     };

@@ -40,7 +40,7 @@ pub(crate) fn run(dir: &Path, args: &CheckArgs) -> Result<Outcome> {
         let progress = |step: &str| {
             if human {
                 current.replace(None);
-                current.replace(Some(crate::report::Progress::start(&format!(
+                current.replace(Some(crate::term::Progress::start(&format!(
                     "pyrel check: {step}"
                 ))));
             }
