@@ -337,8 +337,11 @@ pub(crate) fn inspect(expect: &Expect, built: &[Built]) -> Vec<Finding> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                "a license file outside the package's directory is not packaged: copy it next \
-                 to the manifest, or name it in `license-files`",
+                "a license file outside the package's directory is not packaged, and \
+                 `license-files` cannot name a path outside it: copy the file next to the \
+                 manifest, or force it into the sdist (hatch: \
+                 `[tool.hatch.build.targets.sdist.force-include]`; the wheel is built from the \
+                 sdist and finds it there)",
             ));
         }
     }
