@@ -111,7 +111,8 @@ pub(crate) enum Command {
     /// Preflight: on the default branch, clean work tree, up to date with `origin`, the
     /// required checks green for HEAD, the new version not yet on the index it goes to
     /// (PyPI; TestPyPI for pre-releases, and for finals too with `testpypi = "all"`), the
-    /// offline doctor clean, and the branch's protection read from GitHub. Then the
+    /// offline doctor clean, `pyrel check` clean on the released packages (needs uv;
+    /// --skip-check skips it), and the branch's protection read from GitHub. Then the
     /// release commit of `pyrel bump BUMP --commit` on a branch `release/TAG`, pushed, a pull
     /// request to the default branch (the changelog section as its body), its required
     /// checks waited for, the merge when the protection allows it (else pyrel stops with
@@ -127,6 +128,21 @@ pub(crate) enum Command {
     /// stopped where asked), 1 a step failed (the output names the next command), 2 bad
     /// input.
     Release(ReleaseArgs),
+    /// Know before you tag: build, check and install every package the next release
+    /// publishes, exactly as the release workflow does.
+    ///
+    /// In release order, each package is built with `uv build --no-sources` (SOURCE_DATE_EPOCH
+    /// from HEAD) in a scratch copy of the work tree (the repository is never written to),
+    /// checked with the release's own `twine check --strict`, inspected (the version in every
+    /// file name is the version of record; the wheel is not empty, ships the declared import
+    /// package and no `tests/` or stray top-level package; license files travel; a compiled
+    /// package gives platform wheels; the sdist can be built on its own), installed into a
+    /// fresh virtual environment from the built files (dependencies from your configured
+    /// index) and run or imported as the release workflow's install check does.
+    ///
+    /// Needs uv on PATH (https://docs.astral.sh/uv/); twine is run through `uv tool run`.
+    /// Exit codes: 0 every package is ready, 1 a problem was found, 2 bad input or no uv.
+    Check(CheckArgs),
     /// Print the shell completion script for SHELL.
     ///
     /// bash: `pyrel completions bash > ~/.local/share/bash-completion/completions/pyrel`;
@@ -228,12 +244,33 @@ pub(crate) struct ReleaseArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
 
+    /// Skip the package check of the preflight (`pyrel check`: building every released
+    /// package as the workflow does, twine check, inspecting the files, installing and
+    /// importing them). The release workflow still builds and checks them after the push.
+    #[arg(long)]
+    pub(crate) skip_check: bool,
+
     /// Continue the release under way from the step it stopped at (push, pull request,
     /// checks, merge, tag, watch, verify); refuses when the tag or the release branch no
     /// longer points where pyrel left it.
     /// With --dry-run: where the release stands and the steps a resume would take.
     #[arg(long, conflicts_with_all = ["bump", "no_push", "direct"])]
     pub(crate) resume: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Check only this package.
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub(crate) package: Option<String>,
+
+    /// Build, twine-check and inspect only: do not install and import (needs no index).
+    #[arg(long)]
+    pub(crate) no_install: bool,
+
+    /// Output format: `json` (schema pyrel-check/1, docs/check-schema.json) for scripts.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]

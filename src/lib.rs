@@ -7,6 +7,7 @@
 
 pub(crate) mod bump;
 pub(crate) mod changelog;
+pub(crate) mod check;
 pub(crate) mod cli;
 pub(crate) mod codes;
 #[macro_use]

@@ -603,3 +603,33 @@ fn shipped_example_passes_in_a_clone_with_a_github_origin() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stdout(&out));
     }
 }
+
+/// Issue 25: a first release of several new projects needs one pending publisher at a
+/// time (PyPI's rule); init's summary says so, in release order, and the guide has the
+/// steps with the dispatch that releases one named package. One package: no such line.
+#[test]
+fn init_gives_the_one_at_a_time_bootstrap_of_several_new_projects() {
+    let dir = fixture("uv-workspace");
+    let out = pyrel(dir.path()).args(["init", "--yes"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("First release of 3 new projects? PyPI lets one pending publisher create one project per workflow identity: create them one at a time, in release order (dashboard-core, dashboard-api, dashboard), as \"Several new projects\" in docs/RELEASING.md says."),
+        "{text}"
+    );
+    let guide = std::fs::read_to_string(dir.path().join("docs/RELEASING.md")).unwrap();
+    for needle in [
+        "#### Several new projects: one at a time",
+        "1. Register the pending publisher of `dashboard-core` only (the table above), push the tag",
+        "1. Register the pending publisher of `dashboard-api`, then publish it alone from the tag:\n   `gh workflow run release.yml --ref <tag> -f target=pypi -f dry-run=false -f package=dashboard-api`",
+    ] {
+        assert!(guide.contains(needle), "{needle}\n{guide}");
+    }
+
+    let one = fixture("single-flat");
+    let out = pyrel(one.path()).args(["init", "--yes"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("new projects"), "{}", stdout(&out));
+    let guide = std::fs::read_to_string(one.path().join("docs/RELEASING.md")).unwrap();
+    assert!(!guide.contains("Several new projects"));
+}

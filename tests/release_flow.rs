@@ -234,9 +234,11 @@ fn release(
     args: &[&str],
     timeout_secs: u64,
 ) -> Ran {
+    // The package check of the preflight has tests of its own (below, and tests/check.rs).
     let out = pyrel(repo.dir.path())
         .arg("release")
         .args(args)
+        .arg("--skip-check")
         .envs(release_env(gh, index, timeout_secs))
         .output()
         .unwrap();
@@ -472,6 +474,7 @@ fn dry_run_checks_and_shows_every_step_without_writing() {
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     for needle in [
         "preflight: checks",
+        "preflight: package check    skipped (--skip-check: the packages were not built, twine-checked, inspected or installed)",
         "would run: pyrel bump minor --commit --tag",
         "+version = \"1.5.0\"",
         "would create tag v1.5.0",
@@ -484,6 +487,57 @@ fn dry_run_checks_and_shows_every_step_without_writing() {
     }
     nothing_happened(&repo, &before);
     assert_eq!(gh.hits("GET", &path("/actions/runs")), 0);
+}
+
+/// Issue 25: the preflight builds, twine-checks, inspects, installs and imports the
+/// released package with `pyrel check` (real uv and twine, offline); a packaging fault
+/// stops the release before the bump, naming the file and line, and nothing is written.
+#[test]
+fn the_preflight_runs_the_package_check_and_a_fault_stops_the_release() {
+    let repo = repo();
+    let gh = github("success", &[("completed", Some("success"))]).start();
+    let index = pypi_routes(vec![&["1.4.0"], &["1.4.0"]]).start();
+    let run = |repo: &Repo| {
+        let out = pyrel(repo.dir.path())
+            .args(["release", "minor", "--dry-run"])
+            .envs(release_env(&gh, &index, 10))
+            .envs(common::uv_offline_env())
+            .output()
+            .unwrap();
+        Ran {
+            code: out.status.code().expect("exit code"),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    };
+    let ran = run(&repo);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    has(
+        &ran,
+        "preflight: package check    ok (1 package(s) built, 2 file(s) checked, installed and imported)",
+    );
+
+    // An emptied README (committed and pushed, so the rest of the preflight passes).
+    std::fs::write(repo.dir.path().join("README.md"), "").unwrap();
+    git(repo.dir.path(), &["commit", "-qam", "Empty the README"]);
+    git(repo.dir.path(), &["push", "-q", "origin", "main"]);
+    let before = snapshot_tree(repo.dir.path());
+    let ran = run(&repo);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    for needle in [
+        "pyrel check found 1 problem(s) in what this release would upload",
+        "widgets: pyproject.toml:9: twine check --strict: warning `long_description_content_type` missing",
+        "add --skip-check to release without the check",
+    ] {
+        has(&ran, needle);
+    }
+    assert!(
+        !ran.stdout.contains("would run: pyrel bump"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(snapshot_tree(repo.dir.path()), before);
+    assert_eq!(output(repo.dir.path(), &["tag", "--list"]), "");
 }
 
 /// Every line of a release goes through the never-panicking stdout: on a full disk the
@@ -500,7 +554,7 @@ fn dry_run_on_a_full_stdout_does_not_panic() {
         .unwrap();
     let out = Command::new(assert_cmd::cargo::cargo_bin("pyrel"))
         .current_dir(repo.dir.path())
-        .args(["release", "minor", "--dry-run"])
+        .args(["release", "minor", "--dry-run", "--skip-check"])
         .env("NO_COLOR", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .envs(release_env(&gh, &index, 10))
@@ -664,7 +718,7 @@ fn a_prerelease_is_checked_and_verified_on_testpypi_only() {
     let pypi_index = pypi_routes(vec![&["1.4.0", "1.5.0rc1"]]).start();
     let testpypi = pypi_routes(vec![&["1.4.0"], &["1.4.0", "1.5.0rc1"]]).start();
     let out = pyrel(repo.dir.path())
-        .args(["release", "1.5.0rc1", "--direct"])
+        .args(["release", "1.5.0rc1", "--direct", "--skip-check"])
         .envs(gh.github_env(TOKEN))
         .envs(pypi_index.pypi_env())
         .env("PYREL_TESTPYPI_URL", testpypi.url())
@@ -1304,7 +1358,7 @@ fn dry_run_alone_needs_no_version_and_no_token() {
     let index = pypi_routes(vec![&["1.4.0"]]).start();
     let run = |repo: &Repo| {
         let out = pyrel(repo.dir.path())
-            .args(["release", "--dry-run"])
+            .args(["release", "--dry-run", "--skip-check"])
             .env("GITHUB_API_URL", gh.url())
             .envs(index.pypi_env())
             .env("PYREL_TODAY", "2026-01-02")

@@ -176,7 +176,7 @@ fn a_token_reflected_in_a_check_url_is_masked_in_the_refusal() {
     let index = pypi::project_with_versions("widgets", &["1.4.0"]).start();
     let ran = run(
         repo.dir.path(),
-        &["release", "minor"],
+        &["release", "minor", "--skip-check"],
         release_env(&gh, &index, ODD_TOKEN),
         ODD_TOKEN,
     );
@@ -213,7 +213,7 @@ fn server_text_cannot_colour_or_forge_a_status_line() {
     let index = pypi::project_with_versions("widgets", &["1.4.0"]).start();
     let ran = run(
         repo.dir.path(),
-        &["release", "minor"],
+        &["release", "minor", "--skip-check"],
         release_env(&gh, &index, TOKEN),
         TOKEN,
     );
@@ -281,7 +281,7 @@ fn check_runs_are_read_to_the_last_page_or_the_release_stops() {
     let index = pypi::project_with_versions("widgets", &["1.4.0", "1.5.0"]).start();
     let ran = run(
         repo.dir.path(),
-        &["release", "minor"],
+        &["release", "minor", "--skip-check"],
         release_env(&gh, &index, TOKEN),
         TOKEN,
     );
@@ -324,7 +324,7 @@ fn check_runs_are_read_to_the_last_page_or_the_release_stops() {
         .start();
     let ran = run(
         repo.dir.path(),
-        &["release", "minor"],
+        &["release", "minor", "--skip-check"],
         release_env(&gh, &index, TOKEN),
         TOKEN,
     );
@@ -530,7 +530,7 @@ fn a_token_reflected_in_the_run_url_is_masked_on_the_watch_line() {
         .start();
     let ran = run(
         repo.dir.path(),
-        &["release", "minor", "--direct"],
+        &["release", "minor", "--direct", "--skip-check"],
         release_env(&gh, &index, ODD_TOKEN),
         ODD_TOKEN,
     );

@@ -48,9 +48,13 @@ fn fixtures() -> Vec<String> {
         // Layout fixtures only: doctor-* are already initialised with planted problems;
         // real-* reproduce real repositories (existing publishers, uncommitted on purpose)
         // and tests/discovery.rs runs `init --yes` + `generate --check` on each.
-        // adopt-* hold workflows of their own (CI that publishes, composite actions): tests/adopt.rs.
+        // adopt-* hold workflows of their own (CI that publishes, composite actions): tests/adopt.rs;
+        // check-* plant packaging faults for tests/check.rs (one has no version pyrel can read).
         .filter(|n| {
-            !n.starts_with("doctor-") && !n.starts_with("real-") && !n.starts_with("adopt-")
+            !n.starts_with("doctor-")
+                && !n.starts_with("real-")
+                && !n.starts_with("adopt-")
+                && !n.starts_with("check-")
         })
         .collect();
     names.sort();
@@ -733,6 +737,23 @@ fn test_workflows_follow_the_hardening_rules() {
             .map(|v| format!("test ({})", v.as_str().unwrap()))
             .collect();
         assert_eq!(required, expected, "{}", r.label);
+        // Issue 25: every pull request builds and checks the packages with `pyrel check`,
+        // the pyrel that wrote the file, under the same pinned uv as the tests.
+        let package = &jobs(&wf)["package"];
+        assert_eq!(package["name"], "package check", "{}", r.label);
+        let check = steps(&wf, "package")
+            .iter()
+            .find(|s| s.get("run").is_some())
+            .unwrap();
+        assert_eq!(
+            check["run"],
+            r#"uv tool run --from "pyrel==$PYREL_VERSION" pyrel check"#
+        );
+        assert_eq!(check["env"]["PYREL_VERSION"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            step_using(&wf, "package", "astral-sh/setup-uv")[0]["with"]["version"],
+            pyrel::testing::render::pins::UV_VERSION
+        );
     }
 }
 
@@ -1126,6 +1147,61 @@ fn the_plan_job_routes_a_tag_and_lists_its_packages_in_dependency_order() {
     assert_eq!(
         epoch.to_string(),
         String::from_utf8_lossy(&git_time.stdout).trim()
+    );
+}
+
+/// Issue 25: a dispatch on the tag can release one named package (any spelling of its
+/// name), the bootstrap of several new projects; a name the tag does not release fails
+/// the plan.
+#[test]
+fn a_dispatch_on_the_tag_releases_the_one_package_it_names() {
+    let r = render("uv-workspace", &[]);
+    let root = r.path();
+    common::git(root, &["add", "-A"]);
+    common::git(root, &["commit", "-q", "-m", "init"]);
+    let out = identity(&mut common::pyrel(root))
+        .args(["bump", "minor", "--commit", "--tag"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let github = [
+        ("GITHUB_EVENT_NAME", "workflow_dispatch"),
+        ("GITHUB_REF_TYPE", "tag"),
+        ("GITHUB_REF_NAME", "v2.1.0"),
+        ("GITHUB_RUN_NUMBER", "8"),
+        ("GITHUB_RUN_ATTEMPT", "1"),
+    ];
+    let dispatch = |package: &str| {
+        run_plan(
+            root,
+            &github,
+            &[
+                ("target", "pypi"),
+                ("dry-run", "false"),
+                ("package", package),
+            ],
+        )
+    };
+    let outputs = dispatch("Dashboard_API");
+    assert_eq!(outputs["route"]["pypi"], "true");
+    let packages: serde_json::Value =
+        serde_json::from_str(&outputs["packages"]["packages"]).unwrap();
+    assert_eq!(
+        packages,
+        serde_json::json!([{"name": "dashboard-api", "dir": "libs/api"}])
+    );
+    // Empty: every package of the tag.
+    let all: Vec<serde_json::Value> =
+        serde_json::from_str(&dispatch("")["packages"]["packages"]).unwrap();
+    assert_eq!(all.len(), 3);
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch("acme-other")));
+    let message = refused
+        .err()
+        .and_then(|e| e.downcast_ref::<String>().cloned())
+        .expect("the plan fails");
+    assert!(
+        message.contains("::error::this run releases dashboard-core, dashboard-api, dashboard, not the package named by the dispatch"),
+        "{message}"
     );
 }
 

@@ -210,15 +210,27 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         Style::new().green().apply_to("wrote"),
         policy_path.display()
     );
-    outln!(
-        "\nNext: read {}, then commit. `pyrel doctor` checks the setup.",
-        reread
-            .files
-            .releasing_guide
-            .as_deref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "the generated files".into())
-    );
+    let guide = reread
+        .files
+        .releasing_guide
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "the generated files".into());
+    outln!("\nNext: read {guide}, then commit. `pyrel doctor` checks the setup, `pyrel check` the packages.");
+    if reread.publish == crate::policy::PublishMode::Trusted && project.packages.len() > 1 {
+        // pypi/warehouse#16920: one pending publisher per (owner, repository, workflow,
+        // environment) creates one project; the second upload is refused.
+        outln!(
+            "First release of {} new projects? PyPI lets one pending publisher create one project per workflow identity: create them one at a time, in release order ({}), as \"Several new projects\" in {guide} says.",
+            project.packages.len(),
+            project
+                .packages
+                .iter()
+                .map(|p| p.normalized.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     Ok(Outcome::Success)
 }
 

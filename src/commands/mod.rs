@@ -4,6 +4,7 @@
 pub(crate) mod output;
 mod adopt;
 mod bump;
+mod check;
 mod doctor;
 mod generate;
 mod github;
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Bump(args) => bump::run(&dir, &args),
         Command::Github(command) => github::run(&dir, &command),
         Command::Release(args) => release::run(&dir, &args),
+        Command::Check(args) => check::run(&dir, &args),
         Command::Completions(_) | Command::Man(_) => Ok(Outcome::Success),
     }
 }

@@ -253,6 +253,9 @@ fn run_steps(dir: &Path, args: &ReleaseArgs) -> Result<Outcome> {
     }) {
         return Ok(stopped(&s));
     }
+    if let Err(s) = package_check(&project, &policy, &released, args, &again) {
+        return Ok(stopped(&s));
+    }
     let branch = &policy.default_branch;
     let protection = match &gh {
         None => {
@@ -633,6 +636,38 @@ fn finish(
         }
     }
     outcome
+}
+
+/// The preflight's last step: `pyrel check` on the released packages, before anything is
+/// written (issue 25: know before you tag).
+fn package_check(
+    project: &Project,
+    policy: &Policy,
+    released: &[Released],
+    args: &ReleaseArgs,
+    again: &str,
+) -> std::result::Result<(), Stopped> {
+    if args.skip_check {
+        step!(
+            "preflight: {:<16} skipped (--skip-check: the packages were not built, twine-checked, inspected or installed)",
+            "package check"
+        );
+        return Ok(());
+    }
+    let names: Vec<String> = released.iter().map(|r| r.name.clone()).collect();
+    match crate::check::preflight(project, policy, &names) {
+        Ok(detail) => {
+            step!("preflight: {:<16} ok ({detail})", "package check");
+            Ok(())
+        }
+        Err((what, details)) => Err(Stopped {
+            what,
+            details,
+            next: format!(
+                "fix them (`pyrel check` shows each with its hint), then {again}; or add --skip-check to release without the check"
+            ),
+        }),
+    }
 }
 
 fn after_push(

@@ -55,6 +55,9 @@ pub(crate) struct Context {
     pub(crate) testpypi_base: &'static str,
     pub(crate) testpypi_upload_url: &'static str,
     pub(crate) packages: Vec<PackageCtx>,
+    /// More than one package: a first release creates several projects, one at a time
+    /// (PyPI takes one pending publisher per workflow identity).
+    pub(crate) several_packages: bool,
     /// Any package whose version comes from git tags (nothing to bump in files).
     pub(crate) any_vcs: bool,
     pub(crate) files: FilesCtx,
@@ -271,6 +274,7 @@ impl Context {
             testpypi_base: indexes::TESTPYPI_BASE,
             testpypi_upload_url: indexes::TESTPYPI_UPLOAD,
             any_vcs: packages.iter().any(|p| p.vcs),
+            several_packages: packages.len() > 1,
             packages,
             files: FilesCtx {
                 release_workflow: f.release_workflow.as_deref().map(slash),

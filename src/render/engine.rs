@@ -22,6 +22,7 @@ pub const GITIGNORE_BLOCK: &str = "gitignore-block.hbs";
 /// Partials (`{{> name}}`): Python run inside workflow steps, kept as real `.py` files.
 pub const PARTIALS: &[(&str, &str)] = &[
     ("upload_loop", "partials/upload_loop.py"),
+    ("verify_installed", "partials/verify_installed.py"),
     ("install_check", "partials/install_check.py"),
     ("test_install", "partials/test_install.py"),
     ("test_run", "partials/test_run.py"),
@@ -112,6 +113,20 @@ pub fn release_requirements() -> Result<Vec<&'static str>> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect())
+}
+
+/// The exact version of one release tool (`twine`) as [`RELEASE_REQUIREMENTS`] pins it:
+/// `pyrel check` runs the version the release workflow installs.
+pub fn release_tool_version(name: &str) -> Option<&'static str> {
+    release_requirements().ok()?.into_iter().find_map(|l| {
+        let (n, rest) = l.split_once("==")?;
+        (n.trim() == name).then(|| rest.split([' ', ';']).next().unwrap_or(rest).trim())
+    })
+}
+
+/// The text of a partial: the Python `pyrel check` runs is the workflow's own.
+pub fn partial_text(name: &str) -> Result<&'static str> {
+    partial(name).ok_or_else(|| Error::internal(format!("no partial {name}")))
 }
 
 /// The first argument as text: strings as they are, anything else as JSON.

@@ -12,6 +12,7 @@ mod template;
 use std::path::PathBuf;
 
 pub(crate) use context::Context;
+pub(crate) use engine::{partial_text, release_tool_version};
 
 use crate::error::Result;
 use crate::policy::{Policy, TestsMode};

@@ -1,5 +1,6 @@
 import json, os, subprocess, sys, time
-from importlib import metadata
+
+# verify(name), defined just above, is the code `pyrel check` runs too.
 
 version = os.environ["VERSION"]
 packages = [p["name"] for p in json.loads(os.environ["PACKAGES"])]
@@ -29,25 +30,7 @@ for index, names, extra in steps:
 
 lines = ["## Install check (%s)" % label, ""]
 for name in packages:
-    dist = metadata.distribution(name)
-    scripts = [e for e in dist.entry_points if e.group == "console_scripts"]
-    if scripts:
-        # The package's own command: --version, else --help.
-        exe = os.path.join(os.path.dirname(sys.executable), scripts[0].name)
-        if subprocess.run([exe, "--version"]).returncode != 0:
-            subprocess.run([exe, "--help"], check=True)
-        how = "runs `%s`" % scripts[0].name
-    else:
-        # Its real top-level modules, read from what the wheel installed.
-        top = (dist.read_text("top_level.txt") or "").split()
-        if not top:
-            files = dist.files or []
-            top = sorted({f.parts[0] for f in files if len(f.parts) == 2 and f.parts[1] == "__init__.py"}
-                         | {f.stem for f in files if len(f.parts) == 1 and f.suffix == ".py"})
-        top = [t for t in top if t.isidentifier()]
-        for module in top:
-            subprocess.run([sys.executable, "-c", "import " + module], check=True)
-        how = "imports %s" % ", ".join("`%s`" % m for m in top) if top else "installs (no module to import)"
+    how = verify(name)
     lines.append("- %s %s %s" % (name, version, how))
 with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as f:
     f.write("\n".join(lines) + "\n")

@@ -236,3 +236,35 @@ pub fn validate_json_schema(schema: &Path, instance: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The environment that runs `pyrel check` offline: uv of the tools venv first on PATH,
+/// packages only from `$PYREL_TOOLS_DIR/wheels` (the build backends, the release's twine,
+/// the fixtures' dependencies: `.ci/install-tools.sh` downloads them), no network.
+pub fn uv_offline_env() -> Vec<(String, std::ffi::OsString)> {
+    let uv = require_tool("uv").expect("uv");
+    let wheels = tools_dir().join("wheels");
+    assert!(
+        wheels.read_dir().is_ok_and(|mut d| d.next().is_some()),
+        "no wheels in {}: run `bash .ci/install-tools.sh`",
+        wheels.display()
+    );
+    let path = std::env::join_paths(
+        std::iter::once(uv.parent().expect("uv dir").to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .expect("PATH");
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("uv-cache");
+    [
+        ("PATH", path),
+        ("UV_OFFLINE", "1".into()),
+        ("UV_NO_INDEX", "1".into()),
+        ("UV_NO_CONFIG", "1".into()),
+        ("UV_FIND_LINKS", wheels.into_os_string()),
+        ("UV_PYTHON_DOWNLOADS", "never".into()),
+        ("UV_CACHE_DIR", cache.into_os_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}

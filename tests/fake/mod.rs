@@ -381,8 +381,10 @@ fn accept_loop(server: &tiny_http::Server, shared: &Arc<Shared>) {
 }
 
 fn serve(mut request: tiny_http::Request, shared: &Shared) {
-    let mut body = String::new();
-    let _ = request.as_reader().read_to_string(&mut body);
+    // Bytes, read lossily: an upload's multipart body holds a binary wheel.
+    let mut bytes = Vec::new();
+    let _ = std::io::Read::read_to_end(request.as_reader(), &mut bytes);
+    let body = String::from_utf8_lossy(&bytes).into_owned();
     let recorded = Recorded {
         method: request.method().as_str().to_owned(),
         url: request.url().to_owned(),
