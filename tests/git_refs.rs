@@ -281,7 +281,10 @@ fn the_whole_offline_doctor_is_the_same_without_git_on_path() {
 /// offset), by object id.
 fn deltified_tag_objects(dir: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir(dir.join(".git/objects/pack")).unwrap().flatten() {
+    for entry in std::fs::read_dir(dir.join(".git/objects/pack"))
+        .unwrap()
+        .flatten()
+    {
         let idx = entry.path();
         if idx.extension().is_none_or(|x| x != "idx") {
             continue;
@@ -324,7 +327,10 @@ fn tag_objects_deltified_by_gc_aggressive_are_peeled_without_git() {
     }
     git(d, &["gc", "-q", "--aggressive", "--prune=now"]);
     let deltas = deltified_tag_objects(d);
-    assert!(deltas.len() >= 20, "too few deltified tag objects: {deltas:?}");
+    assert!(
+        deltas.len() >= 20,
+        "too few deltified tag objects: {deltas:?}"
+    );
     let on_head: Vec<String> = (0..40).step_by(2).map(|i| format!("v9.1.{i}")).collect();
     let on_head: Vec<&str> = on_head.iter().map(String::as_str).collect();
     assert_same_as_git(d, &on_head, "gc --aggressive, peeled packed-refs");

@@ -1,4 +1,8 @@
-//! The bits of git pyrel reads: the top level and the `origin` remote.
+//! The bits of git pyrel reads from `.git` itself, without a git process: the top level,
+//! the `origin` remote and the default branch, the tags on HEAD (loose refs, packed-refs,
+//! and loose or packed objects, deltas applied, to peel annotated tags) and the paths in
+//! the index. `git` runs only for a layout this reader does not cover ([`NeedsGit`]) and
+//! for [`committed_unmodified`].
 
 use std::path::{Path, PathBuf};
 
@@ -116,7 +120,6 @@ pub(crate) fn parse_remote(url: &str) -> Option<Remote> {
     })
 }
 
-/// The default branch: `origin/HEAD` when known, else the checked-out branch.
 /// Tracked by git and identical to the committed version (`rel` relative to `root`).
 pub(crate) fn committed_unmodified(root: &Path, rel: &Path) -> bool {
     let rel = crate::workspace_fs::slash(rel);
@@ -133,6 +136,7 @@ pub(crate) fn committed_unmodified(root: &Path, rel: &Path) -> bool {
         && run(&["diff", "--quiet", "HEAD", "--", &rel])
 }
 
+/// The default branch: `origin/HEAD` when known, else the checked-out branch.
 pub(crate) fn default_branch(root: &Path) -> Option<String> {
     let git = root.join(".git");
     if !git.is_dir() {
@@ -151,7 +155,8 @@ pub(crate) fn default_branch(root: &Path) -> Option<String> {
 }
 
 /// Why refs could not be read from disk, so the caller asks `git` instead: a layout this
-/// reader does not cover (reftable, alternates, a deltified tag object in a pack).
+/// reader does not cover (reftable, alternates, a split index, a pack index other than
+/// version 2) or an object it will not read (over 64 KiB, a delta chain over 64 deep).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NeedsGit(pub(crate) String);
 
@@ -488,8 +493,10 @@ fn parse_index(data: &[u8], oid_len: usize) -> Result<Vec<Vec<u8>>, NeedsGit> {
 }
 
 /// Just enough of git's object store to peel a tag: the type of an object and, for an
-/// annotated tag, the object it points at. Loose objects and non-deltified objects in
-/// packs (tags are never deltified by `git gc`); anything else asks for `git`.
+/// annotated tag, the object it points at. Loose objects, and objects in packs whole or
+/// as deltas (offset or reference deltas, applied to their base): `git gc --aggressive`
+/// stores most tag objects as deltas of one another. Anything else asks for `git`.
+/// Why this is not the `gix` crates: docs/performance.md, "git without gix".
 mod objects {
     use std::io::{Read, Seek, SeekFrom};
     use std::path::{Path, PathBuf};
