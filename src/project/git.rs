@@ -496,7 +496,7 @@ fn parse_index(data: &[u8], oid_len: usize) -> Result<Vec<Vec<u8>>, NeedsGit> {
 /// annotated tag, the object it points at. Loose objects, and objects in packs whole or
 /// as deltas (offset or reference deltas, applied to their base): `git gc --aggressive`
 /// stores most tag objects as deltas of one another. Anything else asks for `git`.
-/// Why this is not the `gix` crates: docs/performance.md, "git without gix".
+/// Why this is not the `gix` crates: docs/performance.md, "Reading git without gix".
 mod objects {
     use std::io::{Read, Seek, SeekFrom};
     use std::path::{Path, PathBuf};
