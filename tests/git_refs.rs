@@ -367,4 +367,20 @@ fn tag_objects_deltified_by_gc_aggressive_are_peeled_without_git() {
         .collect();
     std::fs::write(d.join(".git/packed-refs"), bare).unwrap();
     assert_same_as_git(d, &expected, "packed-refs without peeled lines");
+
+    // A pack index whose pack is gone (a repack cut short), sorted before the live one and
+    // naming the same objects: git skips it, and so does the reader.
+    let pack_dir = d.join(".git/objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    std::fs::copy(
+        &idx,
+        pack_dir.join("pack-0000000000000000000000000000000000000000.idx"),
+    )
+    .unwrap();
+    assert_same_as_git(d, &expected, "an index without its pack");
 }
