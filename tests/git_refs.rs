@@ -276,3 +276,111 @@ fn the_whole_offline_doctor_is_the_same_without_git_on_path() {
         assert_ne!(c["status"], "unknown", "{c}");
     }
 }
+
+/// The tag objects `git verify-pack -v` lists as deltas (a depth and a base after the
+/// offset), by object id.
+fn deltified_tag_objects(dir: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(dir.join(".git/objects/pack"))
+        .unwrap()
+        .flatten()
+    {
+        let idx = entry.path();
+        if idx.extension().is_none_or(|x| x != "idx") {
+            continue;
+        }
+        let verify = git_out(dir, &["verify-pack", "-v", idx.to_str().unwrap()]);
+        for line in verify.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() == 7 && fields[1] == "tag" {
+                out.insert(fields[0].to_owned());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn tag_objects_deltified_by_gc_aggressive_are_peeled_without_git() {
+    let dir = fixture("single-src");
+    let d = dir.path();
+    std::fs::write(
+        d.join("src/acme_tool/__about__.py"),
+        "__version__ = \"0.4.0\"\n",
+    )
+    .unwrap();
+    commit(d, "first");
+    // Annotated tags with near-identical messages, half on each commit: `gc --aggressive`
+    // stores most of the tag objects as deltas of one another.
+    let message = |i: usize| {
+        format!(
+            "acme-tool 9.1.{i}\n\nThe release notes of acme-tool, long enough that git keeps\n\
+             this tag object as a delta of its neighbour after gc --aggressive.\n"
+        )
+    };
+    for i in (1..40).step_by(2) {
+        git(d, &["tag", "-a", &format!("v9.1.{i}"), "-m", &message(i)]);
+    }
+    commit(d, "second");
+    for i in (0..40).step_by(2) {
+        git(d, &["tag", "-a", &format!("v9.1.{i}"), "-m", &message(i)]);
+    }
+    git(d, &["gc", "-q", "--aggressive", "--prune=now"]);
+    let deltas = deltified_tag_objects(d);
+    assert!(
+        deltas.len() >= 20,
+        "too few deltified tag objects: {deltas:?}"
+    );
+    let on_head: Vec<String> = (0..40).step_by(2).map(|i| format!("v9.1.{i}")).collect();
+    let on_head: Vec<&str> = on_head.iter().map(String::as_str).collect();
+    assert_same_as_git(d, &on_head, "gc --aggressive, peeled packed-refs");
+
+    // Loose lightweight tags naming the packed tag objects: nothing on disk says where
+    // they peel to, so each tag object is read from the pack and its deltas applied.
+    let mut expected = on_head.clone();
+    let mut read_as_delta = 0;
+    let mut names = Vec::new();
+    for i in 0..40 {
+        names.push(format!("v9.2.{i}"));
+        git(d, &["tag", &format!("v9.2.{i}"), &format!("v9.1.{i}")]);
+        let object = git_out(d, &["rev-parse", &format!("v9.1.{i}")]);
+        if i % 2 == 0 && deltas.contains(object.trim()) {
+            read_as_delta += 1;
+        }
+    }
+    assert!(
+        read_as_delta >= 5,
+        "only {read_as_delta} tag object(s) on HEAD are deltas"
+    );
+    expected.extend(names.iter().step_by(2).map(String::as_str));
+    expected.sort_unstable();
+    assert_same_as_git(d, &expected, "loose refs to deltified tag objects");
+
+    // packed-refs as git before 1.6 wrote it, without the peeled lines: every tag's
+    // object is read from the pack.
+    git(d, &["pack-refs", "--all"]);
+    let packed = std::fs::read_to_string(d.join(".git/packed-refs")).unwrap();
+    let bare: String = packed
+        .lines()
+        .filter(|l| !l.starts_with('^') && !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(d.join(".git/packed-refs"), bare).unwrap();
+    assert_same_as_git(d, &expected, "packed-refs without peeled lines");
+
+    // A pack index whose pack is gone (a repack cut short), sorted before the live one and
+    // naming the same objects: git skips it, and so does the reader.
+    let pack_dir = d.join(".git/objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    std::fs::copy(
+        &idx,
+        pack_dir.join("pack-0000000000000000000000000000000000000000.idx"),
+    )
+    .unwrap();
+    assert_same_as_git(d, &expected, "an index without its pack");
+}

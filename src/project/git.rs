@@ -1,4 +1,8 @@
-//! The bits of git pyrel reads: the top level and the `origin` remote.
+//! The bits of git pyrel reads from `.git` itself, without a git process: the top level,
+//! the `origin` remote and the default branch, the tags on HEAD (loose refs, packed-refs,
+//! and loose or packed objects, deltas applied, to peel annotated tags) and the paths in
+//! the index. `git` runs only for a layout this reader does not cover ([`NeedsGit`]) and
+//! for [`committed_unmodified`].
 
 use std::path::{Path, PathBuf};
 
@@ -135,7 +139,8 @@ pub(crate) fn default_branch(root: &Path) -> Option<String> {
 }
 
 /// Why refs could not be read from disk, so the caller asks `git` instead: a layout this
-/// reader does not cover (reftable, alternates, a deltified tag object in a pack).
+/// reader does not cover (reftable, alternates, a split index, a pack index other than
+/// version 2) or an object it will not read (over 64 KiB, a delta chain over 64 deep).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NeedsGit(pub(crate) String);
 
@@ -499,8 +504,10 @@ fn parse_index(data: &[u8], oid_len: usize) -> Result<Vec<Vec<u8>>, NeedsGit> {
 }
 
 /// Just enough of git's object store to peel a tag: the type of an object and, for an
-/// annotated tag, the object it points at. Loose objects and non-deltified objects in
-/// packs (tags are never deltified by `git gc`); anything else asks for `git`.
+/// annotated tag, the object it points at. Loose objects, and objects in packs whole or
+/// as deltas (offset or reference deltas, applied to their base): `git gc --aggressive`
+/// stores most tag objects as deltas of one another. Anything else asks for `git`.
+/// Why this is not the `gix` crates: docs/performance.md, "Reading git without gix".
 mod objects {
     use std::io::{Read, Seek, SeekFrom};
     use std::path::{Path, PathBuf};
@@ -512,8 +519,9 @@ mod objects {
 
     pub(super) struct Store {
         objects: PathBuf,
-        /// `.idx` files of the packs, opened on first use.
-        packs: Option<Vec<PathBuf>>,
+        /// The packs, opened on first use and kept open: a repository with thousands of
+        /// loose tags reads thousands of objects from the same pack.
+        packs: Option<Vec<Pack>>,
     }
 
     #[derive(Debug, PartialEq, Eq)]
@@ -558,32 +566,12 @@ mod objects {
         }
 
         fn read_packed(&mut self, oid: &str) -> Result<Object, NeedsGit> {
-            if self.objects.join("info/alternates").is_file() {
-                return Err(NeedsGit(
-                    "the repository borrows objects (alternates)".into(),
-                ));
-            }
             let want = hex(oid).ok_or_else(|| NeedsGit(format!("bad object id {oid}")))?;
-            let packs = self.packs.get_or_insert_with(|| {
-                let mut v: Vec<PathBuf> = std::fs::read_dir(self.objects.join("pack"))
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "idx"))
-                    .collect();
-                v.sort();
-                v
-            });
-            for idx in packs.iter() {
-                if let Some(offset) =
-                    find_in_idx(idx, &want).map_err(|e| NeedsGit(e.to_string()))?
-                {
-                    let mut pack = Pack {
-                        file: std::fs::File::open(idx.with_extension("pack"))
-                            .map_err(|e| NeedsGit(e.to_string()))?,
-                        idx,
-                    };
+            if self.packs.is_none() {
+                self.packs = Some(self.open_packs()?);
+            }
+            for pack in self.packs.iter_mut().flatten() {
+                if let Some(offset) = pack.idx.find(&want).map_err(|e| NeedsGit(e.to_string()))? {
                     return pack
                         .peel_object(offset)
                         .map_err(|e| NeedsGit(e.to_string()))?
@@ -591,6 +579,27 @@ mod objects {
                 }
             }
             Err(NeedsGit(format!("object {oid} not found")))
+        }
+
+        fn open_packs(&self) -> Result<Vec<Pack>, NeedsGit> {
+            if self.objects.join("info/alternates").is_file() {
+                return Err(NeedsGit(
+                    "the repository borrows objects (alternates)".into(),
+                ));
+            }
+            let mut idx: Vec<PathBuf> = std::fs::read_dir(self.objects.join("pack"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                // An index whose pack is gone (a repack in progress) is skipped, as git does.
+                .filter(|p| p.with_extension("pack").is_file())
+                .collect();
+            idx.sort();
+            idx.iter()
+                .map(|p| Pack::open(p).map_err(|e| NeedsGit(format!("{}: {e}", p.display()))))
+                .collect()
         }
     }
 
@@ -642,68 +651,109 @@ mod objects {
         super::is_oid(oid).then(|| oid.to_ascii_lowercase())
     }
 
-    /// The offset of `want` in a version-2 pack index, by binary search on disk (the
-    /// index of a large repository is tens of megabytes: it is never read whole).
-    fn find_in_idx(idx: &Path, want: &[u8]) -> std::io::Result<Option<u64>> {
-        let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_owned());
-        let mut f = std::fs::File::open(idx)?;
-        let mut head = [0u8; 8 + 256 * 4];
-        f.read_exact(&mut head)?;
-        if head[..8] != [0xff, b't', b'O', b'c', 0, 0, 0, 2] {
-            return Err(bad("pack index is not version 2"));
+    /// The most of a pack index's names read at once: a binary search narrows the range
+    /// on disk to this many bytes, then reads it whole.
+    const WINDOW: u64 = 4096;
+
+    /// A version-2 pack index, searched on disk (the index of a large repository is tens
+    /// of megabytes: it is never read whole); only its fan-out table is kept.
+    struct Index {
+        file: std::fs::File,
+        fanout: [u32; 256],
+    }
+
+    impl Index {
+        fn open(path: &Path) -> std::io::Result<Index> {
+            let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_owned());
+            let mut file = std::fs::File::open(path)?;
+            let mut head = [0u8; 8 + 256 * 4];
+            file.read_exact(&mut head)?;
+            if head[..8] != [0xff, b't', b'O', b'c', 0, 0, 0, 2] {
+                return Err(bad("pack index is not version 2"));
+            }
+            let mut fanout = [0u32; 256];
+            for (i, f) in fanout.iter_mut().enumerate() {
+                let at = 8 + i * 4;
+                *f = u32::from_be_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
+            }
+            Ok(Index { file, fanout })
         }
-        let fanout = |i: usize| {
-            u32::from_be_bytes([
-                head[8 + i * 4],
-                head[9 + i * 4],
-                head[10 + i * 4],
-                head[11 + i * 4],
-            ]) as u64
-        };
-        let total = fanout(255);
-        let first = want[0] as usize;
-        let (mut lo, mut hi) = (
-            if first == 0 { 0 } else { fanout(first - 1) },
-            fanout(first),
-        );
-        let width = want.len() as u64;
-        let names = head.len() as u64;
-        let mut buf = vec![0u8; want.len()];
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            f.seek(SeekFrom::Start(names + mid * width))?;
-            f.read_exact(&mut buf)?;
-            match buf.as_slice().cmp(want) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => {
-                    // After the names: one CRC32 per object, then one 4-byte offset each.
-                    let offsets = names + total * width + total * 4;
-                    let mut o = [0u8; 4];
-                    f.seek(SeekFrom::Start(offsets + mid * 4))?;
-                    f.read_exact(&mut o)?;
-                    let off = u32::from_be_bytes(o);
-                    if off & 0x8000_0000 == 0 {
-                        return Ok(Some(off as u64));
-                    }
-                    let large = offsets + total * 4 + (off & 0x7fff_ffff) as u64 * 8;
-                    let mut o = [0u8; 8];
-                    f.seek(SeekFrom::Start(large))?;
-                    f.read_exact(&mut o)?;
-                    return Ok(Some(u64::from_be_bytes(o)));
+
+        /// The offset of `want` in the pack, by binary search on disk.
+        fn find(&mut self, want: &[u8]) -> std::io::Result<Option<u64>> {
+            let Some(&first) = want.first() else {
+                return Ok(None);
+            };
+            let fanout = |i: usize| u64::from(self.fanout[i]);
+            let total = fanout(255);
+            let first = usize::from(first);
+            let (mut lo, mut hi) = (
+                if first == 0 { 0 } else { fanout(first - 1) },
+                fanout(first),
+            );
+            let width = want.len() as u64;
+            let names = (8 + 256 * 4) as u64;
+            if lo >= hi {
+                // Not there, or a fan-out table that does not ascend.
+                return Ok(None);
+            }
+            let f = &mut self.file;
+            // Halve on disk while the range is wide, then read what is left in one go.
+            let mut buf = vec![0u8; want.len()];
+            while (hi - lo) * width > WINDOW {
+                let mid = (lo + hi) / 2;
+                f.seek(SeekFrom::Start(names + mid * width))?;
+                f.read_exact(&mut buf)?;
+                match buf.as_slice().cmp(want) {
+                    std::cmp::Ordering::Less => lo = mid + 1,
+                    std::cmp::Ordering::Greater => hi = mid,
+                    std::cmp::Ordering::Equal => (lo, hi) = (mid, mid + 1),
                 }
             }
+            let mut window = vec![0u8; ((hi - lo) * width) as usize];
+            f.seek(SeekFrom::Start(names + lo * width))?;
+            f.read_exact(&mut window)?;
+            let Ok(at) = window
+                .chunks_exact(want.len())
+                .collect::<Vec<_>>()
+                .binary_search(&want)
+            else {
+                return Ok(None);
+            };
+            let mid = lo + at as u64;
+            // After the names: one CRC32 per object, then one 4-byte offset each.
+            let offsets = names + total * width + total * 4;
+            let mut o = [0u8; 4];
+            f.seek(SeekFrom::Start(offsets + mid * 4))?;
+            f.read_exact(&mut o)?;
+            let off = u32::from_be_bytes(o);
+            if off & 0x8000_0000 == 0 {
+                return Ok(Some(u64::from(off)));
+            }
+            let large = offsets + total * 4 + u64::from(off & 0x7fff_ffff) * 8;
+            let mut o = [0u8; 8];
+            f.seek(SeekFrom::Start(large))?;
+            f.read_exact(&mut o)?;
+            Ok(Some(u64::from_be_bytes(o)))
         }
-        Ok(None)
     }
 
     /// Tag objects larger than this (a long signed message) are left to `git`.
     const MAX_OBJECT: usize = 64 * 1024;
 
+    /// Objects kept inflated per pack (delta bases and tag objects, each at most
+    /// [`MAX_OBJECT`]): `git gc --aggressive` chains tag objects up to 50 deltas deep,
+    /// and the tags of one chain share their bases.
+    const CACHED: usize = 1024;
+
     /// One pack file and its index, to read an object and the delta bases it needs.
-    struct Pack<'a> {
+    struct Pack {
         file: std::fs::File,
-        idx: &'a Path,
+        idx: Index,
+        /// Inflated objects by offset, deltas applied.
+        cache: std::collections::HashMap<u64, Vec<u8>>,
+        /// The type at the end of each delta chain walked, by the offsets on it.
+        kinds: std::collections::HashMap<u64, u8>,
     }
 
     /// An entry header: the type (1-4 objects, 6 offset delta, 7 reference delta), the
@@ -715,7 +765,16 @@ mod objects {
         base: Option<u64>,
     }
 
-    impl Pack<'_> {
+    impl Pack {
+        fn open(idx: &Path) -> std::io::Result<Pack> {
+            Ok(Pack {
+                file: std::fs::File::open(idx.with_extension("pack"))?,
+                idx: Index::open(idx)?,
+                cache: std::collections::HashMap::new(),
+                kinds: std::collections::HashMap::new(),
+            })
+        }
+
         fn bytes_at(&mut self, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
             self.file.seek(SeekFrom::Start(offset))?;
             let mut buf = Vec::with_capacity(len);
@@ -769,7 +828,7 @@ mod objects {
                     let oid = head.get(i..i + 20).map(<[u8]>::to_vec);
                     i += 20;
                     match oid {
-                        Some(oid) => find_in_idx(self.idx, &oid)?,
+                        Some(oid) => self.idx.find(&oid)?,
                         None => None,
                     }
                 }
@@ -802,36 +861,60 @@ mod objects {
 
         /// The type at the end of an entry's delta chain.
         fn kind(&mut self, offset: u64) -> std::io::Result<Option<u8>> {
-            let mut offset = offset;
+            let mut chain = Vec::new();
+            let mut at = offset;
             for _ in 0..64 {
-                let Some(e) = self.entry(offset)? else {
-                    return Ok(None);
+                let kind = match self.kinds.get(&at) {
+                    Some(&k) => k,
+                    None => {
+                        let Some(e) = self.entry(at)? else {
+                            return Ok(None);
+                        };
+                        if let Some(base) = e.base {
+                            chain.push(at);
+                            at = base;
+                            continue;
+                        }
+                        chain.push(at);
+                        e.kind
+                    }
                 };
-                match e.base {
-                    Some(base) => offset = base,
-                    None => return Ok(Some(e.kind)),
+                if self.kinds.len() + chain.len() > CACHED * 16 {
+                    self.kinds.clear();
                 }
+                self.kinds.extend(chain.into_iter().map(|o| (o, kind)));
+                return Ok(Some(kind));
             }
             Ok(None)
         }
 
         /// The full contents of the object at `offset`, deltas applied.
         fn contents(&mut self, offset: u64, depth: usize) -> std::io::Result<Option<Vec<u8>>> {
+            if let Some(known) = self.cache.get(&offset) {
+                return Ok(Some(known.clone()));
+            }
             let Some(e) = self.entry(offset)? else {
                 return Ok(None);
             };
             let Some(data) = self.inflate(&e)? else {
                 return Ok(None);
             };
-            let Some(base) = e.base else {
-                return Ok(Some(data));
+            let object = match e.base {
+                None => data,
+                Some(_) if depth > 64 => return Ok(None),
+                Some(base) => match self.contents(base, depth + 1)? {
+                    Some(b) => match apply_delta(&b, &data) {
+                        Some(o) => o,
+                        None => return Ok(None),
+                    },
+                    None => return Ok(None),
+                },
             };
-            if depth > 64 {
-                return Ok(None);
+            if self.cache.len() >= CACHED {
+                self.cache.clear();
             }
-            Ok(self
-                .contents(base, depth + 1)?
-                .and_then(|b| apply_delta(&b, &data)))
+            self.cache.insert(offset, object.clone());
+            Ok(Some(object))
         }
 
         /// What the object at `offset` is, for peeling: `None` when it cannot be read.
