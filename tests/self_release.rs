@@ -269,3 +269,102 @@ fn the_action_refuses_crafted_inputs_before_installing_anything() {
         );
     }
 }
+
+/// Runs the action's "pyrel doctor" step as the runner does: bash, the step's `env:`
+/// filled as the inputs would, GitHub's variables (`RUNNER_TEMP`, `GITHUB_WORKSPACE`,
+/// `CI` …), and the pyrel the install step would have put into `$RUNNER_TEMP/pyrel-venv`
+/// (here the binary under test). Returns the exit code and stdout then stderr.
+fn doctor_step(workspace: &Path) -> (i32, String) {
+    let action = yaml(&root().join("action.yml"));
+    let step = action["runs"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "pyrel doctor")
+        .unwrap()
+        .clone();
+    let runner_temp = tempfile::tempdir().unwrap();
+    let bin = runner_temp.path().join("pyrel-venv/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(assert_cmd::cargo::cargo_bin("pyrel"), bin.join("pyrel")).unwrap();
+    let out = Command::new("bash")
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+        .arg(step["run"].as_str().unwrap())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", runner_temp.path())
+        .env("CI", "true")
+        .env("GITHUB_ACTIONS", "true")
+        .env("RUNNER_TEMP", runner_temp.path())
+        .env("RUNNER_OS", "Linux")
+        .env("GITHUB_WORKSPACE", workspace)
+        .env("GITHUB_REPOSITORY", "acme/widgets")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("PYREL_DIR", ".")
+        .env("PYREL_OFFLINE", "true")
+        .env("PYREL_STRICT", "false")
+        .env("GH_TOKEN", "ghp_FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// The workflow commands the runner would read in `log`, by its own parsing rules (a
+/// line, split at CR or LF, starting with `::` after white space; `##[` anywhere).
+fn commands_in_log(log: &str) -> Vec<&str> {
+    log.split(['\n', '\r'])
+        .filter(|l| l.trim_start().starts_with("::") || l.contains("##["))
+        .collect()
+}
+
+#[test]
+fn the_action_log_carries_only_pyrels_own_workflow_commands() {
+    // A committed credential in a file whose name holds a command on a line of its own:
+    // reported as an annotation, its name percent-encoded inside the command.
+    let dir = common::fixture("single-flat");
+    common::pyrel(dir.path()).args(["init", "--yes"]).assert().success();
+    std::fs::write(
+        dir.path().join("notes\n::stop-commands::acme-stop\n.txt"),
+        "token = \"pypi-AgEIcHlwaS5vcmcFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE\"\n",
+    )
+    .unwrap();
+    common::git(dir.path(), &["add", "-A"]);
+    common::git(dir.path(), &["commit", "-q", "-m", "init"]);
+    let (code, log) = doctor_step(dir.path());
+    assert_eq!(code, 1, "{log}");
+    let commands = commands_in_log(&log);
+    assert!(
+        commands
+            .iter()
+            .any(|c| c.starts_with("::error file=notes%0A%3A%3Astop-commands%3A%3Aacme-stop%0A.txt,line=1,")),
+        "{log}"
+    );
+    for c in &commands {
+        assert!(
+            ["::error ", "::warning ", "::notice "]
+                .iter()
+                .any(|p| c.starts_with(p)),
+            "not one of pyrel's annotations: {c:?}\n{log}"
+        );
+    }
+
+    // An input error on stderr (a duplicate TOML key holding a newline, quoted by the
+    // parser's message): exit 2, and the key reaches the log escaped.
+    let dir = common::fixture("single-flat");
+    let pyproject = dir.path().join("pyproject.toml");
+    let mut text = std::fs::read_to_string(&pyproject).unwrap();
+    text.push_str("\n[tool.acme]\n\"a\\n::stop-commands::b\" = 1\n\"a\\n::stop-commands::b\" = 2\n");
+    std::fs::write(&pyproject, text).unwrap();
+    let (code, log) = doctor_step(dir.path());
+    assert_eq!(code, 2, "{log}");
+    assert!(log.contains("pyproject.toml"), "{log}");
+    assert!(log.contains("\\u003a:stop-commands::b"), "{log}");
+    assert_eq!(commands_in_log(&log), Vec::<&str>::new(), "{log}");
+}
