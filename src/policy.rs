@@ -478,7 +478,7 @@ const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "test-env",
-        comment: "Environment variables of the generated test job, e.g. { DATABASE_URL = \"postgresql://localhost/test\" }.",
+        comment: "Environment variables of the generated test job (no name the runner reserves or the workflow sets itself), e.g. { DATABASE_URL = \"postgresql://localhost/test\" }.",
         apply: |p, v| {
             p.test_env = crate::render::overrides::parse_test_env(v)?;
             Ok(())
