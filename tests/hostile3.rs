@@ -82,3 +82,96 @@ fn test_env_refuses_runner_control_names_and_the_workflows_own() {
     let wf = std::fs::read_to_string(dir.path().join(".github/workflows/test.yml")).unwrap();
     assert!(wf.contains("  PACKAGES_DIR: \"x\""), "{wf}");
 }
+
+/// Temp files as a `generate` killed between creating and renaming them leaves them.
+#[test]
+fn the_next_generate_sweeps_what_a_killed_one_left_and_nothing_else() {
+    let dir = fixture("single-flat");
+    let root = dir.path();
+    let out = run(root, &["init", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Really killed runs first: whatever they leave, the last run below sweeps.
+    let bin = assert_cmd::cargo::cargo_bin("pyrel");
+    for i in 0..8u64 {
+        std::fs::remove_file(root.join(".github/workflows/release.yml")).ok();
+        std::fs::remove_file(root.join("docs/RELEASING.md")).ok();
+        let mut child = std::process::Command::new(&bin)
+            .arg("generate")
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .env("PYREL_NO_GH", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(i * 3));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let out = run(root, &["generate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let ours = [
+        ".github/workflows/.pyrel-tmp-Ab3dEf9hIj",
+        ".github/.pyrel-tmp-0123456789",
+        "docs/.pyrel-tmp-zzzzzzzzzz",
+        ".pyrel-tmp-AAAAAAAAAA",
+    ];
+    // Look-alikes that are the user's: another length, another prefix, a directory, a
+    // symlink, and one of ours in a directory pyrel does not manage.
+    let users = [
+        ".github/workflows/.pyrel-tmp-notes.txt",
+        ".github/workflows/.pyrel-tmp-Ab3dEf9hI",
+        ".github/workflows/pyrel-tmp-Ab3dEf9hIj",
+        "docs/.pyrel-tmp-zzzzzzzzzzz",
+        "widgets/.pyrel-tmp-AAAAAAAAAA",
+    ];
+    for f in ours.iter().chain(&users) {
+        std::fs::write(root.join(f), "left over\n").unwrap();
+    }
+    std::fs::create_dir(root.join("docs/.pyrel-tmp-dirdirdird")).unwrap();
+    std::os::unix::fs::symlink("../README.md", root.join("docs/.pyrel-tmp-linklinkli")).unwrap();
+    // Everything is current: the run writes nothing, and still sweeps.
+    let out = run(root, &["generate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for f in ours {
+        assert!(!root.join(f).exists(), "{f} was not swept");
+    }
+    for f in users {
+        assert!(root.join(f).is_file(), "{f} (the user's) was removed");
+    }
+    assert!(root.join("docs/.pyrel-tmp-dirdirdird").is_dir());
+    assert!(root.join("docs/.pyrel-tmp-linklinkli").is_symlink());
+    // No other temp file of ours is left anywhere in the tree.
+    let left: Vec<_> = walk(root)
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.len() == ".pyrel-tmp-".len() + 10 && name.starts_with(".pyrel-tmp-") && p.is_file() && !p.is_symlink()
+        })
+        .filter(|p| !p.starts_with(root.join("widgets")))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // A check or a dry run writes nothing, and removes nothing either.
+    std::fs::write(root.join(ours[0]), "left over\n").unwrap();
+    for args in [&["generate", "--check"][..], &["generate", "--dry-run"], &["doctor", "--offline"]] {
+        run(root, args);
+        assert!(root.join(ours[0]).exists(), "{args:?} removed a file");
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if e.file_type().unwrap().is_dir() {
+            if e.file_name() != ".git" {
+                out.extend(walk(&p));
+            }
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

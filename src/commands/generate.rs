@@ -72,6 +72,8 @@ pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
+    // A writing run, under the lock: what a killed one left goes first.
+    sync::sweep_leftovers(&project.root, &status);
     let blocked: Vec<_> = status.blocked().collect();
     if !blocked.is_empty() && !args.force {
         print_refused_files(

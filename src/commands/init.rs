@@ -135,6 +135,8 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
+    // A writing run, under the lock: what a killed one left goes first.
+    sync::sweep_leftovers(&project.root, &status);
     // The policy is written last, in the same all-or-nothing step as every managed file:
     // a failure anywhere leaves no policy behind, so the next init starts afresh.
     let applied = sync::apply(
