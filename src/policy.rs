@@ -1187,6 +1187,15 @@ pub(crate) fn proposed(project: &Project) -> (Policy, choices::Choices) {
     (policy, c)
 }
 
+/// The default branch git names (origin's HEAD, else the checked-out branch) when pyrel
+/// cannot use it, with why: a name outside [`grammar::branch_name`] never reaches a
+/// workflow. [`proposed`] then keeps pyrel's default, and `init` refuses unless the user
+/// names the branch with `--set default-branch=`.
+pub(crate) fn unusable_default_branch(project: &Project) -> Option<(String, String)> {
+    let branch = crate::project::git::default_branch(&project.root)?;
+    grammar::branch_name(&branch).err().map(|why| (branch, why))
+}
+
 /// Checks between keys, after every `--set` is applied (their order does not matter).
 pub(crate) fn check_overrides(policy: &Policy) -> Result<()> {
     check_tag_format(policy)

@@ -175,3 +175,31 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn init_refuses_a_default_branch_it_cannot_use_and_names_the_way_out() {
+    // Names git accepts (`git check-ref-format --branch`) that pyrel's branch grammar does not.
+    for branch in ["rel$(id)", "développement", "main;x", "trunk,x"] {
+        let dir = fixture("single-flat");
+        common::git(dir.path(), &["symbolic-ref", "HEAD", &format!("refs/heads/{branch}")]);
+        let before = snapshot_tree(dir.path());
+        let out = run(dir.path(), &["init", "--yes"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{branch}: {}{err}", stdout(&out));
+        assert!(err.contains(&format!("`{branch}`")), "{branch}: {err}");
+        assert!(err.contains("--set default-branch="), "{branch}: {err}");
+        assert_eq!(snapshot_tree(dir.path()), before, "{branch}: something was written");
+        // Named, it is used.
+        let out = run(dir.path(), &["init", "--yes", "--set", "default-branch=main"]);
+        assert_eq!(out.status.code(), Some(0), "{branch}: {}", stderr(&out));
+        let pyproject = std::fs::read_to_string(dir.path().join("pyproject.toml")).unwrap();
+        assert!(pyproject.contains("default-branch = \"main\""), "{pyproject}");
+    }
+    // A usable one is taken as it is.
+    let dir = fixture("single-flat");
+    common::git(dir.path(), &["symbolic-ref", "HEAD", "refs/heads/trunk"]);
+    let out = run(dir.path(), &["init", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let pyproject = std::fs::read_to_string(dir.path().join("pyproject.toml")).unwrap();
+    assert!(pyproject.contains("default-branch = \"trunk\""), "{pyproject}");
+}
