@@ -203,3 +203,170 @@ fn init_refuses_a_default_branch_it_cannot_use_and_names_the_way_out() {
     let pyproject = std::fs::read_to_string(dir.path().join("pyproject.toml")).unwrap();
     assert!(pyproject.contains("default-branch = \"trunk\""), "{pyproject}");
 }
+
+fn script(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let python = common::require_tool("python3").expect("python3");
+    let mut c = std::process::Command::new(python);
+    c.arg("scripts/bump_version.py")
+        .args(args)
+        .current_dir(dir)
+        .env("PYREL_TODAY", "2024-05-01")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GITHUB_REF_TYPE")
+        .env_remove("GITHUB_REF_NAME")
+        .env_remove("GITHUB_EVENT_NAME");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn the_scripts_route_answers_a_huge_tag_or_number_with_a_message_never_a_traceback() {
+    let dir = fixture("single-flat");
+    let out = run(dir.path(), &["init", "--yes", "--set", "dev-builds=true"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let tag_env = |tag: &str| {
+        vec![
+            ("GITHUB_EVENT_NAME", "push".to_string()),
+            ("GITHUB_REF_TYPE", "tag".to_string()),
+            ("GITHUB_REF_NAME", tag.to_string()),
+        ]
+    };
+    let route = |env: Vec<(&str, String)>| {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        script(dir.path(), &["route"], &env)
+    };
+    // Longer than any ref name pyrel accepts: an input error.
+    for tag in [
+        format!("v1.{}", "0".repeat(5000)),
+        format!("v1.{}", "9".repeat(100_000)),
+        format!("v{}", "1.".repeat(3000) + "1"),
+    ] {
+        let out = route(tag_env(&tag));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{}", &err[..err.len().min(400)]);
+        assert!(!err.contains("Traceback"), "{}", &err[..err.len().min(400)]);
+        assert!(err.contains("characters long; a release tag has at most 255"), "{}", &err[..err.len().min(400)]);
+        assert!(err.len() < 400, "the message quotes the whole tag: {} bytes", err.len());
+    }
+    // A number above 64 bits in a tag of ordinary length: not a version, as for pyrel.
+    for tag in ["v1.99999999999999999999999", "v1.4.0.post999999999999999999999"] {
+        let out = route(tag_env(tag));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{tag}: {err}");
+        assert!(!err.contains("Traceback") && err.starts_with("error: "), "{tag}: {err}");
+    }
+    // A dev build with a run number of thousands of digits.
+    let huge = "7".repeat(5000);
+    let out = route(vec![
+        ("GITHUB_EVENT_NAME", "push".to_string()),
+        ("GITHUB_REF_TYPE", "branch".to_string()),
+        ("GITHUB_REF_NAME", "main".to_string()),
+        ("GITHUB_RUN_NUMBER", huge),
+        ("GITHUB_RUN_ATTEMPT", "1".to_string()),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("must be numbers for a dev build") && !err.contains("Traceback"), "{err}");
+    // And a version of thousands of digits in the project file: refused by the bump, no traceback.
+    let pyproject = dir.path().join("pyproject.toml");
+    let text = std::fs::read_to_string(&pyproject).unwrap();
+    std::fs::write(&pyproject, text.replace("version = \"1.4.0\"", &format!("version = \"1.{}\"", "4".repeat(5000)))).unwrap();
+    let out = script(dir.path(), &["bump", "patch", "--dry-run"], &[]);
+    let err = stderr(&out);
+    assert!(!err.contains("Traceback"), "{}", &err[..err.len().min(600)]);
+    assert_ne!(out.status.code(), Some(0));
+    let out = run(dir.path(), &["bump", "patch", "--dry-run"]);
+    assert_ne!(out.status.code(), Some(0), "pyrel and the script agree: no bump");
+}
+
+/// The single-flat fixture set up by `init`, with `[project]`'s version line rewritten by
+/// `edit` (given the file, returns the new file).
+fn with_pyproject(edit: &dyn Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = fixture("single-flat");
+    let out = run(dir.path(), &["init", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let path = dir.path().join("pyproject.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = edit(&text);
+    assert_ne!(edited, text, "the edit changed nothing");
+    std::fs::write(&path, edited).unwrap();
+    dir
+}
+
+#[test]
+fn pyrel_and_the_script_agree_on_unusual_pyproject_versions() {
+    let line = "version = \"1.4.0\"\n";
+    let replace = |new: &'static str| move |t: &str| t.replacen(line, new, 1);
+    // Written so that hatchling reads 1.4.0, but as the script does not edit it: both refuse.
+    let refused: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
+        ("multi-line basic", Box::new(replace("version = \"\"\"1.4.0\"\"\"\n"))),
+        ("multi-line literal", Box::new(replace("version = '''1.4.0'''\n"))),
+        ("multi-line, newline first", Box::new(replace("version = \"\"\"\n1.4.0\"\"\"\n"))),
+        ("unicode escape", Box::new(replace("version = \"1.4.\\u0030\"\n"))),
+        ("escaped letter", Box::new(replace("version = \"1.4.0\\u0061\"\n"))),
+        (
+            "dotted keys at the root",
+            Box::new(|t: &str| {
+                // Every key of [project] written `project.KEY = ...` at the top of the file.
+                let start = t.find("[project]\n").unwrap();
+                let end = start + t[start..].find("\n[").unwrap() + 1;
+                let body: String = t[start + "[project]\n".len()..end]
+                    .lines()
+                    .map(|l| {
+                        let key_line = l.starts_with(|c: char| c.is_ascii_alphabetic());
+                        format!("{}{l}\n", if key_line { "project." } else { "" })
+                    })
+                    .collect();
+                format!("{body}{}{}", &t[..start], &t[end..])
+            }),
+        ),
+        (
+            "inline table",
+            Box::new(|t: &str| {
+                // [project] and its sub-tables become `project = { ... }` at the root.
+                let start = t.find("[project]\n").unwrap();
+                let end = t.find("[tool.pyrel]").unwrap();
+                format!(
+                    "project = {{ name = \"widgets\", version = \"1.4.0\", requires-python = \">=3.9\" }}\n{}{}",
+                    &t[..start],
+                    &t[end..]
+                )
+            }),
+        ),
+    ];
+    for (what, edit) in &refused {
+        let a = with_pyproject(edit);
+        let before = snapshot_tree(a.path());
+        let by_pyrel = run(a.path(), &["bump", "patch"]);
+        let by_script = script(a.path(), &["bump", "patch"], &[]);
+        let (pe, se) = (stderr(&by_pyrel), stderr(&by_script));
+        assert_eq!(by_pyrel.status.code(), Some(2), "{what}: pyrel: {}{pe}", stdout(&by_pyrel));
+        assert_eq!(by_script.status.code(), Some(2), "{what}: script: {}{se}", stdout(&by_script));
+        assert!(!se.contains("Traceback") && !pe.contains("panicked"), "{what}: {pe}{se}");
+        let why = ["multi-line string", "with escapes", "not in a table of its own"];
+        assert!(
+            pe.contains("no version pyrel can edit: pyproject.toml:") && why.iter().any(|w| pe.contains(w)),
+            "{what}: {pe}"
+        );
+        assert_eq!(snapshot_tree(a.path()), before, "{what}: something was written");
+    }
+    // Written as both edit them: both bump, to the same file.
+    let bumped: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
+        ("literal string", Box::new(replace("version = '1.4.0'\n"))),
+        ("quoted key", Box::new(replace("\"version\" = \"1.4.0\"\n"))),
+        ("spaces and a comment", Box::new(replace("version   =   \"1.4.0\"   # the release\n"))),
+    ];
+    for (what, edit) in &bumped {
+        let a = with_pyproject(edit);
+        let b = with_pyproject(edit);
+        let by_pyrel = run(a.path(), &["bump", "patch"]);
+        let by_script = script(b.path(), &["bump", "patch"], &[]);
+        assert_eq!(by_pyrel.status.code(), Some(0), "{what}: pyrel: {}", stderr(&by_pyrel));
+        assert_eq!(by_script.status.code(), Some(0), "{what}: script: {}", stderr(&by_script));
+        let read = |d: &Path| std::fs::read_to_string(d.join("pyproject.toml")).unwrap();
+        assert_eq!(read(a.path()), read(b.path()), "{what}: pyrel and the script wrote different files");
+        assert!(read(a.path()).contains("1.4.1"), "{what}");
+    }
+}

@@ -388,6 +388,47 @@ impl Pyproject {
     }
 
     /// How the version is defined, per the identity's kind.
+    /// The version string at `version` of the dotted table (`project`, `tool.poetry`), as a
+    /// source pyrel edits, or [`PyVersion::Unreadable`] when it is written in a form the
+    /// bump script does not edit (so that both bump, or both refuse): a multi-line string,
+    /// a basic string with escapes, or a table that is not a `[header]` of its own (a
+    /// dotted key `project.version = …`, an inline `project = { … }`). None: no string.
+    fn literal_version(&self, dotted: &str, kind: SourceKind) -> Option<PyVersion> {
+        let v = self.table(dotted).and_then(|t| self.value(t, "version"))?;
+        let l = self.str_lit(v)?;
+        let raw = v.span().and_then(|s| self.text.get(s)).unwrap_or("");
+        let header = {
+            let mut item: Option<&Item> = None;
+            for key in dotted.split('.') {
+                item = match item {
+                    None => self.doc.as_table().get(key),
+                    Some(i) => i.as_table_like().and_then(|t| t.get(key)),
+                };
+            }
+            matches!(item, Some(Item::Table(t)) if !t.is_dotted() && !t.is_implicit())
+        };
+        let why = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+            Some("is a multi-line string")
+        } else if raw.starts_with('"') && raw.contains('\\') {
+            Some("is written with escapes")
+        } else if !header {
+            Some("is not in a table of its own (a dotted key or an inline table)")
+        } else {
+            None
+        };
+        Some(match why {
+            Some(why) => self.unreadable(
+                format!(
+                    "the version of [{dotted}] {why}; pyrel and the bump script edit a version written `version = \"{}\"` on one line of a [{dotted}] table",
+                    crate::grammar::shown(&l.value)
+                ),
+                dotted,
+                "version",
+            ),
+            None => PyVersion::Literal(kind, l),
+        })
+    }
+
     pub(crate) fn version(&self, kind: SourceKind) -> PyVersion {
         if kind == SourceKind::Poetry {
             let pdv = self
@@ -403,30 +444,17 @@ impl Pyproject {
                 return PyVersion::Vcs(VcsTool::PoetryDynamic);
             }
             return self
-                .table("tool.poetry")
-                .and_then(|p| self.value(p, "version"))
-                .and_then(|v| self.str_lit(v))
-                .map_or(PyVersion::Missing, |l| {
-                    PyVersion::Literal(SourceKind::Poetry, l)
-                });
+                .literal_version("tool.poetry", SourceKind::Poetry)
+                .unwrap_or(PyVersion::Missing);
         }
-        if let Some(l) = self
-            .table("project")
-            .and_then(|p| self.value(p, "version"))
-            .and_then(|v| self.str_lit(v))
-        {
-            return PyVersion::Literal(SourceKind::Project, l);
+        if let Some(v) = self.literal_version("project", SourceKind::Project) {
+            return v;
         }
         if !self.dynamic("version") {
             // Poetry 2 keeps the version in [tool.poetry] with a PEP 621 name.
-            if let Some(l) = self
-                .table("tool.poetry")
-                .and_then(|p| self.value(p, "version"))
-                .and_then(|v| self.str_lit(v))
-            {
-                return PyVersion::Literal(SourceKind::Poetry, l);
-            }
-            return PyVersion::Missing;
+            return self
+                .literal_version("tool.poetry", SourceKind::Poetry)
+                .unwrap_or(PyVersion::Missing);
         }
         let requires = self.build_requires();
         let backend = self.build_backend().unwrap_or("");

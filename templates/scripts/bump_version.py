@@ -57,6 +57,10 @@ class VersionError(ValueError):
     pass
 
 
+class InputError(VersionError):
+    """Input the script cannot work with at all (exit 2), such as a ref name no git ref has."""
+
+
 class Refused(Exception):
     """A bump refused (exit 1): the message, detail lines and a hint."""
 
@@ -79,21 +83,38 @@ _VERSION_RE = re.compile(r"""^\s*v?
 _PRE_NAMES = {"alpha": "a", "beta": "b", "c": "rc", "pre": "rc", "preview": "rc"}
 
 
+# pyrel (and uv) hold every number of a version in 64 bits and refuse a larger one; so
+# does the script, which also keeps int() from its 4300-digit limit (a traceback).
+_NUMBER_MAX = 18446744073709551615
+
+
+def _shown(text, limit=80):
+    r = repr(text)
+    return r if len(r) <= limit else r[:limit] + "..."
+
+
 def parse(text):
     """The parts of a PEP 440 version: (epoch, release, pre, post, dev, local)."""
     m = _VERSION_RE.match(text)
     if not m:
-        raise VersionError("not a valid PEP 440 version: %r" % text)
+        raise VersionError("not a valid PEP 440 version: %s" % _shown(text))
+
+    def num(digits):
+        digits = (digits or "0").lstrip("0") or "0"
+        if len(digits) > 20 or int(digits) > _NUMBER_MAX:
+            raise VersionError("not a valid PEP 440 version: %s (a number above %d)" % (_shown(text), _NUMBER_MAX))
+        return int(digits)
+
     g = m.group
     pre = None
     if g("pre_l"):
-        pre = (_PRE_NAMES.get(g("pre_l").lower(), g("pre_l").lower()), int(g("pre_n") or 0))
-    post = int(g("post_n1") or g("post_n2") or 0) if (g("post_n1") or g("post_l")) else None
-    dev = int(g("dev_n") or 0) if g("dev_l") else None
+        pre = (_PRE_NAMES.get(g("pre_l").lower(), g("pre_l").lower()), num(g("pre_n")))
+    post = num(g("post_n1") or g("post_n2")) if (g("post_n1") or g("post_l")) else None
+    dev = num(g("dev_n")) if g("dev_l") else None
     local = g("local")
     if local:
-        local = ".".join(str(int(p)) if p.isdigit() else p for p in re.split(r"[-_.]", local.lower()))
-    return (int(g("epoch") or 0), tuple(int(x) for x in g("release").split(".")), pre, post, dev, local)
+        local = ".".join(str(num(p)) if p.isdigit() else p for p in re.split(r"[-_.]", local.lower()))
+    return (num(g("epoch")), tuple(num(x) for x in g("release").split(".")), pre, post, dev, local)
 
 
 def _format(epoch, release, pre, post, dev, local=None):
@@ -945,6 +966,10 @@ def route(env):
         raise VersionError("the dispatch input target is %s; expected testpypi or pypi" % json.dumps(target))
     out = {"testpypi": False, "pypi": False, "github-release": False, "tag": ""}
     if ref_type == "tag":
+        if len(ref_name) > 255:
+            # No tag pyrel makes or accepts is that long (its ref names stop at 255).
+            raise InputError("the tag %s is %d characters long; a release tag has at most 255"
+                             % (_shown(ref_name), len(ref_name)))
         pkgs, version = released_by(ref_name)
         pkg = pkgs[0] if len(pkgs) == 1 else None
         if changelog_of(pkg) and notes_of(version, pkg) is None:
@@ -975,9 +1000,12 @@ def route(env):
         out["github-release"] = True
     elif event == "push" and ref_type == "branch" and DATA["dev_builds"]:
         number, attempt = env.get("GITHUB_RUN_NUMBER", ""), env.get("GITHUB_RUN_ATTEMPT", "")
-        if not (number.isdigit() and attempt.isdigit()):
+        # Numbers of 64 bits, as pyrel reads them (and never int() of thousands of digits).
+        small = [x.lstrip("0") or "0" for x in (number, attempt)]
+        if not all(re.match(r"^[0-9]{1,20}$", x) and int(x) <= _NUMBER_MAX for x in small) \
+                or not (re.match(r"^[0-9]+$", number) and re.match(r"^[0-9]+$", attempt)):
             raise VersionError("GITHUB_RUN_NUMBER and GITHUB_RUN_ATTEMPT must be numbers for a dev build")
-        version = dev_version(version, int(number) * 100 + int(attempt))
+        version = dev_version(version, min(int(small[0]) * 100 + int(small[1]), _NUMBER_MAX))
         out["testpypi"] = out["prerelease"] = True
     out["version"] = version
     return {k: (("true" if v else "false") if isinstance(v, bool) else v) for k, v in out.items()}
@@ -1392,6 +1420,9 @@ def main(argv=None):
         if e.hint:
             print("  hint: " + e.hint, file=sys.stderr)
         return 1
+    except InputError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 2
     except (VersionError, SyntaxError, OSError, subprocess.CalledProcessError) as e:
         print("error: %s" % e, file=sys.stderr)
         return 1 if args.command != "bump" else 2
