@@ -370,3 +370,43 @@ fn pyrel_and_the_script_agree_on_unusual_pyproject_versions() {
         assert!(read(a.path()).contains("1.4.1"), "{what}");
     }
 }
+
+#[test]
+fn init_refuses_a_version_that_is_not_pep_440_as_bump_does() {
+    for bad in ["1.0$(id)", "1.0;rm", "1.0 ::x", "latest"] {
+        let dir = fixture("single-flat");
+        let path = dir.path().join("pyproject.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replacen("version = \"1.4.0\"", &format!("version = \"{bad}\""), 1)).unwrap();
+        let before = snapshot_tree(dir.path());
+        let out = run(dir.path(), &["init", "--yes"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}{err}", stdout(&out));
+        assert!(err.contains("pyproject.toml:7:") && err.contains("is not a valid PEP 440 version"), "{bad}: {err}");
+        assert_eq!(snapshot_tree(dir.path()), before, "{bad}: something was written");
+        // The same answer as bump's.
+        let out = run(dir.path(), &["bump", "patch", "--dry-run"]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(stderr(&out).contains("is not a valid PEP 440 version"), "{bad}");
+    }
+}
+
+#[test]
+fn a_symlinked_workspace_member_is_refused_with_a_hint_about_the_link() {
+    // libs/api is a link to a directory elsewhere in the repository (a vendored checkout).
+    let dir = fixture("uv-workspace");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("vendor")).unwrap();
+    std::fs::rename(root.join("libs/api"), root.join("vendor/api")).unwrap();
+    std::os::unix::fs::symlink("../vendor/api", root.join("libs/api")).unwrap();
+    let before = snapshot_tree(root);
+    for args in [&["init", "--yes"][..], &["version"], &["bump", "patch", "--dry-run"]] {
+        let out = run(root, args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}{err}", stdout(&out));
+        assert!(err.contains("libs/api") && err.contains("symbolic link"), "{args:?}: {err}");
+        assert!(!err.contains("rename the directory"), "{args:?}: the hint is about names: {err}");
+        assert!(err.contains("instead of a symbolic link"), "{args:?}: {err}");
+        assert_eq!(snapshot_tree(root), before, "{args:?}: something was written");
+    }
+}

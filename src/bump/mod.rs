@@ -313,7 +313,7 @@ impl Splices {
 }
 
 /// A version source's value, parsed; a malformed one is an input error at its line.
-fn parse_source(s: &crate::project::VersionSource) -> Result<Version> {
+pub(crate) fn parse_source(s: &crate::project::VersionSource) -> Result<Version> {
     version::parse(&s.value).map_err(|e| Error::Parse {
         path: s.path.clone(),
         line: Some(s.line),

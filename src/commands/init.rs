@@ -57,6 +57,11 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             Some("name the branch releases come from: `pyrel init --set default-branch=NAME`, or rename the branch"),
         ));
     }
+    // A version that is not PEP 440 (`1.0$(id)`) is refused here as `bump` refuses it,
+    // before it reaches a rendered file: exit 2 naming the file and line, nothing written.
+    for source in project.packages.iter().flat_map(|p| &p.version_sources) {
+        crate::bump::parse_source(source)?;
+    }
     summary(&project, &policy, &choices);
     if project.packages.is_empty() {
         return Err(nothing_to_release(&project));
