@@ -626,8 +626,14 @@ fn a_crafted_git_branch_never_becomes_the_default_branch() {
     let before = snapshot_tree(repo.path());
     let out = run(repo.path(), &["init", "--yes"]);
     assert_refused(&out, 2, "--set default-branch=");
-    assert!(snapshot_tree(repo.path()) == before, "something was written");
-    let out = run(repo.path(), &["init", "--yes", "--set", "default-branch=main"]);
+    assert!(
+        snapshot_tree(repo.path()) == before,
+        "something was written"
+    );
+    let out = run(
+        repo.path(),
+        &["init", "--yes", "--set", "default-branch=main"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let policy = std::fs::read_to_string(repo.path().join("pyproject.toml")).unwrap();
     assert!(!policy.contains("${{"), "{policy}");

@@ -29,7 +29,10 @@ fn append_policy(dir: &Path, text: &str) -> usize {
     let mut body = std::fs::read_to_string(&path).unwrap();
     body.push_str(text);
     std::fs::write(&path, &body).unwrap();
-    body.lines().position(|l| l.starts_with("test-env")).unwrap() + 1
+    body.lines()
+        .position(|l| l.starts_with("test-env"))
+        .unwrap()
+        + 1
 }
 
 #[test]
@@ -51,25 +54,46 @@ fn test_env_refuses_runner_control_names_and_the_workflows_own() {
         let dir = fixture("single-flat");
         let line = append_policy(
             dir.path(),
-            &format!("\n[tool.pyrel]\ntest-env = {{ DATABASE_URL = \"sqlite://\", {name} = \"1\" }}\n"),
+            &format!(
+                "\n[tool.pyrel]\ntest-env = {{ DATABASE_URL = \"sqlite://\", {name} = \"1\" }}\n"
+            ),
         );
         let before = snapshot_tree(dir.path());
-        for args in [&["generate"][..], &["generate", "--check"], &["generate", "--dry-run"]] {
+        for args in [
+            &["generate"][..],
+            &["generate", "--check"],
+            &["generate", "--dry-run"],
+        ] {
             let out = run(dir.path(), args);
-            assert_eq!(out.status.code(), Some(2), "{name} {args:?}:\n{}{}", stdout(&out), stderr(&out));
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{name} {args:?}:\n{}{}",
+                stdout(&out),
+                stderr(&out)
+            );
             let err = stderr(&out);
             assert!(
-                err.contains(&format!("pyproject.toml:{line}")) && err.contains("`test-env`") && err.contains(&format!("`{name}`")),
+                err.contains(&format!("pyproject.toml:{line}"))
+                    && err.contains("`test-env`")
+                    && err.contains(&format!("`{name}`")),
                 "{name} {args:?}: {err}"
             );
             assert!(!err.contains("panicked"), "{err}");
-            assert_eq!(snapshot_tree(dir.path()), before, "{name} {args:?}: something was written");
+            assert_eq!(
+                snapshot_tree(dir.path()),
+                before,
+                "{name} {args:?}: something was written"
+            );
         }
         // doctor names it too, as a policy error at that line.
         let out = run(dir.path(), &["doctor", "--offline"]);
         let text = stdout(&out);
         assert_eq!(out.status.code(), Some(1), "{text}");
-        assert!(text.contains(&format!("pyproject.toml:{line}")) && text.contains(name), "{text}");
+        assert!(
+            text.contains(&format!("pyproject.toml:{line}")) && text.contains(name),
+            "{text}"
+        );
     }
     // Names that only look alike are the user's to set.
     let dir = fixture("single-flat");
@@ -148,14 +172,21 @@ fn the_next_generate_sweeps_what_a_killed_one_left_and_nothing_else() {
         .into_iter()
         .filter(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            name.len() == ".pyrel-tmp-".len() + 10 && name.starts_with(".pyrel-tmp-") && p.is_file() && !p.is_symlink()
+            name.len() == ".pyrel-tmp-".len() + 10
+                && name.starts_with(".pyrel-tmp-")
+                && p.is_file()
+                && !p.is_symlink()
         })
         .filter(|p| !p.starts_with(root.join("widgets")))
         .collect();
     assert!(left.is_empty(), "{left:?}");
     // A check or a dry run writes nothing, and removes nothing either.
     std::fs::write(root.join(ours[0]), "left over\n").unwrap();
-    for args in [&["generate", "--check"][..], &["generate", "--dry-run"], &["doctor", "--offline"]] {
+    for args in [
+        &["generate", "--check"][..],
+        &["generate", "--dry-run"],
+        &["doctor", "--offline"],
+    ] {
         run(root, args);
         assert!(root.join(ours[0]).exists(), "{args:?} removed a file");
     }
@@ -181,19 +212,37 @@ fn init_refuses_a_default_branch_it_cannot_use_and_names_the_way_out() {
     // Names git accepts (`git check-ref-format --branch`) that pyrel's branch grammar does not.
     for branch in ["rel$(id)", "développement", "main;x", "trunk,x"] {
         let dir = fixture("single-flat");
-        common::git(dir.path(), &["symbolic-ref", "HEAD", &format!("refs/heads/{branch}")]);
+        common::git(
+            dir.path(),
+            &["symbolic-ref", "HEAD", &format!("refs/heads/{branch}")],
+        );
         let before = snapshot_tree(dir.path());
         let out = run(dir.path(), &["init", "--yes"]);
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{branch}: {}{err}", stdout(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{branch}: {}{err}",
+            stdout(&out)
+        );
         assert!(err.contains(&format!("`{branch}`")), "{branch}: {err}");
         assert!(err.contains("--set default-branch="), "{branch}: {err}");
-        assert_eq!(snapshot_tree(dir.path()), before, "{branch}: something was written");
+        assert_eq!(
+            snapshot_tree(dir.path()),
+            before,
+            "{branch}: something was written"
+        );
         // Named, it is used.
-        let out = run(dir.path(), &["init", "--yes", "--set", "default-branch=main"]);
+        let out = run(
+            dir.path(),
+            &["init", "--yes", "--set", "default-branch=main"],
+        );
         assert_eq!(out.status.code(), Some(0), "{branch}: {}", stderr(&out));
         let pyproject = std::fs::read_to_string(dir.path().join("pyproject.toml")).unwrap();
-        assert!(pyproject.contains("default-branch = \"main\""), "{pyproject}");
+        assert!(
+            pyproject.contains("default-branch = \"main\""),
+            "{pyproject}"
+        );
     }
     // A usable one is taken as it is.
     let dir = fixture("single-flat");
@@ -201,7 +250,10 @@ fn init_refuses_a_default_branch_it_cannot_use_and_names_the_way_out() {
     let out = run(dir.path(), &["init", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let pyproject = std::fs::read_to_string(dir.path().join("pyproject.toml")).unwrap();
-    assert!(pyproject.contains("default-branch = \"trunk\""), "{pyproject}");
+    assert!(
+        pyproject.contains("default-branch = \"trunk\""),
+        "{pyproject}"
+    );
 }
 
 fn script(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
@@ -247,15 +299,29 @@ fn the_scripts_route_answers_a_huge_tag_or_number_with_a_message_never_a_traceba
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{}", &err[..err.len().min(400)]);
         assert!(!err.contains("Traceback"), "{}", &err[..err.len().min(400)]);
-        assert!(err.contains("characters long; a release tag has at most 255"), "{}", &err[..err.len().min(400)]);
-        assert!(err.len() < 400, "the message quotes the whole tag: {} bytes", err.len());
+        assert!(
+            err.contains("characters long; a release tag has at most 255"),
+            "{}",
+            &err[..err.len().min(400)]
+        );
+        assert!(
+            err.len() < 400,
+            "the message quotes the whole tag: {} bytes",
+            err.len()
+        );
     }
     // A number above 64 bits in a tag of ordinary length: not a version, as for pyrel.
-    for tag in ["v1.99999999999999999999999", "v1.4.0.post999999999999999999999"] {
+    for tag in [
+        "v1.99999999999999999999999",
+        "v1.4.0.post999999999999999999999",
+    ] {
         let out = route(tag_env(tag));
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{tag}: {err}");
-        assert!(!err.contains("Traceback") && err.starts_with("error: "), "{tag}: {err}");
+        assert!(
+            !err.contains("Traceback") && err.starts_with("error: "),
+            "{tag}: {err}"
+        );
     }
     // A dev build with a run number of thousands of digits.
     let huge = "7".repeat(5000);
@@ -268,18 +334,35 @@ fn the_scripts_route_answers_a_huge_tag_or_number_with_a_message_never_a_traceba
     ]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("must be numbers for a dev build") && !err.contains("Traceback"), "{err}");
+    assert!(
+        err.contains("must be numbers for a dev build") && !err.contains("Traceback"),
+        "{err}"
+    );
     // And a version of thousands of digits in the project file: refused by the bump, no traceback.
     let pyproject = dir.path().join("pyproject.toml");
     let text = std::fs::read_to_string(&pyproject).unwrap();
-    std::fs::write(&pyproject, text.replace("version = \"1.4.0\"", &format!("version = \"1.{}\"", "4".repeat(5000)))).unwrap();
+    std::fs::write(
+        &pyproject,
+        text.replace(
+            "version = \"1.4.0\"",
+            &format!("version = \"1.{}\"", "4".repeat(5000)),
+        ),
+    )
+    .unwrap();
     let out = script(dir.path(), &["bump", "patch", "--dry-run"], &[]);
     let err = stderr(&out);
     assert!(!err.contains("Traceback"), "{}", &err[..err.len().min(600)]);
     assert_ne!(out.status.code(), Some(0));
     let out = run(dir.path(), &["bump", "patch", "--dry-run"]);
-    assert_ne!(out.status.code(), Some(0), "pyrel and the script agree: no bump");
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "pyrel and the script agree: no bump"
+    );
 }
+
+/// A rewrite of a pyproject.toml's text.
+type Edit = Box<dyn Fn(&str) -> String>;
 
 /// The single-flat fixture set up by `init`, with `[project]`'s version line rewritten by
 /// `edit` (given the file, returns the new file).
@@ -300,12 +383,27 @@ fn pyrel_and_the_script_agree_on_unusual_pyproject_versions() {
     let line = "version = \"1.4.0\"\n";
     let replace = |new: &'static str| move |t: &str| t.replacen(line, new, 1);
     // Written so that hatchling reads 1.4.0, but as the script does not edit it: both refuse.
-    let refused: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
-        ("multi-line basic", Box::new(replace("version = \"\"\"1.4.0\"\"\"\n"))),
-        ("multi-line literal", Box::new(replace("version = '''1.4.0'''\n"))),
-        ("multi-line, newline first", Box::new(replace("version = \"\"\"\n1.4.0\"\"\"\n"))),
-        ("unicode escape", Box::new(replace("version = \"1.4.\\u0030\"\n"))),
-        ("escaped letter", Box::new(replace("version = \"1.4.0\\u0061\"\n"))),
+    let refused: Vec<(&str, Edit)> = vec![
+        (
+            "multi-line basic",
+            Box::new(replace("version = \"\"\"1.4.0\"\"\"\n")),
+        ),
+        (
+            "multi-line literal",
+            Box::new(replace("version = '''1.4.0'''\n")),
+        ),
+        (
+            "multi-line, newline first",
+            Box::new(replace("version = \"\"\"\n1.4.0\"\"\"\n")),
+        ),
+        (
+            "unicode escape",
+            Box::new(replace("version = \"1.4.\\u0030\"\n")),
+        ),
+        (
+            "escaped letter",
+            Box::new(replace("version = \"1.4.0\\u0061\"\n")),
+        ),
         (
             "dotted keys at the root",
             Box::new(|t: &str| {
@@ -342,31 +440,70 @@ fn pyrel_and_the_script_agree_on_unusual_pyproject_versions() {
         let by_pyrel = run(a.path(), &["bump", "patch"]);
         let by_script = script(a.path(), &["bump", "patch"], &[]);
         let (pe, se) = (stderr(&by_pyrel), stderr(&by_script));
-        assert_eq!(by_pyrel.status.code(), Some(2), "{what}: pyrel: {}{pe}", stdout(&by_pyrel));
-        assert_eq!(by_script.status.code(), Some(2), "{what}: script: {}{se}", stdout(&by_script));
-        assert!(!se.contains("Traceback") && !pe.contains("panicked"), "{what}: {pe}{se}");
-        let why = ["multi-line string", "with escapes", "not in a table of its own"];
+        assert_eq!(
+            by_pyrel.status.code(),
+            Some(2),
+            "{what}: pyrel: {}{pe}",
+            stdout(&by_pyrel)
+        );
+        assert_eq!(
+            by_script.status.code(),
+            Some(2),
+            "{what}: script: {}{se}",
+            stdout(&by_script)
+        );
         assert!(
-            pe.contains("no version pyrel can edit: pyproject.toml:") && why.iter().any(|w| pe.contains(w)),
+            !se.contains("Traceback") && !pe.contains("panicked"),
+            "{what}: {pe}{se}"
+        );
+        let why = [
+            "multi-line string",
+            "with escapes",
+            "not in a table of its own",
+        ];
+        assert!(
+            pe.contains("no version pyrel can edit: pyproject.toml:")
+                && why.iter().any(|w| pe.contains(w)),
             "{what}: {pe}"
         );
-        assert_eq!(snapshot_tree(a.path()), before, "{what}: something was written");
+        assert_eq!(
+            snapshot_tree(a.path()),
+            before,
+            "{what}: something was written"
+        );
     }
     // Written as both edit them: both bump, to the same file.
-    let bumped: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
+    let bumped: Vec<(&str, Edit)> = vec![
         ("literal string", Box::new(replace("version = '1.4.0'\n"))),
         ("quoted key", Box::new(replace("\"version\" = \"1.4.0\"\n"))),
-        ("spaces and a comment", Box::new(replace("version   =   \"1.4.0\"   # the release\n"))),
+        (
+            "spaces and a comment",
+            Box::new(replace("version   =   \"1.4.0\"   # the release\n")),
+        ),
     ];
     for (what, edit) in &bumped {
         let a = with_pyproject(edit);
         let b = with_pyproject(edit);
         let by_pyrel = run(a.path(), &["bump", "patch"]);
         let by_script = script(b.path(), &["bump", "patch"], &[]);
-        assert_eq!(by_pyrel.status.code(), Some(0), "{what}: pyrel: {}", stderr(&by_pyrel));
-        assert_eq!(by_script.status.code(), Some(0), "{what}: script: {}", stderr(&by_script));
+        assert_eq!(
+            by_pyrel.status.code(),
+            Some(0),
+            "{what}: pyrel: {}",
+            stderr(&by_pyrel)
+        );
+        assert_eq!(
+            by_script.status.code(),
+            Some(0),
+            "{what}: script: {}",
+            stderr(&by_script)
+        );
         let read = |d: &Path| std::fs::read_to_string(d.join("pyproject.toml")).unwrap();
-        assert_eq!(read(a.path()), read(b.path()), "{what}: pyrel and the script wrote different files");
+        assert_eq!(
+            read(a.path()),
+            read(b.path()),
+            "{what}: pyrel and the script wrote different files"
+        );
         assert!(read(a.path()).contains("1.4.1"), "{what}");
     }
 }
@@ -377,17 +514,31 @@ fn init_refuses_a_version_that_is_not_pep_440_as_bump_does() {
         let dir = fixture("single-flat");
         let path = dir.path().join("pyproject.toml");
         let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, text.replacen("version = \"1.4.0\"", &format!("version = \"{bad}\""), 1)).unwrap();
+        std::fs::write(
+            &path,
+            text.replacen("version = \"1.4.0\"", &format!("version = \"{bad}\""), 1),
+        )
+        .unwrap();
         let before = snapshot_tree(dir.path());
         let out = run(dir.path(), &["init", "--yes"]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{bad}: {}{err}", stdout(&out));
-        assert!(err.contains("pyproject.toml:7:") && err.contains("is not a valid PEP 440 version"), "{bad}: {err}");
-        assert_eq!(snapshot_tree(dir.path()), before, "{bad}: something was written");
+        assert!(
+            err.contains("pyproject.toml:7:") && err.contains("is not a valid PEP 440 version"),
+            "{bad}: {err}"
+        );
+        assert_eq!(
+            snapshot_tree(dir.path()),
+            before,
+            "{bad}: something was written"
+        );
         // The same answer as bump's.
         let out = run(dir.path(), &["bump", "patch", "--dry-run"]);
         assert_eq!(out.status.code(), Some(2), "{bad}");
-        assert!(stderr(&out).contains("is not a valid PEP 440 version"), "{bad}");
+        assert!(
+            stderr(&out).contains("is not a valid PEP 440 version"),
+            "{bad}"
+        );
     }
 }
 
@@ -400,13 +551,35 @@ fn a_symlinked_workspace_member_is_refused_with_a_hint_about_the_link() {
     std::fs::rename(root.join("libs/api"), root.join("vendor/api")).unwrap();
     std::os::unix::fs::symlink("../vendor/api", root.join("libs/api")).unwrap();
     let before = snapshot_tree(root);
-    for args in [&["init", "--yes"][..], &["version"], &["bump", "patch", "--dry-run"]] {
+    for args in [
+        &["init", "--yes"][..],
+        &["version"],
+        &["bump", "patch", "--dry-run"],
+    ] {
         let out = run(root, args);
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}{err}", stdout(&out));
-        assert!(err.contains("libs/api") && err.contains("symbolic link"), "{args:?}: {err}");
-        assert!(!err.contains("rename the directory"), "{args:?}: the hint is about names: {err}");
-        assert!(err.contains("instead of a symbolic link"), "{args:?}: {err}");
-        assert_eq!(snapshot_tree(root), before, "{args:?}: something was written");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}{err}",
+            stdout(&out)
+        );
+        assert!(
+            err.contains("libs/api") && err.contains("symbolic link"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains("rename the directory"),
+            "{args:?}: the hint is about names: {err}"
+        );
+        assert!(
+            err.contains("instead of a symbolic link"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            snapshot_tree(root),
+            before,
+            "{args:?}: something was written"
+        );
     }
 }

@@ -26,7 +26,9 @@ fn is_verb(words: &[&str], j: usize) -> bool {
     let w = |k: usize| words.get(k).map(|n| n.trim_matches(['"', '\'']));
     matches!(
         (w(j), w(j + 1)),
-        (Some("uvx"), _) | (Some("pip" | "pip3" | "pipx"), Some("install" | "run")) | (Some("uv"), Some("tool"))
+        (Some("uvx"), _)
+            | (Some("pip" | "pip3" | "pipx"), Some("install" | "run"))
+            | (Some("uv"), Some("tool"))
     )
 }
 
@@ -43,7 +45,8 @@ fn installed(line: &str) -> Vec<String> {
             let (runs, skip) = match (w, next) {
                 ("uvx", _) => (true, 1),
                 ("pip" | "pip3", Some("install")) => (false, 2),
-                ("uv", Some("tool")) => match words.get(i + 2).map(|n| n.trim_matches(['"', '\''])) {
+                ("uv", Some("tool")) => match words.get(i + 2).map(|n| n.trim_matches(['"', '\'']))
+                {
                     Some("install") => (false, 3),
                     Some("run") => (true, 3),
                     _ => {
@@ -69,13 +72,15 @@ fn installed(line: &str) -> Vec<String> {
                 let a = words[j].trim_matches(['"', '\'']);
                 match a {
                     "--from" | "--spec" => {
-                        from = words.get(j + 1).map(|v| v.trim_matches(['"', '\'']).to_string());
+                        from = words
+                            .get(j + 1)
+                            .map(|v| v.trim_matches(['"', '\'']).to_string());
                         j += 2;
                         continue;
                     }
-                    "-r" | "--requirement" | "-c" | "--constraint" | "-e" | "--editable" | "--python"
-                    | "-p" | "--index-url" | "-i" | "--extra-index-url" | "--find-links" | "-f"
-                    | "--with" | "-w" => {
+                    "-r" | "--requirement" | "-c" | "--constraint" | "-e" | "--editable"
+                    | "--python" | "-p" | "--index-url" | "-i" | "--extra-index-url"
+                    | "--find-links" | "-f" | "--with" | "-w" => {
                         j += 2;
                         continue;
                     }
@@ -106,7 +111,9 @@ fn installed(line: &str) -> Vec<String> {
                 .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
                 .unwrap_or(req.len());
             let name = req[..end].trim_end_matches('.');
-            let is_name = !name.is_empty() && name.starts_with(|c: char| c.is_ascii_alphabetic()) && !req[end..].starts_with(['/', ':']);
+            let is_name = !name.is_empty()
+                && name.starts_with(|c: char| c.is_ascii_alphabetic())
+                && !req[end..].starts_with(['/', ':']);
             is_name.then(|| name.to_string())
         })
         .collect()
@@ -124,7 +131,12 @@ fn wrong_names(files: &[PathBuf], ours: &str) -> (Vec<String>, usize) {
                 if norm == normalized(ours) {
                     ours_seen += 1;
                 } else if norm.starts_with("pyrel") {
-                    wrong.push(format!("{}:{}: `{name}` in: {}", rel(f), n + 1, line.trim()));
+                    wrong.push(format!(
+                        "{}:{}: `{name}` in: {}",
+                        rel(f),
+                        n + 1,
+                        line.trim()
+                    ));
                 }
             }
         }
@@ -137,16 +149,24 @@ fn rel(p: &Path) -> String {
 }
 
 fn documents() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = ["README.md", "action.yml", ".pre-commit-hooks.yaml", "pyproject.toml"]
-        .iter()
-        .map(|f| root().join(f))
-        .collect();
+    let mut files: Vec<PathBuf> = [
+        "README.md",
+        "action.yml",
+        ".pre-commit-hooks.yaml",
+        "pyproject.toml",
+    ]
+    .iter()
+    .map(|f| root().join(f))
+    .collect();
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap().flatten() {
             let p = e.path();
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "md" || x == "yml" || x == "yaml" || x == "1") {
+            } else if p
+                .extension()
+                .is_some_and(|x| x == "md" || x == "yml" || x == "yaml" || x == "1")
+            {
                 out.push(p);
             }
         }
@@ -160,12 +180,27 @@ fn documents() -> Vec<PathBuf> {
 fn the_scanner_reads_install_commands_as_pip_uv_and_pipx_do() {
     for (line, want) in [
         ("uvx pyrel doctor", vec!["pyrel"]),
-        ("uvx --from pyrel-cli pyrel doctor  # once", vec!["pyrel-cli"]),
-        ("uv tool install pyrel             # or: pipx install pyrel, or: pip install pyrel", vec!["pyrel", "pyrel", "pyrel"]),
-        ("run `pipx install pyrel_cli==0.1.0` then `pip install -r req.txt build`", vec!["pyrel_cli", "build"]),
-        ("\"$py\" -m pip install --quiet --require-hashes -r \"$req\"", vec![]),
+        (
+            "uvx --from pyrel-cli pyrel doctor  # once",
+            vec!["pyrel-cli"],
+        ),
+        (
+            "uv tool install pyrel             # or: pipx install pyrel, or: pip install pyrel",
+            vec!["pyrel", "pyrel", "pyrel"],
+        ),
+        (
+            "run `pipx install pyrel_cli==0.1.0` then `pip install -r req.txt build`",
+            vec!["pyrel_cli", "build"],
+        ),
+        (
+            "\"$py\" -m pip install --quiet --require-hashes -r \"$req\"",
+            vec![],
+        ),
         ("pip install . && uv pip install ./dist/x.whl", vec![]),
-        ("uv tool run --from 'pyrel-cli==1.0' pyrel", vec!["pyrel-cli"]),
+        (
+            "uv tool run --from 'pyrel-cli==1.0' pyrel",
+            vec!["pyrel-cli"],
+        ),
         ("pipx run pyrel version", vec!["pyrel"]),
         ("the pip tool is used to install things", vec![]),
     ] {
@@ -174,7 +209,11 @@ fn the_scanner_reads_install_commands_as_pip_uv_and_pipx_do() {
     // A document telling users to install `pyrel` is caught.
     let dir = tempfile::tempdir().unwrap();
     let doc = dir.path().join("guide.md");
-    std::fs::write(&doc, "Install:\n\n    uvx pyrel doctor\n    uv tool install pyrel-cli\n").unwrap();
+    std::fs::write(
+        &doc,
+        "Install:\n\n    uvx pyrel doctor\n    uv tool install pyrel-cli\n",
+    )
+    .unwrap();
     let (wrong, ours) = wrong_names(&[doc], "pyrel-cli");
     assert_eq!((wrong.len(), ours), (1, 1), "{wrong:?}");
 }
@@ -185,9 +224,16 @@ fn every_document_installs_our_distribution_and_not_the_unrelated_pyrel() {
     // `pyrel` on PyPI is an unrelated project's.
     assert_ne!(normalized(&ours), "pyrel");
     let (wrong, ours_seen) = wrong_names(&documents(), &ours);
-    assert!(wrong.is_empty(), "install lines naming a distribution that is not ours ({ours}):\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "install lines naming a distribution that is not ours ({ours}):\n{}",
+        wrong.join("\n")
+    );
     // The README does tell users how to install it (the scan is not vacuous).
     let (_, in_readme) = wrong_names(&[root().join("README.md")], &ours);
-    assert!(in_readme >= 3, "the README names {ours} {in_readme} time(s)");
+    assert!(
+        in_readme >= 3,
+        "the README names {ours} {in_readme} time(s)"
+    );
     assert!(ours_seen >= in_readme);
 }

@@ -159,7 +159,10 @@ fn a_file_name_cannot_inject_a_workflow_command_through_the_hooks() {
     ] {
         std::fs::write(
             dir.path().join(name),
-            format!("token = \"{}\"\n", "pypi-AgEIcHlwaS5vcmcFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE"),
+            format!(
+                "token = \"{}\"\n",
+                "pypi-AgEIcHlwaS5vcmcFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE"
+            ),
         )
         .unwrap();
     }

@@ -335,7 +335,10 @@ fn the_action_log_carries_only_pyrels_own_workflow_commands() {
     // A committed credential in a file whose name holds a command on a line of its own:
     // reported as an annotation, its name percent-encoded inside the command.
     let dir = common::fixture("single-flat");
-    common::pyrel(dir.path()).args(["init", "--yes"]).assert().success();
+    common::pyrel(dir.path())
+        .args(["init", "--yes"])
+        .assert()
+        .success();
     std::fs::write(
         dir.path().join("notes\n::stop-commands::acme-stop\n.txt"),
         "token = \"pypi-AgEIcHlwaS5vcmcFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE\"\n",
@@ -347,9 +350,8 @@ fn the_action_log_carries_only_pyrels_own_workflow_commands() {
     assert_eq!(code, 1, "{log}");
     let commands = commands_in_log(&log);
     assert!(
-        commands
-            .iter()
-            .any(|c| c.starts_with("::error file=notes%0A%3A%3Astop-commands%3A%3Aacme-stop%0A.txt,line=1,")),
+        commands.iter().any(|c| c
+            .starts_with("::error file=notes%0A%3A%3Astop-commands%3A%3Aacme-stop%0A.txt,line=1,")),
         "{log}"
     );
     for c in &commands {
@@ -366,7 +368,9 @@ fn the_action_log_carries_only_pyrels_own_workflow_commands() {
     let dir = common::fixture("single-flat");
     let pyproject = dir.path().join("pyproject.toml");
     let mut text = std::fs::read_to_string(&pyproject).unwrap();
-    text.push_str("\n[tool.acme]\n\"a\\n::stop-commands::b\" = 1\n\"a\\n::stop-commands::b\" = 2\n");
+    text.push_str(
+        "\n[tool.acme]\n\"a\\n::stop-commands::b\" = 1\n\"a\\n::stop-commands::b\" = 2\n",
+    );
     std::fs::write(&pyproject, text).unwrap();
     let (code, log) = doctor_step(dir.path());
     assert_eq!(code, 2, "{log}");
@@ -404,7 +408,11 @@ with zipfile.ZipFile(out, "w") as z:
         .args([version, says])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     dir.join(format!("pyrel_cli-{version}-py3-none-any.whl"))
 }
 
@@ -416,7 +424,12 @@ fn sha256_hex(path: &Path) -> String {
 
 /// Runs the action's "Install pyrel" step as the runner does, with the action checked out
 /// at `action_path` (`GITHUB_ACTION_PATH`) and pip finding `wheels` instead of an index.
-fn install_step(action_path: &Path, runner_temp: &Path, wheels: &Path, version: &str) -> (i32, String) {
+fn install_step(
+    action_path: &Path,
+    runner_temp: &Path,
+    wheels: &Path,
+    version: &str,
+) -> (i32, String) {
     let action = yaml(&root().join("action.yml"));
     let step = action["runs"]["steps"]
         .as_sequence()
@@ -460,15 +473,23 @@ fn the_action_installs_pyrel_only_by_the_hashes_it_lists() {
         doc["project"]["name"].as_str().unwrap().to_string()
     };
     let shipped = std::fs::read_to_string(root().join(".github/action-requirements.txt")).unwrap();
-    for line in shipped.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+    for line in shipped
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
         let mut parts = line.split(' ');
         let pin = parts.next().unwrap();
         assert!(pin.starts_with(&format!("{dist}==")), "{line}");
         let hashes: Vec<&str> = parts.collect();
         assert!(!hashes.is_empty(), "{line}");
         for h in hashes {
-            let hex = h.strip_prefix("--hash=sha256:").unwrap_or_else(|| panic!("{line}"));
-            assert!(hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()), "{line}");
+            let hex = h
+                .strip_prefix("--hash=sha256:")
+                .unwrap_or_else(|| panic!("{line}"));
+            assert!(
+                hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()),
+                "{line}"
+            );
         }
     }
 
@@ -478,20 +499,33 @@ fn the_action_installs_pyrel_only_by_the_hashes_it_lists() {
     let action_path = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(action_path.path().join(".github")).unwrap();
     let list = |lines: &str| {
-        std::fs::write(action_path.path().join(".github/action-requirements.txt"), format!("# test list\n{lines}")).unwrap();
+        std::fs::write(
+            action_path.path().join(".github/action-requirements.txt"),
+            format!("# test list\n{lines}"),
+        )
+        .unwrap();
     };
 
     // Listed with the wheel's hash: installed, and the installed pyrel runs.
-    list(&format!("pyrel-cli==0.1.0 --hash=sha256:{}\n", sha256_hex(&wheel)));
+    list(&format!(
+        "pyrel-cli==0.1.0 --hash=sha256:{}\n",
+        sha256_hex(&wheel)
+    ));
     let temp = tempfile::tempdir().unwrap();
     let (code, log) = install_step(action_path.path(), temp.path(), wheels.path(), "0.1.0");
     assert_eq!(code, 0, "{log}");
     let pyrel = temp.path().join("pyrel-venv/bin/pyrel");
     let ran = Command::new(&pyrel).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "acme-pyrel-from-the-wheel");
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout).trim(),
+        "acme-pyrel-from-the-wheel"
+    );
 
     // A wheel other than the one listed (same name, other bytes): pip refuses it.
-    list(&format!("pyrel-cli==0.1.0 --hash=sha256:{}\n", "0".repeat(64)));
+    list(&format!(
+        "pyrel-cli==0.1.0 --hash=sha256:{}\n",
+        "0".repeat(64)
+    ));
     let temp = tempfile::tempdir().unwrap();
     let (code, log) = install_step(action_path.path(), temp.path(), wheels.path(), "0.1.0");
     assert_ne!(code, 0, "{log}");
@@ -499,14 +533,19 @@ fn the_action_installs_pyrel_only_by_the_hashes_it_lists() {
     assert!(!temp.path().join("pyrel-venv/bin/pyrel").exists(), "{log}");
 
     // A version the list does not name: nothing is installed, by name or otherwise.
-    list(&format!("pyrel-cli==0.1.0 --hash=sha256:{}\n# pyrel-cli==0.2.0 in a comment\n", sha256_hex(&wheel)));
+    list(&format!(
+        "pyrel-cli==0.1.0 --hash=sha256:{}\n# pyrel-cli==0.2.0 in a comment\n",
+        sha256_hex(&wheel)
+    ));
     fake_wheel(wheels.path(), "0.2.0", "unlisted");
     for version in ["0.2.0", "0.1"] {
         let temp = tempfile::tempdir().unwrap();
         let (code, log) = install_step(action_path.path(), temp.path(), wheels.path(), version);
         assert_eq!(code, 2, "{version}: {log}");
         assert!(
-            log.starts_with(&format!("::error title=pyrel action::pyrel-cli {version} is not listed with its hashes")),
+            log.starts_with(&format!(
+                "::error title=pyrel action::pyrel-cli {version} is not listed with its hashes"
+            )),
             "{version}: {log}"
         );
         assert!(!temp.path().join("pyrel-venv").exists(), "{version}: {log}");

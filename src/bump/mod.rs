@@ -479,7 +479,10 @@ pub(crate) fn plan(
                 None => slash(&problem.path),
             };
             return Err(Error::usage(
-                format!("{}: no version pyrel can edit: {at}: {}", p.name, problem.message),
+                format!(
+                    "{}: no version pyrel can edit: {at}: {}",
+                    p.name, problem.message
+                ),
                 problem.hint.as_deref(),
             )
             .into());

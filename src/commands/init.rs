@@ -47,10 +47,10 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         policy::apply_override(&mut policy, assignment)?;
     }
     policy::check_overrides(&policy)?;
-    let branch_set = args
-        .set
-        .iter()
-        .any(|a| a.split_once('=').is_some_and(|(k, _)| k.trim() == "default-branch"));
+    let branch_set = args.set.iter().any(|a| {
+        a.split_once('=')
+            .is_some_and(|(k, _)| k.trim() == "default-branch")
+    });
     if let Some((_, why)) = policy::unusable_default_branch(&project).filter(|_| !branch_set) {
         return Err(Error::usage(
             format!("the repository's default branch cannot be used: {why}; nothing was written"),

@@ -45,7 +45,8 @@ pub(crate) fn workflow_commands_safe(s: &str) -> std::borrow::Cow<'_, str> {
 /// Whether the runner would read a workflow command at the start of `line` (its
 /// `TrimStart`, .NET's white space, then `::`).
 fn starts_command(line: &str) -> bool {
-    line.trim_start_matches(char::is_whitespace).starts_with("::")
+    line.trim_start_matches(char::is_whitespace)
+        .starts_with("::")
 }
 
 fn escape(s: &str, commands: bool) -> std::borrow::Cow<'_, str> {
@@ -339,7 +340,10 @@ mod tests {
         for (raw, shown) in [
             ("x\n::stop-commands::t\ny", "x\n\\u003a:stop-commands::t\ny"),
             ("::error::x", "\\u003a:error::x"),
-            ("a\r\n \t\u{a0}\u{3000}::warning::x", "a\r\n \t\u{a0}\u{3000}\\u003a:warning::x"),
+            (
+                "a\r\n \t\u{a0}\u{3000}::warning::x",
+                "a\r\n \t\u{a0}\u{3000}\\u003a:warning::x",
+            ),
             ("a ::b::c", "a ::b::c"),
             ("  hint: x::y", "  hint: x::y"),
             ("error: ##[add-mask]x", "error: ##\\u005badd-mask]x"),
@@ -353,7 +357,10 @@ mod tests {
             workflow_commands_safe("::error file=a::m%0A::x\n::notice::n"),
             "::error file=a::m%0A::x\n::notice::n"
         );
-        assert_eq!(workflow_commands_safe("::error::\u{1b}]0;t\u{7}"), "::error::\\u001b]0;t\\u0007");
+        assert_eq!(
+            workflow_commands_safe("::error::\u{1b}]0;t\u{7}"),
+            "::error::\\u001b]0;t\\u0007"
+        );
         // In a JSON string the escape is the same character.
         let json = serde_json::to_string("##[x\n::y").unwrap();
         let back: String = serde_json::from_str(&terminal_safe(&json)).unwrap();

@@ -128,7 +128,10 @@ pub(crate) fn template_env_names(id: &str) -> Vec<&'static str> {
                 block = Some((env_at, Some(keys_at)));
                 if at == keys_at {
                     let key = t.split(':').next().unwrap_or_default();
-                    let literal = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    let literal = key
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                     if literal && !names.contains(&key) {
                         names.push(key);

@@ -339,7 +339,10 @@ mod tests {
         ] {
             assert!(parse_test_env(&v(bad)).is_err(), "{bad}");
         }
-        assert!(parse_test_env(&v(r#"{ ACTIONSX = "1", CIRCLE = "1", PACKAGES_DIR = "x" }"#)).is_ok());
+        assert!(parse_test_env(&v(
+            r#"{ ACTIONSX = "1", CIRCLE = "1", PACKAGES_DIR = "x" }"#
+        ))
+        .is_ok());
         let s = parse_test_services(&v(
             r#"{ postgres = { image = "postgres:17@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", ports = ["5432:5432"], env = { POSTGRES_PASSWORD = "test" } } }"#,
         ))
