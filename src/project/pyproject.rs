@@ -389,43 +389,33 @@ impl Pyproject {
 
     /// How the version is defined, per the identity's kind.
     /// The version string at `version` of the dotted table (`project`, `tool.poetry`), as a
-    /// source pyrel edits, or [`PyVersion::Unreadable`] when it is written in a form the
-    /// bump script does not edit (so that both bump, or both refuse): a multi-line string,
-    /// a basic string with escapes, or a table that is not a `[header]` of its own (a
-    /// dotted key `project.version = …`, an inline `project = { … }`). None: no string.
+    /// source pyrel edits, or [`PyVersion::Unreadable`] when its table is not a `[header]`
+    /// of its own (a dotted key `project.version = …`, an inline `project = { … }`): the
+    /// bump script, which finds tables by their headers, does not see it, and both must
+    /// bump or both refuse. Any string form is read (multi-line, escapes decoded), as the
+    /// script reads it. None: no string there.
     fn literal_version(&self, dotted: &str, kind: SourceKind) -> Option<PyVersion> {
         let v = self.table(dotted).and_then(|t| self.value(t, "version"))?;
         let l = self.str_lit(v)?;
-        let raw = v.span().and_then(|s| self.text.get(s)).unwrap_or("");
-        let header = {
-            let mut item: Option<&Item> = None;
-            for key in dotted.split('.') {
-                item = match item {
-                    None => self.doc.as_table().get(key),
-                    Some(i) => i.as_table_like().and_then(|t| t.get(key)),
-                };
-            }
-            matches!(item, Some(Item::Table(t)) if !t.is_dotted() && !t.is_implicit())
-        };
-        let why = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
-            Some("is a multi-line string")
-        } else if raw.starts_with('"') && raw.contains('\\') {
-            Some("is written with escapes")
-        } else if !header {
-            Some("is not in a table of its own (a dotted key or an inline table)")
+        let mut item: Option<&Item> = None;
+        for key in dotted.split('.') {
+            item = match item {
+                None => self.doc.as_table().get(key),
+                Some(i) => i.as_table_like().and_then(|t| t.get(key)),
+            };
+        }
+        let header = matches!(item, Some(Item::Table(t)) if !t.is_dotted() && !t.is_implicit());
+        Some(if header {
+            PyVersion::Literal(kind, l)
         } else {
-            None
-        };
-        Some(match why {
-            Some(why) => self.unreadable(
+            self.unreadable(
                 format!(
-                    "the version of [{dotted}] {why}; pyrel and the bump script edit a version written `version = \"{}\"` on one line of a [{dotted}] table",
+                    "the version of [{dotted}] is not in a table of its own (a dotted key or an inline table); pyrel and the bump script edit a version written `version = \"{}\"` under a [{dotted}] header",
                     crate::grammar::shown(&l.value)
                 ),
                 dotted,
                 "version",
-            ),
-            None => PyVersion::Literal(kind, l),
+            )
         })
     }
 

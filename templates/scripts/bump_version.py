@@ -360,10 +360,15 @@ def _toml(text, table):
             j = i + len(q)
             while j < n and text[j:j + len(q)] != q:
                 j += 2 if (text[j] == "\\" and c == '"') else 1
-            if len(q) == 1 and "\n" not in text[i:j]:
-                if depth == 0 and current == table and key == "version" and version is None:
-                    version = (i + 1, j)
-                elif (depth == 1 and (current in ("project.optional-dependencies", "dependency-groups")
+            if depth == 0 and current == table and key == "version" and version is None:
+                # Any string form, as pyrel reads it: a multi-line string drops the newline
+                # right after its opening quotes; escapes are decoded by _toml_value.
+                start = i + len(q)
+                if len(q) == 3:
+                    start += 2 if text.startswith("\r\n", start) else 1 if text.startswith("\n", start) else 0
+                version = (min(start, j), j)
+            elif len(q) == 1 and "\n" not in text[i:j]:
+                if (depth == 1 and (current in ("project.optional-dependencies", "dependency-groups")
                                       or (current == "project" and key == "dependencies"))) \
                         or (depth == 2 and current == "project" and key == "optional-dependencies"):
                     reqs.append((i + 1, j))
@@ -371,6 +376,49 @@ def _toml(text, table):
             continue
         i += 1
     return version, reqs
+
+
+_TOML_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _toml_value(text, span):
+    """The string a TOML version token holds, as pyrel (and every TOML reader) decodes it:
+    a literal string as written; a basic one with its escapes decoded. The bump replaces
+    the whole token, escapes and all, with the new version."""
+    a, b = span
+    k = a - 1
+    while k >= 0 and text[k] in "\r\n":  # the newline a multi-line string drops
+        k -= 1
+    raw = text[a:b]
+    if k < 0 or text[k] != '"' or "\\" not in raw:
+        return raw
+    out, i = [], 0
+    while i < len(raw):
+        c = raw[i]
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        e = raw[i + 1:i + 2]
+        if e in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[e])
+            i += 2
+        elif e in ("u", "U"):
+            width = 4 if e == "u" else 8
+            digits = raw[i + 2:i + 2 + width]
+            point = int(digits, 16) if re.match(r"^[0-9A-Fa-f]{%d}$" % width, digits) else -1
+            if not (0 <= point <= 0x10FFFF) or 0xD800 <= point <= 0xDFFF:
+                raise VersionError("%s is not a TOML escape" % _shown(raw[i:i + 2 + width]))
+            out.append(chr(point))
+            i += 2 + width
+        elif e and e in " \t\r\n":
+            # A line-ending backslash (multi-line strings): it and the white space after it go.
+            i += 1
+            while i < len(raw) and raw[i] in " \t\r\n":
+                i += 1
+        else:
+            raise VersionError("%s is not a TOML escape" % _shown(raw[i:i + 2]))
+    return "".join(out)
 
 
 def _cfg(text):
@@ -849,7 +897,8 @@ def sources_of(pkgs, read=read_text):
             if span is None:
                 raise VersionError("%s: no version found (%s)" % (src["path"], src["kind"]))
             line = text.count("\n", 0, span[0]) + 1
-            out.append((p, src["path"], line, text[span[0]:span[1]], span))
+            value = _toml_value(text, span) if src["kind"] in _TOML_TABLE else text[span[0]:span[1]]
+            out.append((p, src["path"], line, value, span))
     return out
 
 
