@@ -387,7 +387,6 @@ impl Pyproject {
             || self.build_requires().iter().any(|r| r == "versioneer")
     }
 
-    /// How the version is defined, per the identity's kind.
     /// The version string at `version` of the dotted table (`project`, `tool.poetry`), as a
     /// source pyrel edits, or [`PyVersion::Unreadable`] when its table is not a `[header]`
     /// of its own (a dotted key `project.version = …`, an inline `project = { … }`): the
@@ -419,6 +418,7 @@ impl Pyproject {
         })
     }
 
+    /// How the version is defined, per the identity's kind.
     pub(crate) fn version(&self, kind: SourceKind) -> PyVersion {
         if kind == SourceKind::Poetry {
             let pdv = self
