@@ -4,7 +4,7 @@
 //! symlinked workspace member. Each refusal: exit 2, the file and line or the value named,
 //! nothing written.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
