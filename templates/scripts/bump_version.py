@@ -895,7 +895,12 @@ def sources_of(pkgs, read=read_text):
             text = read(src["path"])
             span = spans(src["kind"], text)[0]
             if span is None:
-                raise VersionError("%s: no version found (%s)" % (src["path"], src["kind"]))
+                where = ""
+                if src["kind"] in _TOML_TABLE:
+                    # As pyrel says it: a dotted key or an inline table is not edited.
+                    where = ("; pyrel and the bump script edit a version written `version = \"X\"` "
+                             "under a [%s] header (not a dotted key or an inline table)" % _TOML_TABLE[src["kind"]])
+                raise VersionError("%s: no version found (%s)%s" % (src["path"], src["kind"], where))
             line = text.count("\n", 0, span[0]) + 1
             value = _toml_value(text, span) if src["kind"] in _TOML_TABLE else text[span[0]:span[1]]
             out.append((p, src["path"], line, value, span))
