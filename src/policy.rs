@@ -496,7 +496,7 @@ const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "test-env",
-        comment: "Environment variables of the generated test job, e.g. { DATABASE_URL = \"postgresql://localhost/test\" }.",
+        comment: "Environment variables of the generated test job (no name the runner reserves or the workflow sets itself), e.g. { DATABASE_URL = \"postgresql://localhost/test\" }.",
         apply: |p, v| {
             p.test_env = crate::render::overrides::parse_test_env(v)?;
             Ok(())
@@ -1203,6 +1203,15 @@ pub(crate) fn proposed(project: &Project) -> (Policy, choices::Choices) {
         policy.required_checks = c.existing_checks.clone();
     }
     (policy, c)
+}
+
+/// The default branch git names (origin's HEAD, else the checked-out branch) when pyrel
+/// cannot use it, with why: a name outside [`grammar::branch_name`] never reaches a
+/// workflow. [`proposed`] then keeps pyrel's default, and `init` refuses unless the user
+/// names the branch with `--set default-branch=`.
+pub(crate) fn unusable_default_branch(project: &Project) -> Option<(String, String)> {
+    let branch = crate::project::git::default_branch(&project.root)?;
+    grammar::branch_name(&branch).err().map(|why| (branch, why))
 }
 
 /// Checks between keys, after every `--set` is applied (their order does not matter).

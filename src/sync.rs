@@ -385,6 +385,30 @@ pub(crate) fn apply(
     Ok(applied)
 }
 
+/// Removes the temp files (`.pyrel-tmp-` and 10 letters or digits, regular files only) a
+/// killed pyrel left beside the files it manages: in the directory of every managed file,
+/// orphan and the lock, reached without a symlink. Run by every writing `init` and
+/// `generate` under the write lock, also when nothing else changes, so the next run
+/// cleans up after a killed one. Nothing else is touched: a user's file never has that
+/// exact name shape by accident, and other directories are not looked at.
+pub(crate) fn sweep_leftovers(root: &Path, status: &Status) {
+    let mut dirs = std::collections::BTreeSet::new();
+    let paths = status
+        .entries
+        .iter()
+        .map(|e| e.file.path.as_path())
+        .chain(status.orphans.iter().map(|o| o.path.as_path()))
+        .chain(std::iter::once(Path::new(LOCK_PATH)));
+    for p in paths {
+        dirs.insert(p.parent().unwrap_or(Path::new("")).to_path_buf());
+    }
+    for d in dirs {
+        if crate::workspace_fs::no_symlink_below(root, &d).is_ok() {
+            crate::workspace_fs::sweep_temp_files(&root.join(&d));
+        }
+    }
+}
+
 /// Test-only hook: fail before the step with this 0-based index, to prove the rollback
 /// of init and generate. Never set it outside tests.
 pub(crate) const FAIL_AT_ENV: &str = "PYREL_SYNC_FAIL_AT";

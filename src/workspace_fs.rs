@@ -178,7 +178,7 @@ const TEMP_RAND: usize = 10;
 /// Removes temp files a killed pyrel left in `dir` (regular files named exactly like
 /// pyrel's temp files; never a symlink). Writers hold the [`WriteLock`], so no other
 /// pyrel is using them.
-fn sweep_temp_files(dir: &Path) {
+pub(crate) fn sweep_temp_files(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

@@ -81,15 +81,17 @@ fn the_wheel_and_sdist_build_and_the_installed_pyrel_runs_the_example() {
         .unwrap_or_else(|| panic!("no wheel among {files:?}"));
     let wheel_name = wheel.file_name().unwrap().to_string_lossy().into_owned();
     assert!(
-        wheel_name.starts_with(&format!("pyrel-{version}-py3-none-")),
+        wheel_name.starts_with(&format!("pyrel_cli-{version}-py3-none-")),
         "a binary wheel for any Python 3: {wheel_name}"
     );
-    let sdist = out.path().join(format!("pyrel-{version}.tar.gz"));
+    // The distribution is `pyrel-cli` (`pyrel` on PyPI is an unrelated project), its file
+    // names normalized as PEP 427 and PEP 625 want them.
+    let sdist = out.path().join(format!("pyrel_cli-{version}.tar.gz"));
     assert!(sdist.is_file(), "no sdist among {files:?}");
 
     // The sdist carries what `cargo build --locked` needs and not the test suite.
     let listing = run_ok(Command::new("tar").arg("tzf").arg(&sdist));
-    let root = format!("pyrel-{version}/");
+    let root = format!("pyrel_cli-{version}/");
     for needed in [
         "Cargo.toml",
         "Cargo.lock",

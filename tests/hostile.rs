@@ -622,7 +622,18 @@ fn a_hatch_version_path_outside_the_repository_is_refused() {
 fn a_crafted_git_branch_never_becomes_the_default_branch() {
     let repo = fixture("single-flat");
     git(repo.path(), &["checkout", "-q", "-b", "x${{github.token}}"]);
+    // Refused, naming the way out (issue 21.7; was: silently replaced by `main`).
+    let before = snapshot_tree(repo.path());
     let out = run(repo.path(), &["init", "--yes"]);
+    assert_refused(&out, 2, "--set default-branch=");
+    assert!(
+        snapshot_tree(repo.path()) == before,
+        "something was written"
+    );
+    let out = run(
+        repo.path(),
+        &["init", "--yes", "--set", "default-branch=main"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let policy = std::fs::read_to_string(repo.path().join("pyproject.toml")).unwrap();
     assert!(!policy.contains("${{"), "{policy}");

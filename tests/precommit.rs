@@ -134,3 +134,54 @@ fn the_python_hooks_run_the_same_commands_as_the_system_ones() {
         pyrel(dir.path()).args(&args[1..]).assert().code(0);
     }
 }
+
+/// The lines of `text` the GitHub Actions runner reads as workflow commands: `::` at the
+/// start after leading white space (its `TrimStart`), or `##[` anywhere (the older form).
+pub fn workflow_command_lines(text: &str) -> Vec<&str> {
+    text.split(['\n', '\r'])
+        .filter(|l| l.trim_start().starts_with("::") || l.contains("##["))
+        .collect()
+}
+
+#[test]
+fn a_file_name_cannot_inject_a_workflow_command_through_the_hooks() {
+    let Some(pre_commit) = require_tool("pre-commit") else {
+        return;
+    };
+    let dir = fixture("single-flat");
+    pyrel(dir.path()).args(["init", "--yes"]).assert().success();
+    // A committed credential in a file whose name carries commands to the CI log, on a
+    // line of its own after a newline, after white space, and in the runner's old syntax.
+    for name in [
+        "notes\n::stop-commands::acme-stop\n.txt",
+        "x\n \u{a0}::add-mask::acme\ny.txt",
+        "old ##[set-env name=ACME;]1.txt",
+    ] {
+        std::fs::write(
+            dir.path().join(name),
+            format!(
+                "token = \"{}\"\n",
+                "pypi-AgEIcHlwaS5vcmcFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE"
+            ),
+        )
+        .unwrap();
+    }
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "init"]);
+    let home = tempfile::tempdir().unwrap();
+    let hooks = hooks_repo();
+    let out = try_repo(
+        &pre_commit,
+        hooks.path(),
+        dir.path(),
+        home.path(),
+        "pyrel-doctor-system",
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    // The credentials are reported, each file named (escaped, not dropped).
+    assert!(t.contains("\\u003a:stop-commands::acme-stop"), "{t}");
+    assert!(t.contains("\\u003a:add-mask::acme"), "{t}");
+    assert!(t.contains("old ##\\u005bset-env"), "{t}");
+    assert_eq!(workflow_command_lines(&t), Vec::<&str>::new(), "{t}");
+}

@@ -313,7 +313,7 @@ impl Splices {
 }
 
 /// A version source's value, parsed; a malformed one is an input error at its line.
-fn parse_source(s: &crate::project::VersionSource) -> Result<Version> {
+pub(crate) fn parse_source(s: &crate::project::VersionSource) -> Result<Version> {
     version::parse(&s.value).map_err(|e| Error::Parse {
         path: s.path.clone(),
         line: Some(s.line),
@@ -472,6 +472,21 @@ pub(crate) fn plan(
         .filter(|p| p.scheme == VersionScheme::Static)
         .collect();
     if let Some(p) = scope.iter().find(|p| p.scheme == VersionScheme::Missing) {
+        // A version that is there but unreadable says why (a multi-line string, say).
+        if let Some(problem) = project.problems.iter().find(|q| q.path == p.manifest) {
+            let at = match problem.line {
+                Some(line) => format!("{}:{line}", slash(&problem.path)),
+                None => slash(&problem.path),
+            };
+            return Err(Error::usage(
+                format!(
+                    "{}: no version pyrel can edit: {at}: {}",
+                    p.name, problem.message
+                ),
+                problem.hint.as_deref(),
+            )
+            .into());
+        }
         return Err(Error::usage(
             format!("{}: no version found in {}", p.name, slash(&p.manifest)),
             Some("add `version = \"0.1.0\"` to [project] (or your build backend's equivalent)"),

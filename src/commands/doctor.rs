@@ -98,7 +98,13 @@ pub(crate) fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
         started.elapsed().as_millis()
     ));
     let secrets: Vec<&Secret> = token.iter().collect();
-    out!("{}", report::render(&report, format, &secrets));
+    let text = report::render(&report, format, &secrets);
+    if format == Format::Github {
+        // Workflow commands on purpose: the one output whose line starts are kept.
+        crate::commands::output::write_commands(&text);
+    } else {
+        out!("{text}");
+    }
     Ok(if report.failed(args.strict) {
         Outcome::Failure
     } else {

@@ -73,6 +73,8 @@ pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
+    // A writing run, under the lock: what a killed one left goes first.
+    sync::sweep_leftovers(&project.root, &status);
     let refused = status.refused(args.force, &args.replace);
     if !refused.is_empty() {
         let diff = show_diffs(args.diff);

@@ -47,6 +47,21 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         policy::apply_override(&mut policy, assignment)?;
     }
     policy::check_overrides(&policy)?;
+    let branch_set = args.set.iter().any(|a| {
+        a.split_once('=')
+            .is_some_and(|(k, _)| k.trim() == "default-branch")
+    });
+    if let Some((_, why)) = policy::unusable_default_branch(&project).filter(|_| !branch_set) {
+        return Err(Error::usage(
+            format!("the repository's default branch cannot be used: {why}; nothing was written"),
+            Some("name the branch releases come from: `pyrel init --set default-branch=NAME`, or rename the branch"),
+        ));
+    }
+    // A version that is not PEP 440 (`1.0$(id)`) is refused here as `bump` refuses it,
+    // before it reaches a rendered file: exit 2 naming the file and line, nothing written.
+    for source in project.packages.iter().flat_map(|p| &p.version_sources) {
+        crate::bump::parse_source(source)?;
+    }
     if project.packages.is_empty() {
         summary(&project, &policy, &choices);
         return Err(nothing_to_release(&project));
@@ -195,6 +210,8 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
+    // A writing run, under the lock: what a killed one left goes first.
+    sync::sweep_leftovers(&project.root, &status);
     // The policy is written last, in the same all-or-nothing step as every managed file:
     // a failure anywhere leaves no policy behind, so the next init starts afresh.
     let applied = sync::apply(

@@ -14,27 +14,58 @@ use console::Style;
 /// The first error writing stdout, if any.
 static STDOUT_FAILURE: Mutex<Option<std::io::Error>> = Mutex::new(None);
 
-/// Text as it may reach a terminal: values from a repository (a version, a name, a
-/// file's lines in a diff) can hold escape sequences that retitle the window, move the
-/// cursor over a warning or write the clipboard, and bidi or invisible characters that
-/// show text other than what is there. Each such character is written `\uXXXX`, which
-/// reads plainly on a terminal and is the same character inside a JSON string (the json
-/// and sarif outputs stay valid). Kept: line feeds, tabs, a carriage return before a
-/// line feed (CRLF files in diffs), and colour sequences (`ESC [ digits m`), which are
-/// pyrel's own styling.
+/// Text as it may reach a terminal or a CI log: values from a repository (a version, a
+/// name, a file name, a file's lines in a diff) can hold escape sequences that retitle the
+/// window, move the cursor over a warning or write the clipboard, and bidi or invisible
+/// characters that show text other than what is there. Each such character is written
+/// `\uXXXX`, which reads plainly on a terminal and is the same character inside a JSON
+/// string (the json and sarif outputs stay valid). Kept: line feeds, tabs, a carriage
+/// return before a line feed (CRLF files in diffs), and colour sequences (`ESC [ digits
+/// m`), which are pyrel's own styling.
+///
+/// The same text is read by the GitHub Actions runner when pyrel runs in a workflow or a
+/// pre-commit hook there: a line that starts with `::` after leading white space is a
+/// workflow command (`::stop-commands::`, `::add-mask::` …), and `##[` anywhere in a line
+/// is one in the runner's older syntax. A file named `x\n::stop-commands::t` would thus
+/// turn off the annotations of the rest of the job. So the first `:` of such a line start
+/// is written `\u003a` and the `[` of `##[` is written `\u005b`; every chunk of text is
+/// taken to start a line. Only `pyrel doctor --format github` writes commands, through
+/// [`workflow_commands_safe`].
 pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    escape(s, false)
+}
+
+/// Like [`terminal_safe`] for the output of `--format github`, whose lines are workflow
+/// commands on purpose (its renderer percent-encodes every value inside them, so no
+/// value starts a line of its own): line starts are left as they are.
+pub(crate) fn workflow_commands_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    escape(s, true)
+}
+
+/// Whether the runner would read a workflow command at the start of `line` (its
+/// `TrimStart`, .NET's white space, then `::`).
+fn starts_command(line: &str) -> bool {
+    line.trim_start_matches(char::is_whitespace)
+        .starts_with("::")
+}
+
+fn escape(s: &str, commands: bool) -> std::borrow::Cow<'_, str> {
     let unsafe_char = |c: char| {
         (c.is_control() && !matches!(c, '\n' | '\t' | '\r' | '\u{1b}'))
             || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
     let needs = s
         .chars()
-        .any(|c| unsafe_char(c) || matches!(c, '\r' | '\u{1b}'));
+        .any(|c| unsafe_char(c) || matches!(c, '\r' | '\u{1b}'))
+        || s.contains("##[")
+        || (!commands && s.split('\n').any(starts_command));
     if !needs {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
     let mut rest = s;
+    // Whether `rest` starts a line (or only white space of it has been written).
+    let mut line_start = true;
     while let Some(c) = rest.chars().next() {
         let len = c.len_utf8();
         if c == '\u{1b}' {
@@ -51,12 +82,15 @@ pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
             }
         }
         let lone_cr = c == '\r' && !rest[len..].starts_with('\n');
-        let keep = !unsafe_char(c) && c != '\u{1b}' && !lone_cr;
+        let command = (!commands && line_start && rest.starts_with("::"))
+            || (c == '[' && out.ends_with("##"));
+        let keep = !unsafe_char(c) && c != '\u{1b}' && !lone_cr && !command;
         if keep {
             out.push(c);
         } else {
             let _ = write!(out, "\\u{:04x}", u32::from(c));
         }
+        line_start = c == '\n' || (line_start && keep && c.is_whitespace());
         rest = &rest[len..];
     }
     std::borrow::Cow::Owned(out)
@@ -123,6 +157,21 @@ pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
     let text = crate::remote::redact_known(&text);
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(terminal_safe(&text).as_bytes()) {
+        *failed = Some(e);
+    }
+}
+
+/// Writes the workflow commands of `--format github` to stdout, like [`write_out`] but
+/// with line starts kept (see [`workflow_commands_safe`]).
+pub(crate) fn write_commands(text: &str) {
+    let mut failed = STDOUT_FAILURE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if failed.is_some() {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(workflow_commands_safe(text).as_bytes()) {
         *failed = Some(e);
     }
 }
@@ -349,5 +398,38 @@ mod tests {
         let json = serde_json::to_string("a\u{202e}\u{85}b").unwrap();
         let back: String = serde_json::from_str(&terminal_safe(&json)).unwrap();
         assert_eq!(back, "a\u{202e}\u{85}b");
+    }
+
+    #[test]
+    fn workflow_commands_at_line_starts_are_escaped_except_for_the_github_format() {
+        use super::workflow_commands_safe;
+        for (raw, shown) in [
+            ("x\n::stop-commands::t\ny", "x\n\\u003a:stop-commands::t\ny"),
+            ("::error::x", "\\u003a:error::x"),
+            (
+                "a\r\n \t\u{a0}\u{3000}::warning::x",
+                "a\r\n \t\u{a0}\u{3000}\\u003a:warning::x",
+            ),
+            ("a ::b::c", "a ::b::c"),
+            ("  hint: x::y", "  hint: x::y"),
+            ("error: ##[add-mask]x", "error: ##\\u005badd-mask]x"),
+            ("#[a] # [b]", "#[a] # [b]"),
+        ] {
+            assert_eq!(terminal_safe(raw), shown, "{raw:?}");
+        }
+        // A line start behind an escaped white space is no line start for the runner.
+        assert_eq!(terminal_safe("\u{b}::x::y"), "\\u000b::x::y");
+        assert_eq!(
+            workflow_commands_safe("::error file=a::m%0A::x\n::notice::n"),
+            "::error file=a::m%0A::x\n::notice::n"
+        );
+        assert_eq!(
+            workflow_commands_safe("::error::\u{1b}]0;t\u{7}"),
+            "::error::\\u001b]0;t\\u0007"
+        );
+        // In a JSON string the escape is the same character.
+        let json = serde_json::to_string("##[x\n::y").unwrap();
+        let back: String = serde_json::from_str(&terminal_safe(&json)).unwrap();
+        assert_eq!(back, "##[x\n::y");
     }
 }

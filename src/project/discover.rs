@@ -858,7 +858,16 @@ fn check_package_dir(
         )));
     }
     crate::grammar::package_dir(&text).map_err(|m| bad(format!("package directory: {m}")))?;
-    crate::workspace_fs::no_symlink_below_known(root, rel, known).map_err(bad)?;
+    crate::workspace_fs::no_symlink_below_known(root, rel, known).map_err(|message| {
+        // The name is fine; the link is the problem: renaming would not help.
+        Error::Parse {
+            path: listed_in.to_path_buf(),
+            line,
+            column: None,
+            message,
+            hint: Some("move the package's directory itself there instead of a symbolic link (pyrel writes into package directories and never through a link), or leave it out of the workspace".into()),
+        }
+    })?;
     Ok(())
 }
 

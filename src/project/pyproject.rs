@@ -402,6 +402,37 @@ impl Pyproject {
             || self.build_requires().iter().any(|r| r == "versioneer")
     }
 
+    /// The version string at `version` of the dotted table (`project`, `tool.poetry`), as a
+    /// source pyrel edits, or [`PyVersion::Unreadable`] when its table is not a `[header]`
+    /// of its own (a dotted key `project.version = …`, an inline `project = { … }`): the
+    /// bump script, which finds tables by their headers, does not see it, and both must
+    /// bump or both refuse. Any string form is read (multi-line, escapes decoded), as the
+    /// script reads it. None: no string there.
+    fn literal_version(&self, dotted: &str, kind: SourceKind) -> Option<PyVersion> {
+        let v = self.table(dotted).and_then(|t| self.value(t, "version"))?;
+        let l = self.str_lit(v)?;
+        let mut item: Option<&Item> = None;
+        for key in dotted.split('.') {
+            item = match item {
+                None => self.doc.as_table().get(key),
+                Some(i) => i.as_table_like().and_then(|t| t.get(key)),
+            };
+        }
+        let header = matches!(item, Some(Item::Table(t)) if !t.is_dotted() && !t.is_implicit());
+        Some(if header {
+            PyVersion::Literal(kind, l)
+        } else {
+            self.unreadable(
+                format!(
+                    "the version of [{dotted}] is not in a table of its own (a dotted key or an inline table); pyrel and the bump script edit a version written `version = \"{}\"` under a [{dotted}] header",
+                    crate::grammar::shown(&l.value)
+                ),
+                dotted,
+                "version",
+            )
+        })
+    }
+
     /// How the version is defined, per the identity's kind.
     pub(crate) fn version(&self, kind: SourceKind) -> PyVersion {
         if kind == SourceKind::Poetry {
@@ -418,30 +449,17 @@ impl Pyproject {
                 return PyVersion::Vcs(VcsTool::PoetryDynamic);
             }
             return self
-                .table("tool.poetry")
-                .and_then(|p| self.value(p, "version"))
-                .and_then(|v| self.str_lit(v))
-                .map_or(PyVersion::Missing, |l| {
-                    PyVersion::Literal(SourceKind::Poetry, l)
-                });
+                .literal_version("tool.poetry", SourceKind::Poetry)
+                .unwrap_or(PyVersion::Missing);
         }
-        if let Some(l) = self
-            .table("project")
-            .and_then(|p| self.value(p, "version"))
-            .and_then(|v| self.str_lit(v))
-        {
-            return PyVersion::Literal(SourceKind::Project, l);
+        if let Some(v) = self.literal_version("project", SourceKind::Project) {
+            return v;
         }
         if !self.dynamic("version") {
             // Poetry 2 keeps the version in [tool.poetry] with a PEP 621 name.
-            if let Some(l) = self
-                .table("tool.poetry")
-                .and_then(|p| self.value(p, "version"))
-                .and_then(|v| self.str_lit(v))
-            {
-                return PyVersion::Literal(SourceKind::Poetry, l);
-            }
-            return PyVersion::Missing;
+            return self
+                .literal_version("tool.poetry", SourceKind::Poetry)
+                .unwrap_or(PyVersion::Missing);
         }
         let requires = self.build_requires();
         let backend = self.build_backend().unwrap_or("");

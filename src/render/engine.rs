@@ -102,6 +102,52 @@ impl Data {
     }
 }
 
+/// The environment names the template `id` sets itself, at any level (workflow, job,
+/// step): the literal keys of its `env:` mappings (`PACKAGES`, `UV_PYTHON` …), read from
+/// the embedded template so the list cannot drift from what is rendered. A policy's
+/// `test-env` may not set one of them: at the workflow level GitHub refuses the
+/// duplicate key, and a step's own value would silently win.
+pub(crate) fn template_env_names(id: &str) -> Vec<&'static str> {
+    let Ok(text) = embedded(id) else {
+        return Vec::new();
+    };
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut names = Vec::new();
+    // The indentation of the `env:` line being read, and of its keys once seen.
+    let mut block: Option<(usize, Option<usize>)> = None;
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.is_empty() || t.starts_with('#') || t.starts_with("{{") {
+            continue;
+        }
+        if let Some((env_at, keys_at)) = block {
+            let at = indent(line);
+            if at <= env_at {
+                block = None;
+            } else {
+                let keys_at = keys_at.unwrap_or(at);
+                block = Some((env_at, Some(keys_at)));
+                if at == keys_at {
+                    let key = t.split(':').next().unwrap_or_default();
+                    let literal = key
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if literal && !names.contains(&key) {
+                        names.push(key);
+                    }
+                }
+                continue;
+            }
+        }
+        if t == "env:" {
+            block = Some((indent(line), None));
+        }
+    }
+    names
+}
+
 /// The requirement lines of [`RELEASE_REQUIREMENTS`], comments dropped.
 pub fn release_requirements() -> Result<Vec<&'static str>> {
     let text = TEMPLATES

@@ -36,21 +36,48 @@ fn plain(s: &str, what: &str) -> Res<String> {
     Ok(s.to_string())
 }
 
-/// Environment variable names as a shell and GitHub accept them.
+/// Names the GitHub Actions runner reserves or reads to control a job: a policy value
+/// there would turn on unsecure commands (`ACTIONS_ALLOW_UNSECURE_COMMANDS`), debug logs
+/// (`ACTIONS_STEP_DEBUG`), redirect the runner's own files (`GITHUB_ENV`, `RUNNER_TEMP`),
+/// or run code before every step (`BASH_ENV`, `NODE_OPTIONS`, `LD_PRELOAD`). Compared
+/// without case: Windows runners read environment names that way.
+pub(crate) const RESERVED_ENV_PREFIXES: &[&str] = &["ACTIONS_", "GITHUB_", "RUNNER_"];
+/// See [`RESERVED_ENV_PREFIXES`]: the whole names the runner sets or obeys.
+pub(crate) const RESERVED_ENV_NAMES: &[&str] = &[
+    "CI",
+    "HOME",
+    "PATH",
+    "BASH_ENV",
+    "ENV",
+    "NODE_OPTIONS",
+    "LD_PRELOAD",
+    "LD_LIBRARY_PATH",
+    "DYLD_INSERT_LIBRARIES",
+];
+
+/// Environment variable names as a shell and GitHub accept them, none the runner reserves.
 fn env_name(s: &str) -> Res<String> {
     let ok = s
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !s.to_ascii_uppercase().starts_with("GITHUB_");
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
-            "`{s}` is not an environment variable name (letters, digits, `_`; not GITHUB_*)"
-        ))
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        return Err(format!(
+            "`{s}` is not an environment variable name (letters, digits, `_`)"
+        ));
     }
+    let upper = s.to_ascii_uppercase();
+    if RESERVED_ENV_PREFIXES.iter().any(|p| upper.starts_with(p))
+        || RESERVED_ENV_NAMES.contains(&upper.as_str())
+    {
+        return Err(format!(
+            "`{s}` is reserved by the GitHub Actions runner ({}*, and {}); choose another name",
+            RESERVED_ENV_PREFIXES.join("*, "),
+            RESERVED_ENV_NAMES.join(", ")
+        ));
+    }
+    Ok(s.to_string())
 }
 
 fn env_table(v: &Value) -> Res<BTreeMap<String, String>> {
@@ -66,7 +93,18 @@ fn env_table(v: &Value) -> Res<BTreeMap<String, String>> {
 
 /// `test-env = { DATABASE_URL = "postgresql://localhost/test" }`.
 pub(crate) fn parse_test_env(v: &Value) -> Res<BTreeMap<String, String>> {
-    env_table(v)
+    let env = env_table(v)?;
+    let own = super::engine::template_env_names(super::engine::TEST_WORKFLOW);
+    if let Some(k) = env
+        .keys()
+        .find(|k| own.iter().any(|o| o.eq_ignore_ascii_case(k)))
+    {
+        return Err(format!(
+            "`{k}` is set by the test workflow pyrel generates ({}); choose another name",
+            own.join(", ")
+        ));
+    }
+    Ok(env)
 }
 
 pub(crate) fn show_test_env(env: &BTreeMap<String, String>) -> Value {
@@ -258,6 +296,12 @@ mod tests {
     }
 
     #[test]
+    fn the_test_workflows_own_env_names_come_from_its_template() {
+        let names = crate::render::engine::template_env_names(crate::render::engine::TEST_WORKFLOW);
+        assert_eq!(names, ["PACKAGES", "UV_PYTHON", "UV_PYTHON_DOWNLOADS"]);
+    }
+
+    #[test]
     fn test_env_and_services_are_strict() {
         assert!(parse_test_env(&v(r#"{ A_B = "x y" }"#)).is_ok());
         for bad in [
@@ -267,9 +311,20 @@ mod tests {
             r#"{ A = 1 }"#,
             r#"{ A = "x\u2028y: z" }"#,
             r#"{ A = "x\u202ey" }"#,
+            r#"{ ACTIONS_ALLOW_UNSECURE_COMMANDS = "true" }"#,
+            r#"{ actions_step_debug = "true" }"#,
+            r#"{ RUNNER_DEBUG = "1" }"#,
+            r#"{ CI = "false" }"#,
+            r#"{ BASH_ENV = "/tmp/x" }"#,
+            r#"{ PACKAGES = "[]" }"#,
+            r#"{ uv_python = "3.8" }"#,
         ] {
             assert!(parse_test_env(&v(bad)).is_err(), "{bad}");
         }
+        assert!(parse_test_env(&v(
+            r#"{ ACTIONSX = "1", CIRCLE = "1", PACKAGES_DIR = "x" }"#
+        ))
+        .is_ok());
         let s = parse_test_services(&v(
             r#"{ postgres = { image = "postgres:17@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", ports = ["5432:5432"], env = { POSTGRES_PASSWORD = "test" } } }"#,
         ))

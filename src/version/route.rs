@@ -192,6 +192,14 @@ pub fn route(
     let (mut testpypi, mut pypi, mut github_release) = (false, false, false);
     let mut tag = String::new();
     let mut version = if ref_type == "tag" {
+        if ref_name.chars().count() > 255 {
+            // No tag pyrel makes or accepts is that long (its ref names stop at 255).
+            return Err(RouteError(format!(
+                "the tag {} is {} characters long; a release tag has at most 255",
+                crate::grammar::shown(&ref_name),
+                ref_name.chars().count()
+            )));
+        }
         let check = check_tag(&ref_name, &policy.tag_format, packages).map_err(RouteError)?;
         if !check.problems.is_empty() {
             return Err(RouteError(format!(

@@ -57,6 +57,10 @@ class VersionError(ValueError):
     pass
 
 
+class InputError(VersionError):
+    """Input the script cannot work with at all (exit 2), such as a ref name no git ref has."""
+
+
 class Refused(Exception):
     """A bump refused (exit 1): the message, detail lines and a hint."""
 
@@ -79,21 +83,38 @@ _VERSION_RE = re.compile(r"""^\s*v?
 _PRE_NAMES = {"alpha": "a", "beta": "b", "c": "rc", "pre": "rc", "preview": "rc"}
 
 
+# pyrel (and uv) hold every number of a version in 64 bits and refuse a larger one; so
+# does the script, which also keeps int() from its 4300-digit limit (a traceback).
+_NUMBER_MAX = 18446744073709551615
+
+
+def _shown(text, limit=80):
+    r = repr(text)
+    return r if len(r) <= limit else r[:limit] + "..."
+
+
 def parse(text):
     """The parts of a PEP 440 version: (epoch, release, pre, post, dev, local)."""
     m = _VERSION_RE.match(text)
     if not m:
-        raise VersionError("not a valid PEP 440 version: %r" % text)
+        raise VersionError("not a valid PEP 440 version: %s" % _shown(text))
+
+    def num(digits):
+        digits = (digits or "0").lstrip("0") or "0"
+        if len(digits) > 20 or int(digits) > _NUMBER_MAX:
+            raise VersionError("not a valid PEP 440 version: %s (a number above %d)" % (_shown(text), _NUMBER_MAX))
+        return int(digits)
+
     g = m.group
     pre = None
     if g("pre_l"):
-        pre = (_PRE_NAMES.get(g("pre_l").lower(), g("pre_l").lower()), int(g("pre_n") or 0))
-    post = int(g("post_n1") or g("post_n2") or 0) if (g("post_n1") or g("post_l")) else None
-    dev = int(g("dev_n") or 0) if g("dev_l") else None
+        pre = (_PRE_NAMES.get(g("pre_l").lower(), g("pre_l").lower()), num(g("pre_n")))
+    post = num(g("post_n1") or g("post_n2")) if (g("post_n1") or g("post_l")) else None
+    dev = num(g("dev_n")) if g("dev_l") else None
     local = g("local")
     if local:
-        local = ".".join(str(int(p)) if p.isdigit() else p for p in re.split(r"[-_.]", local.lower()))
-    return (int(g("epoch") or 0), tuple(int(x) for x in g("release").split(".")), pre, post, dev, local)
+        local = ".".join(str(num(p)) if p.isdigit() else p for p in re.split(r"[-_.]", local.lower()))
+    return (num(g("epoch")), tuple(num(x) for x in g("release").split(".")), pre, post, dev, local)
 
 
 def _format(epoch, release, pre, post, dev, local=None):
@@ -364,10 +385,15 @@ def _toml(text, table):
             j = i + len(q)
             while j < n and text[j:j + len(q)] != q:
                 j += 2 if (text[j] == "\\" and c == '"') else 1
-            if len(q) == 1 and "\n" not in text[i:j]:
-                if depth == 0 and current == table and key == "version" and version is None:
-                    version = (i + 1, j)
-                elif (depth == 1 and (current in ("project.optional-dependencies", "dependency-groups")
+            if depth == 0 and current == table and key == "version" and version is None:
+                # Any string form, as pyrel reads it: a multi-line string drops the newline
+                # right after its opening quotes; escapes are decoded by _toml_value.
+                start = i + len(q)
+                if len(q) == 3:
+                    start += 2 if text.startswith("\r\n", start) else 1 if text.startswith("\n", start) else 0
+                version = (min(start, j), j)
+            elif len(q) == 1 and "\n" not in text[i:j]:
+                if (depth == 1 and (current in ("project.optional-dependencies", "dependency-groups")
                                       or (current == "project" and key == "dependencies"))) \
                         or (depth == 2 and current == "project" and key == "optional-dependencies"):
                     reqs.append((i + 1, j))
@@ -375,6 +401,49 @@ def _toml(text, table):
             continue
         i += 1
     return version, reqs
+
+
+_TOML_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _toml_value(text, span):
+    """The string a TOML version token holds, as pyrel (and every TOML reader) decodes it:
+    a literal string as written; a basic one with its escapes decoded. The bump replaces
+    the whole token, escapes and all, with the new version."""
+    a, b = span
+    k = a - 1
+    while k >= 0 and text[k] in "\r\n":  # the newline a multi-line string drops
+        k -= 1
+    raw = text[a:b]
+    if k < 0 or text[k] != '"' or "\\" not in raw:
+        return raw
+    out, i = [], 0
+    while i < len(raw):
+        c = raw[i]
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        e = raw[i + 1:i + 2]
+        if e in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[e])
+            i += 2
+        elif e in ("u", "U"):
+            width = 4 if e == "u" else 8
+            digits = raw[i + 2:i + 2 + width]
+            point = int(digits, 16) if re.match(r"^[0-9A-Fa-f]{%d}$" % width, digits) else -1
+            if not (0 <= point <= 0x10FFFF) or 0xD800 <= point <= 0xDFFF:
+                raise VersionError("%s is not a TOML escape" % _shown(raw[i:i + 2 + width]))
+            out.append(chr(point))
+            i += 2 + width
+        elif e and e in " \t\r\n":
+            # A line-ending backslash (multi-line strings): it and the white space after it go.
+            i += 1
+            while i < len(raw) and raw[i] in " \t\r\n":
+                i += 1
+        else:
+            raise VersionError("%s is not a TOML escape" % _shown(raw[i:i + 2]))
+    return "".join(out)
 
 
 def _cfg(text):
@@ -882,9 +951,15 @@ def sources_of(pkgs, read=read_text):
             text = read(src["path"])
             span = spans(src["kind"], text, src.get("locator"))[0]
             if span is None:
-                raise VersionError("%s: no version found (%s)" % (src["path"], src["kind"]))
+                where = ""
+                if src["kind"] in _TOML_TABLE:
+                    # As pyrel says it: a dotted key or an inline table is not edited.
+                    where = ("; pyrel and the bump script edit a version written `version = \"X\"` "
+                             "under a [%s] header (not a dotted key or an inline table)" % _TOML_TABLE[src["kind"]])
+                raise VersionError("%s: no version found (%s)%s" % (src["path"], src["kind"], where))
             line = text.count("\n", 0, span[0]) + 1
-            out.append((p, src["path"], line, text[span[0]:span[1]], span))
+            value = _toml_value(text, span) if src["kind"] in _TOML_TABLE else text[span[0]:span[1]]
+            out.append((p, src["path"], line, value, span))
     return out
 
 
@@ -1001,6 +1076,10 @@ def route(env):
         raise VersionError("the dispatch input target is %s; expected testpypi or pypi" % json.dumps(target))
     out = {"testpypi": False, "pypi": False, "github-release": False, "tag": ""}
     if ref_type == "tag":
+        if len(ref_name) > 255:
+            # No tag pyrel makes or accepts is that long (its ref names stop at 255).
+            raise InputError("the tag %s is %d characters long; a release tag has at most 255"
+                             % (_shown(ref_name), len(ref_name)))
         pkgs, version = released_by(ref_name)
         pkg = pkgs[0] if len(pkgs) == 1 else None
         if changelog_of(pkg) and notes_of(version, pkg) is None:
@@ -1031,9 +1110,12 @@ def route(env):
         out["github-release"] = True
     elif event == "push" and ref_type == "branch" and DATA["dev_builds"]:
         number, attempt = env.get("GITHUB_RUN_NUMBER", ""), env.get("GITHUB_RUN_ATTEMPT", "")
-        if not (number.isdigit() and attempt.isdigit()):
+        # Numbers of 64 bits, as pyrel reads them (and never int() of thousands of digits).
+        small = [x.lstrip("0") or "0" for x in (number, attempt)]
+        if not all(re.match(r"^[0-9]{1,20}$", x) and int(x) <= _NUMBER_MAX for x in small) \
+                or not (re.match(r"^[0-9]+$", number) and re.match(r"^[0-9]+$", attempt)):
             raise VersionError("GITHUB_RUN_NUMBER and GITHUB_RUN_ATTEMPT must be numbers for a dev build")
-        version = dev_version(version, int(number) * 100 + int(attempt))
+        version = dev_version(version, min(int(small[0]) * 100 + int(small[1]), _NUMBER_MAX))
         out["testpypi"] = out["prerelease"] = True
     out["version"] = version
     return {k: (("true" if v else "false") if isinstance(v, bool) else v) for k, v in out.items()}
@@ -1457,6 +1539,9 @@ def main(argv=None):
         if e.hint:
             print("  hint: " + e.hint, file=sys.stderr)
         return 1
+    except InputError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 2
     except (VersionError, SyntaxError, OSError, subprocess.CalledProcessError) as e:
         print("error: %s" % e, file=sys.stderr)
         return 1 if args.command != "bump" else 2
