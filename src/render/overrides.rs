@@ -298,7 +298,15 @@ mod tests {
     #[test]
     fn the_test_workflows_own_env_names_come_from_its_template() {
         let names = crate::render::engine::template_env_names(crate::render::engine::TEST_WORKFLOW);
-        assert_eq!(names, ["PACKAGES", "UV_PYTHON", "UV_PYTHON_DOWNLOADS"]);
+        assert_eq!(
+            names,
+            [
+                "PACKAGES",
+                "UV_PYTHON",
+                "UV_PYTHON_DOWNLOADS",
+                "PYREL_VERSION"
+            ]
+        );
     }
 
     #[test]
