@@ -80,7 +80,17 @@ fn errors(findings: &[(String, String, String)]) -> Vec<&(String, String, String
 
 /// `init --yes`, then `generate --check` exits 0; everything committed.
 fn init_and_check(dir: &Path) -> String {
-    let out = common::pyrel(dir).args(["init", "--yes"]).output().unwrap();
+    init_replacing_and_check(dir, &[])
+}
+
+/// `init --yes`, naming with `--replace` each committed workflow pyrel takes over (a
+/// workflow pyrel did not write is replaced only when the user names it).
+fn init_replacing_and_check(dir: &Path, replace: &[&str]) -> String {
+    let mut args = vec!["init", "--yes"];
+    for r in replace {
+        args.extend(["--replace", r]);
+    }
+    let out = common::pyrel(dir).args(&args).output().unwrap();
     assert!(
         out.status.success(),
         "init: {}{}",
@@ -232,7 +242,7 @@ fn duplicate_names_are_settled_by_evidence_or_reported_once() {
     // names the pair as its one error.
     common::git(d.path(), &["add", "-A"]);
     common::git(d.path(), &["commit", "-qm", "start"]);
-    let summary = init_and_check(d.path());
+    let summary = init_replacing_and_check(d.path(), &[".github/workflows/wheels.yml"]);
     assert!(summary.contains("acme-server-api"), "{summary}");
     let (findings, code) = doctor(d.path());
     let errs = errors(&findings);
@@ -412,7 +422,7 @@ fn what_the_publishing_workflows_build_is_released_and_sample_apps_are_not() {
     assert_eq!(versions(d.path()).0, released);
     common::git(d.path(), &["add", "-A"]);
     common::git(d.path(), &["commit", "-qm", "start"]);
-    let summary = init_and_check(d.path());
+    let summary = init_replacing_and_check(d.path(), &[".github/workflows/wheels.yml"]);
     assert!(
         summary.contains("not released: acme-sample-app (packages/sample-app/pyproject.toml)"),
         "{summary}"

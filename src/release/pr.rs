@@ -20,6 +20,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+pub(crate) use super::state::branch_name;
 use super::state::{self, Mode, State};
 use super::{git, remote_stop, Step, Stopped, Timing};
 use crate::remote::{GithubClient, RemoteError};
@@ -156,11 +157,6 @@ fn method_refused(message: &str) -> bool {
     message
         .to_ascii_lowercase()
         .contains("not allowed on this repository")
-}
-
-/// The release branch of a tag.
-pub(crate) fn branch_name(tag: &str) -> String {
-    format!("release/{tag}")
 }
 
 fn short(sha: &str) -> &str {

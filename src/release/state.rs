@@ -114,12 +114,12 @@ impl State {
         crate::grammar::branch_name(&self.tag).map_err(|e| format!("`tag`: {e}"))?;
         crate::grammar::branch_name(&self.base).map_err(|e| format!("`base`: {e}"))?;
         if let Some(b) = &self.branch {
-            if *b != super::pr::branch_name(&self.tag) {
+            if *b != branch_name(&self.tag) {
                 return Err(format!(
                     "`branch` is `{}`, not the release branch of {} (`{}`)",
                     crate::grammar::shown(b),
                     self.tag,
-                    super::pr::branch_name(&self.tag)
+                    branch_name(&self.tag)
                 ));
             }
         }
@@ -156,4 +156,9 @@ pub(crate) fn clear(root: &Path) -> Result<(), String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(format!("cannot remove {}: {e}", path.display())),
     }
+}
+
+/// The release branch of a tag (kept with the state that records it; `pr` uses it too).
+pub(crate) fn branch_name(tag: &str) -> String {
+    format!("release/{tag}")
 }
