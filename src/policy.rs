@@ -400,8 +400,8 @@ const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "runner",
-        comment: "GitHub Actions runner label for every job.",
-        apply: |p, v| set_checked(&mut p.runner, v, grammar::runner_label),
+        comment: "GitHub Actions runner label for every job: a Linux runner (macOS and Windows are refused).",
+        apply: |p, v| set_checked(&mut p.runner, v, runner_grammar),
         show: |p| Some(Value::from(p.runner.as_str())),
     },
     KeySpec {
@@ -608,6 +608,21 @@ fn set_checked(
     let s = v.as_str().ok_or("expected a string")?;
     check(s)?;
     *slot = s.to_string();
+    Ok(())
+}
+
+/// A runner label the rendered workflows can run on. Their release tools are pinned by
+/// hash for Linux wheels and their steps are bash, so a GitHub-hosted macOS or Windows
+/// label would render a workflow that fails on release day: refused where it enters.
+/// Any other label (Ubuntu images, self-hosted labels) is taken to be a Linux runner.
+pub(crate) fn runner_grammar(s: &str) -> std::result::Result<(), String> {
+    grammar::runner_label(s)?;
+    let lower = s.to_ascii_lowercase();
+    if ["macos", "windows"].iter().any(|os| lower.starts_with(os)) {
+        return Err(format!(
+            "`{s}` is not a runner pyrel's workflows can use: their release tools are pinned by hash for Linux and their steps are bash; use an Ubuntu runner (`ubuntu-latest`, `ubuntu-24.04`, `ubuntu-24.04-arm`) or a Linux self-hosted label"
+        ));
+    }
     Ok(())
 }
 
