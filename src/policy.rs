@@ -887,6 +887,42 @@ pub(crate) fn key_line(source: &PolicySource, text: &str, key: &str) -> Option<u
     None
 }
 
+/// The policy text with `action-pins` set to `pins` (the pins `generate` adopts from a
+/// bot's pull request). Only that key's value changes: comments, order and every other
+/// key stay as the user wrote them.
+pub(crate) fn with_action_pins(
+    source: &PolicySource,
+    text: &str,
+    pins: &std::collections::BTreeMap<String, crate::render::overrides::ActionPin>,
+) -> Result<String> {
+    let path = source.path();
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        Error::usage(format!("{}: {}", path.display(), e.message()), None)
+    })?;
+    let table: &mut dyn toml_edit::TableLike = match source {
+        PolicySource::Pyproject(_) => doc
+            .get_mut("tool")
+            .and_then(|t| t.get_mut("pyrel"))
+            .and_then(Item::as_table_like_mut)
+            .ok_or_else(|| {
+                Error::usage(format!("{}: no [tool.pyrel] table", path.display()), None)
+            })?,
+        PolicySource::PyrelToml(_) => doc.as_table_mut(),
+    };
+    let value = crate::render::overrides::show_action_pins(pins);
+    match table.get_mut("action-pins").and_then(Item::as_value_mut) {
+        Some(v) => {
+            let decor = v.decor().clone();
+            *v = value;
+            *v.decor_mut() = decor;
+        }
+        None => {
+            table.insert("action-pins", Item::Value(value));
+        }
+    }
+    Ok(doc.to_string())
+}
+
 /// Parses the policy text of a source (the whole pyproject.toml or pyrel.toml).
 pub(crate) fn parse(source: &PolicySource, text: &str) -> Result<Policy> {
     let path = source.path();

@@ -74,3 +74,162 @@ fn a_macos_or_windows_runner_is_refused_at_load_naming_the_key_and_line() {
         assert!(wf.contains(&format!("runs-on: \"{label}\"")), "{label}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// 1. A bot (Dependabot, Renovate) moves an action pyrel pins.
+
+const CHECKOUT: &str = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1";
+// pyrel's pin of actions/upload-artifact and the release before it, both from
+// shared/data/action-pins.toml (`sha` / `previous_sha`).
+const UPLOAD_NEW: &str = "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a # v7.0.1";
+const UPLOAD_OLD: &str = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0";
+
+/// What a bot's pull request does: every `uses:` of `from` becomes `to`, in every workflow.
+fn bot_moves(dir: &Path, from: &str, to: &str) -> usize {
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir.join(".github/workflows")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        n += text.matches(from).count();
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+    }
+    n
+}
+
+fn doctor_drift(dir: &Path) -> (Option<i32>, Vec<serde_json::Value>) {
+    let out = run(dir, &["doctor", "--offline", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "PR001")
+        .cloned()
+        .collect();
+    (out.status.code(), findings)
+}
+
+#[test]
+fn generate_adopts_a_newer_pin_a_bot_moved_and_doctor_explains_it() {
+    let repo = fixture("single-flat");
+    let dir = repo.path();
+    let out = run(dir, &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(doctor_drift(dir).1.is_empty());
+    // No release of actions/checkout newer than pyrel's v7.0.1 is known to the shared
+    // data, so the bot's SHA here is a made-up one; pyrel cannot (and does not) check a
+    // SHA offline: a full SHA with a newer version comment is what a bot writes.
+    let newer = "actions/checkout@00000000000000000000000000000000000000c7 # v7.1.0";
+    assert!(bot_moves(dir, CHECKOUT, newer) >= 2);
+
+    let (_, findings) = doctor_drift(dir);
+    assert!(!findings.is_empty());
+    for f in &findings {
+        let hint = f["hint"].as_str().unwrap();
+        assert!(
+            hint.contains("actions/checkout to v7.1.0 (was v7.0.1)")
+                && hint.contains("pyrel generate")
+                && hint.contains("action-pins")
+                && !hint.contains("other hand edits")
+                && !hint.contains('\n'),
+            "{hint}"
+        );
+    }
+
+    // --check reports it without writing; --dry-run says what it would adopt.
+    let before = snapshot_tree(dir);
+    let out = run(dir, &["generate", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("`pyrel generate` adopts it"), "{}", stdout(&out));
+    let out = run(dir, &["generate", "--dry-run"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("would adopt actions/checkout v7.1.0 (was v7.0.1"));
+    assert!(snapshot_tree(dir) == before, "check or dry run wrote");
+
+    let out = run(dir, &["generate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("adopted actions/checkout v7.1.0 (was v7.0.1, from .github/workflows/")
+            && said.contains("into action-pins in pyproject.toml"),
+        "{said}"
+    );
+    let pyproject = read(dir, "pyproject.toml");
+    assert!(
+        pyproject.contains(
+            r#"action-pins = { "actions/checkout" = "00000000000000000000000000000000000000c7 # v7.1.0" }"#
+        ),
+        "{pyproject}"
+    );
+    // The workflows keep the bot's pin, and everything is clean again.
+    assert!(read(dir, ".github/workflows/release.yml").contains(newer));
+    let (code, findings) = doctor_drift(dir);
+    assert!(findings.is_empty(), "{findings:?}");
+    assert_eq!(code, Some(0));
+    let out = run(dir, &["generate", "--check"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+}
+
+#[test]
+fn a_newer_real_pin_over_a_policy_pin_is_adopted_in_pyrel_toml() {
+    let repo = fixture("single-flat");
+    let dir = repo.path();
+    let pyproject_before = read(dir, "pyproject.toml");
+    // A policy that held actions/upload-artifact back at v7.0.0, in pyrel.toml.
+    write(
+        dir,
+        "pyrel.toml",
+        &format!(
+            "# our release policy\npublish = \"trusted\"\n# keep upload-artifact where it was\naction-pins = {{ \"actions/upload-artifact\" = \"{}\" }}\n",
+            UPLOAD_OLD.split_once('@').unwrap().1
+        ),
+    );
+    let out = run(dir, &["generate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(read(dir, ".github/workflows/release.yml").contains(UPLOAD_OLD));
+    assert!(bot_moves(dir, UPLOAD_OLD, UPLOAD_NEW) >= 1);
+    let out = run(dir, &["generate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("adopted actions/upload-artifact v7.0.1 (was v7.0.0"));
+    assert_eq!(
+        read(dir, "pyrel.toml"),
+        format!(
+            "# our release policy\npublish = \"trusted\"\n# keep upload-artifact where it was\naction-pins = {{ \"actions/upload-artifact\" = \"{}\" }}\n",
+            UPLOAD_NEW.split_once('@').unwrap().1
+        )
+    );
+    assert_eq!(read(dir, "pyproject.toml"), pyproject_before);
+    assert!(doctor_drift(dir).1.is_empty());
+}
+
+#[test]
+fn an_older_or_unknown_pin_is_still_a_hand_edit() {
+    for (from, to) in [
+        // Older than pyrel's (the release before, from the shared data).
+        (UPLOAD_NEW, UPLOAD_OLD),
+        // pyrel's version at a SHA that is not that release's.
+        (
+            CHECKOUT,
+            "actions/checkout@1111111111111111111111111111111111111111 # v7.0.1",
+        ),
+        // A moving tag instead of a SHA.
+        (CHECKOUT, "actions/checkout@v8 # v8.0.0"),
+    ] {
+        let repo = fixture("single-flat");
+        let dir = repo.path();
+        assert!(run(dir, &["init", "--yes"]).status.success());
+        assert!(bot_moves(dir, from, to) >= 1);
+        let (code, findings) = doctor_drift(dir);
+        assert_eq!(code, Some(1), "{to}");
+        assert!(!findings.is_empty());
+        for f in &findings {
+            let hint = f["hint"].as_str().unwrap();
+            assert!(hint.contains("--force") && !hint.contains("action-pins"), "{to}: {hint}");
+        }
+        let before = snapshot_tree(dir);
+        let out = run(dir, &["generate"]);
+        assert_eq!(out.status.code(), Some(1), "{to}: {}", stdout(&out));
+        assert!(!stdout(&out).contains("adopt"), "{to}");
+        assert!(snapshot_tree(dir) == before, "{to}: generate wrote");
+    }
+}

@@ -1,6 +1,7 @@
 //! Templates → [`Plan`]: the single source of truth for what `init` and `generate` write
 //! and what `generate --check` and `doctor` compare against. Pure: no I/O.
 
+pub(crate) mod adopt;
 pub(crate) mod compiled;
 mod context;
 mod engine;
