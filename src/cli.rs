@@ -275,6 +275,13 @@ pub(crate) struct InitArgs {
     #[arg(long)]
     pub(crate) force: bool,
 
+    /// Also write `.github/dependabot.yml` for the github-actions ecosystem, so Dependabot
+    /// keeps the pinned actions current (`pyrel generate` adopts the pins it moves). Asked
+    /// when init is interactive; off with --yes. A repository that has a Dependabot or
+    /// Renovate configuration keeps it as it is.
+    #[arg(long)]
+    pub(crate) dependabot: bool,
+
     /// Show what would be written; write nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,

@@ -280,14 +280,14 @@ pub(crate) struct Applied {
 
 /// Writes every non-current entry (hand-edited and foreign ones only with `force`),
 /// removes untouched orphans, records the new hashes in the lock, then writes `last`
-/// (init's policy), all or nothing: every change is staged first, and when any write
+/// (init's policy and the files it seeds once, generate's adopted pins), all or nothing: every change is staged first, and when any write
 /// fails the files already written get their old contents back (new files are removed).
 /// Callers check [`Status::blocked`] first; without `force` a blocked entry is an error.
 pub(crate) fn apply(
     root: &Path,
     status: &Status,
     force: bool,
-    last: Option<(&Path, &str)>,
+    last: &[(&Path, &str)],
 ) -> Result<Applied> {
     if !force {
         if let Some(e) = status.blocked().next() {
@@ -338,7 +338,7 @@ pub(crate) fn apply(
         };
         applied.written.push((PathBuf::from(LOCK_PATH), state));
     }
-    if let Some((path, text)) = last {
+    for (path, text) in last {
         steps.push((path.to_path_buf(), Some(text.to_string()), false));
     }
     apply_steps(root, &steps)?;

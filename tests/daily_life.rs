@@ -233,3 +233,61 @@ fn an_older_or_unknown_pin_is_still_a_hand_edit() {
         assert!(snapshot_tree(dir) == before, "{to}: generate wrote");
     }
 }
+
+#[test]
+fn init_offers_dependabot_for_actions_and_leaves_an_existing_one_alone() {
+    // --yes: not written, and the summary says how to get it.
+    let repo = fixture("single-flat");
+    let out = run(repo.path(), &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!repo.path().join(".github/dependabot.yml").exists());
+    assert!(stdout(&out).contains("`pyrel init --dependabot` also writes .github/dependabot.yml"));
+
+    // --dependabot: written in the same step as the rest, github-actions only.
+    let repo = fixture("single-flat");
+    let out = run(repo.path(), &["init", "--yes", "--dependabot", "--dry-run"]);
+    assert!(stdout(&out).contains("would write .github/dependabot.yml"));
+    assert!(!repo.path().join(".github/dependabot.yml").exists());
+    let out = run(repo.path(), &["init", "--yes", "--dependabot"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = read(repo.path(), ".github/dependabot.yml");
+    assert!(text.contains("package-ecosystem: \"github-actions\""), "{text}");
+    assert!(!text.contains("package-ecosystem: \"pip\""), "{text}");
+    // zizmor audits Dependabot configurations too (cooldown, execution).
+    if let Some(zizmor) = common::require_tool("zizmor") {
+        for persona in ["regular", "pedantic", "auditor"] {
+            let z = std::process::Command::new(&zizmor)
+                .args(["--offline", "--no-progress", "--format=json"])
+                .arg(format!("--persona={persona}"))
+                .arg(repo.path().join(".github/dependabot.yml"))
+                .output()
+                .unwrap();
+            let findings: serde_json::Value = serde_json::from_slice(&z.stdout).unwrap();
+            assert!(
+                findings.as_array().is_some_and(|a| a.is_empty()) && z.status.success(),
+                "{persona}: {findings}"
+            );
+        }
+    }
+    // Later runs leave it alone: it is the user's file, not a managed one.
+    std::fs::write(repo.path().join(".github/dependabot.yml"), "version: 2\n").unwrap();
+    let out = run(repo.path(), &["generate", "--check"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+
+    // A repository with its own configuration (Dependabot or Renovate) keeps it.
+    for existing in [".github/dependabot.yml", "renovate.json"] {
+        let repo = fixture("single-flat");
+        write(repo.path(), existing, "{}\n");
+        let out = run(repo.path(), &["init", "--yes", "--dependabot"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(read(repo.path(), existing), "{}\n");
+        if existing != ".github/dependabot.yml" {
+            assert!(!repo.path().join(".github/dependabot.yml").exists());
+        }
+        assert!(
+            stdout(&out).contains(&format!("{existing} exists and is left as it is")),
+            "{}",
+            stdout(&out)
+        );
+    }
+}

@@ -124,10 +124,11 @@ pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
         return Ok(Outcome::Failure);
     }
 
-    let last = policy_write
-        .as_ref()
-        .map(|(path, text)| (path.as_path(), text.as_str()));
-    let applied = sync::apply(&project.root, &status, args.force, last)?;
+    let last: Vec<(&Path, &str)> = policy_write
+        .iter()
+        .map(|(path, text)| (path.as_path(), text.as_str()))
+        .collect();
+    let applied = sync::apply(&project.root, &status, args.force, &last)?;
     say_adopted("adopted");
     report_applied(&applied);
     Ok(Outcome::Success)

@@ -48,6 +48,17 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     }
     policy::check_overrides(&policy)?;
     summary(&project, &policy, &choices);
+    let updater = action_updater(&project.root);
+    match &updater {
+        Some(path) => outln!(
+            "  action updates: {} exists and is left as it is; `pyrel generate` adopts a newer pin it moves",
+            slash(path)
+        ),
+        None if !args.dependabot => outln!(
+            "  action updates: none configured; `pyrel init --dependabot` also writes {DEPENDABOT_PATH}"
+        ),
+        None => {}
+    }
     if project.packages.is_empty() {
         return Err(nothing_to_release(&project));
     }
@@ -68,9 +79,24 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             slash(path)
         );
     }
+    let mut dependabot = args.dependabot && updater.is_none();
     if !args.yes && !args.dry_run && std::io::stdin().is_terminal() {
         ask(&mut policy)?;
+        if updater.is_none() && !dependabot {
+            dependabot = dialoguer::Confirm::new()
+                .with_prompt(format!(
+                    "Write {DEPENDABOT_PATH} so Dependabot keeps the pinned actions current?"
+                ))
+                .default(true)
+                .interact()
+                .map_err(|e| Error::usage(format!("prompt failed: {e}"), None))?;
+        }
     }
+    let seeded: Vec<(&Path, &str)> = if dependabot {
+        vec![(Path::new(DEPENDABOT_PATH), DEPENDABOT)]
+    } else {
+        Vec::new()
+    };
 
     // The policy goes through the same loader `generate` uses, so what init writes is
     // exactly what later runs read back.
@@ -131,19 +157,26 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             );
             print_diff(e);
         }
+        for (path, _) in &seeded {
+            outln!("would write {} (missing)", path.display());
+        }
         outln!("Nothing was written.");
         return Ok(Outcome::Success);
     }
 
     // The policy is written last, in the same all-or-nothing step as every managed file:
     // a failure anywhere leaves no policy behind, so the next init starts afresh.
-    let applied = sync::apply(
-        &project.root,
-        &status,
-        force,
-        Some((&policy_path, &policy_text)),
-    )?;
+    let mut last: Vec<(&Path, &str)> = seeded.clone();
+    last.push((&policy_path, &policy_text));
+    let applied = sync::apply(&project.root, &status, force, &last)?;
     report_applied(&applied);
+    for (path, _) in &seeded {
+        outln!(
+            "{:>10} {} (yours from now on)",
+            Style::new().green().apply_to("created"),
+            path.display()
+        );
+    }
     outln!(
         "{:>10} {} (policy)",
         Style::new().green().apply_to("wrote"),
@@ -159,6 +192,49 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             .unwrap_or_else(|| "the generated files".into())
     );
     Ok(Outcome::Success)
+}
+
+/// Where init writes the Dependabot configuration it offers.
+const DEPENDABOT_PATH: &str = ".github/dependabot.yml";
+
+/// The Dependabot configuration init offers: github-actions only (pyrel does not manage
+/// the project's own dependencies), weekly, one grouped pull request, a 7-day cooldown
+/// (zizmor's dependabot-cooldown). Seeded once; the user's file afterwards.
+const DEPENDABOT: &str = "\
+# Dependabot keeps the GitHub Actions of the workflows current. pyrel pins them by full
+# commit SHA; `pyrel generate` adopts a newer pin Dependabot moves into the policy's
+# `action-pins`. Written once by `pyrel init`: this file is yours.
+version: 2
+updates:
+  - package-ecosystem: \"github-actions\"
+    directory: \"/\"
+    schedule:
+      interval: \"weekly\"
+    cooldown:
+      default-days: 7
+    groups:
+      github-actions:
+        patterns:
+          - \"*\"
+";
+
+/// The repository's own Dependabot or Renovate configuration, if it has one.
+fn action_updater(root: &Path) -> Option<std::path::PathBuf> {
+    [
+        ".github/dependabot.yml",
+        ".github/dependabot.yaml",
+        "renovate.json",
+        "renovate.json5",
+        ".github/renovate.json",
+        ".github/renovate.json5",
+        ".gitlab/renovate.json",
+        ".renovaterc",
+        ".renovaterc.json",
+        ".renovaterc.json5",
+    ]
+    .into_iter()
+    .map(std::path::PathBuf::from)
+    .find(|rel| std::fs::symlink_metadata(root.join(rel)).is_ok())
 }
 
 /// Init with no package to release would write a release workflow that builds nothing:
