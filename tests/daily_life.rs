@@ -291,3 +291,91 @@ fn init_offers_dependabot_for_actions_and_leaves_an_existing_one_alone() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// 3. Changelogs in the repository's own style, in pyrel bump and the bump script alike.
+
+fn python() -> std::path::PathBuf {
+    common::require_tool("python3").expect("python3")
+}
+
+fn script(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = std::process::Command::new(python());
+    c.arg("scripts/bump_version.py")
+        .args(args)
+        .current_dir(dir)
+        .env("PYREL_TODAY", "2026-11-02")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GITHUB_REF_TYPE")
+        .env_remove("GITHUB_REF_NAME")
+        .env_remove("GITHUB_EVENT_NAME");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// A set-up repository with this changelog, bumped `minor` by pyrel and, in a copy, by the
+/// rendered script: both trees must be the same. Returns (pyrel's changelog, stdout+stderr).
+fn bump_both(changelog_path: &str, changelog: &str) -> (String, String, tempfile::TempDir) {
+    let repo = fixture("single-flat");
+    let dir = repo.path();
+    write(dir, changelog_path, changelog);
+    let set = format!("files.changelog={changelog_path}");
+    let out = run(dir, &["init", "--yes", "--set", &set]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(dir, changelog_path), changelog, "init touched the changelog");
+    let twin = tempfile::tempdir().unwrap();
+    common::copy_dir(dir, twin.path());
+    let out = run(dir, &["bump", "minor"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    let s = script(twin.path(), &["bump", "minor"], &[]);
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    let mine = snapshot_tree(dir);
+    let theirs = snapshot_tree(twin.path());
+    assert!(mine == theirs, "pyrel bump and the script disagree");
+    (read(dir, changelog_path), said, repo)
+}
+
+const PAREN_STYLE: &str = "# Changelog\n\n## 1.4.0 (2026-10-01)\n\n- Fixed the widget.\n\n## 1.3.0 (2026-09-01)\n\n- First.\n";
+
+#[test]
+fn a_parenthesised_date_style_gets_its_own_headings_and_notes() {
+    // The draft of the release, as the maintainers write it: dated by the bump, in place.
+    let draft = PAREN_STYLE.replace(
+        "## 1.4.0",
+        "## 1.5.0 (unreleased)\n\n- Added a gadget.\n\n## 1.4.0",
+    );
+    let (log, said, repo) = bump_both("CHANGELOG.md", &draft);
+    assert!(log.starts_with("# Changelog\n\n## 1.5.0 (2026-11-02)\n\n- Added a gadget.\n\n## 1.4.0 (2026-10-01)"), "{log}");
+    assert!(!log.contains("[Unreleased]") && !log.contains("[1.5.0]"), "{log}");
+    assert!(!said.contains("Unreleased"), "{said}");
+    // The release notes the workflow publishes come from that section.
+    let tag = [("GITHUB_REF_TYPE", "tag"), ("GITHUB_REF_NAME", "v1.5.0")];
+    let out = script(repo.path(), &["notes", "1.5.0"], &tag);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout(&out), "- Added a gadget.\n");
+
+    // An undated `## 1.5.0` draft is dated the same way.
+    let (log, _, _) = bump_both("CHANGELOG.md", &draft.replace(" (unreleased)", ""));
+    assert!(log.contains("## 1.5.0 (2026-11-02)\n\n- Added a gadget."), "{log}");
+
+    // No draft: a new section in the file's style, and a warning in its own terms.
+    let (log, said, _) = bump_both("CHANGELOG.md", PAREN_STYLE);
+    assert!(log.starts_with("# Changelog\n\n## 1.5.0 (2026-11-02)\n\n## 1.4.0 (2026-10-01)"), "{log}");
+    assert!(
+        said.contains("no [Unreleased] section nor a `1.5.0` draft: added `## 1.5.0 (2026-11-02)` with no entries"),
+        "{said}"
+    );
+}
+
+#[test]
+fn month_name_dates_and_an_unreleased_heading_keep_their_spelling() {
+    let log = "# History\n\n## Unreleased\n\n- Added a gadget.\n\n## v1.4.0 - October 1, 2026\n\n- Fixed the widget.\n";
+    let (out, _, _) = bump_both("HISTORY.md", log);
+    assert_eq!(
+        out,
+        "# History\n\n## Unreleased\n\n## v1.5.0 - November 2, 2026\n\n- Added a gadget.\n\n## v1.4.0 - October 1, 2026\n\n- Fixed the widget.\n"
+    );
+}

@@ -624,6 +624,11 @@ def _classify(lines):
 
 def _heading_version(text):
     """The version of a `## ` heading, None for [Unreleased]."""
+    return _heading_parts(text)[0]
+
+
+def _heading_parts(text):
+    """(version or None for [Unreleased], date text or None) of a `## ` heading."""
     rest = text.strip()
     if rest.upper().endswith("[YANKED]"):
         rest = rest[:-8].rstrip()
@@ -644,7 +649,7 @@ def _heading_version(text):
         date = date[1:].rstrip().rstrip(")")
     # `## 1.32.1 (Unreleased)`: the section of the next release, not a release.
     if version.lower() == "unreleased" or date.strip().lower() == "unreleased":
-        return None
+        return None, None
     try:
         parse(version)
     except VersionError:
@@ -654,7 +659,8 @@ def _heading_version(text):
         if tagged is None:
             raise
         version = tagged
-    return version
+    date = date.strip()
+    return version, (date or None)
 
 
 _TAG_PREFIX = re.compile(r"[A-Za-z0-9._/@=-]*[-_/@=vV]\Z")
@@ -697,24 +703,129 @@ def _read_changelog(text):
     return lines, kinds, trailing, sections
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def _is_iso_date(s):
+    if not re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", s):
+        return False
+    try:
+        datetime.date(int(s[:4]), int(s[5:7]), int(s[8:]))
+        return True
+    except ValueError:
+        return False
+
+
+def _version_at(heading):
+    """(offset, length) of the version in a release heading, as pyrel finds it."""
+    for m in re.finditer(r"\S+", heading):
+        token = m.group()
+        inner = token.lstrip("[vV")
+        lead = len(token) - len(inner)
+        inner = inner.rstrip("]:,")
+        if inner and inner[0] in "0123456789" and valid(inner):
+            return m.start() + lead, len(inner)
+    return None
+
+
+def _find_date(rest):
+    """(offset, length, "iso" or "mdy") of the first date in a heading after its version."""
+    for i in range(len(rest)):
+        if _is_iso_date(rest[i:i + 10]):
+            return i, 10, "iso"
+        for month in _MONTHS:
+            if not rest.startswith(month + " ", i):
+                continue
+            after = rest[i + len(month) + 1:]
+            day = len(after) - len(after.lstrip("0123456789"))
+            tail = after[day:]
+            year = tail[2:6]
+            if 1 <= day <= 2 and tail.startswith(", ") and len(year) == 4 and all(c in "0123456789" for c in year):
+                return i, len(month) + 1 + day + 6, "mdy"
+    return None
+
+
+def _style_of(heading, dated):
+    """(prefix, (middle, date format) or None, suffix) of a release heading, or None."""
+    if "](" in heading or "][" in heading:
+        return None
+    at = _version_at(heading)
+    if at is None:
+        return None
+    prefix, rest = heading[:at[0]], heading[at[0] + at[1]:]
+    if not dated:
+        return None if prefix.endswith("[") else (prefix, None, "")
+    found = _find_date(rest)
+    if found is None:
+        return None
+    suffix = rest[found[0] + found[1]:]
+    if any(c.isalnum() for c in suffix):
+        suffix = ""
+    return prefix, (rest[:found[0]], found[2]), suffix
+
+
+def heading_style(headings):
+    """The style of the newest dated release heading (else the newest), as pyrel reads it;
+    Keep a Changelog's `[X] - DATE` when there is none."""
+    usable = [h for h in headings if not h.rstrip().upper().endswith("[YANKED]")]
+    for h in usable:
+        style = _style_of(h, True)
+        if style is not None:
+            return style
+    style = _style_of(usable[0], False) if usable else None
+    return style or ("[", ("] - ", "iso"), "")
+
+
+def render_heading(style, version, iso_date):
+    prefix, dated, suffix = style
+    if dated is None:
+        return prefix + version + suffix
+    if dated[1] == "mdy":
+        shown = "%s %d, %s" % (_MONTHS[int(iso_date[5:7]) - 1], int(iso_date[8:10]), iso_date[:4])
+    else:
+        shown = iso_date
+    return prefix + version + dated[0] + shown + suffix
+
+
 def roll_changelog(text, version, date, tag_format):
     """(new text, unreleased was empty): see pyrel's changelog::release."""
     lines, kinds, trailing, sections = _read_changelog(text)
     unreleased, releases = None, []
+
+    def empty(start, end):
+        body = [i for i in range(start + 1, end) if kinds[i][0] != "blank"]
+        return all(_atx_level(lines[i][0].lstrip()) >= 3 for i in body)
+
+    existing = None
     for start, end, v in sections:
         if v is None:
-            body = [i for i in range(start + 1, end) if kinds[i][0] != "blank"]
-            unreleased = (start, all(_atx_level(lines[i][0].lstrip()) >= 3 for i in body))
-        elif same_version(v, version):
-            raise VersionError("line %d: the changelog already has a section for %s" % (start + 1, v))
+            unreleased = (start, empty(start, end))
         else:
+            if same_version(v, version):
+                existing = (start, end, v, len(releases))
             releases.append((start, v))
-    links = [(i, k[1], k[2]) for i, k in enumerate(kinds) if k[0] == "link"]
+    headings = [kinds[start][1] for start, _ in releases]
     eol = "\r\n" if lines and lines[0][1] == "\r\n" else "\n"
     before, after, replace = {}, {}, {}
-    heading = "## [%s] - %s" % (version, date)
+    if existing is not None:
+        start, end, v, n = existing
+        draft = (n == 0 and unreleased is None and _heading_parts(kinds[start][1])[1] is None
+                 and not kinds[start][1].rstrip().upper().endswith("[YANKED]"))
+        if not draft:
+            raise VersionError("line %d: the changelog already has a section for %s" % (start + 1, v))
+        # `## 1.5.0` with no date, the newest section: the draft of this release, dated now.
+        replace[start] = "## " + render_heading(heading_style(headings[1:]), version, date)
+        was_empty = empty(start, end)
+        return _join(lines, before, after, replace, eol, text), was_empty
+    links = [(i, k[1], k[2]) for i, k in enumerate(kinds) if k[0] == "link"]
+    style = heading_style(headings)
+    heading = "## " + render_heading(style, version, date)
     was_empty = unreleased is None or unreleased[1]
-    if unreleased is not None:
+    if unreleased is not None and _version_at(kinds[unreleased[0]][1]) is not None:
+        # `## 1.5.0 (unreleased)`: the draft of the next release becomes the release.
+        replace[unreleased[0]] = heading
+    elif unreleased is not None:
         after.setdefault(unreleased[0], []).extend(["", heading])
     elif releases:
         before.setdefault(releases[0][0], []).extend([heading, ""])
@@ -723,7 +834,8 @@ def roll_changelog(text, version, date, tag_format):
         block = [""] if at > 0 and lines[at - 1][0].strip() else []
         before.setdefault(at, []).extend(block + [heading] + ([""] if at < len(lines) else []))
 
-    if REPO_URL:
+    # A changelog without link definitions whose headings are not bracketed keeps none.
+    if REPO_URL and (links or not releases or style[0].endswith("[")):
         base = REPO_URL.rstrip("/")
 
         def link(label):
@@ -775,6 +887,11 @@ def roll_changelog(text, version, date, tag_format):
                 block = [""] if lines and lines[-1][0].strip() else []
                 before.setdefault(len(lines), []).extend(block + new_lines)
 
+    return _join(lines, before, after, replace, eol, text), was_empty
+
+
+def _join(lines, before, after, replace, eol, text):
+    """The lines with the insertions and replacements, every untouched byte kept."""
     out = []
     for i, (line, ending) in enumerate(lines):
         out.extend([ln, eol] for ln in before.get(i, []))
@@ -786,7 +903,7 @@ def roll_changelog(text, version, date, tag_format):
         pair[1] = pair[1] or eol
     if out:
         out[-1][1] = (out[-1][1] or eol) if text.endswith("\n") else ""
-    return "".join(ln + e for ln, e in out), was_empty
+    return "".join(ln + e for ln, e in out)
 
 
 def notes(text, version):
@@ -1106,11 +1223,19 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
     elif log:
         before = read_text(log)
         after, empty = roll_changelog(before, new, today(), tag_format_of(scope[0]))
+        no_notes = "%s: [Unreleased] has no entries" % log
+        lines, kinds, _, sections = _read_changelog(before)
+        if not any(v is None or same_version(v, new) for _, _, v in sections):
+            # Said in the file's own terms: it got a new, empty section in its style.
+            heading = "## " + render_heading(heading_style(
+                [kinds[start][1] for start, _, _ in sections]), new, today())
+            no_notes = "%s: no [Unreleased] section nor a `%s` draft: added `%s` with no entries" % (
+                log, new, heading)
         if empty and require_changelog:
-            raise Refused("%s: [Unreleased] has no entries" % log, (),
+            raise Refused(no_notes, (),
                           "add the changes of this release under ## [Unreleased] first")
         if empty:
-            warnings.append("%s: [Unreleased] has no entries; %s is released without notes" % (log, new))
+            warnings.append("%s; %s is released without notes" % (no_notes, new))
         edits[log] = (before, after)
     bumps = [(p["name"], current, new) for p in scope]
     return bumps, tag, edits, warnings, not statics
