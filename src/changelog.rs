@@ -17,6 +17,9 @@ use std::str::FromStr;
 
 use pep440_rs::Version;
 
+#[path = "changelog_rst.rs"]
+mod rst;
+
 /// Where the compare and release links of a changelog point.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoLinks {
@@ -162,6 +165,8 @@ pub struct Changelog {
     links: Vec<LinkRef>,
     /// 1-based line where the final run of link definitions starts, if the file ends with one.
     trailing_links: Option<usize>,
+    /// Release headings are underlined (reStructuredText, setext): see `changelog_rst.rs`.
+    underlined: bool,
 }
 
 impl Changelog {
@@ -334,11 +339,17 @@ pub fn parse(text: &str) -> Result<Changelog, ChangelogError> {
         }
     }
 
+    if unreleased.is_none() && releases.is_empty() {
+        if let Some(log) = rst::parse(text) {
+            return log;
+        }
+    }
     Ok(Changelog {
         unreleased,
         releases,
         links,
         trailing_links: trailing_links.map(|i| i + 1),
+        underlined: false,
     })
 }
 
@@ -406,6 +417,9 @@ pub fn release(
         ));
     }
     let log = parse(text)?;
+    if log.underlined {
+        return rst::release(text, &log, version, date);
+    }
     if let Some(existing) = log.section(version) {
         // `## 1.5.0` with no date, the newest section: the draft of this release, dated now.
         let newest = log.releases().first().map(|s| s.line) == Some(existing.line);

@@ -788,9 +788,190 @@ def render_heading(style, version, iso_date):
     return prefix + version + dated[0] + shown + suffix
 
 
+# -- underlined changelogs (reStructuredText CHANGES.rst, setext): pyrel's changelog_rst.rs --
+
+_ADORNMENTS = "=-~^\"'*+#_:."  + "`"
+
+
+def _adornment(line):
+    t = line.rstrip()
+    return t[0] if (t and t[0] in _ADORNMENTS and len(t) >= 3 and t == t[0] * len(t)) else None
+
+
+def _rst_headings(lines):
+    """[(over line or None, title line, underline line, (char, overlined), title text)]."""
+    out, i = [], 0
+    while i + 1 < len(lines):
+        title = lines[i][0]
+        plain = bool(title.strip()) and not title.startswith((" ", "\t")) and _adornment(title) is None
+        ch = _adornment(lines[i + 1][0]) if plain else None
+        if ch is None:
+            i += 1
+            continue
+        over = i > 0 and _adornment(lines[i - 1][0]) == ch
+        clear = (i < 2 or not lines[i - 2][0].strip()) if over else (i == 0 or not lines[i - 1][0].strip())
+        if clear:
+            out.append((i - 1 if over else None, i, i + 1, (ch, over), title.strip()))
+            i += 2
+        else:
+            i += 1
+    return out
+
+
+def _rst_date_line(lines, start, end):
+    """("released", line, prefix, date, format) or ("unreleased", line) or None."""
+    line = next((i for i in range(start, end) if lines[i][0].strip()), None)
+    if line is None:
+        return None
+    t = lines[line][0].strip()
+    if t.lower() == "unreleased":
+        return ("unreleased", line)
+    if not t.startswith("Released"):
+        return None
+    found = _find_date(t)
+    if found is None or found[0] + found[1] != len(t):
+        return None
+    return ("released", line, t[:found[0]], t[found[0]:], found[2])
+
+
+def _rst_parts(lines):
+    """The release-level sections as dicts, or None without an underlined release heading."""
+    def parts_of(text):
+        try:
+            return _heading_parts(text)
+        except (VersionError, ValueError, IndexError):
+            return False
+    heads = _rst_headings(lines)
+    level = next((h[3] for h in heads if parts_of(h[4]) is not False), None)
+    if level is None:
+        return None
+    heads = [h for h in heads if h[3] == level]
+    out = []
+    for n, h in enumerate(heads):
+        end = (heads[n + 1][0] if heads[n + 1][0] is not None else heads[n + 1][1]) if n + 1 < len(heads) else len(lines)
+        parsed = parts_of(h[4])
+        if parsed is False:
+            continue
+        version, date = parsed
+        dl = _rst_date_line(lines, h[2] + 1, end)
+        if date is None and dl is not None and dl[0] == "released":
+            date = dl[3]
+        out.append({"over": h[0], "title": h[1], "under": h[2], "style": h[3], "text": h[4],
+                    "version": version, "date": date, "dl": dl, "end": end,
+                    "yanked": h[4].rstrip().upper().endswith("[YANKED]")})
+    return out
+
+
+def _rst_body(lines, p):
+    skip = p["dl"][1] if p["dl"] else None
+    kept = [lines[i][0] for i in range(p["under"] + 1, p["end"]) if i != skip]
+    idx = [i for i, ln in enumerate(kept) if ln.strip()]
+    return kept[idx[0]:idx[-1] + 1] if idx else []
+
+
+def _rst_read(text):
+    """(lines, parts, unreleased part or None, release parts) of an underlined changelog, or
+    None. Raises VersionError on two sections for one version, as pyrel refuses them."""
+    lines = _split_lines(text)
+    parts = _rst_parts(lines)
+    if parts is None:
+        return None
+    unreleased, releases, seen = None, [], []
+    for p in parts:
+        if p["version"] is None:
+            if unreleased is None and not releases:
+                unreleased = p
+            continue
+        for q in seen:
+            if same_version(q["version"], p["version"]):
+                raise VersionError("line %d: a second section for version %s (the first is on line %d)"
+                                   % (p["title"] + 1, p["version"], q["title"] + 1))
+        seen.append(p)
+        releases.append(p)
+    return lines, parts, unreleased, releases
+
+
+def _rst_empty(lines, p):
+    return all(not ln.strip() or _atx_level(ln.lstrip()) >= 3 for ln in _rst_body(lines, p))
+
+
+def _rst_roll(text, read, version, date):
+    lines, parts, unreleased, releases = read
+    eol = "\r\n" if lines and lines[0][1] == "\r\n" else "\n"
+    before, after, replace = {}, {}, {}
+
+    def style_of(skip):
+        rel = [p for p in releases if p["title"] != skip]
+        title = heading_style([p["text"] for p in rel]) if rel else ("", (" (", "iso"), ")")
+        dated = next(((p["dl"][2], p["dl"][4]) for p in parts if p["version"] is not None
+                      and p["title"] != skip and p["dl"] and p["dl"][0] == "released"), None)
+        return title, (parts[0]["style"] if parts else ("-", False)), dated
+
+    def date_line(style):
+        if style[2] is None:
+            return None
+        prefix, fmt = style[2]
+        return prefix + render_heading(("", ("", fmt), ""), "", date)
+
+    def heading(style, title):
+        rule = style[1][0] * max(len(title), 3)
+        return ([rule] if style[1][1] else []) + [title, rule]
+
+    def retitle(p, title):
+        replace[p["title"]] = title
+        for i in (p["under"], p["over"]):
+            if i is not None and len(lines[i][0].rstrip()) < len(title):
+                replace[i] = p["style"][0] * len(title)
+
+    def date_section(p, style):
+        dated = date_line(style) or ("Released " + date)
+        if p["dl"] and p["dl"][0] == "unreleased":
+            replace[p["dl"][1]] = dated
+        elif p["dl"] is None and style[2] is not None:
+            after.setdefault(p["under"], []).extend(["", dated])
+
+    existing = next((p for p in releases if same_version(p["version"], version)), None)
+    if existing is not None:
+        draft = (existing["dl"] is not None and existing["dl"][0] == "unreleased") or (
+            existing is releases[0] and existing["date"] is None and unreleased is None
+            and not existing["yanked"])
+        if not draft:
+            raise VersionError("line %d: the changelog already has a section for %s"
+                               % (existing["title"] + 1, existing["version"]))
+        style = style_of(existing["title"])
+        title = render_heading(style[0], version, date)
+        retitle(existing, title)
+        date_section(existing, style)
+        return _join(lines, before, after, replace, eol, text), _rst_empty(lines, existing)
+    style = style_of(None)
+    title = render_heading(style[0], version, date)
+    block = heading(style, title)
+    if date_line(style) is not None:
+        block += ["", date_line(style)]
+    if unreleased is not None:
+        if _version_at(unreleased["text"]) is not None:
+            retitle(unreleased, title)
+            date_section(unreleased, style)
+        else:
+            after.setdefault(unreleased["under"], []).extend([""] + block)
+        return _join(lines, before, after, replace, eol, text), _rst_empty(lines, unreleased)
+    if releases:
+        newest = releases[0]
+        start = newest["over"] if newest["over"] is not None else newest["title"]
+        before.setdefault(start, []).extend(block + [""])
+    else:
+        lead = [""] if lines and lines[-1][0].strip() else []
+        before.setdefault(len(lines), []).extend(lead + block)
+    return _join(lines, before, after, replace, eol, text), True
+
+
 def roll_changelog(text, version, date, tag_format):
     """(new text, unreleased was empty): see pyrel's changelog::release."""
     lines, kinds, trailing, sections = _read_changelog(text)
+    if not sections:
+        underlined = _rst_read(text)
+        if underlined is not None:
+            return _rst_roll(text, underlined, version, date)
     unreleased, releases = None, []
 
     def empty(start, end):
@@ -911,8 +1092,12 @@ def notes(text, version):
     none or the changelog has a bracketed heading that is no version (pyrel reads it so)."""
     try:
         lines, kinds, _, sections = _read_changelog(text)
+        underlined = None if sections else _rst_read(text)
     except VersionError:
         return None
+    if underlined is not None:
+        found = next((p for p in underlined[3] if same_version(p["version"], version)), None)
+        return None if found is None else "\n".join(_rst_body(underlined[0], found))
     for start, end, v in sections:
         if v is not None and same_version(v, version):
             body = [i for i in range(start + 1, end) if kinds[i][0] != "blank"]
