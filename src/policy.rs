@@ -1213,6 +1213,13 @@ pub(crate) fn proposed(project: &Project) -> (Policy, choices::Choices) {
             policy.default_branch = branch;
         }
     }
+    // The repository's own changelog: the file towncrier builds, or one under a common
+    // name; Keep a Changelog's CHANGELOG.md only when there is none.
+    if let Some(t) = &project.towncrier {
+        policy.files.changelog = Some(t.filename.clone());
+    } else if let Some(found) = project.changelogs.first() {
+        policy.files.changelog = Some(found.clone());
+    }
     let today = jiff::Zoned::now().date().to_string();
     let c = choices::choose(project, &today);
     if let Some(versions) = &c.python_versions {

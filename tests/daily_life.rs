@@ -379,3 +379,147 @@ fn month_name_dates_and_an_unreleased_heading_keep_their_spelling() {
         "# History\n\n## Unreleased\n\n## v1.5.0 - November 2, 2026\n\n- Added a gadget.\n\n## v1.4.0 - October 1, 2026\n\n- Fixed the widget.\n"
     );
 }
+
+const PALLETS_STYLE: &str = ".. currentmodule:: widgets\n\nVersion 1.5.0\n-------------\n\nUnreleased\n\n-   Added a gadget.\n\n\nVersion 1.4.0\n-------------\n\nReleased 2026-10-01\n\n-   Fixed the widget.\n";
+
+#[test]
+fn a_changes_rst_is_found_by_init_and_released_in_its_own_style() {
+    let repo = fixture("single-flat");
+    let dir = repo.path();
+    write(dir, "CHANGES.rst", PALLETS_STYLE);
+    // Before any policy, doctor reads it as what it is.
+    let out = run(dir, &["doctor", "--offline", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let check = doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == "PR105").unwrap().clone();
+    assert_eq!(check["status"], "pass", "{check}");
+    assert!(check["reason"].as_str().unwrap().contains("CHANGES.rst (reStructuredText) parses"), "{check}");
+    // init proposes it (no CHANGELOG.md seeded next to it) and says so.
+    let out = run(dir, &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("changelog: CHANGES.rst (reStructuredText), new sections in its own style"), "{}", stdout(&out));
+    assert!(!dir.join("CHANGELOG.md").exists());
+    assert!(read(dir, "pyproject.toml").contains("changelog = \"CHANGES.rst\""));
+    assert_eq!(read(dir, "CHANGES.rst"), PALLETS_STYLE);
+
+    // pyrel bump and the script date the draft the same way.
+    let twin = tempfile::tempdir().unwrap();
+    common::copy_dir(dir, twin.path());
+    let out = run(dir, &["bump", "minor"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = script(twin.path(), &["bump", "minor"], &[]);
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    assert!(snapshot_tree(dir) == snapshot_tree(twin.path()), "pyrel and the script disagree");
+    assert_eq!(
+        read(dir, "CHANGES.rst"),
+        PALLETS_STYLE.replace("Unreleased\n", "Released 2026-11-02\n")
+    );
+    let tag = [("GITHUB_REF_TYPE", "tag"), ("GITHUB_REF_NAME", "v1.5.0")];
+    let out = script(dir, &["notes", "1.5.0"], &tag);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout(&out), "-   Added a gadget.\n");
+
+    // The next bump, with no draft, writes the section the same way.
+    let out = run(dir, &["bump", "patch"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        read(dir, "CHANGES.rst").contains(".. currentmodule:: widgets\n\nVersion 1.5.1\n-------------\n\nReleased 2026-11-02\n\nVersion 1.5.0\n"),
+        "{}",
+        read(dir, "CHANGES.rst")
+    );
+}
+
+#[test]
+fn a_changelog_under_another_name_is_found_and_named() {
+    for name in ["HISTORY.md", "docs/changelog.md"] {
+        let repo = fixture("single-flat");
+        let dir = repo.path();
+        write(dir, name, PAREN_STYLE);
+        let out = run(dir, &["init", "--yes"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains(&format!("changelog: {name} (Markdown)")), "{}", stdout(&out));
+        assert!(!dir.join("CHANGELOG.md").exists(), "{name}");
+        assert_eq!(doctor_changelog(dir).0, "pass", "{name}");
+    }
+    // A policy that names CHANGELOG.md while the changelog is CHANGES.rst: named, not
+    // just "does not exist".
+    let repo = fixture("single-flat");
+    let dir = repo.path();
+    assert!(run(dir, &["init", "--yes"]).status.success());
+    std::fs::remove_file(dir.join("CHANGELOG.md")).unwrap();
+    write(dir, "CHANGES.rst", PALLETS_STYLE);
+    let (_, findings) = doctor_changelog(dir);
+    let f = &findings[0];
+    assert!(
+        f["message"].as_str().unwrap().contains("the repository keeps its changelog in CHANGES.rst (reStructuredText)")
+            && f["hint"].as_str().unwrap().contains("changelog = \"CHANGES.rst\""),
+        "{f}"
+    );
+}
+
+/// PR105's status and findings.
+fn doctor_changelog(dir: &Path) -> (String, Vec<serde_json::Value>) {
+    let out = run(dir, &["doctor", "--offline", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == "PR105").unwrap()["status"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let findings = doc["findings"].as_array().unwrap().iter().filter(|f| f["id"] == "PR105").cloned().collect();
+    (status, findings)
+}
+
+#[test]
+fn a_towncrier_repository_gets_no_changelog_edit_and_notes_from_its_built_section() {
+    let repo = fixture("single-flat");
+    let dir = repo.path();
+    let pyproject = read(dir, "pyproject.toml");
+    write(
+        dir,
+        "pyproject.toml",
+        &format!("{pyproject}\n[tool.towncrier]\ndirectory = \"changelog.d\"\nfilename = \"CHANGELOG.md\"\n"),
+    );
+    let built = "# Changelog\n\n<!-- towncrier release notes start -->\n\n## 1.4.0 (2026-10-01)\n\n### Bugfixes\n\n- Fixed the widget. (#12)\n";
+    write(dir, "CHANGELOG.md", built);
+    write(dir, "changelog.d/.gitignore", "!.gitignore\n");
+    let out = run(dir, &["init", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("changelog: towncrier builds CHANGELOG.md from changelog.d/"), "{}", stdout(&out));
+
+    // No fragment and no section for 1.4.1: doctor says so in towncrier's terms.
+    let (status, findings) = doctor_changelog(dir);
+    assert_eq!(status, "pass", "a section for the current 1.4.0 exists");
+    assert!(findings.is_empty());
+    let twin = tempfile::tempdir().unwrap();
+    common::copy_dir(dir, twin.path());
+    let out = run(dir, &["bump", "patch"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("towncrier builds CHANGELOG.md from changelog.d/"), "{}", stderr(&out));
+    assert_eq!(read(dir, "CHANGELOG.md"), built, "bump wrote to towncrier's changelog");
+    let s = script(twin.path(), &["bump", "patch"], &[]);
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    assert!(snapshot_tree(dir) == snapshot_tree(twin.path()), "pyrel and the script disagree");
+
+    let (status, findings) = doctor_changelog(dir);
+    assert_eq!(status, "warn");
+    let message = findings[0]["message"].as_str().unwrap();
+    assert!(message.contains("no towncrier fragment in changelog.d/ and no section for 1.4.1"), "{message}");
+    assert!(!message.contains("Unreleased"), "{message}");
+    write(dir, "changelog.d/12.bugfix.md", "Fixed the gadget.\n");
+    assert_eq!(doctor_changelog(dir).0, "pass");
+
+    // What `towncrier build --version 1.4.1` writes; the release notes come from it.
+    std::fs::remove_file(dir.join("changelog.d/12.bugfix.md")).unwrap();
+    write(
+        dir,
+        "CHANGELOG.md",
+        &built.replace(
+            "## 1.4.0",
+            "## 1.4.1 (2026-11-02)\n\n### Bugfixes\n\n- Fixed the gadget. (#13)\n\n\n## 1.4.0",
+        ),
+    );
+    let tag = [("GITHUB_REF_TYPE", "tag"), ("GITHUB_REF_NAME", "v1.4.1")];
+    let out = script(dir, &["notes", "1.4.1"], &tag);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout(&out), "### Bugfixes\n\n- Fixed the gadget. (#13)\n");
+    assert_eq!(doctor_changelog(dir).0, "pass");
+}

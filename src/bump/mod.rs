@@ -640,8 +640,15 @@ pub(crate) fn plan(
         }
     }
 
-    // Changelog.
-    if req.changelog {
+    // Changelog. towncrier builds it from fragments: pyrel writes nothing of its own to it.
+    if let (true, Some(t)) = (req.changelog, &project.towncrier) {
+        warnings.push(format!(
+            "changelog: towncrier builds {} from {}/; pyrel wrote nothing to it (run `towncrier build --version {new_text}` before tagging)",
+            slash(&t.filename),
+            slash(&t.directory)
+        ));
+    }
+    if req.changelog && project.towncrier.is_none() {
         if let Some(path) = changelog_path(policy, single) {
             match read_for_write(root, &path)? {
                 None => warnings.push(format!(

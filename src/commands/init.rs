@@ -304,6 +304,20 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
         "  python versions tested: {}",
         policy.python_versions.join(", ")
     );
+    match (&project.towncrier, &policy.files.changelog) {
+        (Some(t), _) => outln!(
+            "  changelog: towncrier builds {} from {}/ (bump writes nothing to it)",
+            slash(&t.filename),
+            slash(&t.directory)
+        ),
+        (None, Some(p)) if project.changelogs.contains(p) => outln!(
+            "  changelog: {} ({}), new sections in its own style",
+            slash(p),
+            project::changelogs::format_of(p)
+        ),
+        (None, Some(p)) => outln!("  changelog: none yet; {} is seeded (Keep a Changelog)", slash(p)),
+        (None, None) => {}
+    }
     if policy.tests == TestsMode::Existing {
         outln!(
             "  tests: your existing workflows ({}), no second test workflow",

@@ -321,6 +321,8 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         workflows: workflows(root)?,
         skipped,
         problems,
+        changelogs: super::changelogs::existing(root),
+        towncrier: super::changelogs::towncrier(root),
     })
 }
 

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+pub(crate) mod changelogs;
 pub(crate) mod choices;
 mod discover;
 pub(crate) mod git;
@@ -42,6 +43,10 @@ pub struct Project {
     /// What discovery could not read, one entry per package: the rest of the repository
     /// still works, and doctor reports each as a finding naming file and line.
     pub problems: Vec<Problem>,
+    /// Changelogs under common names (CHANGELOG.md, CHANGES.rst, docs/changelog.md, ...).
+    pub changelogs: Vec<PathBuf>,
+    /// towncrier's configuration, when the repository builds its changelog from fragments.
+    pub towncrier: Option<changelogs::Towncrier>,
 }
 
 impl Project {

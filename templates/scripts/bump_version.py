@@ -40,7 +40,7 @@ from pathlib import Path
 # The one generated line: a JSON document as an ASCII-only Python string literal, written by
 # pyrel's strict encoder (every quote, backslash, control and non-ASCII character escaped), so
 # no value in it can end the string. The value below is an example for tests and linters.
-DATA_JSON = "{\"schema\": 1, \"script\": \"scripts/bump_version.py\", \"tag_format\": \"v{version}\", \"versioning\": \"lockstep\", \"testpypi\": \"prereleases\", \"dev_builds\": false, \"changelog\": \"CHANGELOG.md\", \"repository_url\": null, \"packages\": []}"
+DATA_JSON = "{\"schema\": 1, \"script\": \"scripts/bump_version.py\", \"tag_format\": \"v{version}\", \"versioning\": \"lockstep\", \"testpypi\": \"prereleases\", \"dev_builds\": false, \"changelog\": \"CHANGELOG.md\", \"changelog_fragments\": null, \"repository_url\": null, \"packages\": []}"
 DATA = json.loads(DATA_JSON)
 
 # The repository root: the script's directory, up as many levels as its path in DATA has.
@@ -50,6 +50,7 @@ TAG_FORMAT = DATA["tag_format"]
 LOCKSTEP = DATA["versioning"] == "lockstep"
 TESTPYPI = DATA["testpypi"]
 CHANGELOG = DATA["changelog"]
+FRAGMENTS = DATA.get("changelog_fragments")
 REPO_URL = DATA["repository_url"]
 
 
@@ -1402,7 +1403,10 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
         if after != before:
             edits["uv.lock"] = (before, after)
 
-    log = (scope[0]["changelog"] if len(scope) == 1 else CHANGELOG) if roll else None
+    log = (scope[0]["changelog"] if len(scope) == 1 else CHANGELOG) if roll and not FRAGMENTS else None
+    if roll and FRAGMENTS:
+        warnings.append("changelog: towncrier builds %s from %s/; the bump wrote nothing to it"
+                        " (run `towncrier build --version %s` before tagging)" % (CHANGELOG, FRAGMENTS, new))
     if log and not (ROOT / log).is_file():
         warnings.append("no %s to roll; release notes skipped" % log)
     elif log:
