@@ -1030,6 +1030,17 @@ fn parse_heading(text: &str) -> Result<Heading, String> {
             first = again.next().unwrap_or_default();
             after = again.next().unwrap_or_default();
         }
+        // towncrier's `{name} {version} ({date})`: the project's name before the version.
+        if Version::from_str(first).is_err() && tag_version(first).is_none() {
+            let mut again = after.trim_start().splitn(2, char::is_whitespace);
+            let second = again.next().unwrap_or_default();
+            let tail = again.next().unwrap_or_default();
+            let dated = tail.trim().is_empty() || tail.trim_start().starts_with('(');
+            if !second.is_empty() && dated && Version::from_str(second).is_ok() {
+                first = second;
+                after = tail;
+            }
+        }
         (first, after)
     };
 

@@ -645,6 +645,12 @@ def _heading_parts(text):
         if version.lower() in ("version", "release") and len(words) > 1:
             again = words[1].split(None, 1)
             version, after = again[0], (again[1] if len(again) > 1 else "")
+        # towncrier's `{name} {version} ({date})`: the project's name before the version.
+        if not valid(version) and _tag_version(version) is None and after.strip():
+            again = after.split(None, 1)
+            tail = again[1] if len(again) > 1 else ""
+            if (not tail.strip() or tail.lstrip().startswith("(")) and valid(again[0]):
+                version, after = again[0], tail
     date = after.strip().lstrip("-\u2013\u2014:").strip()
     if date.startswith("("):
         date = date[1:].rstrip().rstrip(")")
