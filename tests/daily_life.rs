@@ -523,3 +523,94 @@ fn a_towncrier_repository_gets_no_changelog_edit_and_notes_from_its_built_sectio
     assert_eq!(stdout(&out), "### Bugfixes\n\n- Fixed the gadget. (#13)\n");
     assert_eq!(doctor_changelog(dir).0, "pass");
 }
+
+// ---------------------------------------------------------------------------------------
+// 4. docs/RELEASING.md says what the workflow, the environments and the protection are.
+
+/// The literal text of a glob before its first wildcard.
+fn literal_prefix(glob: &str) -> &str {
+    glob.split(['*', '?', '[']).next().unwrap_or_default()
+}
+
+#[test]
+fn the_release_guide_matches_the_rendered_workflow_environments_and_protection() {
+    for sets in [
+        &[][..],
+        &["reviewers=[\"octocat\", \"acme/release-team\"]", "required-approvals=1"],
+        &["reviewers=[\"octocat\"]", "dev-builds=true"],
+        &["testpypi=never"],
+        &["tag-format=release-{version}", "testpypi=all"],
+    ] {
+        let repo = fixture("single-flat");
+        let dir = repo.path();
+        let mut args = vec!["init", "--yes"];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        let out = run(dir, &args);
+        assert!(out.status.success(), "{sets:?}: {}", stderr(&out));
+        let guide = read(dir, "docs/RELEASING.md");
+        let wf: serde_yaml::Value = serde_yaml::from_str(&read(dir, ".github/workflows/release.yml")).unwrap();
+        let protection: serde_json::Value =
+            serde_json::from_str(&read(dir, ".github/branch-protection.json")).unwrap();
+        let ctx = format!("{sets:?}:\n{guide}");
+
+        // Environments: exactly those the workflow's jobs deploy to, each with its rules.
+        let mut envs: Vec<String> = wf["jobs"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .filter_map(|j| j["environment"]["name"].as_str().map(str::to_string))
+            .collect();
+        envs.sort();
+        envs.dedup();
+        let step1 = guide.split_once("### 1. GitHub environments").unwrap().1.split_once("### 2.").unwrap().0;
+        let described: Vec<&str> = step1
+            .lines()
+            .filter_map(|l| l.strip_prefix("- **`"))
+            .filter_map(|l| l.split_once("`**").map(|(n, _)| n))
+            .collect();
+        let mut sorted = described.clone();
+        sorted.sort();
+        assert_eq!(sorted, envs, "{ctx}");
+
+        // Triggers: every release tag the workflow runs on is one the environments accept,
+        // and a branch deploys only when the workflow runs on pushes to it.
+        let tags: Vec<&str> = wf["on"]["push"]["tags"].as_sequence().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        let branches: Vec<&str> = wf["on"]["push"]["branches"]
+            .as_sequence()
+            .map(|b| b.iter().map(|t| t.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        for line in step1.lines().filter(|l| l.starts_with("- **`")) {
+            let rules = line.split_once("deployments only from tags").unwrap().1;
+            let rule = rules.split('`').nth(1).unwrap();
+            for t in &tags {
+                assert!(literal_prefix(t).starts_with(literal_prefix(rule)), "{t} vs {rule}: {ctx}");
+            }
+            let branch_rule = line.contains("and the branch");
+            assert_eq!(branch_rule, line.contains("testpypi") && !branches.is_empty(), "{line}");
+        }
+        for b in &branches {
+            assert!(step1.contains(&format!("the branch `{b}` (development builds)")), "{ctx}");
+        }
+        // No promise that a branch run uploads when the environment takes tags only.
+        assert!(!guide.contains("on a branch uploads"), "{ctx}");
+
+        // Approvals: the protection's count, and the environment reviewers of the policy.
+        let approvals = protection["required_pull_request_reviews"]["required_approving_review_count"].as_u64().unwrap();
+        assert!(guide.contains(&format!("a pull request with {approvals} approving review(s)")), "{ctx}");
+        let reviewers = sets.iter().find(|s| s.starts_with("reviewers="));
+        match reviewers {
+            Some(_) => assert!(step1.contains("Required reviewers: `octocat`"), "{ctx}"),
+            None => assert!(step1.contains("No required reviewers: the upload starts"), "{ctx}"),
+        }
+        assert!(!guide.contains("second maintainer approves"), "{ctx}");
+
+        // Concurrency: the group the workflow has.
+        let group = wf["concurrency"]["group"].as_str().unwrap();
+        assert!(guide.contains(&format!("(`{group}`)")), "{ctx}");
+
+        // The commands that do it.
+        assert!(guide.contains("`pyrel github apply`") && guide.contains("`pyrel release patch`"), "{ctx}");
+    }
+}

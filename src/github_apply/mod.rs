@@ -186,7 +186,8 @@ pub(crate) fn inputs(root: &Path, policy: &Policy) -> Result<Inputs> {
 /// Environments pyrel's workflow deploys to, PyPI first.
 fn environments(policy: &Policy) -> Vec<String> {
     let mut out = vec![policy.pypi_environment.clone()];
-    if policy.testpypi != TestPypi::Never {
+    // As the workflow deploys: TestPyPI also for development builds.
+    if policy.testpypi != TestPypi::Never || policy.dev_builds {
         out.push(policy.testpypi_environment.clone());
     }
     out
@@ -288,18 +289,17 @@ fn steps(
     gh.repo().map_err(at(&first))?;
     let reviewers = resolve_reviewers(gh, policy, &first)?;
     let patterns = tag_patterns(project, policy);
-    for env in environments(policy) {
-        let item = format!("environment `{env}`");
-        let is_testpypi = env != policy.pypi_environment;
-        environment(
-            run,
-            policy,
-            &env,
-            reviewers.as_deref(),
-            &patterns,
-            is_testpypi,
-        )
-        .map_err(at(&item))?;
+    // The one definition the release guide describes too.
+    for d in crate::render::deploy::deployments(project, policy) {
+        let item = format!("environment `{}`", d.name);
+        let is_testpypi = d.name != policy.pypi_environment;
+        // Approvals gate the PyPI upload; TestPyPI's reviewers are left as they are.
+        let reviewers = if is_testpypi {
+            None
+        } else {
+            reviewers.as_deref()
+        };
+        environment(run, policy, &d, reviewers, is_testpypi).map_err(at(&item))?;
         run.finish(&item);
     }
     if let Some((rel, want)) = &inputs.protection {
@@ -392,11 +392,11 @@ fn live_reviewers(env: &Environment) -> Vec<ReviewerId> {
 fn environment(
     run: &mut Run<'_>,
     policy: &Policy,
-    name: &str,
+    d: &crate::render::deploy::Deployment,
     reviewers: Option<&[ReviewerId]>,
-    patterns: &[String],
     is_testpypi: bool,
 ) -> std::result::Result<(), RemoteError> {
+    let name = d.name.as_str();
     let gh = run.gh;
     let live = gh.environment(name)?;
     let live_ids = live.as_ref().map(live_reviewers).unwrap_or_default();
@@ -480,11 +480,8 @@ fn environment(
             Err(e) => return Err(e),
         }
     };
-    let mut wanted: Vec<(String, &str)> = patterns.iter().map(|p| (p.clone(), "tag")).collect();
-    // Dev builds deploy to TestPyPI from pushes to the default branch.
-    if is_testpypi && policy.dev_builds {
-        wanted.push((policy.default_branch.clone(), "branch"));
-    }
+    let mut wanted: Vec<(String, &str)> = d.tags.iter().map(|p| (p.clone(), "tag")).collect();
+    wanted.extend(d.branches.iter().map(|b| (b.clone(), "branch")));
     for (pattern, kind) in wanted {
         let present = existing.iter().any(|p| {
             p.name == pattern

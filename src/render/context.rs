@@ -68,6 +68,10 @@ pub(crate) struct Context {
     pub(crate) any_maturin: bool,
     /// The body of GitHub's create-ruleset request for the release tags (in the guide).
     pub(crate) tag_ruleset: String,
+    /// The deployment environments as `pyrel github apply` sets them up.
+    pub(crate) deployments: Vec<super::deploy::Deployment>,
+    /// The release workflow's concurrency group.
+    pub(crate) concurrency_group: &'static str,
     /// The uv release pinned in setup-uv.
     pub(crate) uv_version: &'static str,
     /// The release tools' requirement lines (version and hashes), for `--require-hashes`.
@@ -215,6 +219,8 @@ impl Context {
                 .iter()
                 .any(|c| c.tool == super::compiled::WheelTool::Maturin),
             tag_ruleset: tag_ruleset_json(&tag_globs)?,
+            deployments: super::deploy::deployments(project, policy),
+            concurrency_group: super::deploy::CONCURRENCY_GROUP,
             compiled,
             compiled_names,
             pyrel_version: env!("CARGO_PKG_VERSION"),

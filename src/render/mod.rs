@@ -4,6 +4,7 @@
 pub(crate) mod adopt;
 pub(crate) mod compiled;
 mod context;
+pub(crate) mod deploy;
 mod engine;
 pub(crate) mod overrides;
 pub(crate) mod pins;

@@ -1,0 +1,59 @@
+//! What the deployment environments accept and who approves: one definition that
+//! `pyrel github apply` applies and the release guide describes, so the guide cannot
+//! promise a deployment the environment refuses. Also the release workflow's concurrency
+//! group, which the workflow uses and the guide explains.
+
+use serde::Serialize;
+
+use crate::policy::{Policy, TestPypi};
+use crate::project::Project;
+
+/// The release workflow's concurrency group: one per event and ref, so a tag's run is never
+/// replaced by a development build or a dry run, and two tags release side by side.
+pub(crate) const CONCURRENCY_GROUP: &str = "release-${{ github.event_name }}-${{ github.ref }}";
+
+/// One deployment environment as pyrel sets it up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Deployment {
+    pub(crate) name: String,
+    /// "PyPI" or "TestPyPI".
+    pub(crate) index: &'static str,
+    /// Deployment tag rules (GitHub's fnmatch patterns).
+    pub(crate) tags: Vec<String>,
+    /// Deployment branch rules.
+    pub(crate) branches: Vec<String>,
+    /// Required reviewers from the policy (logins, `org/team`); empty: none are set.
+    pub(crate) reviewers: Vec<String>,
+    /// Someone other than the one who started the run must approve.
+    pub(crate) prevent_self_review: bool,
+}
+
+/// The environments the release workflow deploys to, PyPI first.
+pub(crate) fn deployments(project: &Project, policy: &Policy) -> Vec<Deployment> {
+    let tags = crate::github_apply::tag_patterns(project, policy);
+    let prevent = policy.reviewers.len() > 1 || policy.reviewers.iter().any(|r| r.contains('/'));
+    let mut out = vec![Deployment {
+        name: policy.pypi_environment.clone(),
+        index: "PyPI",
+        tags: tags.clone(),
+        branches: Vec::new(),
+        reviewers: policy.reviewers.clone(),
+        prevent_self_review: prevent,
+    }];
+    if policy.testpypi != TestPypi::Never || policy.dev_builds {
+        out.push(Deployment {
+            name: policy.testpypi_environment.clone(),
+            index: "TestPyPI",
+            tags,
+            // Development builds deploy from pushes to the default branch.
+            branches: if policy.dev_builds {
+                vec![policy.default_branch.clone()]
+            } else {
+                Vec::new()
+            },
+            reviewers: Vec::new(),
+            prevent_self_review: false,
+        });
+    }
+    out
+}
