@@ -614,3 +614,73 @@ fn the_release_guide_matches_the_rendered_workflow_environments_and_protection()
         assert!(guide.contains("`pyrel github apply`") && guide.contains("`pyrel release patch`"), "{ctx}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// 6. Quiet and scriptable.
+
+#[test]
+fn quiet_silences_every_verbs_own_messages() {
+    let repo = fixture("single-flat");
+    let dir = repo.path();
+    for args in [
+        &["-q", "init", "--yes"][..],
+        &["-q", "init", "--yes"],
+        &["-q", "generate"],
+        &["-q", "generate", "--check"],
+        &["-q", "generate", "--dry-run"],
+    ] {
+        let out = run(dir, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let said = stdout(&out);
+        assert!(said.trim().is_empty(), "{args:?} said:\n{said}");
+    }
+    assert!(dir.join("docs/RELEASING.md").is_file(), "quiet init wrote nothing");
+    // bump keeps its one result line and the final line, no diffs.
+    let out = run(dir, &["-q", "bump", "patch", "--dry-run"]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "widgets 1.4.0 -> 1.4.1\ndry run: nothing written\n");
+    // Problems still show: a refused init says why.
+    let repo = fixture("single-flat");
+    write(repo.path(), "docs/RELEASING.md", "# ours\n");
+    let out = run(repo.path(), &["-q", "init", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("docs/RELEASING.md"), "{}", stdout(&out));
+}
+
+#[test]
+fn init_summary_is_available_as_json() {
+    let repo = fixture("single-flat");
+    let dir = repo.path();
+    write(dir, "CHANGES.rst", PALLETS_STYLE);
+    write(dir, "renovate.json", "{}\n");
+    let before = snapshot_tree(dir);
+    let out = run(dir, &["init", "--format", "json", "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    common::validate_json_schema(&Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/init-schema.json"), &text);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["status"], "dry-run");
+    assert_eq!(doc["packages"][0]["name"], "widgets");
+    assert_eq!(doc["packages"][0]["version"], "1.4.0");
+    assert_eq!(doc["changelog"]["path"], "CHANGES.rst");
+    assert_eq!(doc["changelog"]["source"], "existing");
+    assert_eq!(doc["changelog"]["format"], "reStructuredText");
+    assert_eq!(doc["action_updates"], "renovate.json");
+    assert_eq!(doc["files"].as_array().unwrap().last().unwrap(), "pyproject.toml");
+    assert!(snapshot_tree(dir) == before, "dry run wrote");
+
+    let out = run(dir, &["init", "--yes", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    common::validate_json_schema(&Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/init-schema.json"), &text);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["status"], "written");
+    let files: Vec<&str> = doc["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert!(files.contains(&".github/workflows/release.yml") && files.contains(&"pyproject.toml"), "{files:?}");
+    assert!(!files.contains(&"CHANGELOG.md"), "{files:?}");
+
+    let out = run(dir, &["init", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["status"], "already-set-up");
+    assert_eq!(doc["policy"], "pyproject.toml");
+}

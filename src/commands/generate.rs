@@ -101,7 +101,9 @@ pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
         say_adopted("would adopt");
         let n = print_stale(&status) + usize::from(policy_write.is_some());
         if n == 0 {
-            outln!("Nothing to do: every managed file is current.");
+            if !report::quiet() {
+                outln!("Nothing to do: every managed file is current.");
+            }
         } else {
             outln!("Dry run: {n} file(s) would change; nothing was written.");
         }

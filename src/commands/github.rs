@@ -16,16 +16,18 @@ pub(crate) fn run(dir: &Path, command: &GithubCommand) -> Result<Outcome> {
     let inputs = github_apply::inputs(&project.root, &policy)?;
     let (gh, _token) = github_apply::client(&project, &policy)?;
     let config = gh.config();
-    outln!(
-        "github apply: {}/{}{}",
-        config.owner,
-        config.repo,
-        if args.dry_run {
-            " (dry run: no write is sent)"
-        } else {
-            ""
-        }
-    );
+    if !crate::report::quiet() {
+        outln!(
+            "github apply: {}/{}{}",
+            config.owner,
+            config.repo,
+            if args.dry_run {
+                " (dry run: no write is sent)"
+            } else {
+                ""
+            }
+        );
+    }
     let mut out = std::io::stdout();
     let summary = github_apply::apply(&project, &policy, &inputs, &gh, args.dry_run, &mut out)?;
     github_apply::report(&summary, &gh, args.dry_run, &mut out);

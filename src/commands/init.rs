@@ -8,7 +8,8 @@ use console::Style;
 use super::generate::report_applied;
 use super::output::{print_diff, print_refused_files, state_word};
 use super::Outcome;
-use crate::cli::InitArgs;
+use crate::cli::{Format, InitArgs};
+use crate::report::documents::{self, InitChangelog, InitDoc, InitPackage};
 use crate::error::{Error, Result};
 use crate::policy::{self, Policy, PublishMode, TestPypi, TestsMode, Versioning};
 use crate::project::{self, choices, Project};
@@ -17,6 +18,14 @@ use crate::{render, sync};
 
 pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
+    let json = args.format == Format::Json;
+    // The summary lines: not with -q, and not with --format json (the document says it all).
+    let say = !json && !crate::report::quiet();
+    let mut doc = InitDoc {
+        schema: documents::INIT_SCHEMA,
+        root: project.root.display().to_string(),
+        ..InitDoc::default()
+    };
     let _lock = match super::write_lock(&project.root, !args.dry_run)? {
         Ok(lock) => lock,
         Err(busy) => return Ok(busy),
@@ -31,10 +40,18 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
                 Some("edit the policy file, then run `pyrel generate`"),
             ));
         }
-        outln!(
+        let message = format!(
             "pyrel is already set up here (policy in {}). Nothing to do; after changing the policy run `pyrel generate`.",
             source.path().display()
         );
+        if json {
+            doc.status = "already-set-up";
+            doc.policy = Some(slash(source.path()));
+            doc.message = Some(message);
+            out!("{}", documents::to_string(&doc));
+        } else if say {
+            outln!("{message}");
+        }
         return Ok(Outcome::Success);
     }
 
@@ -47,9 +64,14 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         policy::apply_override(&mut policy, assignment)?;
     }
     policy::check_overrides(&policy)?;
-    summary(&project, &policy, &choices);
+    if say {
+        summary(&project, &policy, &choices);
+    }
+    describe(&mut doc, &project, &policy, &choices);
     let updater = action_updater(&project.root);
+    doc.action_updates = updater.as_deref().map(slash);
     match &updater {
+        _ if !say => {}
         Some(path) => outln!(
             "  action updates: {} exists and is left as it is; `pyrel generate` adopts a newer pin it moves",
             slash(path)
@@ -62,9 +84,15 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     if project.packages.is_empty() {
         return Err(nothing_to_release(&project));
     }
-    let takeover = match existing_publisher(&project, &mut policy, &choices) {
+    let takeover = match existing_publisher(&project, &mut policy, &choices, say) {
         Ok(t) => t,
         Err(message) => {
+            if json {
+                doc.status = "refused";
+                doc.message = Some(message);
+                out!("{}", documents::to_string(&doc));
+                return Ok(Outcome::Failure);
+            }
             outln!(
                 "{} {message}",
                 Style::new().red().bold().apply_to("refused:")
@@ -73,14 +101,15 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             return Ok(Outcome::Failure);
         }
     };
-    if let Some(path) = &takeover {
+    doc.takeover = takeover.as_deref().map(slash);
+    if let (true, Some(path)) = (say, &takeover) {
         outln!(
             "  {} already publishes to PyPI: pyrel's release workflow takes it over and replaces it at that path",
             slash(path)
         );
     }
     let mut dependabot = args.dependabot && updater.is_none();
-    if !args.yes && !args.dry_run && std::io::stdin().is_terminal() {
+    if !args.yes && !args.dry_run && !json && std::io::stdin().is_terminal() {
         ask(&mut policy)?;
         if updater.is_none() && !dependabot {
             dependabot = dialoguer::Confirm::new()
@@ -125,6 +154,22 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         .filter(|e| Some(&e.file.path) != takeover.as_ref())
         .collect();
     let force = args.force || takeover.is_some();
+    doc.policy = Some(slash(&policy_path));
+    if !blocked.is_empty() && !args.force && json {
+        doc.status = "refused";
+        doc.message = Some(format!(
+            "{} exist{} and would be replaced; re-run with --force to replace {}",
+            blocked
+                .iter()
+                .map(|e| slash(&e.file.path))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if blocked.len() == 1 { "s" } else { "" },
+            if blocked.len() == 1 { "it" } else { "them" }
+        ));
+        out!("{}", documents::to_string(&doc));
+        return Ok(Outcome::Failure);
+    }
     if !blocked.is_empty() && !args.force {
         print_refused_files(
             &blocked,
@@ -143,6 +188,18 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         return Ok(Outcome::Failure);
     }
 
+    let to_write: Vec<String> = status
+        .stale()
+        .map(|e| slash(&e.file.path))
+        .chain(seeded.iter().map(|(p, _)| slash(p)))
+        .chain(std::iter::once(slash(&policy_path)))
+        .collect();
+    if args.dry_run && json {
+        doc.status = "dry-run";
+        doc.files = to_write;
+        out!("{}", documents::to_string(&doc));
+        return Ok(Outcome::Success);
+    }
     if args.dry_run {
         outln!(
             "Dry run: would write the policy to {}:",
@@ -169,7 +226,21 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let mut last: Vec<(&Path, &str)> = seeded.clone();
     last.push((&policy_path, &policy_text));
     let applied = sync::apply(&project.root, &status, force, &last)?;
+    if json {
+        doc.status = "written";
+        doc.files = applied
+            .written
+            .iter()
+            .map(|(p, _)| slash(p))
+            .chain(last.iter().map(|(p, _)| slash(p)))
+            .collect();
+        out!("{}", documents::to_string(&doc));
+        return Ok(Outcome::Success);
+    }
     report_applied(&applied);
+    if !say {
+        return Ok(Outcome::Success);
+    }
     for (path, _) in &seeded {
         outln!(
             "{:>10} {} (yours from now on)",
@@ -253,6 +324,81 @@ fn nothing_to_release(project: &Project) -> Error {
             Some("give the project to release a [build-system] table (and no `Private :: Do Not Upload` classifier), then run `pyrel init` again"),
         ),
     }
+}
+
+/// What init found and chose, as the JSON document says it.
+fn describe(doc: &mut InitDoc, project: &Project, policy: &Policy, c: &choices::Choices) {
+    doc.versioning = Some(match policy.versioning {
+        Versioning::Lockstep => "lockstep",
+        Versioning::Independent => "independent",
+    });
+    doc.tag_format = Some(policy.tag_format.to_string());
+    doc.packages = project
+        .packages
+        .iter()
+        .map(|p| InitPackage {
+            name: p.name.clone(),
+            version: match p.scheme {
+                project::VersionScheme::Vcs { .. } => None,
+                _ => p.version().map(str::to_owned),
+            },
+            dir: if p.dir.as_os_str().is_empty() {
+                ".".into()
+            } else {
+                slash(&p.dir)
+            },
+            vcs: matches!(p.scheme, project::VersionScheme::Vcs { .. }),
+        })
+        .collect();
+    doc.not_released = project
+        .skipped
+        .iter()
+        .map(|s| documents::SkippedDoc {
+            name: s.name.clone(),
+            dir: slash(&s.dir),
+            reason: s.reason,
+            why: s.reason.describe(),
+        })
+        .collect();
+    doc.unreadable = project
+        .problems
+        .iter()
+        .map(|p| documents::ProblemDoc {
+            package: p.package.clone(),
+            path: slash(&p.path),
+            line: p.line,
+            message: p.message.clone(),
+        })
+        .collect();
+    doc.python_versions = policy.python_versions.clone();
+    if policy.tests == TestsMode::Existing {
+        doc.existing_checks = policy.required_checks.clone();
+    }
+    doc.changelog = match (&project.towncrier, &policy.files.changelog) {
+        (Some(t), _) => Some(InitChangelog {
+            path: slash(&t.filename),
+            source: "towncrier",
+            format: project::changelogs::format_of(&t.filename),
+            fragments: Some(slash(&t.directory)),
+        }),
+        (None, Some(p)) => Some(InitChangelog {
+            path: slash(p),
+            source: if project.changelogs.contains(p) {
+                "existing"
+            } else {
+                "seeded"
+            },
+            format: project::changelogs::format_of(p),
+            fragments: None,
+        }),
+        (None, None) => None,
+    };
+    doc.token_publishers = c
+        .publishers
+        .iter()
+        .filter(|p| !p.secrets.is_empty())
+        .map(|p| slash(&p.path))
+        .collect();
 }
 
 /// What init found and chose, said before anything is written.
@@ -342,6 +488,7 @@ fn existing_publisher(
     project: &Project,
     policy: &mut Policy,
     c: &choices::Choices,
+    say: bool,
 ) -> std::result::Result<Option<std::path::PathBuf>, String> {
     // pyrel's own release workflow is no second publisher; a publisher the repository
     // already has at that very path (`.github/workflows/release.yml` is a common name)
@@ -354,7 +501,7 @@ fn existing_publisher(
     });
     let (others, apart) =
         choices::publishers_beside(&c.publishers, ours, &policy.release_triggers());
-    for p in apart {
+    for p in apart.into_iter().filter(|_| say) {
         outln!(
             "  {} also publishes to PyPI, on other events than pyrel's release tags; it is left as it is",
             slash(&p.path)

@@ -109,11 +109,14 @@ impl Run<'_> {
         send: impl FnOnce(&GithubClient, &Value) -> std::result::Result<(), RemoteError>,
     ) -> std::result::Result<(), RemoteError> {
         if self.dry_run {
-            self.out
-                .line(&format!("would send {} {}", request.method, request.path));
-            let body = serde_json::to_string_pretty(&request.body).unwrap_or_default();
-            for l in body.lines() {
-                self.out.line(&format!("  {l}"));
+            // -q: no request bodies (they are the diff of this verb); the summary stays.
+            if !crate::report::quiet() {
+                self.out
+                    .line(&format!("would send {} {}", request.method, request.path));
+                let body = serde_json::to_string_pretty(&request.body).unwrap_or_default();
+                for l in body.lines() {
+                    self.out.line(&format!("  {l}"));
+                }
             }
         } else {
             send(self.gh, &request.body)?;
@@ -139,7 +142,9 @@ impl Run<'_> {
             Done::WouldChange(t) => ("would change", t),
             Done::Unchanged(t) => ("unchanged", t),
         };
-        self.out.line(&format!("{word:<12} {item}: {text}"));
+        if !crate::report::quiet() {
+            self.out.line(&format!("{word:<12} {item}: {text}"));
+        }
         self.summary.items.push((item.to_owned(), done));
     }
 }
