@@ -630,8 +630,18 @@ enum DateFormat {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 impl HeadingStyle {
@@ -649,7 +659,11 @@ impl HeadingStyle {
         usable
             .iter()
             .find_map(|s| Self::from_heading(&s.heading, true))
-            .or_else(|| usable.first().and_then(|s| Self::from_heading(&s.heading, false)))
+            .or_else(|| {
+                usable
+                    .first()
+                    .and_then(|s| Self::from_heading(&s.heading, false))
+            })
             .unwrap_or_else(Self::keep_a_changelog)
     }
 
@@ -730,7 +744,9 @@ fn find_date(rest: &str) -> Option<(usize, usize, DateFormat)> {
             return Some((i, 10, DateFormat::Iso));
         }
         for month in MONTHS {
-            let Some(after) = rest[i..].strip_prefix(month).and_then(|r| r.strip_prefix(' '))
+            let Some(after) = rest[i..]
+                .strip_prefix(month)
+                .and_then(|r| r.strip_prefix(' '))
             else {
                 continue;
             };

@@ -251,10 +251,10 @@ impl Style {
             });
         Style {
             title,
-            adornment: parts
-                .first()
-                .map(|p| p.heading.style)
-                .unwrap_or(Adornment { ch: '-', over: false }),
+            adornment: parts.first().map(|p| p.heading.style).unwrap_or(Adornment {
+                ch: '-',
+                over: false,
+            }),
             date_line,
         }
     }
@@ -351,9 +351,8 @@ pub(super) fn release(
     }
     let (unreleased_was_empty, added_empty) = match log.unreleased() {
         Some(u) => {
-            let p = part_of(u.line).ok_or_else(|| {
-                ChangelogError::at(u.line, "the section could not be read", None)
-            })?;
+            let p = part_of(u.line)
+                .ok_or_else(|| ChangelogError::at(u.line, "the section could not be read", None))?;
             if names_a_version(&u.heading) {
                 // `1.5.0 (unreleased)`: the draft of the next release becomes the release.
                 retitle(&mut edits, &lines, &p.heading, &title);

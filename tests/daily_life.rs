@@ -49,18 +49,32 @@ fn a_macos_or_windows_runner_is_refused_at_load_naming_the_key_and_line() {
         let before = snapshot_tree(repo.path());
         for args in [&["generate"][..], &["bump", "patch"]] {
             let out = run(repo.path(), args);
-            assert_eq!(out.status.code(), Some(2), "{label} {args:?}: {}", stderr(&out));
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{label} {args:?}: {}",
+                stderr(&out)
+            );
             let err = stderr(&out);
             assert!(err.contains("pyrel.toml:3"), "{label}: {err}");
-            assert!(err.contains(label) && err.contains("Linux"), "{label}: {err}");
+            assert!(
+                err.contains(label) && err.contains("Linux"),
+                "{label}: {err}"
+            );
             assert!(!err.contains("panicked"), "{err}");
         }
-        assert!(snapshot_tree(repo.path()) == before, "{label}: tree changed");
+        assert!(
+            snapshot_tree(repo.path()) == before,
+            "{label}: tree changed"
+        );
     }
     // The same refusal through `init --set`: exit 2, nothing written.
     let repo = fixture("single-flat");
     let before = snapshot_tree(repo.path());
-    let out = run(repo.path(), &["init", "--yes", "--set", "runner=macos-latest"]);
+    let out = run(
+        repo.path(),
+        &["init", "--yes", "--set", "runner=macos-latest"],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("runner"), "{}", stderr(&out));
     assert!(snapshot_tree(repo.path()) == before, "init wrote something");
@@ -81,8 +95,10 @@ fn a_macos_or_windows_runner_is_refused_at_load_naming_the_key_and_line() {
 const CHECKOUT: &str = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1";
 // pyrel's pin of actions/upload-artifact and the release before it, both from
 // shared/data/action-pins.toml (`sha` / `previous_sha`).
-const UPLOAD_NEW: &str = "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a # v7.0.1";
-const UPLOAD_OLD: &str = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0";
+const UPLOAD_NEW: &str =
+    "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a # v7.0.1";
+const UPLOAD_OLD: &str =
+    "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0";
 
 /// What a bot's pull request does: every `uses:` of `from` becomes `to`, in every workflow.
 fn bot_moves(dir: &Path, from: &str, to: &str) -> usize {
@@ -140,7 +156,11 @@ fn generate_adopts_a_newer_pin_a_bot_moved_and_doctor_explains_it() {
     let before = snapshot_tree(dir);
     let out = run(dir, &["generate", "--check"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("`pyrel generate` adopts it"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("`pyrel generate` adopts it"),
+        "{}",
+        stdout(&out)
+    );
     let out = run(dir, &["generate", "--dry-run"]);
     assert!(out.status.success());
     assert!(stdout(&out).contains("would adopt actions/checkout v7.1.0 (was v7.0.1"));
@@ -224,7 +244,10 @@ fn an_older_or_unknown_pin_is_still_a_hand_edit() {
         assert!(!findings.is_empty());
         for f in &findings {
             let hint = f["hint"].as_str().unwrap();
-            assert!(hint.contains("--force") && !hint.contains("action-pins"), "{to}: {hint}");
+            assert!(
+                hint.contains("--force") && !hint.contains("action-pins"),
+                "{to}: {hint}"
+            );
         }
         let before = snapshot_tree(dir);
         let out = run(dir, &["generate"]);
@@ -251,7 +274,10 @@ fn init_offers_dependabot_for_actions_and_leaves_an_existing_one_alone() {
     let out = run(repo.path(), &["init", "--yes", "--dependabot"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = read(repo.path(), ".github/dependabot.yml");
-    assert!(text.contains("package-ecosystem: \"github-actions\""), "{text}");
+    assert!(
+        text.contains("package-ecosystem: \"github-actions\""),
+        "{text}"
+    );
     assert!(!text.contains("package-ecosystem: \"pip\""), "{text}");
     // zizmor audits Dependabot configurations too (cooldown, execution).
     if let Some(zizmor) = common::require_tool("zizmor") {
@@ -324,7 +350,11 @@ fn bump_both(changelog_path: &str, changelog: &str) -> (String, String, tempfile
     let set = format!("files.changelog={changelog_path}");
     let out = run(dir, &["init", "--yes", "--set", &set]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(dir, changelog_path), changelog, "init touched the changelog");
+    assert_eq!(
+        read(dir, changelog_path),
+        changelog,
+        "init touched the changelog"
+    );
     let twin = tempfile::tempdir().unwrap();
     common::copy_dir(dir, twin.path());
     let out = run(dir, &["bump", "minor"]);
@@ -348,22 +378,40 @@ fn a_parenthesised_date_style_gets_its_own_headings_and_notes() {
         "## 1.5.0 (unreleased)\n\n- Added a gadget.\n\n## 1.4.0",
     );
     let (log, said, repo) = bump_both("CHANGELOG.md", &draft);
-    assert!(log.starts_with("# Changelog\n\n## 1.5.0 (2026-11-02)\n\n- Added a gadget.\n\n## 1.4.0 (2026-10-01)"), "{log}");
-    assert!(!log.contains("[Unreleased]") && !log.contains("[1.5.0]"), "{log}");
+    assert!(
+        log.starts_with(
+            "# Changelog\n\n## 1.5.0 (2026-11-02)\n\n- Added a gadget.\n\n## 1.4.0 (2026-10-01)"
+        ),
+        "{log}"
+    );
+    assert!(
+        !log.contains("[Unreleased]") && !log.contains("[1.5.0]"),
+        "{log}"
+    );
     assert!(!said.contains("Unreleased"), "{said}");
     // The release notes the workflow publishes come from that section.
     let tag = [("GITHUB_REF_TYPE", "tag"), ("GITHUB_REF_NAME", "v1.5.0")];
     let out = script(repo.path(), &["notes", "1.5.0"], &tag);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stdout(&out), "- Added a gadget.\n");
 
     // An undated `## 1.5.0` draft is dated the same way.
     let (log, _, _) = bump_both("CHANGELOG.md", &draft.replace(" (unreleased)", ""));
-    assert!(log.contains("## 1.5.0 (2026-11-02)\n\n- Added a gadget."), "{log}");
+    assert!(
+        log.contains("## 1.5.0 (2026-11-02)\n\n- Added a gadget."),
+        "{log}"
+    );
 
     // No draft: a new section in the file's style, and a warning in its own terms.
     let (log, said, _) = bump_both("CHANGELOG.md", PAREN_STYLE);
-    assert!(log.starts_with("# Changelog\n\n## 1.5.0 (2026-11-02)\n\n## 1.4.0 (2026-10-01)"), "{log}");
+    assert!(
+        log.starts_with("# Changelog\n\n## 1.5.0 (2026-11-02)\n\n## 1.4.0 (2026-10-01)"),
+        "{log}"
+    );
     assert!(
         said.contains("no [Unreleased] section nor a `1.5.0` draft: added `## 1.5.0 (2026-11-02)` with no entries"),
         "{said}"
@@ -390,13 +438,30 @@ fn a_changes_rst_is_found_by_init_and_released_in_its_own_style() {
     // Before any policy, doctor reads it as what it is.
     let out = run(dir, &["doctor", "--offline", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let check = doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == "PR105").unwrap().clone();
+    let check = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "PR105")
+        .unwrap()
+        .clone();
     assert_eq!(check["status"], "pass", "{check}");
-    assert!(check["reason"].as_str().unwrap().contains("CHANGES.rst (reStructuredText) parses"), "{check}");
+    assert!(
+        check["reason"]
+            .as_str()
+            .unwrap()
+            .contains("CHANGES.rst (reStructuredText) parses"),
+        "{check}"
+    );
     // init proposes it (no CHANGELOG.md seeded next to it) and says so.
     let out = run(dir, &["init", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("changelog: CHANGES.rst (reStructuredText), new sections in its own style"), "{}", stdout(&out));
+    assert!(
+        stdout(&out)
+            .contains("changelog: CHANGES.rst (reStructuredText), new sections in its own style"),
+        "{}",
+        stdout(&out)
+    );
     assert!(!dir.join("CHANGELOG.md").exists());
     assert!(read(dir, "pyproject.toml").contains("changelog = \"CHANGES.rst\""));
     assert_eq!(read(dir, "CHANGES.rst"), PALLETS_STYLE);
@@ -408,14 +473,21 @@ fn a_changes_rst_is_found_by_init_and_released_in_its_own_style() {
     assert!(out.status.success(), "{}", stderr(&out));
     let s = script(twin.path(), &["bump", "minor"], &[]);
     assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
-    assert!(snapshot_tree(dir) == snapshot_tree(twin.path()), "pyrel and the script disagree");
+    assert!(
+        snapshot_tree(dir) == snapshot_tree(twin.path()),
+        "pyrel and the script disagree"
+    );
     assert_eq!(
         read(dir, "CHANGES.rst"),
         PALLETS_STYLE.replace("Unreleased\n", "Released 2026-11-02\n")
     );
     let tag = [("GITHUB_REF_TYPE", "tag"), ("GITHUB_REF_NAME", "v1.5.0")];
     let out = script(dir, &["notes", "1.5.0"], &tag);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stdout(&out), "-   Added a gadget.\n");
 
     // The next bump, with no draft, writes the section the same way.
@@ -436,7 +508,11 @@ fn a_changelog_under_another_name_is_found_and_named() {
         write(dir, name, PAREN_STYLE);
         let out = run(dir, &["init", "--yes"]);
         assert!(out.status.success(), "{}", stderr(&out));
-        assert!(stdout(&out).contains(&format!("changelog: {name} (Markdown)")), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains(&format!("changelog: {name} (Markdown)")),
+            "{}",
+            stdout(&out)
+        );
         assert!(!dir.join("CHANGELOG.md").exists(), "{name}");
         assert_eq!(doctor_changelog(dir).0, "pass", "{name}");
     }
@@ -450,8 +526,14 @@ fn a_changelog_under_another_name_is_found_and_named() {
     let (_, findings) = doctor_changelog(dir);
     let f = &findings[0];
     assert!(
-        f["message"].as_str().unwrap().contains("the repository keeps its changelog in CHANGES.rst (reStructuredText)")
-            && f["hint"].as_str().unwrap().contains("changelog = \"CHANGES.rst\""),
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("the repository keeps its changelog in CHANGES.rst (reStructuredText)")
+            && f["hint"]
+                .as_str()
+                .unwrap()
+                .contains("changelog = \"CHANGES.rst\""),
         "{f}"
     );
 }
@@ -460,11 +542,22 @@ fn a_changelog_under_another_name_is_found_and_named() {
 fn doctor_changelog(dir: &Path) -> (String, Vec<serde_json::Value>) {
     let out = run(dir, &["doctor", "--offline", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let status = doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == "PR105").unwrap()["status"]
+    let status = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "PR105")
+        .unwrap()["status"]
         .as_str()
         .unwrap()
         .to_string();
-    let findings = doc["findings"].as_array().unwrap().iter().filter(|f| f["id"] == "PR105").cloned().collect();
+    let findings = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "PR105")
+        .cloned()
+        .collect();
     (status, findings)
 }
 
@@ -483,7 +576,11 @@ fn a_towncrier_repository_gets_no_changelog_edit_and_notes_from_its_built_sectio
     write(dir, "changelog.d/.gitignore", "!.gitignore\n");
     let out = run(dir, &["init", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("changelog: towncrier builds CHANGELOG.md from changelog.d/"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("changelog: towncrier builds CHANGELOG.md from changelog.d/"),
+        "{}",
+        stdout(&out)
+    );
 
     // No fragment and no section for 1.4.1: doctor says so in towncrier's terms.
     let (status, findings) = doctor_changelog(dir);
@@ -493,16 +590,30 @@ fn a_towncrier_repository_gets_no_changelog_edit_and_notes_from_its_built_sectio
     common::copy_dir(dir, twin.path());
     let out = run(dir, &["bump", "patch"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("towncrier builds CHANGELOG.md from changelog.d/"), "{}", stderr(&out));
-    assert_eq!(read(dir, "CHANGELOG.md"), built, "bump wrote to towncrier's changelog");
+    assert!(
+        stderr(&out).contains("towncrier builds CHANGELOG.md from changelog.d/"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        read(dir, "CHANGELOG.md"),
+        built,
+        "bump wrote to towncrier's changelog"
+    );
     let s = script(twin.path(), &["bump", "patch"], &[]);
     assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
-    assert!(snapshot_tree(dir) == snapshot_tree(twin.path()), "pyrel and the script disagree");
+    assert!(
+        snapshot_tree(dir) == snapshot_tree(twin.path()),
+        "pyrel and the script disagree"
+    );
 
     let (status, findings) = doctor_changelog(dir);
     assert_eq!(status, "warn");
     let message = findings[0]["message"].as_str().unwrap();
-    assert!(message.contains("no towncrier fragment in changelog.d/ and no section for 1.4.1"), "{message}");
+    assert!(
+        message.contains("no towncrier fragment in changelog.d/ and no section for 1.4.1"),
+        "{message}"
+    );
     assert!(!message.contains("Unreleased"), "{message}");
     write(dir, "changelog.d/12.bugfix.md", "Fixed the gadget.\n");
     assert_eq!(doctor_changelog(dir).0, "pass");
@@ -519,7 +630,11 @@ fn a_towncrier_repository_gets_no_changelog_edit_and_notes_from_its_built_sectio
     );
     let tag = [("GITHUB_REF_TYPE", "tag"), ("GITHUB_REF_NAME", "v1.4.1")];
     let out = script(dir, &["notes", "1.4.1"], &tag);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stdout(&out), "### Bugfixes\n\n- Fixed the gadget. (#13)\n");
     assert_eq!(doctor_changelog(dir).0, "pass");
 }
@@ -536,7 +651,10 @@ fn literal_prefix(glob: &str) -> &str {
 fn the_release_guide_matches_the_rendered_workflow_environments_and_protection() {
     for sets in [
         &[][..],
-        &["reviewers=[\"octocat\", \"acme/release-team\"]", "required-approvals=1"],
+        &[
+            "reviewers=[\"octocat\", \"acme/release-team\"]",
+            "required-approvals=1",
+        ],
         &["reviewers=[\"octocat\"]", "dev-builds=true"],
         &["testpypi=never"],
         &["tag-format=release-{version}", "testpypi=all"],
@@ -550,7 +668,8 @@ fn the_release_guide_matches_the_rendered_workflow_environments_and_protection()
         let out = run(dir, &args);
         assert!(out.status.success(), "{sets:?}: {}", stderr(&out));
         let guide = read(dir, "docs/RELEASING.md");
-        let wf: serde_yaml::Value = serde_yaml::from_str(&read(dir, ".github/workflows/release.yml")).unwrap();
+        let wf: serde_yaml::Value =
+            serde_yaml::from_str(&read(dir, ".github/workflows/release.yml")).unwrap();
         let protection: serde_json::Value =
             serde_json::from_str(&read(dir, ".github/branch-protection.json")).unwrap();
         let ctx = format!("{sets:?}:\n{guide}");
@@ -564,7 +683,13 @@ fn the_release_guide_matches_the_rendered_workflow_environments_and_protection()
             .collect();
         envs.sort();
         envs.dedup();
-        let step1 = guide.split_once("### 1. GitHub environments").unwrap().1.split_once("### 2.").unwrap().0;
+        let step1 = guide
+            .split_once("### 1. GitHub environments")
+            .unwrap()
+            .1
+            .split_once("### 2.")
+            .unwrap()
+            .0;
         let described: Vec<&str> = step1
             .lines()
             .filter_map(|l| l.strip_prefix("- **`"))
@@ -576,7 +701,12 @@ fn the_release_guide_matches_the_rendered_workflow_environments_and_protection()
 
         // Triggers: every release tag the workflow runs on is one the environments accept,
         // and a branch deploys only when the workflow runs on pushes to it.
-        let tags: Vec<&str> = wf["on"]["push"]["tags"].as_sequence().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        let tags: Vec<&str> = wf["on"]["push"]["tags"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
         let branches: Vec<&str> = wf["on"]["push"]["branches"]
             .as_sequence()
             .map(|b| b.iter().map(|t| t.as_str().unwrap()).collect())
@@ -585,24 +715,45 @@ fn the_release_guide_matches_the_rendered_workflow_environments_and_protection()
             let rules = line.split_once("deployments only from tags").unwrap().1;
             let rule = rules.split('`').nth(1).unwrap();
             for t in &tags {
-                assert!(literal_prefix(t).starts_with(literal_prefix(rule)), "{t} vs {rule}: {ctx}");
+                assert!(
+                    literal_prefix(t).starts_with(literal_prefix(rule)),
+                    "{t} vs {rule}: {ctx}"
+                );
             }
             let branch_rule = line.contains("and the branch");
-            assert_eq!(branch_rule, line.contains("testpypi") && !branches.is_empty(), "{line}");
+            assert_eq!(
+                branch_rule,
+                line.contains("testpypi") && !branches.is_empty(),
+                "{line}"
+            );
         }
         for b in &branches {
-            assert!(step1.contains(&format!("the branch `{b}` (development builds)")), "{ctx}");
+            assert!(
+                step1.contains(&format!("the branch `{b}` (development builds)")),
+                "{ctx}"
+            );
         }
         // No promise that a branch run uploads when the environment takes tags only.
         assert!(!guide.contains("on a branch uploads"), "{ctx}");
 
         // Approvals: the protection's count, and the environment reviewers of the policy.
-        let approvals = protection["required_pull_request_reviews"]["required_approving_review_count"].as_u64().unwrap();
-        assert!(guide.contains(&format!("a pull request with {approvals} approving review(s)")), "{ctx}");
+        let approvals = protection["required_pull_request_reviews"]
+            ["required_approving_review_count"]
+            .as_u64()
+            .unwrap();
+        assert!(
+            guide.contains(&format!(
+                "a pull request with {approvals} approving review(s)"
+            )),
+            "{ctx}"
+        );
         let reviewers = sets.iter().find(|s| s.starts_with("reviewers="));
         match reviewers {
             Some(_) => assert!(step1.contains("Required reviewers: `octocat`"), "{ctx}"),
-            None => assert!(step1.contains("No required reviewers: the upload starts"), "{ctx}"),
+            None => assert!(
+                step1.contains("No required reviewers: the upload starts"),
+                "{ctx}"
+            ),
         }
         assert!(!guide.contains("second maintainer approves"), "{ctx}");
 
@@ -611,7 +762,10 @@ fn the_release_guide_matches_the_rendered_workflow_environments_and_protection()
         assert!(guide.contains(&format!("(`{group}`)")), "{ctx}");
 
         // The commands that do it.
-        assert!(guide.contains("`pyrel github apply`") && guide.contains("`pyrel release patch`"), "{ctx}");
+        assert!(
+            guide.contains("`pyrel github apply`") && guide.contains("`pyrel release patch`"),
+            "{ctx}"
+        );
     }
 }
 
@@ -634,17 +788,27 @@ fn quiet_silences_every_verbs_own_messages() {
         let said = stdout(&out);
         assert!(said.trim().is_empty(), "{args:?} said:\n{said}");
     }
-    assert!(dir.join("docs/RELEASING.md").is_file(), "quiet init wrote nothing");
+    assert!(
+        dir.join("docs/RELEASING.md").is_file(),
+        "quiet init wrote nothing"
+    );
     // bump keeps its one result line and the final line, no diffs.
     let out = run(dir, &["-q", "bump", "patch", "--dry-run"]);
     assert!(out.status.success());
-    assert_eq!(stdout(&out), "widgets 1.4.0 -> 1.4.1\ndry run: nothing written\n");
+    assert_eq!(
+        stdout(&out),
+        "widgets 1.4.0 -> 1.4.1\ndry run: nothing written\n"
+    );
     // Problems still show: a refused init says why.
     let repo = fixture("single-flat");
     write(repo.path(), "docs/RELEASING.md", "# ours\n");
     let out = run(repo.path(), &["-q", "init", "--yes"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("docs/RELEASING.md"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("docs/RELEASING.md"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -657,7 +821,10 @@ fn init_summary_is_available_as_json() {
     let out = run(dir, &["init", "--format", "json", "--dry-run"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    common::validate_json_schema(&Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/init-schema.json"), &text);
+    common::validate_json_schema(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/init-schema.json"),
+        &text,
+    );
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["status"], "dry-run");
     assert_eq!(doc["packages"][0]["name"], "widgets");
@@ -666,17 +833,31 @@ fn init_summary_is_available_as_json() {
     assert_eq!(doc["changelog"]["source"], "existing");
     assert_eq!(doc["changelog"]["format"], "reStructuredText");
     assert_eq!(doc["action_updates"], "renovate.json");
-    assert_eq!(doc["files"].as_array().unwrap().last().unwrap(), "pyproject.toml");
+    assert_eq!(
+        doc["files"].as_array().unwrap().last().unwrap(),
+        "pyproject.toml"
+    );
     assert!(snapshot_tree(dir) == before, "dry run wrote");
 
     let out = run(dir, &["init", "--yes", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    common::validate_json_schema(&Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/init-schema.json"), &text);
+    common::validate_json_schema(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/init-schema.json"),
+        &text,
+    );
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["status"], "written");
-    let files: Vec<&str> = doc["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
-    assert!(files.contains(&".github/workflows/release.yml") && files.contains(&"pyproject.toml"), "{files:?}");
+    let files: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        files.contains(&".github/workflows/release.yml") && files.contains(&"pyproject.toml"),
+        "{files:?}"
+    );
     assert!(!files.contains(&"CHANGELOG.md"), "{files:?}");
 
     let out = run(dir, &["init", "--format", "json"]);

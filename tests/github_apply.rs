@@ -631,7 +631,11 @@ fn quiet_apply_prints_only_its_summary() {
     let ran = apply(dir.path(), &server, &["-q", "--dry-run"]);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(ran.stdout.lines().count(), 1, "{}", ran.stdout);
-    assert!(ran.stdout.starts_with("dry run: 6 write(s) not sent"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.starts_with("dry run: 6 write(s) not sent"),
+        "{}",
+        ran.stdout
+    );
     let ran = apply(dir.path(), &server, &["-q"]);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(ran.stdout.lines().count(), 1, "{}", ran.stdout);

@@ -9,10 +9,10 @@ use super::generate::report_applied;
 use super::output::{print_diff, print_refused_files, state_word};
 use super::Outcome;
 use crate::cli::{Format, InitArgs};
-use crate::report::documents::{self, InitChangelog, InitDoc, InitPackage};
 use crate::error::{Error, Result};
 use crate::policy::{self, Policy, PublishMode, TestPypi, TestsMode, Versioning};
 use crate::project::{self, choices, Project};
+use crate::report::documents::{self, InitChangelog, InitDoc, InitPackage};
 use crate::workspace_fs::slash;
 use crate::{render, sync};
 
@@ -461,7 +461,10 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
             slash(p),
             project::changelogs::format_of(p)
         ),
-        (None, Some(p)) => outln!("  changelog: none yet; {} is seeded (Keep a Changelog)", slash(p)),
+        (None, Some(p)) => outln!(
+            "  changelog: none yet; {} is seeded (Keep a Changelog)",
+            slash(p)
+        ),
         (None, None) => {}
     }
     if policy.tests == TestsMode::Existing {

@@ -24,11 +24,14 @@ pub(crate) struct Adoption {
 
 /// The pin in effect for an action: the policy's, else pyrel's.
 fn in_effect<'a>(action: &str, overrides: &'a BTreeMap<String, ActionPin>) -> Option<&'a str> {
-    overrides.get(action).map(|p| p.version.as_str()).or_else(|| {
-        PINS.iter()
-            .find(|(a, _, _)| *a == action)
-            .map(|(_, _, v)| *v)
-    })
+    overrides
+        .get(action)
+        .map(|p| p.version.as_str())
+        .or_else(|| {
+            PINS.iter()
+                .find(|(a, _, _)| *a == action)
+                .map(|(_, _, v)| *v)
+        })
 }
 
 /// `- uses: owner/action@<sha> # vX.Y.Z` → (action, sha, version).
@@ -146,13 +149,16 @@ mod tests {
 
     #[test]
     fn only_a_full_sha_with_a_newer_version_is_adopted() {
-        let newer = "      - uses: actions/checkout@1111111111111111111111111111111111111111 # v7.1.0\n";
+        let newer =
+            "      - uses: actions/checkout@1111111111111111111111111111111111111111 # v7.1.0\n";
         assert_eq!(found(newer), [("actions/checkout".into(), "v7.1.0".into())]);
         for kept in [
             format!("      - uses: {CHECKOUT}\n"),
             // older, same version at another SHA, short SHA, tag, unknown action
-            "      - uses: actions/checkout@2222222222222222222222222222222222222222 # v6.0.0\n".into(),
-            "      - uses: actions/checkout@2222222222222222222222222222222222222222 # v7.0.1\n".into(),
+            "      - uses: actions/checkout@2222222222222222222222222222222222222222 # v6.0.0\n"
+                .into(),
+            "      - uses: actions/checkout@2222222222222222222222222222222222222222 # v7.0.1\n"
+                .into(),
             "      - uses: actions/checkout@2222222 # v7.1.0\n".into(),
             "      - uses: actions/checkout@v8 # v8.0.0\n".into(),
             "      - uses: actions/checkout@1111111111111111111111111111111111111111\n".into(),
