@@ -1094,7 +1094,7 @@ fn check_files(policy: &Policy) -> std::result::Result<(), String> {
         ]
         .iter()
         .any(|r| last.eq_ignore_ascii_case(r))
-            || p.eq_ignore_ascii_case(crate::sync::LOCK_PATH)
+            || p.eq_ignore_ascii_case(crate::workspace_fs::LOCK_PATH)
         {
             return Err(format!(
                 "`files.{key}` = \"{p}\" names a file pyrel reads or keeps for itself; pick another path"
@@ -1102,7 +1102,7 @@ fn check_files(policy: &Policy) -> std::result::Result<(), String> {
         }
     }
     let pairs: Vec<(&str, &str)> = named.iter().map(|(k, p)| (*k, p.as_str())).collect();
-    let lock = [("(pyrel's lock)", crate::sync::LOCK_PATH)];
+    let lock = [("(pyrel's lock)", crate::workspace_fs::LOCK_PATH)];
     let all: Vec<(&str, &str)> = pairs.iter().copied().chain(lock).collect();
     if let Some((a, b)) = grammar::overlapping(&all) {
         return Err(format!(

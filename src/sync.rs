@@ -12,8 +12,7 @@ use crate::error::{Error, Result};
 use crate::render::{FileKind, ManagedFile, Plan, BLOCK_BEGIN, BLOCK_END};
 use crate::workspace_fs::{read_text_opt, safe_join, slash, write_in};
 
-/// Where pyrel records the hash of every file it wrote.
-pub(crate) const LOCK_PATH: &str = ".github/pyrel.lock";
+pub(crate) use crate::workspace_fs::LOCK_PATH;
 
 /// What pyrel last wrote: path → sha256 of the contents.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

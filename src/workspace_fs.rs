@@ -168,6 +168,10 @@ pub(crate) fn safe_join(root: &Path, rel: &Path) -> Result<PathBuf> {
 }
 
 /// Temp files pyrel writes before a rename: `.pyrel-tmp-` and random characters.
+/// Where pyrel records the hash of every file it wrote (read by `sync`, refused as a
+/// policy path by `policy`: kept here, below both).
+pub(crate) const LOCK_PATH: &str = ".github/pyrel.lock";
+
 const TEMP_PREFIX: &str = ".pyrel-tmp-";
 const TEMP_RAND: usize = 10;
 

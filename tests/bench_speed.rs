@@ -3,7 +3,7 @@
 //! workspaces, peak memory is measured, and sp-repo-review really runs beside pyrel.
 //! No timing is asserted (targets are proved by the benchmark, not by timed tests).
 
-mod common;
+use crate::common;
 
 #[path = "../benches/speed/run.rs"]
 mod run;

@@ -1,7 +1,7 @@
 //! `pyrel bump` on fixture repos of every layout, and the rendered `scripts/bump_version.py`
 //! held to byte-identical trees.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! to `keepachangelog.to_dict(..., show_unreleased=True)` and compared with what we expect
 //! and with our own parser.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

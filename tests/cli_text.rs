@@ -1,7 +1,7 @@
 //! The CLI surface reviewed like code: `--help` of pyrel and of every verb, and `--explain` of
 //! every doctor check, are snapshots, so each wording change shows up as a diff.
 
-mod common;
+use crate::common;
 
 use clap::CommandFactory;
 

@@ -1,7 +1,7 @@
 //! Discovery on every fixture repository, from nested directories, with exact spans;
 //! and the errors a user can hit.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

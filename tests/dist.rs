@@ -2,7 +2,7 @@
 //! real maturin, the wheel installs into a fresh virtual environment and its `pyrel` runs
 //! the README's example; and the root `pyproject.toml` does not swallow the example.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,10 +1,10 @@
 //! Documentation that cannot drift: docs/checks/*.md, docs/policy.md and docs/man/*.1 are
 //! generated from the text the CLI shows (`doctor --explain`, the policy `init` writes,
 //! the clap definition). This test fails when a committed page differs from what pyrel
-//! generates; `UPDATE_DOCS=1 cargo test --test docs` rewrites them. Also: shell
+//! generates; `UPDATE_DOCS=1 cargo test --test cli docs::` rewrites them. Also: shell
 //! completions and the man page from the binary.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -47,7 +47,7 @@ fn generated_docs_are_current() {
     }
     assert!(
         stale.is_empty(),
-        "docs/ out of date: {stale:?}; run `UPDATE_DOCS=1 cargo test --test docs` and commit"
+        "docs/ out of date: {stale:?}; run `UPDATE_DOCS=1 cargo test --test cli docs::` and commit"
     );
 }
 

@@ -1,7 +1,7 @@
 //! `pyrel doctor` offline checks on fixture repos with planted problems: each check fires
 //! with the right file and line, and a clean repo passes every offline check.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,8 +2,8 @@
 //! the real binary, `GITHUB_API_URL` / `PYREL_PYPI_URL` pointing at the fakes, statuses,
 //! findings and exit codes read from `--format json`.
 
-mod common;
-mod fake;
+use crate::common;
+use crate::fake;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -3,8 +3,8 @@
 //! fed through every path (a committed file, GH_TOKEN, server error bodies echoing it)
 //! appears in no output of any format.
 
-mod common;
-mod fake;
+use crate::common;
+use crate::fake;
 
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,7 @@
 //! `bump --dry-run` and `generate --check`, each validated against its schema under docs/
 //! with Python's `jsonschema`; `--quiet` / `--verbose`; and issue 11.15's `warn` label.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! lightweight, annotated, nested or in a pack, and the index version 2 or 4. And no
 //! `git` process is needed: the offline doctor gives the same report with no git on PATH.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -2,8 +2,8 @@
 //! writes a fresh repository gets, idempotence, `--dry-run`, each error status, token
 //! mode's secrets, and `pyrel doctor` passing afterwards against the same server.
 
-mod common;
-mod fake;
+use crate::common;
+use crate::fake;
 
 use std::path::Path;
 

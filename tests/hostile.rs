@@ -4,7 +4,7 @@
 //! errors never panic; git preconditions before writing. Each case asserts the exit
 //! code, the message, and that the tree (and any outside target) is byte-identical.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

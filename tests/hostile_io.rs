@@ -2,7 +2,7 @@
 //! (issue 8): one writer at a time, all or nothing, the lock file not trusted to
 //! delete, a closed pipe or full disk never panics, tokens never shown in a diff.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,8 +1,8 @@
 //! Remote answers that are not what GitHub and PyPI document, and redirects that try to
 //! take the token elsewhere: the real binary against fakes on 127.0.0.1 (issue 8).
 
-mod common;
-mod fake;
+use crate::common;
+use crate::fake;
 
 use common::{fixture, git, pyrel};
 use fake::github::{self as gh, path, TOKEN};

@@ -1,7 +1,7 @@
 //! `pyrel init` and `pyrel generate` on fixture repos of every layout, run as the real
 //! binary in temp dirs.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -7,7 +7,7 @@
 //! in how pre-commit installs pyrel (pip building this repository's wheel with maturin,
 //! which tests/dist.rs covers); a test below proves their commands are the same.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

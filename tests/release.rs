@@ -2,7 +2,7 @@
 //! repository that was never released, `pyrel version --short`, and what a tagging bump
 //! says the workflow will do.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

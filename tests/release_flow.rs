@@ -3,8 +3,8 @@
 //! run, a version that never appears, `--dry-run`, `--no-push` then `--resume`. (The
 //! release decisions of the engine are tested in `tests/release.rs`.)
 
-mod common;
-mod fake;
+use crate::common;
+use crate::fake;
 
 use std::path::Path;
 use std::process::Command;

@@ -1,6 +1,6 @@
 //! The GitHub client against a fake GitHub serving the documented example shapes.
 
-mod fake;
+use crate::fake;
 
 use std::time::{Duration, Instant};
 

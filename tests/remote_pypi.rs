@@ -1,6 +1,6 @@
 //! The PyPI client against a fake index.
 
-mod fake;
+use crate::fake;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! oldest Python setup-python installs, `packages --json` lists what a run releases, and its
 //! writes never follow a symbolic link nor race another writer.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -3,7 +3,7 @@
 //! actionlint, GitHub's schemas, full-SHA pins, least privilege, and no `${{ }}` in a
 //! `run:` line. The action's input check is run for real with good and crafted inputs.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

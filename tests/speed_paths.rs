@@ -4,7 +4,7 @@
 //! lookups of doctor and bump keyed by name. Timings are the benchmark's business
 //! (`benches/speed`); these tests assert behaviour only.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! private CA made by the real `openssl`: trusted with SSL_CERT_FILE, refused without it,
 //! and then the hint names SSL_CERT_FILE and the PyPI variable, PYREL_PYPI_URL.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

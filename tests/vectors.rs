@@ -4,7 +4,7 @@
 //! and `env:` of the plan job's route step, read from the rendered release.yml, under bash, with
 //! the `GITHUB_*` variables GitHub sets and a real `$GITHUB_OUTPUT` file. Needs only python3.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

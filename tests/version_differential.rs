@@ -8,7 +8,7 @@
 //! - a number larger than u64::MAX is refused by pyrel (pep440_rs) and accepted by `packaging`;
 //! - pyrel refuses to bump a local version (`1.0+abc`), which uv bumps keeping the local part.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

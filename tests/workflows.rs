@@ -5,7 +5,7 @@
 //! then zizmor (three personas), actionlint and GitHub's workflow schema run once over all
 //! of them, and structural assertions parse each workflow back.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -2,14 +2,14 @@
 //! per doctor check from its `--explain` documentation, an index from `--explain`'s list,
 //! the policy reference from the commented keys `pyrel init` writes, and the man pages.
 //! `tests/docs.rs` fails when a committed page differs; `UPDATE_DOCS=1 cargo test --test
-//! docs` rewrites them.
+//! cli docs::` rewrites them.
 
 use std::fmt::Write;
 
 use crate::doctor::checks::{Check, REGISTRY};
 use crate::policy::{self, Policy};
 
-const REGENERATE: &str = "UPDATE_DOCS=1 cargo test --test docs";
+const REGENERATE: &str = "UPDATE_DOCS=1 cargo test --test cli docs::";
 
 /// Every generated page: its path under docs/ and its contents.
 pub fn pages() -> crate::Result<Vec<(String, Vec<u8>)>> {
