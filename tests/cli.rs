@@ -10,6 +10,7 @@ mod fake;
 
 mod bump;
 mod cli_text;
+mod daily_life;
 mod discovery;
 mod docs;
 mod doctor_offline;
