@@ -850,3 +850,28 @@ fn init_summary_is_available_as_json() {
     assert_eq!(doc["status"], "already-set-up");
     assert_eq!(doc["policy"], "pyproject.toml");
 }
+
+#[test]
+fn the_release_guide_describes_the_changelog_the_repository_keeps() {
+    let repo = fixture("single-flat");
+    let dir = repo.path();
+    let pyproject = read(dir, "pyproject.toml");
+    write(
+        dir,
+        "pyproject.toml",
+        &format!(
+            "{pyproject}\n[tool.towncrier]\ndirectory = \"changelog.d\"\nfilename = \"NEWS.rst\"\n"
+        ),
+    );
+    assert!(run(dir, &["init", "--yes"]).status.success());
+    let guide = read(dir, "docs/RELEASING.md");
+    assert!(
+        guide.contains("news fragment in `changelog.d/`") && guide.contains("into `NEWS.rst`"),
+        "{guide}"
+    );
+    assert!(!guide.contains("[Unreleased]"), "{guide}");
+    assert!(
+        !dir.join("NEWS.rst").exists(),
+        "a changelog towncrier builds is not seeded"
+    );
+}

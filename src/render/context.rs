@@ -72,6 +72,8 @@ pub(crate) struct Context {
     pub(crate) deployments: Vec<super::deploy::Deployment>,
     /// The release workflow's concurrency group.
     pub(crate) concurrency_group: &'static str,
+    /// towncrier's fragment directory, when towncrier builds the changelog.
+    pub(crate) changelog_fragments: Option<String>,
     /// The uv release pinned in setup-uv.
     pub(crate) uv_version: &'static str,
     /// The release tools' requirement lines (version and hashes), for `--require-hashes`.
@@ -221,6 +223,7 @@ impl Context {
             tag_ruleset: tag_ruleset_json(&tag_globs)?,
             deployments: super::deploy::deployments(project, policy),
             concurrency_group: super::deploy::CONCURRENCY_GROUP,
+            changelog_fragments: project.towncrier.as_ref().map(|t| slash(&t.directory)),
             compiled,
             compiled_names,
             pyrel_version: env!("CARGO_PKG_VERSION"),
