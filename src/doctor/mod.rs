@@ -381,7 +381,7 @@ fn evaluate(check: &Check, ctx: &Context) -> CheckResult {
     let started = std::time::Instant::now();
     let outcome = (check.run)(ctx);
     // `pyrel -v doctor` says where the time goes, check by check.
-    crate::report::verbose(format_args!(
+    crate::term::verbose(format_args!(
         "{} {} in {:.1} ms",
         check.code.id(),
         check.code.name(),

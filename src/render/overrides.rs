@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use toml_edit::{InlineTable, Value};
 
+pub(crate) use super::pins::{parse_version, ActionPin};
+
 type Res<T> = std::result::Result<T, String>;
 
 /// One service container of the test job.
@@ -16,13 +18,6 @@ pub(crate) struct Service {
     pub(crate) image: String,
     pub(crate) ports: Vec<String>,
     pub(crate) env: BTreeMap<String, String>,
-}
-
-/// An action pin chosen by the user: the full commit SHA and the version it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct ActionPin {
-    pub(crate) sha: String,
-    pub(crate) version: String,
 }
 
 fn table<'a>(v: &'a Value, what: &str) -> Res<&'a InlineTable> {
@@ -234,19 +229,6 @@ pub(crate) fn show_action_pins(pins: &BTreeMap<String, ActionPin>) -> Value {
         t.insert(action, Value::from(format!("{} # {}", p.sha, p.version)));
     }
     Value::InlineTable(t)
-}
-
-/// `v7.0.1` → (7, 0, 1); missing parts are 0.
-pub(crate) fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
-    let rest = v.strip_prefix('v')?;
-    let mut parts = rest.split('.').map(|p| p.parse::<u64>().ok());
-    let major = parts.next()??;
-    let minor = parts.next().unwrap_or(Some(0))?;
-    let patch = parts.next().unwrap_or(Some(0))?;
-    if parts.next().is_some() {
-        return None;
-    }
-    Some((major, minor, patch))
 }
 
 #[cfg(test)]

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::overrides::{parse_version, ActionPin};
-
 /// `owner/repo@sha # vX.Y.Z`, ready for a `uses:` line.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Pins {
@@ -114,6 +112,26 @@ pub(crate) fn older_than_shipped(
         }
     }
     out
+}
+
+/// An action pin chosen by the user: the full commit SHA and the version it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct ActionPin {
+    pub(crate) sha: String,
+    pub(crate) version: String,
+}
+
+/// `v7.0.1` → (7, 0, 1); missing parts are 0.
+pub(crate) fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
+    let rest = v.strip_prefix('v')?;
+    let mut parts = rest.split('.').map(|p| p.parse::<u64>().ok());
+    let major = parts.next()??;
+    let minor = parts.next().unwrap_or(Some(0))?;
+    let patch = parts.next().unwrap_or(Some(0))?;
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((major, minor, patch))
 }
 
 #[cfg(test)]

@@ -19,11 +19,11 @@ pub fn pages() -> crate::Result<Vec<(String, Vec<u8>)>> {
         .collect();
     out.push(("checks/README.md".into(), checks_index().into_bytes()));
     out.push(("policy.md".into(), policy_reference().into_bytes()));
-    out.push(("man/pyrel.1".into(), crate::commands::man_page(None)?));
-    for verb in crate::commands::man_verbs() {
+    out.push(("man/pyrel.1".into(), crate::man::page(None)?));
+    for verb in crate::man::verbs() {
         out.push((
             format!("man/pyrel-{verb}.1"),
-            crate::commands::man_page(Some(&verb))?,
+            crate::man::page(Some(&verb))?,
         ));
     }
     Ok(out)
