@@ -161,6 +161,15 @@ fn ref_name(s: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// A distribution name in its PEP 503 normal form (`Foo.Bar__baz` → `foo-bar-baz`), by
+/// `pep508_rs::PackageName`, the normalization uv uses. A string that is no valid name
+/// (refused wherever it would be used) is only lowercased: it never equals a valid one.
+pub(crate) fn normalized_dist_name(name: &str) -> String {
+    let name = name.trim();
+    pep508_rs::PackageName::new(name.to_owned())
+        .map_or_else(|_| name.to_lowercase(), |n| n.to_string())
+}
+
 /// A status check name (`required-checks`): printable, no `${{`, at most 255 characters.
 pub(crate) fn check_name(s: &str) -> Result<(), Invalid> {
     printable_text(s, 255).map_err(|why| format!("check name `{}`: {why}", shown(s)))

@@ -18,9 +18,9 @@ fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn hooks() -> Vec<serde_yaml::Value> {
+fn hooks() -> Vec<serde_norway::Value> {
     let text = std::fs::read_to_string(manifest_dir().join(".pre-commit-hooks.yaml")).unwrap();
-    serde_yaml::from_str(&text).unwrap()
+    serde_norway::from_str(&text).unwrap()
 }
 
 /// A git repository holding this checkout's `.pre-commit-hooks.yaml`, committed: what

@@ -182,7 +182,7 @@ fn prepare(dir: &Path, case: &Value) {
 
 /// The plan job's route step of the rendered release.yml: its `env:` and `run:`.
 fn route_step(dir: &Path) -> (BTreeMap<String, String>, String) {
-    let wf: serde_yaml::Value = serde_yaml::from_str(
+    let wf: serde_norway::Value = serde_norway::from_str(
         &std::fs::read_to_string(dir.join(".github/workflows/release.yml")).unwrap(),
     )
     .unwrap();
@@ -197,8 +197,8 @@ fn route_step(dir: &Path) -> (BTreeMap<String, String>, String) {
             m.iter()
                 .map(|(k, v)| {
                     let v = match v {
-                        serde_yaml::Value::String(s) => s.clone(),
-                        other => serde_yaml::to_string(other).unwrap().trim().to_string(),
+                        serde_norway::Value::String(s) => s.clone(),
+                        other => serde_norway::to_string(other).unwrap().trim().to_string(),
                     };
                     (k.as_str().unwrap().to_string(), v)
                 })

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 /// One rendered combination.
 struct Rendered {
@@ -232,10 +232,10 @@ fn workflows_validate_against_githubs_schema() {
 // -- structure ---------------------------------------------------------------
 
 fn yaml(text: &str) -> Value {
-    serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    serde_norway::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
-fn jobs(wf: &Value) -> &serde_yaml::Mapping {
+fn jobs(wf: &Value) -> &serde_norway::Mapping {
     wf["jobs"].as_mapping().expect("jobs")
 }
 

@@ -107,8 +107,8 @@ pub(crate) fn publishers_beside<'a>(
 
 /// The triggers of a workflow's `on:`. `workflow_dispatch` and `workflow_call` runs are
 /// started by hand or by another workflow's job: they never fire by themselves.
-pub(crate) fn triggers(doc: &serde_yaml::Value) -> Vec<Trigger> {
-    use serde_yaml::Value;
+pub(crate) fn triggers(doc: &serde_norway::Value) -> Vec<Trigger> {
+    use serde_norway::Value;
     let on = doc
         .get("on")
         .or_else(|| doc.as_mapping().and_then(|m| m.get(Value::Bool(true))));
@@ -465,14 +465,14 @@ pub(crate) fn publishers(
 #[derive(Debug)]
 pub(crate) struct Workflow {
     pub(crate) text: String,
-    pub(crate) doc: std::result::Result<serde_yaml::Value, serde_yaml::Error>,
+    pub(crate) doc: std::result::Result<serde_norway::Value, serde_norway::Error>,
 }
 
 impl Workflow {
     /// Reads and parses `rel` below `root`; `None` when it is missing or unreadable.
     pub(crate) fn read(root: &Path, rel: &Path) -> Option<Arc<Workflow>> {
         let text = crate::workspace_fs::read_text_opt(&root.join(rel)).ok()??;
-        let doc = serde_yaml::from_str(&text);
+        let doc = serde_norway::from_str(&text);
         Some(Arc::new(Workflow { text, doc }))
     }
 }
@@ -526,8 +526,9 @@ fn workflows(
         };
         for (id, job) in jobs {
             let Some(id) = id.as_str() else { continue };
-            let steps = serde_yaml::to_string(job.get("steps").unwrap_or(&serde_yaml::Value::Null))
-                .unwrap_or_default();
+            let steps =
+                serde_norway::to_string(job.get("steps").unwrap_or(&serde_norway::Value::Null))
+                    .unwrap_or_default();
             let runs_tests = TEST_MARKERS.iter().any(|m| steps.contains(m));
             if !runs_tests {
                 continue;
@@ -567,16 +568,16 @@ fn local_scripts(root: &Path, workflow: &str) -> String {
     out
 }
 
-fn on_push_or_pr(doc: &serde_yaml::Value) -> bool {
+fn on_push_or_pr(doc: &serde_norway::Value) -> bool {
     // YAML 1.1 reads a bare `on:` key as the boolean true.
     let on = doc.get("on").or_else(|| {
         doc.as_mapping()
-            .and_then(|m| m.get(serde_yaml::Value::Bool(true)))
+            .and_then(|m| m.get(serde_norway::Value::Bool(true)))
     });
     let has = |k: &str| match on {
-        Some(serde_yaml::Value::String(s)) => s == k,
-        Some(serde_yaml::Value::Sequence(s)) => s.iter().any(|v| v.as_str() == Some(k)),
-        Some(serde_yaml::Value::Mapping(m)) => m.contains_key(k),
+        Some(serde_norway::Value::String(s)) => s == k,
+        Some(serde_norway::Value::Sequence(s)) => s.iter().any(|v| v.as_str() == Some(k)),
+        Some(serde_norway::Value::Mapping(m)) => m.contains_key(k),
         _ => false,
     };
     has("push") || has("pull_request")
@@ -584,7 +585,7 @@ fn on_push_or_pr(doc: &serde_yaml::Value) -> bool {
 
 /// The check names GitHub reports for a job: its name (or id), and with a matrix one
 /// per combination, `name (v1, v2)` unless the name uses `${{ matrix.* }}` itself.
-fn check_names(id: &str, job: &serde_yaml::Value) -> Vec<String> {
+fn check_names(id: &str, job: &serde_norway::Value) -> Vec<String> {
     let name = job.get("name").and_then(|n| n.as_str()).unwrap_or(id);
     let matrix = job
         .get("strategy")
@@ -642,11 +643,11 @@ fn check_names(id: &str, job: &serde_yaml::Value) -> Vec<String> {
         .collect()
 }
 
-fn scalar(v: &serde_yaml::Value) -> Option<String> {
+fn scalar(v: &serde_norway::Value) -> Option<String> {
     match v {
-        serde_yaml::Value::String(s) => Some(s.clone()),
-        serde_yaml::Value::Number(n) => Some(n.to_string()),
-        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_norway::Value::String(s) => Some(s.clone()),
+        serde_norway::Value::Number(n) => Some(n.to_string()),
+        serde_norway::Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
@@ -657,7 +658,7 @@ mod tests {
 
     #[test]
     fn workflow_triggers() {
-        let t = |y: &str| triggers(&serde_yaml::from_str(y).unwrap());
+        let t = |y: &str| triggers(&serde_norway::from_str(y).unwrap());
         use Trigger::*;
         assert_eq!(
             t("on: [push, workflow_dispatch]"),
@@ -695,7 +696,7 @@ mod tests {
 
     #[test]
     fn matrix_names() {
-        let job: serde_yaml::Value = serde_yaml::from_str(
+        let job: serde_norway::Value = serde_norway::from_str(
             "name: Test Suite\nstrategy:\n  matrix:\n    python-version: ['3.9', '3.10']\n",
         )
         .unwrap();
@@ -703,7 +704,7 @@ mod tests {
             check_names("test", &job),
             ["Test Suite (3.9)", "Test Suite (3.10)"]
         );
-        let job: serde_yaml::Value = serde_yaml::from_str(
+        let job: serde_norway::Value = serde_norway::from_str(
             "name: py ${{ matrix.py }}\nstrategy:\n  matrix:\n    py: [3.11]\n",
         )
         .unwrap();

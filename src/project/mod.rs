@@ -279,22 +279,9 @@ pub struct SiblingDep {
     pub span: Range<usize>,
 }
 
-/// PEP 503 normalization: lowercase, runs of `-`, `_`, `.` become one `-`.
+/// PEP 503 normalization: [`crate::grammar::normalized_dist_name`].
 pub(crate) fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
+    crate::grammar::normalized_dist_name(name)
 }
 
 /// A PEP 508 distribution name: ASCII letters and digits, with `-_.` inside.

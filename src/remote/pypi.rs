@@ -133,20 +133,7 @@ impl PypiClient {
 /// PEP 503 normalization (`Foo.Bar_baz` → `foo-bar-baz`): the index redirects other
 /// spellings, and one request is cheaper than two.
 pub(crate) fn normalize_project_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut pending_dash = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            pending_dash = !out.is_empty();
-        } else {
-            if pending_dash {
-                out.push('-');
-                pending_dash = false;
-            }
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
+    crate::grammar::normalized_dist_name(name)
 }
 
 #[cfg(test)]

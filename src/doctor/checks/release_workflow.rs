@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use super::Check;
 use crate::doctor::{find_line, finding, Code, Context, FindingBuilder, Outcome, Severity};
@@ -388,7 +388,7 @@ mod tests {
     use super::*;
 
     fn trig(yaml: &str) -> Vec<String> {
-        ungated_events(&triggers(&serde_yaml::from_str(yaml).unwrap()))
+        ungated_events(&triggers(&serde_norway::from_str(yaml).unwrap()))
     }
 
     #[test]
