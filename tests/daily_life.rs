@@ -653,8 +653,8 @@ fn the_release_guide_matches_the_rendered_workflow_environments_and_protection()
         let out = run(dir, &args);
         assert!(out.status.success(), "{sets:?}: {}", stderr(&out));
         let guide = read(dir, "docs/RELEASING.md");
-        let wf: serde_yaml::Value =
-            serde_yaml::from_str(&read(dir, ".github/workflows/release.yml")).unwrap();
+        let wf: serde_norway::Value =
+            serde_norway::from_str(&read(dir, ".github/workflows/release.yml")).unwrap();
         let protection: serde_json::Value =
             serde_json::from_str(&read(dir, ".github/branch-protection.json")).unwrap();
         let ctx = format!("{sets:?}:\n{guide}");

@@ -31,7 +31,7 @@ pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     // A bot's pull request that moved a pinned action forward: adopted into the policy's
     // `action-pins`, so the workflow it edited is what pyrel renders (not for --check,
     // which reports that the policy does not record it yet).
-    let adopted = render::adopt::in_status(&status, &policy.action_pins);
+    let adopted = bot_pins(&status, &policy.action_pins);
     let mut policy_write: Option<(std::path::PathBuf, String)> = None;
     if let (false, false, Some(src)) = (adopted.is_empty(), args.check, source.as_ref()) {
         let text = crate::workspace_fs::read_text(&project.root.join(src.path()))?;
@@ -166,4 +166,18 @@ pub(crate) fn report_applied(applied: &sync::Applied) {
     if applied.written.is_empty() && applied.removed.is_empty() {
         outln!("Nothing to do: every managed file is current.");
     }
+}
+
+/// Newer pins in the managed files on disk that differ from the plan.
+fn bot_pins(
+    status: &sync::Status,
+    overrides: &std::collections::BTreeMap<String, render::pins::ActionPin>,
+) -> Vec<render::adopt::Adoption> {
+    let files: Vec<(&Path, &str)> = status
+        .entries
+        .iter()
+        .filter(|e| e.state != State::Current && e.file.kind == render::FileKind::Managed)
+        .filter_map(|e| e.on_disk.as_deref().map(|d| (e.file.path.as_path(), d)))
+        .collect();
+    render::adopt::newer_pins(&files, overrides)
 }

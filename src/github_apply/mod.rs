@@ -198,21 +198,7 @@ fn environments(policy: &Policy) -> Vec<String> {
     out
 }
 
-/// The deployment tag patterns of the release tags: `v*` for all packages, or one
-/// pattern per package when the tag format names the package.
-pub(crate) fn tag_patterns(project: &Project, policy: &Policy) -> Vec<String> {
-    let mut out: Vec<String> = match policy.tag_format.shared() {
-        Some(shared) => vec![shared.pattern("*")],
-        None => project
-            .packages
-            .iter()
-            .map(|p| crate::bump::package_tag(policy, p).pattern("*"))
-            .collect(),
-    };
-    out.sort();
-    out.dedup();
-    out
-}
+pub(crate) use crate::render::deploy::tag_patterns;
 
 /// The environment labels and the protection and ruleset labels, in the order applied.
 fn item_labels(policy: &Policy, inputs: &Inputs) -> Vec<String> {

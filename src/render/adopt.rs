@@ -8,8 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::overrides::{parse_version, ActionPin};
-use super::pins::PINS;
+use super::pins::{parse_version, ActionPin, PINS};
 
 /// One pin to adopt: where it was found and the version it replaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,22 +90,6 @@ pub(crate) fn newer_pins(
         }
     }
     best.into_values().collect()
-}
-
-/// Newer pins in the managed files on disk that differ from the plan.
-pub(crate) fn in_status(
-    status: &crate::sync::Status,
-    overrides: &BTreeMap<String, ActionPin>,
-) -> Vec<Adoption> {
-    let files: Vec<(&Path, &str)> = status
-        .entries
-        .iter()
-        .filter(|e| {
-            e.state != crate::sync::State::Current && e.file.kind == super::FileKind::Managed
-        })
-        .filter_map(|e| e.on_disk.as_deref().map(|d| (e.file.path.as_path(), d)))
-        .collect();
-    newer_pins(&files, overrides)
 }
 
 /// One line about an adopted pin: `actions/checkout v7.1.0 (was v7.0.1, from

@@ -30,7 +30,7 @@ pub(crate) struct Deployment {
 
 /// The environments the release workflow deploys to, PyPI first.
 pub(crate) fn deployments(project: &Project, policy: &Policy) -> Vec<Deployment> {
-    let tags = crate::github_apply::tag_patterns(project, policy);
+    let tags = tag_patterns(project, policy);
     let prevent = policy.reviewers.len() > 1 || policy.reviewers.iter().any(|r| r.contains('/'));
     let mut out = vec![Deployment {
         name: policy.pypi_environment.clone(),
@@ -55,5 +55,21 @@ pub(crate) fn deployments(project: &Project, policy: &Policy) -> Vec<Deployment>
             prevent_self_review: false,
         });
     }
+    out
+}
+
+/// The deployment tag patterns of the release tags: `v*` for all packages, or one
+/// pattern per package when the tag format names the package.
+pub(crate) fn tag_patterns(project: &Project, policy: &Policy) -> Vec<String> {
+    let mut out: Vec<String> = match policy.tag_format.shared() {
+        Some(shared) => vec![shared.pattern("*")],
+        None => project
+            .packages
+            .iter()
+            .map(|p| crate::bump::package_tag(policy, p).pattern("*"))
+            .collect(),
+    };
+    out.sort();
+    out.dedup();
     out
 }
