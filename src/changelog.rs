@@ -17,6 +17,9 @@ use std::str::FromStr;
 
 use pep440_rs::Version;
 
+#[path = "changelog_rst.rs"]
+mod rst;
+
 /// Where the compare and release links of a changelog point.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoLinks {
@@ -124,6 +127,8 @@ pub struct Section {
     pub(crate) body: String,
     /// 1-based line of the heading.
     pub(crate) line: usize,
+    /// The heading text as written (after `## `), the model of new headings' style.
+    heading: String,
     /// `### Added` etc. in file order, each with its list entries (markers stripped,
     /// continuation lines joined with a space).
     pub change_types: Vec<(String, Vec<String>)>,
@@ -160,6 +165,8 @@ pub struct Changelog {
     links: Vec<LinkRef>,
     /// 1-based line where the final run of link definitions starts, if the file ends with one.
     trailing_links: Option<usize>,
+    /// Release headings are underlined (reStructuredText, setext): see `changelog_rst.rs`.
+    underlined: bool,
 }
 
 impl Changelog {
@@ -288,6 +295,7 @@ pub fn parse(text: &str) -> Result<Changelog, ChangelogError> {
             yanked: head.yanked,
             body,
             line: line_no,
+            heading: heading.clone(),
             change_types,
             parsed: head.parsed,
         };
@@ -331,11 +339,17 @@ pub fn parse(text: &str) -> Result<Changelog, ChangelogError> {
         }
     }
 
+    if unreleased.is_none() && releases.is_empty() {
+        if let Some(log) = rst::parse(text) {
+            return log;
+        }
+    }
     Ok(Changelog {
         unreleased,
         releases,
         links,
         trailing_links: trailing_links.map(|i| i + 1),
+        underlined: false,
     })
 }
 
@@ -367,6 +381,11 @@ pub struct ReleaseOutcome {
     /// The release section is empty: `[Unreleased]` was missing or had no entries. Callers
     /// usually warn (or refuse) because the release would ship without notes.
     pub unreleased_was_empty: bool,
+    /// The release heading written (`## 1.5.0 (2024-05-01)`), in the file's own style.
+    pub heading: String,
+    /// The file has no `[Unreleased]` section (nor a draft section of the next release):
+    /// the new section was added empty, above the newest release.
+    pub added_empty: bool,
 }
 
 /// Rolls `[Unreleased]` into `## [version] - date`, with a fresh empty `## [Unreleased]`
@@ -398,7 +417,27 @@ pub fn release(
         ));
     }
     let log = parse(text)?;
+    if log.underlined {
+        return rst::release(text, &log, version, date);
+    }
     if let Some(existing) = log.section(version) {
+        // `## 1.5.0` with no date, the newest section: the draft of this release, dated now.
+        let newest = log.releases().first().map(|s| s.line) == Some(existing.line);
+        if newest && existing.date.is_none() && !existing.yanked && log.unreleased().is_none() {
+            let src = split_lines(text);
+            let mut edits = Edits::default();
+            let heading = format!(
+                "## {}",
+                HeadingStyle::of(&log.releases()[1..]).render(version, date)
+            );
+            edits.replace(existing.line - 1, heading.clone());
+            return Ok(ReleaseOutcome {
+                text: edits.apply(&src, dominant_eol(text), text.ends_with('\n')),
+                unreleased_was_empty: section_is_empty(existing),
+                heading,
+                added_empty: false,
+            });
+        }
         return Err(ChangelogError::at(
             existing.line,
             format!(
@@ -412,40 +451,54 @@ pub fn release(
     let src = split_lines(text);
     let eol = dominant_eol(text);
     let mut edits = Edits::default();
-    let heading = format!("## [{version}] - {date}");
+    let style = HeadingStyle::of(log.releases());
+    let heading = format!("## {}", style.render(version, date));
+    let mut added_empty = false;
 
     let unreleased_was_empty = match log.unreleased() {
+        // `## 1.5.0 (unreleased)`: the draft of the next release becomes the release.
+        Some(u) if names_a_version(&u.heading) => {
+            edits.replace(u.line - 1, heading.clone());
+            section_is_empty(u)
+        }
         Some(u) => {
-            edits.insert_after(u.line - 1, vec![String::new(), heading]);
+            edits.insert_after(u.line - 1, vec![String::new(), heading.clone()]);
             section_is_empty(u)
         }
         None => {
             match log.releases().first() {
-                Some(newest) => edits.insert_before(newest.line - 1, vec![heading, String::new()]),
+                Some(newest) => {
+                    edits.insert_before(newest.line - 1, vec![heading.clone(), String::new()])
+                }
                 None => {
                     let at = log.trailing_links.map(|l| l - 1).unwrap_or(src.len());
                     let mut block = Vec::new();
                     if at > 0 && !src[at - 1].text.trim().is_empty() {
                         block.push(String::new());
                     }
-                    block.push(heading);
+                    block.push(heading.clone());
                     if at < src.len() {
                         block.push(String::new());
                     }
                     edits.insert_before(at, block);
                 }
             }
+            added_empty = true;
             true
         }
     };
 
-    if let Some(links) = links {
+    // A changelog without link definitions whose headings are not bracketed keeps none.
+    let linked = !log.links().is_empty() || log.releases().is_empty() || style.bracketed();
+    if let (Some(links), true) = (links, linked) {
         plan_links(&log, &src, links, version, &new_version, &mut edits);
     }
 
     Ok(ReleaseOutcome {
         text: edits.apply(&src, eol, text.ends_with('\n')),
         unreleased_was_empty,
+        heading,
+        added_empty,
     })
 }
 
@@ -552,6 +605,178 @@ fn is_iso_date(date: &str) -> bool {
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
         && jiff::civil::Date::from_str(date).is_ok()
+}
+
+// ----- the file's own heading style -----
+
+/// How a changelog writes its release headings, read from its newest dated release:
+/// `[1.4.2] - 2026-10-01`, `1.4.2 (2026-10-01)`, `v1.4.2 - October 1, 2026`, `Version 1.4.2`.
+/// New headings are written the same way; a changelog with no release (or a heading that
+/// links its version) gets Keep a Changelog's `[1.5.0] - 2026-11-02`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HeadingStyle {
+    prefix: String,
+    /// Between the version and the date (`] - `, ` (`); the date is left out when `None`.
+    date: Option<(String, DateFormat)>,
+    suffix: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateFormat {
+    /// 2026-10-01
+    Iso,
+    /// October 1, 2026
+    MonthDayYear,
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+impl HeadingStyle {
+    fn keep_a_changelog() -> Self {
+        HeadingStyle {
+            prefix: "[".into(),
+            date: Some(("] - ".into(), DateFormat::Iso)),
+            suffix: String::new(),
+        }
+    }
+
+    /// The style of the newest release that has a date (else of the newest release).
+    fn of(releases: &[Section]) -> Self {
+        let usable: Vec<&Section> = releases.iter().filter(|s| !s.yanked).collect();
+        usable
+            .iter()
+            .find_map(|s| Self::from_heading(&s.heading, true))
+            .or_else(|| {
+                usable
+                    .first()
+                    .and_then(|s| Self::from_heading(&s.heading, false))
+            })
+            .unwrap_or_else(Self::keep_a_changelog)
+    }
+
+    fn from_heading(heading: &str, dated: bool) -> Option<Self> {
+        if heading.contains("](") || heading.contains("][") {
+            return None;
+        }
+        let (pos, len) = heading_version(heading)?;
+        let prefix = heading[..pos].to_string();
+        let rest = &heading[pos + len..];
+        if !dated {
+            // `## [1.0.0]` is Keep a Changelog's form, which dates releases.
+            return (!prefix.ends_with('[')).then_some(HeadingStyle {
+                prefix,
+                date: None,
+                suffix: String::new(),
+            });
+        }
+        let (at, n, format) = find_date(rest)?;
+        let suffix = &rest[at + n..];
+        let suffix = if suffix.chars().any(char::is_alphanumeric) {
+            ""
+        } else {
+            suffix
+        };
+        Some(HeadingStyle {
+            prefix,
+            date: Some((rest[..at].to_string(), format)),
+            suffix: suffix.to_string(),
+        })
+    }
+
+    fn bracketed(&self) -> bool {
+        self.prefix.ends_with('[')
+    }
+
+    fn render(&self, version: &str, iso_date: &str) -> String {
+        match &self.date {
+            Some((mid, format)) => format!(
+                "{}{version}{mid}{}{}",
+                self.prefix,
+                format_date(*format, iso_date),
+                self.suffix
+            ),
+            None => format!("{}{version}{}", self.prefix, self.suffix),
+        }
+    }
+}
+
+/// Where the version of a release heading is: after an optional `[`, `Version `,
+/// `Release ` or `v`, the first word that is a PEP 440 version.
+fn heading_version(heading: &str) -> Option<(usize, usize)> {
+    let mut at = 0;
+    for word in heading.split_inclusive(char::is_whitespace) {
+        let token = word.trim_end();
+        let lead = token.len() - token.trim_start_matches(['[', 'v', 'V']).len();
+        let inner = token[lead..].trim_end_matches([']', ':', ',']);
+        if !inner.is_empty()
+            && inner.starts_with(|c: char| c.is_ascii_digit())
+            && Version::from_str(inner).is_ok()
+        {
+            return Some((at + lead, inner.len()));
+        }
+        at += word.len();
+    }
+    None
+}
+
+/// Whether an unreleased heading names the version it drafts (`1.5.0 (unreleased)`).
+fn names_a_version(heading: &str) -> bool {
+    heading_version(heading).is_some()
+}
+
+/// The first date in a heading's text after the version: (offset, length, format).
+fn find_date(rest: &str) -> Option<(usize, usize, DateFormat)> {
+    for (i, _) in rest.char_indices() {
+        if rest.get(i..i + 10).is_some_and(is_iso_date) {
+            return Some((i, 10, DateFormat::Iso));
+        }
+        for month in MONTHS {
+            let Some(after) = rest[i..]
+                .strip_prefix(month)
+                .and_then(|r| r.strip_prefix(' '))
+            else {
+                continue;
+            };
+            let day = after.chars().take_while(char::is_ascii_digit).count();
+            let tail = &after[day..];
+            let year_ok = tail
+                .strip_prefix(", ")
+                .and_then(|y| y.get(..4))
+                .is_some_and(|y| y.chars().all(|c| c.is_ascii_digit()));
+            if (1..=2).contains(&day) && year_ok {
+                return Some((i, month.len() + 1 + day + 6, DateFormat::MonthDayYear));
+            }
+        }
+    }
+    None
+}
+
+fn format_date(format: DateFormat, iso: &str) -> String {
+    match format {
+        DateFormat::Iso => iso.to_string(),
+        DateFormat::MonthDayYear => {
+            let month: usize = iso.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+            let day: u32 = iso.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(1);
+            format!(
+                "{} {day}, {}",
+                MONTHS[month.clamp(1, 12) - 1],
+                iso.get(..4).unwrap_or_default()
+            )
+        }
+    }
 }
 
 // ----- lines -----
@@ -820,6 +1045,17 @@ fn parse_heading(text: &str) -> Result<Heading, String> {
             let mut again = after.trim_start().splitn(2, char::is_whitespace);
             first = again.next().unwrap_or_default();
             after = again.next().unwrap_or_default();
+        }
+        // towncrier's `{name} {version} ({date})`: the project's name before the version.
+        if Version::from_str(first).is_err() && tag_version(first).is_none() {
+            let mut again = after.trim_start().splitn(2, char::is_whitespace);
+            let second = again.next().unwrap_or_default();
+            let tail = again.next().unwrap_or_default();
+            let dated = tail.trim().is_empty() || tail.trim_start().starts_with('(');
+            if !second.is_empty() && dated && Version::from_str(second).is_ok() {
+                first = second;
+                after = tail;
+            }
         }
         (first, after)
     };

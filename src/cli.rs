@@ -353,6 +353,18 @@ pub(crate) struct InitArgs {
     #[arg(long)]
     pub(crate) diff: bool,
 
+    /// Output format: `json` (schema pyrel-init/1, docs/init-schema.json) prints what init
+    /// found, chose and wrote as one document instead of the summary lines; it never asks.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+
+    /// Also write `.github/dependabot.yml` for the github-actions ecosystem, so Dependabot
+    /// keeps the pinned actions current (`pyrel generate` adopts the pins it moves). Asked
+    /// when init is interactive; off with --yes. A repository that has a Dependabot or
+    /// Renovate configuration keeps it as it is.
+    #[arg(long)]
+    pub(crate) dependabot: bool,
+
     /// Show what would be written; write nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,

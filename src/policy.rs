@@ -405,8 +405,8 @@ const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "runner",
-        comment: "GitHub Actions runner label for every job.",
-        apply: |p, v| set_checked(&mut p.runner, v, grammar::runner_label),
+        comment: "GitHub Actions runner label for every job: a Linux runner (macOS and Windows are refused).",
+        apply: |p, v| set_checked(&mut p.runner, v, runner_grammar),
         show: |p| Some(Value::from(p.runner.as_str())),
     },
     KeySpec {
@@ -626,6 +626,21 @@ fn set_checked(
     let s = v.as_str().ok_or("expected a string")?;
     check(s)?;
     *slot = s.to_string();
+    Ok(())
+}
+
+/// A runner label the rendered workflows can run on. Their release tools are pinned by
+/// hash for Linux wheels and their steps are bash, so a GitHub-hosted macOS or Windows
+/// label would render a workflow that fails on release day: refused where it enters.
+/// Any other label (Ubuntu images, self-hosted labels) is taken to be a Linux runner.
+pub(crate) fn runner_grammar(s: &str) -> std::result::Result<(), String> {
+    grammar::runner_label(s)?;
+    let lower = s.to_ascii_lowercase();
+    if ["macos", "windows"].iter().any(|os| lower.starts_with(os)) {
+        return Err(format!(
+            "`{s}` is not a runner pyrel's workflows can use: their release tools are pinned by hash for Linux and their steps are bash; use an Ubuntu runner (`ubuntu-latest`, `ubuntu-24.04`, `ubuntu-24.04-arm`) or a Linux self-hosted label"
+        ));
+    }
     Ok(())
 }
 
@@ -888,6 +903,42 @@ pub(crate) fn key_line(source: &PolicySource, text: &str, key: &str) -> Option<u
         table = table.get(part)?.as_table_like()?;
     }
     None
+}
+
+/// The policy text with `action-pins` set to `pins` (the pins `generate` adopts from a
+/// bot's pull request). Only that key's value changes: comments, order and every other
+/// key stay as the user wrote them.
+pub(crate) fn with_action_pins(
+    source: &PolicySource,
+    text: &str,
+    pins: &std::collections::BTreeMap<String, crate::render::overrides::ActionPin>,
+) -> Result<String> {
+    let path = source.path();
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        Error::usage(format!("{}: {}", path.display(), e.message()), None)
+    })?;
+    let table: &mut dyn toml_edit::TableLike = match source {
+        PolicySource::Pyproject(_) => doc
+            .get_mut("tool")
+            .and_then(|t| t.get_mut("pyrel"))
+            .and_then(Item::as_table_like_mut)
+            .ok_or_else(|| {
+                Error::usage(format!("{}: no [tool.pyrel] table", path.display()), None)
+            })?,
+        PolicySource::PyrelToml(_) => doc.as_table_mut(),
+    };
+    let value = crate::render::overrides::show_action_pins(pins);
+    match table.get_mut("action-pins").and_then(Item::as_value_mut) {
+        Some(v) => {
+            let decor = v.decor().clone();
+            *v = value;
+            *v.decor_mut() = decor;
+        }
+        None => {
+            table.insert("action-pins", Item::Value(value));
+        }
+    }
+    Ok(doc.to_string())
 }
 
 /// Parses the policy text of a source (the whole pyproject.toml or pyrel.toml).
@@ -1179,6 +1230,13 @@ pub(crate) fn proposed(project: &Project) -> (Policy, choices::Choices) {
         if grammar::branch_name(&branch).is_ok() {
             policy.default_branch = branch;
         }
+    }
+    // The repository's own changelog: the file towncrier builds, or one under a common
+    // name; Keep a Changelog's CHANGELOG.md only when there is none.
+    if let Some(t) = &project.towncrier {
+        policy.files.changelog = Some(t.filename.clone());
+    } else if let Some(found) = project.changelogs.first() {
+        policy.files.changelog = Some(found.clone());
     }
     let today = jiff::Zoned::now().date().to_string();
     let c = choices::choose(project, &today, &policy.default_branch);

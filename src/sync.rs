@@ -314,7 +314,7 @@ pub(crate) struct Applied {
 /// Writes every non-current entry (hand-edited and foreign ones only with `force`, a
 /// workflow pyrel did not write only when `replace` names it),
 /// removes untouched orphans, records the new hashes in the lock, then writes `last`
-/// (init's policy), all or nothing: every change is staged first, and when any write
+/// (init's policy and the files it seeds once, generate's adopted pins), all or nothing: every change is staged first, and when any write
 /// fails the files already written get their old contents back (new files are removed).
 /// Callers check [`Status::blocked`] first; without `force` a blocked entry is an error.
 pub(crate) fn apply(
@@ -322,7 +322,7 @@ pub(crate) fn apply(
     status: &Status,
     force: bool,
     replace: &[PathBuf],
-    last: Option<(&Path, &str)>,
+    last: &[(&Path, &str)],
 ) -> Result<Applied> {
     if let Some(e) = status.refused(force, replace).first() {
         return Err(Error::usage(
@@ -378,7 +378,7 @@ pub(crate) fn apply(
         };
         applied.written.push((PathBuf::from(LOCK_PATH), state));
     }
-    if let Some((path, text)) = last {
+    for (path, text) in last {
         steps.push((path.to_path_buf(), Some(text.to_string()), false));
     }
     apply_steps(root, &steps)?;

@@ -11,6 +11,7 @@ mod fake;
 mod adopt;
 mod bump;
 mod cli_text;
+mod daily_life;
 mod discovery;
 mod docs;
 mod doctor_offline;

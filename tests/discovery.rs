@@ -2743,8 +2743,11 @@ fn a_version_heading_marked_unreleased_is_the_unreleased_section() {
     // Its entries were no empty release: no "released without notes" warning.
     assert!(!stderr.contains("without notes"), "{stderr}");
     let ours = std::fs::read_to_string(d.path().join("CHANGELOG.md")).unwrap();
+    // The draft heading of the next release becomes the release, in the file's style
+    // (issue 23): `## 1.32.1 (Unreleased)` is released as `## 1.33.0 (DATE)`.
+    assert!(!ours.contains("(Unreleased)"), "{ours}");
     let notes = ours
-        .split_once("## [1.33.0] - ")
+        .split_once("## 1.33.0 (")
         .unwrap_or_else(|| panic!("{ours}"))
         .1
         .split_once("## 1.32.0")

@@ -736,3 +736,23 @@ fn the_tag_ruleset_lets_the_release_manager_create_release_tags() {
         "a `creation` rule would refuse the release tag push: {rules:?}"
     );
 }
+
+/// `-q` (issue 23): no per-item lines and no request bodies, only the summary line.
+#[test]
+fn quiet_apply_prints_only_its_summary() {
+    let dir = repo(&[REVIEWERS]);
+    let live = Live::fresh();
+    let server = live.routes().start();
+    let ran = apply(dir.path(), &server, &["-q", "--dry-run"]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.stdout.lines().count(), 1, "{}", ran.stdout);
+    assert!(
+        ran.stdout.starts_with("dry run: 6 write(s) not sent"),
+        "{}",
+        ran.stdout
+    );
+    let ran = apply(dir.path(), &server, &["-q"]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.stdout.lines().count(), 1, "{}", ran.stdout);
+    assert!(ran.stdout.starts_with("summary: "), "{}", ran.stdout);
+}

@@ -1985,3 +1985,35 @@ fn independent_packages_go_from_init_to_a_routed_release_tag() {
         assert_eq!(names, [name.as_str()], "{fixture} {tag}");
     }
 }
+
+/// The `.github/dependabot.yml` that `pyrel init --dependabot` writes (issue 23) is clean
+/// under zizmor's Dependabot audits (cooldown, execution) with every persona.
+#[test]
+fn the_dependabot_configuration_init_offers_is_clean_under_zizmor() {
+    let Some(zizmor) = common::require_tool("zizmor") else {
+        return;
+    };
+    let repo = common::fixture("single-flat");
+    common::pyrel(repo.path())
+        .args(["init", "--yes", "--dependabot"])
+        .assert()
+        .success();
+    let file = repo.path().join(".github/dependabot.yml");
+    assert!(file.is_file());
+    for persona in ["regular", "pedantic", "auditor"] {
+        let out = Command::new(&zizmor)
+            .args(["--offline", "--no-progress", "--format=json"])
+            .arg(format!("--persona={persona}"))
+            .arg(&file)
+            .env_remove("GH_TOKEN")
+            .env_remove("GITHUB_TOKEN")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            findings.as_array().is_some_and(|a| a.is_empty()) && out.status.success(),
+            "{persona}: {findings}"
+        );
+    }
+}

@@ -673,8 +673,15 @@ pub(crate) fn plan(
         }
     }
 
-    // Changelog.
-    if req.changelog {
+    // Changelog. towncrier builds it from fragments: pyrel writes nothing of its own to it.
+    if let (true, Some(t)) = (req.changelog, &project.towncrier) {
+        warnings.push(format!(
+            "changelog: towncrier builds {} from {}/; pyrel wrote nothing to it (run `towncrier build --version {new_text}` before tagging)",
+            slash(&t.filename),
+            slash(&t.directory)
+        ));
+    }
+    if req.changelog && project.towncrier.is_none() {
         if let Some(path) = changelog_path(policy, single) {
             match read_for_write(root, &path)? {
                 None => warnings.push(format!(
@@ -691,10 +698,22 @@ pub(crate) fn plan(
                     });
                     let out = changelog::release(&text, &new_text, &req.today, links.as_ref())
                         .map_err(|e| Failure::Error(e.into_error(&path)))?;
+                    // Said in the file's own terms: one without an [Unreleased] section
+                    // got a new, empty section in its style.
+                    let no_notes = if out.added_empty {
+                        format!(
+                            "{}: no [Unreleased] section nor a `{}` draft: added `{}` with no entries",
+                            slash(&path),
+                            new_text,
+                            out.heading
+                        )
+                    } else {
+                        format!("{}: [Unreleased] has no entries", slash(&path))
+                    };
                     if out.unreleased_was_empty {
                         if req.require_changelog {
                             return Err(refuse(
-                                format!("{}: [Unreleased] has no entries", slash(&path)),
+                                no_notes,
                                 Vec::new(),
                                 Some(
                                     "add the changes of this release under ## [Unreleased] first"
@@ -702,10 +721,7 @@ pub(crate) fn plan(
                                 ),
                             ));
                         }
-                        warnings.push(format!(
-                            "{}: [Unreleased] has no entries; {new_text} is released without notes",
-                            slash(&path)
-                        ));
+                        warnings.push(format!("{no_notes}; {new_text} is released without notes"));
                     }
                     edits.push(FileEdit {
                         path,

@@ -36,6 +36,9 @@ pub(crate) struct ScriptData {
     pub(crate) dev_builds: bool,
     /// The policy's changelog (lockstep releases, and the fallback).
     pub(crate) changelog: Option<String>,
+    /// towncrier's fragment directory, when towncrier builds the changelog: the bump then
+    /// writes nothing to it.
+    pub(crate) changelog_fragments: Option<String>,
     /// Web address of the repository for changelog links; `None` when unknown.
     pub(crate) repository_url: Option<String>,
     /// Every package, in dependency order (a dependency before its dependents).
@@ -121,6 +124,7 @@ pub(crate) fn data(project: &Project, policy: &Policy, script: &std::path::Path)
         },
         dev_builds: policy.dev_builds,
         changelog: policy.files.changelog.as_deref().map(slash),
+        changelog_fragments: project.towncrier.as_ref().map(|t| slash(&t.directory)),
         repository_url: policy.repository_url(project),
         packages,
     }

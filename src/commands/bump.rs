@@ -74,7 +74,8 @@ pub(crate) fn run(dir: &Path, args: &BumpArgs) -> Result<Outcome> {
     }
 
     if args.dry_run {
-        for e in &plan.edits {
+        // -q: no diffs, as for every verb.
+        for e in plan.edits.iter().filter(|_| !crate::report::quiet()) {
             super::output::print_unified(&unified_diff(&e.path, &e.before, &e.after));
         }
         if plan.vcs_only {

@@ -19,7 +19,7 @@ pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
         Ok(lock) => lock,
         Err(busy) => return Ok(busy),
     };
-    let (policy, source) = policy::load(&project)?;
+    let (mut policy, source) = policy::load(&project)?;
     report::verbose_where(&project.root, source.as_ref());
     if source.is_none() {
         return Err(Error::usage(
@@ -27,8 +27,37 @@ pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
             Some("run `pyrel init` first"),
         ));
     }
-    let plan = render::plan(&project, &policy)?;
-    let status = sync::status(&project.root, &plan)?;
+    let mut plan = render::plan(&project, &policy)?;
+    let mut status = sync::status(&project.root, &plan)?;
+    // A bot's pull request that moved a pinned action forward: adopted into the policy's
+    // `action-pins`, so the workflow it edited is what pyrel renders (not for --check,
+    // which reports that the policy does not record it yet).
+    let adopted = bot_pins(&status, &policy.action_pins);
+    let mut policy_write: Option<(std::path::PathBuf, String)> = None;
+    if let (false, false, Some(src)) = (adopted.is_empty(), args.check, source.as_ref()) {
+        let text = crate::workspace_fs::read_text(&project.root.join(src.path()))?;
+        let pins = render::adopt::with_adopted(&policy.action_pins, &adopted);
+        let text = policy::with_action_pins(src, &text, &pins)?;
+        policy = policy::parse(src, &text)?;
+        plan = render::plan(&project, &policy)?;
+        status = sync::status(&project.root, &plan)?;
+        policy_write = Some((src.path().to_path_buf(), text));
+    }
+    let policy_path = source
+        .as_ref()
+        .map(|s| crate::workspace_fs::slash(s.path()))
+        .unwrap_or_default();
+    let say_adopted = |verb: &str| {
+        if !report::quiet() {
+            for a in &adopted {
+                outln!(
+                    "{:>10} {} into action-pins in {policy_path}",
+                    Style::new().green().apply_to(verb),
+                    render::adopt::describe(a)
+                );
+            }
+        }
+    };
 
     if args.format == Format::Json {
         if !args.check && !args.dry_run {
@@ -49,6 +78,12 @@ pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
 
     if args.check {
         let n = print_stale(&status);
+        for a in &adopted {
+            outln!(
+                "note: {}: a newer pin of an action pyrel pins; `pyrel generate` adopts it into action-pins in {policy_path}",
+                render::adopt::describe(a)
+            );
+        }
         return Ok(if n == 0 {
             if !report::quiet() {
                 outln!("All {} managed files are current.", status.entries.len());
@@ -64,9 +99,12 @@ pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     }
 
     if args.dry_run {
-        let n = print_stale(&status);
+        say_adopted("would adopt");
+        let n = print_stale(&status) + usize::from(policy_write.is_some());
         if n == 0 {
-            outln!("Nothing to do: every managed file is current.");
+            if !report::quiet() {
+                outln!("Nothing to do: every managed file is current.");
+            }
         } else {
             outln!("Dry run: {n} file(s) would change; nothing was written.");
         }
@@ -114,7 +152,12 @@ pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
         return Ok(Outcome::Failure);
     }
 
-    let applied = sync::apply(&project.root, &status, args.force, &args.replace, None)?;
+    let last: Vec<(&Path, &str)> = policy_write
+        .iter()
+        .map(|(path, text)| (path.as_path(), text.as_str()))
+        .collect();
+    let applied = sync::apply(&project.root, &status, args.force, &args.replace, &last)?;
+    say_adopted("adopted");
     report_applied(&applied);
     Ok(Outcome::Success)
 }
@@ -149,4 +192,18 @@ pub(crate) fn report_applied(applied: &sync::Applied) {
     if applied.written.is_empty() && applied.removed.is_empty() {
         outln!("Nothing to do: every managed file is current.");
     }
+}
+
+/// Newer pins in the managed files on disk that differ from the plan.
+fn bot_pins(
+    status: &sync::Status,
+    overrides: &std::collections::BTreeMap<String, render::pins::ActionPin>,
+) -> Vec<render::adopt::Adoption> {
+    let files: Vec<(&Path, &str)> = status
+        .entries
+        .iter()
+        .filter(|e| e.state != State::Current && e.file.kind == render::FileKind::Managed)
+        .filter_map(|e| e.on_disk.as_deref().map(|d| (e.file.path.as_path(), d)))
+        .collect();
+    render::adopt::newer_pins(&files, overrides)
 }

@@ -8,15 +8,24 @@ use console::Style;
 use super::generate::report_applied;
 use super::output::{print_diff, print_refused_files, show_diffs, state_word};
 use super::Outcome;
-use crate::cli::InitArgs;
+use crate::cli::{Format, InitArgs};
 use crate::error::{Error, Result};
 use crate::policy::{self, Policy, PublishMode, TestPypi, TestsMode, Versioning};
 use crate::project::{self, choices, Project};
+use crate::report::documents::{self, InitChangelog, InitDoc, InitPackage};
 use crate::workspace_fs::slash;
 use crate::{render, sync};
 
 pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let project = project::discover(dir)?;
+    let json = args.format == Format::Json;
+    // The summary lines: not with -q, and not with --format json (the document says it all).
+    let say = !json && !crate::report::quiet();
+    let mut doc = InitDoc {
+        schema: documents::INIT_SCHEMA,
+        root: project.root.display().to_string(),
+        ..InitDoc::default()
+    };
     let _lock = match super::write_lock(&project.root, !args.dry_run)? {
         Ok(lock) => lock,
         Err(busy) => return Ok(busy),
@@ -31,10 +40,18 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
                 Some("edit the policy file, then run `pyrel generate`"),
             ));
         }
-        outln!(
+        let message = format!(
             "pyrel is already set up here (policy in {}). Nothing to do; after changing the policy run `pyrel generate`.",
             source.path().display()
         );
+        if json {
+            doc.status = "already-set-up";
+            doc.policy = Some(slash(source.path()));
+            doc.message = Some(message);
+            out!("{}", documents::to_string(&doc));
+        } else if say {
+            outln!("{message}");
+        }
         return Ok(Outcome::Success);
     }
 
@@ -62,14 +79,25 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     for source in project.packages.iter().flat_map(|p| &p.version_sources) {
         crate::bump::parse_source(source)?;
     }
+    let updater = action_updater(&project.root);
+    doc.action_updates = updater.as_deref().map(slash);
     if project.packages.is_empty() {
-        summary(&project, &policy, &choices);
+        if say {
+            summary(&project, &policy, &choices);
+        }
         return Err(nothing_to_release(&project));
     }
-    let interactive = !args.yes && !args.dry_run && std::io::stdin().is_terminal();
+    let interactive = !args.yes && !args.dry_run && !json && std::io::stdin().is_terminal();
     let adoption = match super::adopt::decide(&project, &mut policy, &choices, args, interactive)? {
         Ok(a) => a,
         Err(lines) => {
+            if json {
+                describe(&mut doc, &project, &policy, &choices);
+                doc.status = "refused";
+                doc.message = Some(lines.join("\n"));
+                out!("{}", documents::to_string(&doc));
+                return Ok(Outcome::Failure);
+            }
             outln!(
                 "pyrel found {} package{} to release.",
                 project.packages.len(),
@@ -88,15 +116,44 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             return Ok(Outcome::Failure);
         }
     };
+    describe(&mut doc, &project, &policy, &choices);
+    doc.takeover = adoption.replace.first().map(|p| slash(p));
     // The summary after the decision about existing workflows: a refusal stays short.
-    summary(&project, &policy, &choices);
-    for note in &adoption.notes {
-        outln!("  {note}");
+    if say {
+        summary(&project, &policy, &choices);
+        match &updater {
+            Some(path) => outln!(
+                "  action updates: {} exists and is left as it is; `pyrel generate` adopts a newer pin it moves",
+                slash(path)
+            ),
+            None if !args.dependabot => outln!(
+                "  action updates: none configured; `pyrel init --dependabot` also writes {DEPENDABOT_PATH}"
+            ),
+            None => {}
+        }
+        for note in &adoption.notes {
+            outln!("  {note}");
+        }
+        migration(&policy, &choices, &adoption.replace);
     }
-    migration(&policy, &choices, &adoption.replace);
+    let mut dependabot = args.dependabot && updater.is_none();
     if interactive {
         ask(&mut policy)?;
+        if updater.is_none() && !dependabot {
+            dependabot = dialoguer::Confirm::new()
+                .with_prompt(format!(
+                    "Write {DEPENDABOT_PATH} so Dependabot keeps the pinned actions current?"
+                ))
+                .default(true)
+                .interact()
+                .map_err(|e| Error::usage(format!("prompt failed: {e}"), None))?;
+        }
     }
+    let seeded: Vec<(&Path, &str)> = if dependabot {
+        vec![(Path::new(DEPENDABOT_PATH), DEPENDABOT)]
+    } else {
+        Vec::new()
+    };
 
     // The policy goes through the same loader `generate` uses, so what init writes is
     // exactly what later runs read back.
@@ -146,6 +203,38 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let status = sync::status(&project.root, &plan)?;
 
     let refused = status.refused(args.force, &adoption.replace);
+    doc.policy = Some(slash(&policy_path));
+    if !refused.is_empty() && json {
+        doc.status = "refused";
+        // A workflow pyrel did not write is replaced only when named (--replace); the
+        // other files with --force.
+        let (protected, other): (Vec<_>, Vec<_>) = refused.iter().partition(|e| sync::protected(e));
+        let paths = |v: &[&&sync::Entry]| {
+            v.iter()
+                .map(|e| slash(&e.file.path))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut ways = Vec::new();
+        if !protected.is_empty() {
+            ways.push(format!(
+                "name {} with --replace PATH to let pyrel's workflow replace it",
+                paths(&protected)
+            ));
+        }
+        if !other.is_empty() {
+            ways.push(format!("re-run with --force to replace {}", paths(&other)));
+        }
+        doc.message = Some(format!(
+            "{} exist{} and would be replaced; {}",
+            paths(&refused.iter().collect::<Vec<_>>()),
+            if refused.len() == 1 { "s" } else { "" },
+            ways.join("; ")
+        ));
+        out!("{}", documents::to_string(&doc));
+        return Ok(Outcome::Failure);
+    }
+    let refused = status.refused(args.force, &adoption.replace);
     if !refused.is_empty() {
         let diff = show_diffs(args.diff);
         let protected: Vec<String> = refused
@@ -184,6 +273,18 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
         return Ok(Outcome::Failure);
     }
 
+    let to_write: Vec<String> = status
+        .stale()
+        .map(|e| slash(&e.file.path))
+        .chain(seeded.iter().map(|(p, _)| slash(p)))
+        .chain(std::iter::once(slash(&policy_path)))
+        .collect();
+    if args.dry_run && json {
+        doc.status = "dry-run";
+        doc.files = to_write;
+        out!("{}", documents::to_string(&doc));
+        return Ok(Outcome::Success);
+    }
     if args.dry_run {
         outln!(
             "Dry run: would write the policy to {}:",
@@ -206,6 +307,9 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
             );
             print_diff(e);
         }
+        for (path, _) in &seeded {
+            outln!("would write {} (missing)", path.display());
+        }
         outln!("Nothing was written.");
         return Ok(Outcome::Success);
     }
@@ -214,14 +318,31 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     sync::sweep_leftovers(&project.root, &status);
     // The policy is written last, in the same all-or-nothing step as every managed file:
     // a failure anywhere leaves no policy behind, so the next init starts afresh.
-    let applied = sync::apply(
-        &project.root,
-        &status,
-        args.force,
-        &adoption.replace,
-        Some((&policy_path, &policy_text)),
-    )?;
+    let mut last: Vec<(&Path, &str)> = seeded.clone();
+    last.push((&policy_path, &policy_text));
+    let applied = sync::apply(&project.root, &status, args.force, &adoption.replace, &last)?;
+    if json {
+        doc.status = "written";
+        doc.files = applied
+            .written
+            .iter()
+            .map(|(p, _)| slash(p))
+            .chain(last.iter().map(|(p, _)| slash(p)))
+            .collect();
+        out!("{}", documents::to_string(&doc));
+        return Ok(Outcome::Success);
+    }
     report_applied(&applied);
+    if !say {
+        return Ok(Outcome::Success);
+    }
+    for (path, _) in &seeded {
+        outln!(
+            "{:>10} {} (yours from now on)",
+            Style::new().green().apply_to("created"),
+            path.display()
+        );
+    }
     outln!(
         "{:>10} {} (policy)",
         Style::new().green().apply_to("wrote"),
@@ -251,6 +372,49 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+/// Where init writes the Dependabot configuration it offers.
+const DEPENDABOT_PATH: &str = ".github/dependabot.yml";
+
+/// The Dependabot configuration init offers: github-actions only (pyrel does not manage
+/// the project's own dependencies), weekly, one grouped pull request, a 7-day cooldown
+/// (zizmor's dependabot-cooldown). Seeded once; the user's file afterwards.
+const DEPENDABOT: &str = "\
+# Dependabot keeps the GitHub Actions of the workflows current. pyrel pins them by full
+# commit SHA; `pyrel generate` adopts a newer pin Dependabot moves into the policy's
+# `action-pins`. Written once by `pyrel init`: this file is yours.
+version: 2
+updates:
+  - package-ecosystem: \"github-actions\"
+    directory: \"/\"
+    schedule:
+      interval: \"weekly\"
+    cooldown:
+      default-days: 7
+    groups:
+      github-actions:
+        patterns:
+          - \"*\"
+";
+
+/// The repository's own Dependabot or Renovate configuration, if it has one.
+fn action_updater(root: &Path) -> Option<std::path::PathBuf> {
+    [
+        ".github/dependabot.yml",
+        ".github/dependabot.yaml",
+        "renovate.json",
+        "renovate.json5",
+        ".github/renovate.json",
+        ".github/renovate.json5",
+        ".gitlab/renovate.json",
+        ".renovaterc",
+        ".renovaterc.json",
+        ".renovaterc.json5",
+    ]
+    .into_iter()
+    .map(std::path::PathBuf::from)
+    .find(|rel| std::fs::symlink_metadata(root.join(rel)).is_ok())
+}
+
 /// Init with no package to release would write a release workflow that builds nothing:
 /// refused, naming the first package pyrel could not read (file:line) when there is one.
 fn nothing_to_release(project: &Project) -> Error {
@@ -267,6 +431,81 @@ fn nothing_to_release(project: &Project) -> Error {
             Some("give the project to release a [build-system] table (and no `Private :: Do Not Upload` classifier), then run `pyrel init` again"),
         ),
     }
+}
+
+/// What init found and chose, as the JSON document says it.
+fn describe(doc: &mut InitDoc, project: &Project, policy: &Policy, c: &choices::Choices) {
+    doc.versioning = Some(match policy.versioning {
+        Versioning::Lockstep => "lockstep",
+        Versioning::Independent => "independent",
+    });
+    doc.tag_format = Some(policy.tag_format.to_string());
+    doc.packages = project
+        .packages
+        .iter()
+        .map(|p| InitPackage {
+            name: p.name.clone(),
+            version: match p.scheme {
+                project::VersionScheme::Vcs { .. } => None,
+                _ => p.version().map(str::to_owned),
+            },
+            dir: if p.dir.as_os_str().is_empty() {
+                ".".into()
+            } else {
+                slash(&p.dir)
+            },
+            vcs: matches!(p.scheme, project::VersionScheme::Vcs { .. }),
+        })
+        .collect();
+    doc.not_released = project
+        .skipped
+        .iter()
+        .map(|s| documents::SkippedDoc {
+            name: s.name.clone(),
+            dir: slash(&s.dir),
+            reason: s.reason,
+            why: s.reason.describe(),
+        })
+        .collect();
+    doc.unreadable = project
+        .problems
+        .iter()
+        .map(|p| documents::ProblemDoc {
+            package: p.package.clone(),
+            path: slash(&p.path),
+            line: p.line,
+            message: p.message.clone(),
+        })
+        .collect();
+    doc.python_versions = policy.python_versions.clone();
+    if policy.tests == TestsMode::Existing {
+        doc.existing_checks = policy.required_checks.clone();
+    }
+    doc.changelog = match (&project.towncrier, &policy.files.changelog) {
+        (Some(t), _) => Some(InitChangelog {
+            path: slash(&t.filename),
+            source: "towncrier",
+            format: project::changelogs::format_of(&t.filename),
+            fragments: Some(slash(&t.directory)),
+        }),
+        (None, Some(p)) => Some(InitChangelog {
+            path: slash(p),
+            source: if project.changelogs.contains(p) {
+                "existing"
+            } else {
+                "seeded"
+            },
+            format: project::changelogs::format_of(p),
+            fragments: None,
+        }),
+        (None, None) => None,
+    };
+    doc.token_publishers = c
+        .publishers
+        .iter()
+        .filter(|p| !p.secrets.is_empty())
+        .map(|p| slash(&p.path))
+        .collect();
 }
 
 /// What init found and chose, said before anything is written.
@@ -324,6 +563,23 @@ fn summary(project: &Project, policy: &Policy, c: &choices::Choices) {
         "  python versions tested: {}",
         policy.python_versions.join(", ")
     );
+    match (&project.towncrier, &policy.files.changelog) {
+        (Some(t), _) => outln!(
+            "  changelog: towncrier builds {} from {}/ (bump writes nothing to it)",
+            slash(&t.filename),
+            slash(&t.directory)
+        ),
+        (None, Some(p)) if project.changelogs.contains(p) => outln!(
+            "  changelog: {} ({}), new sections in its own style",
+            slash(p),
+            project::changelogs::format_of(p)
+        ),
+        (None, Some(p)) => outln!(
+            "  changelog: none yet; {} is seeded (Keep a Changelog)",
+            slash(p)
+        ),
+        (None, None) => {}
+    }
     if policy.tests == TestsMode::Existing {
         outln!(
             "  tests: your existing workflows ({}), no second test workflow",

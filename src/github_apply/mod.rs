@@ -16,9 +16,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
-use crate::policy::{Policy, PublishMode, TestPypi};
+use crate::policy::{Policy, PublishMode};
 use crate::project::Project;
 use crate::remote::{self, Environment, GithubClient, GithubConfig, RemoteError, Secret};
+use crate::render::deploy::{deployment, deployments, Deployment};
 
 /// Where the summary and the dry-run requests go (stdout in the CLI, a buffer in tests).
 pub(crate) trait Out {
@@ -146,7 +147,9 @@ impl Run<'_> {
             Done::WouldChange(t) => ("would change", t),
             Done::Unchanged(t) => ("unchanged", t),
         };
-        self.out.line(&format!("{word:<12} {item}: {text}"));
+        if !crate::report::quiet() {
+            self.out.line(&format!("{word:<12} {item}: {text}"));
+        }
         self.summary.items.push((item.to_owned(), done));
     }
 }
@@ -190,30 +193,7 @@ pub(crate) fn inputs(root: &Path, policy: &Policy) -> Result<Inputs> {
     Ok(Inputs { protection })
 }
 
-/// Environments pyrel's workflow deploys to, PyPI first.
-fn environments(policy: &Policy) -> Vec<String> {
-    let mut out = vec![policy.pypi_environment.clone()];
-    if policy.testpypi != TestPypi::Never {
-        out.push(policy.testpypi_environment.clone());
-    }
-    out
-}
-
-/// The deployment tag patterns of the release tags: `v*` for all packages, or one
-/// pattern per package when the tag format names the package.
-pub(crate) fn tag_patterns(project: &Project, policy: &Policy) -> Vec<String> {
-    let mut out: Vec<String> = match policy.tag_format.shared() {
-        Some(shared) => vec![shared.pattern("*")],
-        None => project
-            .packages
-            .iter()
-            .map(|p| crate::bump::package_tag(policy, p).pattern("*"))
-            .collect(),
-    };
-    out.sort();
-    out.dedup();
-    out
-}
+pub(crate) use crate::render::deploy::tag_patterns;
 
 /// The body of `PUT /repos/{owner}/{repo}/environments/{name}` pyrel starts from for a
 /// publishing environment: deployments only from the selected refs (the rules of
@@ -227,20 +207,14 @@ pub(crate) fn environment_body() -> Value {
 
 /// The deployment rules a publishing environment gets, `(pattern, "tag" | "branch")`: the
 /// release tags, and on TestPyPI the default branch when the policy builds dev releases.
+/// Read from [`crate::render::deploy::deployment`], the one definition the guide and the
+/// workflow use too.
 pub(crate) fn deployment_rules(
     project: &Project,
     policy: &Policy,
     is_testpypi: bool,
 ) -> Vec<(String, &'static str)> {
-    let mut wanted: Vec<(String, &'static str)> = tag_patterns(project, policy)
-        .into_iter()
-        .map(|p| (p, "tag"))
-        .collect();
-    // Dev builds deploy to TestPyPI from pushes to the default branch.
-    if is_testpypi && policy.dev_builds {
-        wanted.push((policy.default_branch.clone(), "branch"));
-    }
-    wanted
+    deployment(project, policy, is_testpypi).rules()
 }
 
 /// The body of `POST .../environments/{name}/deployment-branch-policies`.
@@ -257,15 +231,14 @@ pub(crate) fn guide_requests(
     policy: &Policy,
 ) -> Vec<(&'static str, String, Value)> {
     let mut out = Vec::new();
-    for env in environments(policy) {
-        let is_testpypi = env != policy.pypi_environment;
-        let segment = remote_segment(&env);
+    for d in deployments(project, policy) {
+        let segment = remote_segment(&d.name);
         out.push((
             "PUT",
             format!("/environments/{segment}"),
             environment_body(),
         ));
-        for (pattern, kind) in deployment_rules(project, policy, is_testpypi) {
+        for (pattern, kind) in d.rules() {
             out.push((
                 "POST",
                 format!("/environments/{segment}/deployment-branch-policies"),
@@ -316,10 +289,10 @@ pub(crate) fn unwanted_policy(
 }
 
 /// The environment labels and the protection and ruleset labels, in the order applied.
-fn item_labels(policy: &Policy, inputs: &Inputs) -> Vec<String> {
-    let mut items: Vec<String> = environments(policy)
+fn item_labels(project: &Project, policy: &Policy, inputs: &Inputs) -> Vec<String> {
+    let mut items: Vec<String> = deployments(project, policy)
         .iter()
-        .map(|e| format!("environment `{e}`"))
+        .map(|d| format!("environment `{}`", d.name))
         .collect();
     if inputs.protection.is_some() {
         items.push(format!("protection of `{}`", policy.default_branch));
@@ -345,7 +318,7 @@ pub(crate) fn apply(
         summary: Summary::default(),
         changes: Vec::new(),
     };
-    let labels = item_labels(policy, inputs);
+    let labels = item_labels(project, policy, inputs);
     let result = steps(project, policy, inputs, &mut run, &labels);
     if let Err(Stop::Remote(item, e)) = result {
         let done: Vec<String> = run.summary.items.iter().map(|(i, _)| i.clone()).collect();
@@ -395,18 +368,16 @@ fn steps(
     gh.repo().map_err(at(&first))?;
     let reviewers = resolve_reviewers(gh, policy, &first)?;
     let patterns = tag_patterns(project, policy);
-    for env in environments(policy) {
-        let item = format!("environment `{env}`");
-        let is_testpypi = env != policy.pypi_environment;
-        environment(
-            run,
-            project,
-            policy,
-            &env,
-            reviewers.as_deref(),
-            is_testpypi,
-        )
-        .map_err(at(&item))?;
+    // The one definition the release guide describes too.
+    for d in deployments(project, policy) {
+        let item = format!("environment `{}`", d.name);
+        // Approvals gate the PyPI upload; TestPyPI's reviewers are left as they are.
+        let reviewers = if d.is_testpypi() {
+            None
+        } else {
+            reviewers.as_deref()
+        };
+        environment(run, project, policy, &d, reviewers).map_err(at(&item))?;
         run.finish(&item);
     }
     if let Some((rel, want)) = &inputs.protection {
@@ -500,10 +471,11 @@ fn environment(
     run: &mut Run<'_>,
     project: &Project,
     policy: &Policy,
-    name: &str,
+    d: &Deployment,
     reviewers: Option<&[ReviewerId]>,
-    is_testpypi: bool,
 ) -> std::result::Result<(), RemoteError> {
+    let name = d.name.as_str();
+    let is_testpypi = d.is_testpypi();
     let gh = run.gh;
     let live = gh.environment(name)?;
     let live_ids = live.as_ref().map(live_reviewers).unwrap_or_default();
@@ -615,7 +587,7 @@ fn environment(
             |gh, _| gh.delete_deployment_branch_policy(name, id),
         )?;
     }
-    for (pattern, kind) in deployment_rules(project, policy, is_testpypi) {
+    for (pattern, kind) in d.rules() {
         let present = existing.iter().any(|p| {
             p.name == pattern
                 && (if kind == "tag" {

@@ -377,6 +377,8 @@ fn scan(root: &Path, git_root: &Path) -> Result<Project> {
         problems,
         by_workflow,
         ignored_requires,
+        changelogs: super::changelogs::existing(root),
+        towncrier: super::changelogs::towncrier(root),
     })
 }
 

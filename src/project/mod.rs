@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+pub(crate) mod changelogs;
 pub(crate) mod choices;
 mod discover;
 pub(crate) mod evidence;
@@ -52,6 +53,10 @@ pub struct Project {
     /// `install_requires` next to a static `[project]`): still ordering the release and
     /// moved on bump, and named by doctor as missing from the published metadata.
     pub(crate) ignored_requires: Vec<Problem>,
+    /// Changelogs under common names (CHANGELOG.md, CHANGES.rst, docs/changelog.md, ...).
+    pub changelogs: Vec<PathBuf>,
+    /// towncrier's configuration, when the repository builds its changelog from fragments.
+    pub towncrier: Option<changelogs::Towncrier>,
 }
 
 impl Project {

@@ -78,8 +78,13 @@ pub(crate) struct Context {
     /// The `gh api` commands that set up the environments, with the bodies
     /// `pyrel github apply` sends (`github_apply::guide_requests`).
     pub(crate) environment_setup: String,
-    /// The deployment tag rules of the publishing environments (`v*`).
-    pub(crate) release_tag_rules: Vec<String>,
+    /// The deployment environments as `pyrel github apply` sets them up
+    /// (`render::deploy::deployments`, which `environment_setup` is built from too).
+    pub(crate) deployments: Vec<super::deploy::Deployment>,
+    /// The release workflow's concurrency group.
+    pub(crate) concurrency_group: &'static str,
+    /// towncrier's fragment directory, when towncrier builds the changelog.
+    pub(crate) changelog_fragments: Option<String>,
     /// The uv release pinned in setup-uv.
     pub(crate) uv_version: &'static str,
     /// The release tools' requirement lines (version and hashes), for `--require-hashes`.
@@ -229,7 +234,9 @@ impl Context {
                 .any(|c| c.tool == super::compiled::WheelTool::Maturin),
             tag_ruleset: tag_ruleset_json(project, policy)?,
             environment_setup: environment_setup(project, policy, &owner, &repo)?,
-            release_tag_rules: crate::github_apply::tag_patterns(project, policy),
+            deployments: super::deploy::deployments(project, policy),
+            concurrency_group: super::deploy::CONCURRENCY_GROUP,
+            changelog_fragments: project.towncrier.as_ref().map(|t| slash(&t.directory)),
             compiled,
             compiled_names,
             pyrel_version: env!("CARGO_PKG_VERSION"),
@@ -362,7 +369,7 @@ fn refuse_expressions(project: &Project, policy: &Policy) -> Result<()> {
 /// The body of `POST /repos/{owner}/{repo}/rulesets` for the release tags, as
 /// `pyrel github apply` sends it.
 pub(crate) fn tag_ruleset_json(project: &Project, policy: &Policy) -> Result<String> {
-    let patterns = crate::github_apply::tag_patterns(project, policy);
+    let patterns = super::deploy::tag_patterns(project, policy);
     serde_json::to_string_pretty(&crate::github_apply::tag_ruleset_body(&patterns))
         .map_err(|e| Error::usage(format!("internal error: {e}"), None))
 }

@@ -1,8 +1,10 @@
 //! Templates → [`Plan`]: the single source of truth for what `init` and `generate` write
 //! and what `generate --check` and `doctor` compare against. Pure: no I/O.
 
+pub(crate) mod adopt;
 pub(crate) mod compiled;
 mod context;
+pub(crate) mod deploy;
 mod engine;
 pub(crate) mod overrides;
 pub(crate) mod pins;
@@ -95,7 +97,13 @@ pub fn plan(project: &Project, policy: &Policy) -> Result<Plan> {
             executable: false,
         });
     }
-    if let Some(path) = &f.changelog {
+    // The seed is Keep a Changelog markdown: never for a changelog towncrier builds, nor
+    // for one in another format.
+    let seeded = f.changelog.as_ref().filter(|p| {
+        project.towncrier.is_none()
+            && crate::project::changelogs::format_of(p) != "reStructuredText"
+    });
+    if let Some(path) = seeded {
         let seed = data.render(engine::CHANGELOG)?;
         files.push(ManagedFile {
             path: path.clone(),

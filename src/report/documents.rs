@@ -258,6 +258,60 @@ pub(crate) fn generate(root: &Path, status: &Status) -> GenerateDoc {
     }
 }
 
+/// `pyrel init --format json`: what init found, chose and did, kept apart from internal
+/// types like every other document.
+#[derive(Debug, Serialize, Default)]
+pub(crate) struct InitDoc {
+    pub(crate) schema: &'static str,
+    pub(crate) root: String,
+    /// written | dry-run | already-set-up | refused
+    pub(crate) status: &'static str,
+    /// Why init stopped (refused), or what it says about an existing policy.
+    pub(crate) message: Option<String>,
+    /// The policy file, written (or to be written), or the existing one.
+    pub(crate) policy: Option<String>,
+    /// lockstep | independent
+    pub(crate) versioning: Option<&'static str>,
+    pub(crate) tag_format: Option<String>,
+    pub(crate) packages: Vec<InitPackage>,
+    pub(crate) not_released: Vec<SkippedDoc>,
+    pub(crate) unreadable: Vec<ProblemDoc>,
+    pub(crate) python_versions: Vec<String>,
+    /// The existing workflows' checks the release waits for (tests = "existing").
+    pub(crate) existing_checks: Vec<String>,
+    pub(crate) changelog: Option<InitChangelog>,
+    /// The repository's Dependabot or Renovate configuration, when it has one.
+    pub(crate) action_updates: Option<String>,
+    /// Existing workflows that publish to PyPI with token secrets.
+    pub(crate) token_publishers: Vec<String>,
+    /// The publishing workflow pyrel's release workflow replaces at its path.
+    pub(crate) takeover: Option<String>,
+    /// Files written (or that a dry run would write), the policy last.
+    pub(crate) files: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct InitPackage {
+    pub(crate) name: String,
+    /// `null` when the version comes from git tags or is unreadable.
+    pub(crate) version: Option<String>,
+    pub(crate) dir: String,
+    pub(crate) vcs: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct InitChangelog {
+    pub(crate) path: String,
+    /// existing | seeded | towncrier
+    pub(crate) source: &'static str,
+    /// Markdown | reStructuredText | text
+    pub(crate) format: &'static str,
+    /// towncrier's fragment directory.
+    pub(crate) fragments: Option<String>,
+}
+
+pub(crate) const INIT_SCHEMA: &str = "pyrel-init/1";
+
 /// A document as printed: pretty JSON and a final newline.
 pub(crate) fn to_string<T: Serialize>(doc: &T) -> String {
     let mut s =

@@ -40,7 +40,7 @@ from pathlib import Path
 # The one generated line: a JSON document as an ASCII-only Python string literal, written by
 # pyrel's strict encoder (every quote, backslash, control and non-ASCII character escaped), so
 # no value in it can end the string. The value below is an example for tests and linters.
-DATA_JSON = "{\"schema\": 1, \"script\": \"scripts/bump_version.py\", \"tag_format\": \"v{version}\", \"versioning\": \"lockstep\", \"testpypi\": \"prereleases\", \"dev_builds\": false, \"changelog\": \"CHANGELOG.md\", \"repository_url\": null, \"packages\": []}"
+DATA_JSON = "{\"schema\": 1, \"script\": \"scripts/bump_version.py\", \"tag_format\": \"v{version}\", \"versioning\": \"lockstep\", \"testpypi\": \"prereleases\", \"dev_builds\": false, \"changelog\": \"CHANGELOG.md\", \"changelog_fragments\": null, \"repository_url\": null, \"packages\": []}"
 DATA = json.loads(DATA_JSON)
 
 # The repository root: the script's directory, up as many levels as its path in DATA has.
@@ -50,6 +50,7 @@ TAG_FORMAT = DATA["tag_format"]
 LOCKSTEP = DATA["versioning"] == "lockstep"
 TESTPYPI = DATA["testpypi"]
 CHANGELOG = DATA["changelog"]
+FRAGMENTS = DATA.get("changelog_fragments")
 REPO_URL = DATA["repository_url"]
 
 
@@ -749,6 +750,11 @@ def _classify(lines):
 
 def _heading_version(text):
     """The version of a `## ` heading, None for [Unreleased]."""
+    return _heading_parts(text)[0]
+
+
+def _heading_parts(text):
+    """(version or None for [Unreleased], date text or None) of a `## ` heading."""
     rest = text.strip()
     if rest.upper().endswith("[YANKED]"):
         rest = rest[:-8].rstrip()
@@ -764,12 +770,18 @@ def _heading_version(text):
         if version.lower() in ("version", "release") and len(words) > 1:
             again = words[1].split(None, 1)
             version, after = again[0], (again[1] if len(again) > 1 else "")
+        # towncrier's `{name} {version} ({date})`: the project's name before the version.
+        if not valid(version) and _tag_version(version) is None and after.strip():
+            again = after.split(None, 1)
+            tail = again[1] if len(again) > 1 else ""
+            if (not tail.strip() or tail.lstrip().startswith("(")) and valid(again[0]):
+                version, after = again[0], tail
     date = after.strip().lstrip("-\u2013\u2014:").strip()
     if date.startswith("("):
         date = date[1:].rstrip().rstrip(")")
     # `## 1.32.1 (Unreleased)`: the section of the next release, not a release.
     if version.lower() == "unreleased" or date.strip().lower() == "unreleased":
-        return None
+        return None, None
     try:
         parse(version)
     except VersionError:
@@ -779,7 +791,8 @@ def _heading_version(text):
         if tagged is None:
             raise
         version = tagged
-    return version
+    date = date.strip()
+    return version, (date or None)
 
 
 _TAG_PREFIX = re.compile(r"[A-Za-z0-9._/@=-]*[-_/@=vV]\Z")
@@ -822,24 +835,310 @@ def _read_changelog(text):
     return lines, kinds, trailing, sections
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def _is_iso_date(s):
+    if not re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", s):
+        return False
+    try:
+        datetime.date(int(s[:4]), int(s[5:7]), int(s[8:]))
+        return True
+    except ValueError:
+        return False
+
+
+def _version_at(heading):
+    """(offset, length) of the version in a release heading, as pyrel finds it."""
+    for m in re.finditer(r"\S+", heading):
+        token = m.group()
+        inner = token.lstrip("[vV")
+        lead = len(token) - len(inner)
+        inner = inner.rstrip("]:,")
+        if inner and inner[0] in "0123456789" and valid(inner):
+            return m.start() + lead, len(inner)
+    return None
+
+
+def _find_date(rest):
+    """(offset, length, "iso" or "mdy") of the first date in a heading after its version."""
+    for i in range(len(rest)):
+        if _is_iso_date(rest[i:i + 10]):
+            return i, 10, "iso"
+        for month in _MONTHS:
+            if not rest.startswith(month + " ", i):
+                continue
+            after = rest[i + len(month) + 1:]
+            day = len(after) - len(after.lstrip("0123456789"))
+            tail = after[day:]
+            year = tail[2:6]
+            if 1 <= day <= 2 and tail.startswith(", ") and len(year) == 4 and all(c in "0123456789" for c in year):
+                return i, len(month) + 1 + day + 6, "mdy"
+    return None
+
+
+def _style_of(heading, dated):
+    """(prefix, (middle, date format) or None, suffix) of a release heading, or None."""
+    if "](" in heading or "][" in heading:
+        return None
+    at = _version_at(heading)
+    if at is None:
+        return None
+    prefix, rest = heading[:at[0]], heading[at[0] + at[1]:]
+    if not dated:
+        return None if prefix.endswith("[") else (prefix, None, "")
+    found = _find_date(rest)
+    if found is None:
+        return None
+    suffix = rest[found[0] + found[1]:]
+    if any(c.isalnum() for c in suffix):
+        suffix = ""
+    return prefix, (rest[:found[0]], found[2]), suffix
+
+
+def heading_style(headings):
+    """The style of the newest dated release heading (else the newest), as pyrel reads it;
+    Keep a Changelog's `[X] - DATE` when there is none."""
+    usable = [h for h in headings if not h.rstrip().upper().endswith("[YANKED]")]
+    for h in usable:
+        style = _style_of(h, True)
+        if style is not None:
+            return style
+    style = _style_of(usable[0], False) if usable else None
+    return style or ("[", ("] - ", "iso"), "")
+
+
+def render_heading(style, version, iso_date):
+    prefix, dated, suffix = style
+    if dated is None:
+        return prefix + version + suffix
+    if dated[1] == "mdy":
+        shown = "%s %d, %s" % (_MONTHS[int(iso_date[5:7]) - 1], int(iso_date[8:10]), iso_date[:4])
+    else:
+        shown = iso_date
+    return prefix + version + dated[0] + shown + suffix
+
+
+# -- underlined changelogs (reStructuredText CHANGES.rst, setext): pyrel's changelog_rst.rs --
+
+_ADORNMENTS = "=-~^\"'*+#_:."  + "`"
+
+
+def _adornment(line):
+    t = line.rstrip()
+    return t[0] if (t and t[0] in _ADORNMENTS and len(t) >= 3 and t == t[0] * len(t)) else None
+
+
+def _rst_headings(lines):
+    """[(over line or None, title line, underline line, (char, overlined), title text)]."""
+    out, i = [], 0
+    while i + 1 < len(lines):
+        title = lines[i][0]
+        plain = bool(title.strip()) and not title.startswith((" ", "\t")) and _adornment(title) is None
+        ch = _adornment(lines[i + 1][0]) if plain else None
+        if ch is None:
+            i += 1
+            continue
+        over = i > 0 and _adornment(lines[i - 1][0]) == ch
+        clear = (i < 2 or not lines[i - 2][0].strip()) if over else (i == 0 or not lines[i - 1][0].strip())
+        if clear:
+            out.append((i - 1 if over else None, i, i + 1, (ch, over), title.strip()))
+            i += 2
+        else:
+            i += 1
+    return out
+
+
+def _rst_date_line(lines, start, end):
+    """("released", line, prefix, date, format) or ("unreleased", line) or None."""
+    line = next((i for i in range(start, end) if lines[i][0].strip()), None)
+    if line is None:
+        return None
+    t = lines[line][0].strip()
+    if t.lower() == "unreleased":
+        return ("unreleased", line)
+    if not t.startswith("Released"):
+        return None
+    found = _find_date(t)
+    if found is None or found[0] + found[1] != len(t):
+        return None
+    return ("released", line, t[:found[0]], t[found[0]:], found[2])
+
+
+def _rst_parts(lines):
+    """The release-level sections as dicts, or None without an underlined release heading."""
+    def parts_of(text):
+        try:
+            return _heading_parts(text)
+        except (VersionError, ValueError, IndexError):
+            return False
+    heads = _rst_headings(lines)
+    level = next((h[3] for h in heads if parts_of(h[4]) is not False), None)
+    if level is None:
+        return None
+    heads = [h for h in heads if h[3] == level]
+    out = []
+    for n, h in enumerate(heads):
+        end = (heads[n + 1][0] if heads[n + 1][0] is not None else heads[n + 1][1]) if n + 1 < len(heads) else len(lines)
+        parsed = parts_of(h[4])
+        if parsed is False:
+            continue
+        version, date = parsed
+        dl = _rst_date_line(lines, h[2] + 1, end)
+        if date is None and dl is not None and dl[0] == "released":
+            date = dl[3]
+        out.append({"over": h[0], "title": h[1], "under": h[2], "style": h[3], "text": h[4],
+                    "version": version, "date": date, "dl": dl, "end": end,
+                    "yanked": h[4].rstrip().upper().endswith("[YANKED]")})
+    return out
+
+
+def _rst_body(lines, p):
+    skip = p["dl"][1] if p["dl"] else None
+    kept = [lines[i][0] for i in range(p["under"] + 1, p["end"]) if i != skip]
+    idx = [i for i, ln in enumerate(kept) if ln.strip()]
+    return kept[idx[0]:idx[-1] + 1] if idx else []
+
+
+def _rst_read(text):
+    """(lines, parts, unreleased part or None, release parts) of an underlined changelog, or
+    None. Raises VersionError on two sections for one version, as pyrel refuses them."""
+    lines = _split_lines(text)
+    parts = _rst_parts(lines)
+    if parts is None:
+        return None
+    unreleased, releases, seen = None, [], []
+    for p in parts:
+        if p["version"] is None:
+            if unreleased is None and not releases:
+                unreleased = p
+            continue
+        for q in seen:
+            if same_version(q["version"], p["version"]):
+                raise VersionError("line %d: a second section for version %s (the first is on line %d)"
+                                   % (p["title"] + 1, p["version"], q["title"] + 1))
+        seen.append(p)
+        releases.append(p)
+    return lines, parts, unreleased, releases
+
+
+def _rst_empty(lines, p):
+    return all(not ln.strip() or _atx_level(ln.lstrip()) >= 3 for ln in _rst_body(lines, p))
+
+
+def _rst_roll(text, read, version, date):
+    lines, parts, unreleased, releases = read
+    eol = "\r\n" if lines and lines[0][1] == "\r\n" else "\n"
+    before, after, replace = {}, {}, {}
+
+    def style_of(skip):
+        rel = [p for p in releases if p["title"] != skip]
+        title = heading_style([p["text"] for p in rel]) if rel else ("", (" (", "iso"), ")")
+        dated = next(((p["dl"][2], p["dl"][4]) for p in parts if p["version"] is not None
+                      and p["title"] != skip and p["dl"] and p["dl"][0] == "released"), None)
+        return title, (parts[0]["style"] if parts else ("-", False)), dated
+
+    def date_line(style):
+        if style[2] is None:
+            return None
+        prefix, fmt = style[2]
+        return prefix + render_heading(("", ("", fmt), ""), "", date)
+
+    def heading(style, title):
+        rule = style[1][0] * max(len(title), 3)
+        return ([rule] if style[1][1] else []) + [title, rule]
+
+    def retitle(p, title):
+        replace[p["title"]] = title
+        for i in (p["under"], p["over"]):
+            if i is not None and len(lines[i][0].rstrip()) < len(title):
+                replace[i] = p["style"][0] * len(title)
+
+    def date_section(p, style):
+        dated = date_line(style) or ("Released " + date)
+        if p["dl"] and p["dl"][0] == "unreleased":
+            replace[p["dl"][1]] = dated
+        elif p["dl"] is None and style[2] is not None:
+            after.setdefault(p["under"], []).extend(["", dated])
+
+    existing = next((p for p in releases if same_version(p["version"], version)), None)
+    if existing is not None:
+        draft = (existing["dl"] is not None and existing["dl"][0] == "unreleased") or (
+            existing is releases[0] and existing["date"] is None and unreleased is None
+            and not existing["yanked"])
+        if not draft:
+            raise VersionError("line %d: the changelog already has a section for %s"
+                               % (existing["title"] + 1, existing["version"]))
+        style = style_of(existing["title"])
+        title = render_heading(style[0], version, date)
+        retitle(existing, title)
+        date_section(existing, style)
+        return _join(lines, before, after, replace, eol, text), _rst_empty(lines, existing)
+    style = style_of(None)
+    title = render_heading(style[0], version, date)
+    block = heading(style, title)
+    if date_line(style) is not None:
+        block += ["", date_line(style)]
+    if unreleased is not None:
+        if _version_at(unreleased["text"]) is not None:
+            retitle(unreleased, title)
+            date_section(unreleased, style)
+        else:
+            after.setdefault(unreleased["under"], []).extend([""] + block)
+        return _join(lines, before, after, replace, eol, text), _rst_empty(lines, unreleased)
+    if releases:
+        newest = releases[0]
+        start = newest["over"] if newest["over"] is not None else newest["title"]
+        before.setdefault(start, []).extend(block + [""])
+    else:
+        lead = [""] if lines and lines[-1][0].strip() else []
+        before.setdefault(len(lines), []).extend(lead + block)
+    return _join(lines, before, after, replace, eol, text), True
+
+
 def roll_changelog(text, version, date, tag_format):
     """(new text, unreleased was empty): see pyrel's changelog::release."""
     lines, kinds, trailing, sections = _read_changelog(text)
+    if not sections:
+        underlined = _rst_read(text)
+        if underlined is not None:
+            return _rst_roll(text, underlined, version, date)
     unreleased, releases = None, []
+
+    def empty(start, end):
+        body = [i for i in range(start + 1, end) if kinds[i][0] != "blank"]
+        return all(_atx_level(lines[i][0].lstrip()) >= 3 for i in body)
+
+    existing = None
     for start, end, v in sections:
         if v is None:
-            body = [i for i in range(start + 1, end) if kinds[i][0] != "blank"]
-            unreleased = (start, all(_atx_level(lines[i][0].lstrip()) >= 3 for i in body))
-        elif same_version(v, version):
-            raise VersionError("line %d: the changelog already has a section for %s" % (start + 1, v))
+            unreleased = (start, empty(start, end))
         else:
+            if same_version(v, version):
+                existing = (start, end, v, len(releases))
             releases.append((start, v))
-    links = [(i, k[1], k[2]) for i, k in enumerate(kinds) if k[0] == "link"]
+    headings = [kinds[start][1] for start, _ in releases]
     eol = "\r\n" if lines and lines[0][1] == "\r\n" else "\n"
     before, after, replace = {}, {}, {}
-    heading = "## [%s] - %s" % (version, date)
+    if existing is not None:
+        start, end, v, n = existing
+        draft = (n == 0 and unreleased is None and _heading_parts(kinds[start][1])[1] is None
+                 and not kinds[start][1].rstrip().upper().endswith("[YANKED]"))
+        if not draft:
+            raise VersionError("line %d: the changelog already has a section for %s" % (start + 1, v))
+        # `## 1.5.0` with no date, the newest section: the draft of this release, dated now.
+        replace[start] = "## " + render_heading(heading_style(headings[1:]), version, date)
+        was_empty = empty(start, end)
+        return _join(lines, before, after, replace, eol, text), was_empty
+    links = [(i, k[1], k[2]) for i, k in enumerate(kinds) if k[0] == "link"]
+    style = heading_style(headings)
+    heading = "## " + render_heading(style, version, date)
     was_empty = unreleased is None or unreleased[1]
-    if unreleased is not None:
+    if unreleased is not None and _version_at(kinds[unreleased[0]][1]) is not None:
+        # `## 1.5.0 (unreleased)`: the draft of the next release becomes the release.
+        replace[unreleased[0]] = heading
+    elif unreleased is not None:
         after.setdefault(unreleased[0], []).extend(["", heading])
     elif releases:
         before.setdefault(releases[0][0], []).extend([heading, ""])
@@ -848,7 +1147,8 @@ def roll_changelog(text, version, date, tag_format):
         block = [""] if at > 0 and lines[at - 1][0].strip() else []
         before.setdefault(at, []).extend(block + [heading] + ([""] if at < len(lines) else []))
 
-    if REPO_URL:
+    # A changelog without link definitions whose headings are not bracketed keeps none.
+    if REPO_URL and (links or not releases or style[0].endswith("[")):
         base = REPO_URL.rstrip("/")
 
         def link(label):
@@ -900,6 +1200,11 @@ def roll_changelog(text, version, date, tag_format):
                 block = [""] if lines and lines[-1][0].strip() else []
                 before.setdefault(len(lines), []).extend(block + new_lines)
 
+    return _join(lines, before, after, replace, eol, text), was_empty
+
+
+def _join(lines, before, after, replace, eol, text):
+    """The lines with the insertions and replacements, every untouched byte kept."""
     out = []
     for i, (line, ending) in enumerate(lines):
         out.extend([ln, eol] for ln in before.get(i, []))
@@ -911,7 +1216,7 @@ def roll_changelog(text, version, date, tag_format):
         pair[1] = pair[1] or eol
     if out:
         out[-1][1] = (out[-1][1] or eol) if text.endswith("\n") else ""
-    return "".join(ln + e for ln, e in out), was_empty
+    return "".join(ln + e for ln, e in out)
 
 
 def notes(text, version):
@@ -919,8 +1224,12 @@ def notes(text, version):
     none or the changelog has a bracketed heading that is no version (pyrel reads it so)."""
     try:
         lines, kinds, _, sections = _read_changelog(text)
+        underlined = None if sections else _rst_read(text)
     except VersionError:
         return None
+    if underlined is not None:
+        found = next((p for p in underlined[3] if same_version(p["version"], version)), None)
+        return None if found is None else "\n".join(_rst_body(underlined[0], found))
     for start, end, v in sections:
         if v is not None and same_version(v, version):
             body = [i for i in range(start + 1, end) if kinds[i][0] != "blank"]
@@ -1247,17 +1556,28 @@ def plan_bump(spec, package=None, allow_downgrade=False, force=False, require_ch
         if after != before:
             edits["uv.lock"] = (before, after)
 
-    log = (scope[0]["changelog"] if len(scope) == 1 else CHANGELOG) if roll else None
+    log = (scope[0]["changelog"] if len(scope) == 1 else CHANGELOG) if roll and not FRAGMENTS else None
+    if roll and FRAGMENTS:
+        warnings.append("changelog: towncrier builds %s from %s/; the bump wrote nothing to it"
+                        " (run `towncrier build --version %s` before tagging)" % (CHANGELOG, FRAGMENTS, new))
     if log and not (ROOT / log).is_file():
         warnings.append("no %s to roll; release notes skipped" % log)
     elif log:
         before = read_text(log)
         after, empty = roll_changelog(before, new, today(), tag_format_of(scope[0]))
+        no_notes = "%s: [Unreleased] has no entries" % log
+        lines, kinds, _, sections = _read_changelog(before)
+        if not any(v is None or same_version(v, new) for _, _, v in sections):
+            # Said in the file's own terms: it got a new, empty section in its style.
+            heading = "## " + render_heading(heading_style(
+                [kinds[start][1] for start, _, _ in sections]), new, today())
+            no_notes = "%s: no [Unreleased] section nor a `%s` draft: added `%s` with no entries" % (
+                log, new, heading)
         if empty and require_changelog:
-            raise Refused("%s: [Unreleased] has no entries" % log, (),
+            raise Refused(no_notes, (),
                           "add the changes of this release under ## [Unreleased] first")
         if empty:
-            warnings.append("%s: [Unreleased] has no entries; %s is released without notes" % (log, new))
+            warnings.append("%s; %s is released without notes" % (no_notes, new))
         edits[log] = (before, after)
     bumps = [(p["name"], current, new) for p in scope]
     return bumps, tag, edits, warnings, not statics

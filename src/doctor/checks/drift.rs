@@ -28,6 +28,11 @@ How to fix
   Run `pyrel generate`. If you edited a managed file on purpose, move the change into
   the policy ([tool.pyrel] or pyrel.toml) instead, or overwrite with
   `pyrel generate --force`.
+
+  A bot's pull request (Dependabot, Renovate) that moves an action pyrel pins to a newer
+  full commit SHA with a newer version comment is not a hand edit to undo: the hint says
+  so, and `pyrel generate` adopts the pin into the policy's `action-pins` and says which.
+  An older version, or another SHA for the same version, stays a hand edit.
 ";
 
 fn run(ctx: &Context) -> Outcome {
@@ -72,6 +77,10 @@ fn run(ctx: &Context) -> Outcome {
             State::Current => continue,
         };
         let old = e.on_disk.as_deref().unwrap_or("");
+        let hint = match bot_pins(ctx, path, old) {
+            Some(line) => line,
+            None => hint,
+        };
         let line = first_difference(old, &e.desired);
         let diff = sync::unified_diff(path, old, &e.desired);
         out.push(
@@ -106,6 +115,38 @@ fn run(ctx: &Context) -> Outcome {
     }
     let n = status.entries.len();
     Outcome::from_builders(out, format!("{n} managed file(s) compared with the plan"))
+}
+
+/// The one-line hint for a managed file where a bot (Dependabot, Renovate) moved an
+/// action pyrel pins to a newer full-SHA pin: what it is and that `generate` adopts it.
+fn bot_pins(ctx: &Context, path: &std::path::Path, on_disk: &str) -> Option<String> {
+    if on_disk.is_empty() {
+        return None;
+    }
+    let found = crate::render::adopt::newer_pins(&[(path, on_disk)], &ctx.policy.action_pins);
+    if found.is_empty() {
+        return None;
+    }
+    let moved: Vec<String> = found
+        .iter()
+        .map(|a| format!("{} to {} (was {})", a.action, a.pin.version, a.replaces))
+        .collect();
+    // Whether the pins are the whole difference: render with them adopted.
+    let mut adopted = ctx.policy.clone();
+    adopted.action_pins = crate::render::adopt::with_adopted(&ctx.policy.action_pins, &found);
+    let only_pins = crate::render::plan(&ctx.project, &adopted)
+        .ok()
+        .and_then(|plan| plan.files.into_iter().find(|f| f.path == path))
+        .is_some_and(|f| f.contents == on_disk);
+    Some(format!(
+        "a newer pin moved {}: run `pyrel generate` to adopt it into the policy's action-pins{}",
+        moved.join(", "),
+        if only_pins {
+            ""
+        } else {
+            " (the file has other hand edits too)"
+        }
+    ))
 }
 
 /// 1-based line of the first difference between two texts.
