@@ -9,7 +9,7 @@
 //! run, and the summary says what was changed and what was not.
 
 mod rulesets;
-pub(crate) use rulesets::{tag_ruleset_body, wanted_checks};
+pub(crate) use rulesets::wanted_checks;
 
 use std::path::{Path, PathBuf};
 
@@ -147,7 +147,7 @@ impl Run<'_> {
             Done::WouldChange(t) => ("would change", t),
             Done::Unchanged(t) => ("unchanged", t),
         };
-        if !crate::report::quiet() {
+        if !crate::term::quiet() {
             self.out.line(&format!("{word:<12} {item}: {text}"));
         }
         self.summary.items.push((item.to_owned(), done));
@@ -193,17 +193,9 @@ pub(crate) fn inputs(root: &Path, policy: &Policy) -> Result<Inputs> {
     Ok(Inputs { protection })
 }
 
-pub(crate) use crate::render::deploy::tag_patterns;
-
-/// The body of `PUT /repos/{owner}/{repo}/environments/{name}` pyrel starts from for a
-/// publishing environment: deployments only from the selected refs (the rules of
-/// [`deployment_rules`]). `github apply` adds the reviewers and keeps a wait timer; the
-/// guide (docs/RELEASING.md) shows this body as is. One definition for both.
-pub(crate) fn environment_body() -> Value {
-    json!({
-        "deployment_branch_policy": {"protected_branches": false, "custom_branch_policies": true},
-    })
-}
+pub(crate) use crate::render::deploy::{
+    deployment_rule_body, environment_body, remote_segment, tag_patterns,
+};
 
 /// The deployment rules a publishing environment gets, `(pattern, "tag" | "branch")`: the
 /// release tags, and on TestPyPI the default branch when the policy builds dev releases.
@@ -215,43 +207,6 @@ pub(crate) fn deployment_rules(
     is_testpypi: bool,
 ) -> Vec<(String, &'static str)> {
     deployment(project, policy, is_testpypi).rules()
-}
-
-/// The body of `POST .../environments/{name}/deployment-branch-policies`.
-pub(crate) fn deployment_rule_body(pattern: &str, kind: &str) -> Value {
-    json!({"name": pattern, "type": kind})
-}
-
-/// The requests that set a fresh repository up as pyrel wants it, `(method, path after
-/// /repos/{owner}/{repo}, body)`, in the order `github apply` sends them when the policy
-/// names no reviewer: what docs/RELEASING.md renders, so following the guide and running
-/// apply end in the same state (tests/remote_guide.rs proves the bodies equal).
-pub(crate) fn guide_requests(
-    project: &Project,
-    policy: &Policy,
-) -> Vec<(&'static str, String, Value)> {
-    let mut out = Vec::new();
-    for d in deployments(project, policy) {
-        let segment = remote_segment(&d.name);
-        out.push((
-            "PUT",
-            format!("/environments/{segment}"),
-            environment_body(),
-        ));
-        for (pattern, kind) in d.rules() {
-            out.push((
-                "POST",
-                format!("/environments/{segment}/deployment-branch-policies"),
-                deployment_rule_body(&pattern, kind),
-            ));
-        }
-    }
-    out.push((
-        "POST",
-        "/rulesets".to_owned(),
-        rulesets::tag_ruleset_body(&tag_patterns(project, policy)),
-    ));
-    out
 }
 
 /// Tags no release has: a tag rule of a publishing environment matching one of them
@@ -631,20 +586,6 @@ fn environment(
         }
     }
     Ok(())
-}
-
-/// Environment names are checked by the policy (letters, digits, `-_.`), so they are
-/// path-safe as they are; this keeps the printed path equal to the one sent.
-fn remote_segment(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// Prints the closing lines: missing secrets with the command that sets each, the

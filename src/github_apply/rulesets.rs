@@ -11,8 +11,7 @@ use crate::remote::{BranchProtection, RemoteError, Ruleset, RulesetDetail};
 
 /// The name of the ruleset pyrel keeps for the default branch (ruleset mode).
 pub(crate) const BRANCH_RULESET: &str = "pyrel: default branch";
-/// The name of the ruleset pyrel keeps for the release tags.
-pub(crate) const TAG_RULESET: &str = "pyrel: release tags";
+use crate::render::deploy::tag_ruleset_body;
 
 fn flag(v: &Value, key: &str) -> bool {
     match &v[key] {
@@ -146,24 +145,6 @@ fn branch_ruleset_body(policy: &Policy, want: &Value) -> Value {
         "bypass_actors": [],
         "conditions": {"ref_name": {"include": [format!("refs/heads/{}", policy.default_branch)], "exclude": []}},
         "rules": rules,
-    })
-}
-
-/// The ruleset that keeps release tags from being moved or deleted, by anyone: no
-/// bypass actor, admins included. Creating a release tag stays open (the release
-/// manager pushes it; the environment's reviewers gate the upload). The one definition
-/// `github apply` sends and docs/RELEASING.md renders.
-pub(crate) fn tag_ruleset_body(patterns: &[String]) -> Value {
-    json!({
-        "name": TAG_RULESET,
-        "target": "tag",
-        "enforcement": "active",
-        "bypass_actors": [],
-        "conditions": {"ref_name": {
-            "include": patterns.iter().map(|p| format!("refs/tags/{p}")).collect::<Vec<_>>(),
-            "exclude": [],
-        }},
-        "rules": [{"type": "deletion"}, {"type": "non_fast_forward"}, {"type": "update"}],
     })
 }
 

@@ -76,7 +76,7 @@ pub(crate) struct Context {
     /// the one `pyrel github apply` sends.
     pub(crate) tag_ruleset: String,
     /// The `gh api` commands that set up the environments, with the bodies
-    /// `pyrel github apply` sends (`github_apply::guide_requests`).
+    /// `pyrel github apply` sends (`render::deploy::guide_requests`).
     pub(crate) environment_setup: String,
     /// The deployment environments as `pyrel github apply` sets them up
     /// (`render::deploy::deployments`, which `environment_setup` is built from too).
@@ -370,11 +370,11 @@ fn refuse_expressions(project: &Project, policy: &Policy) -> Result<()> {
 /// `pyrel github apply` sends it.
 pub(crate) fn tag_ruleset_json(project: &Project, policy: &Policy) -> Result<String> {
     let patterns = super::deploy::tag_patterns(project, policy);
-    serde_json::to_string_pretty(&crate::github_apply::tag_ruleset_body(&patterns))
+    serde_json::to_string_pretty(&super::deploy::tag_ruleset_body(&patterns))
         .map_err(|e| Error::usage(format!("internal error: {e}"), None))
 }
 
-/// The guide's environment commands: each request of `github_apply::guide_requests`
+/// The guide's environment commands: each request of `render::deploy::guide_requests`
 /// but the ruleset's (shown apart), as `gh api` with its JSON body on standard input.
 /// Names and patterns are checked by the policy's grammar; the heredoc is quoted, so
 /// the shell expands nothing in the body.
@@ -385,7 +385,7 @@ fn environment_setup(
     repo: &str,
 ) -> Result<String> {
     let mut out = String::new();
-    for (method, path, body) in crate::github_apply::guide_requests(project, policy) {
+    for (method, path, body) in super::deploy::guide_requests(project, policy) {
         if path == "/rulesets" {
             continue;
         }

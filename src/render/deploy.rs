@@ -4,6 +4,7 @@
 //! group, which the workflow uses and the guide explains.
 
 use serde::Serialize;
+use serde_json::{json, Value};
 
 use crate::policy::{Policy, TestPypi};
 use crate::project::Project;
@@ -99,4 +100,86 @@ pub(crate) fn tag_patterns(project: &Project, policy: &Policy) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The name of the ruleset pyrel keeps for the release tags.
+pub(crate) const TAG_RULESET: &str = "pyrel: release tags";
+
+/// The ruleset that keeps release tags from being moved or deleted, by anyone: no
+/// bypass actor, admins included. Creating a release tag stays open (the release
+/// manager pushes it; the environment's reviewers gate the upload). The one definition
+/// `github apply` sends and docs/RELEASING.md renders.
+pub(crate) fn tag_ruleset_body(patterns: &[String]) -> Value {
+    json!({
+        "name": TAG_RULESET,
+        "target": "tag",
+        "enforcement": "active",
+        "bypass_actors": [],
+        "conditions": {"ref_name": {
+            "include": patterns.iter().map(|p| format!("refs/tags/{p}")).collect::<Vec<_>>(),
+            "exclude": [],
+        }},
+        "rules": [{"type": "deletion"}, {"type": "non_fast_forward"}, {"type": "update"}],
+    })
+}
+
+/// The body of `PUT /repos/{owner}/{repo}/environments/{name}` pyrel starts from for a
+/// publishing environment: deployments only from the selected refs (the rules of
+/// [`deployment_rules`]). `github apply` adds the reviewers and keeps a wait timer; the
+/// guide (docs/RELEASING.md) shows this body as is. One definition for both.
+pub(crate) fn environment_body() -> Value {
+    json!({
+        "deployment_branch_policy": {"protected_branches": false, "custom_branch_policies": true},
+    })
+}
+
+/// The body of `POST .../environments/{name}/deployment-branch-policies`.
+pub(crate) fn deployment_rule_body(pattern: &str, kind: &str) -> Value {
+    json!({"name": pattern, "type": kind})
+}
+
+/// The requests that set a fresh repository up as pyrel wants it, `(method, path after
+/// /repos/{owner}/{repo}, body)`, in the order `github apply` sends them when the policy
+/// names no reviewer: what docs/RELEASING.md renders, so following the guide and running
+/// apply end in the same state (tests/remote_guide.rs proves the bodies equal).
+pub(crate) fn guide_requests(
+    project: &Project,
+    policy: &Policy,
+) -> Vec<(&'static str, String, Value)> {
+    let mut out = Vec::new();
+    for d in deployments(project, policy) {
+        let segment = remote_segment(&d.name);
+        out.push((
+            "PUT",
+            format!("/environments/{segment}"),
+            environment_body(),
+        ));
+        for (pattern, kind) in d.rules() {
+            out.push((
+                "POST",
+                format!("/environments/{segment}/deployment-branch-policies"),
+                deployment_rule_body(&pattern, kind),
+            ));
+        }
+    }
+    out.push((
+        "POST",
+        "/rulesets".to_owned(),
+        tag_ruleset_body(&tag_patterns(project, policy)),
+    ));
+    out
+}
+
+/// Environment names are checked by the policy (letters, digits, `-_.`), so they are
+/// path-safe as they are; this keeps the printed path equal to the one sent.
+pub(crate) fn remote_segment(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
