@@ -5,6 +5,8 @@
 //! Every module is `pub(crate)`: the compiler sees what nothing uses. The binary uses
 //! [`run`]; the integration tests and benches use exactly what [`testing`] re-exports.
 
+#[macro_use]
+pub(crate) mod term;
 pub(crate) mod bump;
 pub(crate) mod changelog;
 pub(crate) mod check;
@@ -26,7 +28,6 @@ pub(crate) mod remote;
 pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod sync;
-pub(crate) mod term;
 pub(crate) mod toml_util;
 pub(crate) mod version;
 pub(crate) mod workspace_fs;
@@ -37,8 +38,8 @@ pub(crate) use error::{Error, Result};
 #[doc(hidden)]
 pub mod run {
     pub use crate::cli::{Cli, ColorChoice};
-    pub use crate::commands::output::terminal_safe;
     pub use crate::commands::{run, stdout_failure, Outcome};
+    pub use crate::term::terminal_safe;
 }
 
 /// The internals the integration tests and benches call, under their module paths

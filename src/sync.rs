@@ -86,6 +86,30 @@ pub(crate) enum State {
     Foreign,
 }
 
+/// The one vocabulary of a managed file's state: the word of the human output, and the
+/// name in the JSON documents (`pyrel generate --check --format json`, a versioned schema).
+impl State {
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            State::Current => "unchanged",
+            State::Missing => "missing",
+            State::Stale => "stale",
+            State::HandEdited => "edited by hand",
+            State::Foreign => "not written by pyrel",
+        }
+    }
+
+    pub(crate) fn json_name(self) -> &'static str {
+        match self {
+            State::Current => "current",
+            State::Missing => "missing",
+            State::Stale => "stale",
+            State::HandEdited => "hand-edited",
+            State::Foreign => "foreign",
+        }
+    }
+}
+
 /// One planned file compared with the disk.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {

@@ -101,7 +101,7 @@ pub(crate) fn run(dir: &Path, args: &DoctorArgs) -> Result<Outcome> {
     let text = report::render(&report, format, &secrets);
     if format == Format::Github {
         // Workflow commands on purpose: the one output whose line starts are kept.
-        crate::commands::output::write_commands(&text);
+        crate::term::write_commands(&text);
     } else {
         out!("{text}");
     }

@@ -12,7 +12,7 @@ mod init;
 mod release;
 mod version;
 
-pub use output::stdout_failure;
+pub use crate::term::stdout_failure;
 
 use std::path::PathBuf;
 

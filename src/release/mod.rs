@@ -689,7 +689,7 @@ impl Progress {
 /// server) with its controls escaped, as every other line on the terminal is: `eprint!`
 /// bypasses the escaping of `errln!`.
 fn progress_line(text: &str) -> String {
-    format!("\r\x1b[2K{}", crate::commands::output::terminal_safe(text))
+    format!("\r\x1b[2K{}", crate::term::terminal_safe(text))
 }
 
 /// Looks the new versions up on their indexes (retrying while the upload propagates)

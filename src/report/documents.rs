@@ -218,18 +218,11 @@ pub(crate) struct StaleDoc {
 }
 
 pub(crate) fn generate(root: &Path, status: &Status) -> GenerateDoc {
-    use crate::sync::State;
     let mut stale: Vec<StaleDoc> = status
         .stale()
         .map(|e| StaleDoc {
             path: slash(&e.file.path),
-            state: match e.state {
-                State::Current => "current",
-                State::Missing => "missing",
-                State::Stale => "stale",
-                State::HandEdited => "hand-edited",
-                State::Foreign => "foreign",
-            },
+            state: e.state.json_name(),
             diff: Some(unified_diff(
                 &e.file.path,
                 e.on_disk.as_deref().unwrap_or(""),
