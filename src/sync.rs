@@ -154,12 +154,15 @@ impl Status {
     /// The blocked files a write may not replace: a workflow pyrel did not write unless
     /// `replace` names it (`--force` is never enough for one), any other blocked file
     /// unless `force` or `replace` names it.
+    /// A workflow of the user's that runs CI is refused even when named with `--replace`:
+    /// pyrel never replaces CI (issue 19), in `init` and `generate` alike.
     pub(crate) fn refused(&self, force: bool, replace: &[PathBuf]) -> Vec<&Entry> {
         self.blocked()
             .filter(|e| {
-                !replace
+                let named = replace
                     .iter()
-                    .any(|r| slash(r).trim_start_matches("./") == slash(&e.file.path))
+                    .any(|r| slash(r).trim_start_matches("./") == slash(&e.file.path));
+                !named || (protected(e) && e.on_disk.as_deref().is_some_and(runs_ci))
             })
             .filter(|e| !force || protected(e))
             .collect()
@@ -172,6 +175,15 @@ pub(crate) fn protected(e: &Entry) -> bool {
     e.state == State::Foreign
         && is_workflow(&e.file.path)
         && !e.on_disk.as_deref().is_some_and(generated)
+}
+
+/// Whether a workflow's text runs as CI (pull requests, the merge queue, a schedule).
+pub(crate) fn runs_ci(text: &str) -> bool {
+    serde_norway::from_str(text).ok().is_some_and(|doc| {
+        crate::project::choices::triggers(&doc)
+            .iter()
+            .any(|t| t.is_ci())
+    })
 }
 
 /// A path under `.github/workflows/`.

@@ -466,6 +466,47 @@ fn generate_never_overwrites_a_workflow_pyrel_did_not_write_even_with_force() {
     );
 }
 
+/// A workflow of the user's that runs CI is never replaced by `generate`, not even when
+/// named with `--replace` and `--force` (as `init` refuses to).
+#[test]
+fn generate_never_replaces_a_ci_workflow_even_when_named() {
+    let d = committed("adopt-commented");
+    assert_eq!(run(d.path(), &["init", "--yes"]).code, 0);
+    let ci = "name: ci\non:\n  pull_request:\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n";
+    let lock = d.path().join(".github/pyrel.lock");
+    let locked = std::fs::read_to_string(&lock).unwrap();
+    std::fs::write(
+        &lock,
+        locked
+            .lines()
+            .filter(|l| !l.starts_with("\".github/workflows/release.yml\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n",
+    )
+    .unwrap();
+    std::fs::write(d.path().join(".github/workflows/release.yml"), ci).unwrap();
+    let r = run(
+        d.path(),
+        &[
+            "generate",
+            "--force",
+            "--replace",
+            ".github/workflows/release.yml",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("runs CI and pyrel never replaces CI"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path().join(".github/workflows/release.yml")).unwrap(),
+        ci
+    );
+}
+
 #[test]
 fn doctor_reports_a_required_check_from_a_path_filtered_or_conditional_job() {
     let d = committed("adopt-paths");

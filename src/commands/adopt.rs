@@ -297,8 +297,7 @@ fn users_workflow(project: &Project, rel: &Path) -> bool {
 /// Whether the workflow at `rel` runs on pull requests, the merge queue or a schedule.
 fn runs_ci(project: &Project, rel: &Path) -> bool {
     crate::project::choices::Workflow::read(&project.root, rel)
-        .and_then(|w| w.doc.as_ref().ok().map(crate::project::choices::triggers))
-        .is_some_and(|t| t.iter().any(|t| t.is_ci()))
+        .is_some_and(|w| crate::sync::runs_ci(&w.text))
 }
 
 /// The first of `names` (then `stem-2.yml`, ...) free in `.github/workflows/`.

@@ -4,13 +4,12 @@ use std::path::Path;
 
 use console::Style;
 
-use super::output::{print_refused_files, print_stale, show_diffs, state_word};
+use super::output::{print_refused_files, print_stale, refusal_closing, show_diffs, state_word};
 use super::Outcome;
 use crate::cli::{Format, GenerateArgs};
 use crate::error::{Error, Result};
 use crate::report::{self, documents};
 use crate::sync::{self, State};
-use crate::workspace_fs::slash;
 use crate::{policy, project, render};
 
 pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
@@ -116,26 +115,12 @@ pub(crate) fn run(dir: &Path, args: &GenerateArgs) -> Result<Outcome> {
     let refused = status.refused(args.force, &args.replace);
     if !refused.is_empty() {
         let diff = show_diffs(args.diff);
-        let protected: Vec<String> = refused
-            .iter()
-            .filter(|e| sync::protected(e))
-            .map(|e| slash(&e.file.path))
-            .collect();
-        let mut closing = String::from("Nothing was written.");
-        if !protected.is_empty() {
-            closing.push_str(&format!(
-                " pyrel replaces a workflow it did not write only when you name it: `pyrel generate --replace {}`, or point the policy elsewhere (files.release-workflow / files.test-workflow).",
-                protected.join(" --replace ")
-            ));
-        }
-        if protected.len() < refused.len() {
-            closing.push_str(
-                " Move your changes into the policy, or re-run with --force to overwrite the edited files.",
-            );
-        }
-        if !diff {
-            closing.push_str(" `--diff` shows what pyrel would write.");
-        }
+        let closing = refusal_closing(
+            &refused,
+            diff,
+            "`pyrel generate --replace {}`, or point the policy elsewhere (files.release-workflow / files.test-workflow).",
+            " Move your changes into the policy, or re-run with --force to overwrite the edited files.",
+        );
         print_refused_files(
             &refused,
             |e| {

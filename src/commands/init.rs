@@ -6,7 +6,7 @@ use std::path::Path;
 use console::Style;
 
 use super::generate::report_applied;
-use super::output::{print_diff, print_refused_files, show_diffs, state_word};
+use super::output::{print_diff, print_refused_files, refusal_closing, show_diffs, state_word};
 use super::Outcome;
 use crate::cli::{Format, InitArgs};
 use crate::error::{Error, Result};
@@ -237,26 +237,12 @@ pub(crate) fn run(dir: &Path, args: &InitArgs) -> Result<Outcome> {
     let refused = status.refused(args.force, &adoption.replace);
     if !refused.is_empty() {
         let diff = show_diffs(args.diff);
-        let protected: Vec<String> = refused
-            .iter()
-            .filter(|e| sync::protected(e))
-            .map(|e| slash(&e.file.path))
-            .collect();
-        let mut closing = String::from("Nothing was written.");
-        if !protected.is_empty() {
-            closing.push_str(&format!(
-                " pyrel replaces a workflow it did not write only when you name it: `pyrel init --yes --replace {}`, or point the policy elsewhere with --set files.KEY=PATH.",
-                protected.join(" --replace ")
-            ));
-        }
-        if protected.len() < refused.len() {
-            closing.push_str(
-                " Re-run with --force to replace the other files (keep a copy first), or point the policy elsewhere with --set files.KEY=PATH.",
-            );
-        }
-        if !diff {
-            closing.push_str(" `--diff` shows what pyrel would write.");
-        }
+        let closing = refusal_closing(
+            &refused,
+            diff,
+            "`pyrel init --yes --replace {}`, or point the policy elsewhere with --set files.KEY=PATH.",
+            " Re-run with --force to replace the other files (keep a copy first), or point the policy elsewhere with --set files.KEY=PATH.",
+        );
         print_refused_files(
             &refused,
             |e| {

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use console::Style;
 
 use crate::sync::{unified_diff, Entry, State, Status};
+use crate::workspace_fs::slash;
 
 pub(crate) fn state_word(state: State) -> &'static str {
     state.word()
@@ -69,6 +70,41 @@ pub(crate) fn print_stop(
     if let Some((label, text)) = next {
         errln!("  {} {text}", Style::new().cyan().apply_to(label));
     }
+}
+
+/// The closing line of a refusal by `init` or `generate`: a workflow that runs CI is
+/// never replaced (even when named), another workflow of the user's only when named
+/// (`replace`, with `{}` for the `--replace` list), any other file with `--force`
+/// (`edited`).
+pub(crate) fn refusal_closing(
+    refused: &[&Entry],
+    diff: bool,
+    replace: &str,
+    edited: &str,
+) -> String {
+    let (ci, named): (Vec<&&Entry>, Vec<&&Entry>) = refused
+        .iter()
+        .filter(|e| crate::sync::protected(e))
+        .partition(|e| e.on_disk.as_deref().is_some_and(crate::sync::runs_ci));
+    let paths = |v: &[&&Entry]| v.iter().map(|e| slash(&e.file.path)).collect::<Vec<_>>();
+    let mut closing = String::from("Nothing was written.");
+    if !ci.is_empty() {
+        closing.push_str(&format!(
+            " {} runs CI and pyrel never replaces CI, even when named: point the policy elsewhere (files.release-workflow / files.test-workflow).",
+            paths(&ci).join(", ")
+        ));
+    }
+    if !named.is_empty() {
+        closing.push_str(" pyrel replaces a workflow it did not write only when you name it: ");
+        closing.push_str(&replace.replace("{}", &paths(&named).join(" --replace ")));
+    }
+    if ci.len() + named.len() < refused.len() {
+        closing.push_str(edited);
+    }
+    if !diff {
+        closing.push_str(" `--diff` shows what pyrel would write.");
+    }
+    closing
 }
 
 /// Managed files a write would replace although they are not pyrel's (edited by hand,
