@@ -10,43 +10,31 @@ use std::path::{Path, PathBuf};
 use crate::workspace_fs::{read_text_opt, slash};
 
 /// The text of every workflow that uploads to PyPI, with the repository scripts it runs.
+/// Read on first use: most repositories never need the evidence, and discovery runs on
+/// every verb (the pre-commit hook included), so the workflows and the scripts they run
+/// are not read up front.
 #[derive(Debug, Default)]
 pub(crate) struct Publishing {
-    texts: Vec<String>,
+    root: PathBuf,
+    workflows: Vec<PathBuf>,
+    texts: std::sync::OnceLock<Vec<String>>,
 }
 
 impl Publishing {
-    /// Reads `workflows` (relative to `root`); an unreadable one is no evidence.
+    /// The evidence of `workflows` (relative to `root`), read when first asked.
     pub(crate) fn read(root: &Path, workflows: &[PathBuf]) -> Self {
-        let mut texts = Vec::new();
-        let mut others: Vec<String> = Vec::new();
-        let mut publishers: Vec<String> = Vec::new();
-        for wf in workflows {
-            let Ok(Some(text)) = read_text_opt(&root.join(wf)) else {
-                continue;
-            };
-            let publishes = PUBLISH_MARKERS.iter().any(|m| text.contains(m));
-            let scripts = if publishes {
-                String::new()
-            } else {
-                local_scripts(root, &text)
-            };
-            if publishes || PUBLISH_MARKERS.iter().any(|m| scripts.contains(m)) {
-                texts.push(format!("{text}\n{scripts}"));
-                publishers.push(slash(wf));
-            } else {
-                others.push(text);
-            }
+        Self {
+            root: root.to_path_buf(),
+            workflows: workflows.to_vec(),
+            texts: std::sync::OnceLock::new(),
         }
-        // A workflow that calls a publishing reusable workflow (`uses:
-        // ./.github/workflows/publish.yml` with `build_dir: clients/acme`) names what
-        // that one builds.
-        for text in others {
-            if publishers.iter().any(|p| text.contains(&format!("./{p}"))) {
-                texts.push(text);
-            }
-        }
-        Self { texts }
+    }
+
+    /// The text of every publishing workflow (with the scripts it runs) and of every
+    /// workflow calling one; an unreadable workflow is no evidence.
+    fn texts(&self) -> &[String] {
+        self.texts
+            .get_or_init(|| read_texts(&self.root, &self.workflows))
     }
 
     /// Whether a publishing workflow names the project directory `dir` as a path (`cd
@@ -58,13 +46,13 @@ impl Publishing {
         if d.is_empty() {
             return false;
         }
-        self.texts.iter().any(|t| names_path(t, &d))
+        self.texts().iter().any(|t| names_path(t, &d))
     }
 
     /// Whether a publishing workflow runs `tool` (`maturin`: PyO3's maturin action or the
     /// command).
     pub(crate) fn runs(&self, tool: &str) -> bool {
-        self.texts.iter().any(|t| t.contains(tool))
+        self.texts().iter().any(|t| t.contains(tool))
     }
 
     /// Project directories the publishing workflows name by path (`working-directory:
@@ -72,7 +60,7 @@ impl Publishing {
     /// `root` with a `pyproject.toml` or `setup.py`, its path a plain package directory.
     pub(crate) fn named_dirs(&self, root: &Path) -> Vec<PathBuf> {
         let mut out: Vec<PathBuf> = Vec::new();
-        for t in &self.texts {
+        for t in self.texts() {
             for word in t.split(|c: char| {
                 c.is_whitespace()
                     || matches!(
@@ -122,7 +110,7 @@ impl Publishing {
     /// ([`BUILD_COMMANDS`]) and names none of `others` (the root is what such a workflow
     /// builds: `uv build`, `python -m build`).
     pub(crate) fn builds_at_root(&self, others: &[&Path]) -> bool {
-        self.texts.iter().any(|t| {
+        self.texts().iter().any(|t| {
             BUILD_COMMANDS.iter().any(|c| t.contains(c))
                 && others
                     .iter()
@@ -228,6 +216,38 @@ const BUILD_COMMANDS: &[&str] = &[
     "cibuildwheel",
     "pip wheel",
 ];
+
+fn read_texts(root: &Path, workflows: &[PathBuf]) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut others: Vec<String> = Vec::new();
+    let mut publishers: Vec<String> = Vec::new();
+    for wf in workflows {
+        let Ok(Some(text)) = read_text_opt(&root.join(wf)) else {
+            continue;
+        };
+        let publishes = PUBLISH_MARKERS.iter().any(|m| text.contains(m));
+        let scripts = if publishes {
+            String::new()
+        } else {
+            local_scripts(root, &text)
+        };
+        if publishes || PUBLISH_MARKERS.iter().any(|m| scripts.contains(m)) {
+            texts.push(format!("{text}\n{scripts}"));
+            publishers.push(slash(wf));
+        } else {
+            others.push(text);
+        }
+    }
+    // A workflow that calls a publishing reusable workflow (`uses:
+    // ./.github/workflows/publish.yml` with `build_dir: clients/acme`) names what
+    // that one builds.
+    for text in others {
+        if publishers.iter().any(|p| text.contains(&format!("./{p}"))) {
+            texts.push(text);
+        }
+    }
+    texts
+}
 
 /// Commands that upload distributions to PyPI: a workflow holding one (or running a
 /// repository script that does) is a publishing workflow for this evidence.
